@@ -1,0 +1,279 @@
+//! The access layer: the one place that decides what a caller may see and do.
+//!
+//! Two questions, always in this order:
+//! 1. may the caller see the thing? If not, it does not exist for it: 404, never counted;
+//! 2. may the caller's role take this action on it? If not: 403.
+//!
+//! Handlers and queries ask this module; they never decide on their own. Scopes are plain data
+//! that the storage layer turns into SQL, so lists, single reads and counts share one rule.
+
+use crate::domain::ids::{ApiKeyId, OrganizationId, SessionId, UserId};
+use crate::domain::organization::{OrgKind, Role};
+use crate::error::ApiError;
+
+/// Who is acting: a person, or an organisation's system through an API key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    User { id: UserId, session: SessionId },
+    ApiKey(ApiKeyId),
+}
+
+/// An authenticated caller, as resolved from its credentials (active user, active organisation).
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub actor: Actor,
+    pub role: Role,
+    pub organization_id: OrganizationId,
+    pub kind: OrgKind,
+    pub country: Option<String>,
+    pub parent_id: Option<OrganizationId>,
+}
+
+impl Caller {
+    pub fn is_ministry(&self) -> bool {
+        self.kind == OrgKind::Ministry
+    }
+
+    pub fn user_id(&self) -> Option<&UserId> {
+        match &self.actor {
+            Actor::User { id, .. } => Some(id),
+            Actor::ApiKey(_) => None,
+        }
+    }
+
+    fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    fn is_ministry_admin(&self) -> bool {
+        self.is_ministry() && self.is_admin()
+    }
+}
+
+/// Which organisations a caller can see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrgScope {
+    All,
+    Limited {
+        /// Always the caller's own organisation.
+        own: OrganizationId,
+        /// An office sees the agencies under it.
+        children_of: Option<OrganizationId>,
+        /// An agency sees its country's office.
+        parent: Option<OrganizationId>,
+        /// Kinds every caller of this kind sees (the ministry; for clients, service providers).
+        public_kinds: Vec<OrgKind>,
+    },
+}
+
+/// DOMAIN.md section 7: the ministry sees everything. Every organisation sees itself and the
+/// ministry; an office sees its agencies and an agency its office; clients see the service providers
+/// they can contract with.
+pub fn organization_scope(caller: &Caller) -> OrgScope {
+    if caller.is_ministry() {
+        return OrgScope::All;
+    }
+    let mut public_kinds = vec![OrgKind::Ministry];
+    if caller.kind.is_client() {
+        public_kinds.push(OrgKind::ServiceProvider);
+    }
+    OrgScope::Limited {
+        own: caller.organization_id.clone(),
+        children_of: (caller.kind == OrgKind::HajjOffice).then(|| caller.organization_id.clone()),
+        parent: if caller.kind == OrgKind::Agency {
+            caller.parent_id.clone()
+        } else {
+            None
+        },
+        public_kinds,
+    }
+}
+
+/// Whether an organisation (its id, kind and parent) lies inside a scope. Mirrors the SQL filter of
+/// the storage layer; used where a row is already at hand.
+pub fn scope_contains(
+    scope: &OrgScope,
+    id: &OrganizationId,
+    kind: OrgKind,
+    parent: Option<&OrganizationId>,
+) -> bool {
+    match scope {
+        OrgScope::All => true,
+        OrgScope::Limited {
+            own,
+            children_of,
+            parent: own_parent,
+            public_kinds,
+        } => {
+            id == own
+                || public_kinds.contains(&kind)
+                || own_parent.as_ref() == Some(id)
+                || (children_of.is_some() && children_of.as_ref() == parent)
+        }
+    }
+}
+
+/// Opening organisations, suspending them, assigning tawafa countries and authority grants.
+pub fn manage_organizations(caller: &Caller) -> Result<(), ApiError> {
+    allow(caller.is_ministry_admin())
+}
+
+/// Whether an organisation's private settings (tawafa countries, authority grants) show.
+pub fn sees_organization_settings(caller: &Caller, org: &OrganizationId) -> bool {
+    caller.is_ministry() || &caller.organization_id == org
+}
+
+/// Users of an organisation: the caller sees them if they are colleagues, or if it is the ministry.
+pub fn sees_members_of(caller: &Caller, org: &OrganizationId) -> bool {
+    caller.is_ministry() || &caller.organization_id == org
+}
+
+/// Listing, creating and editing an organisation's users: its own admin, or a ministry admin (who
+/// opens new organisations and creates their first admin). Call after visibility was checked.
+pub fn manage_members(caller: &Caller, org: &OrganizationId) -> Result<(), ApiError> {
+    allow(caller.is_admin() && (caller.is_ministry() || &caller.organization_id == org))
+}
+
+/// Reading one user: admins who manage the organisation, and the user itself.
+pub fn read_member(caller: &Caller, org: &OrganizationId, user: &UserId) -> Result<(), ApiError> {
+    if caller.user_id() == Some(user) {
+        return Ok(());
+    }
+    manage_members(caller, org)
+}
+
+/// API keys are the organisation's own credentials: only its own admin makes them.
+pub fn create_api_key(caller: &Caller, org: &OrganizationId) -> Result<(), ApiError> {
+    allow(caller.is_admin() && &caller.organization_id == org)
+}
+
+/// Listing and revoking keys: the organisation's admin, or a ministry admin (incident response).
+pub fn manage_api_keys(caller: &Caller, org: &OrganizationId) -> Result<(), ApiError> {
+    manage_members(caller, org)
+}
+
+/// Actions only a person can take (changing a password, logging out).
+pub fn require_user(caller: &Caller) -> Result<(&UserId, &SessionId), ApiError> {
+    match &caller.actor {
+        Actor::User { id, session } => Ok((id, session)),
+        Actor::ApiKey(_) => Err(ApiError::forbidden()),
+    }
+}
+
+fn allow(allowed: bool) -> Result<(), ApiError> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(kind: OrgKind, role: Role) -> Caller {
+        Caller {
+            actor: Actor::User {
+                id: UserId::generate(),
+                session: SessionId::generate(),
+            },
+            role,
+            organization_id: OrganizationId::generate(),
+            kind,
+            country: None,
+            parent_id: None,
+        }
+    }
+
+    #[test]
+    fn the_ministry_sees_all_and_others_a_slice() {
+        let ministry = caller(OrgKind::Ministry, Role::Viewer);
+        assert_eq!(organization_scope(&ministry), OrgScope::All);
+
+        let office = caller(OrgKind::HajjOffice, Role::Admin);
+        let scope = organization_scope(&office);
+        let agency_id = OrganizationId::generate();
+        let stranger = OrganizationId::generate();
+        assert!(scope_contains(
+            &scope,
+            &office.organization_id,
+            OrgKind::HajjOffice,
+            None
+        ));
+        assert!(scope_contains(
+            &scope,
+            &agency_id,
+            OrgKind::Agency,
+            Some(&office.organization_id)
+        ));
+        assert!(!scope_contains(
+            &scope,
+            &agency_id,
+            OrgKind::Agency,
+            Some(&stranger)
+        ));
+        assert!(scope_contains(
+            &scope,
+            &stranger,
+            OrgKind::ServiceProvider,
+            None
+        ));
+        assert!(scope_contains(&scope, &stranger, OrgKind::Ministry, None));
+        assert!(!scope_contains(
+            &scope,
+            &stranger,
+            OrgKind::HajjOffice,
+            None
+        ));
+        assert!(!scope_contains(&scope, &stranger, OrgKind::Tawafa, None));
+
+        let provider = caller(OrgKind::ServiceProvider, Role::Admin);
+        let scope = organization_scope(&provider);
+        assert!(!scope_contains(
+            &scope,
+            &stranger,
+            OrgKind::ServiceProvider,
+            None
+        ));
+        assert!(!scope_contains(
+            &scope,
+            &stranger,
+            OrgKind::HajjOffice,
+            None
+        ));
+    }
+
+    #[test]
+    fn an_agency_sees_its_office_only() {
+        let office = OrganizationId::generate();
+        let mut agency = caller(OrgKind::Agency, Role::Officer);
+        agency.parent_id = Some(office.clone());
+        let scope = organization_scope(&agency);
+        assert!(scope_contains(&scope, &office, OrgKind::HajjOffice, None));
+        let sibling = OrganizationId::generate();
+        assert!(!scope_contains(
+            &scope,
+            &sibling,
+            OrgKind::Agency,
+            Some(&office)
+        ));
+    }
+
+    #[test]
+    fn only_admins_manage_and_only_their_own_organisation() {
+        let admin = caller(OrgKind::Agency, Role::Admin);
+        let officer = caller(OrgKind::Agency, Role::Officer);
+        let other = OrganizationId::generate();
+        assert!(manage_members(&admin, &admin.organization_id).is_ok());
+        assert!(manage_members(&admin, &other).is_err());
+        assert!(manage_members(&officer, &officer.organization_id).is_err());
+        let ministry_admin = caller(OrgKind::Ministry, Role::Admin);
+        assert!(manage_members(&ministry_admin, &other).is_ok());
+        assert!(create_api_key(&ministry_admin, &other).is_err());
+        assert!(create_api_key(&admin, &admin.organization_id).is_ok());
+        assert!(manage_organizations(&ministry_admin).is_ok());
+        assert!(manage_organizations(&caller(OrgKind::Ministry, Role::Officer)).is_err());
+        assert!(manage_organizations(&admin).is_err());
+    }
+}

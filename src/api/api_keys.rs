@@ -1,0 +1,174 @@
+//! API keys: how an organisation's own systems call the portal. Shown once, stored as hashes.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::access::{self, Caller};
+use crate::auth::secret;
+use crate::domain::Invalid;
+use crate::domain::ids::{ApiKeyId, OrganizationId};
+use crate::domain::organization::Role;
+use crate::domain::text::Name;
+use crate::error::{ApiError, ProblemDetails};
+use crate::state::AppState;
+use crate::storage::api_keys as store;
+use crate::storage::models::ApiKeyRow;
+use crate::storage::now;
+
+use super::extract::{Json, PageQuery, path_id};
+use super::organizations::visible;
+use super::{Page, utc};
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeyView {
+    pub id: ApiKeyId,
+    pub organization_id: OrganizationId,
+    pub name: String,
+    pub role: Role,
+    /// The first characters of the key, to tell keys apart.
+    #[schema(example = "etk_Xy12Ab")]
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ApiKeyView {
+    fn from_row(row: ApiKeyRow) -> Result<ApiKeyView, ApiError> {
+        Ok(ApiKeyView {
+            id: ApiKeyId::from_stored(row.id),
+            organization_id: OrganizationId::from_stored(row.organization_id),
+            name: row.name,
+            role: Role::parse(&row.role).ok_or_else(ApiError::internal)?,
+            prefix: row.prefix,
+            created_at: utc(row.created_at),
+            revoked_at: row.revoked_at.map(utc),
+        })
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedApiKey {
+    #[serde(flatten)]
+    pub api_key: ApiKeyView,
+    /// The key itself. It is shown only now: store it safely. Send it as `X-Api-Key`.
+    pub key: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKey {
+    #[schema(example = "readiness sync")]
+    pub name: String,
+    /// `officer` or `viewer`: keys never administer users or keys.
+    pub role: Role,
+}
+
+/// Makes an API key for the caller's own organisation (its admins).
+#[utoipa::path(
+    tag = "api-keys",
+    request_body = CreateApiKey,
+    params(("id" = String, Path, description = "Organisation id (the caller's own)")),
+    responses((status = 201, description = "Created; the key is in the body, once", body = CreatedApiKey))
+)]
+#[post("/organizations/{id}/api-keys")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: Json<CreateApiKey>,
+) -> Result<HttpResponse, ApiError> {
+    let org_id: OrganizationId = path_id(&id)?;
+    let body = body.0;
+    let key = secret::generate(secret::API_KEY_PREFIX);
+    let (hash, prefix) = (secret::hash(&key), secret::display_prefix(&key));
+    let view = state
+        .write(move |conn| {
+            visible(conn, &caller, &org_id)?;
+            access::create_api_key(&caller, &org_id)?;
+            let name = Name::parse(&body.name).map_err(|e| ApiError::invalid_field("name", e))?;
+            if body.role == Role::Admin {
+                return Err(ApiError::invalid_field("role", Invalid::new("not_allowed")));
+            }
+            let created_by = access::require_user(&caller)?.0.to_string();
+            let row = ApiKeyRow {
+                id: ApiKeyId::generate().into_string(),
+                organization_id: org_id.into_string(),
+                name: name.into_string(),
+                role: body.role.as_str().to_owned(),
+                key_hash: hash,
+                prefix,
+                created_by,
+                created_at: now(),
+                revoked_at: None,
+            };
+            store::insert(conn, &row)?;
+            ApiKeyView::from_row(row)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(CreatedApiKey { api_key: view, key }))
+}
+
+/// Lists an organisation's API keys, live and revoked (its admins, or a ministry admin).
+#[utoipa::path(
+    tag = "api-keys",
+    params(("id" = String, Path, description = "Organisation id"), PageQuery),
+    responses((status = 200, description = "One page", body = Page<ApiKeyView>))
+)]
+#[get("/organizations/{id}/api-keys")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let org_id: OrganizationId = path_id(&id)?;
+    let page = query.parse()?;
+    let body = state
+        .db(move |conn| {
+            visible(conn, &caller, &org_id)?;
+            access::manage_api_keys(&caller, &org_id)?;
+            let rows = store::list(conn, org_id.as_str(), page.after.as_deref(), page.fetch())?;
+            let (rows, next_cursor) = page.finish(rows, |r| &r.id);
+            let items = rows
+                .into_iter()
+                .map(ApiKeyView::from_row)
+                .collect::<Result<_, _>>()?;
+            Ok(Page { items, next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Revokes an API key at once. Revoking a revoked key changes nothing and succeeds.
+#[utoipa::path(
+    tag = "api-keys",
+    params(("id" = String, Path, description = "API key id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, description = "No such key, or not the caller's to see", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/api-keys/{id}")]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: ApiKeyId = path_id(&id)?;
+    state
+        .write(move |conn| {
+            let key = store::find(conn, id.as_str())?.ok_or_else(ApiError::not_found)?;
+            let org = OrganizationId::from_stored(key.organization_id);
+            if !access::sees_members_of(&caller, &org) {
+                return Err(ApiError::not_found());
+            }
+            access::manage_api_keys(&caller, &org)?;
+            store::revoke(conn, id.as_str())?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

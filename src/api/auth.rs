@@ -1,0 +1,185 @@
+//! Logging in, refreshing the token pair, logging out.
+
+use actix_web::{HttpResponse, post, web};
+use chrono::Duration as ChronoDuration;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::access::{self, Caller};
+use crate::auth::{password, secret};
+use crate::domain::ids::{SessionId, UserId};
+use crate::error::{ApiError, ProblemDetails};
+use crate::state::AppState;
+use crate::storage::models::SessionRow;
+use crate::storage::sessions::{self, Rotation};
+use crate::storage::{now, users};
+
+use super::extract::Json;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "ministry.admin@demo.e-track.sa")]
+    pub email: String,
+    #[schema(example = "demo-pass-1447")]
+    pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenPair {
+    /// Send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// Exchange at `/auth/refresh` for a new pair; it works once.
+    pub refresh_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+fn issue_pair(
+    state: &AppState,
+    user_id: &UserId,
+    session_id: &SessionId,
+    refresh_token: String,
+) -> TokenPair {
+    TokenPair {
+        access_token: state.jwt.issue(user_id, session_id),
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: state.jwt.ttl().as_secs(),
+    }
+}
+
+fn refresh_expiry(state: &AppState) -> chrono::NaiveDateTime {
+    now()
+        + ChronoDuration::from_std(state.settings.refresh_token_ttl)
+            .unwrap_or(ChronoDuration::hours(12))
+}
+
+/// Exchanges an email and password for a token pair. Whether the email exists is never revealed:
+/// an unknown email, a wrong password and an inactive account get the same answer in similar time.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokenPair),
+        (status = 401, description = "Wrong email or password, or the account is not active", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    body: Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let Json(LoginRequest { email, password }) = body;
+    let email = email.trim().to_lowercase();
+    let refresh_token = secret::generate(secret::REFRESH_TOKEN_PREFIX);
+    let refresh_hash = secret::hash(&refresh_token);
+    let refresh_expires = refresh_expiry(&state);
+    let max_age =
+        ChronoDuration::from_std(state.settings.session_max_age).unwrap_or(ChronoDuration::days(7));
+    let (user_id, session_id) = state
+        .db(move |conn| {
+            let found = users::find_by_email(conn, &email)?;
+            let user = match found {
+                Some((user, org)) => {
+                    let ok = password::verify(&password, &user.password_hash);
+                    (ok && user.active && org.status == "active").then_some(user)
+                }
+                None => {
+                    password::verify_decoy(&password);
+                    None
+                }
+            };
+            let user = user.ok_or_else(|| {
+                ApiError::new(
+                    actix_web::http::StatusCode::UNAUTHORIZED,
+                    "invalid_credentials",
+                )
+            })?;
+            let session = SessionRow {
+                id: SessionId::generate().into_string(),
+                user_id: user.id.clone(),
+                created_at: now(),
+                expires_at: now() + max_age,
+                revoked_at: None,
+            };
+            crate::storage::write_transaction(conn, |c| {
+                sessions::create(c, &session, &refresh_hash, refresh_expires)
+            })?;
+            Ok((
+                UserId::from_stored(user.id),
+                SessionId::from_stored(session.id),
+            ))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(issue_pair(&state, &user_id, &session_id, refresh_token)))
+}
+
+/// Exchanges a refresh token for a new pair. The old refresh token stops working; presenting it
+/// again revokes the whole session (it was copied or stolen).
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair", body = TokenPair),
+        (status = 401, description = "Unknown, expired, reused or revoked refresh token", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let presented = secret::hash(body.0.refresh_token.trim());
+    let refresh_token = secret::generate(secret::REFRESH_TOKEN_PREFIX);
+    let new_hash = secret::hash(&refresh_token);
+    let expires = refresh_expiry(&state);
+    let outcome = state
+        .write(move |conn| Ok(sessions::rotate(conn, &presented, &new_hash, expires)?))
+        .await?;
+    match outcome {
+        Rotation::Rotated {
+            session_id,
+            user_id,
+        } => {
+            let pair = issue_pair(
+                &state,
+                &UserId::from_stored(user_id),
+                &SessionId::from_stored(session_id),
+                refresh_token,
+            );
+            Ok(HttpResponse::Ok().json(pair))
+        }
+        Rotation::Reused => {
+            tracing::warn!("a used refresh token was presented again; its session is revoked");
+            Err(ApiError::unauthorized())
+        }
+        Rotation::Invalid => Err(ApiError::unauthorized()),
+    }
+}
+
+/// Ends the caller's session: its access and refresh tokens stop working.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 403, description = "API keys have no session to end", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let (_, session) = access::require_user(&caller)?;
+    let session = session.clone();
+    state
+        .write(move |conn| Ok(sessions::revoke(conn, session.as_str())?))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

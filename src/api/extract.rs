@@ -1,0 +1,280 @@
+//! Request parsing at the edge: JSON bodies, `If-Match`, pagination and ids in paths.
+//! Whatever is wrong with a request becomes a problem document here, before any handler runs.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header::{CONTENT_TYPE, IF_MATCH};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use utoipa::IntoParams;
+
+use crate::domain::Invalid;
+use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
+
+/// A JSON request body: `application/json` only, size-limited, and every refusal a problem:
+/// 415 wrong content type, 413 too large, 400 not JSON, 422 wrong types or unknown fields (by path).
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Json<T>, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.settings.max_body_bytes)
+            .unwrap_or(64 * 1024);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::unsupported_media_type());
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| ApiError::bad_request("malformed_json"))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::payload_too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(Json)
+        })
+    }
+}
+
+/// Syntax first (400), then shape and types (422, naming the field by its path).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| ApiError::bad_request("malformed_json"))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        let code = if message.starts_with("missing field") {
+            "required"
+        } else if message.starts_with("unknown field") {
+            "unknown_field"
+        } else if message.starts_with("invalid type") {
+            "invalid_type"
+        } else if message.starts_with("invalid length") {
+            "too_many"
+        } else {
+            "invalid_value"
+        };
+        let field = match (code, path.as_str()) {
+            // serde names a missing field in its message; the path is its container's.
+            ("required", _) => join_path(&path, quoted(&message)),
+            (_, ".") => String::new(),
+            _ => path,
+        };
+        ApiError::invalid(vec![FieldError::new(field, Invalid::new(code))])
+    })
+}
+
+fn quoted(message: &str) -> &str {
+    message.split('`').nth(1).unwrap_or("")
+}
+
+fn join_path(path: &str, field: &str) -> String {
+    if path == "." || path.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{path}.{field}")
+    }
+}
+
+/// The version named by `If-Match` (`"3"`, `W/"3"` or `3`). Missing: 428. Unreadable: 412, since
+/// it cannot match any version.
+pub fn if_match(req: &HttpRequest) -> Result<i64, ApiError> {
+    let value = req
+        .headers()
+        .get(IF_MATCH)
+        .ok_or_else(ApiError::precondition_required)?;
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse::<i64>().ok())
+        .ok_or_else(ApiError::precondition_failed)
+}
+
+/// The `ETag` of a versioned resource.
+pub fn etag(version: i64) -> (actix_web::http::header::HeaderName, String) {
+    (actix_web::http::header::ETAG, format!("\"{version}\""))
+}
+
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 200;
+
+/// `?limit=&cursor=` of every list.
+#[derive(Deserialize, IntoParams, Debug, Default)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Rows per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A checked page request: how many rows, and the id to continue after.
+pub struct Page {
+    pub limit: u32,
+    pub after: Option<String>,
+}
+
+impl PageQuery {
+    pub fn parse(&self) -> Result<Page, ApiError> {
+        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ApiError::invalid_query(
+                "limit",
+                Invalid::new("out_of_range"),
+            ));
+        }
+        let after = match &self.cursor {
+            None => None,
+            Some(c) => Some(
+                URL_SAFE_NO_PAD
+                    .decode(c)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .filter(|id| uuid::Uuid::try_parse(id).is_ok())
+                    .ok_or_else(|| {
+                        ApiError::invalid_query("cursor", Invalid::new("invalid_cursor"))
+                    })?,
+            ),
+        };
+        Ok(Page { limit, after })
+    }
+}
+
+impl Page {
+    /// Rows to fetch: one more than shown, to know whether another page follows.
+    pub fn fetch(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+
+    /// Cuts the extra row off and makes the cursor of the next page from the last id shown.
+    pub fn finish<R>(&self, mut rows: Vec<R>, id: impl Fn(&R) -> &str) -> (Vec<R>, Option<String>) {
+        let more = rows.len() > self.limit as usize;
+        rows.truncate(self.limit as usize);
+        let next = if more {
+            rows.last().map(|r| URL_SAFE_NO_PAD.encode(id(r)))
+        } else {
+            None
+        };
+        (rows, next)
+    }
+}
+
+/// An id from the path. Anything that is not an id names nothing: 404.
+pub fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        stays: Vec<Stay>,
+    }
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Stay {
+        nights: u32,
+    }
+
+    fn field_of(body: &str) -> (u16, String, String) {
+        let e = parse_json::<Body>(body.as_bytes()).unwrap_err();
+        let (field, code) = e
+            .errors
+            .first()
+            .map(|f| (f.field.clone(), f.invalid.code.to_owned()))
+            .unwrap_or_default();
+        (e.status.as_u16(), field, code)
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        assert_eq!(field_of("{"), (400, String::new(), String::new()));
+        assert_eq!(field_of("{} x"), (400, String::new(), String::new()));
+        assert_eq!(
+            field_of(r#"{"stays": []}"#),
+            (422, "name".into(), "required".into())
+        );
+        assert_eq!(
+            field_of(r#"{"name": 3, "stays": []}"#),
+            (422, "name".into(), "invalid_type".into())
+        );
+        assert_eq!(
+            field_of(r#"{"name": "a", "stays": [{"nights": 1}, {"nights": -1}]}"#),
+            (422, "stays[1].nights".into(), "invalid_value".into())
+        );
+        assert_eq!(
+            field_of(r#"{"name": "a", "stays": [], "admin": true}"#),
+            (422, "admin".into(), "unknown_field".into())
+        );
+        assert_eq!(
+            field_of(r#"{"name": "a", "stays": [{"nights": 1, "x": 1}]}"#),
+            (422, "stays[0].x".into(), "unknown_field".into())
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_malformed_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(
+            parse_json::<serde_json::Value>(deep.as_bytes())
+                .unwrap_err()
+                .status,
+            400
+        );
+    }
+
+    #[test]
+    fn pages_are_bounded_and_cursors_checked() {
+        let q = |limit, cursor: Option<&str>| PageQuery {
+            limit,
+            cursor: cursor.map(str::to_owned),
+        };
+        assert_eq!(q(None, None).parse().unwrap().limit, 50);
+        assert!(q(Some(0), None).parse().is_err());
+        assert!(q(Some(201), None).parse().is_err());
+        assert!(q(Some(200), None).parse().is_ok());
+        assert!(q(None, Some("!!")).parse().is_err());
+        assert!(q(None, Some(&URL_SAFE_NO_PAD.encode("x"))).parse().is_err());
+        let page = q(Some(2), None).parse().unwrap();
+        let ids = [
+            "0190f3b2-7c4a-7d3e-9a1b-2c3d4e5f6a7b",
+            "0190f3b2-7c4a-7d3e-9a1b-2c3d4e5f6a7c",
+            "0190f3b2-7c4a-7d3e-9a1b-2c3d4e5f6a7d",
+        ];
+        let (rows, next) = page.finish(ids.to_vec(), |s| s);
+        assert_eq!(rows.len(), 2);
+        let after = q(None, next.as_deref()).parse().unwrap().after;
+        assert_eq!(after.as_deref(), Some(ids[1]));
+    }
+}

@@ -1,0 +1,113 @@
+//! The caller itself: who it is, and changing its own password.
+
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::access::{self, Actor, Caller};
+use crate::auth::password;
+use crate::domain::Invalid;
+use crate::domain::ids::ApiKeyId;
+use crate::domain::organization::Role;
+use crate::domain::text::NewPassword;
+use crate::error::{ApiError, ProblemDetails};
+use crate::state::AppState;
+use crate::storage::users::{self, UserChanges};
+use crate::storage::{organizations, sessions};
+
+use super::extract::Json;
+use super::organizations::OrganizationView;
+use super::users::UserView;
+
+#[derive(Serialize, ToSchema)]
+pub struct MeView {
+    /// The user, when a person is calling; `null` for an API key.
+    pub user: Option<UserView>,
+    /// The key, when a system is calling with an API key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key_id: Option<ApiKeyId>,
+    pub role: Role,
+    pub organization: OrganizationView,
+}
+
+/// Who the caller is: user (or API key), role and organisation.
+#[utoipa::path(tag = "me", responses((status = 200, description = "The caller", body = MeView)))]
+#[get("/me")]
+pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let body = state
+        .db(move |conn| {
+            let org = organizations::find(conn, caller.organization_id.as_str())?
+                .ok_or_else(ApiError::unauthorized)?;
+            let org_view = OrganizationView::load_for(conn, &caller, org)?;
+            let (user, api_key_id) = match &caller.actor {
+                Actor::User { id, .. } => {
+                    let row = users::find(conn, id.as_str())?.ok_or_else(ApiError::unauthorized)?;
+                    (Some(UserView::from_row(row)?), None)
+                }
+                Actor::ApiKey(key) => (None, Some(key.clone())),
+            };
+            Ok(MeView {
+                user,
+                api_key_id,
+                role: caller.role,
+                organization: org_view,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    pub current_password: String,
+    /// 8 to 128 characters; the most common passwords are refused.
+    pub new_password: String,
+}
+
+/// Changes the caller's password. Every other session of the user ends; this one goes on.
+#[utoipa::path(
+    tag = "me",
+    request_body = ChangePassword,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 403, description = "API keys have no password", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[post("/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<ChangePassword>,
+) -> Result<HttpResponse, ApiError> {
+    let (user_id, session_id) = access::require_user(&caller)?;
+    let (user_id, session_id) = (user_id.clone(), session_id.clone());
+    let body = body.0;
+    let new_password = NewPassword::parse(&body.new_password)
+        .map_err(|e| ApiError::invalid_field("new_password", e))?;
+    let lookup = user_id.clone();
+    let user = state
+        .db(move |conn| users::find(conn, lookup.as_str())?.ok_or_else(ApiError::unauthorized))
+        .await?;
+    let (current, stored) = (body.current_password, user.password_hash.clone());
+    let hash = web::block(move || {
+        password::verify(&current, &stored).then(|| password::hash(new_password.expose()))
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .ok_or_else(|| ApiError::invalid_field("current_password", Invalid::new("wrong_password")))?;
+    state
+        .write(move |conn| {
+            let changes = UserChanges {
+                password_hash: Some(hash),
+                ..UserChanges::default()
+            };
+            if !users::update(conn, user_id.as_str(), user.version, &changes)? {
+                return Err(ApiError::precondition_failed());
+            }
+            sessions::revoke_all_of_user(conn, user_id.as_str(), Some(session_id.as_str()))?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,54 @@
+//! HTTP handlers, one module per resource, and the OpenAPI document they generate.
+
+pub mod api_keys;
+pub mod auth;
+pub mod extract;
+pub mod health;
+pub mod me;
+pub mod openapi;
+pub mod organizations;
+pub mod users;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Every route of the portal. The OpenAPI document is generated from exactly these.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::live).service(health::ready).service(
+        scope::scope("/api/v1")
+            .service(auth::login)
+            .service(auth::refresh)
+            .service(auth::logout)
+            .service(me::me)
+            .service(me::change_password)
+            .service(organizations::create)
+            .service(organizations::list)
+            .service(organizations::get)
+            .service(organizations::update)
+            .service(organizations::set_countries)
+            .service(organizations::set_grants)
+            .service(users::create)
+            .service(users::list)
+            .service(users::get)
+            .service(users::update)
+            .service(api_keys::create)
+            .service(api_keys::list)
+            .service(api_keys::revoke),
+    );
+}
+
+/// One page of a list.
+#[derive(Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A stored time as RFC 3339 UTC.
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}

@@ -1,0 +1,150 @@
+//! The OpenAPI document: generated from the handlers' annotations, plus the conventions every
+//! endpoint shares (authentication, problem responses), added here in one place.
+
+use actix_web::App;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::ProblemDetails;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "e-track",
+        description = "The contract portal of pilgrim services: housing, transport and catering contracts \
+                       for Hajj and Umrah seasons, filed, counter-signed, reviewed and checked by the bodies \
+                       that serve pilgrims. Errors are `application/problem+json` with a stable `code`; \
+                       texts follow `Accept-Language` (`ar` or `en`).",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    components(schemas(ProblemDetails)),
+    modifiers(&Conventions),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "auth", description = "Logging in and out, token refresh"),
+        (name = "me", description = "The caller itself"),
+        (name = "organizations", description = "Organisations of every kind"),
+        (name = "users", description = "Users of an organisation"),
+        (name = "api-keys", description = "API keys of an organisation's systems"),
+    )
+)]
+struct ApiDoc;
+
+/// The complete document, as `/openapi.json` serves it and `openapi/etrack.json` commits it.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(super::configure)
+        .split_for_parts();
+    let mut api = api;
+    apply_conventions(&mut api);
+    api
+}
+
+/// Paths that need no credentials.
+fn is_public(path: &str) -> bool {
+    path.starts_with("/health/") || path == "/api/v1/auth/login" || path == "/api/v1/auth/refresh"
+}
+
+struct Conventions;
+
+impl Modify for Conventions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
+        );
+    }
+}
+
+/// Adds what every operation shares. Runs on the generated document, after the handlers' paths
+/// have been collected (the modifier above runs before that).
+fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
+    for (path, item) in api.paths.paths.iter_mut() {
+        let public = is_public(path);
+        let has_path_params = path.contains('{');
+        let operations = [
+            item.get.as_mut(),
+            item.put.as_mut(),
+            item.post.as_mut(),
+            item.delete.as_mut(),
+            item.patch.as_mut(),
+        ];
+        for op in operations.into_iter().flatten() {
+            conventions_of(op, public, has_path_params, path.starts_with("/health/"));
+        }
+    }
+}
+
+fn conventions_of(op: &mut Operation, public: bool, has_path_params: bool, health: bool) {
+    let responses = &mut op.responses.responses;
+    let mut add = |status: &str, description: &str| {
+        responses
+            .entry(status.to_owned())
+            .or_insert_with(|| problem(description));
+    };
+    if health {
+        return;
+    }
+    if !public {
+        op.security = Some(vec![
+            SecurityRequirement::new("bearer", Vec::<String>::new()),
+            SecurityRequirement::new("api_key", Vec::<String>::new()),
+        ]);
+        add("401", "Missing, invalid, expired or revoked credentials");
+        add("403", "The caller's role may not take this action");
+    }
+    if op.request_body.is_some() {
+        add("400", "The body is not valid JSON");
+        add("413", "The body is too large");
+        add("415", "The body is not application/json");
+        add("422", "Some values are invalid; see `errors`");
+    }
+    let has_query = op
+        .parameters
+        .as_ref()
+        .is_some_and(|ps| ps.iter().any(|p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query))));
+    if has_query {
+        add("400", "A query parameter is malformed or out of range");
+    }
+    if has_path_params {
+        add("404", "No such resource, or the caller may not see it");
+    }
+    add("503", "The database is unreachable");
+}
+
+fn problem(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ProblemDetails")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+/// The document as committed: pretty JSON with a trailing newline.
+pub fn document_json() -> String {
+    let mut json = document().to_pretty_json().unwrap_or_default();
+    json.push('\n');
+    json
+}

@@ -1,0 +1,508 @@
+//! Organisations: the ministry opens, edits, suspends and reactivates them; everyone reads the ones
+//! the access layer lets it see.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::access::{self, Caller};
+use crate::domain::country::Country;
+use crate::domain::ids::OrganizationId;
+use crate::domain::organization::{Dataset, OrgKind, OrgStatus};
+use crate::domain::text::{Name, search_key};
+use crate::domain::{Invalid, text};
+use crate::error::{ApiError, FieldError, ProblemDetails};
+use crate::state::AppState;
+use crate::storage::models::OrganizationRow;
+use crate::storage::organizations::{self as store, OrganizationChanges, OrganizationFilter};
+use crate::storage::{DbConnection, is_unique_violation, now};
+
+use super::extract::{Json, PageQuery, etag, if_match, path_id};
+use super::{Page, utc};
+
+/// The most countries a tawafa establishment can be assigned.
+const MAX_COUNTRIES: usize = 250;
+
+#[derive(Serialize, ToSchema, Debug)]
+pub struct OrganizationView {
+    pub id: OrganizationId,
+    pub kind: OrgKind,
+    pub name: String,
+    pub name_ar: String,
+    /// ISO 3166-1 alpha-2; offices and agencies always have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// An agency's hajj affairs office.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<OrganizationId>,
+    pub status: OrgStatus,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// A tawafa establishment's assigned countries (shown to the ministry and to itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub countries: Option<Vec<String>>,
+    /// An authority's granted datasets (shown to the ministry and to itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datasets: Option<Vec<Dataset>>,
+}
+
+impl OrganizationView {
+    /// The view of a row; settings are loaded only where the caller may see them.
+    pub fn load_for(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        row: OrganizationRow,
+    ) -> Result<OrganizationView, ApiError> {
+        let id = OrganizationId::from_stored(row.id);
+        let kind = OrgKind::parse(&row.kind).ok_or_else(ApiError::internal)?;
+        let shows_settings = access::sees_organization_settings(caller, &id);
+        let countries = if shows_settings && kind == OrgKind::Tawafa {
+            Some(store::countries(conn, id.as_str())?)
+        } else {
+            None
+        };
+        let datasets = if shows_settings && kind == OrgKind::Authority {
+            Some(
+                store::grants(conn, id.as_str())?
+                    .iter()
+                    .filter_map(|d| Dataset::parse(d))
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        Ok(OrganizationView {
+            id,
+            kind,
+            name: row.name,
+            name_ar: row.name_ar,
+            country: row.country,
+            parent_id: row.parent_id.map(OrganizationId::from_stored),
+            status: OrgStatus::parse(&row.status).ok_or_else(ApiError::internal)?,
+            version: row.version,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            countries,
+            datasets,
+        })
+    }
+}
+
+fn respond(status: actix_web::http::StatusCode, view: OrganizationView) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(etag(view.version))
+        .json(view)
+}
+
+/// Loads an organisation the caller may see; anything else is a 404.
+pub fn visible(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &OrganizationId,
+) -> Result<OrganizationRow, ApiError> {
+    store::find_visible(conn, &access::organization_scope(caller), id.as_str())?
+        .ok_or_else(ApiError::not_found)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrganization {
+    pub kind: OrgKind,
+    #[schema(example = "Hajj Affairs Office of Indonesia")]
+    pub name: String,
+    #[schema(example = "مكتب شؤون حجاج إندونيسيا")]
+    pub name_ar: String,
+    /// ISO 3166-1 alpha-2; required for `hajj_office` and `agency`.
+    pub country: Option<String>,
+    /// Required for `agency`: the hajj affairs office of the same country.
+    pub parent_id: Option<OrganizationId>,
+}
+
+/// Opens an organisation (ministry admins).
+#[utoipa::path(
+    tag = "organizations",
+    request_body = CreateOrganization,
+    responses(
+        (status = 201, description = "Created", body = OrganizationView, headers(("ETag" = String, description = "The version"))),
+        (status = 409, description = "The country already has a hajj affairs office (`office_exists`)", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[post("/organizations")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateOrganization>,
+) -> Result<HttpResponse, ApiError> {
+    access::manage_organizations(&caller)?;
+    let body = body.0;
+    let mut errors = Vec::new();
+    let name = collect(&mut errors, "name", Name::parse(&body.name));
+    let name_ar = collect(&mut errors, "name_ar", Name::parse(&body.name_ar));
+    let country = match &body.country {
+        Some(c) => collect(&mut errors, "country", Country::parse(c)),
+        None if body.kind.needs_country() => {
+            errors.push(FieldError::new("country", Invalid::new("required")));
+            None
+        }
+        None => None,
+    };
+    match (&body.parent_id, body.kind) {
+        (None, OrgKind::Agency) => {
+            errors.push(FieldError::new("parent_id", Invalid::new("required")))
+        }
+        (Some(_), kind) if kind != OrgKind::Agency => {
+            errors.push(FieldError::new("parent_id", Invalid::new("not_allowed")))
+        }
+        _ => {}
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    let (Some(name), Some(name_ar)) = (name, name_ar) else {
+        return Err(ApiError::internal());
+    };
+    let view = state
+        .write(move |conn| {
+            if let Some(parent_id) = &body.parent_id {
+                let parent = store::find(conn, parent_id.as_str())?
+                    .filter(|p| p.kind == OrgKind::HajjOffice.as_str())
+                    .ok_or_else(|| {
+                        ApiError::invalid_field("parent_id", Invalid::new("not_a_parent"))
+                    })?;
+                if parent.country.as_deref() != country.as_ref().map(Country::as_str) {
+                    return Err(ApiError::invalid_field(
+                        "country",
+                        Invalid::new("country_mismatch"),
+                    ));
+                }
+            }
+            let at = now();
+            let row = OrganizationRow {
+                id: OrganizationId::generate().into_string(),
+                kind: body.kind.as_str().to_owned(),
+                search_key: search_key(&format!("{} {}", name.as_str(), name_ar.as_str())),
+                name: name.into_string(),
+                name_ar: name_ar.into_string(),
+                country: country.map(|c| c.as_str().to_owned()),
+                parent_id: body.parent_id.map(OrganizationId::into_string),
+                status: OrgStatus::Active.as_str().to_owned(),
+                version: 1,
+                created_at: at,
+                updated_at: at,
+            };
+            store::insert(conn, &row).map_err(|e| {
+                if is_unique_violation(&e) {
+                    ApiError::conflict("office_exists")
+                } else {
+                    e.into()
+                }
+            })?;
+            OrganizationView::load_for(conn, &caller, row)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::CREATED, view))
+}
+
+fn collect<T>(errors: &mut Vec<FieldError>, field: &str, parsed: Result<T, Invalid>) -> Option<T> {
+    parsed
+        .map_err(|e| errors.push(FieldError::new(field, e)))
+        .ok()
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OrganizationQuery {
+    /// Only organisations of this kind.
+    pub kind: Option<OrgKind>,
+    /// `active` or `suspended`.
+    pub status: Option<OrgStatus>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    /// Agencies of this office.
+    pub parent_id: Option<OrganizationId>,
+    /// Searches the English and Arabic names; Arabic letter variants match each other.
+    pub q: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Lists the organisations the caller may see.
+#[utoipa::path(
+    tag = "organizations",
+    params(OrganizationQuery),
+    responses((status = 200, description = "One page", body = Page<OrganizationView>))
+)]
+#[get("/organizations")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<OrganizationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    }
+    .parse()?;
+    let country = match &query.country {
+        Some(c) => Some(
+            Country::parse(c)
+                .map_err(|e| ApiError::invalid_query("country", e))?
+                .as_str()
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let q = query.q.as_deref().map(search_key).filter(|q| !q.is_empty());
+    if q.as_ref()
+        .is_some_and(|q| q.chars().count() > text::MAX_NAME_CHARS)
+    {
+        return Err(ApiError::invalid_query(
+            "q",
+            Invalid::with_limit("too_long", text::MAX_NAME_CHARS),
+        ));
+    }
+    let filter = OrganizationFilter {
+        kind: query.kind.map(|k| k.as_str().to_owned()),
+        status: query.status.map(|s| s.as_str().to_owned()),
+        country,
+        parent_id: query.parent_id.map(OrganizationId::into_string),
+        q,
+    };
+    let body = state
+        .db(move |conn| {
+            let scope = access::organization_scope(&caller);
+            let rows = store::list(conn, &scope, &filter, page.after.as_deref(), page.fetch())?;
+            let (rows, next_cursor) = page.finish(rows, |r| &r.id);
+            let items = rows
+                .into_iter()
+                .map(|row| OrganizationView::load_for(conn, &caller, row))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Page { items, next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// One organisation.
+#[utoipa::path(
+    tag = "organizations",
+    params(("id" = String, Path, description = "Organisation id")),
+    responses((status = 200, description = "The organisation", body = OrganizationView, headers(("ETag" = String, description = "The version"))))
+)]
+#[get("/organizations/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrganizationId = path_id(&id)?;
+    let view = state
+        .db(move |conn| {
+            let row = visible(conn, &caller, &id)?;
+            OrganizationView::load_for(conn, &caller, row)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::OK, view))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrganization {
+    pub name: Option<String>,
+    pub name_ar: Option<String>,
+    /// `suspended` stops every user and key of the organisation at once; `active` restores them.
+    pub status: Option<OrgStatus>,
+}
+
+/// Renames, suspends or reactivates an organisation (ministry admins). Needs `If-Match`.
+#[utoipa::path(
+    tag = "organizations",
+    request_body = UpdateOrganization,
+    params(
+        ("id" = String, Path, description = "Organisation id"),
+        ("If-Match" = String, Header, description = "The version being changed, as its ETag"),
+    ),
+    responses(
+        (status = 200, description = "Updated", body = OrganizationView, headers(("ETag" = String, description = "The new version"))),
+        (status = 409, description = "A ministry cannot suspend itself (`self_lockout`)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 412, description = "Stale version", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/organizations/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: Json<UpdateOrganization>,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrganizationId = path_id(&id)?;
+    let body = body.0;
+    let version = if_match(&req);
+    let view = state
+        .write(move |conn| {
+            let row = visible(conn, &caller, &id)?;
+            access::manage_organizations(&caller)?;
+            let version = version?;
+            let mut errors = Vec::new();
+            let name = body
+                .name
+                .as_deref()
+                .and_then(|n| collect(&mut errors, "name", Name::parse(n)));
+            let name_ar = body
+                .name_ar
+                .as_deref()
+                .and_then(|n| collect(&mut errors, "name_ar", Name::parse(n)));
+            if !errors.is_empty() {
+                return Err(ApiError::invalid(errors));
+            }
+            if body.status == Some(OrgStatus::Suspended) && caller.organization_id == id {
+                return Err(ApiError::conflict("self_lockout"));
+            }
+            let search = (name.is_some() || name_ar.is_some()).then(|| {
+                let n = name.as_ref().map(Name::as_str).unwrap_or(&row.name);
+                let a = name_ar.as_ref().map(Name::as_str).unwrap_or(&row.name_ar);
+                search_key(&format!("{n} {a}"))
+            });
+            let changes = OrganizationChanges {
+                name: name.map(Name::into_string),
+                name_ar: name_ar.map(Name::into_string),
+                search_key: search,
+                status: body.status.map(|s| s.as_str().to_owned()),
+            };
+            if !store::update(conn, id.as_str(), version, &changes)? {
+                return Err(ApiError::precondition_failed());
+            }
+            let row = visible(conn, &caller, &id)?;
+            OrganizationView::load_for(conn, &caller, row)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::OK, view))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetCountries {
+    /// ISO 3166-1 alpha-2 codes; replaces the current list.
+    #[schema(max_items = 250)]
+    pub countries: Vec<String>,
+}
+
+/// Assigns the countries whose clients a tawafa establishment serves (ministry admins).
+#[utoipa::path(
+    tag = "organizations",
+    request_body = SetCountries,
+    params(("id" = String, Path, description = "Organisation id of a tawafa establishment")),
+    responses(
+        (status = 200, description = "Updated", body = OrganizationView),
+        (status = 409, description = "Not a tawafa establishment (`wrong_organization_kind`)", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[put("/organizations/{id}/countries")]
+pub async fn set_countries(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: Json<SetCountries>,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrganizationId = path_id(&id)?;
+    let requested = body.0.countries;
+    let view = state
+        .write(move |conn| {
+            let row = visible(conn, &caller, &id)?;
+            access::manage_organizations(&caller)?;
+            if row.kind != OrgKind::Tawafa.as_str() {
+                return Err(ApiError::conflict("wrong_organization_kind"));
+            }
+            if requested.len() > MAX_COUNTRIES {
+                return Err(ApiError::invalid_field(
+                    "countries",
+                    Invalid::with_limit("too_many", MAX_COUNTRIES),
+                ));
+            }
+            let mut errors = Vec::new();
+            let mut countries: Vec<String> = requested
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    collect(&mut errors, &format!("countries[{i}]"), Country::parse(c))
+                })
+                .map(|c| c.as_str().to_owned())
+                .collect();
+            if !errors.is_empty() {
+                return Err(ApiError::invalid(errors));
+            }
+            countries.sort();
+            countries.dedup();
+            store::replace_countries(conn, id.as_str(), &countries)?;
+            bump(conn, &row)?;
+            let row = visible(conn, &caller, &id)?;
+            OrganizationView::load_for(conn, &caller, row)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::OK, view))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetGrants {
+    /// Replaces the current grants.
+    #[schema(max_items = 4)]
+    pub datasets: Vec<Dataset>,
+}
+
+/// Grants an authority the datasets it may read (ministry admins).
+#[utoipa::path(
+    tag = "organizations",
+    request_body = SetGrants,
+    params(("id" = String, Path, description = "Organisation id of an authority")),
+    responses(
+        (status = 200, description = "Updated", body = OrganizationView),
+        (status = 409, description = "Not an authority (`wrong_organization_kind`)", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[put("/organizations/{id}/grants")]
+pub async fn set_grants(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: Json<SetGrants>,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrganizationId = path_id(&id)?;
+    let mut datasets: Vec<String> = body
+        .0
+        .datasets
+        .iter()
+        .map(|d| d.as_str().to_owned())
+        .collect();
+    datasets.sort();
+    datasets.dedup();
+    let view = state
+        .write(move |conn| {
+            let row = visible(conn, &caller, &id)?;
+            access::manage_organizations(&caller)?;
+            if row.kind != OrgKind::Authority.as_str() {
+                return Err(ApiError::conflict("wrong_organization_kind"));
+            }
+            store::replace_grants(conn, id.as_str(), &datasets)?;
+            bump(conn, &row)?;
+            let row = visible(conn, &caller, &id)?;
+            OrganizationView::load_for(conn, &caller, row)
+        })
+        .await?;
+    Ok(respond(actix_web::http::StatusCode::OK, view))
+}
+
+/// Settings are part of the organisation: changing them moves its version on.
+fn bump(conn: &mut DbConnection, row: &OrganizationRow) -> Result<(), ApiError> {
+    if store::update(conn, &row.id, row.version, &OrganizationChanges::default())? {
+        Ok(())
+    } else {
+        Err(ApiError::precondition_failed())
+    }
+}

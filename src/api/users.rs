@@ -1,0 +1,328 @@
+//! Users of an organisation: its admin (or a ministry admin) creates, edits and deactivates them.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::access::{self, Caller};
+use crate::auth::password;
+use crate::domain::ids::{OrganizationId, UserId};
+use crate::domain::organization::{Language, Role};
+use crate::domain::text::{Email, Name, NewPassword};
+use crate::error::{ApiError, FieldError, ProblemDetails};
+use crate::state::AppState;
+use crate::storage::models::UserRow;
+use crate::storage::users::{self as store, UserChanges};
+use crate::storage::{DbConnection, is_unique_violation, now, sessions};
+
+use super::extract::{Json, PageQuery, etag, if_match, path_id};
+use super::organizations::visible;
+use super::{Page, utc};
+
+#[derive(Serialize, ToSchema, Debug)]
+pub struct UserView {
+    pub id: UserId,
+    pub organization_id: OrganizationId,
+    pub email: String,
+    pub full_name: String,
+    pub role: Role,
+    pub language: Language,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl UserView {
+    pub fn from_row(row: UserRow) -> Result<UserView, ApiError> {
+        Ok(UserView {
+            id: UserId::from_stored(row.id),
+            organization_id: OrganizationId::from_stored(row.organization_id),
+            email: row.email,
+            full_name: row.full_name,
+            role: Role::parse(&row.role).ok_or_else(ApiError::internal)?,
+            language: Language::parse(&row.language).ok_or_else(ApiError::internal)?,
+            active: row.active,
+            version: row.version,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        })
+    }
+}
+
+fn respond(status: StatusCode, view: UserView) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(etag(view.version))
+        .json(view)
+}
+
+/// A user the caller may see (a colleague, or anyone for the ministry); anything else is a 404.
+fn visible_user(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &UserId,
+) -> Result<UserRow, ApiError> {
+    store::find(conn, id.as_str())?
+        .filter(|u| {
+            access::sees_members_of(
+                caller,
+                &OrganizationId::from_stored(u.organization_id.clone()),
+            )
+        })
+        .ok_or_else(ApiError::not_found)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    #[schema(example = "officer@office.example")]
+    pub email: String,
+    pub full_name: String,
+    pub role: Role,
+    /// 8 to 128 characters; the most common passwords are refused.
+    pub password: String,
+    /// `ar` or `en` (default `en`).
+    pub language: Option<Language>,
+}
+
+/// Creates a user in an organisation (its admin, or a ministry admin).
+#[utoipa::path(
+    tag = "users",
+    request_body = CreateUser,
+    params(("id" = String, Path, description = "Organisation id")),
+    responses(
+        (status = 201, description = "Created", body = UserView, headers(("ETag" = String, description = "The version"))),
+        (status = 409, description = "The email is taken (`email_taken`)", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[post("/organizations/{id}/users")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: Json<CreateUser>,
+) -> Result<HttpResponse, ApiError> {
+    let org_id: OrganizationId = path_id(&id)?;
+    let body = body.0;
+    let check_org = org_id.clone();
+    let check_caller = caller.clone();
+    state
+        .db(move |conn| {
+            visible(conn, &check_caller, &check_org)?;
+            access::manage_members(&check_caller, &check_org)
+        })
+        .await?;
+    let mut errors = Vec::new();
+    let email = Email::parse(&body.email)
+        .map_err(|e| errors.push(FieldError::new("email", e)))
+        .ok();
+    let full_name = Name::parse(&body.full_name)
+        .map_err(|e| errors.push(FieldError::new("full_name", e)))
+        .ok();
+    let new_password = NewPassword::parse(&body.password)
+        .map_err(|e| errors.push(FieldError::new("password", e)))
+        .ok();
+    let (Some(email), Some(full_name), Some(new_password)) = (email, full_name, new_password)
+    else {
+        return Err(ApiError::invalid(errors));
+    };
+    let hash = web::block(move || password::hash(new_password.expose()))
+        .await
+        .map_err(|_| ApiError::internal())?;
+    let view = state
+        .write(move |conn| {
+            // Checked again inside the transaction: the organisation may have changed meanwhile.
+            visible(conn, &caller, &org_id)?;
+            let at = now();
+            let row = UserRow {
+                id: UserId::generate().into_string(),
+                organization_id: org_id.into_string(),
+                email: email.into_string(),
+                full_name: full_name.into_string(),
+                role: body.role.as_str().to_owned(),
+                language: body
+                    .language
+                    .unwrap_or(Language::English)
+                    .as_str()
+                    .to_owned(),
+                password_hash: hash,
+                active: true,
+                version: 1,
+                created_at: at,
+                updated_at: at,
+            };
+            store::insert(conn, &row).map_err(|e| {
+                if is_unique_violation(&e) {
+                    ApiError::conflict("email_taken")
+                } else {
+                    e.into()
+                }
+            })?;
+            UserView::from_row(row)
+        })
+        .await?;
+    Ok(respond(StatusCode::CREATED, view))
+}
+
+/// Lists an organisation's users (its admin, or a ministry admin).
+#[utoipa::path(
+    tag = "users",
+    params(("id" = String, Path, description = "Organisation id"), PageQuery),
+    responses((status = 200, description = "One page", body = Page<UserView>))
+)]
+#[get("/organizations/{id}/users")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let org_id: OrganizationId = path_id(&id)?;
+    let page = query.parse()?;
+    let body = state
+        .db(move |conn| {
+            visible(conn, &caller, &org_id)?;
+            access::manage_members(&caller, &org_id)?;
+            let rows = store::list(conn, org_id.as_str(), page.after.as_deref(), page.fetch())?;
+            let (rows, next_cursor) = page.finish(rows, |r| &r.id);
+            let items = rows
+                .into_iter()
+                .map(UserView::from_row)
+                .collect::<Result<_, _>>()?;
+            Ok(Page { items, next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// One user (the user itself, its organisation's admin, or a ministry admin).
+#[utoipa::path(
+    tag = "users",
+    params(("id" = String, Path, description = "User id")),
+    responses((status = 200, description = "The user", body = UserView, headers(("ETag" = String, description = "The version"))))
+)]
+#[get("/users/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: UserId = path_id(&id)?;
+    let view = state
+        .db(move |conn| {
+            let row = visible_user(conn, &caller, &id)?;
+            access::read_member(
+                &caller,
+                &OrganizationId::from_stored(row.organization_id.clone()),
+                &id,
+            )?;
+            UserView::from_row(row)
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, view))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    pub full_name: Option<String>,
+    pub language: Option<Language>,
+    /// Admins only.
+    pub role: Option<Role>,
+    /// Admins only; `false` ends every session of the user at once.
+    pub active: Option<bool>,
+    /// Admins only: sets a new password and ends the user's sessions.
+    pub password: Option<String>,
+}
+
+/// Edits a user. A user may change its own name and language; role, activity and password are for
+/// admins, who cannot deactivate or demote themselves. Needs `If-Match`.
+#[utoipa::path(
+    tag = "users",
+    request_body = UpdateUser,
+    params(
+        ("id" = String, Path, description = "User id"),
+        ("If-Match" = String, Header, description = "The version being changed, as its ETag"),
+    ),
+    responses(
+        (status = 200, description = "Updated", body = UserView, headers(("ETag" = String, description = "The new version"))),
+        (status = 409, description = "An admin cannot deactivate or demote itself (`self_lockout`)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 412, description = "Stale version", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: Json<UpdateUser>,
+) -> Result<HttpResponse, ApiError> {
+    let id: UserId = path_id(&id)?;
+    let body = body.0;
+    let privileged = body.role.is_some() || body.active.is_some() || body.password.is_some();
+    // Visibility and permission first, so nobody learns anything from validation or hashing.
+    let (check_caller, check_id) = (caller.clone(), id.clone());
+    state
+        .db(move |conn| {
+            let row = visible_user(conn, &check_caller, &check_id)?;
+            let org = OrganizationId::from_stored(row.organization_id);
+            if privileged || check_caller.user_id() != Some(&check_id) {
+                access::manage_members(&check_caller, &org)?;
+            }
+            Ok(())
+        })
+        .await?;
+    let version = if_match(&req)?;
+    let mut errors = Vec::new();
+    let full_name = body.full_name.as_deref().and_then(|n| {
+        Name::parse(n)
+            .map_err(|e| errors.push(FieldError::new("full_name", e)))
+            .ok()
+    });
+    let new_password = body.password.as_deref().and_then(|p| {
+        NewPassword::parse(p)
+            .map_err(|e| errors.push(FieldError::new("password", e)))
+            .ok()
+    });
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    let is_self = caller.user_id() == Some(&id);
+    if is_self && (body.active == Some(false) || body.role.is_some_and(|r| r != Role::Admin)) {
+        return Err(ApiError::conflict("self_lockout"));
+    }
+    let hash = match new_password {
+        Some(p) => Some(
+            web::block(move || password::hash(p.expose()))
+                .await
+                .map_err(|_| ApiError::internal())?,
+        ),
+        None => None,
+    };
+    let view = state
+        .write(move |conn| {
+            let row = visible_user(conn, &caller, &id)?;
+            let ends_sessions = body.active == Some(false) || hash.is_some();
+            let changes = UserChanges {
+                full_name: full_name.map(Name::into_string),
+                role: body.role.map(|r| r.as_str().to_owned()),
+                language: body.language.map(|l| l.as_str().to_owned()),
+                active: body.active,
+                password_hash: hash,
+            };
+            if !store::update(conn, &row.id, version, &changes)? {
+                return Err(ApiError::precondition_failed());
+            }
+            if ends_sessions {
+                sessions::revoke_all_of_user(conn, &row.id, None)?;
+            }
+            let row = store::find(conn, &row.id)?.ok_or_else(ApiError::not_found)?;
+            UserView::from_row(row)
+        })
+        .await?;
+    Ok(respond(StatusCode::OK, view))
+}

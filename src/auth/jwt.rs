@@ -1,0 +1,134 @@
+//! Short-lived access tokens: HS256 pinned; `exp`, `iss`, `aud`, `sub` and the token type checked.
+
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ids::{SessionId, UserId};
+
+const ISSUER: &str = "etrack";
+const AUDIENCE: &str = "etrack-api";
+const ACCESS: &str = "access";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: String,
+    /// The login session the token belongs to; logging out revokes it.
+    pub sid: String,
+    pub typ: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+#[derive(Clone)]
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl: Duration,
+}
+
+/// The claims of a valid access token.
+#[derive(Debug, Clone)]
+pub struct AccessClaims {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+}
+
+impl JwtKeys {
+    pub fn new(secret: &[u8], ttl: Duration) -> JwtKeys {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        JwtKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            ttl,
+        }
+    }
+
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    pub fn issue(&self, user_id: &UserId, session_id: &SessionId) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            iss: ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            sub: user_id.to_string(),
+            sid: session_id.to_string(),
+            typ: ACCESS.to_owned(),
+            iat: now,
+            exp: now + self.ttl.as_secs() as i64,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HMAC signing of plain claims cannot fail")
+    }
+
+    /// `None` for anything but a valid, unexpired access token of this issuer and audience.
+    pub fn verify(&self, token: &str) -> Option<AccessClaims> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
+        if data.claims.typ != ACCESS {
+            return None;
+        }
+        Some(AccessClaims {
+            user_id: data.claims.sub.parse().ok()?,
+            session_id: data.claims.sid.parse().ok()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn keys() -> JwtKeys {
+        JwtKeys::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60))
+    }
+
+    #[test]
+    fn issued_tokens_verify() {
+        let (user, session) = (UserId::generate(), SessionId::generate());
+        let claims = keys().verify(&keys().issue(&user, &session)).unwrap();
+        assert_eq!(claims.user_id, user);
+        assert_eq!(claims.session_id, session);
+    }
+
+    #[test]
+    fn wrong_key_tampering_and_alg_none_are_refused() {
+        let token = keys().issue(&UserId::generate(), &SessionId::generate());
+        let other = JwtKeys::new(
+            b"another secret of at least 32 bytes!",
+            Duration::from_secs(60),
+        );
+        assert!(other.verify(&token).is_none());
+
+        let parts: Vec<&str> = token.split('.').collect();
+        let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        assert!(
+            keys()
+                .verify(&format!("{none_header}.{}.", parts[1]))
+                .is_none()
+        );
+
+        let mut payload: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        payload["sub"] = UserId::generate().to_string().into();
+        let forged = URL_SAFE_NO_PAD.encode(payload.to_string());
+        assert!(
+            keys()
+                .verify(&format!("{}.{forged}.{}", parts[0], parts[2]))
+                .is_none()
+        );
+        assert!(keys().verify("garbage").is_none());
+    }
+}

@@ -1,0 +1,173 @@
+//! The command line: `etrack serve [--demo]`, `etrack migrate`, `etrack openapi`.
+//! Every flag can also come from the environment.
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{AdminBootstrap, DatabaseUrl, MIN_JWT_SECRET_BYTES, Secret, Settings};
+use crate::startup::Application;
+use crate::{storage, telemetry};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "etrack",
+    version,
+    about = "e-track: the contract portal of pilgrim services"
+)]
+struct Cli {
+    /// A file path for embedded SQLite (created and migrated on start), or postgres://...
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "etrack.db",
+        global = true,
+        hide_env_values = true
+    )]
+    database_url: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Migrate the database, then serve the API.
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Also load a demo season with one organisation of every kind, and print their logins.
+    #[arg(long)]
+    demo: bool,
+    /// Listen address.
+    #[arg(long, env = "ETRACK_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Access-token signing secret, at least 32 bytes. Required unless --demo.
+    #[arg(long, env = "ETRACK_JWT_SECRET", hide_env_values = true)]
+    jwt_secret: Option<String>,
+    /// With --admin-password: if no user exists yet, create the ministry and this admin.
+    #[arg(long, env = "ETRACK_ADMIN_EMAIL")]
+    admin_email: Option<String>,
+    #[arg(long, env = "ETRACK_ADMIN_PASSWORD", hide_env_values = true)]
+    admin_password: Option<String>,
+    /// `file:DIR` writes each email as an .eml file; `smtp://host:port` or `smtps://` sends it.
+    #[arg(long, env = "ETRACK_MAIL", default_value = "file:./mail")]
+    mail: String,
+    #[arg(
+        long,
+        env = "ETRACK_MAIL_FROM",
+        default_value = "e-track <no-reply@localhost>"
+    )]
+    mail_from: String,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "ETRACK_WORKERS")]
+    workers: Option<usize>,
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init();
+    let database_url = DatabaseUrl::parse(&cli.database_url);
+    let result = match cli.command {
+        Command::Serve(args) => serve(database_url, args),
+        Command::Migrate => migrate(&database_url),
+        Command::Openapi => {
+            print!("{}", crate::api::openapi::document_json());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("etrack: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn migrate(url: &DatabaseUrl) -> Result<(), String> {
+    let mut conn =
+        storage::establish(url).map_err(|e| format!("cannot connect to the database: {e}"))?;
+    storage::migrate(&mut conn).map_err(|e| e.to_string())?;
+    eprintln!("etrack: the {} database is up to date", url.backend_name());
+    Ok(())
+}
+
+fn jwt_secret(given: Option<String>, demo: bool) -> Result<Secret, String> {
+    match given {
+        Some(s) if s.len() >= MIN_JWT_SECRET_BYTES => Ok(Secret::new(s)),
+        Some(_) => Err(format!("ETRACK_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes")),
+        None if demo => {
+            tracing::warn!(
+                "ETRACK_JWT_SECRET is not set: using a random secret for this demo run. \
+                 Tokens stop working when the process stops, and several processes cannot share logins. \
+                 NEVER run like this in production."
+            );
+            Ok(Secret::new(crate::auth::secret::generate("demo_")))
+        }
+        None => Err("ETRACK_JWT_SECRET is not set (at least 32 bytes); only `serve --demo` starts without it".into()),
+    }
+}
+
+fn serve(database_url: DatabaseUrl, args: ServeArgs) -> Result<(), String> {
+    let mut settings = Settings::new(database_url, jwt_secret(args.jwt_secret, args.demo)?);
+    settings.bind = args.bind;
+    settings.demo = args.demo;
+    settings.mail = args.mail;
+    settings.mail_from = args.mail_from;
+    settings.workers = args.workers;
+    settings.admin = match (args.admin_email, args.admin_password) {
+        (Some(email), Some(password)) => Some(AdminBootstrap {
+            email,
+            password: Secret::new(password),
+        }),
+        (None, None) => None,
+        _ => {
+            return Err("set both ETRACK_ADMIN_EMAIL and ETRACK_ADMIN_PASSWORD, or neither".into());
+        }
+    };
+    actix_web::rt::System::new().block_on(async move {
+        let backend = settings.database_url.backend_name();
+        let app = Application::build(settings).map_err(|e| e.to_string())?;
+        if !app.demo_logins().is_empty() {
+            print_demo_logins(&app);
+        }
+        tracing::info!(port = app.port(), backend, "e-track is serving");
+        eprintln!(
+            "etrack: serving on port {} ({backend}); API docs at /docs/",
+            app.port()
+        );
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn print_demo_logins(app: &Application) {
+    println!();
+    println!(
+        "Demo logins (password for all: {}):",
+        crate::demo::DEMO_PASSWORD
+    );
+    for login in app.demo_logins() {
+        println!(
+            "  {:<17} {:<28} {}",
+            login.kind.as_str(),
+            login.email,
+            login.organization
+        );
+    }
+    println!(
+        "Try: curl -s -X POST http://127.0.0.1:{}/api/v1/auth/login -H 'content-type: application/json' \\",
+        app.port()
+    );
+    println!(
+        "       -d '{{\"email\":\"ministry@demo.e-track.sa\",\"password\":\"{}\"}}'",
+        crate::demo::DEMO_PASSWORD
+    );
+    println!();
+}

@@ -1,0 +1,95 @@
+//! One typed settings struct, filled from the command line and the environment (see `cli`).
+
+use std::time::Duration;
+
+/// Where the data lives: an embedded SQLite file or a PostgreSQL server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// `postgres://` and `postgresql://` select PostgreSQL; anything else is a SQLite file path.
+    pub fn parse(url: &str) -> DatabaseUrl {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            DatabaseUrl::Postgres(url.to_owned())
+        } else {
+            DatabaseUrl::Sqlite(url.strip_prefix("sqlite://").unwrap_or(url).to_owned())
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// A secret that never shows in `Debug` output or logs.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AdminBootstrap {
+    pub email: String,
+    pub password: Secret,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind: String,
+    pub jwt_secret: Secret,
+    pub admin: Option<AdminBootstrap>,
+    pub mail: String,
+    pub mail_from: String,
+    pub demo: bool,
+    /// Worker threads of the HTTP server; `None` means one per core.
+    pub workers: Option<usize>,
+    pub db_pool_size: u32,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub session_max_age: Duration,
+    pub max_body_bytes: usize,
+}
+
+impl Settings {
+    /// Settings with the documented defaults and the given database and secret.
+    pub fn new(database_url: DatabaseUrl, jwt_secret: Secret) -> Settings {
+        Settings {
+            database_url,
+            bind: "127.0.0.1:8080".to_owned(),
+            jwt_secret,
+            admin: None,
+            mail: "file:./mail".to_owned(),
+            mail_from: "e-track <no-reply@localhost>".to_owned(),
+            demo: false,
+            workers: None,
+            db_pool_size: 16,
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(12 * 60 * 60),
+            session_max_age: Duration::from_secs(7 * 24 * 60 * 60),
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// The shortest signing secret accepted.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;

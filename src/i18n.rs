@@ -1,0 +1,349 @@
+//! The message catalogue: every text a caller reads, in English and Arabic, keyed by stable codes.
+//! Codes never change; texts may. A missing Arabic text falls back to English.
+
+use actix_web::HttpRequest;
+use actix_web::http::header::ACCEPT_LANGUAGE;
+
+use crate::domain::organization::Language;
+
+/// The language of a request, from `Accept-Language` (`ar` or `en`, default `en`).
+pub fn request_language(req: &HttpRequest) -> Language {
+    req.headers()
+        .get(ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(parse_accept_language)
+        .unwrap_or(Language::English)
+}
+
+/// Picks the supported language with the highest quality; ties go to the first listed.
+pub fn parse_accept_language(header: &str) -> Language {
+    let mut best: Option<(f32, Language)> = None;
+    for part in header.split(',') {
+        let mut pieces = part.split(';');
+        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let quality = pieces
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or("");
+        let lang = match primary {
+            "ar" => Language::Arabic,
+            "en" => Language::English,
+            _ => continue,
+        };
+        if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
+            best = Some((quality, lang));
+        }
+    }
+    best.map(|(_, l)| l).unwrap_or(Language::English)
+}
+
+struct Problem {
+    code: &'static str,
+    en: (&'static str, &'static str),
+    ar: (&'static str, &'static str),
+}
+
+const PROBLEMS: &[Problem] = &[
+    Problem {
+        code: "malformed_json",
+        en: ("Malformed JSON", "The request body is not valid JSON."),
+        ar: ("صيغة JSON غير صحيحة", "محتوى الطلب ليس بصيغة JSON صحيحة."),
+    },
+    Problem {
+        code: "invalid_query",
+        en: (
+            "Invalid query",
+            "A query parameter is missing, malformed or out of range.",
+        ),
+        ar: (
+            "معاملات الاستعلام غير صحيحة",
+            "أحد معاملات الاستعلام مفقود أو غير صحيح أو خارج النطاق.",
+        ),
+    },
+    Problem {
+        code: "invalid_header",
+        en: ("Invalid header", "A request header is malformed."),
+        ar: ("ترويسة غير صحيحة", "إحدى ترويسات الطلب غير صحيحة."),
+    },
+    Problem {
+        code: "unauthorized",
+        en: (
+            "Authentication required",
+            "The credentials are missing, invalid, expired or revoked.",
+        ),
+        ar: (
+            "المصادقة مطلوبة",
+            "بيانات الاعتماد مفقودة أو غير صحيحة أو منتهية أو ملغاة.",
+        ),
+    },
+    Problem {
+        code: "invalid_credentials",
+        en: (
+            "Invalid credentials",
+            "The email address or the password is wrong.",
+        ),
+        ar: (
+            "بيانات الدخول غير صحيحة",
+            "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
+        ),
+    },
+    Problem {
+        code: "forbidden",
+        en: ("Not allowed", "Your role does not allow this action."),
+        ar: ("غير مسموح", "دورك لا يسمح بهذا الإجراء."),
+    },
+    Problem {
+        code: "not_found",
+        en: ("Not found", "There is no such resource."),
+        ar: ("غير موجود", "المورد المطلوب غير موجود."),
+    },
+    Problem {
+        code: "method_not_allowed",
+        en: (
+            "Method not allowed",
+            "This resource does not accept that method.",
+        ),
+        ar: ("الطريقة غير مسموحة", "هذا المورد لا يقبل هذه الطريقة."),
+    },
+    Problem {
+        code: "email_taken",
+        en: (
+            "Email already registered",
+            "Another user already has this email address.",
+        ),
+        ar: (
+            "البريد الإلكتروني مسجل",
+            "يوجد مستخدم آخر بهذا البريد الإلكتروني.",
+        ),
+    },
+    Problem {
+        code: "office_exists",
+        en: (
+            "Office already exists",
+            "This country already has a hajj affairs office.",
+        ),
+        ar: ("المكتب موجود", "لهذه الدولة مكتب شؤون حجاج بالفعل."),
+    },
+    Problem {
+        code: "self_lockout",
+        en: (
+            "Cannot lock yourself out",
+            "You cannot deactivate, demote or suspend your own account or organisation.",
+        ),
+        ar: (
+            "لا يمكنك إيقاف حسابك",
+            "لا يمكنك تعطيل حسابك أو منظمتك أو خفض صلاحياتك بنفسك.",
+        ),
+    },
+    Problem {
+        code: "wrong_organization_kind",
+        en: (
+            "Wrong kind of organisation",
+            "This setting does not apply to this kind of organisation.",
+        ),
+        ar: (
+            "نوع المنظمة غير مناسب",
+            "هذا الإعداد لا ينطبق على هذا النوع من المنظمات.",
+        ),
+    },
+    Problem {
+        code: "precondition_required",
+        en: (
+            "If-Match required",
+            "Send the version you are changing in an If-Match header.",
+        ),
+        ar: (
+            "ترويسة If-Match مطلوبة",
+            "أرسل رقم الإصدار الذي تعدله في ترويسة If-Match.",
+        ),
+    },
+    Problem {
+        code: "precondition_failed",
+        en: (
+            "Stale version",
+            "The resource changed since you read it; read it again and retry.",
+        ),
+        ar: (
+            "إصدار قديم",
+            "تغير المورد منذ قراءتك له؛ أعد قراءته ثم حاول مرة أخرى.",
+        ),
+    },
+    Problem {
+        code: "payload_too_large",
+        en: (
+            "Request too large",
+            "The request body is larger than allowed.",
+        ),
+        ar: ("الطلب كبير جداً", "حجم محتوى الطلب أكبر من المسموح."),
+    },
+    Problem {
+        code: "unsupported_media_type",
+        en: (
+            "Unsupported media type",
+            "Send the body as application/json.",
+        ),
+        ar: (
+            "نوع المحتوى غير مدعوم",
+            "أرسل المحتوى بصيغة application/json.",
+        ),
+    },
+    Problem {
+        code: "validation_failed",
+        en: (
+            "Invalid values",
+            "Some fields have invalid values; see errors.",
+        ),
+        ar: (
+            "قيم غير صحيحة",
+            "بعض الحقول تحتوي على قيم غير صحيحة؛ راجع قائمة الأخطاء.",
+        ),
+    },
+    Problem {
+        code: "not_acceptable",
+        en: (
+            "Not acceptable",
+            "This resource cannot be returned in the requested format.",
+        ),
+        ar: ("غير مقبول", "لا يمكن إرجاع هذا المورد بالصيغة المطلوبة."),
+    },
+    Problem {
+        code: "rate_limited",
+        en: (
+            "Too many requests",
+            "Slow down and retry after the time given in Retry-After.",
+        ),
+        ar: (
+            "طلبات كثيرة",
+            "تمهل وأعد المحاولة بعد المدة المحددة في Retry-After.",
+        ),
+    },
+    Problem {
+        code: "service_unavailable",
+        en: (
+            "Service unavailable",
+            "The service is busy or its database is unreachable; retry shortly.",
+        ),
+        ar: (
+            "الخدمة غير متاحة",
+            "الخدمة مشغولة أو قاعدة البيانات غير متاحة؛ أعد المحاولة بعد قليل.",
+        ),
+    },
+    Problem {
+        code: "internal_error",
+        en: (
+            "Internal error",
+            "Something went wrong on our side; the error was logged.",
+        ),
+        ar: ("خطأ داخلي", "حدث خطأ من جهتنا وتم تسجيله."),
+    },
+];
+
+/// Title and detail of a problem code, in the requested language.
+pub fn problem_text(code: &str, lang: Language) -> (&'static str, &'static str) {
+    let found = PROBLEMS.iter().find(|p| p.code == code);
+    match (found, lang) {
+        (Some(p), Language::Arabic) => p.ar,
+        (Some(p), Language::English) => p.en,
+        (None, _) => ("Error", "The request could not be completed."),
+    }
+}
+
+/// Whether the catalogue has texts for a problem code.
+pub fn knows_problem(code: &str) -> bool {
+    PROBLEMS.iter().any(|p| p.code == code)
+}
+
+/// The message of a field error; `{n}` is replaced by the bound where there is one.
+pub fn field_message(code: &str, limit: Option<usize>, lang: Language) -> String {
+    let (en, ar) = match code {
+        "required" => ("is required", "حقل مطلوب"),
+        "invalid_type" => ("has the wrong type", "نوع القيمة غير صحيح"),
+        "unknown_field" => ("is not a known field", "حقل غير معروف"),
+        "invalid_value" => ("is not an accepted value", "قيمة غير مقبولة"),
+        "too_short" => (
+            "must have at least {n} characters",
+            "يجب ألا يقل عن {n} حرفاً",
+        ),
+        "too_long" => (
+            "must have at most {n} characters",
+            "يجب ألا يزيد عن {n} حرفاً",
+        ),
+        "out_of_range" => ("is out of range", "القيمة خارج النطاق المسموح"),
+        "too_many" => ("has more than {n} items", "عدد العناصر أكثر من {n}"),
+        "invalid_email" => ("is not a valid email address", "بريد إلكتروني غير صحيح"),
+        "invalid_country" => (
+            "is not an ISO 3166-1 alpha-2 country code",
+            "ليس رمز دولة صحيحاً وفق ISO 3166-1",
+        ),
+        "invalid_characters" => (
+            "contains control characters",
+            "يحتوي على محارف تحكم غير مسموحة",
+        ),
+        "invalid_id" => ("is not a valid id", "معرّف غير صحيح"),
+        "invalid_cursor" => ("is not a cursor this server issued", "مؤشر صفحات غير صحيح"),
+        "common_password" => (
+            "is one of the most common passwords",
+            "كلمة المرور من أكثر الكلمات شيوعاً",
+        ),
+        "wrong_password" => ("is not your current password", "ليست كلمة المرور الحالية"),
+        "not_allowed" => ("is not allowed here", "غير مسموح هنا"),
+        "not_a_parent" => (
+            "must be the hajj affairs office of the same country",
+            "يجب أن يكون مكتب شؤون الحجاج لنفس الدولة",
+        ),
+        "country_mismatch" => (
+            "must be the country of the parent office",
+            "يجب أن تكون دولة المكتب الأم",
+        ),
+        _ => ("is invalid", "قيمة غير صحيحة"),
+    };
+    let text = match lang {
+        Language::Arabic => ar,
+        Language::English => en,
+    };
+    match limit {
+        Some(n) => text.replace("{n}", &n.to_string()),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_best_supported() {
+        assert_eq!(parse_accept_language("ar"), Language::Arabic);
+        assert_eq!(parse_accept_language("ar-SA,en;q=0.8"), Language::Arabic);
+        assert_eq!(
+            parse_accept_language("fr, en;q=0.5, ar;q=0.9"),
+            Language::Arabic
+        );
+        assert_eq!(parse_accept_language("fr, de"), Language::English);
+        assert_eq!(parse_accept_language("ar;q=0, en"), Language::English);
+        assert_eq!(parse_accept_language(";;;,,q=x"), Language::English);
+    }
+
+    #[test]
+    fn every_problem_has_both_languages_and_is_unique() {
+        let mut codes: Vec<_> = PROBLEMS.iter().map(|p| p.code).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), PROBLEMS.len());
+        for p in PROBLEMS {
+            for text in [p.en.0, p.en.1, p.ar.0, p.ar.1] {
+                assert!(!text.is_empty(), "{}", p.code);
+            }
+        }
+    }
+
+    #[test]
+    fn field_messages_fill_in_bounds() {
+        assert_eq!(
+            field_message("too_short", Some(8), Language::English),
+            "must have at least 8 characters"
+        );
+        assert!(field_message("too_short", Some(8), Language::Arabic).contains('8'));
+    }
+}

@@ -1,0 +1,21 @@
+//! e-track: the contract portal of pilgrim services.
+//!
+//! Layers, outermost first:
+//! - [`api`]: HTTP handlers per resource, request parsing and response views;
+//! - [`access`]: the one place that decides what a caller may see and do;
+//! - [`domain`]: pure types and rules, no HTTP and no SQL;
+//! - [`storage`]: the only place that knows diesel and the two database backends.
+
+pub mod access;
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod startup;
+pub mod state;
+pub mod storage;
+pub mod telemetry;

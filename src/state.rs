@@ -1,0 +1,46 @@
+//! What every request handler shares: the database pool, the token keys and the settings.
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::auth::jwt::JwtKeys;
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::storage::{DbConnection, DbPool, write_transaction};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub jwt: JwtKeys,
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// Runs blocking database work on the blocking thread pool, never on an async worker.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get().map_err(|e| {
+                tracing::error!(error = %e, "no database connection available");
+                ApiError::unavailable()
+            })?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|_| ApiError::internal())?
+    }
+
+    /// Like [`AppState::db`], inside one write transaction: all of it happens, or none of it.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db(move |conn| write_transaction(conn, f)).await
+    }
+}

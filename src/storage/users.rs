@@ -1,0 +1,100 @@
+//! Users of organisations.
+
+use diesel::prelude::*;
+
+use super::models::{OrganizationRow, UserRow};
+use super::schema::{organizations, sessions, users};
+use super::{DbConnection, now};
+
+pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+    users::table.find(id).first(conn).optional()
+}
+
+pub fn find_by_email(
+    conn: &mut DbConnection,
+    email: &str,
+) -> QueryResult<Option<(UserRow, OrganizationRow)>> {
+    users::table
+        .inner_join(organizations::table)
+        .filter(users::email.eq(email))
+        .first(conn)
+        .optional()
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<UserRow>> {
+    let mut query = users::table
+        .filter(users::organization_id.eq(organization_id.to_owned()))
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(users::id.gt(after.to_owned()));
+    }
+    query.order(users::id.asc()).limit(limit).load(conn)
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+/// The user and organisation behind a live session: session neither revoked nor expired, user
+/// active, organisation active. `None` means the credentials no longer hold.
+pub fn resolve_session(
+    conn: &mut DbConnection,
+    session_id: &str,
+    user_id: &str,
+) -> QueryResult<Option<(UserRow, OrganizationRow)>> {
+    sessions::table
+        .inner_join(users::table.inner_join(organizations::table))
+        .filter(sessions::id.eq(session_id))
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now()))
+        .filter(users::active.eq(true))
+        .filter(organizations::status.eq("active"))
+        .select((users::all_columns, organizations::all_columns))
+        .first(conn)
+        .optional()
+}
+
+/// Changes of `PATCH /users/{id}`; `None` leaves a column as it is.
+#[derive(AsChangeset, Default, Debug)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub full_name: Option<String>,
+    pub role: Option<String>,
+    pub language: Option<String>,
+    pub active: Option<bool>,
+    pub password_hash: Option<String>,
+}
+
+/// Applies the changes if the row still has `expected_version`; `false` when it moved on.
+pub fn update(
+    conn: &mut DbConnection,
+    id: &str,
+    expected_version: i64,
+    changes: &UserChanges,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::version.eq(expected_version)),
+    )
+    .set((
+        changes,
+        users::version.eq(expected_version + 1),
+        users::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}

@@ -1,0 +1,10 @@
+//! The portal over HTTP: every scenario against the real server, on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod api_keys;
+mod auth;
+mod errors;
+mod operations;
+mod organizations;
+mod users;

@@ -1,0 +1,102 @@
+//! Health checks, the interactive documentation, the committed OpenAPI document and the schemas of
+//! the two backends.
+
+use diesel::Connection;
+use etrack::config::DatabaseUrl;
+use etrack::storage;
+
+use crate::helpers::{Backend, TestApp, TestDb, spawn_app};
+
+async fn health_and_docs(app: TestApp) {
+    let live = app.get("/health/live").send().await;
+    assert_eq!(live.assert_status(200)["status"], "ok");
+    let ready = app.get("/health/ready").send().await;
+    let expected = match app.backend {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    assert_eq!(ready.assert_status(200)["database"], expected);
+    let docs = app.get("/docs/").send().await;
+    assert_eq!(docs.status, 200);
+    assert!(docs.text.contains("swagger"), "{}", docs.text);
+    let initializer = app.get("/docs/swagger-initializer.js").send().await;
+    assert_eq!(initializer.status, 200);
+    assert!(initializer.text.contains("/openapi.json"));
+    assert!(
+        !initializer.text.contains("https://"),
+        "no assets from the internet"
+    );
+    let served = app.get("/openapi.json").send().await;
+    assert_eq!(served.assert_status(200)["info"]["title"], "e-track");
+}
+
+crate::backend_tests!(health_and_docs);
+
+#[actix_web::test]
+async fn the_committed_openapi_document_matches_the_code() {
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/etrack.json"))
+            .expect("openapi/etrack.json is committed");
+    let generated = etrack::api::openapi::document_json();
+    assert!(
+        committed == generated,
+        "openapi/etrack.json is stale: run `cargo run -- openapi > openapi/etrack.json`"
+    );
+    // And the server serves the same document.
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let served = app.get("/openapi.json").send().await;
+    let committed: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    assert_eq!(served.body, committed);
+}
+
+#[test]
+fn every_operation_documents_its_problems_and_credentials() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&etrack::api::openapi::document_json()).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let public = path.starts_with("/health/")
+                || path.ends_with("/auth/login")
+                || path.ends_with("/auth/refresh");
+            if !public {
+                assert!(responses.contains_key("401"), "{method} {path}");
+                assert!(op["security"].is_array(), "{method} {path}");
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(responses.contains_key(status), "{method} {path} {status}");
+                }
+            }
+            if path.contains('{') {
+                assert!(responses.contains_key("404"), "{method} {path}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_two_schemas_stay_alike() {
+    let Some(sqlite) = TestDb::create(Backend::Sqlite) else {
+        unreachable!()
+    };
+    let Some(postgres) = TestDb::create(Backend::Postgres) else {
+        return;
+    };
+    let describe = |url: &DatabaseUrl| {
+        let mut conn = storage::establish(url).unwrap();
+        storage::migrate(&mut conn).unwrap();
+        storage::describe_schema(&mut conn).unwrap()
+    };
+    let (a, b) = (describe(&sqlite.url), describe(&postgres.url));
+    assert!(!a.is_empty());
+    assert_eq!(
+        a, b,
+        "migrations/sqlite and migrations/postgres describe different schemas"
+    );
+    // Migrating again is a no-op.
+    let mut conn = storage::establish(&postgres.url).unwrap();
+    storage::migrate(&mut conn).unwrap();
+    drop(conn);
+    let _ = diesel::SqliteConnection::establish(":memory:");
+}
