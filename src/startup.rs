@@ -3,10 +3,12 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use actix_web::HttpMessage;
 use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpResponse, HttpServer, web};
-use tracing_actix_web::TracingLogger;
+use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -115,8 +117,18 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .default_service(web::to(unknown_route))
             .wrap_fn(|req, srv| {
                 let lang = i18n::request_language(req.request());
+                let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
                 let response = srv.call(req);
-                async move { Ok(localize(response.await?, lang)) }
+                async move {
+                    let mut response = localize(response.await?, lang);
+                    // Callers quote this id to support; the logs carry the same one.
+                    if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                        response
+                            .headers_mut()
+                            .insert(HeaderName::from_static("x-request-id"), value);
+                    }
+                    Ok(response)
+                }
             })
             .wrap(
                 DefaultHeaders::new()

@@ -150,16 +150,32 @@ pub struct TestApp {
     pub base: String,
     pub backend: Backend,
     pub client: awc::Client,
-    /// Dropped with the app, removing the database.
-    _db: TestDb,
-    handle: actix_web::dev::ServerHandle,
+    /// Dropped with the app, removing the database (`None` for a server this app does not own).
+    _db: Option<TestDb>,
+    handle: Option<actix_web::dev::ServerHandle>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let handle = self.handle.clone();
-        // Stop accepting at once; the database is dropped (with FORCE) right after.
-        drop(handle.stop(false));
+        if let Some(handle) = &self.handle {
+            // Stop accepting at once; the database is dropped (with FORCE) right after.
+            drop(handle.stop(false));
+        }
+    }
+}
+
+impl TestApp {
+    /// A client of a server running elsewhere (another process), at `base`.
+    pub fn remote(base: &str, backend: Backend) -> TestApp {
+        TestApp {
+            base: base.to_owned(),
+            backend,
+            client: awc::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .finish(),
+            _db: None,
+            handle: None,
+        }
     }
 }
 
@@ -184,8 +200,8 @@ pub async fn spawn_app_with(backend: Backend, tune: impl FnOnce(&mut Settings)) 
         base,
         backend,
         client,
-        _db: db,
-        handle,
+        _db: Some(db),
+        handle: Some(handle),
     })
 }
 

@@ -1,10 +1,13 @@
 //! The portal over HTTP: every scenario against the real server, on SQLite and on PostgreSQL.
 
 mod helpers;
+mod process;
 
 mod api_keys;
 mod auth;
 mod errors;
 mod operations;
 mod organizations;
+mod processes;
 mod users;
+mod visibility;

@@ -10,6 +10,16 @@ use crate::helpers::{Backend, TestApp, TestDb, spawn_app};
 async fn health_and_docs(app: TestApp) {
     let live = app.get("/health/live").send().await;
     assert_eq!(live.assert_status(200)["status"], "ok");
+    // Every answer names its request, for support and for the logs.
+    let id = live.header("x-request-id").expect("a request id");
+    assert_ne!(
+        Some(id),
+        app.get("/health/live").send().await.header("x-request-id")
+    );
+    assert_eq!(
+        live.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
     let ready = app.get("/health/ready").send().await;
     let expected = match app.backend {
         Backend::Sqlite => "sqlite",

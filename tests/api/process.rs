@@ -1,0 +1,88 @@
+//! The real `etrack` binary as a child process, for what only whole processes show: start-up
+//! refusals, several processes on one database, shutdown on signals.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use etrack::config::DatabaseUrl;
+
+use crate::helpers::{ADMIN_EMAIL, JWT_SECRET, PASSWORD};
+
+pub fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_etrack"))
+}
+
+pub fn url_text(url: &DatabaseUrl) -> String {
+    match url {
+        DatabaseUrl::Sqlite(p) | DatabaseUrl::Postgres(p) => p.clone(),
+    }
+}
+
+pub struct ServerProcess {
+    pub child: Child,
+    pub base: String,
+}
+
+impl ServerProcess {
+    /// Starts `etrack serve` on a free port of the loopback and waits until it listens.
+    pub fn start(url: &DatabaseUrl) -> ServerProcess {
+        let mut child = binary()
+            .args(["serve", "--bind", "127.0.0.1:0", "--workers", "2"])
+            .env("DATABASE_URL", url_text(url))
+            .env("ETRACK_JWT_SECRET", JWT_SECRET)
+            .env("ETRACK_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("ETRACK_ADMIN_PASSWORD", PASSWORD)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("serving on port ").nth(1) {
+                    let port: u16 = rest.split(' ').next().unwrap().parse().unwrap();
+                    let _ = tx.send(port);
+                }
+            }
+        });
+        let port = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server reports its port");
+        ServerProcess {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Sends a signal (`TERM`, `KILL`, ...) to the process.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit, at most `timeout`.
+    pub fn wait(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

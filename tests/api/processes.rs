@@ -1,0 +1,166 @@
+//! Whole processes: start-up refusals, commands, several processes on one database, SIGTERM.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::{ADMIN_EMAIL, Auth, Backend, PASSWORD, TestApp, TestDb};
+use crate::process::{ServerProcess, binary, url_text};
+
+#[test]
+fn serve_refuses_to_start_without_a_proper_secret() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let run = |secret: Option<&str>| {
+        let mut cmd = binary();
+        cmd.args(["serve", "--bind", "127.0.0.1:0"])
+            .env("DATABASE_URL", url_text(&db.url))
+            .env_remove("ETRACK_JWT_SECRET")
+            .stdout(Stdio::null());
+        if let Some(s) = secret {
+            cmd.env("ETRACK_JWT_SECRET", s);
+        }
+        cmd.output().unwrap()
+    };
+    for secret in [None, Some("too short")] {
+        let out = run(secret);
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("ETRACK_JWT_SECRET"), "{stderr}");
+        assert!(
+            !stderr.contains("too short"),
+            "the secret itself is never printed"
+        );
+    }
+}
+
+#[test]
+fn migrate_and_openapi_commands() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let out = binary()
+        .arg("migrate")
+        .env("DATABASE_URL", url_text(&db.url))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let again = binary()
+        .arg("migrate")
+        .env("DATABASE_URL", url_text(&db.url))
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "migrating twice is harmless");
+    let out = binary().arg("openapi").output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        etrack::api::openapi::document_json()
+    );
+    let bad = binary().args(["serve", "--no-such-flag"]).output().unwrap();
+    assert!(!bad.status.success());
+}
+
+/// Two processes on one database: whatever one writes, the other honours at once, because nothing
+/// a request needs lives in one process's memory.
+async fn several_processes_share_one_database(backend: Backend) {
+    let Some(db) = TestDb::create(backend) else {
+        return;
+    };
+    let a = ServerProcess::start(&db.url);
+    let b = ServerProcess::start(&db.url);
+    let (a_api, b_api) = (
+        TestApp::remote(&a.base, backend),
+        TestApp::remote(&b.base, backend),
+    );
+
+    let session = a_api.login(ADMIN_EMAIL, PASSWORD).await;
+    b_api
+        .get("/api/v1/me")
+        .auth(&session)
+        .send()
+        .await
+        .assert_status(200);
+    let office = b_api
+        .create_org(&session, json!({"kind": "hajj_office", "name": "Office of Iraq", "name_ar": "مكتب العراق", "country": "IQ"}))
+        .await;
+    a_api
+        .get(&format!("/api/v1/organizations/{office}"))
+        .auth(&session)
+        .send()
+        .await
+        .assert_status(200);
+    // The second office of a country is refused whichever process is asked.
+    a_api
+        .post("/api/v1/organizations")
+        .auth(&session)
+        .json(json!({"kind": "hajj_office", "name": "Twin", "name_ar": "x", "country": "IQ"}))
+        .await
+        .assert_problem(409, "office_exists");
+
+    // A refresh on one process; reusing the old token on the other revokes the session everywhere.
+    let rotated = b_api
+        .post("/api/v1/auth/refresh")
+        .json(json!({"refresh_token": session.refresh_token}))
+        .await;
+    let rotated = rotated.assert_status(200).clone();
+    a_api
+        .post("/api/v1/auth/refresh")
+        .json(json!({"refresh_token": session.refresh_token}))
+        .await
+        .assert_problem(401, "unauthorized");
+    let access = Auth::Bearer(rotated["access_token"].as_str().unwrap().to_owned());
+    b_api
+        .get("/api/v1/me")
+        .auth(access.clone())
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+    a_api
+        .get("/api/v1/me")
+        .auth(access)
+        .send()
+        .await
+        .assert_problem(401, "unauthorized");
+
+    // A user made through one process logs in through the other.
+    let fresh = a_api.login(ADMIN_EMAIL, PASSWORD).await;
+    b_api
+        .user_in(&fresh, &office, "clerk@iraq.test", "officer")
+        .await;
+    a_api.login("clerk@iraq.test", PASSWORD).await;
+}
+
+#[actix_web::test]
+async fn several_processes_share_one_sqlite_file() {
+    several_processes_share_one_database(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn several_processes_share_one_postgres_database() {
+    several_processes_share_one_database(Backend::Postgres).await;
+}
+
+#[actix_web::test]
+async fn sigterm_finishes_requests_in_flight_then_exits() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let mut server = ServerProcess::start(&db.url);
+    let api = TestApp::remote(&server.base, Backend::Sqlite);
+    api.login(ADMIN_EMAIL, PASSWORD).await;
+    // Logins take tens of milliseconds (argon2): these are still running when the signal arrives.
+    let logins: Vec<_> = (0..4)
+        .map(|_| api.try_login(ADMIN_EMAIL, PASSWORD))
+        .collect();
+    let signal = async {
+        actix_web::rt::time::sleep(Duration::from_millis(15)).await;
+        server.signal("TERM");
+    };
+    let (replies, ()) =
+        futures_util::future::join(futures_util::future::join_all(logins), signal).await;
+    for reply in replies {
+        reply.assert_status(200);
+    }
+    let status = server
+        .wait(Duration::from_secs(40))
+        .expect("the server exits after SIGTERM");
+    assert!(status.success(), "{status:?}");
+    assert!(std::net::TcpStream::connect(server.base.trim_start_matches("http://")).is_err());
+}
