@@ -148,6 +148,145 @@ const PROBLEMS: &[Problem] = &[
         ),
     },
     Problem {
+        code: "season_exists",
+        en: (
+            "Season already exists",
+            "There is already a season of this kind for this Hijri year.",
+        ),
+        ar: ("الموسم موجود", "يوجد موسم من هذا النوع لهذه السنة الهجرية."),
+    },
+    Problem {
+        code: "capacity_exceeded",
+        en: (
+            "Capacity exceeded",
+            "The facility has not enough free capacity on some day of the contract.",
+        ),
+        ar: (
+            "السعة غير كافية",
+            "لا توجد سعة كافية في المنشأة في أحد أيام العقد.",
+        ),
+    },
+    Problem {
+        code: "quota_exceeded",
+        en: (
+            "Quota exceeded",
+            "This would exceed the pilgrims allocated (the country's quota, the office's allocation or the client's own).",
+        ),
+        ar: (
+            "تجاوز الحصة",
+            "هذا يتجاوز عدد الحجاج المخصص (حصة الدولة أو تخصيص المكتب أو تخصيص الجهة).",
+        ),
+    },
+    Problem {
+        code: "deadline_passed",
+        en: (
+            "Deadline passed",
+            "The filing deadline for this contract type has passed and no extension covers today.",
+        ),
+        ar: (
+            "انتهى الموعد النهائي",
+            "انتهى الموعد النهائي لتقديم هذا النوع من العقود ولا يوجد تمديد ساري.",
+        ),
+    },
+    Problem {
+        code: "invalid_transition",
+        en: (
+            "Not possible now",
+            "The contract is not in a state that allows this action.",
+        ),
+        ar: ("غير ممكن الآن", "حالة العقد لا تسمح بهذا الإجراء."),
+    },
+    Problem {
+        code: "no_allocation",
+        en: (
+            "No allocation",
+            "The client holds no allocation of pilgrims in this season.",
+        ),
+        ar: (
+            "لا يوجد تخصيص",
+            "لا يوجد للجهة تخصيص من الحجاج في هذا الموسم.",
+        ),
+    },
+    Problem {
+        code: "no_quota",
+        en: (
+            "No quota",
+            "The country (or the office) has no quota in this season to allocate from.",
+        ),
+        ar: (
+            "لا توجد حصة",
+            "لا توجد حصة للدولة أو للمكتب في هذا الموسم للتخصيص منها.",
+        ),
+    },
+    Problem {
+        code: "allocation_in_use",
+        en: (
+            "Allocation in use",
+            "The allocation cannot go below what is passed on to agencies or held by contracts.",
+        ),
+        ar: (
+            "التخصيص مستخدم",
+            "لا يمكن أن يقل التخصيص عما وزع على الشركات أو حجزته العقود.",
+        ),
+    },
+    Problem {
+        code: "below_allocated",
+        en: (
+            "Below allocated",
+            "The quota cannot go below what is already allocated to the country's office.",
+        ),
+        ar: (
+            "أقل من المخصص",
+            "لا يمكن أن تقل الحصة عما خصص بالفعل لمكتب الدولة.",
+        ),
+    },
+    Problem {
+        code: "licence_exists",
+        en: (
+            "Licence already registered",
+            "A facility of this kind with this licence number is already registered.",
+        ),
+        ar: ("الترخيص مسجل", "توجد منشأة من هذا النوع بنفس رقم الترخيص."),
+    },
+    Problem {
+        code: "capacity_in_use",
+        en: (
+            "Capacity in use",
+            "The capacity cannot go below what contracts hold on some day.",
+        ),
+        ar: (
+            "السعة مستخدمة",
+            "لا يمكن أن تقل السعة عما تحجزه العقود في أحد الأيام.",
+        ),
+    },
+    Problem {
+        code: "amendment_open",
+        en: (
+            "Amendment pending",
+            "This contract already has an amendment awaiting decision.",
+        ),
+        ar: ("يوجد تعديل معلق", "لهذا العقد تعديل بانتظار القرار."),
+    },
+    Problem {
+        code: "idempotency_key_reused",
+        en: (
+            "Idempotency key reused",
+            "This Idempotency-Key was already used with a different request body.",
+        ),
+        ar: (
+            "مفتاح مكرر",
+            "استخدم مفتاح Idempotency-Key هذا مع محتوى طلب مختلف.",
+        ),
+    },
+    Problem {
+        code: "provider_inactive",
+        en: (
+            "Provider suspended",
+            "The contract's service provider is suspended.",
+        ),
+        ar: ("المزود موقوف", "مزود الخدمة في هذا العقد موقوف."),
+    },
+    Problem {
         code: "precondition_required",
         en: (
             "If-Match required",
@@ -295,6 +434,43 @@ pub fn field_message(code: &str, limit: Option<usize>, lang: Language) -> String
         "country_mismatch" => (
             "must be the country of the parent office",
             "يجب أن تكون دولة المكتب الأم",
+        ),
+        "unknown_reference" => (
+            "names nothing you can use",
+            "يشير إلى عنصر غير موجود أو غير متاح لك",
+        ),
+        "facility_kind_mismatch" => (
+            "is not a facility of the kind this contract type needs",
+            "نوع المنشأة لا يناسب نوع العقد",
+        ),
+        "outside_season" => ("lies outside the season's dates", "خارج تواريخ الموسم"),
+        "outside_licence" => (
+            "lies outside the facility's licence",
+            "خارج مدة ترخيص المنشأة",
+        ),
+        "before_start" => ("is before the start", "قبل تاريخ البداية"),
+        "span_too_long" => ("spans more than {n} days", "المدة أطول من {n} يوماً"),
+        "same_place" => (
+            "must join two different places",
+            "يجب أن يربط بين مكانين مختلفين",
+        ),
+        "invalid_amount" => (
+            "is not an amount like 1250.00",
+            "ليس مبلغاً صحيحاً مثل 1250.00",
+        ),
+        "invalid_currency" => ("must be SAR", "يجب أن تكون العملة SAR"),
+        "invalid_date" => (
+            "is not a date (YYYY-MM-DD)",
+            "ليس تاريخاً صحيحاً (YYYY-MM-DD)",
+        ),
+        "hajj_days_outside" => (
+            "must contain the hajj days (8-13 Dhu al-Hijjah)",
+            "يجب أن يشمل أيام الحج (8-13 ذو الحجة)",
+        ),
+        "after_season_end" => ("is after the season's end", "بعد نهاية الموسم"),
+        "not_for_type" => (
+            "does not apply to this contract type",
+            "لا ينطبق على هذا النوع من العقود",
         ),
         _ => ("is invalid", "قيمة غير صحيحة"),
     };

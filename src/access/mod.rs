@@ -7,6 +7,7 @@
 //! Handlers and queries ask this module; they never decide on their own. Scopes are plain data
 //! that the storage layer turns into SQL, so lists, single reads and counts share one rule.
 
+use crate::domain::contract::Party;
 use crate::domain::ids::{ApiKeyId, OrganizationId, SessionId, UserId};
 use crate::domain::organization::{OrgKind, Role};
 use crate::error::ApiError;
@@ -158,6 +159,147 @@ pub fn require_user(caller: &Caller) -> Result<(&UserId, &SessionId), ApiError> 
         Actor::User { id, session } => Ok((id, session)),
         Actor::ApiKey(_) => Err(ApiError::forbidden()),
     }
+}
+
+/// Work only a ministry officer or admin does: seasons, quotas, allocations to offices, extensions,
+/// reviews.
+pub fn ministry_work(caller: &Caller) -> Result<(), ApiError> {
+    allow(caller.is_ministry() && caller.role.can_act())
+}
+
+/// Work the caller's organisation does itself (filing, accepting, allocating to its agencies):
+/// officers and admins, never viewers.
+pub fn act(caller: &Caller) -> Result<(), ApiError> {
+    allow(caller.role.can_act())
+}
+
+/// Whether prices show: never to tawafa establishments or authorities.
+pub fn sees_prices(caller: &Caller) -> bool {
+    !matches!(caller.kind, OrgKind::Tawafa | OrgKind::Authority)
+}
+
+/// Quotas and allocations a caller sees.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AllocationScope {
+    All,
+    /// An office: its own allocation and its agencies'; its country's quota.
+    Office {
+        office: OrganizationId,
+        country: Option<String>,
+    },
+    /// An agency: its own allocation; its country's quota.
+    Agency {
+        agency: OrganizationId,
+        country: Option<String>,
+    },
+    Nothing,
+}
+
+pub fn allocation_scope(caller: &Caller) -> AllocationScope {
+    match caller.kind {
+        OrgKind::Ministry => AllocationScope::All,
+        OrgKind::HajjOffice => AllocationScope::Office {
+            office: caller.organization_id.clone(),
+            country: caller.country.clone(),
+        },
+        OrgKind::Agency => AllocationScope::Agency {
+            agency: caller.organization_id.clone(),
+            country: caller.country.clone(),
+        },
+        _ => AllocationScope::Nothing,
+    }
+}
+
+/// Facilities a caller sees.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FacilityScope {
+    All,
+    /// A provider: its own facilities.
+    Provider(OrganizationId),
+    /// Clients browse the facilities of active providers, to contract with them.
+    ActiveProviders,
+    Nothing,
+}
+
+pub fn facility_scope(caller: &Caller) -> FacilityScope {
+    match caller.kind {
+        OrgKind::Ministry => FacilityScope::All,
+        OrgKind::ServiceProvider => FacilityScope::Provider(caller.organization_id.clone()),
+        OrgKind::HajjOffice | OrgKind::Agency => FacilityScope::ActiveProviders,
+        OrgKind::Tawafa | OrgKind::Authority => FacilityScope::Nothing,
+    }
+}
+
+/// Contracts a caller sees (DOMAIN.md section 7).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContractScope {
+    All,
+    /// An agency: its own contracts.
+    Client(OrganizationId),
+    /// An office: its own and its agencies' contracts.
+    Office(OrganizationId),
+    /// A provider: contracts addressed to it.
+    Provider(OrganizationId),
+    /// A tawafa establishment: contracts of clients from the countries assigned to it.
+    TawafaCountries(OrganizationId),
+    Nothing,
+}
+
+pub fn contract_scope(caller: &Caller) -> ContractScope {
+    let own = caller.organization_id.clone();
+    match caller.kind {
+        OrgKind::Ministry => ContractScope::All,
+        OrgKind::HajjOffice => ContractScope::Office(own),
+        OrgKind::Agency => ContractScope::Client(own),
+        OrgKind::ServiceProvider => ContractScope::Provider(own),
+        OrgKind::Tawafa => ContractScope::TawafaCountries(own),
+        OrgKind::Authority => ContractScope::Nothing,
+    }
+}
+
+/// The part the caller plays in a contract it can see, if any: its client, its provider, or the
+/// ministry. An office seeing an agency's contract, or a tawafa establishment, plays none.
+pub fn party(caller: &Caller, client_id: &str, provider_id: &str) -> Option<Party> {
+    let own = caller.organization_id.as_str();
+    if own == client_id {
+        Some(Party::Client)
+    } else if own == provider_id {
+        Some(Party::Provider)
+    } else if caller.is_ministry() {
+        Some(Party::Ministry)
+    } else {
+        None
+    }
+}
+
+/// Who allocates pilgrims to whom (R1): the ministry to a country's office, an office to its own
+/// agencies. Call after the target was found visible.
+pub fn allocate(
+    caller: &Caller,
+    target_kind: OrgKind,
+    target_parent: Option<&str>,
+) -> Result<(), AllocateError> {
+    match target_kind {
+        OrgKind::HajjOffice => ministry_work(caller).map_err(AllocateError::Forbidden),
+        OrgKind::Agency => {
+            let own_agency = caller.kind == OrgKind::HajjOffice
+                && target_parent == Some(caller.organization_id.as_str());
+            allow(own_agency && caller.role.can_act()).map_err(AllocateError::Forbidden)
+        }
+        _ => Err(AllocateError::WrongKind),
+    }
+}
+
+#[derive(Debug)]
+pub enum AllocateError {
+    Forbidden(ApiError),
+    /// Only offices and agencies hold allocations.
+    WrongKind,
+}
+
+/// Whether a caller sees a facility's held capacity day by day: its provider and the ministry.
+pub fn sees_facility_usage(caller: &Caller, provider_id: &str) -> bool {
+    caller.is_ministry() || caller.organization_id.as_str() == provider_id
 }
 
 fn allow(allowed: bool) -> Result<(), ApiError> {

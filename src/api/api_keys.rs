@@ -81,13 +81,13 @@ pub async fn create(
     body: Json<CreateApiKey>,
 ) -> Result<HttpResponse, ApiError> {
     let org_id: OrganizationId = path_id(&id)?;
-    let body = body.0;
     let key = secret::generate(secret::API_KEY_PREFIX);
     let (hash, prefix) = (secret::hash(&key), secret::display_prefix(&key));
     let view = state
         .write(move |conn| {
             visible(conn, &caller, &org_id)?;
             access::create_api_key(&caller, &org_id)?;
+            let body = body.into_inner()?;
             let name = Name::parse(&body.name).map_err(|e| ApiError::invalid_field("name", e))?;
             if body.role == Role::Admin {
                 return Err(ApiError::invalid_field("role", Invalid::new("not_allowed")));

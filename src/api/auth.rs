@@ -78,7 +78,7 @@ pub async fn login(
     state: web::Data<AppState>,
     body: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let Json(LoginRequest { email, password }) = body;
+    let LoginRequest { email, password } = body.into_inner()?;
     let email = email.trim().to_lowercase();
     let refresh_token = secret::generate(secret::REFRESH_TOKEN_PREFIX);
     let refresh_hash = secret::hash(&refresh_token);
@@ -138,7 +138,7 @@ pub async fn refresh(
     state: web::Data<AppState>,
     body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let presented = secret::hash(body.0.refresh_token.trim());
+    let presented = secret::hash(body.into_inner()?.refresh_token.trim());
     let refresh_token = secret::generate(secret::REFRESH_TOKEN_PREFIX);
     let new_hash = secret::hash(&refresh_token);
     let expires = refresh_expiry(&state);

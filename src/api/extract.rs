@@ -19,7 +19,16 @@ use crate::state::AppState;
 
 /// A JSON request body: `application/json` only, size-limited, and every refusal a problem:
 /// 415 wrong content type, 413 too large, 400 not JSON, 422 wrong types or unknown fields (by path).
-pub struct Json<T>(pub T);
+///
+/// The refusal waits until the handler asks for the body ([`Json::into_inner`]), after it has
+/// checked who may see and do what: a stranger gets its 404 and a viewer its 403 whatever it sent.
+pub struct Json<T>(Result<T, ApiError>);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
 
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = ApiError;
@@ -43,18 +52,58 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             .unwrap_or(64 * 1024);
         let mut payload = payload.take();
         Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::unsupported_media_type());
-            }
             let mut body = web::BytesMut::new();
+            let mut too_large = false;
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| ApiError::bad_request("malformed_json"))?;
+                let Ok(chunk) = chunk else {
+                    return Ok(Json(Err(ApiError::bad_request("malformed_json"))));
+                };
                 if body.len() + chunk.len() > limit {
-                    return Err(ApiError::payload_too_large());
+                    too_large = true;
+                    break;
                 }
                 body.extend_from_slice(&chunk);
             }
-            parse_json(&body).map(Json)
+            Ok(Json(if too_large {
+                Err(ApiError::payload_too_large())
+            } else if !is_json {
+                Err(ApiError::unsupported_media_type())
+            } else {
+                parse_json(&body)
+            }))
+        })
+    }
+}
+
+/// An optional JSON body: none at all (no content, no content type) is `None`; anything sent is
+/// parsed as strictly as [`Json`], and its refusal waits the same way.
+pub struct OptionalJson<T>(Result<Option<T>, ApiError>);
+
+impl<T> OptionalJson<T> {
+    pub fn into_inner(self) -> Result<Option<T>, ApiError> {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<OptionalJson<T>, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let empty = req.headers().get(CONTENT_TYPE).is_none()
+            && req
+                .headers()
+                .get(actix_web::http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .is_none_or(|v| v.trim() == "0");
+        if empty {
+            return Box::pin(async { Ok(OptionalJson(Ok(None))) });
+        }
+        let inner = Json::<T>::from_request(req, payload);
+        Box::pin(async move {
+            inner
+                .await
+                .map(|json| OptionalJson(json.into_inner().map(Some)))
         })
     }
 }

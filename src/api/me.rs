@@ -82,7 +82,7 @@ pub async fn change_password(
 ) -> Result<HttpResponse, ApiError> {
     let (user_id, session_id) = access::require_user(&caller)?;
     let (user_id, session_id) = (user_id.clone(), session_id.clone());
-    let body = body.0;
+    let body = body.into_inner()?;
     let new_password = NewPassword::parse(&body.new_password)
         .map_err(|e| ApiError::invalid_field("new_password", e))?;
     let lookup = user_id.clone();

@@ -2,11 +2,15 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod contracts;
+pub mod csv;
 pub mod extract;
+pub mod facilities;
 pub mod health;
 pub mod me;
 pub mod openapi;
 pub mod organizations;
+pub mod seasons;
 pub mod users;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -36,7 +40,30 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(users::update)
             .service(api_keys::create)
             .service(api_keys::list)
-            .service(api_keys::revoke),
+            .service(api_keys::revoke)
+            .service(seasons::create)
+            .service(seasons::list)
+            .service(seasons::get)
+            .service(seasons::set_quota)
+            .service(seasons::quotas)
+            .service(seasons::set_allocation)
+            .service(seasons::allocations)
+            .service(seasons::create_extension)
+            .service(seasons::extensions)
+            .service(facilities::create)
+            .service(facilities::list)
+            .service(facilities::get)
+            .service(facilities::update)
+            .service(facilities::usage)
+            .service(contracts::create)
+            .service(contracts::list)
+            .service(contracts::get)
+            .service(contracts::update)
+            .service(contracts::history)
+            .service(contracts::amendments)
+            .service(contracts::amend)
+            .service(contracts::act)
+            .service(contracts::decide),
     );
 }
 

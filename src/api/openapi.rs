@@ -31,6 +31,9 @@ use crate::error::ProblemDetails;
         (name = "organizations", description = "Organisations of every kind"),
         (name = "users", description = "Users of an organisation"),
         (name = "api-keys", description = "API keys of an organisation's systems"),
+        (name = "seasons", description = "Seasons, quotas, allocations, deadline extensions"),
+        (name = "facilities", description = "Licensed buildings, fleets and kitchens, and their capacity"),
+        (name = "contracts", description = "Contracts, their lifecycle, history and amendments"),
     )
 )]
 struct ApiDoc;

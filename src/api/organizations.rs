@@ -136,7 +136,7 @@ pub async fn create(
     body: Json<CreateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
     access::manage_organizations(&caller)?;
-    let body = body.0;
+    let body = body.into_inner()?;
     let mut errors = Vec::new();
     let name = collect(&mut errors, "name", Name::parse(&body.name));
     let name_ar = collect(&mut errors, "name_ar", Name::parse(&body.name_ar));
@@ -342,13 +342,13 @@ pub async fn update(
     body: Json<UpdateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
     let id: OrganizationId = path_id(&id)?;
-    let body = body.0;
     let version = if_match(&req);
     let view = state
         .write(move |conn| {
             let row = visible(conn, &caller, &id)?;
             access::manage_organizations(&caller)?;
             let version = version?;
+            let body = body.into_inner()?;
             let mut errors = Vec::new();
             let name = body
                 .name
@@ -411,7 +411,6 @@ pub async fn set_countries(
     body: Json<SetCountries>,
 ) -> Result<HttpResponse, ApiError> {
     let id: OrganizationId = path_id(&id)?;
-    let requested = body.0.countries;
     let view = state
         .write(move |conn| {
             let row = visible(conn, &caller, &id)?;
@@ -419,6 +418,7 @@ pub async fn set_countries(
             if row.kind != OrgKind::Tawafa.as_str() {
                 return Err(ApiError::conflict("wrong_organization_kind"));
             }
+            let requested = body.into_inner()?.countries;
             if requested.len() > MAX_COUNTRIES {
                 return Err(ApiError::invalid_field(
                     "countries",
@@ -474,14 +474,6 @@ pub async fn set_grants(
     body: Json<SetGrants>,
 ) -> Result<HttpResponse, ApiError> {
     let id: OrganizationId = path_id(&id)?;
-    let mut datasets: Vec<String> = body
-        .0
-        .datasets
-        .iter()
-        .map(|d| d.as_str().to_owned())
-        .collect();
-    datasets.sort();
-    datasets.dedup();
     let view = state
         .write(move |conn| {
             let row = visible(conn, &caller, &id)?;
@@ -489,6 +481,14 @@ pub async fn set_grants(
             if row.kind != OrgKind::Authority.as_str() {
                 return Err(ApiError::conflict("wrong_organization_kind"));
             }
+            let mut datasets: Vec<String> = body
+                .into_inner()?
+                .datasets
+                .iter()
+                .map(|d| d.as_str().to_owned())
+                .collect();
+            datasets.sort();
+            datasets.dedup();
             store::replace_grants(conn, id.as_str(), &datasets)?;
             bump(conn, &row)?;
             let row = visible(conn, &caller, &id)?;

@@ -105,7 +105,6 @@ pub async fn create(
     body: Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let org_id: OrganizationId = path_id(&id)?;
-    let body = body.0;
     let check_org = org_id.clone();
     let check_caller = caller.clone();
     state
@@ -114,6 +113,7 @@ pub async fn create(
             access::manage_members(&check_caller, &check_org)
         })
         .await?;
+    let body = body.into_inner()?;
     let mut errors = Vec::new();
     let email = Email::parse(&body.email)
         .map_err(|e| errors.push(FieldError::new("email", e)))
@@ -262,8 +262,10 @@ pub async fn update(
     body: Json<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let id: UserId = path_id(&id)?;
-    let body = body.0;
-    let privileged = body.role.is_some() || body.active.is_some() || body.password.is_some();
+    let body = body.into_inner();
+    let privileged = body
+        .as_ref()
+        .is_ok_and(|b| b.role.is_some() || b.active.is_some() || b.password.is_some());
     // Visibility and permission first, so nobody learns anything from validation or hashing.
     let (check_caller, check_id) = (caller.clone(), id.clone());
     state
@@ -277,6 +279,7 @@ pub async fn update(
         })
         .await?;
     let version = if_match(&req)?;
+    let body = body?;
     let mut errors = Vec::new();
     let full_name = body.full_name.as_deref().and_then(|n| {
         Name::parse(n)

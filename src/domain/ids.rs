@@ -64,7 +64,18 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(OrganizationId, UserId, SessionId, ApiKeyId);
+id_type!(
+    OrganizationId,
+    UserId,
+    SessionId,
+    ApiKeyId,
+    SeasonId,
+    ExtensionId,
+    FacilityId,
+    ContractId,
+    AmendmentId,
+    EventId,
+);
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,12 @@
 //! Pure domain types and rules: no HTTP, no SQL. Input is parsed into these types once, at the edge.
 
+pub mod calendar;
+pub mod contract;
 pub mod country;
 pub mod ids;
+pub mod money;
 pub mod organization;
+pub mod season;
 pub mod text;
 
 /// Why a value was refused: a stable code (translated by the catalogue) and, where it helps, a bound.

@@ -1,12 +1,9 @@
 //! Organisations, roles and the datasets the ministry can grant (DOMAIN.md sections 1 and 7).
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         pub enum $name {
             $(#[serde(rename = $text)] $variant),*
         }
@@ -31,6 +28,7 @@ macro_rules! string_enum {
         }
     };
 }
+pub(crate) use string_enum;
 
 string_enum!(
     /// What kind of body an organisation is; it decides what the organisation does and sees.

@@ -4,9 +4,13 @@
 //! [`DbConnection`]; the few places that need backend-specific SQL match on it.
 
 pub mod api_keys;
+pub mod contracts;
+pub mod facilities;
+pub mod holds;
 pub mod models;
 pub mod organizations;
 pub mod schema;
+pub mod seasons;
 pub mod sessions;
 pub mod users;
 

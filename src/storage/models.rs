@@ -1,9 +1,12 @@
 //! Rows as stored. Views (what the API shows) are built from these in `api`, never serialised as-is.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{api_keys, organizations, refresh_tokens, sessions, users};
+use super::schema::{
+    allocations, amendments, api_keys, contract_events, contracts, extensions, facilities,
+    organizations, quotas, refresh_tokens, seasons, sessions, users,
+};
 
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = organizations)]
@@ -69,4 +72,135 @@ pub struct ApiKeyRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = seasons)]
+pub struct SeasonRow {
+    pub id: String,
+    pub kind: String,
+    pub hijri_year: i32,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub housing_deadline: NaiveDate,
+    pub transport_deadline: NaiveDate,
+    pub catering_deadline: NaiveDate,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = quotas)]
+pub struct QuotaRow {
+    pub season_id: String,
+    pub country: String,
+    pub pilgrims: i64,
+    pub allocated: i64,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = allocations)]
+pub struct AllocationRow {
+    pub season_id: String,
+    pub organization_id: String,
+    pub pilgrims: i64,
+    pub suballocated: i64,
+    pub lock_version: i64,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = extensions)]
+pub struct ExtensionRow {
+    pub id: String,
+    pub season_id: String,
+    pub organization_id: String,
+    pub contract_type: String,
+    pub until: NaiveDate,
+    pub reason: String,
+    pub granted_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = facilities)]
+pub struct FacilityRow {
+    pub id: String,
+    pub provider_id: String,
+    pub kind: String,
+    pub name: String,
+    pub search_key: String,
+    pub city: String,
+    pub licence_no: String,
+    pub licence_valid_from: NaiveDate,
+    pub licence_valid_to: NaiveDate,
+    pub capacity: i64,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = contracts)]
+pub struct ContractRow {
+    pub id: String,
+    pub season_id: String,
+    pub contract_type: String,
+    pub client_id: String,
+    pub client_office_id: Option<String>,
+    pub client_country: String,
+    pub provider_id: String,
+    pub facility_id: String,
+    pub status: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub units: i64,
+    pub route_from: Option<String>,
+    pub route_to: Option<String>,
+    pub meals_per_day: Option<i64>,
+    pub unit_price: i64,
+    pub currency: String,
+    pub total: i64,
+    pub search_key: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = amendments)]
+pub struct AmendmentRow {
+    pub id: String,
+    pub contract_id: String,
+    pub status: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub units: i64,
+    pub route_from: Option<String>,
+    pub route_to: Option<String>,
+    pub meals_per_day: Option<i64>,
+    pub unit_price: i64,
+    pub total: i64,
+    pub reason: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = contract_events)]
+pub struct ContractEventRow {
+    pub id: String,
+    pub contract_id: String,
+    pub amendment_id: Option<String>,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub reason: Option<String>,
+    pub actor_user_id: Option<String>,
+    pub actor_api_key_id: Option<String>,
+    pub organization_id: String,
+    pub at: NaiveDateTime,
 }

@@ -80,12 +80,180 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    seasons (id) {
+        id -> Text,
+        kind -> Text,
+        hijri_year -> Integer,
+        name -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        housing_deadline -> Date,
+        transport_deadline -> Date,
+        catering_deadline -> Date,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    quotas (season_id, country) {
+        season_id -> Text,
+        country -> Text,
+        pilgrims -> BigInt,
+        allocated -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    allocations (season_id, organization_id) {
+        season_id -> Text,
+        organization_id -> Text,
+        pilgrims -> BigInt,
+        suballocated -> BigInt,
+        lock_version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    extensions (id) {
+        id -> Text,
+        season_id -> Text,
+        organization_id -> Text,
+        contract_type -> Text,
+        until -> Date,
+        reason -> Text,
+        granted_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    facilities (id) {
+        id -> Text,
+        provider_id -> Text,
+        kind -> Text,
+        name -> Text,
+        search_key -> Text,
+        city -> Text,
+        licence_no -> Text,
+        licence_valid_from -> Date,
+        licence_valid_to -> Date,
+        capacity -> BigInt,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    facility_days (facility_id, day) {
+        facility_id -> Text,
+        day -> Date,
+        capacity -> BigInt,
+        held -> BigInt,
+    }
+}
+
+diesel::table! {
+    client_days (season_id, organization_id, allocation_key, day) {
+        season_id -> Text,
+        organization_id -> Text,
+        allocation_key -> Text,
+        day -> Date,
+        held -> BigInt,
+    }
+}
+
+diesel::table! {
+    contracts (id) {
+        id -> Text,
+        season_id -> Text,
+        contract_type -> Text,
+        client_id -> Text,
+        client_office_id -> Nullable<Text>,
+        client_country -> Text,
+        provider_id -> Text,
+        facility_id -> Text,
+        status -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        units -> BigInt,
+        route_from -> Nullable<Text>,
+        route_to -> Nullable<Text>,
+        meals_per_day -> Nullable<BigInt>,
+        unit_price -> BigInt,
+        currency -> Text,
+        total -> BigInt,
+        search_key -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    amendments (id) {
+        id -> Text,
+        contract_id -> Text,
+        status -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        units -> BigInt,
+        route_from -> Nullable<Text>,
+        route_to -> Nullable<Text>,
+        meals_per_day -> Nullable<BigInt>,
+        unit_price -> BigInt,
+        total -> BigInt,
+        reason -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contract_events (id) {
+        id -> Text,
+        contract_id -> Text,
+        amendment_id -> Nullable<Text>,
+        action -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        reason -> Nullable<Text>,
+        actor_user_id -> Nullable<Text>,
+        actor_api_key_id -> Nullable<Text>,
+        organization_id -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (organization_id, idempotency_key) {
+        organization_id -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        contract_id -> Text,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(api_keys -> organizations (organization_id));
 diesel::joinable!(organization_countries -> organizations (organization_id));
 diesel::joinable!(organization_grants -> organizations (organization_id));
+diesel::joinable!(facilities -> organizations (provider_id));
+diesel::joinable!(allocations -> organizations (organization_id));
+diesel::joinable!(facility_days -> facilities (facility_id));
+diesel::joinable!(contracts -> facilities (facility_id));
+diesel::joinable!(contracts -> seasons (season_id));
+diesel::joinable!(amendments -> contracts (contract_id));
+diesel::joinable!(contract_events -> contracts (contract_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -95,4 +263,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     refresh_tokens,
     api_keys,
+    seasons,
+    quotas,
+    allocations,
+    extensions,
+    facilities,
+    facility_days,
+    client_days,
+    contracts,
+    amendments,
+    contract_events,
+    idempotency_keys,
 );

@@ -5,9 +5,12 @@ mod process;
 
 mod api_keys;
 mod auth;
+mod contracts;
 mod errors;
 mod operations;
 mod organizations;
 mod processes;
+mod seasons;
 mod users;
 mod visibility;
+mod world;

@@ -1,0 +1,11 @@
+DROP TABLE idempotency_keys;
+DROP TABLE contract_events;
+DROP TABLE amendments;
+DROP TABLE contracts;
+DROP TABLE client_days;
+DROP TABLE facility_days;
+DROP TABLE facilities;
+DROP TABLE extensions;
+DROP TABLE allocations;
+DROP TABLE quotas;
+DROP TABLE seasons;

@@ -1,0 +1,463 @@
+//! Facilities: service providers register buildings, fleets and kitchens with a licence window and
+//! a capacity; clients browse them with their free capacity (DOMAIN.md section 3).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::access::{self, Caller};
+use crate::domain::Invalid;
+use crate::domain::calendar::hijri;
+use crate::domain::contract::MAX_UNITS;
+use crate::domain::ids::{FacilityId, OrganizationId};
+use crate::domain::organization::OrgKind;
+use crate::domain::season::{FacilityKind, Place};
+use crate::domain::text::{self, Name, search_key};
+use crate::error::{ApiError, FieldError, ProblemDetails};
+use crate::state::AppState;
+use crate::storage::facilities::{self as store, FacilityFilter, UpdateError};
+use crate::storage::models::FacilityRow;
+use crate::storage::{DbConnection, is_unique_violation, now};
+
+use super::extract::{Json, PageQuery, etag, if_match, path_id};
+use super::{Page, utc};
+
+/// The longest licence window (and usage range) accepted.
+const MAX_LICENCE_DAYS: i64 = 800;
+
+#[derive(Serialize, ToSchema)]
+pub struct FacilityView {
+    pub id: FacilityId,
+    pub provider_id: OrganizationId,
+    pub kind: FacilityKind,
+    pub name: String,
+    /// Where a building or kitchen stands, or where a fleet is based.
+    pub city: Place,
+    pub licence_no: String,
+    pub licence_valid_from: NaiveDate,
+    pub licence_valid_from_hijri: String,
+    pub licence_valid_to: NaiveDate,
+    pub licence_valid_to_hijri: String,
+    /// Beds per night, seats per day or pilgrims served per day.
+    pub capacity: i64,
+    /// The least free units on any day of the requested range (or of the licence).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available: Option<i64>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl FacilityView {
+    fn from_row(row: FacilityRow, available: Option<i64>) -> Result<FacilityView, ApiError> {
+        Ok(FacilityView {
+            id: FacilityId::from_stored(row.id),
+            provider_id: OrganizationId::from_stored(row.provider_id),
+            kind: FacilityKind::parse(&row.kind).ok_or_else(ApiError::internal)?,
+            name: row.name,
+            city: Place::parse(&row.city).ok_or_else(ApiError::internal)?,
+            licence_no: row.licence_no,
+            licence_valid_from_hijri: hijri(row.licence_valid_from),
+            licence_valid_from: row.licence_valid_from,
+            licence_valid_to_hijri: hijri(row.licence_valid_to),
+            licence_valid_to: row.licence_valid_to,
+            capacity: row.capacity,
+            available,
+            version: row.version,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        })
+    }
+}
+
+/// A facility the caller may see; anything else is a 404.
+pub fn visible(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &FacilityId,
+) -> Result<FacilityRow, ApiError> {
+    store::find_visible(conn, &access::facility_scope(caller), id.as_str())?
+        .ok_or_else(ApiError::not_found)
+}
+
+fn with_available(
+    conn: &mut DbConnection,
+    row: FacilityRow,
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> Result<FacilityView, ApiError> {
+    let (from, to) = range.unwrap_or((row.licence_valid_from, row.licence_valid_to));
+    let available = store::available(conn, std::slice::from_ref(&row.id), from, to)?
+        .first()
+        .map(|(_, a)| *a);
+    FacilityView::from_row(row, available)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateFacility {
+    pub kind: FacilityKind,
+    #[schema(example = "Al-Safwa Tower 2")]
+    pub name: String,
+    /// Buildings and kitchens: `makkah`, `madinah` or `mashaer`.
+    pub city: Option<Place>,
+    /// Fleets: where the fleet is based (any place, airports included).
+    pub base: Option<Place>,
+    #[schema(example = "MK-2026-00417")]
+    pub licence_no: String,
+    pub licence_valid_from: NaiveDate,
+    pub licence_valid_to: NaiveDate,
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub capacity: i64,
+}
+
+/// Registers a licensed facility (service providers' officers and admins).
+#[utoipa::path(
+    tag = "facilities",
+    request_body = CreateFacility,
+    responses(
+        (status = 201, description = "Registered", body = FacilityView),
+        (status = 409, description = "The licence number is registered already (`licence_exists`)", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[post("/facilities")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateFacility>,
+) -> Result<HttpResponse, ApiError> {
+    if caller.kind != OrgKind::ServiceProvider {
+        return Err(ApiError::forbidden());
+    }
+    access::act(&caller)?;
+    let body = body.into_inner()?;
+    let mut errors = Vec::new();
+    let name = Name::parse(&body.name)
+        .map_err(|e| errors.push(FieldError::new("name", e)))
+        .ok();
+    let licence = body.licence_no.trim().to_owned();
+    if licence.is_empty() || licence.chars().count() > 64 || licence.chars().any(char::is_control) {
+        errors.push(FieldError::new("licence_no", Invalid::new("invalid_value")));
+    }
+    let place = match body.kind {
+        FacilityKind::Fleet => {
+            if body.city.is_some() {
+                errors.push(FieldError::new("city", Invalid::new("not_allowed")));
+            }
+            body.base.or_else(|| {
+                errors.push(FieldError::new("base", Invalid::new("required")));
+                None
+            })
+        }
+        _ => {
+            if body.base.is_some() {
+                errors.push(FieldError::new("base", Invalid::new("not_allowed")));
+            }
+            match body.city {
+                Some(c) if c.is_city() => Some(c),
+                Some(_) => {
+                    errors.push(FieldError::new("city", Invalid::new("invalid_value")));
+                    None
+                }
+                None => {
+                    errors.push(FieldError::new("city", Invalid::new("required")));
+                    None
+                }
+            }
+        }
+    };
+    if body.licence_valid_to < body.licence_valid_from {
+        errors.push(FieldError::new(
+            "licence_valid_to",
+            Invalid::new("before_start"),
+        ));
+    } else if (body.licence_valid_to - body.licence_valid_from).num_days() >= MAX_LICENCE_DAYS {
+        errors.push(FieldError::new(
+            "licence_valid_to",
+            Invalid::with_limit("span_too_long", MAX_LICENCE_DAYS as usize),
+        ));
+    }
+    if !(1..=MAX_UNITS).contains(&body.capacity) {
+        errors.push(FieldError::new("capacity", Invalid::new("out_of_range")));
+    }
+    let (Some(name), Some(place)) = (name, place) else {
+        return Err(ApiError::invalid(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::invalid(errors));
+    }
+    let view = state
+        .write(move |conn| {
+            let at = now();
+            let row = FacilityRow {
+                id: FacilityId::generate().into_string(),
+                provider_id: caller.organization_id.to_string(),
+                kind: body.kind.as_str().to_owned(),
+                search_key: search_key(name.as_str()),
+                name: name.into_string(),
+                city: place.as_str().to_owned(),
+                licence_no: licence,
+                licence_valid_from: body.licence_valid_from,
+                licence_valid_to: body.licence_valid_to,
+                capacity: body.capacity,
+                version: 1,
+                created_at: at,
+                updated_at: at,
+            };
+            store::insert(conn, &row).map_err(|e| {
+                if is_unique_violation(&e) {
+                    ApiError::conflict("licence_exists")
+                } else {
+                    e.into()
+                }
+            })?;
+            FacilityView::from_row(row, Some(body.capacity))
+        })
+        .await?;
+    Ok(HttpResponse::build(StatusCode::CREATED)
+        .insert_header(etag(view.version))
+        .json(view))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FacilityQuery {
+    pub kind: Option<FacilityKind>,
+    /// Where the facility stands (or a fleet's base).
+    pub city: Option<Place>,
+    pub provider_id: Option<OrganizationId>,
+    /// Searches names; Arabic letter variants match each other.
+    pub q: Option<String>,
+    /// With `to`: only facilities licensed on every day from `from` to `to`; `available` is then
+    /// the least free units over that range.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// With `from` and `to`: only facilities with at least this many units free on every day.
+    pub min_available: Option<i64>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+fn range(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<Option<(NaiveDate, NaiveDate)>, ApiError> {
+    match (from, to) {
+        (None, None) => Ok(None),
+        (Some(f), Some(t)) if f <= t && (t - f).num_days() < MAX_LICENCE_DAYS => Ok(Some((f, t))),
+        (Some(_), Some(_)) => Err(ApiError::invalid_query("to", Invalid::new("out_of_range"))),
+        (None, _) => Err(ApiError::invalid_query("from", Invalid::new("required"))),
+        (_, None) => Err(ApiError::invalid_query("to", Invalid::new("required"))),
+    }
+}
+
+/// Lists the facilities the caller may see: providers their own, clients those of active
+/// providers, the ministry all.
+#[utoipa::path(tag = "facilities", params(FacilityQuery), responses((status = 200, description = "One page", body = Page<FacilityView>)))]
+#[get("/facilities")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<FacilityQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    }
+    .parse()?;
+    let range = range(query.from, query.to)?;
+    if query.min_available.is_some() && range.is_none() {
+        return Err(ApiError::invalid_query("from", Invalid::new("required")));
+    }
+    let q = query.q.as_deref().map(search_key).filter(|q| !q.is_empty());
+    if q.as_ref()
+        .is_some_and(|q| q.chars().count() > text::MAX_NAME_CHARS)
+    {
+        return Err(ApiError::invalid_query(
+            "q",
+            Invalid::with_limit("too_long", text::MAX_NAME_CHARS),
+        ));
+    }
+    let filter = FacilityFilter {
+        kind: query.kind.map(|k| k.as_str().to_owned()),
+        city: query.city.map(|c| c.as_str().to_owned()),
+        provider_id: query.provider_id.map(OrganizationId::into_string),
+        q,
+        range,
+        min_available: query.min_available,
+    };
+    let body = state
+        .db(move |conn| {
+            let rows = store::list(
+                conn,
+                &access::facility_scope(&caller),
+                &filter,
+                page.after.as_deref(),
+                page.fetch(),
+            )?;
+            let (rows, next_cursor) = page.finish(rows, |r| &r.id);
+            let items = rows
+                .into_iter()
+                .map(|row| with_available(conn, row, range))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Page { items, next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// One facility, with its least free capacity over its licence.
+#[utoipa::path(
+    tag = "facilities",
+    params(("id" = String, Path, description = "Facility id")),
+    responses((status = 200, description = "The facility", body = FacilityView))
+)]
+#[get("/facilities/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: FacilityId = path_id(&id)?;
+    let view = state
+        .db(move |conn| {
+            let row = visible(conn, &caller, &id)?;
+            with_available(conn, row, None)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(view.version))
+        .json(view))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateFacility {
+    pub name: Option<String>,
+    /// Never below what contracts hold on any day.
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub capacity: Option<i64>,
+}
+
+/// Renames a facility or changes its capacity (its provider). Needs `If-Match`.
+#[utoipa::path(
+    tag = "facilities",
+    request_body = UpdateFacility,
+    params(
+        ("id" = String, Path, description = "Facility id"),
+        ("If-Match" = String, Header, description = "The version being changed, as its ETag"),
+    ),
+    responses(
+        (status = 200, description = "Updated", body = FacilityView),
+        (status = 409, description = "Contracts hold more than the new capacity (`capacity_in_use`)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 412, description = "Stale version", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/facilities/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: Json<UpdateFacility>,
+) -> Result<HttpResponse, ApiError> {
+    let id: FacilityId = path_id(&id)?;
+    let version = if_match(&req);
+    let view = state
+        .write(move |conn| {
+            let row = visible(conn, &caller, &id)?;
+            if caller.organization_id.as_str() != row.provider_id {
+                return Err(ApiError::forbidden());
+            }
+            access::act(&caller)?;
+            let version = version?;
+            let body = body.into_inner()?;
+            let name = match &body.name {
+                Some(n) => {
+                    let n = Name::parse(n).map_err(|e| ApiError::invalid_field("name", e))?;
+                    Some((n.as_str().to_owned(), search_key(n.as_str())))
+                }
+                None => None,
+            };
+            if body.capacity.is_some_and(|c| !(1..=MAX_UNITS).contains(&c)) {
+                return Err(ApiError::invalid_field(
+                    "capacity",
+                    Invalid::new("out_of_range"),
+                ));
+            }
+            store::update(conn, &row, version, name, body.capacity).map_err(|e| match e {
+                UpdateError::Stale => ApiError::precondition_failed(),
+                UpdateError::CapacityInUse => ApiError::conflict("capacity_in_use"),
+                UpdateError::Db(e) => e.into(),
+            })?;
+            let row = visible(conn, &caller, &id)?;
+            with_available(conn, row, None)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(view.version))
+        .json(view))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UsageQuery {
+    /// First day (default: the licence's first day).
+    pub from: Option<NaiveDate>,
+    /// Last day (default: the licence's last day).
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DayUsage {
+    pub date: NaiveDate,
+    pub date_hijri: String,
+    pub capacity: i64,
+    /// Held by pending and approved contracts.
+    pub held: i64,
+    pub available: i64,
+}
+
+/// How much of the facility pending and approved contracts hold, day by day (its provider and the
+/// ministry).
+#[utoipa::path(
+    tag = "facilities",
+    params(("id" = String, Path, description = "Facility id"), UsageQuery),
+    responses((status = 200, description = "Per day", body = Vec<DayUsage>))
+)]
+#[get("/facilities/{id}/usage")]
+pub async fn usage(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    query: web::Query<UsageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id: FacilityId = path_id(&id)?;
+    let query = query.into_inner();
+    let days = state
+        .db(move |conn| {
+            let row = visible(conn, &caller, &id)?;
+            if !access::sees_facility_usage(&caller, &row.provider_id) {
+                return Err(ApiError::forbidden());
+            }
+            let from = query.from.unwrap_or(row.licence_valid_from);
+            let to = query.to.unwrap_or(row.licence_valid_to);
+            range(Some(from), Some(to))?;
+            Ok(store::usage(conn, &row.id, from, to)?
+                .into_iter()
+                .map(|(date, capacity, held)| DayUsage {
+                    date_hijri: hijri(date),
+                    date,
+                    capacity,
+                    held,
+                    available: capacity - held,
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(days))
+}

@@ -1,0 +1,601 @@
+//! Seasons, country quotas, allocations and deadline extensions (DOMAIN.md section 2).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::access::{self, AllocateError, Caller};
+use crate::domain::Invalid;
+use crate::domain::calendar::{HIJRI_YEARS, hajj_days, hijri};
+use crate::domain::country::Country;
+use crate::domain::ids::{ExtensionId, OrganizationId, SeasonId};
+use crate::domain::organization::OrgKind;
+use crate::domain::season::{ContractType, SeasonKind};
+use crate::domain::text::Name;
+use crate::error::{ApiError, FieldError, ProblemDetails};
+use crate::state::AppState;
+use crate::storage::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
+use crate::storage::seasons::{self as store, AllocationError, Parent, QuotaError};
+use crate::storage::{DbConnection, is_unique_violation, now};
+
+use super::extract::{Json, PageQuery, etag, path_id};
+use super::organizations::visible;
+use super::{Page, utc};
+
+/// The most pilgrims a quota or an allocation can name.
+pub const MAX_PILGRIMS: i64 = 10_000_000;
+/// The longest season.
+const MAX_SEASON_DAYS: i64 = 400;
+
+#[derive(Serialize, ToSchema)]
+pub struct Deadlines {
+    pub housing: NaiveDate,
+    pub housing_hijri: String,
+    pub transport: NaiveDate,
+    pub transport_hijri: String,
+    pub catering: NaiveDate,
+    pub catering_hijri: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HajjDay {
+    pub date: NaiveDate,
+    /// `YYYY-12-08` to `YYYY-12-13` (Umm al-Qura).
+    pub date_hijri: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SeasonView {
+    pub id: String,
+    pub kind: SeasonKind,
+    pub hijri_year: i32,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub starts_on_hijri: String,
+    pub ends_on: NaiveDate,
+    pub ends_on_hijri: String,
+    /// The last day contracts of each type can be submitted (R2).
+    pub deadlines: Deadlines,
+    /// Hajj seasons: 8 to 13 Dhu al-Hijjah of the Hijri year (Umm al-Qura).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hajj_days: Option<Vec<HajjDay>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl SeasonView {
+    pub fn from_row(row: SeasonRow) -> Result<SeasonView, ApiError> {
+        let kind = SeasonKind::parse(&row.kind).ok_or_else(ApiError::internal)?;
+        let hajj = (kind == SeasonKind::Hajj)
+            .then(|| hajj_days(row.hijri_year))
+            .flatten()
+            .map(|days| {
+                days.into_iter()
+                    .map(|d| HajjDay {
+                        date: d,
+                        date_hijri: hijri(d),
+                    })
+                    .collect()
+            });
+        Ok(SeasonView {
+            id: row.id,
+            kind,
+            hijri_year: row.hijri_year,
+            name: row.name,
+            starts_on_hijri: hijri(row.starts_on),
+            starts_on: row.starts_on,
+            ends_on_hijri: hijri(row.ends_on),
+            ends_on: row.ends_on,
+            deadlines: Deadlines {
+                housing: row.housing_deadline,
+                housing_hijri: hijri(row.housing_deadline),
+                transport: row.transport_deadline,
+                transport_hijri: hijri(row.transport_deadline),
+                catering: row.catering_deadline,
+                catering_hijri: hijri(row.catering_deadline),
+            },
+            hajj_days: hajj,
+            version: row.version,
+            created_at: utc(row.created_at),
+        })
+    }
+}
+
+/// A season by id; every authenticated caller sees seasons.
+pub fn season(conn: &mut DbConnection, id: &str) -> Result<SeasonRow, ApiError> {
+    store::find(conn, id)?.ok_or_else(ApiError::not_found)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlinesInput {
+    pub housing: NaiveDate,
+    pub transport: NaiveDate,
+    pub catering: NaiveDate,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSeason {
+    pub kind: SeasonKind,
+    #[schema(example = 1447)]
+    pub hijri_year: i32,
+    #[schema(example = "Hajj 1447")]
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub deadlines: DeadlinesInput,
+}
+
+/// Opens a season (ministry officers and admins).
+#[utoipa::path(
+    tag = "seasons",
+    request_body = CreateSeason,
+    responses(
+        (status = 201, description = "Created", body = SeasonView),
+        (status = 409, description = "A season of this kind exists for the year (`season_exists`)", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[post("/seasons")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Json<CreateSeason>,
+) -> Result<HttpResponse, ApiError> {
+    access::ministry_work(&caller)?;
+    let body = body.into_inner()?;
+    let mut errors = Vec::new();
+    let name = Name::parse(&body.name)
+        .map_err(|e| errors.push(FieldError::new("name", e)))
+        .ok();
+    if !HIJRI_YEARS.contains(&body.hijri_year) {
+        errors.push(FieldError::new("hijri_year", Invalid::new("out_of_range")));
+    }
+    if body.ends_on < body.starts_on {
+        errors.push(FieldError::new("ends_on", Invalid::new("before_start")));
+    } else if (body.ends_on - body.starts_on).num_days() >= MAX_SEASON_DAYS {
+        errors.push(FieldError::new(
+            "ends_on",
+            Invalid::with_limit("span_too_long", MAX_SEASON_DAYS as usize),
+        ));
+    }
+    for (field, date) in [
+        ("deadlines.housing", body.deadlines.housing),
+        ("deadlines.transport", body.deadlines.transport),
+        ("deadlines.catering", body.deadlines.catering),
+    ] {
+        if date > body.ends_on {
+            errors.push(FieldError::new(field, Invalid::new("after_season_end")));
+        }
+    }
+    if body.kind == SeasonKind::Hajj && HIJRI_YEARS.contains(&body.hijri_year) {
+        let covered = hajj_days(body.hijri_year).is_some_and(|days| {
+            days.iter()
+                .all(|d| *d >= body.starts_on && *d <= body.ends_on)
+        });
+        if !covered {
+            errors.push(FieldError::new(
+                "ends_on",
+                Invalid::new("hajj_days_outside"),
+            ));
+        }
+    }
+    let Some(name) = name.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::invalid(errors));
+    };
+    let view = state
+        .write(move |conn| {
+            let at = now();
+            let row = SeasonRow {
+                id: SeasonId::generate().into_string(),
+                kind: body.kind.as_str().to_owned(),
+                hijri_year: body.hijri_year,
+                name: name.into_string(),
+                starts_on: body.starts_on,
+                ends_on: body.ends_on,
+                housing_deadline: body.deadlines.housing,
+                transport_deadline: body.deadlines.transport,
+                catering_deadline: body.deadlines.catering,
+                version: 1,
+                created_at: at,
+                updated_at: at,
+            };
+            store::insert(conn, &row).map_err(|e| {
+                if is_unique_violation(&e) {
+                    ApiError::conflict("season_exists")
+                } else {
+                    e.into()
+                }
+            })?;
+            SeasonView::from_row(row)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(etag(view.version))
+        .json(view))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SeasonQuery {
+    pub kind: Option<SeasonKind>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Lists seasons (every caller).
+#[utoipa::path(tag = "seasons", params(SeasonQuery), responses((status = 200, description = "One page", body = Page<SeasonView>)))]
+#[get("/seasons")]
+pub async fn list(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    query: web::Query<SeasonQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    }
+    .parse()?;
+    let kind = query.kind.map(|k| k.as_str());
+    let body = state
+        .db(move |conn| {
+            let rows = store::list(conn, kind, page.after.as_deref(), page.fetch())?;
+            let (rows, next_cursor) = page.finish(rows, |r| &r.id);
+            let items = rows
+                .into_iter()
+                .map(SeasonView::from_row)
+                .collect::<Result<_, _>>()?;
+            Ok(Page { items, next_cursor })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// One season, with its hajj days and Hijri dates.
+#[utoipa::path(
+    tag = "seasons",
+    params(("id" = String, Path, description = "Season id")),
+    responses((status = 200, description = "The season", body = SeasonView))
+)]
+#[get("/seasons/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    _caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: SeasonId = path_id(&id)?;
+    let view = state
+        .db(move |conn| SeasonView::from_row(season(conn, id.as_str())?))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(view.version))
+        .json(view))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PilgrimsInput {
+    #[schema(minimum = 0, maximum = 10000000)]
+    pub pilgrims: i64,
+}
+
+fn pilgrims(input: i64) -> Result<i64, ApiError> {
+    if (0..=MAX_PILGRIMS).contains(&input) {
+        Ok(input)
+    } else {
+        Err(ApiError::invalid_field(
+            "pilgrims",
+            Invalid::new("out_of_range"),
+        ))
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QuotaView {
+    pub season_id: String,
+    pub country: String,
+    pub pilgrims: i64,
+    /// Allocated to the country's office.
+    pub allocated: i64,
+}
+
+impl From<QuotaRow> for QuotaView {
+    fn from(r: QuotaRow) -> QuotaView {
+        QuotaView {
+            season_id: r.season_id,
+            country: r.country,
+            pilgrims: r.pilgrims,
+            allocated: r.allocated,
+        }
+    }
+}
+
+/// Sets a country's quota of pilgrims (ministry).
+#[utoipa::path(
+    tag = "seasons",
+    request_body = PilgrimsInput,
+    params(("id" = String, Path, description = "Season id"), ("country" = String, Path, description = "ISO 3166-1 alpha-2")),
+    responses(
+        (status = 200, description = "The quota", body = QuotaView),
+        (status = 409, description = "Below what is allocated to the country's office (`below_allocated`)", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[put("/seasons/{id}/quotas/{country}")]
+pub async fn set_quota(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: Json<PilgrimsInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, country) = path.into_inner();
+    let id: SeasonId = path_id(&id)?;
+    let country = Country::parse(&country).map_err(|_| ApiError::not_found())?;
+    access::ministry_work(&caller)?;
+    let pilgrims = pilgrims(body.into_inner()?.pilgrims)?;
+    let view = state
+        .write(move |conn| {
+            season(conn, id.as_str())?;
+            store::set_quota(conn, id.as_str(), country.as_str(), pilgrims)
+                .map(QuotaView::from)
+                .map_err(|e| match e {
+                    QuotaError::BelowAllocated => ApiError::conflict("below_allocated"),
+                    QuotaError::Db(e) => e.into(),
+                })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The quotas the caller may see: all for the ministry, its country's for a client.
+#[utoipa::path(
+    tag = "seasons",
+    params(("id" = String, Path, description = "Season id")),
+    responses((status = 200, description = "Quotas", body = Vec<QuotaView>))
+)]
+#[get("/seasons/{id}/quotas")]
+pub async fn quotas(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: SeasonId = path_id(&id)?;
+    let rows = state
+        .db(move |conn| {
+            season(conn, id.as_str())?;
+            Ok(store::quotas(
+                conn,
+                id.as_str(),
+                &access::allocation_scope(&caller),
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(QuotaView::from).collect::<Vec<_>>()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AllocationView {
+    pub season_id: String,
+    pub organization_id: String,
+    pub organization_name: String,
+    pub organization_kind: OrgKind,
+    pub pilgrims: i64,
+    /// Passed on by an office to its agencies.
+    pub suballocated: i64,
+    /// What the organisation's own contracts may hold on any day (R7).
+    pub own_pilgrims: i64,
+}
+
+fn allocation_view(
+    row: AllocationRow,
+    name: String,
+    kind: &str,
+) -> Result<AllocationView, ApiError> {
+    Ok(AllocationView {
+        own_pilgrims: row.pilgrims - row.suballocated,
+        season_id: row.season_id,
+        organization_id: row.organization_id,
+        organization_name: name,
+        organization_kind: OrgKind::parse(kind).ok_or_else(ApiError::internal)?,
+        pilgrims: row.pilgrims,
+        suballocated: row.suballocated,
+    })
+}
+
+/// Allocates pilgrims: the ministry to a country's office (out of the country's quota), an office
+/// to its agencies (out of its own allocation). Never below what is passed on or held.
+#[utoipa::path(
+    tag = "seasons",
+    request_body = PilgrimsInput,
+    params(("id" = String, Path, description = "Season id"), ("organization_id" = String, Path, description = "An office or an agency")),
+    responses(
+        (status = 200, description = "The allocation", body = AllocationView),
+        (status = 409, description = "`quota_exceeded`, `no_quota`, `allocation_in_use` or `wrong_organization_kind`", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[put("/seasons/{id}/allocations/{organization_id}")]
+pub async fn set_allocation(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: Json<PilgrimsInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, org) = path.into_inner();
+    let (id, org): (SeasonId, OrganizationId) = (path_id(&id)?, path_id(&org)?);
+    let view = state
+        .write(move |conn| {
+            season(conn, id.as_str())?;
+            let target = visible(conn, &caller, &org)?;
+            let kind = OrgKind::parse(&target.kind).ok_or_else(ApiError::internal)?;
+            access::allocate(&caller, kind, target.parent_id.as_deref()).map_err(|e| match e {
+                AllocateError::Forbidden(e) => e,
+                AllocateError::WrongKind => ApiError::conflict("wrong_organization_kind"),
+            })?;
+            let pilgrims = pilgrims(body.into_inner()?.pilgrims)?;
+            let country = target.country.clone().unwrap_or_default();
+            let parent = match (kind, target.parent_id.as_deref()) {
+                (OrgKind::Agency, Some(office_id)) => Parent::Office { office_id },
+                _ => Parent::Quota { country: &country },
+            };
+            let row = store::set_allocation(conn, id.as_str(), org.as_str(), parent, pilgrims)
+                .map_err(|e| match e {
+                    AllocationError::QuotaExceeded => ApiError::conflict("quota_exceeded"),
+                    AllocationError::NoParent => ApiError::conflict("no_quota"),
+                    AllocationError::InUse => ApiError::conflict("allocation_in_use"),
+                    AllocationError::Db(e) => e.into(),
+                })?;
+            allocation_view(row, target.name, &target.kind)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The allocations the caller may see: all for the ministry; an office's own and its agencies';
+/// an agency's own.
+#[utoipa::path(
+    tag = "seasons",
+    params(("id" = String, Path, description = "Season id")),
+    responses((status = 200, description = "Allocations", body = Vec<AllocationView>))
+)]
+#[get("/seasons/{id}/allocations")]
+pub async fn allocations(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: SeasonId = path_id(&id)?;
+    let views = state
+        .db(move |conn| {
+            season(conn, id.as_str())?;
+            store::allocations(conn, id.as_str(), &access::allocation_scope(&caller))?
+                .into_iter()
+                .map(|(row, name, kind)| allocation_view(row, name, &kind))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(views))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateExtension {
+    /// The client (office or agency) the extension is for.
+    pub organization_id: OrganizationId,
+    pub contract_type: ContractType,
+    /// The last day the client may submit contracts of the type.
+    pub until: NaiveDate,
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExtensionView {
+    pub id: String,
+    pub season_id: String,
+    pub organization_id: String,
+    pub contract_type: ContractType,
+    pub until: NaiveDate,
+    pub until_hijri: String,
+    pub reason: String,
+    /// The user who granted it.
+    pub granted_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+fn extension_view(row: ExtensionRow) -> Result<ExtensionView, ApiError> {
+    Ok(ExtensionView {
+        contract_type: ContractType::parse(&row.contract_type).ok_or_else(ApiError::internal)?,
+        until_hijri: hijri(row.until),
+        id: row.id,
+        season_id: row.season_id,
+        organization_id: row.organization_id,
+        until: row.until,
+        reason: row.reason,
+        granted_by: row.granted_by,
+        created_at: utc(row.created_at),
+    })
+}
+
+/// Grants a client more time to submit contracts of one type (ministry). Every grant is kept, with
+/// who granted it and why.
+#[utoipa::path(
+    tag = "seasons",
+    request_body = CreateExtension,
+    params(("id" = String, Path, description = "Season id")),
+    responses((status = 201, description = "Granted", body = ExtensionView))
+)]
+#[post("/seasons/{id}/extensions")]
+pub async fn create_extension(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    body: Json<CreateExtension>,
+) -> Result<HttpResponse, ApiError> {
+    let id: SeasonId = path_id(&id)?;
+    access::ministry_work(&caller)?;
+    let body = body.into_inner()?;
+    let reason = Name::parse(&body.reason).map_err(|e| ApiError::invalid_field("reason", e))?;
+    let granted_by = access::require_user(&caller)?.0.to_string();
+    let view = state
+        .write(move |conn| {
+            let season = season(conn, id.as_str())?;
+            let client = crate::storage::organizations::find(conn, body.organization_id.as_str())?
+                .filter(|o| OrgKind::parse(&o.kind).is_some_and(OrgKind::is_client))
+                .ok_or_else(|| {
+                    ApiError::invalid_field("organization_id", Invalid::new("unknown_reference"))
+                })?;
+            if body.until > season.ends_on {
+                return Err(ApiError::invalid_field(
+                    "until",
+                    Invalid::new("after_season_end"),
+                ));
+            }
+            let row = ExtensionRow {
+                id: ExtensionId::generate().into_string(),
+                season_id: season.id,
+                organization_id: client.id,
+                contract_type: body.contract_type.as_str().to_owned(),
+                until: body.until,
+                reason: reason.into_string(),
+                granted_by,
+                created_at: now(),
+            };
+            store::insert_extension(conn, &row)?;
+            extension_view(row)
+        })
+        .await?;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(view))
+}
+
+/// Extensions: all for the ministry, a client's own for a client.
+#[utoipa::path(
+    tag = "seasons",
+    params(("id" = String, Path, description = "Season id")),
+    responses((status = 200, description = "Extensions", body = Vec<ExtensionView>))
+)]
+#[get("/seasons/{id}/extensions")]
+pub async fn extensions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: SeasonId = path_id(&id)?;
+    let views = state
+        .db(move |conn| {
+            season(conn, id.as_str())?;
+            let rows = if caller.is_ministry() {
+                store::extensions(conn, id.as_str(), None)?
+            } else if caller.kind.is_client() {
+                store::extensions(conn, id.as_str(), Some(caller.organization_id.as_str()))?
+            } else {
+                Vec::new()
+            };
+            rows.into_iter()
+                .map(extension_view)
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(views))
+}

@@ -1,0 +1,88 @@
+//! Gregorian dates and their Umm al-Qura Hijri companions (the calendar of Saudi Arabia), and the
+//! hajj days (8-13 Dhu al-Hijjah) of a Hijri year.
+
+use chrono::{Datelike, NaiveDate};
+use icu_calendar::Date;
+use icu_calendar::cal::{Hijri, Iso};
+
+/// The Hijri years the Umm al-Qura tables cover well (the crate's tables span 1300-1600 AH).
+pub const HIJRI_YEARS: std::ops::RangeInclusive<i32> = 1350..=1550;
+
+/// The Umm al-Qura date of a Gregorian date, as `YYYY-MM-DD`.
+pub fn hijri(date: NaiveDate) -> String {
+    let (y, m, d) = hijri_parts(date);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The Umm al-Qura (year, month, day) of a Gregorian date.
+pub fn hijri_parts(date: NaiveDate) -> (i32, u8, u8) {
+    // Every chrono date in the portal's range converts; far-off dates fall back to the tabular
+    // arithmetic inside the crate, never to an error.
+    match Date::try_new_iso(date.year(), date.month() as u8, date.day() as u8) {
+        Ok(iso) => {
+            let h = iso.to_calendar(Hijri::new_umm_al_qura());
+            (h.era_year().year, h.month().ordinal, h.day_of_month().0)
+        }
+        Err(_) => (0, 0, 0),
+    }
+}
+
+/// The Gregorian date of an Umm al-Qura date, if it exists.
+pub fn from_hijri(year: i32, month: u8, day: u8) -> Option<NaiveDate> {
+    let h = Date::try_new_hijri_with_calendar(year, month, day, Hijri::new_umm_al_qura()).ok()?;
+    let iso = h.to_calendar(Iso);
+    NaiveDate::from_ymd_opt(
+        iso.year().extended_year(),
+        iso.month().ordinal as u32,
+        iso.day_of_month().0 as u32,
+    )
+}
+
+/// The hajj days of a Hijri year: 8 to 13 Dhu al-Hijjah, as Gregorian dates.
+pub fn hajj_days(hijri_year: i32) -> Option<Vec<NaiveDate>> {
+    let first = from_hijri(hijri_year, 12, 8)?;
+    Some((0..6).map(|i| first + chrono::Days::new(i)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn known_umm_al_qura_dates() {
+        // Published Umm al-Qura dates: 1 Ramadan 1447, 1 Shawwal 1447 (Eid al-Fitr), 1 Muharram 1448,
+        // and Eid al-Adha (10 Dhu al-Hijjah) of 1445 and 1446.
+        assert_eq!(hijri(date("2026-02-18")), "1447-09-01");
+        assert_eq!(hijri(date("2026-03-20")), "1447-10-01");
+        assert_eq!(hijri(date("2026-06-16")), "1448-01-01");
+        assert_eq!(hijri(date("2024-06-16")), "1445-12-10");
+        assert_eq!(hijri(date("2025-06-06")), "1446-12-10");
+    }
+
+    #[test]
+    fn hajj_days_are_eighth_to_thirteenth_dhu_al_hijjah() {
+        let days = hajj_days(1446).unwrap();
+        assert_eq!(days.len(), 6);
+        assert_eq!(days[0], date("2025-06-04"));
+        assert_eq!(days[2], date("2025-06-06"), "Eid al-Adha is the tenth");
+        for (i, d) in days.iter().enumerate() {
+            assert_eq!(hijri(*d), format!("1446-12-{:02}", 8 + i));
+        }
+        assert_eq!(hijri(hajj_days(1447).unwrap()[0]), "1447-12-08");
+    }
+
+    #[test]
+    fn round_trips() {
+        let mut d = date("2025-01-01");
+        while d < date("2028-01-01") {
+            let (y, m, day) = hijri_parts(d);
+            assert_eq!(from_hijri(y, m, day), Some(d));
+            d = d.succ_opt().unwrap();
+        }
+        assert_eq!(from_hijri(1447, 13, 1), None);
+    }
+}

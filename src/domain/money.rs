@@ -1,0 +1,105 @@
+//! Money: exact amounts in halalas (1/100 riyal), written as decimal strings. Never floating point.
+
+use super::Invalid;
+
+/// The one currency contracts are priced in.
+pub const CURRENCY: &str = "SAR";
+
+/// The largest amount accepted anywhere (a trillion riyals), far below `i64` overflow.
+const MAX_HALALAS: i64 = 100_000_000_000_000;
+
+/// An amount in halalas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Money(i64);
+
+impl Money {
+    pub fn from_halalas(h: i64) -> Money {
+        Money(h)
+    }
+
+    pub fn halalas(self) -> i64 {
+        self.0
+    }
+
+    /// A non-negative decimal with at most two fraction digits: `"1250"`, `"1250.5"`, `"1250.00"`.
+    pub fn parse(input: &str) -> Result<Money, Invalid> {
+        let bad = Invalid::new("invalid_amount");
+        let (whole, fraction) = input.split_once('.').unwrap_or((input, ""));
+        if whole.is_empty()
+            || whole.len() > 15
+            || fraction.len() > 2
+            || (input.contains('.') && fraction.is_empty())
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !fraction.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(bad);
+        }
+        let whole: i64 = whole.parse().map_err(|_| bad)?;
+        let cents: i64 = format!("{fraction:0<2}").parse().map_err(|_| bad)?;
+        let total = whole
+            .checked_mul(100)
+            .and_then(|w| w.checked_add(cents))
+            .ok_or(bad)?;
+        if total > MAX_HALALAS {
+            return Err(Invalid::new("out_of_range"));
+        }
+        Ok(Money(total))
+    }
+
+    /// The amount times a quantity; `None` past the largest accepted amount.
+    pub fn times(self, quantity: i64) -> Option<Money> {
+        self.0
+            .checked_mul(quantity)
+            .filter(|t| *t <= MAX_HALALAS)
+            .map(Money)
+    }
+}
+
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+    }
+}
+
+/// The currency of a request: only `SAR`.
+pub fn parse_currency(input: &str) -> Result<&'static str, Invalid> {
+    if input.trim().eq_ignore_ascii_case(CURRENCY) {
+        Ok(CURRENCY)
+    } else {
+        Err(Invalid::new("invalid_currency"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_exact_decimals() {
+        assert_eq!(Money::parse("1250").unwrap().halalas(), 125_000);
+        assert_eq!(Money::parse("1250.5").unwrap().to_string(), "1250.50");
+        assert_eq!(Money::parse("0.01").unwrap().halalas(), 1);
+        assert_eq!(Money::parse("0").unwrap().to_string(), "0.00");
+        for bad in [
+            "", "-1", "1.234", "1.", ".5", "1e3", "12,5", " 1", "١٢", "NaN",
+        ] {
+            assert!(Money::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Money::parse("999999999999999").unwrap_err().code,
+            "out_of_range"
+        );
+    }
+
+    #[test]
+    fn totals_are_exact_and_bounded() {
+        // 0.1 + 0.2 style errors cannot happen: 3 nights at 0.10 is exactly 0.30.
+        assert_eq!(
+            Money::parse("0.10").unwrap().times(3).unwrap().to_string(),
+            "0.30"
+        );
+        assert_eq!(Money::parse("1000000").unwrap().times(2_000_000), None);
+        assert_eq!(parse_currency("sar"), Ok("SAR"));
+        assert!(parse_currency("USD").is_err());
+    }
+}

@@ -1,0 +1,72 @@
+//! Seasons, contract types and facilities (DOMAIN.md sections 2 and 3).
+
+use super::organization::string_enum;
+
+string_enum!(
+    /// A Hajj or an Umrah season.
+    SeasonKind {
+        Hajj = "hajj",
+        Umrah = "umrah",
+    }
+);
+
+string_enum!(
+    /// What a contract buys.
+    ContractType {
+        Housing = "housing",
+        Transport = "transport",
+        Catering = "catering",
+    }
+);
+
+string_enum!(
+    /// What a service provider licenses: beds, seats or meals.
+    FacilityKind {
+        Building = "building",
+        Fleet = "fleet",
+        Kitchen = "kitchen",
+    }
+);
+
+string_enum!(
+    /// Where pilgrims stay and eat, and where transport runs between (with the two airports).
+    Place {
+        Jed = "jed",
+        Med = "med",
+        Makkah = "makkah",
+        Madinah = "madinah",
+        Mashaer = "mashaer",
+    }
+);
+
+impl Place {
+    /// Buildings and kitchens stand in a city, never at an airport.
+    pub fn is_city(self) -> bool {
+        matches!(self, Place::Makkah | Place::Madinah | Place::Mashaer)
+    }
+    /// Arrival and departure ports.
+    pub fn is_port(self) -> bool {
+        matches!(self, Place::Jed | Place::Med)
+    }
+}
+
+impl FacilityKind {
+    /// The contract type a facility of this kind serves.
+    pub fn contract_type(self) -> ContractType {
+        match self {
+            FacilityKind::Building => ContractType::Housing,
+            FacilityKind::Fleet => ContractType::Transport,
+            FacilityKind::Kitchen => ContractType::Catering,
+        }
+    }
+}
+
+impl ContractType {
+    pub fn facility_kind(self) -> FacilityKind {
+        match self {
+            ContractType::Housing => FacilityKind::Building,
+            ContractType::Transport => FacilityKind::Fleet,
+            ContractType::Catering => FacilityKind::Kitchen,
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Licensed facilities and their capacity per day (R3, R4).
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::models::FacilityRow;
+use super::schema::{facilities, facility_days, organizations};
+use super::{DbConnection, MultiBackend, like_contains, now};
+use crate::access::FacilityScope;
+
+type Boxed = facilities::BoxedQuery<'static, MultiBackend>;
+
+fn scoped(scope: &FacilityScope) -> Option<Boxed> {
+    let query = facilities::table.into_boxed();
+    match scope {
+        FacilityScope::All => Some(query),
+        FacilityScope::Provider(own) => {
+            Some(query.filter(facilities::provider_id.eq(own.to_string())))
+        }
+        FacilityScope::ActiveProviders => Some(
+            query.filter(
+                facilities::provider_id.eq_any(
+                    organizations::table
+                        .filter(organizations::kind.eq("service_provider"))
+                        .filter(organizations::status.eq("active"))
+                        .select(organizations::id),
+                ),
+            ),
+        ),
+        FacilityScope::Nothing => None,
+    }
+}
+
+/// Creates a facility and one row of capacity for every licensed day.
+pub fn insert(conn: &mut DbConnection, row: &FacilityRow) -> QueryResult<()> {
+    diesel::insert_into(facilities::table)
+        .values(row)
+        .execute(conn)?;
+    let mut day = row.licence_valid_from;
+    while day <= row.licence_valid_to {
+        diesel::insert_into(facility_days::table)
+            .values((
+                facility_days::facility_id.eq(&row.id),
+                facility_days::day.eq(day),
+                facility_days::capacity.eq(row.capacity),
+                facility_days::held.eq(0i64),
+            ))
+            .execute(conn)?;
+        day = day
+            .succ_opt()
+            .ok_or(diesel::result::Error::RollbackTransaction)?;
+    }
+    Ok(())
+}
+
+pub fn find_visible(
+    conn: &mut DbConnection,
+    scope: &FacilityScope,
+    id: &str,
+) -> QueryResult<Option<FacilityRow>> {
+    match scoped(scope) {
+        Some(q) => q
+            .filter(facilities::id.eq(id.to_owned()))
+            .first(conn)
+            .optional(),
+        None => Ok(None),
+    }
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<FacilityRow>> {
+    facilities::table.find(id).first(conn).optional()
+}
+
+#[derive(Debug, Default)]
+pub struct FacilityFilter {
+    pub kind: Option<String>,
+    pub city: Option<String>,
+    pub provider_id: Option<String>,
+    pub q: Option<String>,
+    /// Licensed on every day of this range.
+    pub range: Option<(NaiveDate, NaiveDate)>,
+    /// With `range`: at least this many units free on every day of it.
+    pub min_available: Option<i64>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    scope: &FacilityScope,
+    filter: &FacilityFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<FacilityRow>> {
+    let Some(mut query) = scoped(scope) else {
+        return Ok(Vec::new());
+    };
+    if let Some(kind) = &filter.kind {
+        query = query.filter(facilities::kind.eq(kind.clone()));
+    }
+    if let Some(city) = &filter.city {
+        query = query.filter(facilities::city.eq(city.clone()));
+    }
+    if let Some(provider) = &filter.provider_id {
+        query = query.filter(facilities::provider_id.eq(provider.clone()));
+    }
+    if let Some(q) = &filter.q {
+        query = query.filter(facilities::search_key.like(like_contains(q)).escape('\\'));
+    }
+    if let Some((from, to)) = filter.range {
+        query = query
+            .filter(facilities::licence_valid_from.le(from))
+            .filter(facilities::licence_valid_to.ge(to));
+        if let Some(min) = filter.min_available {
+            query = query.filter(
+                facilities::id.eq_any(
+                    facility_days::table
+                        .filter(facility_days::day.ge(from))
+                        .filter(facility_days::day.le(to))
+                        .group_by(facility_days::facility_id)
+                        .having(
+                            diesel::dsl::min(facility_days::capacity - facility_days::held).ge(min),
+                        )
+                        .select(facility_days::facility_id),
+                ),
+            );
+        }
+    }
+    if let Some(after) = after {
+        query = query.filter(facilities::id.gt(after.to_owned()));
+    }
+    query.order(facilities::id.asc()).limit(limit).load(conn)
+}
+
+/// The least free units of each facility over a range: `(facility id, available)`.
+pub fn available(
+    conn: &mut DbConnection,
+    ids: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(String, i64)>> {
+    let rows: Vec<(String, Option<i64>)> = facility_days::table
+        .filter(facility_days::facility_id.eq_any(ids))
+        .filter(facility_days::day.ge(from))
+        .filter(facility_days::day.le(to))
+        .group_by(facility_days::facility_id)
+        .select((
+            facility_days::facility_id,
+            diesel::dsl::min(facility_days::capacity - facility_days::held),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, a)| (id, a.unwrap_or(0)))
+        .collect())
+}
+
+/// Capacity and held units per day over a range.
+pub fn usage(
+    conn: &mut DbConnection,
+    id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<(NaiveDate, i64, i64)>> {
+    facility_days::table
+        .filter(facility_days::facility_id.eq(id))
+        .filter(facility_days::day.ge(from))
+        .filter(facility_days::day.le(to))
+        .order(facility_days::day.asc())
+        .select((
+            facility_days::day,
+            facility_days::capacity,
+            facility_days::held,
+        ))
+        .load(conn)
+}
+
+#[derive(Debug)]
+pub enum UpdateError {
+    Stale,
+    /// Some day holds more than the new capacity.
+    CapacityInUse,
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for UpdateError {
+    fn from(e: diesel::result::Error) -> UpdateError {
+        UpdateError::Db(e)
+    }
+}
+
+/// Renames a facility or changes its capacity; capacity never drops below what any day holds.
+/// Run inside a write transaction.
+pub fn update(
+    conn: &mut DbConnection,
+    row: &FacilityRow,
+    expected_version: i64,
+    name: Option<(String, String)>,
+    capacity: Option<i64>,
+) -> Result<(), UpdateError> {
+    let (name, search_key) = name.unzip();
+    let changed = diesel::update(
+        facilities::table
+            .filter(facilities::id.eq(&row.id))
+            .filter(facilities::version.eq(expected_version)),
+    )
+    .set((
+        name.map(|n| facilities::name.eq(n)),
+        search_key.map(|k| facilities::search_key.eq(k)),
+        capacity.map(|c| facilities::capacity.eq(c)),
+        facilities::version.eq(expected_version + 1),
+        facilities::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(UpdateError::Stale);
+    }
+    if let Some(capacity) = capacity {
+        let total: i64 = facility_days::table
+            .filter(facility_days::facility_id.eq(&row.id))
+            .count()
+            .get_result(conn)?;
+        // One statement per facility: every day must fit under the new capacity, or none changes.
+        let changed = diesel::update(
+            facility_days::table
+                .filter(facility_days::facility_id.eq(&row.id))
+                .filter(facility_days::held.le(capacity)),
+        )
+        .set(facility_days::capacity.eq(capacity))
+        .execute(conn)?;
+        if changed as i64 != total {
+            return Err(UpdateError::CapacityInUse);
+        }
+    }
+    Ok(())
+}

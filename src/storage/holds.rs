@@ -1,0 +1,268 @@
+//! Capacity (R4) and allocation (R7) holds: the only code that changes held units.
+//!
+//! Every change is one conditional statement per run of days (`held + n <= capacity`), so there is
+//! no read-then-write window: two requests racing for the last units cannot both win, on SQLite or
+//! on PostgreSQL, in one process or in many. Callers run these inside their write transaction and
+//! roll back on any error, so a refused request changes nothing.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{allocations, client_days, facility_days};
+use crate::domain::contract::Load;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HoldError {
+    /// Some day would pass the facility's capacity, or lies outside its licence.
+    #[error("capacity exceeded")]
+    CapacityExceeded,
+    /// Some day would pass the client's allocation.
+    #[error("allocation exceeded")]
+    AllocationExceeded,
+    /// The client holds no allocation in the season.
+    #[error("no allocation")]
+    NoAllocation,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Consecutive days with the same units, as (first day, last day, units, day count).
+fn runs(load: &[(NaiveDate, i64)]) -> Vec<(NaiveDate, NaiveDate, i64, usize)> {
+    let mut runs: Vec<(NaiveDate, NaiveDate, i64, usize)> = Vec::new();
+    for &(day, units) in load {
+        match runs.last_mut() {
+            Some(last) if last.2 == units && last.1.succ_opt() == Some(day) => {
+                last.1 = day;
+                last.3 += 1;
+            }
+            _ => runs.push((day, day, units, 1)),
+        }
+    }
+    runs
+}
+
+/// The per-day units of one allocation key, in day order.
+fn by_key(load: &Load) -> Vec<(String, Vec<(NaiveDate, i64)>)> {
+    let mut out: Vec<(String, Vec<(NaiveDate, i64)>)> = Vec::new();
+    for ((key, day), units) in load {
+        if *units == 0 {
+            continue;
+        }
+        match out.last_mut() {
+            Some((k, days)) if k == key => days.push((*day, *units)),
+            _ => out.push((key.clone(), vec![(*day, *units)])),
+        }
+    }
+    out
+}
+
+/// Takes units of a facility on each day of the load (the load's keys are ignored: one facility).
+pub fn take_facility(
+    conn: &mut DbConnection,
+    facility_id: &str,
+    load: &Load,
+) -> Result<(), HoldError> {
+    for (_, days) in by_key(load) {
+        for (from, to, units, count) in runs(&days) {
+            let changed = diesel::update(
+                facility_days::table
+                    .filter(facility_days::facility_id.eq(facility_id))
+                    .filter(facility_days::day.ge(from))
+                    .filter(facility_days::day.le(to))
+                    .filter((facility_days::held + units).le(facility_days::capacity)),
+            )
+            .set(facility_days::held.eq(facility_days::held + units))
+            .execute(conn)?;
+            if changed != count {
+                return Err(HoldError::CapacityExceeded);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Gives back units taken by [`take_facility`].
+pub fn release_facility(
+    conn: &mut DbConnection,
+    facility_id: &str,
+    load: &Load,
+) -> Result<(), HoldError> {
+    for (_, days) in by_key(load) {
+        for (from, to, units, count) in runs(&days) {
+            let changed = diesel::update(
+                facility_days::table
+                    .filter(facility_days::facility_id.eq(facility_id))
+                    .filter(facility_days::day.ge(from))
+                    .filter(facility_days::day.le(to))
+                    .filter(facility_days::held.ge(units)),
+            )
+            .set(facility_days::held.eq(facility_days::held - units))
+            .execute(conn)?;
+            if changed != count {
+                // Releasing more than was held would be a bookkeeping fault: refuse, roll back.
+                return Err(HoldError::Db(diesel::result::Error::RollbackTransaction));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Serialises the holds of one client in one season, and fails if it holds no allocation there.
+/// Allocation changes take the same lock, so a reduction never races a submission.
+pub fn lock_allocation(
+    conn: &mut DbConnection,
+    season_id: &str,
+    organization_id: &str,
+) -> Result<(), HoldError> {
+    let locked = diesel::update(
+        allocations::table
+            .filter(allocations::season_id.eq(season_id))
+            .filter(allocations::organization_id.eq(organization_id)),
+    )
+    .set(allocations::lock_version.eq(allocations::lock_version + 1))
+    .execute(conn)?;
+    if locked == 1 {
+        Ok(())
+    } else {
+        Err(HoldError::NoAllocation)
+    }
+}
+
+fn ensure_client_days(
+    conn: &mut DbConnection,
+    season_id: &str,
+    organization_id: &str,
+    key: &str,
+    days: &[(NaiveDate, i64)],
+) -> QueryResult<()> {
+    let rows: Vec<_> = days
+        .iter()
+        .map(|(day, _)| {
+            (
+                client_days::season_id.eq(season_id),
+                client_days::organization_id.eq(organization_id),
+                client_days::allocation_key.eq(key),
+                client_days::day.eq(*day),
+                client_days::held.eq(0i64),
+            )
+        })
+        .collect();
+    for row in rows {
+        match conn {
+            DbConnection::Postgresql(c) => {
+                diesel::insert_into(client_days::table)
+                    .values(row)
+                    .on_conflict_do_nothing()
+                    .execute(c)?;
+            }
+            DbConnection::Sqlite(c) => {
+                diesel::insert_or_ignore_into(client_days::table)
+                    .values(row)
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Takes the client's pilgrims on each key and day of the load, within its allocation (what it
+/// holds itself: its pilgrims less what it passed on to agencies). Call [`lock_allocation`] first.
+pub fn take_client(
+    conn: &mut DbConnection,
+    season_id: &str,
+    organization_id: &str,
+    load: &Load,
+) -> Result<(), HoldError> {
+    let own_pilgrims = allocations::table
+        .filter(allocations::season_id.eq(season_id))
+        .filter(allocations::organization_id.eq(organization_id))
+        .select(allocations::pilgrims - allocations::suballocated)
+        .single_value();
+    for (key, days) in by_key(load) {
+        ensure_client_days(conn, season_id, organization_id, &key, &days)?;
+        for (from, to, units, count) in runs(&days) {
+            let changed = diesel::update(
+                client_days::table
+                    .filter(client_days::season_id.eq(season_id))
+                    .filter(client_days::organization_id.eq(organization_id))
+                    .filter(client_days::allocation_key.eq(&key))
+                    .filter(client_days::day.ge(from))
+                    .filter(client_days::day.le(to))
+                    .filter((client_days::held + units).nullable().le(own_pilgrims)),
+            )
+            .set(client_days::held.eq(client_days::held + units))
+            .execute(conn)?;
+            if changed != count {
+                return Err(HoldError::AllocationExceeded);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Gives back what [`take_client`] took.
+pub fn release_client(
+    conn: &mut DbConnection,
+    season_id: &str,
+    organization_id: &str,
+    load: &Load,
+) -> Result<(), HoldError> {
+    for (key, days) in by_key(load) {
+        for (from, to, units, count) in runs(&days) {
+            let changed = diesel::update(
+                client_days::table
+                    .filter(client_days::season_id.eq(season_id))
+                    .filter(client_days::organization_id.eq(organization_id))
+                    .filter(client_days::allocation_key.eq(&key))
+                    .filter(client_days::day.ge(from))
+                    .filter(client_days::day.le(to))
+                    .filter(client_days::held.ge(units)),
+            )
+            .set(client_days::held.eq(client_days::held - units))
+            .execute(conn)?;
+            if changed != count {
+                return Err(HoldError::Db(diesel::result::Error::RollbackTransaction));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The most pilgrims the client holds on any key and day of the season.
+pub fn client_peak(
+    conn: &mut DbConnection,
+    season_id: &str,
+    organization_id: &str,
+) -> QueryResult<i64> {
+    let peak: Option<i64> = client_days::table
+        .filter(client_days::season_id.eq(season_id))
+        .filter(client_days::organization_id.eq(organization_id))
+        .select(diesel::dsl::max(client_days::held))
+        .first(conn)?;
+    Ok(peak.unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_group_consecutive_equal_days() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let load = [
+            (d("2026-05-20"), 5),
+            (d("2026-05-21"), 5),
+            (d("2026-05-22"), 7),
+            (d("2026-05-24"), 7),
+        ];
+        assert_eq!(
+            runs(&load),
+            vec![
+                (d("2026-05-20"), d("2026-05-21"), 5, 2),
+                (d("2026-05-22"), d("2026-05-22"), 7, 1),
+                (d("2026-05-24"), d("2026-05-24"), 7, 1),
+            ]
+        );
+    }
+}

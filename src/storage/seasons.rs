@@ -1,0 +1,316 @@
+//! Seasons, country quotas, allocations to clients, and deadline extensions (R1, R2).
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::holds::{self, HoldError};
+use super::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
+use super::schema::{allocations, extensions, organizations, quotas, seasons};
+use super::{DbConnection, now};
+use crate::access::AllocationScope;
+
+pub fn insert(conn: &mut DbConnection, row: &SeasonRow) -> QueryResult<()> {
+    diesel::insert_into(seasons::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SeasonRow>> {
+    seasons::table.find(id).first(conn).optional()
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    kind: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<SeasonRow>> {
+    let mut query = seasons::table.into_boxed();
+    if let Some(kind) = kind {
+        query = query.filter(seasons::kind.eq(kind.to_owned()));
+    }
+    if let Some(after) = after {
+        query = query.filter(seasons::id.gt(after.to_owned()));
+    }
+    query.order(seasons::id.asc()).limit(limit).load(conn)
+}
+
+#[derive(Debug)]
+pub enum QuotaError {
+    /// The new quota is below what is already allocated to the country's office.
+    BelowAllocated,
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for QuotaError {
+    fn from(e: diesel::result::Error) -> QuotaError {
+        QuotaError::Db(e)
+    }
+}
+
+/// Sets a country's quota; never below what its office already holds.
+pub fn set_quota(
+    conn: &mut DbConnection,
+    season_id: &str,
+    country: &str,
+    pilgrims: i64,
+) -> Result<QuotaRow, QuotaError> {
+    let existing: Option<QuotaRow> = quotas::table
+        .find((season_id, country))
+        .first(conn)
+        .optional()?;
+    if existing.is_none() {
+        let row = QuotaRow {
+            season_id: season_id.to_owned(),
+            country: country.to_owned(),
+            pilgrims,
+            allocated: 0,
+            updated_at: now(),
+        };
+        diesel::insert_into(quotas::table)
+            .values(&row)
+            .execute(conn)?;
+        return Ok(row);
+    }
+    let changed = diesel::update(
+        quotas::table
+            .filter(quotas::season_id.eq(season_id))
+            .filter(quotas::country.eq(country))
+            .filter(quotas::allocated.le(pilgrims)),
+    )
+    .set((quotas::pilgrims.eq(pilgrims), quotas::updated_at.eq(now())))
+    .execute(conn)?;
+    if changed == 0 {
+        return Err(QuotaError::BelowAllocated);
+    }
+    Ok(quotas::table.find((season_id, country)).first(conn)?)
+}
+
+pub fn quotas(
+    conn: &mut DbConnection,
+    season_id: &str,
+    scope: &AllocationScope,
+) -> QueryResult<Vec<QuotaRow>> {
+    let mut query = quotas::table
+        .filter(quotas::season_id.eq(season_id.to_owned()))
+        .into_boxed();
+    match scope {
+        AllocationScope::All => {}
+        AllocationScope::Office { country, .. } | AllocationScope::Agency { country, .. } => {
+            query = query.filter(quotas::country.nullable().eq(country.clone()));
+        }
+        AllocationScope::Nothing => return Ok(Vec::new()),
+    }
+    query.order(quotas::country.asc()).load(conn)
+}
+
+/// Allocations with their organisation's name, as a caller's scope allows.
+pub fn allocations(
+    conn: &mut DbConnection,
+    season_id: &str,
+    scope: &AllocationScope,
+) -> QueryResult<Vec<(AllocationRow, String, String)>> {
+    let mut query = allocations::table
+        .inner_join(organizations::table)
+        .filter(allocations::season_id.eq(season_id.to_owned()))
+        .select((
+            allocations::all_columns,
+            organizations::name,
+            organizations::kind,
+        ))
+        .into_boxed();
+    match scope {
+        AllocationScope::All => {}
+        AllocationScope::Office { office, .. } => {
+            query = query.filter(
+                organizations::id
+                    .eq(office.to_string())
+                    .or(organizations::parent_id.eq(office.to_string())),
+            );
+        }
+        AllocationScope::Agency { agency, .. } => {
+            query = query.filter(organizations::id.eq(agency.to_string()));
+        }
+        AllocationScope::Nothing => return Ok(Vec::new()),
+    }
+    query.order(allocations::organization_id.asc()).load(conn)
+}
+
+pub fn allocation(
+    conn: &mut DbConnection,
+    season_id: &str,
+    organization_id: &str,
+) -> QueryResult<Option<AllocationRow>> {
+    allocations::table
+        .find((season_id, organization_id))
+        .first(conn)
+        .optional()
+}
+
+#[derive(Debug)]
+pub enum AllocationError {
+    /// The parent (a country's quota, or an office's allocation) has not enough left.
+    QuotaExceeded,
+    /// The parent holds nothing to give (no quota for the country, no allocation of the office).
+    NoParent,
+    /// Less than is already passed on to agencies or held by contracts.
+    InUse,
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for AllocationError {
+    fn from(e: diesel::result::Error) -> AllocationError {
+        AllocationError::Db(e)
+    }
+}
+
+impl From<HoldError> for AllocationError {
+    fn from(e: HoldError) -> AllocationError {
+        match e {
+            HoldError::Db(e) => AllocationError::Db(e),
+            _ => AllocationError::InUse,
+        }
+    }
+}
+
+/// Where an allocation comes out of.
+pub enum Parent<'a> {
+    /// An office's allocation comes out of its country's quota.
+    Quota { country: &'a str },
+    /// An agency's comes out of its office's allocation (what the office does not hold itself).
+    Office { office_id: &'a str },
+}
+
+/// Sets a client's allocation to `pilgrims` (R1). The difference comes out of (or goes back to) the
+/// parent by one conditional statement; the allocation never drops below what the client passed on
+/// to agencies or holds in contracts. Run inside a write transaction.
+pub fn set_allocation(
+    conn: &mut DbConnection,
+    season_id: &str,
+    organization_id: &str,
+    parent: Parent<'_>,
+    pilgrims: i64,
+) -> Result<AllocationRow, AllocationError> {
+    let existing = allocation(conn, season_id, organization_id)?;
+    let old = existing.as_ref().map(|a| a.pilgrims).unwrap_or(0);
+    let delta = pilgrims - old;
+    if existing.is_some() {
+        holds::lock_allocation(conn, season_id, organization_id)?;
+        let current =
+            allocation(conn, season_id, organization_id)?.ok_or(diesel::result::Error::NotFound)?;
+        let peak = holds::client_peak(conn, season_id, organization_id)?;
+        if pilgrims < current.suballocated + peak {
+            return Err(AllocationError::InUse);
+        }
+    }
+    match parent {
+        Parent::Quota { country } => {
+            let exists = quotas::table
+                .find((season_id, country))
+                .count()
+                .get_result::<i64>(conn)?
+                > 0;
+            if !exists {
+                return Err(AllocationError::NoParent);
+            }
+            let changed = diesel::update(
+                quotas::table
+                    .filter(quotas::season_id.eq(season_id))
+                    .filter(quotas::country.eq(country))
+                    .filter((quotas::allocated + delta).le(quotas::pilgrims)),
+            )
+            .set(quotas::allocated.eq(quotas::allocated + delta))
+            .execute(conn)?;
+            if changed == 0 {
+                return Err(AllocationError::QuotaExceeded);
+            }
+        }
+        Parent::Office { office_id } => {
+            holds::lock_allocation(conn, season_id, office_id).map_err(|e| match e {
+                HoldError::NoAllocation => AllocationError::NoParent,
+                other => other.into(),
+            })?;
+            // The office keeps enough for its own contracts.
+            let office_peak = holds::client_peak(conn, season_id, office_id)?;
+            let changed = diesel::update(
+                allocations::table
+                    .filter(allocations::season_id.eq(season_id))
+                    .filter(allocations::organization_id.eq(office_id))
+                    .filter(
+                        (allocations::suballocated + delta + office_peak).le(allocations::pilgrims),
+                    ),
+            )
+            .set(allocations::suballocated.eq(allocations::suballocated + delta))
+            .execute(conn)?;
+            if changed == 0 {
+                return Err(AllocationError::QuotaExceeded);
+            }
+        }
+    }
+    match existing {
+        Some(_) => {
+            diesel::update(allocations::table.find((season_id, organization_id)))
+                .set((
+                    allocations::pilgrims.eq(pilgrims),
+                    allocations::updated_at.eq(now()),
+                ))
+                .execute(conn)?;
+        }
+        None => {
+            diesel::insert_into(allocations::table)
+                .values(&AllocationRow {
+                    season_id: season_id.to_owned(),
+                    organization_id: organization_id.to_owned(),
+                    pilgrims,
+                    suballocated: 0,
+                    lock_version: 0,
+                    updated_at: now(),
+                })
+                .execute(conn)?;
+        }
+    }
+    Ok(allocation(conn, season_id, organization_id)?.ok_or(diesel::result::Error::NotFound)?)
+}
+
+pub fn insert_extension(conn: &mut DbConnection, row: &ExtensionRow) -> QueryResult<()> {
+    diesel::insert_into(extensions::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn extensions(
+    conn: &mut DbConnection,
+    season_id: &str,
+    organization_id: Option<&str>,
+) -> QueryResult<Vec<ExtensionRow>> {
+    let mut query = extensions::table
+        .filter(extensions::season_id.eq(season_id.to_owned()))
+        .into_boxed();
+    if let Some(org) = organization_id {
+        query = query.filter(extensions::organization_id.eq(org.to_owned()));
+    }
+    query.order(extensions::id.asc()).load(conn)
+}
+
+/// The latest day a client may still submit contracts of a type, counting its extensions.
+pub fn last_filing_day(
+    conn: &mut DbConnection,
+    season: &SeasonRow,
+    organization_id: &str,
+    contract_type: &str,
+) -> QueryResult<NaiveDate> {
+    let deadline = match contract_type {
+        "housing" => season.housing_deadline,
+        "transport" => season.transport_deadline,
+        _ => season.catering_deadline,
+    };
+    let extended: Option<NaiveDate> = extensions::table
+        .filter(extensions::season_id.eq(&season.id))
+        .filter(extensions::organization_id.eq(organization_id))
+        .filter(extensions::contract_type.eq(contract_type))
+        .select(diesel::dsl::max(extensions::until))
+        .first(conn)?;
+    Ok(extended.map_or(deadline, |e| e.max(deadline)))
+}

@@ -1,0 +1,235 @@
+//! A small season to run contract scenarios in: the ministry, an office of Indonesia with one
+//! agency, an office of Malaysia, two providers, tawafa establishments for each country, an
+//! authority; the Hajj 1448 season with quotas and allocations; a building, a fleet and a kitchen.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Reply, Session, TestApp};
+
+pub const SEASON_START: &str = "2027-04-01";
+pub const SEASON_END: &str = "2027-06-30";
+
+#[allow(dead_code)] // every scenario uses a different part of the world
+pub struct World {
+    pub ministry: Session,
+    pub office: Session,
+    pub agency: Session,
+    pub other_office: Session,
+    pub provider: Session,
+    pub other_provider: Session,
+    pub tawafa: Session,
+    pub other_tawafa: Session,
+    pub authority: Session,
+    pub season: String,
+    pub building: String,
+    pub fleet: String,
+    pub kitchen: String,
+}
+
+pub async fn hajj_season(
+    app: &TestApp,
+    ministry: &Session,
+    year: i32,
+    start: &str,
+    end: &str,
+    deadline: &str,
+) -> String {
+    let reply = app
+        .post("/api/v1/seasons")
+        .auth(ministry)
+        .json(json!({
+            "kind": "hajj", "hijri_year": year, "name": format!("Hajj {year}"),
+            "starts_on": start, "ends_on": end,
+            "deadlines": {"housing": deadline, "transport": deadline, "catering": deadline}
+        }))
+        .await;
+    reply.assert_status(201)["id"].as_str().unwrap().to_owned()
+}
+
+pub async fn allocate(
+    app: &TestApp,
+    by: &Session,
+    season: &str,
+    org: &str,
+    pilgrims: i64,
+) -> Reply {
+    app.put(&format!("/api/v1/seasons/{season}/allocations/{org}"))
+        .auth(by)
+        .json(json!({"pilgrims": pilgrims}))
+        .await
+}
+
+pub async fn quota(
+    app: &TestApp,
+    ministry: &Session,
+    season: &str,
+    country: &str,
+    pilgrims: i64,
+) -> Reply {
+    app.put(&format!("/api/v1/seasons/{season}/quotas/{country}"))
+        .auth(ministry)
+        .json(json!({"pilgrims": pilgrims}))
+        .await
+}
+
+pub async fn facility(app: &TestApp, provider: &Session, body: Value) -> String {
+    let reply = app
+        .post("/api/v1/facilities")
+        .auth(provider)
+        .json(body)
+        .await;
+    reply.assert_status(201)["id"].as_str().unwrap().to_owned()
+}
+
+pub fn building(name: &str, capacity: i64) -> Value {
+    json!({"kind": "building", "name": name, "city": "makkah", "licence_no": format!("B-{}", uuid::Uuid::new_v4().simple()),
+           "licence_valid_from": "2027-01-01", "licence_valid_to": "2027-12-31", "capacity": capacity})
+}
+
+impl World {
+    pub async fn new(app: &TestApp) -> World {
+        let ministry = app.ministry_admin().await;
+        let office = app
+            .org_admin(&ministry, "hajj_office", Some("ID"), None)
+            .await;
+        let agency = app
+            .org_admin(
+                &ministry,
+                "agency",
+                Some("ID"),
+                Some(&office.organization_id),
+            )
+            .await;
+        let other_office = app
+            .org_admin(&ministry, "hajj_office", Some("MY"), None)
+            .await;
+        let provider = app
+            .org_admin(&ministry, "service_provider", Some("SA"), None)
+            .await;
+        let other_provider = app
+            .org_admin(&ministry, "service_provider", Some("SA"), None)
+            .await;
+        let tawafa = app.org_admin(&ministry, "tawafa", None, None).await;
+        let other_tawafa = app.org_admin(&ministry, "tawafa", None, None).await;
+        let authority = app.org_admin(&ministry, "authority", None, None).await;
+        for (t, country) in [(&tawafa, "ID"), (&other_tawafa, "MY")] {
+            app.put(&format!(
+                "/api/v1/organizations/{}/countries",
+                t.organization_id
+            ))
+            .auth(&ministry)
+            .json(json!({"countries": [country]}))
+            .await
+            .assert_status(200);
+        }
+        let season =
+            hajj_season(app, &ministry, 1448, SEASON_START, SEASON_END, "2027-03-15").await;
+        quota(app, &ministry, &season, "ID", 1000)
+            .await
+            .assert_status(200);
+        quota(app, &ministry, &season, "MY", 500)
+            .await
+            .assert_status(200);
+        allocate(app, &ministry, &season, &office.organization_id, 600)
+            .await
+            .assert_status(200);
+        allocate(app, &ministry, &season, &other_office.organization_id, 300)
+            .await
+            .assert_status(200);
+        allocate(app, &office, &season, &agency.organization_id, 200)
+            .await
+            .assert_status(200);
+        let building = facility(app, &provider, building("Al-Safwa Tower 1 برج الصفوة", 100)).await;
+        let fleet = facility(
+            app,
+            &provider,
+            json!({"kind": "fleet", "name": "Safwa Buses", "base": "jed", "licence_no": format!("F-{}", uuid::Uuid::new_v4().simple()),
+                   "licence_valid_from": "2027-01-01", "licence_valid_to": "2027-12-31", "capacity": 300}),
+        )
+        .await;
+        let kitchen = facility(
+            app,
+            &provider,
+            json!({"kind": "kitchen", "name": "Safwa Kitchen", "city": "makkah", "licence_no": format!("K-{}", uuid::Uuid::new_v4().simple()),
+                   "licence_valid_from": "2027-01-01", "licence_valid_to": "2027-12-31", "capacity": 500}),
+        )
+        .await;
+        World {
+            ministry,
+            office,
+            agency,
+            other_office,
+            provider,
+            other_provider,
+            tawafa,
+            other_tawafa,
+            authority,
+            season,
+            building,
+            fleet,
+            kitchen,
+        }
+    }
+
+    /// A housing contract body for this world's building.
+    pub fn housing(&self, beds: i64, starts_on: &str, ends_on: &str) -> Value {
+        json!({"season_id": self.season, "type": "housing", "facility_id": self.building,
+               "starts_on": starts_on, "ends_on": ends_on, "beds": beds, "unit_price": "150.00", "currency": "SAR"})
+    }
+
+    /// Drafts a contract as `client`; returns its id.
+    pub async fn draft(&self, app: &TestApp, client: &Session, body: Value) -> String {
+        let reply = app.post("/api/v1/contracts").auth(client).json(body).await;
+        reply.assert_status(201)["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn step(
+        &self,
+        app: &TestApp,
+        by: &Session,
+        contract: &str,
+        action: &str,
+        reason: Option<&str>,
+    ) -> Reply {
+        let request = app
+            .post(&format!("/api/v1/contracts/{contract}/{action}"))
+            .auth(by);
+        match reason {
+            Some(r) => request.json(json!({"reason": r})).await,
+            None => request.send().await,
+        }
+    }
+
+    /// Drafts, submits, accepts and approves a contract; returns its id.
+    pub async fn approved(&self, app: &TestApp, client: &Session, body: Value) -> String {
+        let id = self.draft(app, client, body).await;
+        self.step(app, client, &id, "submit", None)
+            .await
+            .assert_status(200);
+        self.step(app, &self.provider, &id, "accept", None)
+            .await
+            .assert_status(200);
+        self.step(app, &self.ministry, &id, "approve", None)
+            .await
+            .assert_status(200);
+        id
+    }
+
+    /// Units held on each day of the building, as the provider sees them.
+    pub async fn held(&self, app: &TestApp, facility: &str, from: &str, to: &str) -> Vec<i64> {
+        let reply = app
+            .get(&format!(
+                "/api/v1/facilities/{facility}/usage?from={from}&to={to}"
+            ))
+            .auth(&self.provider)
+            .send()
+            .await;
+        reply
+            .assert_status(200)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["held"].as_i64().unwrap())
+            .collect()
+    }
+}
