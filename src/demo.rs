@@ -1,12 +1,24 @@
 //! The first ministry admin (from `ETRACK_ADMIN_EMAIL` / `ETRACK_ADMIN_PASSWORD`) and the demo data
 //! of `serve --demo`: one organisation of every kind, each with a user whose login is printed.
 
+use chrono::NaiveDate;
+
+use crate::access::{Actor, Caller};
+use crate::api::contracts::{self, ReasonInput};
 use crate::auth::password;
 use crate::config::AdminBootstrap;
+use crate::domain::contract::{Action, Booking, Terms};
+use crate::domain::ids::{FacilityId, SeasonId, SessionId};
 use crate::domain::ids::{OrganizationId, UserId};
+use crate::domain::money::Money;
 use crate::domain::organization::{Dataset, Language, OrgKind, OrgStatus, Role};
+use crate::domain::season::{FacilityKind, Place, SeasonKind};
 use crate::domain::text::{Email, NewPassword, search_key};
+use crate::error::ApiError;
+use crate::storage::facilities;
+use crate::storage::models::{FacilityRow, SeasonRow};
 use crate::storage::models::{OrganizationRow, UserRow};
+use crate::storage::seasons::{self, Parent};
 use crate::storage::{DbConnection, now, organizations, users, write_transaction};
 
 /// The password of every demo login.
@@ -194,6 +206,7 @@ pub fn load(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, String> {
     let hash = password::hash(DEMO_PASSWORD);
     write_transaction(conn, |conn| {
         let mut office_id = None;
+        let mut callers = Vec::new();
         for d in DEMO {
             let parent = if d.kind == OrgKind::Agency {
                 office_id.as_deref()
@@ -216,20 +229,238 @@ pub fn load(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, String> {
                 )?,
                 _ => {}
             }
-            users::insert(
-                conn,
-                &user(
-                    &org,
-                    d.email,
-                    d.full_name,
-                    Role::Admin,
-                    d.language,
-                    hash.clone(),
-                ),
-            )?;
+            let admin = user(
+                &org,
+                d.email,
+                d.full_name,
+                Role::Admin,
+                d.language,
+                hash.clone(),
+            );
+            users::insert(conn, &admin)?;
+            callers.push(Caller {
+                actor: Actor::User {
+                    id: UserId::from_stored(admin.id),
+                    session: SessionId::generate(),
+                },
+                role: Role::Admin,
+                organization_id: OrganizationId::from_stored(org.id),
+                kind: d.kind,
+                country: org.country,
+                parent_id: org.parent_id.map(OrganizationId::from_stored),
+            });
         }
-        Ok(())
+        season(conn, &callers).map_err(|e| {
+            tracing::error!(code = e.code, "the demo season was refused");
+            diesel::result::Error::RollbackTransaction
+        })
     })
     .map_err(|e: diesel::result::Error| e.to_string())?;
     Ok(logins)
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap_or_default()
+}
+
+/// The demo season: Hajj 1448 with quotas, allocations, four facilities and contracts in several
+/// states, made through the same code paths as the API's.
+fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), ApiError> {
+    let [ministry, office, agency, provider, ..] = callers else {
+        return Err(ApiError::internal());
+    };
+    let at = now();
+    let season = SeasonRow {
+        id: SeasonId::generate().into_string(),
+        kind: SeasonKind::Hajj.as_str().to_owned(),
+        hijri_year: 1448,
+        name: "Hajj 1448 (demo)".to_owned(),
+        starts_on: day("2027-04-01"),
+        ends_on: day("2027-06-30"),
+        housing_deadline: day("2027-03-15"),
+        transport_deadline: day("2027-03-31"),
+        catering_deadline: day("2027-03-31"),
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    seasons::insert(conn, &season)?;
+    let fail = |_| ApiError::internal();
+    seasons::set_quota(conn, &season.id, "ID", 20_000).map_err(fail)?;
+    seasons::set_quota(conn, &season.id, "MY", 10_000).map_err(fail)?;
+    seasons::set_allocation(
+        conn,
+        &season.id,
+        office.organization_id.as_str(),
+        Parent::Quota { country: "ID" },
+        12_000,
+    )
+    .map_err(|_| ApiError::internal())?;
+    seasons::set_allocation(
+        conn,
+        &season.id,
+        agency.organization_id.as_str(),
+        Parent::Office {
+            office_id: office.organization_id.as_str(),
+        },
+        3_000,
+    )
+    .map_err(|_| ApiError::internal())?;
+    let facility = |conn: &mut DbConnection,
+                    kind: FacilityKind,
+                    name: &str,
+                    city: Place,
+                    capacity: i64|
+     -> Result<String, ApiError> {
+        let row = FacilityRow {
+            id: FacilityId::generate().into_string(),
+            provider_id: provider.organization_id.to_string(),
+            kind: kind.as_str().to_owned(),
+            name: name.to_owned(),
+            search_key: search_key(name),
+            city: city.as_str().to_owned(),
+            licence_no: format!(
+                "DEMO-{}-{}",
+                kind.as_str().to_uppercase(),
+                &FacilityId::generate().as_str()[24..]
+            ),
+            licence_valid_from: day("2027-01-01"),
+            licence_valid_to: day("2027-12-31"),
+            capacity,
+            version: 1,
+            created_at: now(),
+            updated_at: now(),
+        };
+        facilities::insert(conn, &row)?;
+        Ok(row.id)
+    };
+    let makkah = facility(
+        conn,
+        FacilityKind::Building,
+        "Al-Safwa Tower 1 - برج الصفوة",
+        Place::Makkah,
+        800,
+    )?;
+    let madinah = facility(
+        conn,
+        FacilityKind::Building,
+        "Al-Madinah Suites - أجنحة المدينة",
+        Place::Madinah,
+        400,
+    )?;
+    let fleet = facility(
+        conn,
+        FacilityKind::Fleet,
+        "Al-Safwa Transport - نقل الصفوة",
+        Place::Jed,
+        300,
+    )?;
+    let kitchen = facility(
+        conn,
+        FacilityKind::Kitchen,
+        "Al-Safwa Kitchen - مطبخ الصفوة",
+        Place::Makkah,
+        2_000,
+    )?;
+
+    let price = |s: &str| Money::parse(s).map_err(|_| ApiError::internal());
+    let booking = |terms, from: &str, to: &str| Booking {
+        terms,
+        starts_on: day(from),
+        ends_on: day(to),
+    };
+    let step =
+        |conn: &mut DbConnection, by: &Caller, id: &str, action: Action, reason: Option<&str>| {
+            let body = Ok(Some(ReasonInput {
+                reason: reason.map(str::to_owned),
+            }));
+            contracts::apply(conn, by, id, action, body).map(|_| ())
+        };
+    // The office: housing approved, transport awaiting review, catering awaiting the provider.
+    let c = contracts::draft(
+        conn,
+        office,
+        &season.id,
+        &makkah,
+        &booking(Terms::Housing { beds: 300 }, "2027-05-08", "2027-05-20"),
+        price("180.00")?,
+    )?;
+    step(conn, office, &c.id, Action::Submit, None)?;
+    step(conn, provider, &c.id, Action::Accept, None)?;
+    step(conn, ministry, &c.id, Action::Approve, None)?;
+    let terms = Terms::Transport {
+        from: Place::Jed,
+        to: Place::Makkah,
+        seats: 150,
+    };
+    let c = contracts::draft(
+        conn,
+        office,
+        &season.id,
+        &fleet,
+        &booking(terms, "2027-05-08", "2027-05-08"),
+        price("45.00")?,
+    )?;
+    step(conn, office, &c.id, Action::Submit, None)?;
+    step(conn, provider, &c.id, Action::Accept, None)?;
+    let terms = Terms::Catering {
+        pilgrims: 300,
+        meals_per_day: 3,
+    };
+    let c = contracts::draft(
+        conn,
+        office,
+        &season.id,
+        &kitchen,
+        &booking(terms, "2027-05-08", "2027-05-19"),
+        price("25.00")?,
+    )?;
+    step(conn, office, &c.id, Action::Submit, None)?;
+    // The agency: one returned for a fix, one declined, one still a draft.
+    let c = contracts::draft(
+        conn,
+        agency,
+        &season.id,
+        &madinah,
+        &booking(Terms::Housing { beds: 100 }, "2027-05-21", "2027-05-25"),
+        price("140.00")?,
+    )?;
+    step(conn, agency, &c.id, Action::Submit, None)?;
+    step(conn, provider, &c.id, Action::Accept, None)?;
+    step(
+        conn,
+        ministry,
+        &c.id,
+        Action::Return,
+        Some("The nights do not match the group's Madinah stay."),
+    )?;
+    let terms = Terms::Catering {
+        pilgrims: 100,
+        meals_per_day: 2,
+    };
+    let c = contracts::draft(
+        conn,
+        agency,
+        &season.id,
+        &kitchen,
+        &booking(terms, "2027-05-21", "2027-05-25"),
+        price("22.50")?,
+    )?;
+    step(conn, agency, &c.id, Action::Submit, None)?;
+    step(
+        conn,
+        provider,
+        &c.id,
+        Action::Decline,
+        Some("This kitchen does not serve Madinah."),
+    )?;
+    contracts::draft(
+        conn,
+        agency,
+        &season.id,
+        &makkah,
+        &booking(Terms::Housing { beds: 50 }, "2027-05-09", "2027-05-20"),
+        price("175.00")?,
+    )?;
+    Ok(())
 }

@@ -513,6 +513,87 @@ fn parse_price(input: &str, errors: &mut Vec<FieldError>) -> Option<Money> {
         .ok()
 }
 
+/// Drafts a contract for the caller (a client), checking R3 and R8. Drafts hold nothing.
+pub fn draft(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    season_id: &str,
+    facility_id: &str,
+    booking: &Booking,
+    price: Money,
+) -> Result<ContractRow, ApiError> {
+    let season = seasons::find(conn, season_id)?
+        .ok_or_else(|| ApiError::invalid_field("season_id", Invalid::new("unknown_reference")))?;
+    let facility =
+        facility_store::find_visible(conn, &access::facility_scope(caller), facility_id)?
+            .ok_or_else(|| {
+                ApiError::invalid_field("facility_id", Invalid::new("unknown_reference"))
+            })?;
+    let total = check_booking(booking, price, &season, &facility)?;
+    if seasons::allocation(conn, &season.id, caller.organization_id.as_str())?.is_none() {
+        return Err(ApiError::conflict("no_allocation"));
+    }
+    let client = crate::storage::organizations::find(conn, caller.organization_id.as_str())?
+        .ok_or_else(ApiError::unauthorized)?;
+    let provider = crate::storage::organizations::find(conn, &facility.provider_id)?
+        .ok_or_else(ApiError::internal)?;
+    let office = match caller.kind {
+        OrgKind::Agency => client.parent_id.clone(),
+        _ => Some(client.id.clone()),
+    };
+    let (route_from, route_to) = match booking.terms {
+        Terms::Transport { from, to, .. } => {
+            (Some(from.as_str().to_owned()), Some(to.as_str().to_owned()))
+        }
+        _ => (None, None),
+    };
+    let at = now();
+    let row = ContractRow {
+        id: ContractId::generate().into_string(),
+        season_id: season.id,
+        contract_type: booking.terms.contract_type().as_str().to_owned(),
+        client_id: client.id.clone(),
+        client_office_id: office,
+        client_country: client.country.clone().unwrap_or_default(),
+        provider_id: provider.id.clone(),
+        facility_id: facility.id.clone(),
+        status: ContractStatus::Draft.as_str().to_owned(),
+        starts_on: booking.starts_on,
+        ends_on: booking.ends_on,
+        units: booking.terms.units(),
+        route_from,
+        route_to,
+        meals_per_day: match booking.terms {
+            Terms::Catering { meals_per_day, .. } => Some(meals_per_day),
+            _ => None,
+        },
+        unit_price: price.halalas(),
+        currency: "SAR".to_owned(),
+        total: total.halalas(),
+        search_key: search_key(&format!(
+            "{} {} {} {}",
+            facility.name, client.name, client.name_ar, provider.name
+        )),
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    store::insert(conn, &row)?;
+    record(
+        conn,
+        caller,
+        Event {
+            contract: &row.id,
+            amendment: None,
+            action: "create",
+            from: None,
+            to: ContractStatus::Draft.as_str(),
+            reason: None,
+        },
+    )?;
+    Ok(row)
+}
+
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateContract {
@@ -620,79 +701,13 @@ pub async fn create(
                     Err(ApiError::conflict("idempotency_key_reused"))
                 };
             }
-            let season = seasons::find(conn, body.season_id.as_str())?.ok_or_else(|| {
-                ApiError::invalid_field("season_id", Invalid::new("unknown_reference"))
-            })?;
-            let facility = facility_store::find_visible(
-                conn,
-                &access::facility_scope(&caller),
-                body.facility_id.as_str(),
-            )?
-            .ok_or_else(|| {
-                ApiError::invalid_field("facility_id", Invalid::new("unknown_reference"))
-            })?;
-            let total = check_booking(&booking, price, &season, &facility)?;
-            if seasons::allocation(conn, &season.id, caller.organization_id.as_str())?.is_none() {
-                return Err(ApiError::conflict("no_allocation"));
-            }
-            let client =
-                crate::storage::organizations::find(conn, caller.organization_id.as_str())?
-                    .ok_or_else(ApiError::unauthorized)?;
-            let provider = crate::storage::organizations::find(conn, &facility.provider_id)?
-                .ok_or_else(ApiError::internal)?;
-            let office = match caller.kind {
-                OrgKind::Agency => client.parent_id.clone(),
-                _ => Some(client.id.clone()),
-            };
-            let (route_from, route_to) = match booking.terms {
-                Terms::Transport { from, to, .. } => {
-                    (Some(from.as_str().to_owned()), Some(to.as_str().to_owned()))
-                }
-                _ => (None, None),
-            };
-            let at = now();
-            let row = ContractRow {
-                id: ContractId::generate().into_string(),
-                season_id: season.id,
-                contract_type: booking.terms.contract_type().as_str().to_owned(),
-                client_id: client.id.clone(),
-                client_office_id: office,
-                client_country: client.country.clone().unwrap_or_default(),
-                provider_id: provider.id.clone(),
-                facility_id: facility.id.clone(),
-                status: ContractStatus::Draft.as_str().to_owned(),
-                starts_on: booking.starts_on,
-                ends_on: booking.ends_on,
-                units: booking.terms.units(),
-                route_from,
-                route_to,
-                meals_per_day: match booking.terms {
-                    Terms::Catering { meals_per_day, .. } => Some(meals_per_day),
-                    _ => None,
-                },
-                unit_price: price.halalas(),
-                currency: "SAR".to_owned(),
-                total: total.halalas(),
-                search_key: search_key(&format!(
-                    "{} {} {} {}",
-                    facility.name, client.name, client.name_ar, provider.name
-                )),
-                version: 1,
-                created_at: at,
-                updated_at: at,
-            };
-            store::insert(conn, &row)?;
-            record(
+            let row = draft(
                 conn,
                 &caller,
-                Event {
-                    contract: &row.id,
-                    amendment: None,
-                    action: "create",
-                    from: None,
-                    to: ContractStatus::Draft.as_str(),
-                    reason: None,
-                },
+                body.season_id.as_str(),
+                body.facility_id.as_str(),
+                &booking,
+                price,
             )?;
             let id = row.id.clone();
             let view = view(conn, &caller, row)?;
@@ -1127,6 +1142,61 @@ fn transition_error(e: TransitionError) -> ApiError {
     }
 }
 
+/// Moves a contract along its lifecycle for the caller, with everything that goes with it: the
+/// deadline (R2), holds taken or released (R4, R7), the history (R9). The body's reason is checked
+/// only once the caller may take the step. Run inside a write transaction.
+pub fn apply(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    contract_id: &str,
+    action: Action,
+    body: Result<Option<ReasonInput>, ApiError>,
+) -> Result<ContractRow, ApiError> {
+    let row = visible(conn, caller, contract_id)?;
+    let party = acting_party(caller, &row)?;
+    let from = ContractStatus::parse(&row.status).ok_or_else(ApiError::internal)?;
+    let step = transition(from, action, party).map_err(transition_error)?;
+    let reason = reason(action, body?)?;
+    let load = contract_booking(&row)?.load();
+    if action == Action::Submit {
+        let season = seasons::find(conn, &row.season_id)?.ok_or_else(ApiError::internal)?;
+        if today_in_makkah()
+            > seasons::last_filing_day(conn, &season, &row.client_id, &row.contract_type)?
+        {
+            return Err(ApiError::conflict("deadline_passed"));
+        }
+        let provider = crate::storage::organizations::find(conn, &row.provider_id)?
+            .ok_or_else(ApiError::internal)?;
+        if provider.status != OrgStatus::Active.as_str() {
+            return Err(ApiError::conflict("provider_inactive"));
+        }
+    }
+    match step.holding {
+        Holding::Take => take(conn, &row, &load)?,
+        Holding::Release => release(conn, &row, &load)?,
+        Holding::Keep => {}
+    }
+    if from == ContractStatus::Approved {
+        close_open_amendment(conn, caller, &row)?;
+    }
+    if !store::set_status(conn, &row.id, from.as_str(), step.to.as_str())? {
+        return Err(ApiError::conflict("invalid_transition"));
+    }
+    record(
+        conn,
+        caller,
+        Event {
+            contract: &row.id,
+            amendment: None,
+            action: action.as_str(),
+            from: Some(from.as_str()),
+            to: step.to.as_str(),
+            reason,
+        },
+    )?;
+    store::find(conn, &row.id)?.ok_or_else(ApiError::internal)
+}
+
 /// Moves a contract along its lifecycle: `submit` and `cancel` (client), `accept` and `decline`
 /// (provider), `approve`, `return`, `reject` and `cancel` of an approved contract (ministry).
 /// Submitting holds the facility's capacity and the client's allocation; leaving the pending and
@@ -1154,49 +1224,7 @@ pub async fn act(
     let id: ContractId = path_id(&id)?;
     let view = state
         .write(move |conn| {
-            let row = visible(conn, &caller, id.as_str())?;
-            let party = acting_party(&caller, &row)?;
-            let from = ContractStatus::parse(&row.status).ok_or_else(ApiError::internal)?;
-            let step = transition(from, action, party).map_err(transition_error)?;
-            let reason = reason(action, body.into_inner()?)?;
-            let load = contract_booking(&row)?.load();
-            if action == Action::Submit {
-                let season = seasons::find(conn, &row.season_id)?.ok_or_else(ApiError::internal)?;
-                if today_in_makkah()
-                    > seasons::last_filing_day(conn, &season, &row.client_id, &row.contract_type)?
-                {
-                    return Err(ApiError::conflict("deadline_passed"));
-                }
-                let provider = crate::storage::organizations::find(conn, &row.provider_id)?
-                    .ok_or_else(ApiError::internal)?;
-                if provider.status != OrgStatus::Active.as_str() {
-                    return Err(ApiError::conflict("provider_inactive"));
-                }
-            }
-            match step.holding {
-                Holding::Take => take(conn, &row, &load)?,
-                Holding::Release => release(conn, &row, &load)?,
-                Holding::Keep => {}
-            }
-            if from == ContractStatus::Approved {
-                close_open_amendment(conn, &caller, &row)?;
-            }
-            if !store::set_status(conn, &row.id, from.as_str(), step.to.as_str())? {
-                return Err(ApiError::conflict("invalid_transition"));
-            }
-            record(
-                conn,
-                &caller,
-                Event {
-                    contract: &row.id,
-                    amendment: None,
-                    action: action.as_str(),
-                    from: Some(from.as_str()),
-                    to: step.to.as_str(),
-                    reason,
-                },
-            )?;
-            let row = store::find(conn, &row.id)?.ok_or_else(ApiError::internal)?;
+            let row = apply(conn, &caller, id.as_str(), action, body.into_inner())?;
             view(conn, &caller, row)
         })
         .await?;

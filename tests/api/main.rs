@@ -5,11 +5,14 @@ mod process;
 
 mod api_keys;
 mod auth;
+mod contract_visibility;
 mod contracts;
 mod errors;
+mod facilities;
 mod operations;
 mod organizations;
 mod processes;
+mod races;
 mod seasons;
 mod users;
 mod visibility;

@@ -110,3 +110,69 @@ fn the_two_schemas_stay_alike() {
     drop(conn);
     let _ = diesel::SqliteConnection::establish(":memory:");
 }
+
+async fn demo_data_has_every_kind_and_contracts_in_several_states(backend: Backend) {
+    let Some(app) = crate::helpers::spawn_app_with(backend, |s| s.demo = true).await else {
+        return;
+    };
+    for who in [
+        "ministry",
+        "office",
+        "agency",
+        "provider",
+        "tawafa",
+        "authority",
+    ] {
+        app.login(
+            &format!("{who}@demo.e-track.sa"),
+            etrack::demo::DEMO_PASSWORD,
+        )
+        .await;
+    }
+    let ministry = app
+        .login("ministry@demo.e-track.sa", etrack::demo::DEMO_PASSWORD)
+        .await;
+    let contracts = app.get("/api/v1/contracts").auth(&ministry).send().await;
+    let mut states: Vec<String> = contracts.assert_status(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap().to_owned())
+        .collect();
+    states.sort();
+    assert_eq!(
+        states,
+        [
+            "approved",
+            "declined",
+            "draft",
+            "pending_provider",
+            "pending_review",
+            "returned"
+        ]
+    );
+    let seasons = app.get("/api/v1/seasons").auth(&ministry).send().await;
+    assert_eq!(
+        seasons.body["items"][0]["hajj_days"]
+            .as_array()
+            .unwrap()
+            .len(),
+        6
+    );
+    let tawafa = app
+        .login("tawafa@demo.e-track.sa", etrack::demo::DEMO_PASSWORD)
+        .await;
+    let seen = app.get("/api/v1/contracts").auth(&tawafa).send().await;
+    assert_eq!(seen.body["items"].as_array().unwrap().len(), 6);
+    assert!(seen.body["items"][0].get("total").is_none());
+}
+
+#[actix_web::test]
+async fn demo_data_on_sqlite() {
+    demo_data_has_every_kind_and_contracts_in_several_states(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn demo_data_on_postgres() {
+    demo_data_has_every_kind_and_contracts_in_several_states(Backend::Postgres).await;
+}

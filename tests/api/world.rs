@@ -9,7 +9,6 @@ use crate::helpers::{Reply, Session, TestApp};
 pub const SEASON_START: &str = "2027-04-01";
 pub const SEASON_END: &str = "2027-06-30";
 
-#[allow(dead_code)] // every scenario uses a different part of the world
 pub struct World {
     pub ministry: Session,
     pub office: Session,
