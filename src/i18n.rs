@@ -468,6 +468,23 @@ pub fn field_message(code: &str, limit: Option<usize>, lang: Language) -> String
             "يجب أن يشمل أيام الحج (8-13 ذو الحجة)",
         ),
         "after_season_end" => ("is after the season's end", "بعد نهاية الموسم"),
+        "not_contiguous" => (
+            "must start on the day the previous stay ends",
+            "يجب أن تبدأ في يوم انتهاء الإقامة السابقة",
+        ),
+        "not_first_stay" => (
+            "must be the first stay's first day",
+            "يجب أن يكون أول يوم في الإقامة الأولى",
+        ),
+        "not_last_stay" => (
+            "must be the last stay's last day",
+            "يجب أن يكون آخر يوم في الإقامة الأخيرة",
+        ),
+        "over_allocation" => (
+            "would plan more pilgrims than allocated",
+            "يتجاوز عدد الحجاج المخصص",
+        ),
+        "in_future" => ("cannot be in the future", "لا يمكن أن يكون في المستقبل"),
         "not_for_type" => (
             "does not apply to this contract type",
             "لا ينطبق على هذا النوع من العقود",

@@ -302,6 +302,20 @@ pub fn sees_facility_usage(caller: &Caller, provider_id: &str) -> bool {
     caller.is_ministry() || caller.organization_id.as_str() == provider_id
 }
 
+/// Pilgrim plans and readiness a caller sees: as contracts, but providers plan nothing and see no
+/// plans (DOMAIN.md section 7).
+pub fn plan_scope(caller: &Caller) -> ContractScope {
+    match contract_scope(caller) {
+        ContractScope::Provider(_) => ContractScope::Nothing,
+        other => other,
+    }
+}
+
+/// Recording inspections: tawafa establishments (of contracts they see) and the ministry.
+pub fn inspect(caller: &Caller) -> Result<(), ApiError> {
+    allow(matches!(caller.kind, OrgKind::Tawafa | OrgKind::Ministry) && caller.role.can_act())
+}
+
 fn allow(allowed: bool) -> Result<(), ApiError> {
     if allowed {
         Ok(())

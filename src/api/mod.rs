@@ -10,6 +10,7 @@ pub mod health;
 pub mod me;
 pub mod openapi;
 pub mod organizations;
+pub mod plans;
 pub mod seasons;
 pub mod users;
 
@@ -63,7 +64,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(contracts::amendments)
             .service(contracts::amend)
             .service(contracts::act)
-            .service(contracts::decide),
+            .service(contracts::decide)
+            .service(plans::create_group)
+            .service(plans::list_groups)
+            .service(plans::get_group)
+            .service(plans::update_group)
+            .service(plans::delete_group)
+            .service(plans::season_readiness)
+            .service(plans::readiness_of)
+            .service(plans::create_inspection)
+            .service(plans::list_inspections),
     );
 }
 

@@ -34,6 +34,7 @@ use crate::error::ProblemDetails;
         (name = "seasons", description = "Seasons, quotas, allocations, deadline extensions"),
         (name = "facilities", description = "Licensed buildings, fleets and kitchens, and their capacity"),
         (name = "contracts", description = "Contracts, their lifecycle, history and amendments"),
+        (name = "readiness", description = "Pilgrim plans, readiness, visa eligibility and inspections"),
     )
 )]
 struct ApiDoc;

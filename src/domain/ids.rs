@@ -75,6 +75,8 @@ id_type!(
     ContractId,
     AmendmentId,
     EventId,
+    GroupId,
+    InspectionId,
 );
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod country;
 pub mod ids;
 pub mod money;
 pub mod organization;
+pub mod readiness;
 pub mod season;
 pub mod text;
 

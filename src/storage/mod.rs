@@ -9,6 +9,7 @@ pub mod facilities;
 pub mod holds;
 pub mod models;
 pub mod organizations;
+pub mod plans;
 pub mod schema;
 pub mod seasons;
 pub mod sessions;

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{
     allocations, amendments, api_keys, contract_events, contracts, extensions, facilities,
-    organizations, quotas, refresh_tokens, seasons, sessions, users,
+    inspections, organizations, pilgrim_groups, quotas, refresh_tokens, seasons, sessions, users,
 };
 
 #[derive(Queryable, Insertable, Debug, Clone)]
@@ -203,4 +203,39 @@ pub struct ContractEventRow {
     pub actor_api_key_id: Option<String>,
     pub organization_id: String,
     pub at: NaiveDateTime,
+}
+
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = pilgrim_groups)]
+pub struct GroupRow {
+    pub id: String,
+    pub season_id: String,
+    pub organization_id: String,
+    pub office_id: Option<String>,
+    pub country: String,
+    pub name: String,
+    pub pilgrims: i64,
+    pub arrival_port: String,
+    pub arrival_date: NaiveDate,
+    pub departure_port: String,
+    pub departure_date: NaiveDate,
+    pub stays: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = inspections)]
+pub struct InspectionRow {
+    pub id: String,
+    pub contract_id: String,
+    pub facility_id: String,
+    pub inspected_on: NaiveDate,
+    pub result: String,
+    pub findings: String,
+    pub organization_id: String,
+    pub actor_user_id: Option<String>,
+    pub actor_api_key_id: Option<String>,
+    pub created_at: NaiveDateTime,
 }

@@ -241,6 +241,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pilgrim_groups (id) {
+        id -> Text,
+        season_id -> Text,
+        organization_id -> Text,
+        office_id -> Nullable<Text>,
+        country -> Text,
+        name -> Text,
+        pilgrims -> BigInt,
+        arrival_port -> Text,
+        arrival_date -> Date,
+        departure_port -> Text,
+        departure_date -> Date,
+        stays -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inspections (id) {
+        id -> Text,
+        contract_id -> Text,
+        facility_id -> Text,
+        inspected_on -> Date,
+        result -> Text,
+        findings -> Text,
+        organization_id -> Text,
+        actor_user_id -> Nullable<Text>,
+        actor_api_key_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -254,6 +289,8 @@ diesel::joinable!(contracts -> facilities (facility_id));
 diesel::joinable!(contracts -> seasons (season_id));
 diesel::joinable!(amendments -> contracts (contract_id));
 diesel::joinable!(contract_events -> contracts (contract_id));
+diesel::joinable!(inspections -> contracts (contract_id));
+diesel::joinable!(pilgrim_groups -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -274,4 +311,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     amendments,
     contract_events,
     idempotency_keys,
+    pilgrim_groups,
+    inspections,
 );

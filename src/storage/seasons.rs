@@ -199,7 +199,10 @@ pub fn set_allocation(
         holds::lock_allocation(conn, season_id, organization_id)?;
         let current =
             allocation(conn, season_id, organization_id)?.ok_or(diesel::result::Error::NotFound)?;
-        let peak = holds::client_peak(conn, season_id, organization_id)?;
+        // What the client uses itself: the most its contracts hold on a day, or what it plans (R7, R11).
+        let peak = holds::client_peak(conn, season_id, organization_id)?.max(
+            super::plans::planned(conn, season_id, organization_id, None)?,
+        );
         if pilgrims < current.suballocated + peak {
             return Err(AllocationError::InUse);
         }
@@ -232,7 +235,8 @@ pub fn set_allocation(
                 other => other.into(),
             })?;
             // The office keeps enough for its own contracts.
-            let office_peak = holds::client_peak(conn, season_id, office_id)?;
+            let office_peak = holds::client_peak(conn, season_id, office_id)?
+                .max(super::plans::planned(conn, season_id, office_id, None)?);
             let changed = diesel::update(
                 allocations::table
                     .filter(allocations::season_id.eq(season_id))

@@ -13,6 +13,7 @@ mod operations;
 mod organizations;
 mod processes;
 mod races;
+mod readiness;
 mod seasons;
 mod users;
 mod visibility;

@@ -1,0 +1,307 @@
+//! Pilgrim groups, inspections, and the approved contracts that cover a season's plans.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use super::models::{GroupRow, InspectionRow};
+use super::schema::{
+    allocations, contracts, facilities, inspections, organization_countries, organizations,
+    pilgrim_groups,
+};
+use super::{DbConnection, MultiBackend, now};
+use crate::access::ContractScope;
+
+type Boxed = pilgrim_groups::BoxedQuery<'static, MultiBackend>;
+
+/// Groups a scope covers: the same slice as contracts (clients, offices, tawafa countries).
+fn scoped(scope: &ContractScope) -> Option<Boxed> {
+    let query = pilgrim_groups::table.into_boxed();
+    Some(match scope {
+        ContractScope::All => query,
+        ContractScope::Client(own) => {
+            query.filter(pilgrim_groups::organization_id.eq(own.to_string()))
+        }
+        ContractScope::Office(own) => query.filter(pilgrim_groups::office_id.eq(own.to_string())),
+        ContractScope::TawafaCountries(own) => query.filter(
+            pilgrim_groups::country.eq_any(
+                organization_countries::table
+                    .filter(organization_countries::organization_id.eq(own.to_string()))
+                    .select(organization_countries::country),
+            ),
+        ),
+        ContractScope::Provider(_) | ContractScope::Nothing => return None,
+    })
+}
+
+pub fn insert_group(conn: &mut DbConnection, row: &GroupRow) -> QueryResult<()> {
+    diesel::insert_into(pilgrim_groups::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find_group_visible(
+    conn: &mut DbConnection,
+    scope: &ContractScope,
+    id: &str,
+) -> QueryResult<Option<GroupRow>> {
+    match scoped(scope) {
+        Some(q) => q
+            .filter(pilgrim_groups::id.eq(id.to_owned()))
+            .first(conn)
+            .optional(),
+        None => Ok(None),
+    }
+}
+
+pub fn list_groups(
+    conn: &mut DbConnection,
+    scope: &ContractScope,
+    season_id: &str,
+    organization_id: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<GroupRow>> {
+    let Some(mut query) = scoped(scope) else {
+        return Ok(Vec::new());
+    };
+    query = query.filter(pilgrim_groups::season_id.eq(season_id.to_owned()));
+    if let Some(org) = organization_id {
+        query = query.filter(pilgrim_groups::organization_id.eq(org.to_owned()));
+    }
+    if let Some(after) = after {
+        query = query.filter(pilgrim_groups::id.gt(after.to_owned()));
+    }
+    query
+        .order(pilgrim_groups::id.asc())
+        .limit(limit)
+        .load(conn)
+}
+
+/// The pilgrims a client plans in a season (R11), but for one group being replaced.
+pub fn planned(
+    conn: &mut DbConnection,
+    season_id: &str,
+    organization_id: &str,
+    except: Option<&str>,
+) -> QueryResult<i64> {
+    let mut query = pilgrim_groups::table
+        .filter(pilgrim_groups::season_id.eq(season_id.to_owned()))
+        .filter(pilgrim_groups::organization_id.eq(organization_id.to_owned()))
+        .select(pilgrim_groups::pilgrims)
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(pilgrim_groups::id.ne(id.to_owned()));
+    }
+    Ok(query.load::<i64>(conn)?.into_iter().sum())
+}
+
+pub fn update_group(
+    conn: &mut DbConnection,
+    row: &GroupRow,
+    expected_version: i64,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        pilgrim_groups::table
+            .filter(pilgrim_groups::id.eq(&row.id))
+            .filter(pilgrim_groups::version.eq(expected_version)),
+    )
+    .set((
+        pilgrim_groups::name.eq(&row.name),
+        pilgrim_groups::pilgrims.eq(row.pilgrims),
+        pilgrim_groups::arrival_port.eq(&row.arrival_port),
+        pilgrim_groups::arrival_date.eq(row.arrival_date),
+        pilgrim_groups::departure_port.eq(&row.departure_port),
+        pilgrim_groups::departure_date.eq(row.departure_date),
+        pilgrim_groups::stays.eq(&row.stays),
+        pilgrim_groups::version.eq(expected_version + 1),
+        pilgrim_groups::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub fn delete_group(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::delete(pilgrim_groups::table.filter(pilgrim_groups::id.eq(id)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_inspection(conn: &mut DbConnection, row: &InspectionRow) -> QueryResult<()> {
+    diesel::insert_into(inspections::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Inspections of the contracts a scope covers, newest first.
+pub fn inspections(
+    conn: &mut DbConnection,
+    scope: &ContractScope,
+    contract_id: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<InspectionRow>> {
+    let mut query = inspections::table
+        .inner_join(contracts::table)
+        .select(inspections::all_columns)
+        .into_boxed();
+    query = match scope {
+        ContractScope::All => query,
+        ContractScope::Client(own) => query.filter(contracts::client_id.eq(own.to_string())),
+        ContractScope::Office(own) => query.filter(contracts::client_office_id.eq(own.to_string())),
+        ContractScope::Provider(own) => query.filter(contracts::provider_id.eq(own.to_string())),
+        ContractScope::TawafaCountries(own) => query.filter(
+            contracts::client_country.eq_any(
+                organization_countries::table
+                    .filter(organization_countries::organization_id.eq(own.to_string()))
+                    .select(organization_countries::country),
+            ),
+        ),
+        ContractScope::Nothing => return Ok(Vec::new()),
+    };
+    if let Some(c) = contract_id {
+        query = query.filter(inspections::contract_id.eq(c.to_owned()));
+    }
+    if let Some(after) = after {
+        query = query.filter(inspections::id.gt(after.to_owned()));
+    }
+    query.order(inspections::id.asc()).limit(limit).load(conn)
+}
+
+/// An approved contract as coverage: its client, type, place (facility city or route), dates, units.
+#[derive(Queryable, Debug, Clone)]
+pub struct CoveringContract {
+    pub id: String,
+    pub client_id: String,
+    pub contract_type: String,
+    pub facility_city: String,
+    pub route_from: Option<String>,
+    pub route_to: Option<String>,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+    pub units: i64,
+}
+
+/// The approved contracts of a season (of some clients, or all) that count: those whose latest
+/// inspection, if any, is not a failure.
+pub fn coverage(
+    conn: &mut DbConnection,
+    season_id: &str,
+    clients: Option<&[String]>,
+) -> QueryResult<Vec<CoveringContract>> {
+    let mut query = contracts::table
+        .inner_join(facilities::table)
+        .filter(contracts::season_id.eq(season_id.to_owned()))
+        .filter(contracts::status.eq("approved"))
+        .select((
+            contracts::id,
+            contracts::client_id,
+            contracts::contract_type,
+            facilities::city,
+            contracts::route_from,
+            contracts::route_to,
+            contracts::starts_on,
+            contracts::ends_on,
+            contracts::units,
+        ))
+        .into_boxed();
+    if let Some(clients) = clients {
+        query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
+    }
+    let rows: Vec<CoveringContract> = query.load(conn)?;
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut latest: HashMap<String, (chrono::NaiveDate, String, String)> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let found: Vec<(String, chrono::NaiveDate, String, String)> = inspections::table
+            .filter(inspections::contract_id.eq_any(chunk))
+            .select((
+                inspections::contract_id,
+                inspections::inspected_on,
+                inspections::id,
+                inspections::result,
+            ))
+            .load(conn)?;
+        for (contract, on, id, result) in found {
+            let newer = latest
+                .get(&contract)
+                .is_none_or(|(d, i, _)| (on, &id) > (*d, i));
+            if newer {
+                latest.insert(contract, (on, id, result));
+            }
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            latest
+                .get(&r.id)
+                .is_none_or(|(_, _, result)| result != "fail")
+        })
+        .collect())
+}
+
+/// A client of a season, as readiness lists it.
+#[derive(Queryable, Debug, Clone)]
+pub struct SeasonClient {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub country: Option<String>,
+    pub pilgrims: i64,
+    pub suballocated: i64,
+}
+
+/// The clients holding an allocation in a season, within a scope.
+pub fn season_clients(
+    conn: &mut DbConnection,
+    season_id: &str,
+    scope: &ContractScope,
+) -> QueryResult<Vec<SeasonClient>> {
+    let mut query = allocations::table
+        .inner_join(organizations::table)
+        .filter(allocations::season_id.eq(season_id.to_owned()))
+        .select((
+            organizations::id,
+            organizations::name,
+            organizations::kind,
+            organizations::country,
+            allocations::pilgrims,
+            allocations::suballocated,
+        ))
+        .into_boxed();
+    query = match scope {
+        ContractScope::All => query,
+        ContractScope::Client(own) => query.filter(organizations::id.eq(own.to_string())),
+        ContractScope::Office(own) => query.filter(
+            organizations::id
+                .eq(own.to_string())
+                .or(organizations::parent_id.eq(own.to_string())),
+        ),
+        ContractScope::TawafaCountries(own) => query.filter(
+            organizations::country.eq_any(
+                organization_countries::table
+                    .filter(organization_countries::organization_id.eq(own.to_string()))
+                    .select(organization_countries::country.nullable()),
+            ),
+        ),
+        ContractScope::Provider(_) | ContractScope::Nothing => return Ok(Vec::new()),
+    };
+    query.order(organizations::id.asc()).load(conn)
+}
+
+/// Every group of a season (of some clients, or all).
+pub fn season_groups(
+    conn: &mut DbConnection,
+    season_id: &str,
+    clients: Option<&[String]>,
+) -> QueryResult<Vec<GroupRow>> {
+    let mut query = pilgrim_groups::table
+        .filter(pilgrim_groups::season_id.eq(season_id.to_owned()))
+        .into_boxed();
+    if let Some(clients) = clients {
+        query = query.filter(pilgrim_groups::organization_id.eq_any(clients.to_vec()));
+    }
+    query.order(pilgrim_groups::id.asc()).load(conn)
+}

@@ -1,0 +1,499 @@
+//! Plans, readiness, visa eligibility and inspections on a small season, end to end.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Session, TestApp};
+use crate::world::{World, allocate};
+
+fn group(name: &str, pilgrims: i64, arrive: &str, leave: &str) -> Value {
+    json!({"name": name, "pilgrims": pilgrims, "arrival": {"port": "jed", "date": arrive}, "departure": {"port": "jed", "date": leave},
+           "stays": [{"city": "makkah", "from": arrive, "to": leave}]})
+}
+
+async fn plan(app: &TestApp, w: &World, client: &Session, body: Value) -> crate::helpers::Reply {
+    app.post(&format!("/api/v1/seasons/{}/groups", w.season))
+        .auth(client)
+        .json(body)
+        .await
+}
+
+/// Approved contracts covering 10 pilgrims in Makkah from 10 to 13 May, arriving and leaving by Jeddah.
+async fn cover_ten(app: &TestApp, w: &World, client: &Session) -> Vec<String> {
+    let s = &w.season;
+    let bodies = [
+        w.housing(10, "2027-05-10", "2027-05-12"),
+        json!({"season_id": s, "type": "catering", "facility_id": w.kitchen, "starts_on": "2027-05-10", "ends_on": "2027-05-12", "pilgrims": 10, "meals_per_day": 3, "unit_price": "20", "currency": "SAR"}),
+        json!({"season_id": s, "type": "transport", "facility_id": w.fleet, "starts_on": "2027-05-10", "ends_on": "2027-05-10", "route": {"from": "jed", "to": "makkah"}, "seats": 10, "unit_price": "40", "currency": "SAR"}),
+        json!({"season_id": s, "type": "transport", "facility_id": w.fleet, "starts_on": "2027-05-13", "ends_on": "2027-05-13", "route": {"from": "makkah", "to": "jed"}, "seats": 10, "unit_price": "40", "currency": "SAR"}),
+    ];
+    let mut ids = Vec::new();
+    for body in bodies {
+        ids.push(w.approved(app, client, body).await);
+    }
+    ids
+}
+
+async fn readiness_of(
+    app: &TestApp,
+    w: &World,
+    by: &Session,
+    client: &Session,
+) -> crate::helpers::Reply {
+    app.get(&format!(
+        "/api/v1/seasons/{}/readiness/{}",
+        w.season, client.organization_id
+    ))
+    .auth(by)
+    .send()
+    .await
+}
+
+async fn readiness_and_eligibility_on_a_small_season(app: TestApp) {
+    let w = World::new(&app).await;
+    plan(
+        &app,
+        &w,
+        &w.office,
+        group("early", 10, "2027-05-10", "2027-05-13"),
+    )
+    .await
+    .assert_status(201);
+    let late = plan(
+        &app,
+        &w,
+        &w.office,
+        group("late", 5, "2027-05-11", "2027-05-13"),
+    )
+    .await;
+    let late_id = late.assert_status(201)["id"].as_str().unwrap().to_owned();
+    assert_eq!(late.body["arrival_date_hijri"], "1448-12-05");
+
+    let before = readiness_of(&app, &w, &w.office, &w.office).await;
+    let r = before.assert_status(200);
+    assert_eq!(r["status"], "incomplete");
+    assert_eq!(r["planned"], 15);
+    assert_eq!(r["visa_eligible"], 0);
+    assert_eq!(
+        r["coverage"]["housing"],
+        json!({"needed": 40, "covered": 0})
+    );
+
+    cover_ten(&app, &w, &w.office).await;
+    let after = readiness_of(&app, &w, &w.office, &w.office).await;
+    let r = after.assert_status(200).clone();
+    assert_eq!(r["status"], "incomplete");
+    assert_eq!(
+        r["visa_eligible"], 10,
+        "the earlier arrival is served first (R12)"
+    );
+    let eligible: Vec<(String, bool)> = r["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["name"].as_str().unwrap().to_owned(),
+                g["visa_eligible"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        eligible,
+        [("early".to_owned(), true), ("late".to_owned(), false)]
+    );
+    // The late group's five are missing on its two nights and meal days and its way out.
+    let gaps: Vec<(String, String, String, i64, i64)> = r["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let place = g
+                .get("city")
+                .or(g.get("route"))
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned();
+            (
+                g["category"].as_str().unwrap().to_owned(),
+                place,
+                g["date"].as_str().unwrap().to_owned(),
+                g["needed"].as_i64().unwrap(),
+                g["covered"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        gaps,
+        [
+            (
+                "housing".into(),
+                "makkah".into(),
+                "2027-05-11".into(),
+                15,
+                10
+            ),
+            (
+                "housing".into(),
+                "makkah".into(),
+                "2027-05-12".into(),
+                15,
+                10
+            ),
+            (
+                "transport".into(),
+                "jed>makkah".into(),
+                "2027-05-11".into(),
+                5,
+                0
+            ),
+            (
+                "transport".into(),
+                "makkah>jed".into(),
+                "2027-05-13".into(),
+                15,
+                10
+            ),
+            (
+                "catering".into(),
+                "makkah".into(),
+                "2027-05-11".into(),
+                15,
+                10
+            ),
+            (
+                "catering".into(),
+                "makkah".into(),
+                "2027-05-12".into(),
+                15,
+                10
+            ),
+        ]
+    );
+    // Dropping the late group leaves a ready client, all eligible.
+    app.delete(&format!("/api/v1/groups/{late_id}"))
+        .auth(&w.office)
+        .send()
+        .await
+        .assert_status(204);
+    let ready = readiness_of(&app, &w, &w.office, &w.office).await;
+    assert_eq!(ready.body["status"], "ready");
+    assert_eq!(ready.body["visa_eligible"], 10);
+    assert!(ready.body["gaps"].as_array().unwrap().is_empty());
+    // The ministry's view: every client, worst first, also as CSV.
+    let all = app
+        .get(&format!("/api/v1/seasons/{}/readiness", w.season))
+        .auth(&w.ministry)
+        .send()
+        .await;
+    let rows = all.assert_status(200).as_array().unwrap().clone();
+    assert_eq!(
+        rows.len(),
+        3,
+        "office, agency and the other office hold allocations"
+    );
+    assert_eq!(
+        rows.last().unwrap()["organization"]["id"],
+        w.office.organization_id.as_str(),
+        "the only ready client comes last"
+    );
+    let csv = app
+        .get(&format!("/api/v1/seasons/{}/readiness", w.season))
+        .auth(&w.ministry)
+        .header("Accept", "text/csv")
+        .send()
+        .await;
+    assert_eq!(csv.text.lines().count(), 4);
+}
+
+async fn a_failed_inspection_takes_coverage_away_until_a_pass(app: TestApp) {
+    let w = World::new(&app).await;
+    plan(
+        &app,
+        &w,
+        &w.agency,
+        group("only", 10, "2027-05-10", "2027-05-13"),
+    )
+    .await
+    .assert_status(201);
+    let contracts = cover_ten(&app, &w, &w.agency).await;
+    assert_eq!(
+        readiness_of(&app, &w, &w.tawafa, &w.agency).await.body["status"],
+        "ready"
+    );
+    let inspect = |by: &Session, result: &str, on: &str, findings: &str| {
+        app.post("/api/v1/inspections").auth(by).json(json!({"contract_id": contracts[0], "inspected_on": on, "result": result, "findings": findings}))
+    };
+    let failed = inspect(&w.tawafa, "fail", "2026-11-01", "fire exits blocked").await;
+    assert_eq!(failed.assert_status(201)["result"], "fail");
+    let r = readiness_of(&app, &w, &w.tawafa, &w.agency).await;
+    assert_eq!(r.body["status"], "incomplete");
+    assert_eq!(r.body["visa_eligible"], 0);
+    assert_eq!(r.body["coverage"]["housing"]["covered"], 0);
+    assert!(
+        r.body.get("total").is_none() && !r.text.contains("unit_price"),
+        "tawafa never sees prices"
+    );
+    inspect(&w.tawafa, "pass", "2026-11-10", "")
+        .await
+        .assert_status(201);
+    assert_eq!(
+        readiness_of(&app, &w, &w.tawafa, &w.agency).await.body["status"],
+        "ready"
+    );
+    // The ministry inspects too; a later failure counts again.
+    inspect(&w.ministry, "fail", "2026-11-15", "kitchen hygiene")
+        .await
+        .assert_status(201);
+    assert_eq!(
+        readiness_of(&app, &w, &w.agency, &w.agency).await.body["status"],
+        "incomplete"
+    );
+    let listed = app
+        .get(&format!("/api/v1/inspections?contract_id={}", contracts[0]))
+        .auth(&w.agency)
+        .send()
+        .await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 3);
+    // Who may inspect what.
+    inspect(&w.provider, "pass", "2026-11-16", "")
+        .await
+        .assert_problem(403, "forbidden");
+    inspect(&w.agency, "pass", "2026-11-16", "")
+        .await
+        .assert_problem(403, "forbidden");
+    inspect(&w.other_tawafa, "pass", "2026-11-16", "")
+        .await
+        .assert_problem(422, "validation_failed");
+    inspect(&w.tawafa, "fail", "2026-11-16", " ")
+        .await
+        .assert_problem(422, "validation_failed");
+    inspect(&w.tawafa, "pass", "2099-01-01", "")
+        .await
+        .assert_problem(422, "validation_failed");
+    let draft = w
+        .draft(&app, &w.agency, w.housing(1, "2027-05-20", "2027-05-20"))
+        .await;
+    app.post("/api/v1/inspections")
+        .auth(&w.tawafa)
+        .json(json!({"contract_id": draft, "inspected_on": "2026-11-01", "result": "pass"}))
+        .await
+        .assert_problem(409, "invalid_transition");
+    assert!(
+        app.get("/api/v1/inspections")
+            .auth(&w.other_tawafa)
+            .send()
+            .await
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn plans_stay_within_the_allocation(app: TestApp) {
+    let w = World::new(&app).await;
+    // The agency holds 200.
+    plan(
+        &app,
+        &w,
+        &w.agency,
+        group("a", 150, "2027-05-10", "2027-05-13"),
+    )
+    .await
+    .assert_status(201);
+    let over = plan(
+        &app,
+        &w,
+        &w.agency,
+        group("b", 51, "2027-05-10", "2027-05-13"),
+    )
+    .await;
+    over.assert_problem(409, "quota_exceeded");
+    assert_eq!(over.body["errors"][0]["code"], "over_allocation");
+    let b = plan(
+        &app,
+        &w,
+        &w.agency,
+        group("b", 50, "2027-05-10", "2027-05-13"),
+    )
+    .await;
+    let b = b.assert_status(201).clone();
+    allocate(&app, &w.office, &w.season, &w.agency.organization_id, 199)
+        .await
+        .assert_problem(409, "allocation_in_use");
+    // Growing a group is checked the same way; shrinking it frees room.
+    let path = format!("/api/v1/groups/{}", b["id"].as_str().unwrap());
+    app.patch(&path)
+        .auth(&w.agency)
+        .header("If-Match", "\"1\"")
+        .json(group("b", 51, "2027-05-10", "2027-05-13"))
+        .await
+        .assert_problem(409, "quota_exceeded");
+    let shrunk = app
+        .patch(&path)
+        .auth(&w.agency)
+        .header("If-Match", "\"1\"")
+        .json(group("b", 40, "2027-05-10", "2027-05-13"))
+        .await;
+    assert_eq!(shrunk.assert_status(200)["version"], 2);
+    app.patch(&path)
+        .auth(&w.agency)
+        .header("If-Match", "\"1\"")
+        .json(group("b", 40, "2027-05-10", "2027-05-13"))
+        .await
+        .assert_problem(412, "precondition_failed");
+    allocate(&app, &w.office, &w.season, &w.agency.organization_id, 190)
+        .await
+        .assert_status(200);
+    // Itineraries are checked.
+    let mut broken = group("c", 1, "2027-05-10", "2027-05-13");
+    broken["stays"] = json!([{"city": "makkah", "from": "2027-05-10", "to": "2027-05-12"}, {"city": "madinah", "from": "2027-05-13", "to": "2027-05-13"}]);
+    let reply = plan(&app, &w, &w.agency, broken).await;
+    reply.assert_problem(422, "validation_failed");
+    let fields: Vec<&str> = reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["stays[1].to", "stays[1].from"]);
+    plan(
+        &app,
+        &w,
+        &w.agency,
+        group("d", 1, "2027-03-01", "2027-03-05"),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    // Providers, tawafa establishments and authorities plan nothing.
+    plan(
+        &app,
+        &w,
+        &w.provider,
+        group("e", 1, "2027-05-10", "2027-05-13"),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    plan(
+        &app,
+        &w,
+        &w.tawafa,
+        group("e", 1, "2027-05-10", "2027-05-13"),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+}
+
+async fn who_sees_which_plans_and_readiness(app: TestApp) {
+    let w = World::new(&app).await;
+    let g = plan(
+        &app,
+        &w,
+        &w.agency,
+        group("agency group", 5, "2027-05-10", "2027-05-13"),
+    )
+    .await;
+    let g = g.assert_status(201)["id"].as_str().unwrap().to_owned();
+    let group_path = format!("/api/v1/groups/{g}");
+    let list = format!("/api/v1/seasons/{}/readiness", w.season);
+    let rows = |r: crate::helpers::Reply| -> Vec<String> {
+        let mut ids: Vec<String> = r
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["organization"]["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let (office, agency, other) = (
+        w.office.organization_id.clone(),
+        w.agency.organization_id.clone(),
+        w.other_office.organization_id.clone(),
+    );
+    assert_eq!(
+        rows(app.get(&list).auth(&w.ministry).send().await),
+        sorted(vec![office.clone(), agency.clone(), other.clone()])
+    );
+    assert_eq!(
+        rows(app.get(&list).auth(&w.office).send().await),
+        sorted(vec![office.clone(), agency.clone()])
+    );
+    assert_eq!(
+        rows(app.get(&list).auth(&w.agency).send().await),
+        vec![agency.clone()]
+    );
+    assert_eq!(
+        rows(app.get(&list).auth(&w.tawafa).send().await),
+        sorted(vec![office.clone(), agency.clone()])
+    );
+    assert_eq!(
+        rows(app.get(&list).auth(&w.other_tawafa).send().await),
+        vec![other.clone()]
+    );
+    assert!(rows(app.get(&list).auth(&w.provider).send().await).is_empty());
+    assert!(rows(app.get(&list).auth(&w.authority).send().await).is_empty());
+    for (caller, sees) in [
+        (&w.ministry, true),
+        (&w.office, true),
+        (&w.agency, true),
+        (&w.tawafa, true),
+        (&w.other_office, false),
+        (&w.other_tawafa, false),
+        (&w.provider, false),
+        (&w.authority, false),
+    ] {
+        let detail = readiness_of(&app, &w, caller, &w.agency).await;
+        let one = app.get(&group_path).auth(caller).send().await;
+        let groups = app
+            .get(&format!("/api/v1/seasons/{}/groups", w.season))
+            .auth(caller)
+            .send()
+            .await;
+        if sees {
+            detail.assert_status(200);
+            one.assert_status(200);
+            assert_eq!(
+                groups.body["items"].as_array().unwrap().len(),
+                1,
+                "{}",
+                caller.email
+            );
+        } else {
+            detail.assert_problem(404, "not_found");
+            one.assert_problem(404, "not_found");
+            assert!(
+                groups.body["items"].as_array().unwrap().is_empty(),
+                "{}",
+                caller.email
+            );
+            app.delete(&group_path)
+                .auth(caller)
+                .send()
+                .await
+                .assert_problem(404, "not_found");
+        }
+    }
+    // The office sees its agency's plan but does not edit it.
+    app.delete(&group_path)
+        .auth(&w.office)
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    readiness_of(&app, &w, &w.agency, &w.office)
+        .await
+        .assert_problem(404, "not_found");
+}
+
+crate::backend_tests!(
+    readiness_and_eligibility_on_a_small_season,
+    a_failed_inspection_takes_coverage_away_until_a_pass,
+    plans_stay_within_the_allocation,
+    who_sees_which_plans_and_readiness,
+);
