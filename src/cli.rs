@@ -38,6 +38,15 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Seal pending events, recompute the hash chain and name the first broken link.
+    Verify,
 }
 
 #[derive(Args, Debug)]
@@ -77,6 +86,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(database_url, args),
         Command::Migrate => migrate(&database_url),
+        Command::Audit(AuditCommand::Verify) => audit_verify(&database_url),
         Command::Openapi => {
             print!("{}", crate::api::openapi::document_json());
             Ok(())
@@ -97,6 +107,24 @@ fn migrate(url: &DatabaseUrl) -> Result<(), String> {
     storage::migrate(&mut conn).map_err(|e| e.to_string())?;
     eprintln!("etrack: the {} database is up to date", url.backend_name());
     Ok(())
+}
+
+fn audit_verify(url: &DatabaseUrl) -> Result<(), String> {
+    let mut conn =
+        storage::establish(url).map_err(|e| format!("cannot connect to the database: {e}"))?;
+    storage::migrate(&mut conn).map_err(|e| e.to_string())?;
+    storage::audit::seal_all(&mut conn).map_err(|e| e.to_string())?;
+    let v = storage::audit::verify(&mut conn).map_err(|e| e.to_string())?;
+    match v.first_broken {
+        None => {
+            println!("ok: {} events chained, {} pending", v.events, v.pending);
+            Ok(())
+        }
+        Some((seq, id)) => {
+            println!("broken: the chain breaks at event {seq} {id}");
+            Err(format!("the audit chain is broken at event {seq}"))
+        }
+    }
 }
 
 fn jwt_secret(given: Option<String>, demo: bool) -> Result<Secret, String> {

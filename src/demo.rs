@@ -8,18 +8,18 @@ use crate::api::contracts::{self, ReasonInput};
 use crate::auth::password;
 use crate::config::AdminBootstrap;
 use crate::domain::contract::{Action, Booking, Terms};
-use crate::domain::ids::{FacilityId, SeasonId, SessionId};
+use crate::domain::ids::{FacilityId, GroupId, InspectionId, SeasonId, SessionId};
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::money::Money;
 use crate::domain::organization::{Dataset, Language, OrgKind, OrgStatus, Role};
 use crate::domain::season::{FacilityKind, Place, SeasonKind};
 use crate::domain::text::{Email, NewPassword, search_key};
 use crate::error::ApiError;
-use crate::storage::facilities;
-use crate::storage::models::{FacilityRow, SeasonRow};
+use crate::storage::models::{FacilityRow, GroupRow, InspectionRow, SeasonRow};
 use crate::storage::models::{OrganizationRow, UserRow};
 use crate::storage::seasons::{self, Parent};
 use crate::storage::{DbConnection, now, organizations, users, write_transaction};
+use crate::storage::{facilities, plans};
 
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "demo-pass-1447";
@@ -259,6 +259,19 @@ pub fn load(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, String> {
     Ok(logins)
 }
 
+/// Who takes a step, which, and why.
+type Step<'a> = (&'a Caller, Action, Option<&'static str>);
+/// Client, facility, terms, first and last day, unit price, and the steps it goes through.
+type DemoContract<'a> = (
+    &'a Caller,
+    &'a String,
+    Terms,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'a [Step<'a>],
+);
+
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap_or_default()
 }
@@ -363,104 +376,209 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), ApiError> {
         2_000,
     )?;
 
-    let price = |s: &str| Money::parse(s).map_err(|_| ApiError::internal());
-    let booking = |terms, from: &str, to: &str| Booking {
-        terms,
-        starts_on: day(from),
-        ends_on: day(to),
+    // Each contract: who files it, where, what, when, at what price, and how far it goes.
+    use Action::{Accept, Approve, Decline, Return, Submit};
+    let transport = |from, to, seats| Terms::Transport { from, to, seats };
+    let catering = |pilgrims, meals_per_day| Terms::Catering {
+        pilgrims,
+        meals_per_day,
     };
-    let step =
-        |conn: &mut DbConnection, by: &Caller, id: &str, action: Action, reason: Option<&str>| {
+    let plan: [DemoContract<'_>; 10] = [
+        // The office's Jakarta group is fully covered: a ready client, all visa-eligible.
+        (
+            office,
+            &makkah,
+            Terms::Housing { beds: 300 },
+            "2027-05-08",
+            "2027-05-19",
+            "180.00",
+            &[
+                (office, Submit, None),
+                (provider, Accept, None),
+                (ministry, Approve, None),
+            ],
+        ),
+        (
+            office,
+            &kitchen,
+            catering(300, 3),
+            "2027-05-08",
+            "2027-05-19",
+            "25.00",
+            &[
+                (office, Submit, None),
+                (provider, Accept, None),
+                (ministry, Approve, None),
+            ],
+        ),
+        (
+            office,
+            &fleet,
+            transport(Place::Jed, Place::Makkah, 150),
+            "2027-05-08",
+            "2027-05-08",
+            "45.00",
+            &[
+                (office, Submit, None),
+                (provider, Accept, None),
+                (ministry, Approve, None),
+            ],
+        ),
+        (
+            office,
+            &fleet,
+            transport(Place::Makkah, Place::Jed, 150),
+            "2027-05-20",
+            "2027-05-20",
+            "45.00",
+            &[
+                (office, Submit, None),
+                (provider, Accept, None),
+                (ministry, Approve, None),
+            ],
+        ),
+        (
+            office,
+            &fleet,
+            transport(Place::Makkah, Place::Mashaer, 150),
+            "2027-05-13",
+            "2027-05-13",
+            "30.00",
+            &[(office, Submit, None), (provider, Accept, None)],
+        ),
+        // The agency's Surabaya group is not: a returned, a declined, a pending and a draft
+        // contract, and an approved kitchen that failed its inspection.
+        (
+            agency,
+            &madinah,
+            Terms::Housing { beds: 100 },
+            "2027-05-21",
+            "2027-05-25",
+            "140.00",
+            &[
+                (agency, Submit, None),
+                (provider, Accept, None),
+                (
+                    ministry,
+                    Return,
+                    Some("The nights do not match the group's stay."),
+                ),
+            ],
+        ),
+        (
+            agency,
+            &kitchen,
+            catering(80, 2),
+            "2027-05-14",
+            "2027-05-20",
+            "22.50",
+            &[
+                (agency, Submit, None),
+                (provider, Accept, None),
+                (ministry, Approve, None),
+            ],
+        ),
+        (
+            agency,
+            &kitchen,
+            catering(100, 2),
+            "2027-05-21",
+            "2027-05-25",
+            "22.50",
+            &[
+                (agency, Submit, None),
+                (
+                    provider,
+                    Decline,
+                    Some("This kitchen does not serve Madinah."),
+                ),
+            ],
+        ),
+        (
+            agency,
+            &fleet,
+            transport(Place::Jed, Place::Makkah, 80),
+            "2027-05-14",
+            "2027-05-14",
+            "45.00",
+            &[(agency, Submit, None)],
+        ),
+        (
+            agency,
+            &makkah,
+            Terms::Housing { beds: 80 },
+            "2027-05-14",
+            "2027-05-20",
+            "175.00",
+            &[],
+        ),
+    ];
+    let mut failed_kitchen = None;
+    for (i, (client, facility, terms, from, to, unit_price, steps)) in plan.iter().enumerate() {
+        let price = Money::parse(unit_price).map_err(|_| ApiError::internal())?;
+        let booking = Booking {
+            terms: *terms,
+            starts_on: day(from),
+            ends_on: day(to),
+        };
+        let c = contracts::draft(conn, client, &season.id, facility, &booking, price)?;
+        for (by, action, reason) in steps.iter() {
             let body = Ok(Some(ReasonInput {
                 reason: reason.map(str::to_owned),
             }));
-            contracts::apply(conn, by, id, action, body).map(|_| ())
-        };
-    // The office: housing approved, transport awaiting review, catering awaiting the provider.
-    let c = contracts::draft(
-        conn,
-        office,
-        &season.id,
-        &makkah,
-        &booking(Terms::Housing { beds: 300 }, "2027-05-08", "2027-05-20"),
-        price("180.00")?,
-    )?;
-    step(conn, office, &c.id, Action::Submit, None)?;
-    step(conn, provider, &c.id, Action::Accept, None)?;
-    step(conn, ministry, &c.id, Action::Approve, None)?;
-    let terms = Terms::Transport {
-        from: Place::Jed,
-        to: Place::Makkah,
-        seats: 150,
+            contracts::apply(conn, by, &c.id, *action, body)?;
+        }
+        if i == 6 {
+            failed_kitchen = Some(c);
+        }
+    }
+    if let (Some(c), Some(tawafa)) = (failed_kitchen, callers.get(4)) {
+        plans::insert_inspection(
+            conn,
+            &InspectionRow {
+                id: InspectionId::generate().into_string(),
+                contract_id: c.id,
+                facility_id: c.facility_id,
+                inspected_on: day("2026-11-01"),
+                result: "fail".to_owned(),
+                findings: "Cold storage above 5 °C; food handlers without certificates.".to_owned(),
+                organization_id: tawafa.organization_id.to_string(),
+                actor_user_id: tawafa.user_id().map(|u| u.to_string()),
+                actor_api_key_id: None,
+                created_at: now(),
+            },
+        )?;
+    }
+    let group = |client: &Caller, name: &str, pilgrims: i64, from: &str, to: &str| GroupRow {
+        id: GroupId::generate().into_string(),
+        season_id: season.id.clone(),
+        organization_id: client.organization_id.to_string(),
+        office_id: Some(
+            client
+                .parent_id
+                .clone()
+                .unwrap_or_else(|| client.organization_id.clone())
+                .to_string(),
+        ),
+        country: client.country.clone().unwrap_or_default(),
+        name: name.to_owned(),
+        pilgrims,
+        arrival_port: "jed".to_owned(),
+        arrival_date: day(from),
+        departure_port: "jed".to_owned(),
+        departure_date: day(to),
+        stays: format!(r#"[{{"city":"makkah","from":"{from}","to":"{to}"}}]"#),
+        version: 1,
+        created_at: now(),
+        updated_at: now(),
     };
-    let c = contracts::draft(
+    plans::insert_group(
         conn,
-        office,
-        &season.id,
-        &fleet,
-        &booking(terms, "2027-05-08", "2027-05-08"),
-        price("45.00")?,
+        &group(office, "Jakarta 1", 150, "2027-05-08", "2027-05-20"),
     )?;
-    step(conn, office, &c.id, Action::Submit, None)?;
-    step(conn, provider, &c.id, Action::Accept, None)?;
-    let terms = Terms::Catering {
-        pilgrims: 300,
-        meals_per_day: 3,
-    };
-    let c = contracts::draft(
+    plans::insert_group(
         conn,
-        office,
-        &season.id,
-        &kitchen,
-        &booking(terms, "2027-05-08", "2027-05-19"),
-        price("25.00")?,
-    )?;
-    step(conn, office, &c.id, Action::Submit, None)?;
-    // The agency: one returned for a fix, one declined, one still a draft.
-    let c = contracts::draft(
-        conn,
-        agency,
-        &season.id,
-        &madinah,
-        &booking(Terms::Housing { beds: 100 }, "2027-05-21", "2027-05-25"),
-        price("140.00")?,
-    )?;
-    step(conn, agency, &c.id, Action::Submit, None)?;
-    step(conn, provider, &c.id, Action::Accept, None)?;
-    step(
-        conn,
-        ministry,
-        &c.id,
-        Action::Return,
-        Some("The nights do not match the group's Madinah stay."),
-    )?;
-    let terms = Terms::Catering {
-        pilgrims: 100,
-        meals_per_day: 2,
-    };
-    let c = contracts::draft(
-        conn,
-        agency,
-        &season.id,
-        &kitchen,
-        &booking(terms, "2027-05-21", "2027-05-25"),
-        price("22.50")?,
-    )?;
-    step(conn, agency, &c.id, Action::Submit, None)?;
-    step(
-        conn,
-        provider,
-        &c.id,
-        Action::Decline,
-        Some("This kitchen does not serve Madinah."),
-    )?;
-    contracts::draft(
-        conn,
-        agency,
-        &season.id,
-        &makkah,
-        &booking(Terms::Housing { beds: 50 }, "2027-05-09", "2027-05-20"),
-        price("175.00")?,
+        &group(agency, "Surabaya 1", 80, "2027-05-14", "2027-05-21"),
     )?;
     Ok(())
 }

@@ -18,7 +18,7 @@ use crate::domain::organization::Language;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::{self, DbPool};
-use crate::{api, demo, i18n};
+use crate::{api, audit, demo, i18n};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -72,6 +72,7 @@ impl Application {
             settings: Arc::new(settings),
         };
         let server = run(listener, state).map_err(|e| StartupError::Bind("listener".into(), e))?;
+        spawn_sealer(pool.clone());
         Ok(Application {
             port,
             server,
@@ -118,7 +119,12 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap_fn(|req, srv| {
                 let lang = i18n::request_language(req.request());
                 let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
-                let response = srv.call(req);
+                let context = audit::RequestContext::new(
+                    request_id.clone().unwrap_or_default(),
+                    req.method().to_string(),
+                    req.path().to_owned(),
+                );
+                let response = audit::scope(context, srv.call(req));
                 async move {
                     let mut response = localize(response.await?, lang);
                     // Callers quote this id to support; the logs carry the same one.
@@ -166,6 +172,26 @@ fn localize<B: actix_web::body::MessageBody + 'static>(
         Some(r) => response.into_response(r),
         None => response.map_into_boxed_body(),
     }
+}
+
+/// Chains new audit events every second, off the async workers. Every process runs one; they
+/// take turns on the chain's head.
+fn spawn_sealer(pool: DbPool) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let pool = pool.clone();
+            let sealed = web::block(move || {
+                let mut conn = pool.get().map_err(|e| e.to_string())?;
+                storage::audit::seal_all(&mut conn).map_err(|e| e.to_string())
+            })
+            .await;
+            if let Ok(Err(e)) = sealed {
+                tracing::warn!(error = %e, "sealing the audit log failed; will retry");
+            }
+        }
+    });
 }
 
 async fn unknown_route() -> Result<HttpResponse, ApiError> {

@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use actix_web::web;
 
+use crate::audit::{self, AuditEntity};
 use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
 use crate::error::ApiError;
-use crate::storage::{DbConnection, DbPool, write_transaction};
+use crate::storage::{self, DbConnection, DbPool, write_transaction};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -35,12 +36,23 @@ impl AppState {
         .map_err(|_| ApiError::internal())?
     }
 
-    /// Like [`AppState::db`], inside one write transaction: all of it happens, or none of it.
+    /// Like [`AppState::db`], inside one write transaction: all of it happens, or none of it. The
+    /// request's audit event is appended in the same transaction.
     pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
-        T: Send + 'static,
+        T: AuditEntity + Send + 'static,
     {
-        self.db(move |conn| write_transaction(conn, f)).await
+        let pending = audit::pending();
+        self.db(move |conn| {
+            write_transaction(conn, |conn| {
+                let value = f(conn)?;
+                if let Some(pending) = pending {
+                    storage::audit::append(conn, pending.event(value.audit_entity()))?;
+                }
+                Ok(value)
+            })
+        })
+        .await
     }
 }

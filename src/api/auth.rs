@@ -85,7 +85,9 @@ pub async fn login(
     let refresh_expires = refresh_expiry(&state);
     let max_age =
         ChronoDuration::from_std(state.settings.session_max_age).unwrap_or(ChronoDuration::days(7));
-    let (user_id, session_id) = state
+    // The password is checked outside any write transaction: argon2 is slow on purpose, and
+    // nobody else's writes should wait for it.
+    let user_id = state
         .db(move |conn| {
             let found = users::find_by_email(conn, &email)?;
             let user = match found {
@@ -98,24 +100,26 @@ pub async fn login(
                     None
                 }
             };
-            let user = user.ok_or_else(|| {
+            user.map(|u| u.id).ok_or_else(|| {
                 ApiError::new(
                     actix_web::http::StatusCode::UNAUTHORIZED,
                     "invalid_credentials",
                 )
-            })?;
+            })
+        })
+        .await?;
+    let (user_id, session_id) = state
+        .write(move |conn| {
             let session = SessionRow {
                 id: SessionId::generate().into_string(),
-                user_id: user.id.clone(),
+                user_id: user_id.clone(),
                 created_at: now(),
                 expires_at: now() + max_age,
                 revoked_at: None,
             };
-            crate::storage::write_transaction(conn, |c| {
-                sessions::create(c, &session, &refresh_hash, refresh_expires)
-            })?;
+            sessions::create(conn, &session, &refresh_hash, refresh_expires)?;
             Ok((
-                UserId::from_stored(user.id),
+                UserId::from_stored(user_id),
                 SessionId::from_stored(session.id),
             ))
         })

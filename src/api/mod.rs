@@ -1,9 +1,11 @@
 //! HTTP handlers, one module per resource, and the OpenAPI document they generate.
 
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod contracts;
 pub mod csv;
+pub mod datasets;
 pub mod extract;
 pub mod facilities;
 pub mod health;
@@ -15,6 +17,8 @@ pub mod seasons;
 pub mod users;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+
+use crate::audit::AuditEntity;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::scope;
@@ -73,7 +77,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(plans::season_readiness)
             .service(plans::readiness_of)
             .service(plans::create_inspection)
-            .service(plans::list_inspections),
+            .service(plans::list_inspections)
+            .service(datasets::read)
+            .service(audit::list)
+            .service(audit::verify),
     );
 }
 
@@ -88,4 +95,44 @@ pub struct Page<T: ToSchema> {
 /// A stored time as RFC 3339 UTC.
 pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
+}
+
+/// The resource each write reports to the audit log.
+macro_rules! audited_by_id {
+    ($($view:ty),* $(,)?) => {$(
+        impl AuditEntity for $view {
+            fn audit_entity(&self) -> Option<String> {
+                Some(self.id.to_string())
+            }
+        }
+    )*};
+}
+
+audited_by_id!(
+    organizations::OrganizationView,
+    users::UserView,
+    api_keys::ApiKeyView,
+    seasons::SeasonView,
+    seasons::ExtensionView,
+    facilities::FacilityView,
+    contracts::ContractView,
+    contracts::AmendmentView,
+    plans::GroupView,
+    plans::InspectionView,
+);
+
+impl AuditEntity for seasons::AllocationView {
+    fn audit_entity(&self) -> Option<String> {
+        Some(self.organization_id.clone())
+    }
+}
+
+impl AuditEntity for seasons::QuotaView {}
+impl AuditEntity for crate::storage::sessions::Rotation {}
+
+/// A login is about the user who logged in.
+impl AuditEntity for (crate::domain::ids::UserId, crate::domain::ids::SessionId) {
+    fn audit_entity(&self) -> Option<String> {
+        Some(self.0.to_string())
+    }
 }

@@ -35,6 +35,8 @@ use crate::error::ProblemDetails;
         (name = "facilities", description = "Licensed buildings, fleets and kitchens, and their capacity"),
         (name = "contracts", description = "Contracts, their lifecycle, history and amendments"),
         (name = "readiness", description = "Pilgrim plans, readiness, visa eligibility and inspections"),
+        (name = "datasets", description = "The slices of data granted to other government bodies"),
+        (name = "audit", description = "The hash-chained audit log"),
     )
 )]
 struct ApiDoc;

@@ -563,7 +563,7 @@ fn coverage_view(r: &Readiness) -> CoverageView {
 }
 
 /// Readiness of the given clients of a season, from three queries whatever their number.
-fn assess_clients(
+pub(crate) fn assess_clients(
     conn: &mut DbConnection,
     season_id: &str,
     clients: &[SeasonClient],

@@ -43,6 +43,9 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let credentials = credentials(req);
+        if let Some(id) = req.match_info().get("id") {
+            crate::audit::set_path_id(id);
+        }
         Box::pin(async move {
             let state = state.ok_or_else(ApiError::internal)?;
             match credentials.ok_or_else(ApiError::unauthorized)? {
@@ -87,12 +90,14 @@ impl FromRequest for Caller {
 }
 
 fn caller(actor: Actor, role: Role, org: OrganizationRow) -> Result<Caller, ApiError> {
-    Ok(Caller {
+    let caller = Caller {
         actor,
         role,
         kind: OrgKind::parse(&org.kind).ok_or_else(ApiError::unauthorized)?,
         organization_id: OrganizationId::from_stored(org.id),
         country: org.country,
         parent_id: org.parent_id.map(OrganizationId::from_stored),
-    })
+    };
+    crate::audit::set_caller(&caller);
+    Ok(caller)
 }

@@ -4,6 +4,7 @@
 //! [`DbConnection`]; the few places that need backend-specific SQL match on it.
 
 pub mod api_keys;
+pub mod audit;
 pub mod contracts;
 pub mod facilities;
 pub mod holds;

@@ -276,6 +276,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        seq -> Nullable<BigInt>,
+        at -> Timestamp,
+        actor_user_id -> Nullable<Text>,
+        actor_api_key_id -> Nullable<Text>,
+        organization_id -> Nullable<Text>,
+        action -> Text,
+        entity_id -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -313,4 +337,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     pilgrim_groups,
     inspections,
+    audit_events,
+    audit_head,
 );

@@ -165,6 +165,15 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// The database this app serves (for checks behind the API's back).
+    pub fn database(&self) -> &DatabaseUrl {
+        &self
+            ._db
+            .as_ref()
+            .expect("an app that owns its database")
+            .url
+    }
+
     /// A client of a server running elsewhere (another process), at `base`.
     pub fn remote(base: &str, backend: Backend) -> TestApp {
         TestApp {

@@ -4,9 +4,11 @@ mod helpers;
 mod process;
 
 mod api_keys;
+mod audit;
 mod auth;
 mod contract_visibility;
 mod contracts;
+mod datasets;
 mod errors;
 mod facilities;
 mod operations;

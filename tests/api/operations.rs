@@ -140,6 +140,7 @@ async fn demo_data_has_every_kind_and_contracts_in_several_states(backend: Backe
         .map(|c| c["status"].as_str().unwrap().to_owned())
         .collect();
     states.sort();
+    states.dedup();
     assert_eq!(
         states,
         [
@@ -159,11 +160,44 @@ async fn demo_data_has_every_kind_and_contracts_in_several_states(backend: Backe
             .len(),
         6
     );
+    // A ready client, an incomplete one, and a failed inspection behind it.
+    let season = seasons.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let readiness = app
+        .get(&format!("/api/v1/seasons/{season}/readiness"))
+        .auth(&ministry)
+        .send()
+        .await;
+    let statuses: Vec<(String, String, i64)> = readiness
+        .assert_status(200)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["organization"]["name"].as_str().unwrap().to_owned(),
+                r["status"].as_str().unwrap().to_owned(),
+                r["visa_eligible"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("Nusantara Travel".to_owned(), "incomplete".to_owned(), 0),
+            (
+                "Hajj Affairs Office of Indonesia".to_owned(),
+                "ready".to_owned(),
+                150
+            ),
+        ]
+    );
+    let inspections = app.get("/api/v1/inspections").auth(&ministry).send().await;
+    assert_eq!(inspections.body["items"][0]["result"], "fail");
     let tawafa = app
         .login("tawafa@demo.e-track.sa", etrack::demo::DEMO_PASSWORD)
         .await;
     let seen = app.get("/api/v1/contracts").auth(&tawafa).send().await;
-    assert_eq!(seen.body["items"].as_array().unwrap().len(), 6);
+    assert_eq!(seen.body["items"].as_array().unwrap().len(), 10);
     assert!(seen.body["items"][0].get("total").is_none());
 }
 

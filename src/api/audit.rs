@@ -1,0 +1,145 @@
+//! The audit log, for the ministry: browse it, and verify its hash chain.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::access::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::storage::audit::{self as store, AuditFilter, AuditRow};
+
+use super::extract::PageQuery;
+use super::{Page, utc};
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditEventView {
+    pub id: String,
+    /// Position in the hash chain; absent until the event is sealed (within seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
+    pub at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_api_key_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_id: Option<String>,
+    /// The request, as method and route: `POST /api/v1/contracts/{id}/approve`.
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
+}
+
+impl From<AuditRow> for AuditEventView {
+    fn from(r: AuditRow) -> AuditEventView {
+        AuditEventView {
+            id: r.id,
+            seq: r.seq,
+            at: utc(r.at),
+            actor_user_id: r.actor_user_id,
+            actor_api_key_id: r.actor_api_key_id,
+            organization_id: r.organization_id,
+            action: r.action,
+            entity_id: r.entity_id,
+            request_id: r.request_id,
+            hash: r.hash,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Events about this resource.
+    pub entity_id: Option<String>,
+    /// Events of this organisation's users and keys.
+    pub organization_id: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Audit events, oldest first (the ministry).
+#[utoipa::path(tag = "audit", params(AuditQuery), responses((status = 200, description = "One page", body = Page<AuditEventView>)))]
+#[get("/audit")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if !caller.is_ministry() {
+        return Err(ApiError::forbidden());
+    }
+    let query = query.into_inner();
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    }
+    .parse()?;
+    let filter = AuditFilter {
+        entity_id: query.entity_id,
+        organization_id: query.organization_id,
+    };
+    let body = state
+        .db(move |conn| {
+            let rows = store::list(conn, &filter, page.after.as_deref(), page.fetch())?;
+            let (rows, next_cursor) = page.finish(rows, |r| &r.id);
+            Ok(Page {
+                items: rows
+                    .into_iter()
+                    .map(AuditEventView::from)
+                    .collect::<Vec<_>>(),
+                next_cursor,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Verification {
+    /// Whether every sealed event's hash and link are as recorded.
+    pub ok: bool,
+    /// Sealed events checked.
+    pub events: i64,
+    /// Events written but not sealed yet.
+    pub pending: i64,
+    /// The first broken link: its position in the chain (and the event's id, if it still exists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_broken: Option<BrokenLink>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BrokenLink {
+    pub seq: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
+}
+
+/// Seals what is pending, then recomputes the whole chain (the ministry).
+#[utoipa::path(tag = "audit", responses((status = 200, description = "The result", body = Verification)))]
+#[get("/audit/verify")]
+pub async fn verify(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    if !caller.is_ministry() {
+        return Err(ApiError::forbidden());
+    }
+
+    let v = state
+        .db(|conn| {
+            store::seal_all(conn)?;
+            Ok(store::verify(conn)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Verification {
+        ok: v.first_broken.is_none(),
+        events: v.events,
+        pending: v.pending,
+        first_broken: v.first_broken.map(|(seq, id)| BrokenLink { seq, id }),
+    }))
+}

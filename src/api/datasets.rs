@@ -1,0 +1,317 @@
+//! The datasets the ministry grants to other government bodies (DOMAIN.md section 7): never a
+//! price, and every read by an authority in the audit log (R14).
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, get, web};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::access::{Caller, ContractScope};
+use crate::domain::organization::{Dataset, OrgKind};
+use crate::domain::season::Place;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::storage::contracts::{self as contract_store, ContractFilter};
+use crate::storage::models::ContractRow;
+use crate::storage::schema::{facilities, organizations};
+use crate::storage::{DbConnection, organizations as org_store, plans};
+
+use super::extract::path_id;
+use super::plans::{PortDate, assess_clients};
+use super::seasons::season;
+use crate::domain::ids::SeasonId;
+
+#[derive(Serialize, ToSchema)]
+pub struct VisaEligibilityRow {
+    pub organization_id: String,
+    pub organization_name: String,
+    pub country: Option<String>,
+    pub allocation: i64,
+    pub planned: i64,
+    pub visa_eligible: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ArrivalRow {
+    pub organization_id: String,
+    pub organization_name: String,
+    pub country: String,
+    pub group_id: String,
+    pub group_name: String,
+    pub pilgrims: i64,
+    pub arrival: PortDate,
+    pub departure: PortDate,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TransportRow {
+    pub contract_id: String,
+    pub client_id: String,
+    pub client_name: String,
+    pub provider_id: String,
+    pub provider_name: String,
+    pub fleet_id: String,
+    pub fleet_name: String,
+    pub from: Place,
+    pub to: Place,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub seats: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HousingRow {
+    pub contract_id: String,
+    pub building_id: String,
+    pub building_name: String,
+    pub city: Place,
+    pub client_id: String,
+    pub client_name: String,
+    pub country: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub beds: i64,
+}
+
+/// The rows of one dataset.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum DatasetRows {
+    VisaEligibility(Vec<VisaEligibilityRow>),
+    Arrivals(Vec<ArrivalRow>),
+    TransportSchedule(Vec<TransportRow>),
+    HousingRegistry(Vec<HousingRow>),
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DatasetView {
+    pub dataset: Dataset,
+    pub season_id: String,
+    pub rows: DatasetRows,
+}
+
+/// Whether the caller may read a dataset: the ministry, or an authority it was granted to.
+fn granted(conn: &mut DbConnection, caller: &Caller, dataset: Dataset) -> Result<bool, ApiError> {
+    Ok(match caller.kind {
+        OrgKind::Ministry => true,
+        OrgKind::Authority => org_store::grants(conn, caller.organization_id.as_str())?
+            .iter()
+            .any(|d| d == dataset.as_str()),
+        _ => false,
+    })
+}
+
+fn names(conn: &mut DbConnection, ids: Vec<&str>) -> Result<HashMap<String, String>, ApiError> {
+    Ok(organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+fn approved(
+    conn: &mut DbConnection,
+    season_id: &str,
+    contract_type: &str,
+) -> Result<Vec<ContractRow>, ApiError> {
+    let filter = ContractFilter {
+        season_id: Some(season_id.to_owned()),
+        contract_type: Some(contract_type.to_owned()),
+        status: Some("approved".to_owned()),
+        ..ContractFilter::default()
+    };
+    let mut rows = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page =
+            contract_store::list(conn, &ContractScope::All, &filter, after.as_deref(), 1000)?;
+        let done = page.len() < 1000;
+        after = page.last().map(|r| r.id.clone());
+        rows.extend(page);
+        if done {
+            return Ok(rows);
+        }
+    }
+}
+
+fn facility_names(
+    conn: &mut DbConnection,
+    rows: &[ContractRow],
+) -> Result<HashMap<String, (String, String)>, ApiError> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.facility_id.as_str()).collect();
+    Ok(facilities::table
+        .filter(facilities::id.eq_any(ids))
+        .select((facilities::id, facilities::name, facilities::city))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, city)| (id, (name, city)))
+        .collect())
+}
+
+fn rows(
+    conn: &mut DbConnection,
+    season_id: &str,
+    dataset: Dataset,
+) -> Result<DatasetRows, ApiError> {
+    Ok(match dataset {
+        Dataset::VisaEligibility => {
+            let clients = plans::season_clients(conn, season_id, &ContractScope::All)?;
+            let assessed = assess_clients(conn, season_id, &clients, true)?;
+            DatasetRows::VisaEligibility(
+                clients
+                    .iter()
+                    .zip(assessed)
+                    .map(|(c, (r, _))| VisaEligibilityRow {
+                        organization_id: c.id.clone(),
+                        organization_name: c.name.clone(),
+                        country: c.country.clone(),
+                        allocation: c.pilgrims - c.suballocated,
+                        planned: r.planned,
+                        visa_eligible: r.visa_eligible,
+                    })
+                    .collect(),
+            )
+        }
+        Dataset::Arrivals => {
+            let groups = plans::season_groups(conn, season_id, None)?;
+            let names = names(
+                conn,
+                groups.iter().map(|g| g.organization_id.as_str()).collect(),
+            )?;
+            DatasetRows::Arrivals(
+                groups
+                    .into_iter()
+                    .filter_map(|g| {
+                        Some(ArrivalRow {
+                            organization_name: names
+                                .get(&g.organization_id)
+                                .cloned()
+                                .unwrap_or_default(),
+                            organization_id: g.organization_id,
+                            country: g.country,
+                            group_id: g.id,
+                            group_name: g.name,
+                            pilgrims: g.pilgrims,
+                            arrival: PortDate {
+                                port: Place::parse(&g.arrival_port)?,
+                                date: g.arrival_date,
+                            },
+                            departure: PortDate {
+                                port: Place::parse(&g.departure_port)?,
+                                date: g.departure_date,
+                            },
+                        })
+                    })
+                    .collect(),
+            )
+        }
+        Dataset::TransportSchedule => {
+            let contracts = approved(conn, season_id, "transport")?;
+            let names = names(
+                conn,
+                contracts
+                    .iter()
+                    .flat_map(|c| [c.client_id.as_str(), c.provider_id.as_str()])
+                    .collect(),
+            )?;
+            let fleets = facility_names(conn, &contracts)?;
+            DatasetRows::TransportSchedule(
+                contracts
+                    .into_iter()
+                    .filter_map(|c| {
+                        Some(TransportRow {
+                            client_name: names.get(&c.client_id).cloned().unwrap_or_default(),
+                            provider_name: names.get(&c.provider_id).cloned().unwrap_or_default(),
+                            fleet_name: fleets
+                                .get(&c.facility_id)
+                                .map(|f| f.0.clone())
+                                .unwrap_or_default(),
+                            from: Place::parse(c.route_from.as_deref()?)?,
+                            to: Place::parse(c.route_to.as_deref()?)?,
+                            contract_id: c.id,
+                            client_id: c.client_id,
+                            provider_id: c.provider_id,
+                            fleet_id: c.facility_id,
+                            starts_on: c.starts_on,
+                            ends_on: c.ends_on,
+                            seats: c.units,
+                        })
+                    })
+                    .collect(),
+            )
+        }
+        Dataset::HousingRegistry => {
+            let contracts = approved(conn, season_id, "housing")?;
+            let names = names(
+                conn,
+                contracts.iter().map(|c| c.client_id.as_str()).collect(),
+            )?;
+            let buildings = facility_names(conn, &contracts)?;
+            let mut rows: Vec<HousingRow> = contracts
+                .into_iter()
+                .filter_map(|c| {
+                    let (name, city) = buildings.get(&c.facility_id).cloned()?;
+                    Some(HousingRow {
+                        client_name: names.get(&c.client_id).cloned().unwrap_or_default(),
+                        building_name: name,
+                        city: Place::parse(&city)?,
+                        contract_id: c.id,
+                        building_id: c.facility_id,
+                        client_id: c.client_id,
+                        country: c.client_country,
+                        starts_on: c.starts_on,
+                        ends_on: c.ends_on,
+                        beds: c.units,
+                    })
+                })
+                .collect();
+            rows.sort_by(|a, b| (&a.building_id, a.starts_on).cmp(&(&b.building_id, b.starts_on)));
+            DatasetRows::HousingRegistry(rows)
+        }
+    })
+}
+
+/// A dataset of a season, for an authority granted it (and the ministry). Rows never hold prices;
+/// each read is written to the audit log. Without the grant the dataset does not exist: 404.
+#[utoipa::path(
+    tag = "datasets",
+    params(
+        ("id" = String, Path, description = "Season id"),
+        ("dataset" = Dataset, Path, description = "visa_eligibility, arrivals, transport_schedule or housing_registry"),
+    ),
+    responses((status = 200, description = "The dataset", body = DatasetView))
+)]
+#[get("/seasons/{id}/datasets/{dataset}")]
+pub async fn read(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, Dataset)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, dataset) = path.into_inner();
+    let season_id: SeasonId = path_id(&id)?;
+    // A read that is audited is written in a transaction with its audit event (R14).
+    let view = state
+        .write(move |conn| {
+            if !granted(conn, &caller, dataset)? {
+                return Err(ApiError::not_found());
+            }
+            season(conn, season_id.as_str())?;
+            Ok(DatasetView {
+                dataset,
+                season_id: season_id.to_string(),
+                rows: rows(conn, season_id.as_str(), dataset)?,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+impl crate::audit::AuditEntity for DatasetView {
+    fn audit_entity(&self) -> Option<String> {
+        Some(format!("{}:{}", self.season_id, self.dataset))
+    }
+}
