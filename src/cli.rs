@@ -74,6 +74,13 @@ struct ServeArgs {
         default_value = "e-track <no-reply@localhost>"
     )]
     mail_from: String,
+    /// The portal's address as users reach it, for links in messages.
+    #[arg(
+        long,
+        env = "ETRACK_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    public_url: String,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "ETRACK_WORKERS")]
     workers: Option<usize>,
@@ -149,6 +156,7 @@ fn serve(database_url: DatabaseUrl, args: ServeArgs) -> Result<(), String> {
     settings.demo = args.demo;
     settings.mail = args.mail;
     settings.mail_from = args.mail_from;
+    settings.public_url = args.public_url;
     settings.workers = args.workers;
     settings.admin = match (args.admin_email, args.admin_password) {
         (Some(email), Some(password)) => Some(AdminBootstrap {

@@ -60,6 +60,10 @@ pub struct Settings {
     pub admin: Option<AdminBootstrap>,
     pub mail: String,
     pub mail_from: String,
+    /// Where links in messages point.
+    pub public_url: String,
+    /// How often the outbox worker looks for due emails.
+    pub outbox_interval: Duration,
     pub demo: bool,
     /// Worker threads of the HTTP server; `None` means one per core.
     pub workers: Option<usize>,
@@ -80,6 +84,8 @@ impl Settings {
             admin: None,
             mail: "file:./mail".to_owned(),
             mail_from: "e-track <no-reply@localhost>".to_owned(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            outbox_interval: Duration::from_secs(1),
             demo: false,
             workers: None,
             db_pool_size: 16,

@@ -18,7 +18,7 @@ use crate::domain::organization::Language;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::{self, DbPool};
-use crate::{api, audit, demo, i18n};
+use crate::{api, audit, demo, i18n, notify};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -71,8 +71,15 @@ impl Application {
             ),
             settings: Arc::new(settings),
         };
+        let mailer = notify::mailer::Mailer::from_setting(&state.settings.mail)
+            .map_err(StartupError::Setup)?;
+        let sender =
+            notify::mailer::sender(&state.settings.mail_from).map_err(StartupError::Setup)?;
+        notify::set_public_url(&state.settings.public_url);
+        let interval = state.settings.outbox_interval;
         let server = run(listener, state).map_err(|e| StartupError::Bind("listener".into(), e))?;
         spawn_sealer(pool.clone());
+        notify::worker::spawn(pool.clone(), Arc::new(mailer), sender, interval);
         Ok(Application {
             port,
             server,

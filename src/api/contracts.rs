@@ -25,6 +25,7 @@ use crate::domain::organization::{OrgKind, OrgStatus};
 use crate::domain::season::{ContractType, FacilityKind, Place};
 use crate::domain::text::{self, search_key};
 use crate::error::{ApiError, FieldError, ProblemDetails};
+use crate::notify;
 use crate::state::AppState;
 use crate::storage::contracts::{self as store, ContractFilter, TermsChange};
 use crate::storage::holds::{self, HoldError};
@@ -1182,6 +1183,15 @@ pub fn apply(
     if !store::set_status(conn, &row.id, from.as_str(), step.to.as_str())? {
         return Err(ApiError::conflict("invalid_transition"));
     }
+    let moved = store::find(conn, &row.id)?.ok_or_else(ApiError::internal)?;
+    notify::contract_moved(
+        conn,
+        &moved,
+        action,
+        from == ContractStatus::Draft,
+        caller.organization_id.as_str(),
+        reason.as_deref(),
+    )?;
     record(
         conn,
         caller,
@@ -1194,7 +1204,7 @@ pub fn apply(
             reason,
         },
     )?;
-    store::find(conn, &row.id)?.ok_or_else(ApiError::internal)
+    Ok(moved)
 }
 
 /// Moves a contract along its lifecycle: `submit` and `cancel` (client), `accept` and `decline`

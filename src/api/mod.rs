@@ -10,6 +10,7 @@ pub mod extract;
 pub mod facilities;
 pub mod health;
 pub mod me;
+pub mod notifications;
 pub mod openapi;
 pub mod organizations;
 pub mod plans;
@@ -79,6 +80,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(plans::create_inspection)
             .service(plans::list_inspections)
             .service(datasets::read)
+            .service(notifications::inbox)
+            .service(notifications::mark_read)
             .service(audit::list)
             .service(audit::verify),
     );

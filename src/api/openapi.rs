@@ -37,6 +37,7 @@ use crate::error::ProblemDetails;
         (name = "readiness", description = "Pilgrim plans, readiness, visa eligibility and inspections"),
         (name = "datasets", description = "The slices of data granted to other government bodies"),
         (name = "audit", description = "The hash-chained audit log"),
+        (name = "notifications", description = "The organisation's inbox"),
     )
 )]
 struct ApiDoc;

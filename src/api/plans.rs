@@ -563,7 +563,7 @@ fn coverage_view(r: &Readiness) -> CoverageView {
 }
 
 /// Readiness of the given clients of a season, from three queries whatever their number.
-pub(crate) fn assess_clients(
+pub fn assess_clients(
     conn: &mut DbConnection,
     season_id: &str,
     clients: &[SeasonClient],
@@ -900,6 +900,16 @@ pub async fn create_inspection(
                 created_at: now(),
             };
             store::insert_inspection(conn, &row)?;
+            if body.result == InspectionResult::Fail {
+                let contract =
+                    contract_store::find(conn, &row.contract_id)?.ok_or_else(ApiError::internal)?;
+                crate::notify::inspection_failed(
+                    conn,
+                    &contract,
+                    &row.findings,
+                    caller.organization_id.as_str(),
+                )?;
+            }
             Ok(InspectionView::from(row))
         })
         .await?;

@@ -77,6 +77,8 @@ id_type!(
     EventId,
     GroupId,
     InspectionId,
+    NotificationId,
+    OutboxId,
 );
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod contracts;
 pub mod facilities;
 pub mod holds;
 pub mod models;
+pub mod notifications;
 pub mod organizations;
 pub mod plans;
 pub mod schema;

@@ -107,14 +107,26 @@ impl TestDb {
                     .rsplit_once('/')
                     .map(|(b, _)| b)
                     .unwrap_or(&admin_url);
+                let dir = std::env::temp_dir().join(&name);
+                std::fs::create_dir_all(&dir).unwrap();
                 Some(TestDb {
                     url: DatabaseUrl::Postgres(format!("{base}/{name}")),
                     admin_url: Some(admin_url),
                     name,
-                    dir: None,
+                    dir: Some(dir),
                 })
             }
         }
+    }
+}
+
+impl TestDb {
+    /// Where the app's emails land (`ETRACK_MAIL=file:...`).
+    pub fn mail_dir(&self) -> PathBuf {
+        self.dir
+            .as_ref()
+            .expect("every test database has a folder")
+            .join("mail")
     }
 }
 
@@ -134,8 +146,10 @@ impl Drop for TestDb {
     }
 }
 
-pub fn test_settings(url: DatabaseUrl) -> Settings {
+pub fn test_settings(url: DatabaseUrl, mail_dir: &std::path::Path) -> Settings {
     let mut settings = Settings::new(url, Secret::new(JWT_SECRET));
+    settings.mail = format!("file:{}", mail_dir.display());
+    settings.outbox_interval = Duration::from_millis(200);
     settings.bind = "127.0.0.1:0".to_owned();
     settings.workers = Some(2);
     settings.db_pool_size = 6;
@@ -165,6 +179,24 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// The emails this app wrote, as (file name, contents).
+    pub fn mails(&self) -> Vec<String> {
+        let dir = self
+            ._db
+            .as_ref()
+            .expect("an app that owns its database")
+            .mail_dir();
+        let mut mails: Vec<String> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        mails.sort();
+        mails
+    }
+
     /// The database this app serves (for checks behind the API's back).
     pub fn database(&self) -> &DatabaseUrl {
         &self
@@ -195,7 +227,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 /// Starts the app with settings adjusted by `tune`.
 pub async fn spawn_app_with(backend: Backend, tune: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     let db = TestDb::create(backend)?;
-    let mut settings = test_settings(db.url.clone());
+    let mut settings = test_settings(db.url.clone(), &db.mail_dir());
     tune(&mut settings);
     let app = Application::build(settings).expect("the application starts");
     let base = format!("http://127.0.0.1:{}", app.port());

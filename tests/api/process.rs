@@ -35,6 +35,13 @@ impl ServerProcess {
             .env("ETRACK_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("ETRACK_ADMIN_PASSWORD", PASSWORD)
             .env("RUST_LOG", "warn")
+            .env(
+                "ETRACK_MAIL",
+                format!(
+                    "file:{}",
+                    std::env::temp_dir().join("etrack-test-mail").display()
+                ),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

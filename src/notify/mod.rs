@@ -1,0 +1,175 @@
+//! Notifications (DOMAIN.md section 9): the parties of a contract are told of every transition
+//! that concerns them, in their inbox and by email, in each reader's language. Everything here runs
+//! inside the transaction of the change it tells of, so a notification exists exactly when the
+//! change does; the outbox worker sends the emails afterwards, at least once.
+
+pub mod mailer;
+pub mod templates;
+pub mod worker;
+
+use std::sync::OnceLock;
+
+use chrono::Duration;
+use diesel::prelude::*;
+
+use crate::domain::contract::Action;
+use crate::domain::ids::{NotificationId, OutboxId};
+use crate::domain::organization::Language;
+use crate::storage::models::ContractRow;
+use crate::storage::notifications::{self as store, NotificationRow, OutboxRow};
+use crate::storage::schema::{facilities, organization_countries, organizations};
+use crate::storage::{DbConnection, now};
+use templates::{Params, Template, render};
+
+static PUBLIC_URL: OnceLock<String> = OnceLock::new();
+
+/// Where links in messages point (`ETRACK_PUBLIC_URL`); set once at start-up.
+pub fn set_public_url(url: &str) {
+    let _ = PUBLIC_URL.set(url.trim_end_matches('/').to_owned());
+}
+
+fn link(path: &str) -> String {
+    format!(
+        "{}{path}",
+        PUBLIC_URL.get().map(String::as_str).unwrap_or("")
+    )
+}
+
+fn name(conn: &mut DbConnection, id: &str) -> QueryResult<String> {
+    organizations::table
+        .find(id)
+        .select(organizations::name)
+        .first(conn)
+}
+
+fn params(conn: &mut DbConnection, c: &ContractRow, reason: Option<&str>) -> QueryResult<Params> {
+    Ok(Params {
+        contract_id: c.id.clone(),
+        contract_type: c.contract_type.clone(),
+        status: c.status.clone(),
+        facility: facilities::table
+            .find(&c.facility_id)
+            .select(facilities::name)
+            .first(conn)?,
+        client: name(conn, &c.client_id)?,
+        provider: name(conn, &c.provider_id)?,
+        dates: format!("{} – {}", c.starts_on, c.ends_on),
+        reason: reason.map(str::to_owned),
+        link: link(&format!("/api/v1/contracts/{}", c.id)),
+    })
+}
+
+/// Writes one notification to an organisation's inbox and one email to each of its active users,
+/// rendered in the user's language.
+fn deliver(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    template: Template,
+    params: &Params,
+) -> QueryResult<()> {
+    let notification = NotificationRow {
+        id: NotificationId::generate().into_string(),
+        organization_id: organization_id.to_owned(),
+        template: template.key().to_owned(),
+        params: serde_json::to_string(params).unwrap_or_default(),
+        entity_id: Some(params.contract_id.clone()),
+        read_at: None,
+        created_at: now(),
+    };
+    store::insert_notification(conn, &notification)?;
+    for (email, full_name, language) in store::recipients(conn, organization_id)? {
+        let lang = Language::parse(&language).unwrap_or(Language::English);
+        let message = render(template, params, lang);
+        store::insert_outbox(
+            conn,
+            &OutboxRow {
+                id: OutboxId::generate().into_string(),
+                notification_id: notification.id.clone(),
+                recipient_email: email,
+                recipient_name: full_name,
+                language,
+                subject: message.subject,
+                body_text: message.text,
+                body_html: message.html,
+                status: "pending".to_owned(),
+                attempts: 0,
+                next_attempt_at: now(),
+                claimed_by: None,
+                claimed_until: None,
+                last_error: None,
+                sent_at: None,
+                created_at: now(),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Tells the parties a contract moved, all but the organisation that moved it. Call after the
+/// contract row holds its new status.
+pub fn contract_moved(
+    conn: &mut DbConnection,
+    c: &ContractRow,
+    action: Action,
+    from_draft: bool,
+    actor_org: &str,
+    reason: Option<&str>,
+) -> QueryResult<()> {
+    let (template, client, provider) = match action {
+        Action::Submit => (Template::ContractSubmitted, false, true),
+        Action::Accept => (Template::ContractAccepted, true, false),
+        Action::Decline => (Template::ContractDeclined, true, false),
+        Action::Approve => (Template::ContractApproved, true, true),
+        Action::Return => (Template::ContractReturned, true, false),
+        Action::Reject => (Template::ContractRejected, true, true),
+        // A draft's provider never heard of it.
+        Action::Cancel => (Template::ContractCancelled, true, !from_draft),
+    };
+    let params = params(conn, c, reason)?;
+    for (tell, org) in [(client, &c.client_id), (provider, &c.provider_id)] {
+        if tell && org != actor_org {
+            deliver(conn, org, template, &params)?;
+        }
+    }
+    Ok(())
+}
+
+/// Tells the client and the tawafa establishments serving its country that an inspection failed.
+pub fn inspection_failed(
+    conn: &mut DbConnection,
+    c: &ContractRow,
+    findings: &str,
+    actor_org: &str,
+) -> QueryResult<()> {
+    let params = params(conn, c, Some(findings))?;
+    let mut told: Vec<String> = organization_countries::table
+        .inner_join(organizations::table)
+        .filter(organization_countries::country.eq(&c.client_country))
+        .filter(organizations::kind.eq("tawafa"))
+        .select(organization_countries::organization_id)
+        .load(conn)?;
+    told.push(c.client_id.clone());
+    told.sort();
+    told.dedup();
+    for org in told.iter().filter(|o| o.as_str() != actor_org) {
+        deliver(conn, org, Template::InspectionFailed, &params)?;
+    }
+    Ok(())
+}
+
+/// The delay before retry `attempt` (1, 2, ...): 2, 4, 8 ... seconds, at most an hour.
+pub fn backoff(attempt: i32) -> Duration {
+    Duration::seconds(2i64.saturating_pow(attempt.clamp(1, 12) as u32).min(3600))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_bounded() {
+        assert_eq!(backoff(1), Duration::seconds(2));
+        assert_eq!(backoff(3), Duration::seconds(8));
+        assert_eq!(backoff(30), Duration::seconds(3600));
+    }
+}

@@ -1,0 +1,205 @@
+//! The inbox and the email outbox.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{notifications, organizations, outbox, users};
+use super::{DbConnection, now};
+
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = notifications)]
+pub struct NotificationRow {
+    pub id: String,
+    pub organization_id: String,
+    pub template: String,
+    pub params: String,
+    pub entity_id: Option<String>,
+    pub read_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Insertable, Debug, Clone)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub notification_id: String,
+    pub recipient_email: String,
+    pub recipient_name: String,
+    pub language: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub claimed_by: Option<String>,
+    pub claimed_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_notification(conn: &mut DbConnection, row: &NotificationRow) -> QueryResult<()> {
+    diesel::insert_into(notifications::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_outbox(conn: &mut DbConnection, row: &OutboxRow) -> QueryResult<()> {
+    diesel::insert_into(outbox::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The active users of an active organisation: (email, full name, language).
+pub fn recipients(
+    conn: &mut DbConnection,
+    organization_id: &str,
+) -> QueryResult<Vec<(String, String, String)>> {
+    users::table
+        .inner_join(organizations::table)
+        .filter(users::organization_id.eq(organization_id))
+        .filter(users::active.eq(true))
+        .filter(organizations::status.eq("active"))
+        .select((users::email, users::full_name, users::language))
+        .order(users::id.asc())
+        .load(conn)
+}
+
+pub fn inbox(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    unread_only: bool,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<NotificationRow>> {
+    let mut query = notifications::table
+        .filter(notifications::organization_id.eq(organization_id.to_owned()))
+        .into_boxed();
+    if unread_only {
+        query = query.filter(notifications::read_at.is_null());
+    }
+    if let Some(after) = after {
+        query = query.filter(notifications::id.gt(after.to_owned()));
+    }
+    query.order(notifications::id.asc()).limit(limit).load(conn)
+}
+
+/// Marks an organisation's notification read; `None` if it has no such notification.
+pub fn mark_read(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    id: &str,
+) -> QueryResult<Option<NotificationRow>> {
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::organization_id.eq(organization_id))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(now()))
+    .execute(conn)?;
+    notifications::table
+        .filter(notifications::id.eq(id))
+        .filter(notifications::organization_id.eq(organization_id))
+        .first(conn)
+        .optional()
+}
+
+/// Claims up to `limit` due emails for `worker` until `lease_until`. Each row is taken by one
+/// conditional statement, so two workers (in one process or many) never hold the same row; a
+/// claim whose lease ran out (its worker died) is taken again.
+pub fn claim(
+    conn: &mut DbConnection,
+    worker: &str,
+    lease_until: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    let at = now();
+    let due: Vec<String> = outbox::table
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::next_attempt_at.le(at))
+        .filter(
+            outbox::claimed_until
+                .is_null()
+                .or(outbox::claimed_until.lt(at)),
+        )
+        .order(outbox::next_attempt_at.asc())
+        .select(outbox::id)
+        .limit(limit)
+        .load(conn)?;
+    let mut claimed = Vec::new();
+    for id in due {
+        let won = diesel::update(
+            outbox::table
+                .filter(outbox::id.eq(&id))
+                .filter(outbox::status.eq("pending"))
+                .filter(
+                    outbox::claimed_until
+                        .is_null()
+                        .or(outbox::claimed_until.lt(at)),
+                ),
+        )
+        .set((
+            outbox::claimed_by.eq(worker),
+            outbox::claimed_until.eq(lease_until),
+        ))
+        .execute(conn)?;
+        if won == 1 {
+            claimed.push(outbox::table.find(&id).first(conn)?);
+        }
+    }
+    Ok(claimed)
+}
+
+pub fn mark_sent(conn: &mut DbConnection, id: &str, worker: &str) -> QueryResult<()> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::claimed_by.eq(worker)),
+    )
+    .set((
+        outbox::status.eq("sent"),
+        outbox::sent_at.eq(now()),
+        outbox::attempts.eq(outbox::attempts + 1),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Records a failed attempt: retried at `retry_at`, or given up for good when `retry_at` is `None`.
+pub fn mark_failed(
+    conn: &mut DbConnection,
+    id: &str,
+    worker: &str,
+    error: &str,
+    retry_at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    let status = if retry_at.is_some() {
+        "pending"
+    } else {
+        "failed"
+    };
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::claimed_by.eq(worker)),
+    )
+    .set((
+        outbox::status.eq(status),
+        outbox::attempts.eq(outbox::attempts + 1),
+        outbox::next_attempt_at.eq(retry_at.unwrap_or_else(now)),
+        outbox::last_error.eq(error),
+        outbox::claimed_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Every outbox row, oldest first (for operators and tests).
+pub fn outbox_rows(conn: &mut DbConnection) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table.order(outbox::id.asc()).load(conn)
+}

@@ -1,0 +1,262 @@
+//! Notifications: each party hears of the transitions that concern it, in its inbox and by email in
+//! each user's language; the outbox worker sends every email once it is due.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::{PASSWORD, TestApp};
+use crate::world::World;
+
+/// Waits (at most 10 s) until the outbox has no pending email; returns every row.
+async fn sent_outbox(app: &TestApp) -> Vec<etrack::storage::notifications::OutboxRow> {
+    for _ in 0..100 {
+        let mut conn = etrack::storage::establish(app.database()).unwrap();
+        let rows = etrack::storage::notifications::outbox_rows(&mut conn).unwrap();
+        if rows.iter().all(|r| r.status != "pending") {
+            return rows;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the outbox worker did not send everything in 10 s");
+}
+
+async fn a_contracts_lifecycle_notifies_its_parties(app: TestApp) {
+    let w = World::new(&app).await;
+    // A second provider user reads Arabic.
+    app.post(&format!("/api/v1/organizations/{}/users", w.provider.organization_id))
+        .auth(&w.provider)
+        .json(json!({"email": "arabic@provider.test", "full_name": "موظف المزود", "role": "officer", "password": PASSWORD, "language": "ar"}))
+        .await
+        .assert_status(201);
+    let id = w
+        .draft(&app, &w.agency, w.housing(10, "2027-05-10", "2027-05-11"))
+        .await;
+    w.step(&app, &w.agency, &id, "submit", None)
+        .await
+        .assert_status(200);
+    w.step(&app, &w.provider, &id, "accept", None)
+        .await
+        .assert_status(200);
+    w.step(
+        &app,
+        &w.ministry,
+        &id,
+        "return",
+        Some("Fix the <nights> & resubmit"),
+    )
+    .await
+    .assert_status(200);
+    w.step(&app, &w.agency, &id, "submit", None)
+        .await
+        .assert_status(200);
+    w.step(&app, &w.provider, &id, "accept", None)
+        .await
+        .assert_status(200);
+    w.step(&app, &w.ministry, &id, "approve", None)
+        .await
+        .assert_status(200);
+
+    // Inboxes: the provider hears of submissions and the approval; the agency of the rest.
+    let kinds = |r: crate::helpers::Reply| -> Vec<String> {
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let provider_inbox = app
+        .get("/api/v1/notifications")
+        .auth(&w.provider)
+        .send()
+        .await;
+    assert_eq!(
+        kinds(provider_inbox),
+        [
+            "contract_submitted",
+            "contract_submitted",
+            "contract_approved"
+        ]
+    );
+    let agency_inbox = app
+        .get("/api/v1/notifications")
+        .auth(&w.agency)
+        .send()
+        .await;
+    let agency_items = agency_inbox.body["items"].as_array().unwrap().clone();
+    assert_eq!(
+        kinds(agency_inbox),
+        [
+            "contract_accepted",
+            "contract_returned",
+            "contract_accepted",
+            "contract_approved"
+        ]
+    );
+    assert!(
+        agency_items[1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Fix the <nights> & resubmit")
+    );
+    assert!(
+        app.get("/api/v1/notifications")
+            .auth(&w.office)
+            .send()
+            .await
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        app.get("/api/v1/notifications")
+            .auth(&w.ministry)
+            .send()
+            .await
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nobody is told of its own step"
+    );
+    // In the reader's language.
+    let arabic = app
+        .get("/api/v1/notifications")
+        .auth(&w.provider)
+        .header("Accept-Language", "ar")
+        .send()
+        .await;
+    assert!(
+        arabic.body["items"][0]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("عقد إسكان جديد")
+    );
+
+    // Emails: one per active user of each notified organisation, in that user's language.
+    let rows = sent_outbox(&app).await;
+    assert!(
+        rows.iter().all(|r| r.status == "sent" && r.attempts == 1),
+        "{rows:?}"
+    );
+    let to = |email: &str| rows.iter().filter(|r| r.recipient_email == email).count();
+    assert_eq!(to(&w.provider.email), 3);
+    assert_eq!(to("arabic@provider.test"), 3);
+    assert_eq!(to(&w.agency.email), 4);
+    assert_eq!(rows.len(), 10);
+    let arabic_mail = rows
+        .iter()
+        .find(|r| r.recipient_email == "arabic@provider.test")
+        .unwrap();
+    assert_eq!(arabic_mail.language, "ar");
+    assert!(arabic_mail.body_html.contains("dir=\"rtl\""));
+    let returned = rows
+        .iter()
+        .find(|r| r.body_text.contains("resubmit"))
+        .unwrap();
+    assert!(
+        returned
+            .body_html
+            .contains("Fix the &lt;nights&gt; &amp; resubmit"),
+        "names and reasons are escaped"
+    );
+    // Each email file carries the Message-ID of its outbox row.
+    let files = app.mails();
+    assert_eq!(files.len(), 10);
+    for row in &rows {
+        let id = etrack::notify::mailer::message_id(&row.id);
+        assert_eq!(files.iter().filter(|f| f.contains(&id)).count(), 1, "{id}");
+    }
+    assert!(files.iter().all(|f| !f.contains("resubmit\r\nBcc")));
+}
+
+async fn the_inbox_is_the_organisations_own(app: TestApp) {
+    let w = World::new(&app).await;
+    let id = w
+        .draft(&app, &w.office, w.housing(5, "2027-05-10", "2027-05-10"))
+        .await;
+    w.step(&app, &w.office, &id, "submit", None)
+        .await
+        .assert_status(200);
+    let inbox = app
+        .get("/api/v1/notifications")
+        .auth(&w.provider)
+        .send()
+        .await;
+    let note = inbox.body["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(inbox.body["items"][0]["read"], false);
+    assert_eq!(inbox.body["items"][0]["entity_id"], id.as_str());
+    app.post(&format!("/api/v1/notifications/{note}/read"))
+        .auth(&w.other_provider)
+        .send()
+        .await
+        .assert_problem(404, "not_found");
+    app.post(&format!("/api/v1/notifications/{note}/read"))
+        .auth(&w.office)
+        .send()
+        .await
+        .assert_problem(404, "not_found");
+    let read = app
+        .post(&format!("/api/v1/notifications/{note}/read"))
+        .auth(&w.provider)
+        .send()
+        .await;
+    assert_eq!(read.assert_status(200)["read"], true);
+    app.post(&format!("/api/v1/notifications/{note}/read"))
+        .auth(&w.provider)
+        .send()
+        .await
+        .assert_status(200);
+    let unread = app
+        .get("/api/v1/notifications?unread=true")
+        .auth(&w.provider)
+        .send()
+        .await;
+    assert!(unread.body["items"].as_array().unwrap().is_empty());
+}
+
+async fn a_failed_inspection_is_told_to_the_client_and_its_tawafa(app: TestApp) {
+    let w = World::new(&app).await;
+    let id = w
+        .approved(&app, &w.agency, w.housing(5, "2027-05-10", "2027-05-10"))
+        .await;
+    app.post("/api/v1/inspections")
+        .auth(&w.ministry)
+        .json(json!({"contract_id": id, "inspected_on": "2026-11-01", "result": "fail", "findings": "No fire exits"}))
+        .await
+        .assert_status(201);
+    for (who, expected) in [
+        (&w.tawafa, 1),
+        (&w.agency, 1),
+        (&w.other_tawafa, 0),
+        (&w.office, 0),
+    ] {
+        let inbox = app.get("/api/v1/notifications").auth(who).send().await;
+        let failed = inbox.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "inspection_failed")
+            .count();
+        assert_eq!(failed, expected, "{}", who.email);
+    }
+    let tawafa_inbox = app
+        .get("/api/v1/notifications")
+        .auth(&w.tawafa)
+        .send()
+        .await;
+    assert!(
+        tawafa_inbox.body["items"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("No fire exits")
+    );
+}
+
+crate::backend_tests!(
+    a_contracts_lifecycle_notifies_its_parties,
+    the_inbox_is_the_organisations_own,
+    a_failed_inspection_is_told_to_the_client_and_its_tawafa,
+);
