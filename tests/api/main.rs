@@ -18,6 +18,7 @@ mod processes;
 mod races;
 mod readiness;
 mod seasons;
+mod smtp;
 mod users;
 mod visibility;
 mod world;

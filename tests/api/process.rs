@@ -28,7 +28,13 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `etrack serve` on a free port of the loopback and waits until it listens.
     pub fn start(url: &DatabaseUrl) -> ServerProcess {
-        let mut child = binary()
+        ServerProcess::start_with(url, &[])
+    }
+
+    /// The same, with more environment.
+    pub fn start_with(url: &DatabaseUrl, env: &[(&str, &str)]) -> ServerProcess {
+        let mut command = binary();
+        command
             .args(["serve", "--bind", "127.0.0.1:0", "--workers", "2"])
             .env("DATABASE_URL", url_text(url))
             .env("ETRACK_JWT_SECRET", JWT_SECRET)
@@ -44,8 +50,8 @@ impl ServerProcess {
             )
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts");
+            .envs(env.iter().copied());
+        let mut child = command.spawn().expect("the binary starts");
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
