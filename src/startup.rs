@@ -80,6 +80,7 @@ impl Application {
         let server = run(listener, state).map_err(|e| StartupError::Bind("listener".into(), e))?;
         spawn_sealer(pool.clone());
         notify::worker::spawn(pool.clone(), Arc::new(mailer), sender, interval);
+        spawn_reminders(pool.clone());
         Ok(Application {
             port,
             server,
@@ -196,6 +197,26 @@ fn spawn_sealer(pool: DbPool) {
             .await;
             if let Ok(Err(e)) = sealed {
                 tracing::warn!(error = %e, "sealing the audit log failed; will retry");
+            }
+        }
+    });
+}
+
+/// Looks for due deadline reminders every minute; each is sent once, whichever process finds it.
+fn spawn_reminders(pool: DbPool) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let pool = pool.clone();
+            let today = (chrono::Utc::now() + chrono::Duration::hours(3)).date_naive();
+            let done = web::block(move || {
+                let mut conn = pool.get().map_err(|e| e.to_string())?;
+                notify::reminders::run(&mut conn, today).map_err(|e| e.to_string())
+            })
+            .await;
+            if let Ok(Err(e)) = done {
+                tracing::warn!(error = %e, "sending deadline reminders failed; will retry");
             }
         }
     });

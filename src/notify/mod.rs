@@ -4,6 +4,7 @@
 //! change does; the outbox worker sends the emails afterwards, at least once.
 
 pub mod mailer;
+pub mod reminders;
 pub mod templates;
 pub mod worker;
 
@@ -56,6 +57,7 @@ fn params(conn: &mut DbConnection, c: &ContractRow, reason: Option<&str>) -> Que
         dates: format!("{} – {}", c.starts_on, c.ends_on),
         reason: reason.map(str::to_owned),
         link: link(&format!("/api/v1/contracts/{}", c.id)),
+        ..Params::default()
     })
 }
 
@@ -66,13 +68,14 @@ fn deliver(
     organization_id: &str,
     template: Template,
     params: &Params,
+    entity: Option<&str>,
 ) -> QueryResult<()> {
     let notification = NotificationRow {
         id: NotificationId::generate().into_string(),
         organization_id: organization_id.to_owned(),
         template: template.key().to_owned(),
         params: serde_json::to_string(params).unwrap_or_default(),
-        entity_id: Some(params.contract_id.clone()),
+        entity_id: entity.map(str::to_owned),
         read_at: None,
         created_at: now(),
     };
@@ -128,7 +131,7 @@ pub fn contract_moved(
     let params = params(conn, c, reason)?;
     for (tell, org) in [(client, &c.client_id), (provider, &c.provider_id)] {
         if tell && org != actor_org {
-            deliver(conn, org, template, &params)?;
+            deliver(conn, org, template, &params, Some(&c.id))?;
         }
     }
     Ok(())
@@ -152,7 +155,7 @@ pub fn inspection_failed(
     told.sort();
     told.dedup();
     for org in told.iter().filter(|o| o.as_str() != actor_org) {
-        deliver(conn, org, Template::InspectionFailed, &params)?;
+        deliver(conn, org, Template::InspectionFailed, &params, Some(&c.id))?;
     }
     Ok(())
 }

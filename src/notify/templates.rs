@@ -14,10 +14,11 @@ pub enum Template {
     ContractRejected,
     ContractCancelled,
     InspectionFailed,
+    DeadlineReminder,
 }
 
 impl Template {
-    pub const ALL: [Template; 8] = [
+    pub const ALL: [Template; 9] = [
         Template::ContractSubmitted,
         Template::ContractAccepted,
         Template::ContractDeclined,
@@ -26,6 +27,7 @@ impl Template {
         Template::ContractRejected,
         Template::ContractCancelled,
         Template::InspectionFailed,
+        Template::DeadlineReminder,
     ];
 
     pub fn key(self) -> &'static str {
@@ -38,6 +40,7 @@ impl Template {
             Template::ContractRejected => "contract_rejected",
             Template::ContractCancelled => "contract_cancelled",
             Template::InspectionFailed => "inspection_failed",
+            Template::DeadlineReminder => "deadline_reminder",
         }
     }
 
@@ -79,6 +82,10 @@ impl Template {
                 "Failed inspection: {facility}",
                 Some("إخفاق في التفتيش: {facility}"),
             ),
+            Template::DeadlineReminder => (
+                "{days} days left to file {type} contracts for {season}",
+                Some("بقي {days} يوم لتقديم عقود {type} لموسم {season}"),
+            ),
         }
     }
 }
@@ -93,6 +100,13 @@ fn label(key: &str, lang: Language) -> &'static str {
         "dates" => ("Dates", "التواريخ"),
         "reason" => ("Reason", "السبب"),
         "link" => ("Open", "فتح"),
+        "season" => ("Season", "الموسم"),
+        "deadline" => ("Deadline", "الموعد النهائي"),
+        "readiness" => ("Readiness", "الجاهزية"),
+        "incomplete" => (
+            "incomplete: some nights, trips or meals are not covered",
+            "غير مكتملة: بعض الليالي أو التنقلات أو الوجبات غير مغطاة",
+        ),
         "housing" => ("housing", "إسكان"),
         "transport" => ("transport", "نقل"),
         "catering" => ("catering", "إعاشة"),
@@ -126,6 +140,11 @@ pub struct Params {
     pub reason: Option<String>,
     /// Where to see it.
     pub link: String,
+    /// Reminders: the season and the days left before the deadline.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub season: String,
+    #[serde(default)]
+    pub days_left: i64,
 }
 
 /// A rendered message.
@@ -142,6 +161,16 @@ fn fill(pattern: &str, params: &Params, lang: Language) -> String {
         .replace("{client}", &params.client)
         .replace("{provider}", &params.provider)
         .replace("{facility}", &params.facility)
+        .replace("{season}", &params.season)
+        .replace(
+            "{days} days",
+            &if params.days_left == 1 {
+                "1 day".to_owned()
+            } else {
+                format!("{} days", params.days_left)
+            },
+        )
+        .replace("{days}", &params.days_left.to_string())
 }
 
 /// HTML-escapes text that users wrote (names, reasons).
@@ -164,14 +193,22 @@ pub fn render(template: Template, params: &Params, lang: Language) -> Rendered {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let mut lines: Vec<(&str, String)> = vec![
-        ("contract", params.contract_id.clone()),
-        ("facility", params.facility.clone()),
-        ("client", params.client.clone()),
-        ("provider", params.provider.clone()),
-        ("dates", params.dates.clone()),
-        ("status", label(&params.status, lang).to_owned()),
-    ];
+    let mut lines: Vec<(&str, String)> = if template == Template::DeadlineReminder {
+        vec![
+            ("season", params.season.clone()),
+            ("deadline", params.dates.clone()),
+            ("readiness", label("incomplete", lang).to_owned()),
+        ]
+    } else {
+        vec![
+            ("contract", params.contract_id.clone()),
+            ("facility", params.facility.clone()),
+            ("client", params.client.clone()),
+            ("provider", params.provider.clone()),
+            ("dates", params.dates.clone()),
+            ("status", label(&params.status, lang).to_owned()),
+        ]
+    };
     if let Some(reason) = &params.reason {
         lines.push(("reason", reason.clone()));
     }
@@ -219,6 +256,8 @@ mod tests {
             dates: "2027-05-10 – 2027-05-12".into(),
             reason: Some("<script>alert(1)</script>".into()),
             link: "http://127.0.0.1:8080/api/v1/contracts/c1".into(),
+            season: "Hajj 1448".into(),
+            days_left: 7,
         }
     }
 

@@ -333,6 +333,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reminders (season_id, organization_id, contract_type, days_before) {
+        season_id -> Text,
+        organization_id -> Text,
+        contract_type -> Text,
+        days_before -> Integer,
+        sent_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
@@ -374,4 +384,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     notifications,
     outbox,
+    reminders,
 );

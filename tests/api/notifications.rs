@@ -255,8 +255,105 @@ async fn a_failed_inspection_is_told_to_the_client_and_its_tawafa(app: TestApp) 
     );
 }
 
+async fn incomplete_clients_are_reminded_once_before_each_deadline(app: TestApp) {
+    let w = World::new(&app).await;
+    // A season whose housing deadline is 7 days away (Makkah time), catering 30, transport 1.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(3)).date_naive();
+    let days = |n: u64| today + chrono::Days::new(n);
+    let season = app
+        .post("/api/v1/seasons")
+        .auth(&w.ministry)
+        .json(json!({"kind": "umrah", "hijri_year": 1449, "name": "Umrah 1449", "starts_on": today, "ends_on": days(200),
+                     "deadlines": {"housing": days(7), "transport": days(1), "catering": days(30)}}))
+        .await;
+    let season = season.assert_status(201)["id"].as_str().unwrap().to_owned();
+    crate::world::quota(&app, &w.ministry, &season, "ID", 100)
+        .await
+        .assert_status(200);
+    crate::world::quota(&app, &w.ministry, &season, "MY", 100)
+        .await
+        .assert_status(200);
+    crate::world::allocate(&app, &w.ministry, &season, &w.office.organization_id, 100)
+        .await
+        .assert_status(200);
+    crate::world::allocate(
+        &app,
+        &w.ministry,
+        &season,
+        &w.other_office.organization_id,
+        100,
+    )
+    .await
+    .assert_status(200);
+    // The other office planned nothing yet: incomplete too. It got the transport deadline moved.
+    app.post(&format!("/api/v1/seasons/{season}/extensions"))
+        .auth(&w.ministry)
+        .json(json!({"organization_id": w.other_office.organization_id, "contract_type": "transport", "until": days(20), "reason": "late flights"}))
+        .await
+        .assert_status(201);
+    let mut conn = etrack::storage::establish(app.database()).unwrap();
+    let sent = etrack::notify::reminders::run(&mut conn, today).unwrap();
+    // The office: housing (7 days) and transport (1 day); the other office: housing only (its
+    // transport deadline is 20 days away, catering 30).
+    assert_eq!(sent, 3);
+    assert_eq!(
+        etrack::notify::reminders::run(&mut conn, today).unwrap(),
+        0,
+        "once per reminder"
+    );
+    let reminders = |r: crate::helpers::Reply| -> Vec<String> {
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "deadline_reminder")
+            .map(|n| n["subject"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let office = reminders(
+        app.get("/api/v1/notifications")
+            .auth(&w.office)
+            .send()
+            .await,
+    );
+    assert_eq!(office.len(), 2);
+    assert!(
+        office
+            .iter()
+            .any(|s| s == "7 days left to file housing contracts for Umrah 1449"),
+        "{office:?}"
+    );
+    assert!(
+        office
+            .iter()
+            .any(|s| s == "1 day left to file transport contracts for Umrah 1449"),
+        "{office:?}"
+    );
+    assert_eq!(
+        reminders(
+            app.get("/api/v1/notifications")
+                .auth(&w.other_office)
+                .send()
+                .await
+        )
+        .len(),
+        1
+    );
+    // Six days on: the 1-day housing reminders of both offices, and the other office's 14-day
+    // transport reminder (its deadline is now 14 days away).
+    assert_eq!(
+        etrack::notify::reminders::run(&mut conn, days(6)).unwrap(),
+        3
+    );
+    assert_eq!(
+        etrack::notify::reminders::run(&mut conn, days(6)).unwrap(),
+        0
+    );
+}
+
 crate::backend_tests!(
     a_contracts_lifecycle_notifies_its_parties,
     the_inbox_is_the_organisations_own,
     a_failed_inspection_is_told_to_the_client_and_its_tawafa,
+    incomplete_clients_are_reminded_once_before_each_deadline,
 );

@@ -1,0 +1,116 @@
+//! Deadline reminders: clients whose readiness is incomplete are reminded 14, 7 and 1 days before
+//! each filing deadline of their season (their own, if an extension moved it), once per reminder.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::templates::{Params, Template};
+use super::{deliver, link};
+use crate::access::ContractScope;
+use crate::domain::season::ContractType;
+use crate::storage::models::SeasonRow;
+use crate::storage::schema::{reminders, seasons as season_table};
+use crate::storage::{DbConnection, now, plans, seasons, write_transaction};
+
+/// Days before a deadline when clients are reminded.
+pub const DAYS_BEFORE: [i64; 3] = [14, 7, 1];
+
+/// The reminder due on `today` for a deadline: the most urgent one whose day has come.
+pub fn due(deadline: NaiveDate, today: NaiveDate) -> Option<i64> {
+    let left = (deadline - today).num_days();
+    if left <= 0 {
+        return None;
+    }
+    DAYS_BEFORE.into_iter().filter(|k| left <= *k).min()
+}
+
+/// Sends the reminders due on `today` that were not sent yet; returns how many.
+pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::error::ApiError> {
+    let open: Vec<SeasonRow> = season_table::table
+        .filter(season_table::ends_on.ge(today))
+        .load(conn)?;
+    let mut sent = 0;
+    for season in open {
+        let clients = plans::season_clients(conn, &season.id, &ContractScope::All)?;
+        let assessed = crate::api::plans::assess_clients(conn, &season.id, &clients, true)?;
+        for (client, (readiness, _)) in clients.iter().zip(assessed) {
+            if readiness.ready() && readiness.planned >= client.pilgrims - client.suballocated {
+                continue;
+            }
+            for contract_type in ContractType::ALL {
+                let deadline =
+                    seasons::last_filing_day(conn, &season, &client.id, contract_type.as_str())?;
+                let Some(days) = due(deadline, today) else {
+                    continue;
+                };
+                sent += write_transaction(conn, |conn| -> Result<usize, crate::error::ApiError> {
+                    let inserted = match conn {
+                        DbConnection::Postgresql(c) => diesel::insert_into(reminders::table)
+                            .values(row(&season.id, &client.id, *contract_type, days))
+                            .on_conflict_do_nothing()
+                            .execute(c)?,
+                        DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(reminders::table)
+                            .values(row(&season.id, &client.id, *contract_type, days))
+                            .execute(c)?,
+                    };
+                    if inserted == 0 {
+                        return Ok(0);
+                    }
+                    let params = Params {
+                        contract_type: contract_type.as_str().to_owned(),
+                        dates: deadline.to_string(),
+                        season: season.name.clone(),
+                        days_left: (deadline - today).num_days(),
+                        link: link(&format!(
+                            "/api/v1/seasons/{}/readiness/{}",
+                            season.id, client.id
+                        )),
+                        ..Params::default()
+                    };
+                    deliver(conn, &client.id, Template::DeadlineReminder, &params, None)?;
+                    Ok(1)
+                })?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+#[allow(clippy::type_complexity)]
+fn row<'a>(
+    season: &'a str,
+    organization: &'a str,
+    contract_type: ContractType,
+    days: i64,
+) -> (
+    diesel::dsl::Eq<reminders::season_id, &'a str>,
+    diesel::dsl::Eq<reminders::organization_id, &'a str>,
+    diesel::dsl::Eq<reminders::contract_type, &'static str>,
+    diesel::dsl::Eq<reminders::days_before, i32>,
+    diesel::dsl::Eq<reminders::sent_at, chrono::NaiveDateTime>,
+) {
+    (
+        reminders::season_id.eq(season),
+        reminders::organization_id.eq(organization),
+        reminders::contract_type.eq(contract_type.as_str()),
+        reminders::days_before.eq(days as i32),
+        reminders::sent_at.eq(now()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_most_urgent_reminder_whose_day_has_come() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let deadline = d("2027-03-15");
+        assert_eq!(due(deadline, d("2027-02-28")), None, "15 days left");
+        assert_eq!(due(deadline, d("2027-03-01")), Some(14));
+        assert_eq!(due(deadline, d("2027-03-07")), Some(14));
+        assert_eq!(due(deadline, d("2027-03-08")), Some(7));
+        assert_eq!(due(deadline, d("2027-03-14")), Some(1));
+        assert_eq!(due(deadline, d("2027-03-15")), None, "the deadline itself");
+    }
+}
