@@ -84,6 +84,10 @@ struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "ETRACK_WORKERS")]
     workers: Option<usize>,
+    /// Seconds an email claimed by a worker stays its own; after a crash, another process sends
+    /// it once this has passed.
+    #[arg(long, env = "ETRACK_OUTBOX_LEASE_SECONDS", default_value_t = 60)]
+    outbox_lease_seconds: u64,
 }
 
 pub fn run() -> ExitCode {
@@ -158,6 +162,8 @@ fn serve(database_url: DatabaseUrl, args: ServeArgs) -> Result<(), String> {
     settings.mail_from = args.mail_from;
     settings.public_url = args.public_url;
     settings.workers = args.workers;
+    settings.outbox_lease =
+        std::time::Duration::from_secs(args.outbox_lease_seconds.clamp(1, 3600));
     settings.admin = match (args.admin_email, args.admin_password) {
         (Some(email), Some(password)) => Some(AdminBootstrap {
             email,

@@ -64,6 +64,8 @@ pub struct Settings {
     pub public_url: String,
     /// How often the outbox worker looks for due emails.
     pub outbox_interval: Duration,
+    /// How long a worker's claim on an email holds before another process may send it.
+    pub outbox_lease: Duration,
     pub demo: bool,
     /// Worker threads of the HTTP server; `None` means one per core.
     pub workers: Option<usize>,
@@ -86,6 +88,7 @@ impl Settings {
             mail_from: "e-track <no-reply@localhost>".to_owned(),
             public_url: "http://127.0.0.1:8080".to_owned(),
             outbox_interval: Duration::from_secs(1),
+            outbox_lease: Duration::from_secs(60),
             demo: false,
             workers: None,
             db_pool_size: 16,

@@ -77,9 +77,10 @@ impl Application {
             notify::mailer::sender(&state.settings.mail_from).map_err(StartupError::Setup)?;
         notify::set_public_url(&state.settings.public_url);
         let interval = state.settings.outbox_interval;
+        let lease = state.settings.outbox_lease;
         let server = run(listener, state).map_err(|e| StartupError::Bind("listener".into(), e))?;
         spawn_sealer(pool.clone());
-        notify::worker::spawn(pool.clone(), Arc::new(mailer), sender, interval);
+        notify::worker::spawn(pool.clone(), Arc::new(mailer), sender, interval, lease);
         spawn_reminders(pool.clone());
         Ok(Application {
             port,

@@ -15,26 +15,32 @@ use crate::storage::{DbPool, now};
 
 /// Attempts before an email is given up.
 pub const MAX_ATTEMPTS: i32 = 8;
-/// How long a claim holds; a worker that dies lets its rows go after this.
-pub const LEASE: Duration = Duration::from_secs(60);
 const BATCH: i64 = 20;
 
-pub fn spawn(pool: DbPool, mailer: Arc<Mailer>, from: Mailbox, every: Duration) {
+/// Runs the worker every `every`; its claims hold for `lease` (a worker that dies lets its rows
+/// go after that).
+pub fn spawn(pool: DbPool, mailer: Arc<Mailer>, from: Mailbox, every: Duration, lease: Duration) {
     let worker = uuid::Uuid::new_v4().to_string();
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(every);
         loop {
             tick.tick().await;
-            while run_once(&pool, &mailer, &from, &worker).await >= BATCH as usize {}
+            while run_once(&pool, &mailer, &from, &worker, lease).await >= BATCH as usize {}
         }
     });
 }
 
 /// One round: claim, send, record. Returns how many were claimed.
-pub async fn run_once(pool: &DbPool, mailer: &Mailer, from: &Mailbox, worker: &str) -> usize {
+pub async fn run_once(
+    pool: &DbPool,
+    mailer: &Mailer,
+    from: &Mailbox,
+    worker: &str,
+    lease: Duration,
+) -> usize {
     let (claim_pool, me) = (pool.clone(), worker.to_owned());
     let lease_until =
-        now() + chrono::Duration::from_std(LEASE).unwrap_or(chrono::Duration::seconds(60));
+        now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
     let claimed = web::block(move || {
         let mut conn = claim_pool.get().map_err(|e| e.to_string())?;
         store::claim(&mut conn, &me, lease_until, BATCH).map_err(|e| e.to_string())

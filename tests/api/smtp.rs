@@ -18,6 +18,9 @@ struct Inbox {
     received: Vec<(Vec<String>, String)>,
     refuse: usize,
     refused: usize,
+    /// Hold the first message this long before answering (a slow server).
+    stall: Option<Duration>,
+    started: usize,
 }
 
 #[derive(Clone)]
@@ -29,6 +32,14 @@ struct Capture {
 
 impl Handler for Capture {
     fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, to: &[String]) -> Response {
+        let stall = {
+            let mut inbox = self.inbox.lock().unwrap();
+            inbox.started += 1;
+            inbox.stall.take()
+        };
+        if let Some(pause) = stall {
+            std::thread::sleep(pause);
+        }
         let mut inbox = self.inbox.lock().unwrap();
         if inbox.refuse > 0 {
             inbox.refuse -= 1;
@@ -58,10 +69,14 @@ impl Handler for Capture {
 
 /// An SMTP server on a free loopback port that refuses the first `refuse` messages.
 fn smtp_server(refuse: usize) -> (u16, Arc<Mutex<Inbox>>) {
-    let inbox = Arc::new(Mutex::new(Inbox {
+    smtp_server_with(Inbox {
         refuse,
         ..Inbox::default()
-    }));
+    })
+}
+
+fn smtp_server_with(inbox: Inbox) -> (u16, Arc<Mutex<Inbox>>) {
+    let inbox = Arc::new(Mutex::new(inbox));
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let mut server = Server::new(Capture {
@@ -190,4 +205,73 @@ async fn two_postgres_processes_send_each_email_once() {
             "{id}"
         );
     }
+}
+
+/// A process killed while sending loses nothing: after its claim's lease runs out, another process
+/// sends the email, and the server gets it once.
+async fn a_process_killed_while_sending_loses_nothing(backend: Backend) {
+    let Some(db) = TestDb::create(backend) else {
+        return;
+    };
+    let (port, inbox) = smtp_server_with(Inbox {
+        stall: Some(Duration::from_secs(4)),
+        ..Inbox::default()
+    });
+    let smtp = format!("smtp://127.0.0.1:{port}");
+    let env = [
+        ("ETRACK_MAIL", smtp.as_str()),
+        ("ETRACK_OUTBOX_LEASE_SECONDS", "2"),
+    ];
+    let a = ServerProcess::start_with(&db.url, &env);
+    let api = TestApp::remote(&a.base, backend);
+    let w = World::new(&api).await;
+    let id = w
+        .draft(&api, &w.agency, w.housing(1, "2027-05-10", "2027-05-10"))
+        .await;
+    w.step(&api, &w.agency, &id, "submit", None)
+        .await
+        .assert_status(200);
+    // Wait until the first process is in the middle of sending, then kill it.
+    for _ in 0..100 {
+        if inbox.lock().unwrap().started > 0 {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        inbox.lock().unwrap().started,
+        1,
+        "the first process began to send"
+    );
+    a.signal("KILL");
+    drop(a);
+    let _b = ServerProcess::start_with(&db.url, &env);
+    let mut conn = etrack::storage::establish(&db.url).unwrap();
+    let mut rows = Vec::new();
+    for _ in 0..200 {
+        rows = etrack::storage::notifications::outbox_rows(&mut conn).unwrap();
+        if rows.iter().all(|r| r.status == "sent") && inbox.lock().unwrap().received.len() == 1 {
+            break;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].status, "sent", "{rows:?}");
+    let inbox = inbox.lock().unwrap();
+    assert_eq!(inbox.received.len(), 1, "sent once, by the second process");
+    assert!(
+        inbox.received[0]
+            .1
+            .contains(&etrack::notify::mailer::message_id(&rows[0].id))
+    );
+}
+
+#[actix_web::test]
+async fn killed_while_sending_on_postgres() {
+    a_process_killed_while_sending_loses_nothing(Backend::Postgres).await;
+}
+
+#[actix_web::test]
+async fn killed_while_sending_on_sqlite() {
+    a_process_killed_while_sending_loses_nothing(Backend::Sqlite).await;
 }
