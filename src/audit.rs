@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use crate::access::{Actor, Caller};
+use crate::access::Caller;
 use crate::storage::audit::NewEvent;
 
 tokio::task_local! {
@@ -47,10 +47,7 @@ pub async fn scope<F: std::future::Future>(context: RequestContext, f: F) -> F::
 
 /// Records the authenticated caller of the current request.
 pub fn set_caller(caller: &Caller) {
-    let (user, key) = match &caller.actor {
-        Actor::User { id, .. } => (Some(id.to_string()), None),
-        Actor::ApiKey(k) => (None, Some(k.to_string())),
-    };
+    let (user, key) = caller.actor_ids();
     let actor = ActorIds {
         user,
         key,

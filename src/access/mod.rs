@@ -42,6 +42,14 @@ impl Caller {
         }
     }
 
+    /// The acting user's or API key's id, for records of who did what.
+    pub fn actor_ids(&self) -> (Option<String>, Option<String>) {
+        match &self.actor {
+            Actor::User { id, .. } => (Some(id.to_string()), None),
+            Actor::ApiKey(key) => (None, Some(key.to_string())),
+        }
+    }
+
     fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::{self, Actor, Caller};
+use crate::access::{self, Caller};
 use crate::domain::Invalid;
 use crate::domain::calendar::hijri;
 use crate::domain::contract::{
@@ -334,10 +334,7 @@ struct Event<'a> {
 }
 
 fn record(conn: &mut DbConnection, caller: &Caller, event: Event<'_>) -> Result<(), ApiError> {
-    let (user, key) = match &caller.actor {
-        Actor::User { id, .. } => (Some(id.to_string()), None),
-        Actor::ApiKey(k) => (None, Some(k.to_string())),
-    };
+    let (user, key) = caller.actor_ids();
     store::insert_event(
         conn,
         &ContractEventRow {

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::{self, Actor, Caller, ContractScope};
+use crate::access::{self, Caller, ContractScope};
 use crate::domain::Invalid;
 use crate::domain::calendar::hijri;
 use crate::domain::contract::ContractStatus;
@@ -878,10 +878,7 @@ pub async fn create_inspection(
                     Invalid::new("required"),
                 ));
             }
-            let (user, key) = match &caller.actor {
-                Actor::User { id, .. } => (Some(id.to_string()), None),
-                Actor::ApiKey(k) => (None, Some(k.to_string())),
-            };
+            let (user, key) = caller.actor_ids();
             let row = InspectionRow {
                 id: InspectionId::generate().into_string(),
                 contract_id: contract.id,
