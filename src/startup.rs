@@ -210,7 +210,7 @@ fn spawn_reminders(pool: DbPool) {
         loop {
             tick.tick().await;
             let pool = pool.clone();
-            let today = (chrono::Utc::now() + chrono::Duration::hours(3)).date_naive();
+            let today = crate::domain::calendar::today_in_makkah();
             let done = web::block(move || {
                 let mut conn = pool.get().map_err(|e| e.to_string())?;
                 notify::reminders::run(&mut conn, today).map_err(|e| e.to_string())

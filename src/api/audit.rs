@@ -129,7 +129,6 @@ pub async fn verify(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
     if !caller.is_ministry() {
         return Err(ApiError::forbidden());
     }
-
     let v = state
         .db(|conn| {
             store::seal_all(conn)?;

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::access::{self, Caller};
 use crate::domain::Invalid;
-use crate::domain::calendar::hijri;
+use crate::domain::calendar::{hijri, today_in_makkah};
 use crate::domain::contract::{
     Action, AmendmentStatus, Booking, ContractStatus, Holding, Party, Terms, TransitionError,
     amendment_transition, increase, transition,
@@ -40,11 +40,6 @@ use super::{Page, csv, utc};
 
 /// The longest reason accepted.
 const MAX_REASON_CHARS: usize = 1000;
-
-/// Deadlines are days in Makkah (UTC+3, no daylight saving).
-fn today_in_makkah() -> NaiveDate {
-    (Utc::now() + chrono::Duration::hours(3)).date_naive()
-}
 
 #[derive(Serialize, Deserialize, ToSchema, Clone, Copy, Debug)]
 #[serde(deny_unknown_fields)]
@@ -1112,15 +1107,13 @@ pub struct ReasonInput {
     pub reason: Option<String>,
 }
 
-fn reason(action: Action, input: Option<ReasonInput>) -> Result<Option<String>, ApiError> {
+fn reason(required: bool, input: Option<ReasonInput>) -> Result<Option<String>, ApiError> {
     let text = input
         .and_then(|r| r.reason)
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty());
     match text {
-        None if action.needs_reason() => {
-            Err(ApiError::invalid_field("reason", Invalid::new("required")))
-        }
+        None if required => Err(ApiError::invalid_field("reason", Invalid::new("required"))),
         Some(r) if r.chars().count() > MAX_REASON_CHARS => Err(ApiError::invalid_field(
             "reason",
             Invalid::with_limit("too_long", MAX_REASON_CHARS),
@@ -1154,7 +1147,7 @@ pub fn apply(
     let party = acting_party(caller, &row)?;
     let from = ContractStatus::parse(&row.status).ok_or_else(ApiError::internal)?;
     let step = transition(from, action, party).map_err(transition_error)?;
-    let reason = reason(action, body?)?;
+    let reason = reason(action.needs_reason(), body?)?;
     let load = contract_booking(&row)?.load();
     if action == Action::Submit {
         let season = seasons::find(conn, &row.season_id)?.ok_or_else(ApiError::internal)?;
@@ -1439,7 +1432,7 @@ pub async fn amend(
                 return Err(ApiError::conflict("invalid_transition"));
             }
             let reason = reason(
-                Action::Decline,
+                true,
                 Some(ReasonInput {
                     reason: Some(body.reason.clone()),
                 }),
@@ -1556,13 +1549,8 @@ pub async fn decide(
             let party = acting_party(&caller, &row)?;
             let from = AmendmentStatus::parse(&amendment.status).ok_or_else(ApiError::internal)?;
             let to = amendment_transition(from, action, party).map_err(transition_error)?;
-            let needs_reason = matches!(action, Action::Decline | Action::Reject);
             let reason = reason(
-                if needs_reason {
-                    Action::Decline
-                } else {
-                    Action::Accept
-                },
+                matches!(action, Action::Decline | Action::Reject),
                 body.into_inner()?,
             )?;
             let (old, new) = (

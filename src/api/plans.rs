@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::access::{self, Caller, ContractScope};
 use crate::domain::Invalid;
-use crate::domain::calendar::hijri;
+use crate::domain::calendar::{hijri, today_in_makkah};
 use crate::domain::contract::ContractStatus;
 use crate::domain::ids::{ContractId, GroupId, InspectionId, OrganizationId, SeasonId};
 use crate::domain::organization::OrgKind;
@@ -858,8 +858,7 @@ pub async fn create_inspection(
             if contract.status != ContractStatus::Approved.as_str() {
                 return Err(ApiError::conflict("invalid_transition"));
             }
-            let today = (Utc::now() + chrono::Duration::hours(3)).date_naive();
-            if body.inspected_on > today {
+            if body.inspected_on > today_in_makkah() {
                 return Err(ApiError::invalid_field(
                     "inspected_on",
                     Invalid::new("in_future"),
@@ -881,8 +880,8 @@ pub async fn create_inspection(
             let (user, key) = caller.actor_ids();
             let row = InspectionRow {
                 id: InspectionId::generate().into_string(),
-                contract_id: contract.id,
-                facility_id: contract.facility_id,
+                contract_id: contract.id.clone(),
+                facility_id: contract.facility_id.clone(),
                 inspected_on: body.inspected_on,
                 result: if body.result == InspectionResult::Pass {
                     "pass"
@@ -898,8 +897,6 @@ pub async fn create_inspection(
             };
             store::insert_inspection(conn, &row)?;
             if body.result == InspectionResult::Fail {
-                let contract =
-                    contract_store::find(conn, &row.contract_id)?.ok_or_else(ApiError::internal)?;
                 crate::notify::inspection_failed(
                     conn,
                     &contract,

@@ -8,6 +8,11 @@ use icu_calendar::cal::{Hijri, Iso};
 /// The Hijri years the Umm al-Qura tables cover well (the crate's tables span 1300-1600 AH).
 pub const HIJRI_YEARS: std::ops::RangeInclusive<i32> = 1350..=1550;
 
+/// Today in Makkah (UTC+3, no daylight saving): the day deadlines and inspections are counted in.
+pub fn today_in_makkah() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(3)).date_naive()
+}
+
 /// The Umm al-Qura date of a Gregorian date, as `YYYY-MM-DD`.
 pub fn hijri(date: NaiveDate) -> String {
     let (y, m, d) = hijri_parts(date);
