@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Migrate the database, then serve the API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending migrations and exit.
     Migrate,
     /// Print the OpenAPI document.
@@ -88,6 +88,23 @@ struct ServeArgs {
     /// it once this has passed.
     #[arg(long, env = "ETRACK_OUTBOX_LEASE_SECONDS", default_value_t = 60)]
     outbox_lease_seconds: u64,
+    /// Failed sign-ins for one account from one address before each further attempt waits
+    /// (1 s, 2 s, 4 s, ...). Per account from any address the number is doubled, per address
+    /// quadrupled.
+    #[arg(long, env = "ETRACK_LOGIN_FREE_FAILURES", default_value_t = 5)]
+    login_free_failures: u32,
+    /// The longest wait after failed sign-ins, in seconds (an account alone: at most 60).
+    #[arg(long, env = "ETRACK_LOGIN_MAX_DELAY_SECONDS", default_value_t = 900)]
+    login_max_delay_seconds: u64,
+    /// Failed sign-ins older than this many seconds are forgotten.
+    #[arg(long, env = "ETRACK_LOGIN_WINDOW_SECONDS", default_value_t = 900)]
+    login_window_seconds: u64,
+    /// Behind a load balancer: take the client's address from the last X-Forwarded-For entry.
+    #[arg(long, env = "ETRACK_BEHIND_PROXY")]
+    behind_proxy: bool,
+    /// Comma-separated browser origins allowed to call the API, e.g. https://portal.example.sa.
+    #[arg(long, env = "ETRACK_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
 }
 
 pub fn run() -> ExitCode {
@@ -95,7 +112,7 @@ pub fn run() -> ExitCode {
     telemetry::init();
     let database_url = DatabaseUrl::parse(&cli.database_url);
     let result = match cli.command {
-        Command::Serve(args) => serve(database_url, args),
+        Command::Serve(args) => serve(database_url, *args),
         Command::Migrate => migrate(&database_url),
         Command::Audit(AuditCommand::Verify) => audit_verify(&database_url),
         Command::Openapi => {
@@ -154,6 +171,26 @@ fn jwt_secret(given: Option<String>, demo: bool) -> Result<Secret, String> {
     }
 }
 
+/// Origins as browsers send them: scheme, host and port, no path.
+fn cors_origins(given: Vec<String>) -> Result<Vec<String>, String> {
+    given
+        .into_iter()
+        .map(|o| o.trim().trim_end_matches('/').to_owned())
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let rest = o
+                .strip_prefix("https://")
+                .or_else(|| o.strip_prefix("http://"));
+            match rest {
+                Some(host) if !host.is_empty() && !host.contains('/') => Ok(o),
+                _ => Err(format!(
+                    "ETRACK_CORS_ORIGINS: `{o}` is not an origin such as https://portal.example.sa"
+                )),
+            }
+        })
+        .collect()
+}
+
 fn serve(database_url: DatabaseUrl, args: ServeArgs) -> Result<(), String> {
     let mut settings = Settings::new(database_url, jwt_secret(args.jwt_secret, args.demo)?);
     settings.bind = args.bind;
@@ -164,6 +201,13 @@ fn serve(database_url: DatabaseUrl, args: ServeArgs) -> Result<(), String> {
     settings.workers = args.workers;
     settings.outbox_lease =
         std::time::Duration::from_secs(args.outbox_lease_seconds.clamp(1, 3600));
+    settings.login_limits = crate::auth::throttle::Limits {
+        free_failures: args.login_free_failures.clamp(1, 1000),
+        max_delay: std::time::Duration::from_secs(args.login_max_delay_seconds.clamp(1, 86_400)),
+        window: std::time::Duration::from_secs(args.login_window_seconds.clamp(1, 86_400)),
+    };
+    settings.behind_proxy = args.behind_proxy;
+    settings.cors_origins = cors_origins(args.cors_origins)?;
     settings.admin = match (args.admin_email, args.admin_password) {
         (Some(email), Some(password)) => Some(AdminBootstrap {
             email,

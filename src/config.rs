@@ -74,6 +74,13 @@ pub struct Settings {
     pub refresh_token_ttl: Duration,
     pub session_max_age: Duration,
     pub max_body_bytes: usize,
+    /// Waits after failed sign-ins and refreshes.
+    pub login_limits: crate::auth::throttle::Limits,
+    /// Take the client's address from the last `X-Forwarded-For` entry (set by the load
+    /// balancer) instead of the connection. Only behind a proxy that sets it.
+    pub behind_proxy: bool,
+    /// Browser origins allowed to call the API (CORS); empty allows none.
+    pub cors_origins: Vec<String>,
 }
 
 impl Settings {
@@ -96,6 +103,9 @@ impl Settings {
             refresh_token_ttl: Duration::from_secs(12 * 60 * 60),
             session_max_age: Duration::from_secs(7 * 24 * 60 * 60),
             max_body_bytes: 64 * 1024,
+            login_limits: crate::auth::throttle::Limits::default(),
+            behind_proxy: false,
+            cors_origins: Vec::new(),
         }
     }
 }

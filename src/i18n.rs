@@ -358,6 +358,17 @@ const PROBLEMS: &[Problem] = &[
         ),
     },
     Problem {
+        code: "headers_too_large",
+        en: (
+            "Request headers too large",
+            "The request's headers are larger than the server accepts.",
+        ),
+        ar: (
+            "ترويسات الطلب كبيرة جدًا",
+            "ترويسات الطلب أكبر مما يقبله الخادم.",
+        ),
+    },
+    Problem {
         code: "service_unavailable",
         en: (
             "Service unavailable",

@@ -4,9 +4,11 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::HttpMessage;
+use actix_web::body::MessageBody;
 use actix_web::dev::{Server, Service};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware::{Condition, DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_actix_web::AppExt;
@@ -116,6 +118,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let workers = state.settings.workers;
     let data = web::Data::new(state);
     let openapi = api::openapi::document();
+    let origins = data.settings.cors_origins.clone();
     let mut server = HttpServer::new(move || {
         let (app, _) = App::new()
             .app_data(data.clone())
@@ -133,9 +136,18 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     req.method().to_string(),
                     req.path().to_owned(),
                 );
+                let csp = if req.path().starts_with("/docs") {
+                    DOCS_CSP
+                } else {
+                    API_CSP
+                };
                 let response = audit::scope(context, srv.call(req));
                 async move {
                     let mut response = localize(response.await?, lang);
+                    response.headers_mut().insert(
+                        HeaderName::from_static("content-security-policy"),
+                        HeaderValue::from_static(csp),
+                    );
                     // Callers quote this id to support; the logs carry the same one.
                     if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
                         response
@@ -145,12 +157,9 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     Ok(response)
                 }
             })
-            .wrap(
-                DefaultHeaders::new()
-                    .add(("X-Content-Type-Options", "nosniff"))
-                    .add(("Referrer-Policy", "no-referrer"))
-                    .add(("X-Frame-Options", "DENY")),
-            )
+            .wrap(from_fn(limit_headers))
+            .wrap(security_headers())
+            .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(TracingLogger::default())
             .into_utoipa_app()
             .configure(api::configure)
@@ -162,6 +171,91 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         server = server.workers(n);
     }
     Ok(server.listen(listener)?.run())
+}
+
+/// On every response, unless a handler set its own. Nothing is cached: answers carry tokens and
+/// private data. The API documentation page alone may run its own scripts and styles.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Cache-Control", "no-store"))
+        .add((
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Cross-Origin-Resource-Policy", "same-origin"))
+        .add((
+            "Permissions-Policy",
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ))
+}
+
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+
+/// All request headers together, names and values; more is refused with 431.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+async fn limit_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let size: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if size > MAX_HEADER_BYTES {
+        let lang = i18n::request_language(req.request());
+        let refusal = ApiError::new(
+            actix_web::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+        )
+        .render(lang);
+        return Ok(req.into_response(refusal).map_into_right_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
+}
+
+/// Browsers may call the API from the configured origins only.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    use actix_web::http::{Method, header};
+    origins
+        .iter()
+        .fold(actix_cors::Cors::default(), |cors, origin| {
+            cors.allowed_origin(origin)
+        })
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::CONTENT_LANGUAGE,
+            HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("idempotent-replayed"),
+        ])
+        .block_on_origin_mismatch(false)
+        .max_age(3600)
 }
 
 /// Problems are rendered in English where they arise; Arabic readers get them re-rendered here.
@@ -203,7 +297,7 @@ fn spawn_sealer(pool: DbPool) {
     });
 }
 
-/// Looks for due deadline reminders every minute; each is sent once, whichever process finds it.
+/// Looks for due deadline reminders every minute, and drops day-old sign-in counters; each is sent once, whichever process finds it.
 fn spawn_reminders(pool: DbPool) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
@@ -213,6 +307,8 @@ fn spawn_reminders(pool: DbPool) {
             let today = crate::domain::calendar::today_in_makkah();
             let done = web::block(move || {
                 let mut conn = pool.get().map_err(|e| e.to_string())?;
+                let stale = storage::now() - chrono::Duration::days(1);
+                storage::throttles::prune(&mut conn, stale).map_err(|e| e.to_string())?;
                 notify::reminders::run(&mut conn, today).map_err(|e| e.to_string())
             })
             .await;

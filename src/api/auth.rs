@@ -1,18 +1,19 @@
 //! Logging in, refreshing the token pair, logging out.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Duration as ChronoDuration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::access::{self, Caller};
+use crate::auth::throttle::{self, Counter};
 use crate::auth::{password, secret};
 use crate::domain::ids::{SessionId, UserId};
 use crate::error::{ApiError, ProblemDetails};
 use crate::state::AppState;
 use crate::storage::models::SessionRow;
 use crate::storage::sessions::{self, Rotation};
-use crate::storage::{now, users};
+use crate::storage::{now, users, write_transaction};
 
 use super::extract::Json;
 
@@ -57,6 +58,42 @@ fn issue_pair(
     }
 }
 
+/// The caller's address: the connection's peer, or behind a load balancer the address it appended
+/// last to `X-Forwarded-For` (earlier entries are the client's own word and not trusted).
+fn client_address(req: &HttpRequest, behind_proxy: bool) -> String {
+    let forwarded = behind_proxy
+        .then(|| {
+            req.headers()
+                .get_all("x-forwarded-for")
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .last()
+                .map(str::to_owned)
+        })
+        .flatten();
+    forwarded
+        .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
+        .unwrap_or_default()
+}
+
+/// Charges an attempt to its counters; `429` with `Retry-After` while one says wait.
+async fn throttled(state: &AppState, counters: &[Counter]) -> Result<(), ApiError> {
+    let counters = counters.to_vec();
+    let window = state.settings.login_limits.window;
+    state
+        .db(move |conn| write_transaction(conn, |conn| throttle::attempt(conn, &counters, window)))
+        .await
+}
+
+async fn succeeded(state: &AppState, counters: &[Counter]) -> Result<(), ApiError> {
+    let counters = counters.to_vec();
+    state
+        .db(move |conn| throttle::succeeded(conn, &counters))
+        .await
+}
+
 fn refresh_expiry(state: &AppState) -> chrono::NaiveDateTime {
     now()
         + ChronoDuration::from_std(state.settings.refresh_token_ttl)
@@ -65,21 +102,31 @@ fn refresh_expiry(state: &AppState) -> chrono::NaiveDateTime {
 
 /// Exchanges an email and password for a token pair. Whether the email exists is never revealed:
 /// an unknown email, a wrong password and an inactive account get the same answer in similar time.
+/// After repeated failures the next attempt must wait (`429` with `Retry-After`), longer each time.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenPair),
         (status = 401, description = "Wrong email or password, or the account is not active", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts: wait `Retry-After` seconds", body = ProblemDetails, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { email, password } = body.into_inner()?;
     let email = email.trim().to_lowercase();
+    let counters = throttle::login_counters(
+        &state.settings.login_limits,
+        &email,
+        &client_address(&req, state.settings.behind_proxy),
+    );
+    throttled(&state, &counters).await?;
     let refresh_token = secret::generate(secret::REFRESH_TOKEN_PREFIX);
     let refresh_hash = secret::hash(&refresh_token);
     let refresh_expires = refresh_expiry(&state);
@@ -108,6 +155,7 @@ pub async fn login(
             })
         })
         .await?;
+    succeeded(&state, &counters).await?;
     let (user_id, session_id) = state
         .write(move |conn| {
             let session = SessionRow {
@@ -128,21 +176,30 @@ pub async fn login(
 }
 
 /// Exchanges a refresh token for a new pair. The old refresh token stops working; presenting it
-/// again revokes the whole session (it was copied or stolen).
+/// again revokes the whole session (it was copied or stolen). Repeated failures from one address
+/// make the next attempt wait.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new token pair", body = TokenPair),
         (status = 401, description = "Unknown, expired, reused or revoked refresh token", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts: wait `Retry-After` seconds", body = ProblemDetails, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let presented = secret::hash(body.into_inner()?.refresh_token.trim());
+    let counters = throttle::refresh_counters(
+        &state.settings.login_limits,
+        &client_address(&req, state.settings.behind_proxy),
+    );
+    throttled(&state, &counters).await?;
     let refresh_token = secret::generate(secret::REFRESH_TOKEN_PREFIX);
     let new_hash = secret::hash(&refresh_token);
     let expires = refresh_expiry(&state);
@@ -154,6 +211,7 @@ pub async fn refresh(
             session_id,
             user_id,
         } => {
+            succeeded(&state, &counters).await?;
             let pair = issue_pair(
                 &state,
                 &UserId::from_stored(user_id),

@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
+use super::idempotency::Idempotency;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::access::{self, Caller};
@@ -606,41 +606,11 @@ pub struct CreateContract {
     pub terms: TermsInput,
 }
 
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    match req.headers().get("idempotency-key") {
-        None => Ok(None),
-        Some(v) => {
-            let key = v
-                .to_str()
-                .map_err(|_| ApiError::bad_request("invalid_header"))?
-                .trim()
-                .to_owned();
-            if key.is_empty() || key.len() > 200 {
-                return Err(ApiError::bad_request("invalid_header"));
-            }
-            Ok(Some(key))
-        }
-    }
-}
-
-fn replay(body: String) -> HttpResponse {
-    let version = serde_json::from_str::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| v["version"].as_i64())
-        .unwrap_or(1);
-    HttpResponse::Created()
-        .insert_header(etag(version))
-        .insert_header((CONTENT_TYPE, "application/json"))
-        .insert_header(("Idempotent-Replayed", "true"))
-        .body(body)
-}
-
 /// Drafts a contract (offices and agencies). A draft holds nothing; submitting it does. Send an
 /// `Idempotency-Key` so that a retried request never creates a second contract.
 #[utoipa::path(
     tag = "contracts",
     request_body = CreateContract,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Up to 200 characters; the same key and body return the first answer again")),
     responses(
         (status = 201, description = "Drafted (or the first answer to this key, replayed)", body = ContractView),
         (status = 409, description = "`no_allocation`, or `idempotency_key_reused` with another body", body = ProblemDetails, content_type = "application/problem+json"),
@@ -657,12 +627,8 @@ pub async fn create(
         return Err(ApiError::forbidden());
     }
     access::act(&caller)?;
-    let key = idempotency_key(&req)?;
+    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
     let body = body.into_inner()?;
-    let request_hash = format!(
-        "{:x}",
-        Sha256::digest(serde_json::to_vec(&body).unwrap_or_default())
-    );
     let mut errors = Vec::new();
     let terms = body.terms.parse(body.contract_type, None, &mut errors);
     let price = parse_price(&body.unit_price, &mut errors);
@@ -680,20 +646,8 @@ pub async fn create(
         starts_on: body.starts_on,
         ends_on: body.ends_on,
     };
-    let (replay_key, replay_hash, replay_caller) =
-        (key.clone(), request_hash.clone(), caller.clone());
-    let outcome = state
-        .write(move |conn| {
-            if let Some(key) = &key
-                && let Some((hash, response)) =
-                    store::idempotent_reply(conn, caller.organization_id.as_str(), key)?
-            {
-                return if hash == request_hash {
-                    Ok(Err(response))
-                } else {
-                    Err(ApiError::conflict("idempotency_key_reused"))
-                };
-            }
+    let created = idempotency
+        .create(&state, move |conn| {
             let row = draft(
                 conn,
                 &caller,
@@ -702,46 +656,10 @@ pub async fn create(
                 &booking,
                 price,
             )?;
-            let id = row.id.clone();
-            let view = view(conn, &caller, row)?;
-            if let Some(key) = &key {
-                let body = serde_json::to_string(&view).map_err(|_| ApiError::internal())?;
-                store::remember_reply(
-                    conn,
-                    caller.organization_id.as_str(),
-                    key,
-                    &request_hash,
-                    &id,
-                    &body,
-                )
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        // A racing request with the same key won; its answer is replayed below.
-                        ApiError::conflict("idempotency_key_reused")
-                    } else {
-                        e.into()
-                    }
-                })?;
-            }
-            Ok(Ok(view))
+            view(conn, &caller, row)
         })
-        .await;
-    match outcome {
-        Ok(Ok(view)) => Ok(respond(StatusCode::CREATED, &view)),
-        Ok(Err(stored)) => Ok(replay(stored)),
-        Err(e) if e.code == "idempotency_key_reused" && replay_key.is_some() => {
-            let key = replay_key.unwrap_or_default();
-            let org = replay_caller.organization_id.to_string();
-            let stored = state
-                .db(move |conn| Ok(store::idempotent_reply(conn, &org, &key)?))
-                .await?;
-            match stored {
-                Some((hash, body)) if hash == replay_hash => Ok(replay(body)),
-                _ => Err(e),
-            }
-        }
-        Err(e) => Err(e),
-    }
+        .await?;
+    Ok(created.respond())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -1417,12 +1335,14 @@ pub struct CreateAmendment {
 pub async fn amend(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<String>,
     body: Json<CreateAmendment>,
 ) -> Result<HttpResponse, ApiError> {
     let id: ContractId = path_id(&id)?;
-    let view = state
-        .write(move |conn| {
+    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
+    let created = idempotency
+        .create(&state, move |conn| {
             let row = visible(conn, &caller, id.as_str())?;
             if acting_party(&caller, &row)? != Party::Client {
                 return Err(ApiError::forbidden());
@@ -1490,7 +1410,7 @@ pub async fn amend(
             amendment_view(&caller, &row, amendment)
         })
         .await?;
-    Ok(HttpResponse::Created().json(view))
+    Ok(created.respond())
 }
 
 /// The amendments of a contract, oldest first.

@@ -11,6 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
 use crate::domain::Invalid;
@@ -22,11 +23,19 @@ use crate::state::AppState;
 ///
 /// The refusal waits until the handler asks for the body ([`Json::into_inner`]), after it has
 /// checked who may see and do what: a stranger gets its 404 and a viewer its 403 whatever it sent.
-pub struct Json<T>(Result<T, ApiError>);
+pub struct Json<T> {
+    parsed: Result<T, ApiError>,
+    fingerprint: String,
+}
 
 impl<T> Json<T> {
     pub fn into_inner(self) -> Result<T, ApiError> {
-        self.0
+        self.parsed
+    }
+
+    /// A hash of the body as JSON (key order and spacing do not matter), for `Idempotency-Key`.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 }
 
@@ -56,7 +65,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             let mut too_large = false;
             while let Some(chunk) = payload.next().await {
                 let Ok(chunk) = chunk else {
-                    return Ok(Json(Err(ApiError::bad_request("malformed_json"))));
+                    return Ok(Json::refused(ApiError::bad_request("malformed_json")));
                 };
                 if body.len() + chunk.len() > limit {
                     too_large = true;
@@ -64,14 +73,37 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok(Json(if too_large {
-                Err(ApiError::payload_too_large())
+            Ok(if too_large {
+                Json::refused(ApiError::payload_too_large())
             } else if !is_json {
-                Err(ApiError::unsupported_media_type())
+                Json::refused(ApiError::unsupported_media_type())
             } else {
-                parse_json(&body)
-            }))
+                Json::parse(&body)
+            })
         })
+    }
+}
+
+impl<T: DeserializeOwned> Json<T> {
+    fn refused(e: ApiError) -> Json<T> {
+        Json {
+            parsed: Err(e),
+            fingerprint: String::new(),
+        }
+    }
+
+    fn parse(body: &[u8]) -> Json<T> {
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Err(_) => Json::refused(ApiError::bad_request("malformed_json")),
+            Ok(value) => Json {
+                // Objects are kept sorted by key, so equal documents hash alike.
+                fingerprint: format!(
+                    "{:x}",
+                    Sha256::digest(serde_json::to_vec(&value).unwrap_or_default())
+                ),
+                parsed: from_value(value),
+            },
+        }
     }
 }
 
@@ -109,9 +141,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
 }
 
 /// Syntax first (400), then shape and types (422, naming the field by its path).
+/// Documents nested deeper than serde_json's limit (128 levels) are refused as malformed.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|_| ApiError::bad_request("malformed_json"))?;
+    from_value(value)
+}
+
+fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();

@@ -1,7 +1,6 @@
 //! Facilities: service providers register buildings, fleets and kitchens with a licence window and
 //! a capacity; clients browse them with their free capacity (DOMAIN.md section 3).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -22,6 +21,7 @@ use crate::storage::models::FacilityRow;
 use crate::storage::{DbConnection, is_unique_violation, now};
 
 use super::extract::{Json, PageQuery, etag, if_match, path_id};
+use super::idempotency::Idempotency;
 use super::{Page, utc};
 
 /// The longest licence window (and usage range) accepted.
@@ -125,12 +125,14 @@ pub struct CreateFacility {
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateFacility>,
 ) -> Result<HttpResponse, ApiError> {
     if caller.kind != OrgKind::ServiceProvider {
         return Err(ApiError::forbidden());
     }
     access::act(&caller)?;
+    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
     let body = body.into_inner()?;
     let mut errors = Vec::new();
     let name = Name::parse(&body.name)
@@ -187,8 +189,8 @@ pub async fn create(
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
-    let view = state
-        .write(move |conn| {
+    let created = idempotency
+        .create(&state, move |conn| {
             let at = now();
             let row = FacilityRow {
                 id: FacilityId::generate().into_string(),
@@ -215,9 +217,7 @@ pub async fn create(
             FacilityView::from_row(row, Some(body.capacity))
         })
         .await?;
-    Ok(HttpResponse::build(StatusCode::CREATED)
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(created.respond())
 }
 
 #[derive(Deserialize, IntoParams)]

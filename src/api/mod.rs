@@ -9,6 +9,7 @@ pub mod datasets;
 pub mod extract;
 pub mod facilities;
 pub mod health;
+pub mod idempotency;
 pub mod me;
 pub mod notifications;
 pub mod openapi;

@@ -96,7 +96,46 @@ fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
         for op in operations.into_iter().flatten() {
             conventions_of(op, public, has_path_params, path.starts_with("/health/"));
         }
+        if let Some(op) = item.post.as_mut()
+            && op.responses.responses.contains_key("201")
+            && !path.ends_with("/api-keys")
+        {
+            idempotent(op);
+        }
     }
+}
+
+/// Creations take an `Idempotency-Key` (all but API keys, whose answer holds a secret that is
+/// never stored).
+fn idempotent(op: &mut Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let parameter = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(utoipa::openapi::Required::False)
+        .description(Some(
+            "Up to 200 characters, unique per request. Sending the same key with the same route \
+             and body again returns the first answer (`Idempotent-Replayed: true`) and creates \
+             nothing; with another route or body it is refused (`409 idempotency_key_reused`).",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(super::idempotency::MAX_KEY_CHARS)),
+        ))
+        .build();
+    op.parameters
+        .get_or_insert_with(Vec::new)
+        .push(RefOr::T(parameter));
+    let responses = &mut op.responses.responses;
+    responses.entry("400".to_owned()).or_insert_with(|| {
+        problem("The body is not valid JSON, or the `Idempotency-Key` header is malformed")
+    });
+    responses.entry("409".to_owned()).or_insert_with(|| {
+        problem("The `Idempotency-Key` was used with another request (`idempotency_key_reused`)")
+    });
 }
 
 fn conventions_of(op: &mut Operation, public: bool, has_path_params: bool, health: bool) {

@@ -19,6 +19,7 @@ use crate::storage::organizations::{self as store, OrganizationChanges, Organiza
 use crate::storage::{DbConnection, is_unique_violation, now};
 
 use super::extract::{Json, PageQuery, etag, if_match, path_id};
+use super::idempotency::Idempotency;
 use super::{Page, utc};
 
 /// The most countries a tawafa establishment can be assigned.
@@ -133,9 +134,11 @@ pub struct CreateOrganization {
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateOrganization>,
 ) -> Result<HttpResponse, ApiError> {
     access::manage_organizations(&caller)?;
+    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
     let body = body.into_inner()?;
     let mut errors = Vec::new();
     let name = collect(&mut errors, "name", Name::parse(&body.name));
@@ -163,8 +166,8 @@ pub async fn create(
     let (Some(name), Some(name_ar)) = (name, name_ar) else {
         return Err(ApiError::internal());
     };
-    let view = state
-        .write(move |conn| {
+    let created = idempotency
+        .create(&state, move |conn| {
             if let Some(parent_id) = &body.parent_id {
                 let parent = store::find(conn, parent_id.as_str())?
                     .filter(|p| p.kind == OrgKind::HajjOffice.as_str())
@@ -202,7 +205,7 @@ pub async fn create(
             OrganizationView::load_for(conn, &caller, row)
         })
         .await?;
-    Ok(respond(actix_web::http::StatusCode::CREATED, view))
+    Ok(created.respond())
 }
 
 fn collect<T>(errors: &mut Vec<FieldError>, field: &str, parsed: Result<T, Invalid>) -> Option<T> {

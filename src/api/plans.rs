@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -25,6 +24,7 @@ use crate::storage::plans::{self as store, CoveringContract, SeasonClient};
 use crate::storage::{DbConnection, contracts as contract_store, holds, now, seasons};
 
 use super::extract::{Json, PageQuery, etag, if_match, path_id};
+use super::idempotency::Idempotency;
 use super::seasons::season;
 use super::{Page, csv, utc};
 
@@ -243,6 +243,7 @@ fn row_of(
 pub async fn create_group(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<String>,
     body: Json<GroupInput>,
 ) -> Result<HttpResponse, ApiError> {
@@ -251,8 +252,9 @@ pub async fn create_group(
         return Err(ApiError::forbidden());
     }
     access::act(&caller)?;
-    let view = state
-        .write(move |conn| {
+    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
+    let created = idempotency
+        .create(&state, move |conn| {
             let season = season(conn, season_id.as_str())?;
             let group = parse_group(
                 body.into_inner()?,
@@ -276,9 +278,7 @@ pub async fn create_group(
             GroupView::from_row(row)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(created.respond())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -841,11 +841,13 @@ pub struct CreateInspection {
 pub async fn create_inspection(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateInspection>,
 ) -> Result<HttpResponse, ApiError> {
     access::inspect(&caller)?;
-    let view = state
-        .write(move |conn| {
+    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
+    let created = idempotency
+        .create(&state, move |conn| {
             let body = body.into_inner()?;
             let contract = contract_store::find_visible(
                 conn,
@@ -907,7 +909,7 @@ pub async fn create_inspection(
             Ok(InspectionView::from(row))
         })
         .await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(view))
+    Ok(created.respond())
 }
 
 #[derive(Deserialize, IntoParams)]

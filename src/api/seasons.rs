@@ -1,7 +1,6 @@
 //! Seasons, country quotas, allocations and deadline extensions (DOMAIN.md section 2).
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -21,6 +20,7 @@ use crate::storage::seasons::{self as store, AllocationError, Parent, QuotaError
 use crate::storage::{DbConnection, is_unique_violation, now};
 
 use super::extract::{Json, PageQuery, etag, path_id};
+use super::idempotency::Idempotency;
 use super::organizations::visible;
 use super::{Page, utc};
 
@@ -142,9 +142,11 @@ pub struct CreateSeason {
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     body: Json<CreateSeason>,
 ) -> Result<HttpResponse, ApiError> {
     access::ministry_work(&caller)?;
+    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
     let body = body.into_inner()?;
     let mut errors = Vec::new();
     let name = Name::parse(&body.name)
@@ -185,8 +187,8 @@ pub async fn create(
     let Some(name) = name.filter(|_| errors.is_empty()) else {
         return Err(ApiError::invalid(errors));
     };
-    let view = state
-        .write(move |conn| {
+    let created = idempotency
+        .create(&state, move |conn| {
             let at = now();
             let row = SeasonRow {
                 id: SeasonId::generate().into_string(),
@@ -212,9 +214,7 @@ pub async fn create(
             SeasonView::from_row(row)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(created.respond())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -530,16 +530,18 @@ fn extension_view(row: ExtensionRow) -> Result<ExtensionView, ApiError> {
 pub async fn create_extension(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<String>,
     body: Json<CreateExtension>,
 ) -> Result<HttpResponse, ApiError> {
     let id: SeasonId = path_id(&id)?;
     access::ministry_work(&caller)?;
+    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
     let body = body.into_inner()?;
     let reason = Name::parse(&body.reason).map_err(|e| ApiError::invalid_field("reason", e))?;
     let granted_by = access::require_user(&caller)?.0.to_string();
-    let view = state
-        .write(move |conn| {
+    let created = idempotency
+        .create(&state, move |conn| {
             let season = season(conn, id.as_str())?;
             let client = crate::storage::organizations::find(conn, body.organization_id.as_str())?
                 .filter(|o| OrgKind::parse(&o.kind).is_some_and(OrgKind::is_client))
@@ -566,7 +568,7 @@ pub async fn create_extension(
             extension_view(row)
         })
         .await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(view))
+    Ok(created.respond())
 }
 
 /// Extensions: all for the ministry, a client's own for a client.

@@ -18,6 +18,7 @@ use crate::storage::users::{self as store, UserChanges};
 use crate::storage::{DbConnection, is_unique_violation, now, sessions};
 
 use super::extract::{Json, PageQuery, etag, if_match, path_id};
+use super::idempotency::Idempotency;
 use super::organizations::visible;
 use super::{Page, utc};
 
@@ -101,6 +102,7 @@ pub struct CreateUser {
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<String>,
     body: Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
@@ -113,6 +115,7 @@ pub async fn create(
             access::manage_members(&check_caller, &check_org)
         })
         .await?;
+    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
     let body = body.into_inner()?;
     let mut errors = Vec::new();
     let email = Email::parse(&body.email)
@@ -131,8 +134,8 @@ pub async fn create(
     let hash = web::block(move || password::hash(new_password.expose()))
         .await
         .map_err(|_| ApiError::internal())?;
-    let view = state
-        .write(move |conn| {
+    let created = idempotency
+        .create(&state, move |conn| {
             // Checked again inside the transaction: the organisation may have changed meanwhile.
             visible(conn, &caller, &org_id)?;
             let at = now();
@@ -163,7 +166,7 @@ pub async fn create(
             UserView::from_row(row)
         })
         .await?;
-    Ok(respond(StatusCode::CREATED, view))
+    Ok(created.respond())
 }
 
 /// Lists an organisation's users (its admin, or a ministry admin).

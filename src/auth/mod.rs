@@ -5,3 +5,4 @@ pub mod extract;
 pub mod jwt;
 pub mod password;
 pub mod secret;
+pub mod throttle;

@@ -1,11 +1,9 @@
-//! Contracts, their amendments, their history (R9) and idempotent creation (R10).
+//! Contracts, their amendments and their history (R9).
 
 use diesel::prelude::*;
 
 use super::models::{AmendmentRow, ContractEventRow, ContractRow};
-use super::schema::{
-    amendments, contract_events, contracts, idempotency_keys, organization_countries,
-};
+use super::schema::{amendments, contract_events, contracts, organization_countries};
 use super::{DbConnection, MultiBackend, like_contains, now};
 use crate::access::ContractScope;
 
@@ -205,41 +203,4 @@ pub fn set_amendment_status(
     .set((amendments::status.eq(to), amendments::updated_at.eq(now())))
     .execute(conn)?;
     Ok(changed == 1)
-}
-
-/// The first answer to a creation request with this key: (request hash, response body).
-pub fn idempotent_reply(
-    conn: &mut DbConnection,
-    organization_id: &str,
-    key: &str,
-) -> QueryResult<Option<(String, String)>> {
-    idempotency_keys::table
-        .find((organization_id, key))
-        .select((
-            idempotency_keys::request_hash,
-            idempotency_keys::response_body,
-        ))
-        .first(conn)
-        .optional()
-}
-
-pub fn remember_reply(
-    conn: &mut DbConnection,
-    organization_id: &str,
-    key: &str,
-    request_hash: &str,
-    contract_id: &str,
-    response_body: &str,
-) -> QueryResult<()> {
-    diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::organization_id.eq(organization_id),
-            idempotency_keys::idempotency_key.eq(key),
-            idempotency_keys::request_hash.eq(request_hash),
-            idempotency_keys::contract_id.eq(contract_id),
-            idempotency_keys::response_body.eq(response_body),
-            idempotency_keys::created_at.eq(now()),
-        ))
-        .execute(conn)
-        .map(|_| ())
 }

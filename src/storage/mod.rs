@@ -8,6 +8,7 @@ pub mod audit;
 pub mod contracts;
 pub mod facilities;
 pub mod holds;
+pub mod idempotency;
 pub mod models;
 pub mod notifications;
 pub mod organizations;
@@ -15,6 +16,7 @@ pub mod plans;
 pub mod schema;
 pub mod seasons;
 pub mod sessions;
+pub mod throttles;
 pub mod users;
 
 use std::time::Duration;

@@ -231,13 +231,21 @@ diesel::table! {
 }
 
 diesel::table! {
-    idempotency_keys (organization_id, idempotency_key) {
+    idempotent_requests (organization_id, idempotency_key) {
         organization_id -> Text,
         idempotency_key -> Text,
         request_hash -> Text,
-        contract_id -> Text,
         response_body -> Text,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    throttles (throttle_key) {
+        throttle_key -> Text,
+        failures -> Integer,
+        last_at -> Timestamp,
+        blocked_until -> Nullable<Timestamp>,
     }
 }
 
@@ -377,7 +385,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     contracts,
     amendments,
     contract_events,
-    idempotency_keys,
+    idempotent_requests,
+    throttles,
     pilgrim_groups,
     inspections,
     audit_events,

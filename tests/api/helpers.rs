@@ -24,15 +24,16 @@ pub enum Backend {
     Postgres,
 }
 
-/// Runs each named scenario `async fn name(app: TestApp)` once per backend.
+/// Runs each named scenario `async fn name(app: TestApp)` once per backend; with `tune; ...`
+/// first, on an app whose settings `tune` adjusted.
 #[macro_export]
 macro_rules! backend_tests {
-    ($($name:ident),* $(,)?) => {
+    ($tune:expr; $($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[actix_web::test]
                 async fn $name() {
-                    let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await.unwrap();
+                    let app = $crate::helpers::spawn_app_with($crate::helpers::Backend::Sqlite, $tune).await.unwrap();
                     super::$name(app).await;
                 }
             )*
@@ -41,12 +42,15 @@ macro_rules! backend_tests {
             $(
                 #[actix_web::test]
                 async fn $name() {
-                    if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
+                    if let Some(app) = $crate::helpers::spawn_app_with($crate::helpers::Backend::Postgres, $tune).await {
                         super::$name(app).await;
                     }
                 }
             )*
         }
+    };
+    ($($name:ident),* $(,)?) => {
+        $crate::backend_tests!(|_: &mut etrack::config::Settings| {}; $($name),*);
     };
 }
 
@@ -416,7 +420,7 @@ where
 }
 
 impl TestApp {
-    fn request(&self, method: awc::http::Method, path: &str) -> Request<'_> {
+    pub fn request(&self, method: awc::http::Method, path: &str) -> Request<'_> {
         Request {
             app: self,
             method,

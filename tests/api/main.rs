@@ -11,6 +11,7 @@ mod contracts;
 mod datasets;
 mod errors;
 mod facilities;
+mod hardening;
 mod notifications;
 mod operations;
 mod organizations;

@@ -1,0 +1,161 @@
+//! `Idempotency-Key` on creations (R10): a retried request gets the first answer again and never
+//! creates a second record. The key belongs to the caller's organisation; the stored hash covers
+//! the route and the body, so the same key with another route or body is refused.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::extract::{Json, etag};
+use crate::audit::AuditEntity;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::storage::{DbConnection, idempotency as store, is_unique_violation};
+
+/// The longest key accepted.
+pub const MAX_KEY_CHARS: usize = 200;
+
+#[derive(Clone, Debug)]
+pub struct Idempotency {
+    key: Option<String>,
+    hash: String,
+    organization_id: String,
+}
+
+/// What a creation answered: a new record, or the first answer to the same request.
+pub enum Created<V> {
+    New(V),
+    Replayed(String),
+}
+
+impl<V: AuditEntity> AuditEntity for Created<V> {
+    fn audit_entity(&self) -> Option<String> {
+        match self {
+            Created::New(v) => v.audit_entity(),
+            Created::Replayed(_) => None,
+        }
+    }
+}
+
+impl Idempotency {
+    /// Reads the header of a creation by `organization_id` with this body.
+    pub fn new<T>(
+        req: &HttpRequest,
+        organization_id: &str,
+        body: &Json<T>,
+    ) -> Result<Idempotency, ApiError> {
+        let key = match req.headers().get("idempotency-key") {
+            None => None,
+            Some(v) => {
+                let key = v
+                    .to_str()
+                    .map_err(|_| ApiError::bad_request("invalid_header"))?
+                    .trim();
+                if key.is_empty() || key.chars().count() > MAX_KEY_CHARS {
+                    return Err(ApiError::bad_request("invalid_header"));
+                }
+                Some(key.to_owned())
+            }
+        };
+        let mut digest = Sha256::new();
+        digest.update(req.method().as_str());
+        digest.update(b" ");
+        digest.update(req.path());
+        digest.update(b"\n");
+        digest.update(body.fingerprint());
+        Ok(Idempotency {
+            key,
+            hash: format!("{:x}", digest.finalize()),
+            organization_id: organization_id.to_owned(),
+        })
+    }
+
+    /// Inside the creation's transaction, first: the first answer if this key has one.
+    fn earlier(&self, conn: &mut DbConnection) -> Result<Option<String>, ApiError> {
+        let Some(key) = &self.key else {
+            return Ok(None);
+        };
+        match store::reply(conn, &self.organization_id, key)? {
+            Some((hash, body)) if hash == self.hash => Ok(Some(body)),
+            Some(_) => Err(ApiError::conflict("idempotency_key_reused")),
+            None => Ok(None),
+        }
+    }
+
+    /// Inside the same transaction, last: keeps the answer for the next retry.
+    fn remember<V: Serialize>(&self, conn: &mut DbConnection, view: &V) -> Result<(), ApiError> {
+        let Some(key) = &self.key else {
+            return Ok(());
+        };
+        let body = serde_json::to_string(view).map_err(|_| ApiError::internal())?;
+        store::remember(conn, &self.organization_id, key, &self.hash, &body).map_err(|e| {
+            if is_unique_violation(&e) {
+                // A racing request with the same key won; its answer is given below.
+                ApiError::conflict("idempotency_key_reused")
+            } else {
+                e.into()
+            }
+        })
+    }
+
+    /// Runs `create` in one write transaction, unless the key already has an answer.
+    pub async fn create<V, F>(self, state: &AppState, create: F) -> Result<Created<V>, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<V, ApiError> + Send + 'static,
+        V: Serialize + AuditEntity + Send + 'static,
+    {
+        let this = self.clone();
+        let outcome = state
+            .write(move |conn| {
+                if let Some(body) = this.earlier(conn)? {
+                    return Ok(Created::Replayed(body));
+                }
+                let view = create(conn)?;
+                this.remember(conn, &view)?;
+                Ok(Created::New(view))
+            })
+            .await;
+        match outcome {
+            // Lost a race to a request with the same key: that one's answer, if it was the same.
+            Err(e) if e.code == "idempotency_key_reused" && self.key.is_some() => {
+                let this = self.clone();
+                match state.db(move |conn| this.earlier(conn)).await {
+                    Ok(Some(body)) => Ok(Created::Replayed(body)),
+                    _ => Err(e),
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+impl<V: Serialize> Created<V> {
+    /// `201` with the record; a replay says so in `Idempotent-Replayed: true`. Records with a
+    /// `version` carry it as their `ETag`.
+    pub fn respond(self) -> HttpResponse {
+        let body = match self {
+            Created::New(view) => serde_json::to_string(&view).unwrap_or_default(),
+            Created::Replayed(body) => {
+                return created(body, true);
+            }
+        };
+        created(body, false)
+    }
+}
+
+fn created(body: String, replayed: bool) -> HttpResponse {
+    let version = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["version"].as_i64());
+    let mut response = HttpResponse::build(StatusCode::CREATED);
+    response.insert_header((CONTENT_TYPE, "application/json"));
+    if let Some(version) = version {
+        response.insert_header(etag(version));
+    }
+    if replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    response.body(body)
+}

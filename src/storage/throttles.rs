@@ -1,0 +1,88 @@
+//! Failure counters behind the sign-in limits. They live in the database so that every server
+//! process sees the same counts.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::throttles;
+
+#[derive(Queryable, Debug, Clone)]
+pub struct ThrottleRow {
+    pub throttle_key: String,
+    pub failures: i32,
+    pub last_at: NaiveDateTime,
+    pub blocked_until: Option<NaiveDateTime>,
+}
+
+pub fn find(conn: &mut DbConnection, key: &str) -> QueryResult<Option<ThrottleRow>> {
+    throttles::table.find(key).first(conn).optional()
+}
+
+/// Counts one more failure if nobody else counted one since `seen` was read (`None`: no row
+/// yet). Returns whether it was counted; the caller reads again and retries if not.
+pub fn charge(
+    conn: &mut DbConnection,
+    key: &str,
+    seen: Option<&ThrottleRow>,
+    failures: i32,
+    at: NaiveDateTime,
+    blocked_until: Option<NaiveDateTime>,
+) -> QueryResult<bool> {
+    let changed = match seen {
+        None => {
+            let row = (
+                throttles::throttle_key.eq(key),
+                throttles::failures.eq(failures),
+                throttles::last_at.eq(at),
+                throttles::blocked_until.eq(blocked_until),
+            );
+            match conn {
+                DbConnection::Postgresql(c) => diesel::insert_into(throttles::table)
+                    .values(row)
+                    .on_conflict_do_nothing()
+                    .execute(c)?,
+                DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(throttles::table)
+                    .values(row)
+                    .execute(c)?,
+            }
+        }
+        Some(row) => diesel::update(
+            throttles::table
+                .filter(throttles::throttle_key.eq(key))
+                .filter(throttles::failures.eq(row.failures))
+                .filter(throttles::last_at.eq(row.last_at)),
+        )
+        .set((
+            throttles::failures.eq(failures),
+            throttles::last_at.eq(at),
+            throttles::blocked_until.eq(blocked_until),
+        ))
+        .execute(conn)?,
+    };
+    Ok(changed == 1)
+}
+
+/// Forgets the failures of a key (a successful sign-in clears its account's counts).
+pub fn clear(conn: &mut DbConnection, keys: &[String]) -> QueryResult<()> {
+    diesel::delete(throttles::table.filter(throttles::throttle_key.eq_any(keys)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Gives back the attempt a success charged to a shared key (an address), without lifting a wait.
+pub fn refund(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
+    diesel::update(
+        throttles::table
+            .filter(throttles::throttle_key.eq(key))
+            .filter(throttles::failures.gt(0)),
+    )
+    .set(throttles::failures.eq(throttles::failures - 1))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Drops counters nobody has touched since `before`.
+pub fn prune(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(throttles::table.filter(throttles::last_at.lt(before))).execute(conn)
+}
