@@ -119,9 +119,11 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let data = web::Data::new(state);
     let openapi = api::openapi::document();
     let origins = data.settings.cors_origins.clone();
+    let routes = web::Data::new(Routes::of(&openapi));
     let mut server = HttpServer::new(move || {
         let (app, _) = App::new()
             .app_data(data.clone())
+            .app_data(routes.clone())
             .app_data(
                 web::QueryConfig::default()
                     .error_handler(|_, _| ApiError::bad_request("invalid_query").into()),
@@ -319,6 +321,72 @@ fn spawn_reminders(pool: DbPool) {
     });
 }
 
-async fn unknown_route() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found())
+/// The documented paths and their methods, to tell a wrong method (405) from a wrong path (404).
+#[derive(Clone)]
+struct Routes(Arc<Vec<(Vec<String>, String)>>);
+
+impl Routes {
+    fn of(api: &utoipa::openapi::OpenApi) -> Routes {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let mut methods = Vec::new();
+                for (name, present) in [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ] {
+                    if present {
+                        methods.push(name);
+                    }
+                }
+                let segments = path.split('/').map(str::to_owned).collect();
+                (segments, methods.join(", "))
+            })
+            .collect();
+        Routes(Arc::new(routes))
+    }
+
+    /// The methods of the documented path this one matches (the most literal match), if any.
+    fn allowed(&self, path: &str) -> Option<&str> {
+        let wanted: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .filter(|(segments, _)| {
+                segments.len() == wanted.len()
+                    && segments
+                        .iter()
+                        .zip(&wanted)
+                        .all(|(s, w)| s == w || (s.starts_with('{') && !w.is_empty()))
+            })
+            .max_by_key(|(segments, _)| segments.iter().filter(|s| !s.starts_with('{')).count())
+            .map(|(_, methods)| methods.as_str())
+    }
+}
+
+async fn unknown_route(
+    req: actix_web::HttpRequest,
+    routes: web::Data<Routes>,
+) -> Result<HttpResponse, ApiError> {
+    match routes.allowed(req.path()) {
+        Some(methods) => {
+            let lang = i18n::request_language(&req);
+            let mut response = ApiError::new(
+                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+            )
+            .render(lang);
+            if let Ok(value) = HeaderValue::from_str(methods) {
+                response
+                    .headers_mut()
+                    .insert(actix_web::http::header::ALLOW, value);
+            }
+            Ok(response)
+        }
+        None => Err(ApiError::not_found()),
+    }
 }

@@ -134,7 +134,7 @@ fn booking(
     })
 }
 
-fn contract_booking(row: &ContractRow) -> Result<Booking, ApiError> {
+pub(crate) fn contract_booking(row: &ContractRow) -> Result<Booking, ApiError> {
     booking(
         &row.contract_type,
         row.starts_on,
@@ -145,7 +145,10 @@ fn contract_booking(row: &ContractRow) -> Result<Booking, ApiError> {
     )
 }
 
-fn amendment_booking(contract: &ContractRow, row: &AmendmentRow) -> Result<Booking, ApiError> {
+pub(crate) fn amendment_booking(
+    contract: &ContractRow,
+    row: &AmendmentRow,
+) -> Result<Booking, ApiError> {
     booking(
         &contract.contract_type,
         row.starts_on,
@@ -945,7 +948,7 @@ fn season_and_facility(
     request_body = UpdateContract,
     params(
         ("id" = String, Path, description = "Contract id"),
-        ("If-Match" = String, Header, description = "The version being changed, as its ETag"),
+        ("If-Match" = String, Header, description = "The version being changed, as its ETag (`*`: whatever version is current)"),
     ),
     responses(
         (status = 200, description = "Updated", body = ContractView),
@@ -970,7 +973,7 @@ pub async fn update(
             if acting_party(&caller, &row)? != Party::Client {
                 return Err(ApiError::forbidden());
             }
-            let version = version?;
+            let version = version?.unwrap_or(row.version);
             let body = body.into_inner()?;
             if row.version != version {
                 return Err(ApiError::precondition_failed());
@@ -1124,7 +1127,7 @@ pub fn apply(
     request_body(content = Option<ReasonInput>, description = "`reason` is required to decline, return, reject and cancel"),
     params(
         ("id" = String, Path, description = "Contract id"),
-        ("action" = Action, Path, description = "submit, accept, decline, approve, return, reject or cancel"),
+        ("action" = inline(Action), Path, description = "submit, accept, decline, approve, return, reject or cancel"),
     ),
     responses(
         (status = 200, description = "The contract after the transition", body = ContractView),
@@ -1446,7 +1449,7 @@ pub async fn amendments(
     request_body(content = Option<ReasonInput>, description = "`reason` is required to decline and reject"),
     params(
         ("id" = String, Path, description = "Amendment id"),
-        ("action" = Action, Path, description = "accept, decline, approve or reject"),
+        ("action" = inline(Action), Path, description = "accept, decline, approve or reject"),
     ),
     responses(
         (status = 200, description = "The amendment after the decision", body = AmendmentView),

@@ -185,19 +185,26 @@ fn join_path(path: &str, field: &str) -> String {
     }
 }
 
-/// The version named by `If-Match` (`"3"`, `W/"3"` or `3`). Missing: 428. Unreadable: 412, since
-/// it cannot match any version.
-pub fn if_match(req: &HttpRequest) -> Result<i64, ApiError> {
+/// The version named by `If-Match` (`"3"`, `W/"3"` or `3`); `None` for `*`, which matches whatever
+/// version is current (RFC 9110). Missing: 428. Unreadable: 400 `invalid_header`.
+pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     let value = req
         .headers()
         .get(IF_MATCH)
         .ok_or_else(ApiError::precondition_required)?;
-    value
+    let value = value
         .to_str()
-        .ok()
-        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
-        .and_then(|v| v.parse::<i64>().ok())
-        .ok_or_else(ApiError::precondition_failed)
+        .map_err(|_| ApiError::bad_request("invalid_header"))?
+        .trim();
+    if value == "*" {
+        return Ok(None);
+    }
+    let tag = value.trim_start_matches("W/").trim_matches('"');
+    if tag.is_empty() || !tag.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::bad_request("invalid_header"));
+    }
+    // A version too large to be stored cannot be the current one.
+    Ok(Some(tag.parse::<i64>().unwrap_or(-1)))
 }
 
 /// The `ETag` of a versioned resource.
@@ -234,8 +241,9 @@ impl PageQuery {
                 Invalid::new("out_of_range"),
             ));
         }
-        let after = match &self.cursor {
-            None => None,
+        let after = match self.cursor.as_deref().map(str::trim) {
+            // An empty cursor asks for the first page, as no cursor does.
+            None | Some("") => None,
             Some(c) => Some(
                 URL_SAFE_NO_PAD
                     .decode(c)

@@ -348,7 +348,7 @@ pub struct UpdateFacility {
     request_body = UpdateFacility,
     params(
         ("id" = String, Path, description = "Facility id"),
-        ("If-Match" = String, Header, description = "The version being changed, as its ETag"),
+        ("If-Match" = String, Header, description = "The version being changed, as its ETag (`*`: whatever version is current)"),
     ),
     responses(
         (status = 200, description = "Updated", body = FacilityView),
@@ -374,7 +374,7 @@ pub async fn update(
                 return Err(ApiError::forbidden());
             }
             access::act(&caller)?;
-            let version = version?;
+            let version = version?.unwrap_or(row.version);
             let body = body.into_inner()?;
             let name = match &body.name {
                 Some(n) => {

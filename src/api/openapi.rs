@@ -3,6 +3,7 @@
 
 use actix_web::App;
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{AdditionalProperties, Object, Schema, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
@@ -83,6 +84,9 @@ impl Modify for Conventions {
 /// Adds what every operation shares. Runs on the generated document, after the handlers' paths
 /// have been collected (the modifier above runs before that).
 fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
+    if let Some(components) = api.components.as_mut() {
+        merge_flattened(&mut components.schemas);
+    }
     for (path, item) in api.paths.paths.iter_mut() {
         let public = is_public(path);
         let has_path_params = path.contains('{');
@@ -105,11 +109,53 @@ fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// A body with `#[serde(flatten)]` comes out as `allOf` of two closed objects, which no document
+/// satisfies; the server reads it as one closed object, and so it is written here.
+fn merge_flattened(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
+    let resolve = |item: &RefOr<Schema>,
+                   schemas: &std::collections::BTreeMap<String, RefOr<Schema>>|
+     -> Option<Object> {
+        match item {
+            RefOr::T(Schema::Object(o)) => Some(o.clone()),
+            RefOr::Ref(r) => match schemas.get(r.ref_location.rsplit('/').next()?)? {
+                RefOr::T(Schema::Object(o)) => Some(o.clone()),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    let merged: Vec<(String, Object)> = schemas
+        .iter()
+        .filter_map(|(name, schema)| {
+            let RefOr::T(Schema::AllOf(all)) = schema else {
+                return None;
+            };
+            let parts: Option<Vec<Object>> =
+                all.items.iter().map(|i| resolve(i, schemas)).collect();
+            let parts = parts?;
+            let mut object = Object::with_type(Type::Object);
+            object.description = all.description.clone();
+            for part in parts {
+                if part.additional_properties.is_some() {
+                    object.additional_properties =
+                        Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
+                object.properties.extend(part.properties);
+                object.required.extend(part.required);
+            }
+            Some((name.clone(), object))
+        })
+        .collect();
+    for (name, object) in merged {
+        schemas.insert(name, RefOr::T(Schema::Object(object)));
+    }
+}
+
 /// Creations take an `Idempotency-Key` (all but API keys, whose answer holds a secret that is
 /// never stored).
 fn idempotent(op: &mut Operation) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::schema::ObjectBuilder;
     let parameter = ParameterBuilder::new()
         .name("Idempotency-Key")
         .parameter_in(ParameterIn::Header)

@@ -327,7 +327,7 @@ pub struct UpdateOrganization {
     request_body = UpdateOrganization,
     params(
         ("id" = String, Path, description = "Organisation id"),
-        ("If-Match" = String, Header, description = "The version being changed, as its ETag"),
+        ("If-Match" = String, Header, description = "The version being changed, as its ETag (`*`: whatever version is current)"),
     ),
     responses(
         (status = 200, description = "Updated", body = OrganizationView, headers(("ETag" = String, description = "The new version"))),
@@ -350,7 +350,7 @@ pub async fn update(
         .write(move |conn| {
             let row = visible(conn, &caller, &id)?;
             access::manage_organizations(&caller)?;
-            let version = version?;
+            let version = version?.unwrap_or(row.version);
             let body = body.into_inner()?;
             let mut errors = Vec::new();
             let name = body

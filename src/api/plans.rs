@@ -379,7 +379,7 @@ pub async fn get_group(
     request_body = GroupInput,
     params(
         ("id" = String, Path, description = "Group id"),
-        ("If-Match" = String, Header, description = "The version being changed, as its ETag"),
+        ("If-Match" = String, Header, description = "The version being changed, as its ETag (`*`: whatever version is current)"),
     ),
     responses(
         (status = 200, description = "Updated", body = GroupView),
@@ -402,7 +402,7 @@ pub async fn update_group(
         .write(move |conn| {
             let current = visible_group(conn, &caller, &id)?;
             own_group(&caller, &current)?;
-            let version = version?;
+            let version = version?.unwrap_or(current.version);
             let season = season(conn, &current.season_id)?;
             let group = parse_group(
                 body.into_inner()?,

@@ -247,7 +247,7 @@ pub struct UpdateUser {
     request_body = UpdateUser,
     params(
         ("id" = String, Path, description = "User id"),
-        ("If-Match" = String, Header, description = "The version being changed, as its ETag"),
+        ("If-Match" = String, Header, description = "The version being changed, as its ETag (`*`: whatever version is current)"),
     ),
     responses(
         (status = 200, description = "Updated", body = UserView, headers(("ETag" = String, description = "The new version"))),
@@ -312,6 +312,7 @@ pub async fn update(
     let view = state
         .write(move |conn| {
             let row = visible_user(conn, &caller, &id)?;
+            let version = version.unwrap_or(row.version);
             let ends_sessions = body.active == Some(false) || hash.is_some();
             let changes = UserChanges {
                 full_name: full_name.map(Name::into_string),

@@ -241,6 +241,19 @@ async fn limits_on_what_a_request_carries(app: TestApp) {
         .send()
         .await
         .assert_problem(431, "headers_too_large");
+    // A known path with a method it does not take: 405 naming the ones it does.
+    let wrong = app
+        .request(awc::http::Method::DELETE, "/api/v1/contracts")
+        .auth(&session)
+        .send()
+        .await;
+    wrong.assert_problem(405, "method_not_allowed");
+    assert_eq!(wrong.header("allow").as_deref(), Some("GET, POST"));
+    let trace = app
+        .request(awc::http::Method::TRACE, "/api/v1/contracts/0193/history")
+        .send()
+        .await;
+    assert_eq!(trace.header("allow").as_deref(), Some("GET"));
     let orgs = app
         .get("/api/v1/organizations?limit=200")
         .auth(&session)

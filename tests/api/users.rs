@@ -302,9 +302,22 @@ async fn roles_inside_an_organisation(app: TestApp) {
         .header("If-Match", "garbage")
         .json(json!({"full_name": "x"}))
         .await
-        .assert_problem(412, "precondition_failed");
+        .assert_problem(400, "invalid_header");
     let unchanged = app.get(&own).auth(&admin).send().await;
     assert_eq!(unchanged.body["full_name"], "Viewer Renamed");
+    // `*` matches whatever version is current.
+    let star = app
+        .patch(&own)
+        .auth(&admin)
+        .header("If-Match", "*")
+        .json(json!({"full_name": "Viewer Starred"}))
+        .await;
+    star.assert_status(200);
+    assert_eq!(star.body["full_name"], "Viewer Starred");
+    assert_eq!(
+        star.body["version"],
+        unchanged.body["version"].as_i64().unwrap() + 1
+    );
 }
 
 crate::backend_tests!(
