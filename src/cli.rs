@@ -41,6 +41,9 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Check that held capacity and allocations equal what the contracts hold, that every
+    /// contract's status matches its history, and that the audit chain is unbroken.
+    Check,
 }
 
 #[derive(Subcommand, Debug)]
@@ -115,6 +118,7 @@ pub fn run() -> ExitCode {
         Command::Serve(args) => serve(database_url, *args),
         Command::Migrate => migrate(&database_url),
         Command::Audit(AuditCommand::Verify) => audit_verify(&database_url),
+        Command::Check => check(&database_url),
         Command::Openapi => {
             print!("{}", crate::api::openapi::document_json());
             Ok(())
@@ -135,6 +139,25 @@ fn migrate(url: &DatabaseUrl) -> Result<(), String> {
     storage::migrate(&mut conn).map_err(|e| e.to_string())?;
     eprintln!("etrack: the {} database is up to date", url.backend_name());
     Ok(())
+}
+
+fn check(url: &DatabaseUrl) -> Result<(), String> {
+    let mut conn =
+        storage::establish(url).map_err(|e| format!("cannot connect to the database: {e}"))?;
+    storage::migrate(&mut conn).map_err(|e| e.to_string())?;
+    let report = crate::invariants::check(&mut conn).map_err(|e| e.to_string())?;
+    for problem in &report.problems {
+        println!("problem: {problem}");
+    }
+    if report.problems.is_empty() {
+        println!(
+            "ok: {} contracts, {} facility days, {} client days, {} audit events chained",
+            report.contracts, report.facility_days, report.client_days, report.audit_events
+        );
+        Ok(())
+    } else {
+        Err(format!("{} problems found", report.problems.len()))
+    }
 }
 
 fn audit_verify(url: &DatabaseUrl) -> Result<(), String> {

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod invariants;
 pub mod notify;
 pub mod startup;
 pub mod state;
