@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod contract_visibility;
 mod contracts;
+mod crash;
 mod datasets;
 mod errors;
 mod facilities;

@@ -33,9 +33,14 @@ impl ServerProcess {
 
     /// The same, with more environment.
     pub fn start_with(url: &DatabaseUrl, env: &[(&str, &str)]) -> ServerProcess {
+        ServerProcess::start_at(url, "127.0.0.1:0", env)
+    }
+
+    /// The same, listening on `bind` (to restart a killed server where its clients expect it).
+    pub fn start_at(url: &DatabaseUrl, bind: &str, env: &[(&str, &str)]) -> ServerProcess {
         let mut command = binary();
         command
-            .args(["serve", "--bind", "127.0.0.1:0", "--workers", "2"])
+            .args(["serve", "--bind", bind, "--workers", "2"])
             .env("DATABASE_URL", url_text(url))
             .env("ETRACK_JWT_SECRET", JWT_SECRET)
             .env("ETRACK_ADMIN_EMAIL", ADMIN_EMAIL)

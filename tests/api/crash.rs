@@ -1,0 +1,444 @@
+//! Killed under load: while clients draft, submit, accept, approve, decline and cancel contracts
+//! racing for one building, the server is killed with SIGKILL again and again and restarted.
+//! Afterwards every answered request is in the database as answered, creations retried with their
+//! `Idempotency-Key` across the crashes exist once, held capacity and allocations equal what the
+//! contracts hold, every status matches its history, and the audit chain verifies (`etrack check`).
+//! The same load through three processes at once keeps the same invariants, and sends each email once.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, Session, TestApp, TestDb};
+use crate::process::{ServerProcess, binary, url_text};
+use crate::world::World;
+
+/// A request whose answer may never come: `None` when the server was killed under it.
+async fn attempt(
+    base: &str,
+    who: &Session,
+    path: &str,
+    body: Option<Value>,
+    key: Option<&str>,
+) -> Option<(u16, Value)> {
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
+    let mut request = client
+        .post(format!("{base}{path}"))
+        .bearer_auth(&who.access_token);
+    if let Some(key) = key {
+        request = request.insert_header(("Idempotency-Key", key));
+    }
+    let mut response = match body {
+        Some(body) => request.send_json(&body).await.ok()?,
+        None => request.send().await.ok()?,
+    };
+    let status = response.status().as_u16();
+    let bytes = response.body().await.ok()?;
+    Some((
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    ))
+}
+
+/// What a worker knows of its contracts: the statuses each may be in.
+type Expected = BTreeMap<String, BTreeSet<String>>;
+
+struct Step<'a> {
+    by: &'a Session,
+    action: &'static str,
+    reason: bool,
+    to: &'static str,
+}
+
+impl<'a> Step<'a> {
+    fn new(by: &'a Session, action: &'static str, reason: bool, to: &'static str) -> Step<'a> {
+        Step {
+            by,
+            action,
+            reason,
+            to,
+        }
+    }
+}
+
+/// Drives one client's contracts through `bases` in turn (one server, or several processes).
+async fn worker(
+    bases: &[String],
+    w: &World,
+    client: &Session,
+    n: usize,
+    stop: &AtomicBool,
+) -> (Expected, usize) {
+    let mut expected = Expected::new();
+    let mut replays = 0;
+    let mut i = 0;
+    while !stop.load(Ordering::Relaxed) {
+        i += 1;
+        let base = bases[i % bases.len()].as_str();
+        let day = 10 + (i % 5);
+        let mut body = w.housing(
+            1 + (i % 3) as i64,
+            &format!("2027-05-{day}"),
+            &format!("2027-05-{}", day + 1),
+        );
+        if i % 7 == 0 {
+            body["facility_id"] = w.kitchen.clone().into();
+            body = json!({"season_id": w.season, "type": "catering", "facility_id": w.kitchen,
+                "starts_on": format!("2027-05-{day}"), "ends_on": format!("2027-05-{}", day + 1),
+                "pilgrims": 4, "meals_per_day": 2, "unit_price": "20", "currency": "SAR"});
+        }
+        // A creation is retried with its key until it is answered, through any number of crashes.
+        let key = format!("crash-{n}-{i}");
+        let mut tries = 0;
+        let id = loop {
+            tries += 1;
+            match attempt(
+                base,
+                client,
+                "/api/v1/contracts",
+                Some(body.clone()),
+                Some(&key),
+            )
+            .await
+            {
+                Some((201, reply)) => {
+                    if tries > 1 {
+                        replays += 1;
+                    }
+                    let id = reply["id"].as_str().unwrap().to_owned();
+                    if bases.len() > 1 {
+                        // The same key again, through every process at once: the same contract.
+                        let again = futures_util::future::join_all(bases.iter().map(|b| {
+                            attempt(
+                                b,
+                                client,
+                                "/api/v1/contracts",
+                                Some(body.clone()),
+                                Some(&key),
+                            )
+                        }))
+                        .await;
+                        for reply in again {
+                            let (status, reply) = reply.expect("no process is killed here");
+                            assert_eq!((status, reply["id"].as_str()), (201, Some(id.as_str())));
+                            replays += 1;
+                        }
+                    }
+                    break id;
+                }
+                Some((status, reply)) if status != 503 => {
+                    panic!("drafting answered {status}: {reply}")
+                }
+                _ => actix_web::rt::time::sleep(Duration::from_millis(100)).await,
+            }
+            assert!(tries < 600, "the server never came back");
+        };
+        let mut status = "draft";
+        let then = match i % 5 {
+            0 => vec![Step::new(client, "cancel", true, "cancelled")],
+            1 => vec![Step::new(&w.provider, "decline", true, "declined")],
+            _ => vec![
+                Step::new(&w.provider, "accept", false, "pending_review"),
+                Step::new(&w.ministry, "approve", false, "approved"),
+            ],
+        };
+        let submit = Step::new(client, "submit", false, "pending_provider");
+        let plan = std::iter::once(submit).chain(then);
+        let mut possible = BTreeSet::from([status.to_owned()]);
+        for step in plan {
+            let reason = step.reason.then(|| json!({"reason": "changed plans"}));
+            let path = format!("/api/v1/contracts/{id}/{}", step.action);
+            match attempt(base, step.by, &path, reason, None).await {
+                Some((200, reply)) => {
+                    assert_eq!(reply["status"], step.to);
+                    status = step.to;
+                    possible = BTreeSet::from([status.to_owned()]);
+                }
+                Some((409 | 503, _)) => break,
+                Some((s, reply)) => panic!("{} answered {s}: {reply}", step.action),
+                None => {
+                    // Killed mid-request: it happened entirely, or not at all.
+                    possible.insert(step.to.to_owned());
+                    break;
+                }
+            }
+        }
+        expected.insert(id, possible);
+    }
+    (expected, replays)
+}
+
+async fn all_contracts(app: &TestApp, who: &Session) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get(&format!(
+                "/api/v1/contracts?client_id={}&limit=200&cursor={cursor}",
+                who.organization_id
+            ))
+            .auth(who)
+            .send()
+            .await;
+        for c in page.assert_status(200)["items"].as_array().unwrap() {
+            found.insert(
+                c["id"].as_str().unwrap().to_owned(),
+                c["status"].as_str().unwrap().to_owned(),
+            );
+        }
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => return found,
+        }
+    }
+}
+
+fn check(db: &TestDb) -> (bool, String) {
+    let out = binary()
+        .arg("check")
+        .env("DATABASE_URL", url_text(&db.url))
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn crash_under_load(backend: Backend) {
+    let Some(db) = TestDb::create(backend) else {
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let base = format!("http://{bind}");
+    let server = ServerProcess::start_at(&db.url, &bind, &[]);
+    let app = TestApp::remote(&base, backend);
+    let system = actix_web::rt::System::new();
+    let w = system.block_on(World::new(&app));
+
+    // The killer: five times, let the load run a moment, then SIGKILL and start again.
+    let stop = Arc::new(AtomicBool::new(false));
+    let killer = {
+        let stop = stop.clone();
+        let (url, bind) = (db.url.clone(), bind.clone());
+        std::thread::spawn(move || {
+            let mut server = server;
+            for round in 0..5u64 {
+                std::thread::sleep(Duration::from_millis(700 + 250 * round));
+                server.signal("KILL");
+                assert!(server.wait(Duration::from_secs(10)).is_some());
+                server = ServerProcess::start_at(&url, &bind, &[]);
+            }
+            std::thread::sleep(Duration::from_millis(700));
+            stop.store(true, Ordering::Relaxed);
+            server
+        })
+    };
+    let clients = [&w.office, &w.agency, &w.other_office];
+    let bases = [base.clone()];
+    let results = system.block_on(futures_util::future::join_all(
+        clients
+            .iter()
+            .enumerate()
+            .map(|(n, c)| worker(&bases, &w, c, n, &stop)),
+    ));
+    let _server = killer.join().unwrap();
+
+    let (answered, uncertain, replays) = system.block_on(verify(&app, &clients, &results));
+    let (ok, report) = check(&db);
+    assert!(ok && report.starts_with("ok:"), "{report}");
+    eprintln!(
+        "crash test ({backend:?}): 5 kills, {answered} contracts as answered, {uncertain} cut off mid-request, \
+         {replays} creations answered after a retry; {}",
+        report.trim()
+    );
+}
+
+/// Every contract a client has is one it was answered for, in a status the answers allow.
+async fn verify(
+    app: &TestApp,
+    clients: &[&Session],
+    results: &[(Expected, usize)],
+) -> (usize, usize, usize) {
+    let mut answered = 0;
+    let mut uncertain = 0;
+    let mut replays = 0;
+    for ((expected, r), client) in results.iter().zip(clients) {
+        replays += r;
+        let stored = all_contracts(app, client).await;
+        let own: BTreeSet<&String> = stored.keys().collect();
+        let acknowledged: BTreeSet<&String> = expected.keys().collect();
+        // Each creation exists once: none lost, none doubled by the retries.
+        let lost: Vec<_> = acknowledged.difference(&own).collect();
+        let unexpected: Vec<_> = own.difference(&acknowledged).collect();
+        assert!(
+            lost.is_empty() && unexpected.is_empty(),
+            "{}: lost {lost:?}, never answered {unexpected:?}",
+            client.email
+        );
+        for (id, possible) in expected {
+            let status = &stored[id];
+            assert!(
+                possible.contains(status),
+                "{id} is {status}, expected one of {possible:?}"
+            );
+            if possible.len() > 1 {
+                uncertain += 1;
+            } else {
+                answered += 1;
+            }
+        }
+    }
+    assert!(answered > 30, "too little load got through: {answered}");
+    (answered, uncertain, replays)
+}
+
+#[test]
+fn killed_under_load_on_sqlite() {
+    crash_under_load(Backend::Sqlite);
+}
+
+#[test]
+fn killed_under_load_on_postgres() {
+    crash_under_load(Backend::Postgres);
+}
+
+/// Three processes on one PostgreSQL database under concurrent load: capacity and allocations
+/// hold, a key sent to every process at once makes one contract, and each email is sent once.
+#[test]
+fn several_processes_keep_every_invariant() {
+    let Some(db) = TestDb::create(Backend::Postgres) else {
+        return;
+    };
+    let mail = tempdir("etrack-multi-mail");
+    let mail_setting = format!("file:{}", mail.display());
+    let env = [("ETRACK_MAIL", mail_setting.as_str())];
+    let servers: Vec<ServerProcess> = (0..3)
+        .map(|_| ServerProcess::start_with(&db.url, &env))
+        .collect();
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    let app = TestApp::remote(&bases[0], Backend::Postgres);
+    let system = actix_web::rt::System::new();
+    let w = system.block_on(World::new(&app));
+    let stop = AtomicBool::new(false);
+    let clients = [&w.office, &w.agency, &w.other_office];
+    let results = system.block_on(async {
+        let load = futures_util::future::join_all(
+            clients
+                .iter()
+                .enumerate()
+                .map(|(n, c)| worker(&bases, &w, c, n, &stop)),
+        );
+        let timer = async {
+            actix_web::rt::time::sleep(Duration::from_secs(6)).await;
+            stop.store(true, Ordering::Relaxed);
+        };
+        futures_util::future::join(load, timer).await.0
+    });
+    let (answered, _, replays) = system.block_on(verify(&app, &clients, &results));
+    assert_eq!(
+        results.iter().map(|(e, _)| e.len()).sum::<usize>(),
+        answered,
+        "no process was killed, so every request was answered"
+    );
+    // Every email once, whichever process sent it.
+    let outbox = system.block_on(async {
+        for _ in 0..100 {
+            let pending = pending_emails(&db);
+            if pending == 0 {
+                break;
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+        }
+        pending_emails(&db)
+    });
+    assert_eq!(outbox, 0, "every email was sent");
+    let mut ids: Vec<String> = std::fs::read_dir(&mail)
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .filter_map(|m| {
+            m.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+                .map(str::to_owned)
+        })
+        .collect();
+    let sent = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert!(sent > 0);
+    assert_eq!(ids.len(), sent, "an email was sent twice");
+    let (ok, report) = check(&db);
+    assert!(ok && report.starts_with("ok:"), "{report}");
+    eprintln!(
+        "three processes: {answered} contracts, {replays} keys answered again by every process, \
+         {sent} emails each sent once; {}",
+        report.trim()
+    );
+    let _ = std::fs::remove_dir_all(&mail);
+    drop(servers);
+}
+
+fn tempdir(prefix: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn pending_emails(db: &TestDb) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = diesel::PgConnection::establish(&url_text(&db.url)).unwrap();
+    diesel::sql_query("SELECT count(*) AS n FROM outbox WHERE status <> 'sent'")
+        .get_result::<Count>(&mut conn)
+        .unwrap()
+        .n
+}
+
+/// `etrack check` is not a rubber stamp: a counter changed behind the API's back is named.
+#[test]
+fn check_names_a_counter_that_does_not_add_up() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let server = ServerProcess::start(&db.url);
+    let app = TestApp::remote(&server.base, Backend::Sqlite);
+    actix_web::rt::System::new().block_on(async {
+        let w = World::new(&app).await;
+        w.approved(&app, &w.office, w.housing(5, "2027-05-10", "2027-05-12"))
+            .await;
+    });
+    drop(server);
+    let (ok, report) = check(&db);
+    assert!(ok, "{report}");
+    {
+        use diesel::prelude::*;
+        let mut conn = diesel::SqliteConnection::establish(&url_text(&db.url)).unwrap();
+        diesel::sql_query(
+            "UPDATE facility_days SET held = held + 1 WHERE held > 0 AND day = '2027-05-11'",
+        )
+        .execute(&mut conn)
+        .unwrap();
+    }
+    let (ok, report) = check(&db);
+    assert!(!ok, "{report}");
+    assert!(
+        report.contains("on 2027-05-11: 6 held, contracts hold 5"),
+        "{report}"
+    );
+}
