@@ -44,6 +44,16 @@ enum Command {
     /// Check that held capacity and allocations equal what the contracts hold, that every
     /// contract's status matches its history, and that the audit chain is unbroken.
     Check,
+    /// Fill an empty database with a realistic season (for benchmarks and trials).
+    Seed(SeedArgs),
+}
+
+#[derive(Args, Debug)]
+struct SeedArgs {
+    /// `small`: about 1,000 organisations, 4,000 contracts, 200,000 planned pilgrims.
+    /// `season`: about 2,600 organisations, 7,000 facilities, 40,000 contracts, 2,000,000 pilgrims.
+    #[arg(long, default_value = "small")]
+    scale: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -119,6 +129,7 @@ pub fn run() -> ExitCode {
         Command::Migrate => migrate(&database_url),
         Command::Audit(AuditCommand::Verify) => audit_verify(&database_url),
         Command::Check => check(&database_url),
+        Command::Seed(args) => seed(&database_url, &args.scale),
         Command::Openapi => {
             print!("{}", crate::api::openapi::document_json());
             Ok(())
@@ -138,6 +149,44 @@ fn migrate(url: &DatabaseUrl) -> Result<(), String> {
         storage::establish(url).map_err(|e| format!("cannot connect to the database: {e}"))?;
     storage::migrate(&mut conn).map_err(|e| e.to_string())?;
     eprintln!("etrack: the {} database is up to date", url.backend_name());
+    Ok(())
+}
+
+fn seed(url: &DatabaseUrl, scale: &str) -> Result<(), String> {
+    use crate::seed::{SEED_DOMAIN, SEED_PASSWORD, Scale};
+    let scale = Scale::parse(scale)
+        .ok_or_else(|| format!("unknown scale `{scale}`: use small or season"))?;
+    let mut conn =
+        storage::establish(url).map_err(|e| format!("cannot connect to the database: {e}"))?;
+    storage::migrate(&mut conn).map_err(|e| e.to_string())?;
+    let hash = crate::auth::password::hash(SEED_PASSWORD);
+    let s = crate::seed::seed(&mut conn, &scale, &hash)?;
+    println!(
+        "seeded `{}` on {} in {:.1} s: {} organisations, {} facilities ({} facility days), \
+         {} contracts ({} history events), {} groups of {} pilgrims",
+        scale.name,
+        url.backend_name(),
+        s.seconds,
+        s.organizations,
+        s.facilities,
+        s.facility_days,
+        s.contracts,
+        s.events,
+        s.groups,
+        s.pilgrims
+    );
+    let statuses: Vec<String> = s
+        .by_status
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    println!("contracts by status: {}", statuses.join(", "));
+    println!("season: {}", s.season_id);
+    println!("popular buildings (capacity 300): {}", s.popular.join(" "));
+    println!(
+        "logins (password {SEED_PASSWORD}): ministry@{SEED_DOMAIN}, office-<country>@{SEED_DOMAIN}, \
+         agency-<n>@, provider-<n>@, tawafa-<n>@, authority-<n>@{SEED_DOMAIN}"
+    );
     Ok(())
 }
 

@@ -18,6 +18,7 @@ pub mod error;
 pub mod i18n;
 pub mod invariants;
 pub mod notify;
+pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -912,15 +912,7 @@ fn merged(
 }
 
 fn terms_change(b: &Booking, price: Money, total: Money) -> TermsChange {
-    let (route_from, route_to, meals) = match b.terms {
-        Terms::Transport { from, to, .. } => (
-            Some(from.as_str().to_owned()),
-            Some(to.as_str().to_owned()),
-            None,
-        ),
-        Terms::Catering { meals_per_day, .. } => (None, None, Some(meals_per_day)),
-        Terms::Housing { .. } => (None, None, None),
-    };
+    let (route_from, route_to, meals) = b.terms.columns();
     TermsChange {
         starts_on: b.starts_on,
         ends_on: b.ends_on,

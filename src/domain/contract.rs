@@ -204,6 +204,19 @@ pub enum Terms {
 }
 
 impl Terms {
+    /// The type-specific columns as stored: (route from, route to, meals per day).
+    pub fn columns(&self) -> (Option<String>, Option<String>, Option<i64>) {
+        match *self {
+            Terms::Transport { from, to, .. } => (
+                Some(from.as_str().to_owned()),
+                Some(to.as_str().to_owned()),
+                None,
+            ),
+            Terms::Catering { meals_per_day, .. } => (None, None, Some(meals_per_day)),
+            Terms::Housing { .. } => (None, None, None),
+        }
+    }
+
     pub fn contract_type(&self) -> ContractType {
         match self {
             Terms::Housing { .. } => ContractType::Housing,

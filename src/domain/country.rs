@@ -20,6 +20,11 @@ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 #[serde(transparent)]
 pub struct Country(String);
 
+/// Every assigned code, in alphabetical order.
+pub fn assigned() -> impl Iterator<Item = &'static str> {
+    ASSIGNED.split(' ')
+}
+
 impl Country {
     /// Accepts any letter case; refuses codes that are not assigned.
     pub fn parse(input: &str) -> Result<Country, Invalid> {

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, Session, TestApp, TestDb};
-use crate::process::{ServerProcess, binary, url_text};
+use crate::process::{ServerProcess, run_etrack, url_text};
 use crate::world::World;
 
 /// A request whose answer may never come: `None` when the server was killed under it.
@@ -199,19 +199,7 @@ async fn all_contracts(app: &TestApp, who: &Session) -> BTreeMap<String, String>
 }
 
 fn check(db: &TestDb) -> (bool, String) {
-    let out = binary()
-        .arg("check")
-        .env("DATABASE_URL", url_text(&db.url))
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    run_etrack(&db.url, &["check"])
 }
 
 fn crash_under_load(backend: Backend) {

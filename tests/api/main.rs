@@ -20,6 +20,7 @@ mod processes;
 mod races;
 mod readiness;
 mod seasons;
+mod seed;
 mod smtp;
 mod users;
 mod visibility;

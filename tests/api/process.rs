@@ -104,3 +104,20 @@ impl Drop for ServerProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Runs an `etrack` command on a database: (success, stdout and stderr).
+pub fn run_etrack(url: &DatabaseUrl, args: &[&str]) -> (bool, String) {
+    let out = binary()
+        .args(args)
+        .env("DATABASE_URL", url_text(url))
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
