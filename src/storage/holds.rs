@@ -57,6 +57,29 @@ fn by_key(load: &Load) -> Vec<(String, Vec<(NaiveDate, i64)>)> {
     out
 }
 
+/// On PostgreSQL, locks a facility's days in day order before they change. One `UPDATE` over
+/// several rows locks them in whatever order its scan meets them, which differs between two
+/// transactions once earlier updates have moved row versions: two submissions for the same days
+/// could each wait for the other. SQLite writes one transaction at a time and needs no lock.
+fn lock_facility_days(
+    conn: &mut DbConnection,
+    facility_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<()> {
+    if let DbConnection::Postgresql(c) = conn {
+        facility_days::table
+            .filter(facility_days::facility_id.eq(facility_id))
+            .filter(facility_days::day.ge(from))
+            .filter(facility_days::day.le(to))
+            .order(facility_days::day.asc())
+            .select(facility_days::day)
+            .for_update()
+            .load::<NaiveDate>(c)?;
+    }
+    Ok(())
+}
+
 /// Takes units of a facility on each day of the load (the load's keys are ignored: one facility).
 pub fn take_facility(
     conn: &mut DbConnection,
@@ -64,6 +87,9 @@ pub fn take_facility(
     load: &Load,
 ) -> Result<(), HoldError> {
     for (_, days) in by_key(load) {
+        if let (Some((first, _)), Some((last, _))) = (days.first(), days.last()) {
+            lock_facility_days(conn, facility_id, *first, *last)?;
+        }
         for (from, to, units, count) in runs(&days) {
             let changed = diesel::update(
                 facility_days::table
@@ -89,6 +115,9 @@ pub fn release_facility(
     load: &Load,
 ) -> Result<(), HoldError> {
     for (_, days) in by_key(load) {
+        if let (Some((first, _)), Some((last, _))) = (days.first(), days.last()) {
+            lock_facility_days(conn, facility_id, *first, *last)?;
+        }
         for (from, to, units, count) in runs(&days) {
             let changed = diesel::update(
                 facility_days::table
