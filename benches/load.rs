@@ -1,0 +1,911 @@
+//! The deadline-day load benchmark: a seeded season, a real server process on the loopback and a
+//! mix of what users do on the last day, with two references measured in the same run so that the
+//! results are ratios that hold on a noisy machine.
+//!
+//!   cargo bench --bench load -- [--backend sqlite|postgres] [--scale small|season]
+//!                               [--seconds 20] [--concurrency 32]
+//!
+//! Phases: seed (`etrack seed`), sign in, the mixed load (lists, reads, submissions and accepts
+//! racing for the popular buildings, reviews, readiness views, logins at a steady rate), contended
+//! submissions on one building, scoped lists alone, then the references: a minimal actix-web
+//! endpoint that only verifies the token (its own process), and on PostgreSQL the same SQL
+//! statements as a scoped list through pgbench. Ends with `etrack check` (nothing overbooked).
+//! Figures and how to read them: docs/performance.md.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+
+const SECRET: &str = "bench-secret-bench-secret-0123456789abcdef";
+const PASSWORD: &str = "seed-pass-1447";
+
+fn etrack() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_etrack"))
+}
+
+struct Args {
+    backend: String,
+    scale: String,
+    seconds: u64,
+    concurrency: usize,
+}
+
+impl Args {
+    fn parse() -> Args {
+        let mut args = Args {
+            backend: "sqlite".into(),
+            scale: "small".into(),
+            seconds: 20,
+            concurrency: 32,
+        };
+        let given: Vec<String> = std::env::args().skip(1).collect();
+        let mut i = 0;
+        while i < given.len() {
+            let value = given.get(i + 1).cloned().unwrap_or_default();
+            match given[i].as_str() {
+                "--backend" => args.backend = value,
+                "--scale" => args.scale = value,
+                "--seconds" => args.seconds = value.parse().expect("--seconds N"),
+                "--concurrency" => args.concurrency = value.parse().expect("--concurrency N"),
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            }
+            i += 2;
+        }
+        args
+    }
+}
+
+/// A database made for the run and dropped after it.
+struct BenchDb {
+    url: String,
+    admin: Option<(String, String)>,
+    dir: std::path::PathBuf,
+}
+
+impl BenchDb {
+    fn create(backend: &str) -> BenchDb {
+        let dir = std::env::temp_dir().join(format!("etrack-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        if backend == "postgres" {
+            let admin = std::env::var("ETRACK_BENCH_ADMIN_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            let name = format!("etrack_load_{}", std::process::id());
+            psql(&admin, &format!("CREATE DATABASE {name}"));
+            let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+            BenchDb {
+                url,
+                admin: Some((admin, name)),
+                dir,
+            }
+        } else {
+            BenchDb {
+                url: dir.join("load.db").to_string_lossy().into_owned(),
+                admin: None,
+                dir,
+            }
+        }
+    }
+}
+
+impl Drop for BenchDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.admin {
+            psql(
+                admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn psql(url: &str, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args(["-At", "-q", url, "-c", sql])
+        .output()
+        .expect("psql runs");
+    assert!(out.status.success(), "{sql}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A server process on a free loopback port.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(command: &mut Command) -> Server {
+        let mut child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the server starts");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("serving on port ").nth(1) {
+                    let port: u16 = rest.split(' ').next().unwrap().parse().unwrap();
+                    let _ = tx.send(port);
+                } else if line.contains("ERROR") {
+                    eprintln!("server: {line}");
+                }
+            }
+        });
+        let port = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the server reports its port");
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Peak and current resident memory, in MiB.
+    fn memory(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+                .map_or(0.0, |kb| kb / 1024.0)
+        };
+        (field("VmHWM:"), field("VmRSS:"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Latencies and outcomes per endpoint.
+#[derive(Default)]
+struct Stats {
+    by_endpoint: BTreeMap<&'static str, Endpoint>,
+}
+
+#[derive(Default)]
+struct Endpoint {
+    micros: Vec<u64>,
+    errors: usize,
+    refused: usize,
+}
+
+impl Stats {
+    fn record(&mut self, name: &'static str, took: Duration, outcome: Outcome) {
+        let e = self.by_endpoint.entry(name).or_default();
+        e.micros.push(took.as_micros() as u64);
+        match outcome {
+            Outcome::Ok => {}
+            Outcome::Refused => e.refused += 1,
+            Outcome::Error => e.errors += 1,
+        }
+    }
+
+    fn total(&self) -> (usize, usize) {
+        self.by_endpoint
+            .values()
+            .fold((0, 0), |(n, e), v| (n + v.micros.len(), e + v.errors))
+    }
+
+    fn report(&mut self, seconds: f64) {
+        println!(
+            "  {:<24} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8} {:>7}",
+            "endpoint", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "refused", "errors"
+        );
+        let mut all: Vec<u64> = Vec::new();
+        for (name, e) in self.by_endpoint.iter_mut() {
+            e.micros.sort_unstable();
+            all.extend(&e.micros);
+            println!(
+                "  {:<24} {:>8} {:>9.1} {:>8.1} {:>8.1} {:>8.1} {:>8} {:>7}",
+                name,
+                e.micros.len(),
+                e.micros.len() as f64 / seconds,
+                pct(&e.micros, 0.50),
+                pct(&e.micros, 0.95),
+                pct(&e.micros, 0.99),
+                e.refused,
+                e.errors
+            );
+        }
+        all.sort_unstable();
+        let (n, errors) = self.total();
+        println!(
+            "  {:<24} {:>8} {:>9.1} {:>8.1} {:>8.1} {:>8.1} {:>8} {:>7}",
+            "all",
+            n,
+            n as f64 / seconds,
+            pct(&all, 0.50),
+            pct(&all, 0.95),
+            pct(&all, 0.99),
+            "",
+            errors
+        );
+    }
+}
+
+fn pct(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i] as f64 / 1000.0
+}
+
+#[derive(Clone, Copy)]
+enum Outcome {
+    Ok,
+    Refused,
+    Error,
+}
+
+#[derive(Clone)]
+struct Who {
+    token: String,
+    org: String,
+}
+
+struct Http {
+    client: awc::Client,
+    base: String,
+}
+
+impl Http {
+    fn new(base: &str) -> Http {
+        Http {
+            client: awc::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .connector(awc::Connector::new().limit(1000))
+                .finish(),
+            base: base.to_owned(),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, Value, Duration) {
+        let started = Instant::now();
+        let url = format!("{}{path}", self.base);
+        let mut req = match method {
+            "POST" => self.client.post(url),
+            _ => self.client.get(url),
+        };
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let sent = match body {
+            Some(b) => req.send_json(b).await,
+            None => req.send().await,
+        };
+        let Ok(mut res) = sent else {
+            return (0, Value::Null, started.elapsed());
+        };
+        let status = res.status().as_u16();
+        let bytes = res.body().limit(64 * 1024 * 1024).await.unwrap_or_default();
+        let took = started.elapsed();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            took,
+        )
+    }
+
+    async fn draft(&self, who: &Who, body: &Value) -> (u16, Value, Duration) {
+        self.call("POST", "/api/v1/contracts", Some(&who.token), Some(body))
+            .await
+    }
+
+    async fn login(&self, email: &str) -> Who {
+        let (status, body, _) = self
+            .call(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(&json!({"email": email, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, 200, "login of {email}: {body}");
+        let token = body["access_token"].as_str().unwrap().to_owned();
+        let (_, me, _) = self.call("GET", "/api/v1/me", Some(&token), None).await;
+        Who {
+            token,
+            org: me["organization"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    }
+}
+
+struct Seeded {
+    season: String,
+    popular: Vec<String>,
+    offices: Vec<String>,
+}
+
+fn seed(db: &BenchDb, scale: &str) -> Seeded {
+    let started = Instant::now();
+    let out = etrack()
+        .args(["seed", "--scale", scale])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("{}", text.lines().next().unwrap_or_default());
+    println!("  (seed command: {:.1} s)", started.elapsed().as_secs_f64());
+    let field = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
+    let offices = etrack::domain::country::assigned()
+        .filter(|c| *c != "SA")
+        .take(if scale == "season" { 80 } else { 40 })
+        .map(|c| c.to_lowercase())
+        .collect();
+    Seeded {
+        season: field("season:"),
+        popular: field("popular buildings (capacity 300):")
+            .split(' ')
+            .map(str::to_owned)
+            .collect(),
+        offices,
+    }
+}
+
+struct Actors {
+    ministry: Who,
+    clients: Vec<Who>,
+    offices: Vec<Who>,
+    providers: Vec<Who>,
+}
+
+async fn sign_in(http: &Http, seeded: &Seeded) -> Actors {
+    let ministry = http.login("ministry@seed.e-track.sa").await;
+    let mut offices = Vec::new();
+    for c in &seeded.offices {
+        offices.push(http.login(&format!("office-{c}@seed.e-track.sa")).await);
+    }
+    let mut clients = offices.clone();
+    for n in 0..120 {
+        clients.push(http.login(&format!("agency-{n}@seed.e-track.sa")).await);
+    }
+    let mut providers = Vec::new();
+    for n in 0..etrack::seed::POPULAR {
+        providers.push(http.login(&format!("provider-{n}@seed.e-track.sa")).await);
+    }
+    Actors {
+        ministry,
+        clients,
+        offices,
+        providers,
+    }
+}
+
+/// Contracts each client can read: (client index, contract id).
+async fn readable(http: &Http, actors: &Actors) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (i, c) in actors.clients.iter().enumerate().take(60) {
+        let (_, page, _) = http
+            .call("GET", "/api/v1/contracts?limit=20", Some(&c.token), None)
+            .await;
+        for item in page["items"].as_array().into_iter().flatten() {
+            out.push((i, item["id"].as_str().unwrap_or_default().to_owned()));
+        }
+    }
+    out
+}
+
+struct Shared {
+    stats: RefCell<Stats>,
+    to_accept: RefCell<VecDeque<(usize, String)>>,
+    to_review: RefCell<VecDeque<String>>,
+    stop: std::cell::Cell<bool>,
+}
+
+fn booking(season: &str, facility: &str, rng: &mut StdRng, beds: i64) -> Value {
+    let day = 1 + rng.random_range(0..14);
+    json!({"season_id": season, "type": "housing", "facility_id": facility,
+           "starts_on": format!("2027-05-{day:02}"), "ends_on": format!("2027-05-{:02}", day + 3),
+           "beds": beds, "unit_price": "300.00", "currency": "SAR"})
+}
+
+fn outcome(status: u16, refusable: bool) -> Outcome {
+    match status {
+        200..=299 => Outcome::Ok,
+        409 if refusable => Outcome::Refused,
+        _ => Outcome::Error,
+    }
+}
+
+/// One user of the mixed load, until told to stop.
+async fn mixed_worker(
+    n: usize,
+    http: Rc<Http>,
+    actors: Rc<Actors>,
+    seeded: Rc<Seeded>,
+    reads: Rc<Vec<(usize, String)>>,
+    shared: Rc<Shared>,
+) {
+    let mut rng = StdRng::seed_from_u64(n as u64);
+    while !shared.stop.get() {
+        let roll = rng.random_range(0..100);
+        let client_i = rng.random_range(0..actors.clients.len());
+        let client = &actors.clients[client_i];
+        if roll < 45 {
+            let (s, _, t) = http
+                .call(
+                    "GET",
+                    "/api/v1/contracts?limit=50",
+                    Some(&client.token),
+                    None,
+                )
+                .await;
+            shared
+                .stats
+                .borrow_mut()
+                .record("list contracts", t, outcome(s, false));
+        } else if roll < 70 && !reads.is_empty() {
+            let (i, id) = &reads[rng.random_range(0..reads.len())];
+            let path = format!("/api/v1/contracts/{id}");
+            let (s, _, t) = http
+                .call("GET", &path, Some(&actors.clients[*i].token), None)
+                .await;
+            shared
+                .stats
+                .borrow_mut()
+                .record("read contract", t, outcome(s, false));
+        } else if roll < 78 {
+            let f = rng.random_range(0..seeded.popular.len());
+            let body = booking(&seeded.season, &seeded.popular[f], &mut rng, 5);
+            let (s, draft, t) = http.draft(client, &body).await;
+            shared
+                .stats
+                .borrow_mut()
+                .record("draft contract", t, outcome(s, false));
+            if s == 201 {
+                let id = draft["id"].as_str().unwrap_or_default().to_owned();
+                let path = format!("/api/v1/contracts/{id}/submit");
+                let (s, _, t) = http.call("POST", &path, Some(&client.token), None).await;
+                shared
+                    .stats
+                    .borrow_mut()
+                    .record("submit (popular)", t, outcome(s, true));
+                if s == 200 {
+                    shared.to_accept.borrow_mut().push_back((f, id));
+                }
+            }
+        } else if roll < 84 {
+            let next = shared.to_accept.borrow_mut().pop_front();
+            if let Some((f, id)) = next {
+                let path = format!("/api/v1/contracts/{id}/accept");
+                let provider = &actors.providers[f % actors.providers.len()];
+                let (s, _, t) = http.call("POST", &path, Some(&provider.token), None).await;
+                shared
+                    .stats
+                    .borrow_mut()
+                    .record("accept", t, outcome(s, false));
+                if s == 200 {
+                    shared.to_review.borrow_mut().push_back(id);
+                }
+            }
+        } else if roll < 90 {
+            let next = shared.to_review.borrow_mut().pop_front();
+            if let Some(id) = next {
+                let path = format!("/api/v1/contracts/{id}/approve");
+                let (s, _, t) = http
+                    .call("POST", &path, Some(&actors.ministry.token), None)
+                    .await;
+                shared
+                    .stats
+                    .borrow_mut()
+                    .record("approve", t, outcome(s, false));
+            }
+        } else {
+            let path = format!("/api/v1/seasons/{}/readiness/{}", seeded.season, client.org);
+            let (s, _, t) = http.call("GET", &path, Some(&client.token), None).await;
+            shared
+                .stats
+                .borrow_mut()
+                .record("readiness (client)", t, outcome(s, false));
+        }
+    }
+}
+
+/// Logins at a steady rate, and the ministry's all-clients view now and then.
+async fn steady(http: Rc<Http>, actors: Rc<Actors>, seeded: Rc<Seeded>, shared: Rc<Shared>) {
+    let mut tick = actix_rt::time::interval(Duration::from_millis(200));
+    let mut n = 0usize;
+    while !shared.stop.get() {
+        tick.tick().await;
+        n += 1;
+        let email = format!("agency-{}@seed.e-track.sa", n % 300);
+        let body = json!({"email": email, "password": PASSWORD});
+        let (s, _, t) = http
+            .call("POST", "/api/v1/auth/login", None, Some(&body))
+            .await;
+        shared
+            .stats
+            .borrow_mut()
+            .record("login (5/s)", t, outcome(s, false));
+        if n.is_multiple_of(15) {
+            let path = format!("/api/v1/seasons/{}/readiness", seeded.season);
+            let (s, _, t) = http
+                .call("GET", &path, Some(&actors.ministry.token), None)
+                .await;
+            shared
+                .stats
+                .borrow_mut()
+                .record("readiness (all)", t, outcome(s, false));
+        }
+    }
+}
+
+async fn timed<F: std::future::Future<Output = ()>>(seconds: u64, shared: &Shared, work: F) -> f64 {
+    let started = Instant::now();
+    let timer = async {
+        actix_rt::time::sleep(Duration::from_secs(seconds)).await;
+        shared.stop.set(true);
+    };
+    futures_util::future::join(work, timer).await;
+    started.elapsed().as_secs_f64()
+}
+
+fn shared() -> Rc<Shared> {
+    Rc::new(Shared {
+        stats: RefCell::new(Stats::default()),
+        to_accept: RefCell::new(VecDeque::new()),
+        to_review: RefCell::new(VecDeque::new()),
+        stop: std::cell::Cell::new(false),
+    })
+}
+
+/// Many clients submit at once for one building; returns (submissions per second, accepted).
+async fn contended(
+    http: &Http,
+    actors: &Actors,
+    seeded: &Seeded,
+    concurrency: usize,
+) -> (f64, usize, usize) {
+    let facility = seeded.popular.last().unwrap().clone();
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut drafts = Vec::new();
+    for i in 0..400 {
+        let client = &actors.clients[i % actors.clients.len()];
+        let mut body = booking(&seeded.season, &facility, &mut rng, 2);
+        body["starts_on"] = "2027-05-20".into();
+        body["ends_on"] = "2027-05-22".into();
+        let (s, d, _) = http.draft(client, &body).await;
+        assert_eq!(s, 201, "{d}");
+        drafts.push((client.token.clone(), d["id"].as_str().unwrap().to_owned()));
+    }
+    let queue = Rc::new(RefCell::new(drafts));
+    let won = Rc::new(std::cell::Cell::new(0usize));
+    let refused = Rc::new(std::cell::Cell::new(0usize));
+    let started = Instant::now();
+    let workers = (0..concurrency).map(|_| {
+        let (queue, won, refused) = (queue.clone(), won.clone(), refused.clone());
+        async move {
+            loop {
+                let next = queue.borrow_mut().pop();
+                let Some((token, id)) = next else { break };
+                let path = format!("/api/v1/contracts/{id}/submit");
+                let (s, body, _) = http.call("POST", &path, Some(&token), None).await;
+                match s {
+                    200 => won.set(won.get() + 1),
+                    409 => refused.set(refused.get() + 1),
+                    _ => panic!("submit answered {s}: {body}"),
+                }
+            }
+        }
+    });
+    futures_util::future::join_all(workers).await;
+    let rate = 400.0 / started.elapsed().as_secs_f64();
+    (rate, won.get(), refused.get())
+}
+
+/// The reference server: one route that only verifies the bearer token, nothing else.
+fn minimal_server() {
+    let keys = etrack::auth::jwt::JwtKeys::new(SECRET.as_bytes(), Duration::from_secs(900));
+    actix_web::rt::System::new().block_on(async move {
+        let keys = actix_web::web::Data::new(keys);
+        let server = actix_web::HttpServer::new(move || {
+            actix_web::App::new().app_data(keys.clone()).route(
+                "/ping",
+                actix_web::web::get().to(
+                    |req: actix_web::HttpRequest,
+                     keys: actix_web::web::Data<etrack::auth::jwt::JwtKeys>| async move {
+                        let token = req
+                            .headers()
+                            .get("authorization")
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| v.strip_prefix("Bearer "))
+                            .unwrap_or_default();
+                        match keys.verify(token) {
+                            Some(_) => actix_web::HttpResponse::Ok().body("{}"),
+                            None => actix_web::HttpResponse::Unauthorized().finish(),
+                        }
+                    },
+                ),
+            )
+        })
+        .workers(2)
+        .bind("127.0.0.1:0")
+        .unwrap();
+        let port = server.addrs()[0].port();
+        eprintln!("etrack: serving on port {port} (minimal)");
+        server.run().await.unwrap();
+    });
+}
+
+async fn hammer(
+    http: &Http,
+    path: &str,
+    tokens: &[Who],
+    seconds: u64,
+    concurrency: usize,
+) -> Stats {
+    let shared = shared();
+    let work = futures_util::future::join_all((0..concurrency).map(|n| {
+        let shared = shared.clone();
+        async move {
+            let mut i = n;
+            while !shared.stop.get() {
+                i += concurrency;
+                let who = &tokens[i % tokens.len()];
+                let (s, _, t) = http.call("GET", path, Some(&who.token), None).await;
+                shared
+                    .stats
+                    .borrow_mut()
+                    .record("GET", t, outcome(s, false));
+            }
+        }
+    }));
+    timed(seconds, &shared, async {
+        work.await;
+    })
+    .await;
+    Rc::try_unwrap(shared).ok().unwrap().stats.into_inner()
+}
+
+fn pgbench(db: &BenchDb, seconds: u64, concurrency: usize) -> Option<f64> {
+    db.admin.as_ref()?;
+    // The statements of one scoped list, as the server runs them: the caller's session, the page,
+    // and the names of the organisations and facilities on it (their ids taken from that page once,
+    // beforehand, since pgbench cannot carry rows from one statement to the next).
+    psql(
+        &db.url,
+        "CREATE TABLE bench_callers AS SELECT row_number() OVER (ORDER BY s.id) AS n, s.id AS session_id, \
+         s.user_id, u.organization_id, \
+         ARRAY(SELECT x FROM (SELECT client_id AS x, id FROM (SELECT client_id, provider_id, id FROM contracts c \
+           WHERE c.client_office_id = u.organization_id ORDER BY id LIMIT 50) p \
+           UNION SELECT provider_id, id FROM (SELECT provider_id, id FROM contracts c \
+           WHERE c.client_office_id = u.organization_id ORDER BY id LIMIT 50) q) ids) AS org_ids, \
+         ARRAY(SELECT facility_id FROM (SELECT facility_id, id FROM contracts c \
+           WHERE c.client_office_id = u.organization_id ORDER BY id LIMIT 50) f) AS facility_ids \
+         FROM sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.organization_id \
+         WHERE o.kind = 'hajj_office' AND s.revoked_at IS NULL",
+    );
+    let callers = psql(&db.url, "SELECT count(*) FROM bench_callers");
+    let script = db.dir.join("list.sql");
+    std::fs::write(
+        &script,
+        format!(
+            "\\set n random(1, {})\n\
+             SELECT session_id AS sid, user_id AS uid, organization_id AS oid, org_ids::text AS orgs, \
+             facility_ids::text AS facs FROM bench_callers WHERE n = :n \\gset\n\
+             SELECT u.*, o.* FROM sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.organization_id \
+             WHERE s.id = :sid AND s.user_id = :uid \
+             AND s.revoked_at IS NULL AND s.expires_at > now() AND u.active AND o.status = 'active';\n\
+             SELECT * FROM contracts WHERE client_office_id = :oid ORDER BY id LIMIT 51;\n\
+             SELECT id, name FROM organizations WHERE id = ANY(CAST(:orgs AS text[]));\n\
+             SELECT id, name, city FROM facilities WHERE id = ANY(CAST(:facs AS text[]));\n",
+            callers.trim()
+        ),
+    )
+    .unwrap();
+    let out = Command::new("pgbench")
+        .args([
+            "-n",
+            "-M",
+            "prepared",
+            "-c",
+            &concurrency.to_string(),
+            "-j",
+            "2",
+            "-T",
+            &seconds.to_string(),
+            "-f",
+            &script.to_string_lossy(),
+            &db.url,
+        ])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let tps = text
+        .lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .and_then(|v| v.parse().ok());
+    if tps.is_none() {
+        eprintln!("pgbench: {text}{}", String::from_utf8_lossy(&out.stderr));
+    }
+    tps
+}
+
+fn main() {
+    if std::env::var("ETRACK_BENCH_ROLE").as_deref() == Ok("minimal") {
+        minimal_server();
+        return;
+    }
+    let args = Args::parse();
+    let db = BenchDb::create(&args.backend);
+    println!(
+        "== e-track load benchmark: {} scale on {}, {} s per phase, {} concurrent users, {} cores",
+        args.scale,
+        args.backend,
+        args.seconds,
+        args.concurrency,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let seeded = Rc::new(seed(&db, &args.scale));
+    let mail = db.dir.join("mail");
+    let server = Server::start(
+        etrack()
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("DATABASE_URL", &db.url)
+            .env("ETRACK_JWT_SECRET", SECRET)
+            .env("ETRACK_MAIL", format!("file:{}", mail.display()))
+            .env("RUST_LOG", "warn"),
+    );
+    let system = actix_rt::System::new();
+    system.block_on(async {
+        let http = Rc::new(Http::new(&server.base));
+        let started = Instant::now();
+        let actors = Rc::new(sign_in(&http, &seeded).await);
+        println!(
+            "signed in {} users in {:.1} s",
+            2 + actors.clients.len() + actors.providers.len(),
+            started.elapsed().as_secs_f64()
+        );
+        let reads = Rc::new(readable(&http, &actors).await);
+
+        println!("\n-- mixed deadline-day load");
+        let shared = shared();
+        let workers = futures_util::future::join_all((0..args.concurrency).map(|n| {
+            mixed_worker(
+                n,
+                http.clone(),
+                actors.clone(),
+                seeded.clone(),
+                reads.clone(),
+                shared.clone(),
+            )
+        }));
+        let steady = steady(http.clone(), actors.clone(), seeded.clone(), shared.clone());
+        let seconds = timed(args.seconds, &shared, async {
+            futures_util::future::join(workers, steady).await;
+        })
+        .await;
+        shared.stats.borrow_mut().report(seconds);
+        let (peak, now) = server.memory();
+        println!("  server memory: peak {peak:.0} MiB, now {now:.0} MiB");
+
+        println!("\n-- contended submissions: 400 contracts of 2 beds for one building of 300");
+        let (rate, won, refused) = contended(&http, &actors, &seeded, args.concurrency).await;
+        println!(
+            "  {rate:.0} submissions/s; {won} held, {refused} refused (capacity_exceeded)"
+        );
+
+        println!("\n-- the ministry's all-clients readiness view, alone");
+        let mut views = Vec::new();
+        let mut clients = 0;
+        for _ in 0..5 {
+            let path = format!("/api/v1/seasons/{}/readiness", seeded.season);
+            let (s, body, t) = http
+                .call("GET", &path, Some(&actors.ministry.token), None)
+                .await;
+            assert_eq!(s, 200);
+            clients = body.as_array().map_or(0, Vec::len);
+            views.push(t.as_secs_f64() * 1000.0);
+        }
+        views.sort_by(f64::total_cmp);
+        println!(
+            "  {clients} clients: median {:.0} ms (min {:.0}, max {:.0}) over 5 requests",
+            views[2], views[0], views[4]
+        );
+
+        println!("\n-- scoped contract lists alone (offices)");
+        let mut lists = hammer(
+            &http,
+            "/api/v1/contracts?limit=50",
+            &actors.offices,
+            args.seconds / 2,
+            args.concurrency,
+        )
+        .await;
+        let list_seconds = (args.seconds / 2) as f64;
+        lists.report(list_seconds);
+        let list_rps = lists.total().0 as f64 / list_seconds;
+
+        println!("\n-- reference: a minimal actix-web endpoint that only verifies the token");
+        let minimal = Server::start(
+            Command::new(std::env::current_exe().unwrap()).env("ETRACK_BENCH_ROLE", "minimal"),
+        );
+        let minimal_http = Http::new(&minimal.base);
+        let mut reference = hammer(
+            &minimal_http,
+            "/ping",
+            &actors.offices,
+            args.seconds / 2,
+            args.concurrency,
+        )
+        .await;
+        reference.report(list_seconds);
+        let minimal_rps = reference.total().0 as f64 / list_seconds;
+        drop(minimal);
+
+        let mixed_rps = shared.stats.borrow().total().0 as f64 / seconds;
+        println!("\n-- ratios");
+        println!(
+            "  mixed load / minimal endpoint:   {:.2} ({mixed_rps:.0} / {minimal_rps:.0} req/s)",
+            mixed_rps / minimal_rps
+        );
+        println!(
+            "  scoped lists / minimal endpoint: {:.2} ({list_rps:.0} / {minimal_rps:.0} req/s)",
+            list_rps / minimal_rps
+        );
+        match pgbench(&db, args.seconds / 2, args.concurrency) {
+            Some(tps) => println!(
+                "  scoped lists / pgbench of the same statements: {:.2} ({list_rps:.0} req/s / {tps:.0} tps)",
+                list_rps / tps
+            ),
+            None => println!("  (pgbench reference: PostgreSQL only)"),
+        }
+    });
+    drop(server);
+    let out = etrack()
+        .arg("check")
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    println!(
+        "\netrack check: {}",
+        String::from_utf8_lossy(&out.stdout).trim()
+    );
+    assert!(
+        out.status.success(),
+        "the benchmark left the database inconsistent"
+    );
+}
