@@ -421,14 +421,14 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
             .0,
         );
     }
+    // Each country is served by one tawafa establishment, in turn.
     let tawafa_countries: Vec<OrgCountry> = countries
         .iter()
-        .enumerate()
-        .map(|(i, c)| OrgCountry {
-            organization_id: tawafas[i % tawafas.len().max(1)].id.clone(),
+        .zip(tawafas.iter().cycle())
+        .map(|(c, t)| OrgCountry {
+            organization_id: t.id.clone(),
             country: (*c).to_owned(),
         })
-        .filter(|_| !tawafas.is_empty())
         .collect();
     let grants: Vec<OrgGrant> = authorities
         .iter()
