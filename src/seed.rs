@@ -646,11 +646,8 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
             }
         }
         let facility = &facility_rows[fi];
-        let (provider, provider_user) = providers
-            .iter()
-            .find(|(p, _)| p.id == facility.provider_id)
-            .map(|(p, u)| (p, u.clone()))
-            .unwrap_or((&providers[0].0, providers[0].1.clone()));
+        // Facility n belongs to provider n mod providers (as registered above).
+        let (provider, provider_user) = &providers[fi % providers.len()];
         let unit_price: i64 = match terms {
             Terms::Housing { .. } => b.rng.random_range(150..=450) * 100,
             Terms::Catering { .. } => b.rng.random_range(15..=40) * 100,

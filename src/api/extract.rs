@@ -143,9 +143,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
 /// Syntax first (400), then shape and types (422, naming the field by its path).
 /// Documents nested deeper than serde_json's limit (128 levels) are refused as malformed.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|_| ApiError::bad_request("malformed_json"))?;
-    from_value(value)
+    Json::<T>::parse(body).into_inner()
 }
 
 fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {

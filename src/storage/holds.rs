@@ -64,14 +64,16 @@ fn by_key(load: &Load) -> Vec<(String, Vec<(NaiveDate, i64)>)> {
 fn lock_facility_days(
     conn: &mut DbConnection,
     facility_id: &str,
-    from: NaiveDate,
-    to: NaiveDate,
+    days: &[(NaiveDate, i64)],
 ) -> QueryResult<()> {
+    let (Some((from, _)), Some((to, _))) = (days.first(), days.last()) else {
+        return Ok(());
+    };
     if let DbConnection::Postgresql(c) = conn {
         facility_days::table
             .filter(facility_days::facility_id.eq(facility_id))
-            .filter(facility_days::day.ge(from))
-            .filter(facility_days::day.le(to))
+            .filter(facility_days::day.ge(*from))
+            .filter(facility_days::day.le(*to))
             .order(facility_days::day.asc())
             .select(facility_days::day)
             .for_update()
@@ -87,9 +89,7 @@ pub fn take_facility(
     load: &Load,
 ) -> Result<(), HoldError> {
     for (_, days) in by_key(load) {
-        if let (Some((first, _)), Some((last, _))) = (days.first(), days.last()) {
-            lock_facility_days(conn, facility_id, *first, *last)?;
-        }
+        lock_facility_days(conn, facility_id, &days)?;
         for (from, to, units, count) in runs(&days) {
             let changed = diesel::update(
                 facility_days::table
@@ -115,9 +115,7 @@ pub fn release_facility(
     load: &Load,
 ) -> Result<(), HoldError> {
     for (_, days) in by_key(load) {
-        if let (Some((first, _)), Some((last, _))) = (days.first(), days.last()) {
-            lock_facility_days(conn, facility_id, *first, *last)?;
-        }
+        lock_facility_days(conn, facility_id, &days)?;
         for (from, to, units, count) in runs(&days) {
             let changed = diesel::update(
                 facility_days::table
