@@ -177,6 +177,73 @@ impl Drop for Server {
     }
 }
 
+/// Where the machine's CPU time went during a phase: the server, this load generator, and the
+/// rest (the database and the kernel's own work), per request.
+struct CpuMeter {
+    server_pid: u32,
+    start: [f64; 3],
+    since: Instant,
+}
+
+impl CpuMeter {
+    /// Seconds of CPU: the whole machine busy, the server, this process.
+    fn read(server_pid: u32) -> [f64; 3] {
+        let ticks = 100.0; // USER_HZ on Linux
+        let machine = std::fs::read_to_string("/proc/stat")
+            .ok()
+            .and_then(|s| {
+                let line = s.lines().next()?.to_owned();
+                let v: Vec<f64> = line
+                    .split_whitespace()
+                    .skip(1)
+                    .filter_map(|x| x.parse().ok())
+                    .collect();
+                // user nice system idle iowait irq softirq steal: busy = all but idle and iowait
+                Some(v.iter().take(8).sum::<f64>() - v.get(3)? - v.get(4)?)
+            })
+            .unwrap_or(0.0);
+        let process = |pid: String| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| {
+                    let after = s.rsplit_once(')')?.1.to_owned();
+                    let f: Vec<&str> = after.split_whitespace().collect();
+                    Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
+                })
+                .unwrap_or(0.0)
+        };
+        [
+            machine / ticks,
+            process(server_pid.to_string()) / ticks,
+            process("self".into()) / ticks,
+        ]
+    }
+
+    fn start(server: &Server) -> CpuMeter {
+        let server_pid = server.child.id();
+        CpuMeter {
+            server_pid,
+            start: CpuMeter::read(server_pid),
+            since: Instant::now(),
+        }
+    }
+
+    fn report(&self, requests: usize) {
+        let now = CpuMeter::read(self.server_pid);
+        let [machine, server, client] = [0, 1, 2].map(|i| now[i] - self.start[i]);
+        let per = |s: f64| s * 1000.0 / requests.max(1) as f64;
+        println!(
+            "  CPU per request: {:.2} ms server, {:.2} ms load generator, {:.2} ms the rest \
+             (database, kernel); {:.1} of {} cores busy",
+            per(server),
+            per(client),
+            per(machine - server - client),
+            machine / self.since.elapsed().as_secs_f64(),
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        );
+    }
+}
+
 /// Latencies and outcomes per endpoint.
 #[derive(Default)]
 struct Stats {
@@ -803,6 +870,7 @@ fn main() {
 
         println!("\n-- mixed deadline-day load");
         let shared = shared();
+        let cpu = CpuMeter::start(&server);
         let workers = futures_util::future::join_all((0..args.concurrency).map(|n| {
             mixed_worker(
                 n,
@@ -819,6 +887,7 @@ fn main() {
         })
         .await;
         shared.stats.borrow_mut().report(seconds);
+        cpu.report(shared.stats.borrow().total().0);
         let (peak, now) = server.memory();
         println!("  server memory: peak {peak:.0} MiB, now {now:.0} MiB");
 
@@ -847,6 +916,7 @@ fn main() {
         );
 
         println!("\n-- scoped contract lists alone (offices)");
+        let cpu = CpuMeter::start(&server);
         let mut lists = hammer(
             &http,
             "/api/v1/contracts?limit=50",
@@ -857,6 +927,7 @@ fn main() {
         .await;
         let list_seconds = (args.seconds / 2) as f64;
         lists.report(list_seconds);
+        cpu.report(lists.total().0);
         let list_rps = lists.total().0 as f64 / list_seconds;
 
         println!("\n-- reference: a minimal actix-web endpoint that only verifies the token");

@@ -158,6 +158,16 @@ impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> ApiError {
         match e {
             diesel::result::Error::NotFound => ApiError::not_found(),
+            // The database went away mid-request (a restart, a failover): worth retrying.
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ClosedConnection,
+                _,
+            ) => {
+                tracing::error!(error = %e, "database connection lost");
+                let mut error = ApiError::unavailable();
+                error.retry_after_seconds = Some(1);
+                error
+            }
             other => {
                 tracing::error!(error = %other, "database error");
                 ApiError::internal()

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::{Days, NaiveDate, NaiveDateTime};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -297,6 +298,9 @@ pub fn seed(
         build(conn, scale, password_hash)
     })
     .map_err(|e| e.to_string())?;
+    // Fresh statistics, or the planner takes every table for empty and scans a season's contracts
+    // to find one client's (80 ms instead of 0.2 ms on PostgreSQL) until autovacuum comes by.
+    conn.batch_execute("ANALYZE").map_err(|e| e.to_string())?;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }

@@ -287,11 +287,8 @@ fn spawn_sealer(pool: DbPool) {
         loop {
             tick.tick().await;
             let pool = pool.clone();
-            let sealed = web::block(move || {
-                let mut conn = pool.get().map_err(|e| e.to_string())?;
-                storage::audit::seal_all(&mut conn).map_err(|e| e.to_string())
-            })
-            .await;
+            let sealed =
+                web::block(move || storage::with_connection(&pool, storage::audit::seal_all)).await;
             if let Ok(Err(e)) = sealed {
                 tracing::warn!(error = %e, "sealing the audit log failed; will retry");
             }
@@ -308,10 +305,11 @@ fn spawn_reminders(pool: DbPool) {
             let pool = pool.clone();
             let today = crate::domain::calendar::today_in_makkah();
             let done = web::block(move || {
-                let mut conn = pool.get().map_err(|e| e.to_string())?;
-                let stale = storage::now() - chrono::Duration::days(1);
-                storage::throttles::prune(&mut conn, stale).map_err(|e| e.to_string())?;
-                notify::reminders::run(&mut conn, today).map_err(|e| e.to_string())
+                storage::with_connection(&pool, |conn| {
+                    let stale = storage::now() - chrono::Duration::days(1);
+                    storage::throttles::prune(conn, stale)?;
+                    notify::reminders::run(conn, today)
+                })
             })
             .await;
             if let Ok(Err(e)) = done {

@@ -30,7 +30,11 @@ impl AppState {
                 tracing::error!(error = %e, "no database connection available");
                 ApiError::unavailable()
             })?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            if matches!(&result, Err(e) if e.status.is_server_error()) {
+                conn.suspect();
+            }
+            result
         })
         .await
         .map_err(|_| ApiError::internal())?

@@ -11,7 +11,7 @@ use lettre::message::Mailbox;
 use super::backoff;
 use super::mailer::Mailer;
 use crate::storage::notifications as store;
-use crate::storage::{DbPool, now};
+use crate::storage::{DbPool, now, with_connection};
 
 /// Attempts before an email is given up.
 pub const MAX_ATTEMPTS: i32 = 8;
@@ -42,8 +42,9 @@ pub async fn run_once(
     let lease_until =
         now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
     let claimed = web::block(move || {
-        let mut conn = claim_pool.get().map_err(|e| e.to_string())?;
-        store::claim(&mut conn, &me, lease_until, BATCH).map_err(|e| e.to_string())
+        with_connection(&claim_pool, |conn| {
+            store::claim(conn, &me, lease_until, BATCH)
+        })
     })
     .await;
     let rows = match claimed {
@@ -65,15 +66,13 @@ pub async fn run_once(
             Err(_) => tracing::warn!(outbox_id = %row.id, attempts, "email not sent"),
         }
         let recorded = web::block(move || {
-            let mut conn = pool.get().map_err(|e| e.to_string())?;
-            match outcome {
-                Ok(()) => store::mark_sent(&mut conn, &row.id, &me),
+            with_connection(&pool, |conn| match outcome {
+                Ok(()) => store::mark_sent(conn, &row.id, &me),
                 Err(error) => {
                     let retry_at = (attempts < MAX_ATTEMPTS).then(|| now() + backoff(attempts));
-                    store::mark_failed(&mut conn, &row.id, &me, &error, retry_at)
+                    store::mark_failed(conn, &row.id, &me, &error, retry_at)
                 }
-            }
-            .map_err(|e| e.to_string())
+            })
         })
         .await;
         if !matches!(recorded, Ok(Ok(()))) {

@@ -19,7 +19,10 @@ pub mod sessions;
 pub mod throttles;
 pub mod users;
 
-use std::time::Duration;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, Timelike, Utc};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -37,6 +40,42 @@ pub enum DbConnection {
 
 pub type DbPool = r2d2::Pool<ConnectionManager>;
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// A connection in the pool, when it last went back to it, and which failures it has been
+/// checked since.
+pub struct PoolConnection {
+    conn: DbConnection,
+    returned_at: Instant,
+    checked_at_failure: u64,
+    failures: Arc<AtomicU64>,
+}
+
+impl PoolConnection {
+    /// Its last use failed in a way that may be the connection's fault. When one connection is
+    /// lost, the others usually are too (a restart, a failover): every connection of the pool is
+    /// checked before it is given out again.
+    pub fn suspect(&self) {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl Deref for PoolConnection {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for PoolConnection {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+/// A connection handed back this recently is given out again without a round trip to check it:
+/// under load every checkout would otherwise pay one. After a quiet spell (when the database may
+/// have restarted or a firewall dropped the socket) it is checked first.
+const TRUSTED_FOR: Duration = Duration::from_secs(2);
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -58,11 +97,16 @@ pub enum StorageError {
 #[derive(Clone, Debug)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    /// Failures its connections reported (see [`PoolConnection::suspect`]).
+    failures: Arc<AtomicU64>,
 }
 
 impl ConnectionManager {
     pub fn new(url: DatabaseUrl) -> ConnectionManager {
-        ConnectionManager { url }
+        ConnectionManager {
+            url,
+            failures: Arc::default(),
+        }
     }
 }
 
@@ -87,21 +131,34 @@ pub fn establish(url: &DatabaseUrl) -> Result<DbConnection, ConnectionError> {
 }
 
 impl ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = PoolConnection;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
-        establish(&self.url).map_err(r2d2::Error::ConnectionError)
+    fn connect(&self) -> Result<PoolConnection, r2d2::Error> {
+        let conn = establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
+        Ok(PoolConnection {
+            conn,
+            returned_at: Instant::now(),
+            checked_at_failure: self.failures.load(Ordering::Relaxed),
+            failures: self.failures.clone(),
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+    fn is_valid(&self, conn: &mut PoolConnection) -> Result<(), r2d2::Error> {
+        let failures = self.failures.load(Ordering::Relaxed);
+        if conn.checked_at_failure == failures && conn.returned_at.elapsed() < TRUSTED_FOR {
+            return Ok(());
+        }
         conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+            .map_err(r2d2::Error::QueryError)?;
+        conn.checked_at_failure = failures;
+        Ok(())
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+    fn has_broken(&self, conn: &mut PoolConnection) -> bool {
+        conn.returned_at = Instant::now();
         // A connection left inside a transaction (a panic mid-way) must not go back to the pool.
-        let status = match conn {
+        let status = match &mut conn.conn {
             DbConnection::Postgresql(c) => {
                 AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth()
             }
@@ -111,6 +168,19 @@ impl ManageConnection for ConnectionManager {
         };
         !matches!(status, Ok(None))
     }
+}
+
+/// Runs background work on a pooled connection; a failure is reported as text and has the
+/// connection checked before its next use.
+pub fn with_connection<T, E: ToString>(
+    pool: &DbPool,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    f(&mut conn).map_err(|e| {
+        conn.suspect();
+        e.to_string()
+    })
 }
 
 /// Builds the pool and applies the embedded migrations of the chosen backend.

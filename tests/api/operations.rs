@@ -1,7 +1,7 @@
 //! Health checks, the interactive documentation, the committed OpenAPI document and the schemas of
 //! the two backends.
 
-use diesel::Connection;
+use diesel::{Connection, RunQueryDsl};
 use etrack::config::DatabaseUrl;
 use etrack::storage;
 
@@ -209,4 +209,62 @@ async fn demo_data_on_sqlite() {
 #[actix_web::test]
 async fn demo_data_on_postgres() {
     demo_data_has_every_kind_and_contracts_in_several_states(Backend::Postgres).await;
+}
+
+/// PostgreSQL restarts or a failover drop the server's connections. Connections in use moments
+/// before are not checked again on every checkout (that would cost a round trip per request), so the
+/// first request on a dropped one fails; it must fail as a retryable 503, and that connection must
+/// be checked and replaced before anyone else gets it.
+#[actix_web::test]
+async fn dropped_database_connections_are_replaced() {
+    let Some(app) = spawn_app(Backend::Postgres).await else {
+        return;
+    };
+    let admin = app
+        .login(crate::helpers::ADMIN_EMAIL, crate::helpers::PASSWORD)
+        .await;
+    for _ in 0..5 {
+        app.get("/api/v1/organizations")
+            .auth(&admin)
+            .send()
+            .await
+            .assert_status(200);
+    }
+    let DatabaseUrl::Postgres(url) = app.database() else {
+        unreachable!("a PostgreSQL app")
+    };
+    let mut conn = diesel::PgConnection::establish(url).unwrap();
+    let dropped: Vec<TerminatedBackend> = diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .load(&mut conn)
+    .unwrap();
+    assert!(
+        dropped.iter().any(|d| d.done),
+        "the server held connections"
+    );
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let reply = app.get("/api/v1/organizations").auth(&admin).send().await;
+        if reply.status == 503 {
+            assert_eq!(reply.header("retry-after").as_deref(), Some("1"));
+        }
+        statuses.push(reply.status);
+    }
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().filter(|s| **s == 503).count() <= 2,
+        "each dropped connection fails at most one request: {statuses:?}"
+    );
+    assert!(statuses[6..].iter().all(|s| *s == 200), "{statuses:?}");
+}
+
+#[derive(diesel::QueryableByName)]
+struct TerminatedBackend {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    done: bool,
 }
