@@ -13,7 +13,7 @@ use crate::error::{ApiError, ProblemDetails};
 use crate::state::AppState;
 use crate::storage::models::SessionRow;
 use crate::storage::sessions::{self, Rotation};
-use crate::storage::{now, users, write_transaction};
+use crate::storage::{now, users};
 
 use super::extract::Json;
 
@@ -83,14 +83,14 @@ async fn throttled(state: &AppState, counters: &[Counter]) -> Result<(), ApiErro
     let counters = counters.to_vec();
     let window = state.settings.login_limits.window;
     state
-        .db(move |conn| write_transaction(conn, |conn| throttle::attempt(conn, &counters, window)))
+        .transaction(move |conn| throttle::attempt(conn, &counters, window))
         .await
 }
 
 async fn succeeded(state: &AppState, counters: &[Counter]) -> Result<(), ApiError> {
     let counters = counters.to_vec();
     state
-        .db(move |conn| throttle::succeeded(conn, &counters))
+        .transaction(move |conn| throttle::succeeded(conn, &counters))
         .await
 }
 
@@ -132,29 +132,29 @@ pub async fn login(
     let refresh_expires = refresh_expiry(&state);
     let max_age =
         ChronoDuration::from_std(state.settings.session_max_age).unwrap_or(ChronoDuration::days(7));
-    // The password is checked outside any write transaction: argon2 is slow on purpose, and
-    // nobody else's writes should wait for it.
-    let user_id = state
-        .db(move |conn| {
-            let found = users::find_by_email(conn, &email)?;
-            let user = match found {
-                Some((user, org)) => {
-                    let ok = password::verify(&password, &user.password_hash);
-                    (ok && user.active && org.status == "active").then_some(user)
-                }
-                None => {
-                    password::verify_decoy(&password);
-                    None
-                }
-            };
-            user.map(|u| u.id).ok_or_else(|| {
-                ApiError::new(
-                    actix_web::http::StatusCode::UNAUTHORIZED,
-                    "invalid_credentials",
-                )
-            })
-        })
+    // The password is checked outside any transaction and without holding a database connection:
+    // argon2 is slow on purpose, and nobody else's requests should wait for it.
+    let found = state
+        .db(move |conn| Ok(users::find_by_email(conn, &email)?))
         .await?;
+    let user_id = web::block(move || match found {
+        Some((user, org)) => {
+            let ok = password::verify(&password, &user.password_hash);
+            (ok && user.active && org.status == "active").then_some(user.id)
+        }
+        None => {
+            password::verify_decoy(&password);
+            None
+        }
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .ok_or_else(|| {
+        ApiError::new(
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        )
+    })?;
     succeeded(&state, &counters).await?;
     let (user_id, session_id) = state
         .write(move |conn| {

@@ -20,8 +20,8 @@ pub mod throttles;
 pub mod users;
 
 use std::ops::{Deref, DerefMut};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, Timelike, Utc};
@@ -48,6 +48,7 @@ pub struct PoolConnection {
     returned_at: Instant,
     checked_at_failure: u64,
     failures: Arc<AtomicU64>,
+    writers: Option<Arc<Mutex<()>>>,
 }
 
 impl PoolConnection {
@@ -56,6 +57,21 @@ impl PoolConnection {
     /// checked before it is given out again.
     pub fn suspect(&self) {
         self.failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// [`write_transaction`], after waiting for this process's turn to write on SQLite. SQLite
+    /// lets one writer in at a time and makes the others poll with growing sleeps (seconds of
+    /// wait at the tail under load); a lock hands the turn over as soon as it is free.
+    pub fn write<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        let _turn = self
+            .writers
+            .as_ref()
+            .map(|w| w.lock().unwrap_or_else(PoisonError::into_inner));
+        write_transaction(&mut self.conn, f)
     }
 }
 
@@ -99,13 +115,17 @@ pub struct ConnectionManager {
     url: DatabaseUrl,
     /// Failures its connections reported (see [`PoolConnection::suspect`]).
     failures: Arc<AtomicU64>,
+    /// SQLite only: whose turn it is to write (see [`PoolConnection::write`]).
+    writers: Option<Arc<Mutex<()>>>,
 }
 
 impl ConnectionManager {
     pub fn new(url: DatabaseUrl) -> ConnectionManager {
+        let writers = matches!(url, DatabaseUrl::Sqlite(_)).then(Arc::default);
         ConnectionManager {
             url,
             failures: Arc::default(),
+            writers,
         }
     }
 }
@@ -141,6 +161,7 @@ impl ManageConnection for ConnectionManager {
             returned_at: Instant::now(),
             checked_at_failure: self.failures.load(Ordering::Relaxed),
             failures: self.failures.clone(),
+            writers: self.writers.clone(),
         })
     }
 
