@@ -458,8 +458,8 @@ pub async fn delete_group(
 
 fn cover_of(c: &CoveringContract) -> Option<Cover> {
     let (category, place) = match c.contract_type.as_str() {
-        "housing" => (Category::Housing, c.facility_city.clone()),
-        "catering" => (Category::Catering, c.facility_city.clone()),
+        "housing" => (Category::Housing, Place::parse(&c.facility_city)?.as_str()),
+        "catering" => (Category::Catering, Place::parse(&c.facility_city)?.as_str()),
         _ => (
             Category::Transport,
             route_key(
@@ -746,8 +746,8 @@ pub async fn readiness_of(
                     let transport = g.need.category == Category::Transport;
                     GapView {
                         category: g.need.category.as_str(),
-                        city: (!transport).then(|| g.need.place.clone()),
-                        route: transport.then(|| g.need.place.clone()),
+                        city: (!transport).then(|| g.need.place.to_owned()),
+                        route: transport.then(|| g.need.place.to_owned()),
                         date: g.need.date,
                         date_hijri: hijri(g.need.date),
                         needed: g.needed,

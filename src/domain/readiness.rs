@@ -3,6 +3,7 @@
 //! contracts cover; the gaps; and which groups are visa-eligible.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 
@@ -59,13 +60,23 @@ impl Category {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Need {
     pub category: Category,
-    /// A city (`makkah`) for housing and catering, a route (`jed>makkah`) for transport.
-    pub place: String,
+    /// A city (`makkah`) for housing and catering, a route (`jed>makkah`) for transport. Static:
+    /// a season's readiness tallies millions of needs, and none of them allocates.
+    pub place: &'static str,
     pub date: NaiveDate,
 }
 
-pub fn route_key(from: Place, to: Place) -> String {
-    format!("{from}>{to}")
+/// `from>to`, e.g. `jed>makkah`.
+pub fn route_key(from: Place, to: Place) -> &'static str {
+    static ROUTES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        Place::ALL
+            .iter()
+            .flat_map(|from| Place::ALL.iter().map(move |to| (from, to)))
+            .map(|(from, to)| &*format!("{from}>{to}").leak())
+            .collect()
+    });
+    let index = |p: Place| Place::ALL.iter().position(|q| *q == p).unwrap_or(0);
+    ROUTES[index(from) * Place::ALL.len() + index(to)]
 }
 
 impl Group {
@@ -122,7 +133,7 @@ impl Group {
                 for category in [Category::Housing, Category::Catering] {
                     needs.push(Need {
                         category,
-                        place: stay.city.as_str().to_owned(),
+                        place: stay.city.as_str(),
                         date: day,
                     });
                 }
@@ -168,7 +179,8 @@ pub fn needed(groups: &[Group]) -> Tally {
 #[derive(Clone, Debug)]
 pub struct Cover {
     pub category: Category,
-    pub place: String,
+    /// As in [`Need::place`].
+    pub place: &'static str,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub units: i64,
@@ -183,7 +195,7 @@ pub fn covered(covers: &[Cover]) -> Tally {
             *tally
                 .entry(Need {
                     category: cover.category,
-                    place: cover.place.clone(),
+                    place: cover.place,
                     date: day,
                 })
                 .or_default() += cover.units;
@@ -335,10 +347,10 @@ mod tests {
         }
     }
 
-    fn cover(category: Category, place: &str, from: &str, to: &str, units: i64) -> Cover {
+    fn cover(category: Category, place: &'static str, from: &str, to: &str, units: i64) -> Cover {
         Cover {
             category,
-            place: place.to_owned(),
+            place,
             starts_on: d(from),
             ends_on: d(to),
             units,
@@ -377,6 +389,15 @@ mod tests {
     }
 
     #[test]
+    fn every_route_has_its_key() {
+        for from in Place::ALL {
+            for to in Place::ALL {
+                assert_eq!(route_key(*from, *to), format!("{from}>{to}"));
+            }
+        }
+    }
+
+    #[test]
     fn a_group_needs_its_nights_meals_and_moves() {
         let needs = group("a", 10).needs();
         let count = |c| needs.iter().filter(|n| n.category == c).count();
@@ -389,7 +410,7 @@ mod tests {
         let moves: Vec<(String, NaiveDate)> = needs
             .iter()
             .filter(|n| n.category == Category::Transport)
-            .map(|n| (n.place.clone(), n.date))
+            .map(|n| (n.place.to_owned(), n.date))
             .collect();
         assert_eq!(
             moves,
@@ -435,7 +456,7 @@ mod tests {
             assert_eq!(r.gaps.len(), 1, "{category:?}: {:?}", r.gaps);
             let gap = &r.gaps[0];
             assert_eq!(
-                (gap.need.category, gap.need.place.as_str(), gap.need.date),
+                (gap.need.category, gap.need.place, gap.need.date),
                 (category, place, d(date))
             );
             assert_eq!((gap.needed, gap.covered), (10, 0));
@@ -568,7 +589,7 @@ mod tests {
                 };
                 Cover {
                     category,
-                    place: place.into(),
+                    place,
                     starts_on: from,
                     ends_on: from + chrono::Days::new(rng.random_range(0..6)),
                     units: rng.random_range(1..80),
@@ -644,7 +665,7 @@ mod tests {
                 .iter()
                 .map(|(k, n)| Cover {
                     category: k.category,
-                    place: k.place.clone(),
+                    place: k.place,
                     starts_on: k.date,
                     ends_on: k.date,
                     units: *n,
