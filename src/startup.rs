@@ -115,19 +115,18 @@ impl Application {
 }
 
 fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
-    let workers = state.settings.workers;
-    let worker_count = workers.unwrap_or_else(|| {
+    let workers = state.settings.workers.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
     // Blocking work is database work (bounded by the pool) and password checks: threads beyond
     // that only wait for a connection, and each costs memory and task switches (actix's default
     // is 512 divided by the cores).
-    let blocking_threads = (state.settings.db_pool_size as usize).div_ceil(worker_count.max(1)) + 2;
+    let blocking_threads = (state.settings.db_pool_size as usize).div_ceil(workers.max(1)) + 2;
     let data = web::Data::new(state);
     let openapi = api::openapi::document();
     let origins = data.settings.cors_origins.clone();
     let routes = web::Data::new(Routes::of(&openapi));
-    let mut server = HttpServer::new(move || {
+    let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .app_data(data.clone())
             .app_data(routes.clone())
@@ -176,10 +175,8 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
     })
     .shutdown_timeout(30)
+    .workers(workers)
     .worker_max_blocking_threads(blocking_threads);
-    if let Some(n) = workers {
-        server = server.workers(n);
-    }
     Ok(server.listen(listener)?.run())
 }
 
