@@ -4,6 +4,11 @@
 //!
 //!   cargo bench --bench load -- [--backend sqlite|postgres] [--scale small|season]
 //!                               [--seconds 20] [--concurrency 32]
+//!                               [--baseline PATH/TO/OLD/etrack [--rounds 3]]
+//!
+//! With `--baseline`, the run compares two builds instead: on one seeded database, the mixed load
+//! and the scoped lists run against this build's server and the baseline binary's in turn
+//! (new, old, new, old ...; one server at a time), and the figures of each side are summed.
 //!
 //! Phases: seed (`etrack seed`), sign in, the mixed load (lists, reads, submissions and accepts
 //! racing for the popular buildings, reviews, readiness views, logins at a steady rate), contended
@@ -35,6 +40,8 @@ struct Args {
     scale: String,
     seconds: u64,
     concurrency: usize,
+    baseline: Option<String>,
+    rounds: usize,
 }
 
 impl Args {
@@ -44,6 +51,8 @@ impl Args {
             scale: "small".into(),
             seconds: 20,
             concurrency: 32,
+            baseline: None,
+            rounds: 3,
         };
         let given: Vec<String> = std::env::args().skip(1).collect();
         let mut i = 0;
@@ -54,6 +63,8 @@ impl Args {
                 "--scale" => args.scale = value,
                 "--seconds" => args.seconds = value.parse().expect("--seconds N"),
                 "--concurrency" => args.concurrency = value.parse().expect("--concurrency N"),
+                "--baseline" => args.baseline = Some(value),
+                "--rounds" => args.rounds = value.parse().expect("--rounds N"),
                 _ => {
                     i += 1;
                     continue;
@@ -702,6 +713,129 @@ async fn contended(
     (rate, won.get(), refused.get())
 }
 
+/// A server of `binary` on the run's database.
+fn serve(mut binary: Command, db: &BenchDb) -> Server {
+    let mail = db.dir.join("mail");
+    Server::start(
+        binary
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("DATABASE_URL", &db.url)
+            .env("ETRACK_JWT_SECRET", SECRET)
+            .env("ETRACK_MAIL", format!("file:{}", mail.display()))
+            .env("RUST_LOG", "warn"),
+    )
+}
+
+/// The mixed deadline-day load for `args.seconds`; returns how long it ran.
+async fn mixed(
+    http: &Rc<Http>,
+    actors: &Rc<Actors>,
+    seeded: &Rc<Seeded>,
+    reads: &Rc<Vec<(usize, String)>>,
+    shared: &Rc<Shared>,
+    args: &Args,
+) -> f64 {
+    let workers = futures_util::future::join_all((0..args.concurrency).map(|n| {
+        mixed_worker(
+            n,
+            http.clone(),
+            actors.clone(),
+            seeded.clone(),
+            reads.clone(),
+            shared.clone(),
+        )
+    }));
+    let steady = steady(http.clone(), actors.clone(), seeded.clone(), shared.clone());
+    timed(args.seconds, shared, async {
+        futures_util::future::join(workers, steady).await;
+    })
+    .await
+}
+
+/// What one side of a comparison did over its rounds.
+#[derive(Default)]
+struct Side {
+    mixed: Vec<u64>,
+    mixed_seconds: f64,
+    mixed_errors: usize,
+    lists: Vec<u64>,
+    list_seconds: f64,
+}
+
+/// This build against a baseline binary, in alternating rounds on the same database.
+fn side_by_side(args: &Args, db: &BenchDb, seeded: Rc<Seeded>, baseline: &str) {
+    let names = ["this build", "baseline"];
+    let binary = |i: usize| match i {
+        0 => etrack(),
+        _ => Command::new(baseline),
+    };
+    let mut sides = [Side::default(), Side::default()];
+    let system = actix_rt::System::new();
+    system.block_on(async {
+        // Sessions live in the database: both builds accept the same tokens.
+        let server = serve(etrack(), db);
+        let http = Rc::new(Http::new(&server.base));
+        let actors = Rc::new(sign_in(&http, &seeded).await);
+        let reads = Rc::new(readable(&http, &actors).await);
+        drop(server);
+        for round in 0..args.rounds {
+            for (i, (side, name)) in sides.iter_mut().zip(names).enumerate() {
+                let server = serve(binary(i), db);
+                let http = Rc::new(Http::new(&server.base));
+                let shared = shared();
+                let seconds = mixed(&http, &actors, &seeded, &reads, &shared, args).await;
+                let mut stats = shared.stats.take();
+                let (_, errors) = stats.total();
+                println!("\n-- round {}, {name}: mixed load", round + 1);
+                stats.report(seconds);
+                side.mixed_seconds += seconds;
+                side.mixed_errors += errors;
+                side.mixed
+                    .extend(stats.by_endpoint.values().flat_map(|e| e.micros.iter()));
+                let lists = hammer(
+                    &http,
+                    "/api/v1/contracts?limit=50",
+                    &actors.offices,
+                    args.seconds / 2,
+                    args.concurrency,
+                )
+                .await;
+                side.list_seconds += (args.seconds / 2) as f64;
+                side.lists
+                    .extend(lists.by_endpoint.values().flat_map(|e| e.micros.iter()));
+            }
+        }
+    });
+    println!("\n-- side by side over {} rounds", args.rounds);
+    println!(
+        "  {:<12} {:>12} {:>9} {:>9} {:>8} {:>12} {:>9}",
+        "build", "mixed req/s", "p50 ms", "p99 ms", "errors", "lists req/s", "p99 ms"
+    );
+    let mut rates = Vec::new();
+    for (side, name) in sides.iter_mut().zip(names) {
+        side.mixed.sort_unstable();
+        side.lists.sort_unstable();
+        let rate = side.mixed.len() as f64 / side.mixed_seconds;
+        let list_rate = side.lists.len() as f64 / side.list_seconds;
+        rates.push((rate, list_rate));
+        println!(
+            "  {:<12} {:>12.0} {:>9.1} {:>9.1} {:>8} {:>12.0} {:>9.1}",
+            name,
+            rate,
+            pct(&side.mixed, 0.50),
+            pct(&side.mixed, 0.99),
+            side.mixed_errors,
+            list_rate,
+            pct(&side.lists, 0.99)
+        );
+    }
+    println!(
+        "  this build / baseline: mixed {:.2}, lists {:.2}",
+        rates[0].0 / rates[1].0,
+        rates[0].1 / rates[1].1
+    );
+}
+
 /// The reference server: one route that only verifies the bearer token, nothing else.
 fn minimal_server() {
     let keys = etrack::auth::jwt::JwtKeys::new(SECRET.as_bytes(), Duration::from_secs(900));
@@ -847,15 +981,12 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     let seeded = Rc::new(seed(&db, &args.scale));
-    let mail = db.dir.join("mail");
-    let server = Server::start(
-        etrack()
-            .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("DATABASE_URL", &db.url)
-            .env("ETRACK_JWT_SECRET", SECRET)
-            .env("ETRACK_MAIL", format!("file:{}", mail.display()))
-            .env("RUST_LOG", "warn"),
-    );
+    if let Some(baseline) = &args.baseline {
+        side_by_side(&args, &db, seeded, baseline);
+        check(&db);
+        return;
+    }
+    let server = serve(etrack(), &db);
     let system = actix_rt::System::new();
     system.block_on(async {
         let http = Rc::new(Http::new(&server.base));
@@ -871,21 +1002,7 @@ fn main() {
         println!("\n-- mixed deadline-day load");
         let shared = shared();
         let cpu = CpuMeter::start(&server);
-        let workers = futures_util::future::join_all((0..args.concurrency).map(|n| {
-            mixed_worker(
-                n,
-                http.clone(),
-                actors.clone(),
-                seeded.clone(),
-                reads.clone(),
-                shared.clone(),
-            )
-        }));
-        let steady = steady(http.clone(), actors.clone(), seeded.clone(), shared.clone());
-        let seconds = timed(args.seconds, &shared, async {
-            futures_util::future::join(workers, steady).await;
-        })
-        .await;
+        let seconds = mixed(&http, &actors, &seeded, &reads, &shared, &args).await;
         shared.stats.borrow_mut().report(seconds);
         cpu.report(shared.stats.borrow().total().0);
         let (peak, now) = server.memory();
@@ -972,6 +1089,11 @@ fn main() {
         }
     });
     drop(server);
+    check(&db);
+}
+
+/// Ends the run with `etrack check`: nothing overbooked, every history whole.
+fn check(db: &BenchDb) {
     let out = etrack()
         .arg("check")
         .env("DATABASE_URL", &db.url)

@@ -1,6 +1,6 @@
-//! Who did what, for the audit log (DOMAIN.md section 8). Each request runs with a context that
-//! the credentials extractor fills with the caller; every write transaction appends an event from
-//! it, so a change and its audit event commit together or not at all.
+//! Who did what, for the audit log (docs/domain.md section 8). Each request runs with a context (its
+//! id, method, path and the id it names); every write transaction appends an event from it and
+//! from the caller it resolved, so a change and its audit event commit together or not at all.
 
 use std::cell::RefCell;
 
@@ -16,7 +16,6 @@ pub struct RequestContext {
     request_id: String,
     method: String,
     path: String,
-    caller: RefCell<Option<ActorIds>>,
     path_id: RefCell<Option<String>>,
 }
 
@@ -26,34 +25,14 @@ impl RequestContext {
             request_id,
             method,
             path,
-            caller: RefCell::new(None),
             path_id: RefCell::new(None),
         }
     }
 }
 
-/// Who acted: a user or an API key, and its organisation.
-#[derive(Clone)]
-struct ActorIds {
-    user: Option<String>,
-    key: Option<String>,
-    organization: String,
-}
-
 /// Runs a request's future with its context.
 pub async fn scope<F: std::future::Future>(context: RequestContext, f: F) -> F::Output {
     REQUEST.scope(context, f).await
-}
-
-/// Records the authenticated caller of the current request.
-pub fn set_caller(caller: &Caller) {
-    let (user, key) = caller.actor_ids();
-    let actor = ActorIds {
-        user,
-        key,
-        organization: caller.organization_id.to_string(),
-    };
-    let _ = REQUEST.try_with(|c| *c.caller.borrow_mut() = Some(actor));
 }
 
 /// Records the id named in the current request's path.
@@ -72,9 +51,6 @@ pub struct Pending {
 pub fn pending() -> Option<Pending> {
     REQUEST
         .try_with(|c| {
-            let (user, key, org) = c.caller.borrow().clone().map_or((None, None, None), |a| {
-                (a.user, a.key, Some(a.organization))
-            });
             let path_id = c.path_id.borrow().clone();
             // The action is the route, with the resource's id replaced by `{id}`.
             let path = match &path_id {
@@ -83,9 +59,9 @@ pub fn pending() -> Option<Pending> {
             };
             Pending {
                 event: NewEvent {
-                    actor_user_id: user,
-                    actor_api_key_id: key,
-                    organization_id: org,
+                    actor_user_id: None,
+                    actor_api_key_id: None,
+                    organization_id: None,
                     action: format!("{} {}", c.method, path),
                     entity_id: None,
                     request_id: Some(c.request_id.clone()),
@@ -97,9 +73,14 @@ pub fn pending() -> Option<Pending> {
 }
 
 impl Pending {
-    /// The event, about `entity` (the created or changed resource) or else the path's resource.
-    pub fn event(self, entity: Option<String>) -> NewEvent {
+    /// The event by `caller` (none for sign-ins), about `entity` (the created or changed
+    /// resource) or else the path's resource.
+    pub fn event(self, caller: Option<&Caller>, entity: Option<String>) -> NewEvent {
+        let (user, key) = caller.map_or((None, None), Caller::actor_ids);
         NewEvent {
+            actor_user_id: user,
+            actor_api_key_id: key,
+            organization_id: caller.map(|c| c.organization_id.to_string()),
             entity_id: entity.or(self.path_id),
             ..self.event
         }

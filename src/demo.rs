@@ -14,7 +14,7 @@ use crate::domain::money::Money;
 use crate::domain::organization::{Dataset, Language, OrgKind, OrgStatus, Role};
 use crate::domain::season::{FacilityKind, Place, SeasonKind};
 use crate::domain::text::{Email, NewPassword, search_key};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::storage::models::{FacilityRow, GroupRow, InspectionRow, SeasonRow};
 use crate::storage::models::{OrganizationRow, UserRow};
 use crate::storage::seasons::{self, Parent};
@@ -278,9 +278,9 @@ fn day(s: &str) -> NaiveDate {
 
 /// The demo season: Hajj 1448 with quotas, allocations, four facilities and contracts in several
 /// states, made through the same code paths as the API's.
-fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), ApiError> {
+fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
     let [ministry, office, agency, provider, ..] = callers else {
-        return Err(ApiError::internal());
+        return Err(Error::internal());
     };
     let at = now();
     let season = SeasonRow {
@@ -298,7 +298,7 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), ApiError> {
         updated_at: at,
     };
     seasons::insert(conn, &season)?;
-    let fail = |_| ApiError::internal();
+    let fail = |_| Error::internal();
     seasons::set_quota(conn, &season.id, "ID", 20_000).map_err(fail)?;
     seasons::set_quota(conn, &season.id, "MY", 10_000).map_err(fail)?;
     seasons::set_allocation(
@@ -308,7 +308,7 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), ApiError> {
         Parent::Quota { country: "ID" },
         12_000,
     )
-    .map_err(|_| ApiError::internal())?;
+    .map_err(|_| Error::internal())?;
     seasons::set_allocation(
         conn,
         &season.id,
@@ -318,13 +318,13 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), ApiError> {
         },
         3_000,
     )
-    .map_err(|_| ApiError::internal())?;
+    .map_err(|_| Error::internal())?;
     let facility = |conn: &mut DbConnection,
                     kind: FacilityKind,
                     name: &str,
                     city: Place,
                     capacity: i64|
-     -> Result<String, ApiError> {
+     -> Result<String, Error> {
         let row = FacilityRow {
             id: FacilityId::generate().into_string(),
             provider_id: provider.organization_id.to_string(),
@@ -515,7 +515,7 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), ApiError> {
     ];
     let mut failed_kitchen = None;
     for (i, (client, facility, terms, from, to, unit_price, steps)) in plan.iter().enumerate() {
-        let price = Money::parse(unit_price).map_err(|_| ApiError::internal())?;
+        let price = Money::parse(unit_price).map_err(|_| Error::internal())?;
         let booking = Booking {
             terms: *terms,
             starts_on: day(from),

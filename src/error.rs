@@ -1,14 +1,9 @@
-//! One error type for the whole API, mapped to `application/problem+json` in one place.
-
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
-use utoipa::ToSchema;
+//! One error type for every use case, whatever the interface: what went wrong as a [`Kind`], a
+//! stable machine-readable `code` and the refused fields. It knows nothing of HTTP; the API turns
+//! it into a problem document in one place (`api::problem`), and any other interface does the same
+//! from the same value.
 
 use crate::domain::Invalid;
-use crate::domain::organization::Language;
-use crate::i18n;
 
 /// A refused field: which one (a JSON path such as `stays[2].from`) and why.
 #[derive(Debug, Clone)]
@@ -26,186 +21,167 @@ impl FieldError {
     }
 }
 
+/// What kind of failure: each interface decides how to show it (an HTTP status, a console message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The request itself is malformed (syntax, headers, parameters).
+    BadRequest,
+    /// No valid credentials.
+    Unauthorized,
+    /// The caller sees the thing but may not do this to it.
+    Forbidden,
+    /// It does not exist, or the caller may not see it.
+    NotFound,
+    /// The operation exists for the resource, not with this method.
+    MethodNotAllowed,
+    /// The request conflicts with the current state (a rule of the portal).
+    Conflict,
+    /// A change did not name the version it changes.
+    PreconditionRequired,
+    /// A change named a version that is no longer current.
+    PreconditionFailed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    /// Well-formed, but fields are refused (see `errors`).
+    Invalid,
+    /// Too many attempts; `retry_after_seconds` says when to try again.
+    TooManyRequests,
+    HeadersTooLarge,
+    /// Our fault.
+    Internal,
+    /// Temporarily unable (the database is unreachable); worth retrying.
+    Unavailable,
+}
+
 #[derive(Debug, Clone)]
-pub struct ApiError {
-    pub status: StatusCode,
+pub struct Error {
+    pub kind: Kind,
     /// Stable, machine-readable; partner systems branch on it.
     pub code: &'static str,
     pub errors: Vec<FieldError>,
     pub retry_after_seconds: Option<u64>,
 }
 
-impl std::fmt::Display for ApiError {
+impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.status.as_u16(), self.code)
+        write!(f, "{:?} {}", self.kind, self.code)
     }
 }
 
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str) -> ApiError {
-        debug_assert!(i18n::knows_problem(code), "no catalogue entry for {code}");
-        ApiError {
-            status,
+impl Error {
+    pub fn new(kind: Kind, code: &'static str) -> Error {
+        debug_assert!(
+            crate::i18n::knows_problem(code),
+            "no catalogue entry for {code}"
+        );
+        Error {
+            kind,
             code,
             errors: Vec::new(),
             retry_after_seconds: None,
         }
     }
 
-    pub fn bad_request(code: &'static str) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, code)
+    /// Whether the failure is the server's (or its database's), not the caller's.
+    pub fn is_server_fault(&self) -> bool {
+        matches!(self.kind, Kind::Internal | Kind::Unavailable)
     }
-    pub fn unauthorized() -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized")
+
+    pub fn bad_request(code: &'static str) -> Error {
+        Error::new(Kind::BadRequest, code)
     }
-    pub fn forbidden() -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden")
+    pub fn unauthorized() -> Error {
+        Error::new(Kind::Unauthorized, "unauthorized")
+    }
+    pub fn forbidden() -> Error {
+        Error::new(Kind::Forbidden, "forbidden")
     }
     /// Also the answer for anything the caller may not see.
-    pub fn not_found() -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found")
+    pub fn not_found() -> Error {
+        Error::new(Kind::NotFound, "not_found")
     }
-    pub fn conflict(code: &'static str) -> ApiError {
-        ApiError::new(StatusCode::CONFLICT, code)
+    pub fn conflict(code: &'static str) -> Error {
+        Error::new(Kind::Conflict, code)
     }
-    pub fn precondition_required() -> ApiError {
-        ApiError::new(StatusCode::PRECONDITION_REQUIRED, "precondition_required")
+    pub fn precondition_required() -> Error {
+        Error::new(Kind::PreconditionRequired, "precondition_required")
     }
-    pub fn precondition_failed() -> ApiError {
-        ApiError::new(StatusCode::PRECONDITION_FAILED, "precondition_failed")
+    pub fn precondition_failed() -> Error {
+        Error::new(Kind::PreconditionFailed, "precondition_failed")
     }
-    pub fn payload_too_large() -> ApiError {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    pub fn payload_too_large() -> Error {
+        Error::new(Kind::PayloadTooLarge, "payload_too_large")
     }
-    pub fn unsupported_media_type() -> ApiError {
-        ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+    pub fn unsupported_media_type() -> Error {
+        Error::new(Kind::UnsupportedMediaType, "unsupported_media_type")
     }
-    pub fn unavailable() -> ApiError {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
+    pub fn unavailable() -> Error {
+        Error::new(Kind::Unavailable, "service_unavailable")
     }
-    pub fn internal() -> ApiError {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+    pub fn internal() -> Error {
+        Error::new(Kind::Internal, "internal_error")
     }
 
-    /// 422 with the refused fields.
-    pub fn invalid(errors: Vec<FieldError>) -> ApiError {
-        ApiError {
+    /// Fields refused.
+    pub fn invalid(errors: Vec<FieldError>) -> Error {
+        Error {
             errors,
-            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+            ..Error::new(Kind::Invalid, "validation_failed")
         }
     }
 
-    pub fn invalid_field(field: &str, invalid: Invalid) -> ApiError {
-        ApiError::invalid(vec![FieldError::new(field, invalid)])
+    pub fn invalid_field(field: &str, invalid: Invalid) -> Error {
+        Error::invalid(vec![FieldError::new(field, invalid)])
     }
 
-    /// 400 for a bad query parameter, naming it.
-    pub fn invalid_query(field: &str, invalid: Invalid) -> ApiError {
-        ApiError {
+    /// A bad query parameter, naming it.
+    pub fn invalid_query(field: &str, invalid: Invalid) -> Error {
+        Error {
             errors: vec![FieldError::new(field, invalid)],
-            ..ApiError::bad_request("invalid_query")
+            ..Error::bad_request("invalid_query")
         }
     }
 
-    /// The problem document in the given language.
-    pub fn to_problem(&self, lang: Language) -> ProblemDetails {
-        let (title, detail) = i18n::problem_text(self.code, lang);
-        ProblemDetails {
-            problem_type: format!("urn:etrack:problem:{}", self.code),
-            title: title.to_owned(),
-            status: self.status.as_u16(),
-            detail: detail.to_owned(),
-            code: self.code.to_owned(),
-            errors: self
-                .errors
-                .iter()
-                .map(|e| ProblemField {
-                    field: e.field.clone(),
-                    code: e.invalid.code.to_owned(),
-                    message: i18n::field_message(e.invalid.code, e.invalid.limit, lang),
-                })
-                .collect(),
+    /// Too many attempts: try again in `seconds`.
+    pub fn rate_limited(seconds: u64) -> Error {
+        Error {
+            retry_after_seconds: Some(seconds),
+            ..Error::new(Kind::TooManyRequests, "rate_limited")
         }
     }
 
-    pub fn render(&self, lang: Language) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status);
-        response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
-        response.insert_header((header::CONTENT_LANGUAGE, lang.as_str()));
-        if let Some(seconds) = self.retry_after_seconds {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
-        }
-        if self.status == StatusCode::UNAUTHORIZED {
-            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
-        }
-        let body = serde_json::to_string(&self.to_problem(lang))
-            .unwrap_or_else(|_| format!("{{\"code\":\"{}\"}}", self.code));
-        response.body(body)
+    /// The same error with the refused fields named.
+    pub fn with_fields(mut self, errors: Vec<FieldError>) -> Error {
+        self.errors = errors;
+        self
     }
 }
 
-/// Rendered in English here; the localisation middleware re-renders it for Arabic readers.
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        self.status
-    }
-    fn error_response(&self) -> HttpResponse {
-        self.render(Language::English)
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> ApiError {
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Error {
         match e {
-            diesel::result::Error::NotFound => ApiError::not_found(),
+            diesel::result::Error::NotFound => Error::not_found(),
             // The database went away mid-request (a restart, a failover): worth retrying.
             diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::ClosedConnection,
                 _,
             ) => {
                 tracing::error!(error = %e, "database connection lost");
-                let mut error = ApiError::unavailable();
+                let mut error = Error::unavailable();
                 error.retry_after_seconds = Some(1);
                 error
             }
             other => {
                 tracing::error!(error = %other, "database error");
-                ApiError::internal()
+                Error::internal()
             }
         }
     }
 }
 
-impl From<crate::storage::StorageError> for ApiError {
-    fn from(e: crate::storage::StorageError) -> ApiError {
+impl From<crate::storage::StorageError> for Error {
+    fn from(e: crate::storage::StorageError) -> Error {
         tracing::error!(error = %e, "storage error");
-        ApiError::unavailable()
+        Error::unavailable()
     }
-}
-
-/// An `application/problem+json` document (RFC 9457).
-#[derive(Serialize, ToSchema, Debug)]
-pub struct ProblemDetails {
-    /// A URN naming the problem kind.
-    #[serde(rename = "type")]
-    #[schema(example = "urn:etrack:problem:validation_failed")]
-    pub problem_type: String,
-    /// Short summary, in the language of `Accept-Language`.
-    pub title: String,
-    pub status: u16,
-    /// Explanation, in the language of `Accept-Language`.
-    pub detail: String,
-    /// Stable machine-readable code.
-    #[schema(example = "validation_failed")]
-    pub code: String,
-    /// One entry per refused field (may be empty).
-    pub errors: Vec<ProblemField>,
-}
-
-#[derive(Serialize, ToSchema, Debug)]
-pub struct ProblemField {
-    /// Path of the field in the request, e.g. `stays[1].from` or a query parameter name.
-    pub field: String,
-    pub code: String,
-    pub message: String,
 }

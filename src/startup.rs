@@ -17,7 +17,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
 use crate::domain::organization::Language;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::{self, DbPool};
 use crate::{api, audit, demo, i18n, notify};
@@ -132,9 +132,9 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(routes.clone())
             .app_data(
                 web::QueryConfig::default()
-                    .error_handler(|_, _| ApiError::bad_request("invalid_query").into()),
+                    .error_handler(|_, _| Error::bad_request("invalid_query").into()),
             )
-            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
+            .app_data(web::PathConfig::default().error_handler(|_, _| Error::not_found().into()))
             .default_service(web::to(unknown_route))
             .wrap_fn(|req, srv| {
                 let lang = i18n::request_language(req.request());
@@ -218,11 +218,10 @@ async fn limit_headers(
         .sum();
     if size > MAX_HEADER_BYTES {
         let lang = i18n::request_language(req.request());
-        let refusal = ApiError::new(
-            actix_web::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "headers_too_large",
-        )
-        .render(lang);
+        let refusal = api::problem::render(
+            &Error::new(crate::error::Kind::HeadersTooLarge, "headers_too_large"),
+            lang,
+        );
         return Ok(req.into_response(refusal).map_into_right_body());
     }
     next.call(req)
@@ -276,8 +275,8 @@ fn localize<B: actix_web::body::MessageBody + 'static>(
     let localized = response
         .response()
         .error()
-        .and_then(|e| e.as_error::<ApiError>())
-        .map(|e| e.render(lang));
+        .and_then(|e| e.as_error::<Error>())
+        .map(|e| api::problem::render(e, lang));
     match localized {
         Some(r) => response.into_response(r),
         None => response.map_into_boxed_body(),
@@ -374,15 +373,14 @@ impl Routes {
 async fn unknown_route(
     req: actix_web::HttpRequest,
     routes: web::Data<Routes>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     match routes.allowed(req.path()) {
         Some(methods) => {
             let lang = i18n::request_language(&req);
-            let mut response = ApiError::new(
-                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-            )
-            .render(lang);
+            let mut response = api::problem::render(
+                &Error::new(crate::error::Kind::MethodNotAllowed, "method_not_allowed"),
+                lang,
+            );
             if let Ok(value) = HeaderValue::from_str(methods) {
                 response
                     .headers_mut()
@@ -390,6 +388,6 @@ async fn unknown_route(
             }
             Ok(response)
         }
-        None => Err(ApiError::not_found()),
+        None => Err(Error::not_found()),
     }
 }

@@ -1,13 +1,18 @@
-//! What every request handler shares: the database pool, the token keys and the settings.
+//! What every request handler shares: the database pool, the token keys and the settings; and the
+//! one way a request reaches the database: a single hand-off to the blocking pool, on one pooled
+//! connection, where the caller is resolved and the request's work done (in one transaction for
+//! writes).
 
 use std::sync::Arc;
 
 use actix_web::web;
 
+use crate::access::Caller;
 use crate::audit::{self, AuditEntity};
+use crate::auth::credentials::Authenticated;
 use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::storage::{self, DbConnection, DbPool, PoolConnection};
 
 #[derive(Clone)]
@@ -18,20 +23,61 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Runs blocking database work on the blocking thread pool, never on an async worker.
-    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
+    /// Reads for an authenticated caller: the caller is resolved from its credentials and `f`
+    /// runs, on one connection in one hand-off.
+    pub async fn read<T, F>(&self, auth: Authenticated, f: F) -> Result<T, Error>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConnection, &Caller) -> Result<T, Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.on_connection(move |conn| {
+            let caller = auth.resolve(conn)?;
+            f(conn, &caller)
+        })
+        .await
+    }
+
+    /// A change by an authenticated caller, in one write transaction: the caller is resolved, `f`
+    /// runs and the request's audit event is appended; all of it happens, or none of it.
+    pub async fn write<T, F>(&self, auth: Authenticated, f: F) -> Result<T, Error>
+    where
+        F: FnOnce(&mut DbConnection, &Caller) -> Result<T, Error> + Send + 'static,
+        T: AuditEntity + Send + 'static,
+    {
+        let pending = audit::pending();
+        self.on_connection(move |conn| {
+            conn.write(|conn| {
+                let caller = auth.resolve(conn)?;
+                let value = f(conn, &caller)?;
+                if let Some(pending) = pending {
+                    let event = pending.event(Some(&caller), value.audit_entity());
+                    storage::audit::append(conn, event)?;
+                }
+                Ok(value)
+            })
+        })
+        .await
+    }
+
+    /// The caller alone, for requests that do other slow work (a password check) before their
+    /// database work.
+    pub async fn caller(&self, auth: Authenticated) -> Result<Caller, Error> {
+        self.on_connection(move |conn| auth.resolve(conn)).await
+    }
+
+    /// Blocking database work without a caller (sign-in, health), off the async workers.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
         T: Send + 'static,
     {
         self.on_connection(move |conn| f(conn)).await
     }
 
-    /// Like [`AppState::db`], inside one write transaction: all of it happens, or none of it. The
-    /// request's audit event is appended in the same transaction.
-    pub async fn write<T, F>(&self, f: F) -> Result<T, ApiError>
+    /// An audited change without an authenticated caller (signing in, refreshing a session).
+    pub async fn write_unauthenticated<T, F>(&self, f: F) -> Result<T, Error>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
         T: AuditEntity + Send + 'static,
     {
         let pending = audit::pending();
@@ -39,7 +85,7 @@ impl AppState {
             conn.write(|conn| {
                 let value = f(conn)?;
                 if let Some(pending) = pending {
-                    storage::audit::append(conn, pending.event(value.audit_entity()))?;
+                    storage::audit::append(conn, pending.event(None, value.audit_entity()))?;
                 }
                 Ok(value)
             })
@@ -48,32 +94,32 @@ impl AppState {
     }
 
     /// A write transaction that is not an audited change (bookkeeping such as sign-in counters).
-    pub async fn transaction<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn transaction<T, F>(&self, f: F) -> Result<T, Error>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
         T: Send + 'static,
     {
         self.on_connection(move |conn| conn.write(f)).await
     }
 
-    async fn on_connection<T, F>(&self, f: F) -> Result<T, ApiError>
+    async fn on_connection<T, F>(&self, f: F) -> Result<T, Error>
     where
-        F: FnOnce(&mut PoolConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut PoolConnection) -> Result<T, Error> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = pool.get().map_err(|e| {
                 tracing::error!(error = %e, "no database connection available");
-                ApiError::unavailable()
+                Error::unavailable()
             })?;
             let result = f(&mut conn);
-            if matches!(&result, Err(e) if e.status.is_server_error()) {
+            if matches!(&result, Err(e) if e.is_server_fault()) {
                 conn.suspect();
             }
             result
         })
         .await
-        .map_err(|_| ApiError::internal())?
+        .map_err(|_| Error::internal())?
     }
 }

@@ -10,7 +10,7 @@
 use crate::domain::contract::Party;
 use crate::domain::ids::{ApiKeyId, OrganizationId, SessionId, UserId};
 use crate::domain::organization::{OrgKind, Role};
-use crate::error::ApiError;
+use crate::error::Error;
 
 /// Who is acting: a person, or an organisation's system through an API key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,7 +75,7 @@ pub enum OrgScope {
     },
 }
 
-/// DOMAIN.md section 7: the ministry sees everything. Every organisation sees itself and the
+/// docs/domain.md section 7: the ministry sees everything. Every organisation sees itself and the
 /// ministry; an office sees its agencies and an agency its office; clients see the service providers
 /// they can contract with.
 pub fn organization_scope(caller: &Caller) -> OrgScope {
@@ -123,7 +123,7 @@ pub fn scope_contains(
 }
 
 /// Opening organisations, suspending them, assigning tawafa countries and authority grants.
-pub fn manage_organizations(caller: &Caller) -> Result<(), ApiError> {
+pub fn manage_organizations(caller: &Caller) -> Result<(), Error> {
     allow(caller.is_ministry_admin())
 }
 
@@ -139,12 +139,12 @@ pub fn sees_members_of(caller: &Caller, org: &OrganizationId) -> bool {
 
 /// Listing, creating and editing an organisation's users: its own admin, or a ministry admin (who
 /// opens new organisations and creates their first admin). Call after visibility was checked.
-pub fn manage_members(caller: &Caller, org: &OrganizationId) -> Result<(), ApiError> {
+pub fn manage_members(caller: &Caller, org: &OrganizationId) -> Result<(), Error> {
     allow(caller.is_admin() && (caller.is_ministry() || &caller.organization_id == org))
 }
 
 /// Reading one user: admins who manage the organisation, and the user itself.
-pub fn read_member(caller: &Caller, org: &OrganizationId, user: &UserId) -> Result<(), ApiError> {
+pub fn read_member(caller: &Caller, org: &OrganizationId, user: &UserId) -> Result<(), Error> {
     if caller.user_id() == Some(user) {
         return Ok(());
     }
@@ -152,33 +152,43 @@ pub fn read_member(caller: &Caller, org: &OrganizationId, user: &UserId) -> Resu
 }
 
 /// API keys are the organisation's own credentials: only its own admin makes them.
-pub fn create_api_key(caller: &Caller, org: &OrganizationId) -> Result<(), ApiError> {
+pub fn create_api_key(caller: &Caller, org: &OrganizationId) -> Result<(), Error> {
     allow(caller.is_admin() && &caller.organization_id == org)
 }
 
 /// Listing and revoking keys: the organisation's admin, or a ministry admin (incident response).
-pub fn manage_api_keys(caller: &Caller, org: &OrganizationId) -> Result<(), ApiError> {
+pub fn manage_api_keys(caller: &Caller, org: &OrganizationId) -> Result<(), Error> {
     manage_members(caller, org)
 }
 
 /// Actions only a person can take (changing a password, logging out).
-pub fn require_user(caller: &Caller) -> Result<(&UserId, &SessionId), ApiError> {
+pub fn require_user(caller: &Caller) -> Result<(&UserId, &SessionId), Error> {
     match &caller.actor {
         Actor::User { id, session } => Ok((id, session)),
-        Actor::ApiKey(_) => Err(ApiError::forbidden()),
+        Actor::ApiKey(_) => Err(Error::forbidden()),
     }
 }
 
 /// Work only a ministry officer or admin does: seasons, quotas, allocations to offices, extensions,
 /// reviews.
-pub fn ministry_work(caller: &Caller) -> Result<(), ApiError> {
+pub fn ministry_work(caller: &Caller) -> Result<(), Error> {
     allow(caller.is_ministry() && caller.role.can_act())
 }
 
 /// Work the caller's organisation does itself (filing, accepting, allocating to its agencies):
 /// officers and admins, never viewers.
-pub fn act(caller: &Caller) -> Result<(), ApiError> {
+pub fn act(caller: &Caller) -> Result<(), Error> {
     allow(caller.role.can_act())
+}
+
+/// Filing contracts and planning pilgrims: offices and agencies, never their viewers.
+pub fn file_contracts(caller: &Caller) -> Result<(), Error> {
+    allow(caller.kind.is_client() && caller.role.can_act())
+}
+
+/// Registering and editing facilities: service providers, never their viewers.
+pub fn register_facilities(caller: &Caller) -> Result<(), Error> {
+    allow(caller.kind == OrgKind::ServiceProvider && caller.role.can_act())
 }
 
 /// Whether prices show: never to tawafa establishments or authorities.
@@ -238,7 +248,7 @@ pub fn facility_scope(caller: &Caller) -> FacilityScope {
     }
 }
 
-/// Contracts a caller sees (DOMAIN.md section 7).
+/// Contracts a caller sees (docs/domain.md section 7).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ContractScope {
     All,
@@ -300,7 +310,7 @@ pub fn allocate(
 
 #[derive(Debug)]
 pub enum AllocateError {
-    Forbidden(ApiError),
+    Forbidden(Error),
     /// Only offices and agencies hold allocations.
     WrongKind,
 }
@@ -311,7 +321,7 @@ pub fn sees_facility_usage(caller: &Caller, provider_id: &str) -> bool {
 }
 
 /// Pilgrim plans and readiness a caller sees: as contracts, but providers plan nothing and see no
-/// plans (DOMAIN.md section 7).
+/// plans (docs/domain.md section 7).
 pub fn plan_scope(caller: &Caller) -> ContractScope {
     match contract_scope(caller) {
         ContractScope::Provider(_) => ContractScope::Nothing,
@@ -319,16 +329,21 @@ pub fn plan_scope(caller: &Caller) -> ContractScope {
     }
 }
 
+/// The audit log, and checking its chain: the ministry.
+pub fn read_audit(caller: &Caller) -> Result<(), Error> {
+    allow(caller.is_ministry())
+}
+
 /// Recording inspections: tawafa establishments (of contracts they see) and the ministry.
-pub fn inspect(caller: &Caller) -> Result<(), ApiError> {
+pub fn inspect(caller: &Caller) -> Result<(), Error> {
     allow(matches!(caller.kind, OrgKind::Tawafa | OrgKind::Ministry) && caller.role.can_act())
 }
 
-fn allow(allowed: bool) -> Result<(), ApiError> {
+fn allow(allowed: bool) -> Result<(), Error> {
     if allowed {
         Ok(())
     } else {
-        Err(ApiError::forbidden())
+        Err(Error::forbidden())
     }
 }
 

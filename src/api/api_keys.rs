@@ -5,13 +5,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::{self, Caller};
+use crate::access;
+use crate::api::problem::ProblemDetails;
+use crate::auth::credentials::Authenticated;
 use crate::auth::secret;
 use crate::domain::Invalid;
 use crate::domain::ids::{ApiKeyId, OrganizationId};
 use crate::domain::organization::Role;
 use crate::domain::text::Name;
-use crate::error::{ApiError, ProblemDetails};
+use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::api_keys as store;
 use crate::storage::models::ApiKeyRow;
@@ -36,12 +38,12 @@ pub struct ApiKeyView {
 }
 
 impl ApiKeyView {
-    fn from_row(row: ApiKeyRow) -> Result<ApiKeyView, ApiError> {
+    fn from_row(row: ApiKeyRow) -> Result<ApiKeyView, Error> {
         Ok(ApiKeyView {
             id: ApiKeyId::from_stored(row.id),
             organization_id: OrganizationId::from_stored(row.organization_id),
             name: row.name,
-            role: Role::parse(&row.role).ok_or_else(ApiError::internal)?,
+            role: Role::parse(&row.role).ok_or_else(Error::internal)?,
             prefix: row.prefix,
             created_at: utc(row.created_at),
             revoked_at: row.revoked_at.map(utc),
@@ -76,23 +78,23 @@ pub struct CreateApiKey {
 #[post("/organizations/{id}/api-keys")]
 pub async fn create(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
     body: Json<CreateApiKey>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let org_id: OrganizationId = path_id(&id)?;
     let key = secret::generate(secret::API_KEY_PREFIX);
     let (hash, prefix) = (secret::hash(&key), secret::display_prefix(&key));
     let view = state
-        .write(move |conn| {
-            visible(conn, &caller, &org_id)?;
-            access::create_api_key(&caller, &org_id)?;
+        .write(auth, move |conn, caller| {
+            visible(conn, caller, &org_id)?;
+            access::create_api_key(caller, &org_id)?;
             let body = body.into_inner()?;
-            let name = Name::parse(&body.name).map_err(|e| ApiError::invalid_field("name", e))?;
+            let name = Name::parse(&body.name).map_err(|e| Error::invalid_field("name", e))?;
             if body.role == Role::Admin {
-                return Err(ApiError::invalid_field("role", Invalid::new("not_allowed")));
+                return Err(Error::invalid_field("role", Invalid::new("not_allowed")));
             }
-            let created_by = access::require_user(&caller)?.0.to_string();
+            let created_by = access::require_user(caller)?.0.to_string();
             let row = ApiKeyRow {
                 id: ApiKeyId::generate().into_string(),
                 organization_id: org_id.into_string(),
@@ -120,16 +122,16 @@ pub async fn create(
 #[get("/organizations/{id}/api-keys")]
 pub async fn list(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
     query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let org_id: OrganizationId = path_id(&id)?;
     let page = query.parse()?;
     let body = state
-        .db(move |conn| {
-            visible(conn, &caller, &org_id)?;
-            access::manage_api_keys(&caller, &org_id)?;
+        .read(auth, move |conn, caller| {
+            visible(conn, caller, &org_id)?;
+            access::manage_api_keys(caller, &org_id)?;
             let rows = store::list(conn, org_id.as_str(), page.after.as_deref(), page.fetch())?;
             let (rows, next_cursor) = page.finish(rows, |r| &r.id);
             let items = rows
@@ -154,18 +156,18 @@ pub async fn list(
 #[delete("/api-keys/{id}")]
 pub async fn revoke(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: ApiKeyId = path_id(&id)?;
     state
-        .write(move |conn| {
-            let key = store::find(conn, id.as_str())?.ok_or_else(ApiError::not_found)?;
+        .write(auth, move |conn, caller| {
+            let key = store::find(conn, id.as_str())?.ok_or_else(Error::not_found)?;
             let org = OrganizationId::from_stored(key.organization_id);
-            if !access::sees_members_of(&caller, &org) {
-                return Err(ApiError::not_found());
+            if !access::sees_members_of(caller, &org) {
+                return Err(Error::not_found());
             }
-            access::manage_api_keys(&caller, &org)?;
+            access::manage_api_keys(caller, &org)?;
             store::revoke(conn, id.as_str())?;
             Ok(())
         })

@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::Caller;
-use crate::error::ApiError;
+use crate::access;
+use crate::auth::credentials::Authenticated;
+use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::audit::{self as store, AuditFilter, AuditRow};
 
@@ -70,24 +71,23 @@ pub struct AuditQuery {
 #[get("/audit")]
 pub async fn list(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     query: web::Query<AuditQuery>,
-) -> Result<HttpResponse, ApiError> {
-    if !caller.is_ministry() {
-        return Err(ApiError::forbidden());
-    }
+) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = PageQuery {
         limit: query.limit,
         cursor: query.cursor,
     }
-    .parse()?;
+    .parse();
     let filter = AuditFilter {
         entity_id: query.entity_id,
         organization_id: query.organization_id,
     };
     let body = state
-        .db(move |conn| {
+        .read(auth, move |conn, caller| {
+            access::read_audit(caller)?;
+            let page = page?;
             let rows = store::list(conn, &filter, page.after.as_deref(), page.fetch())?;
             let (rows, next_cursor) = page.finish(rows, |r| &r.id);
             Ok(Page {
@@ -125,12 +125,13 @@ pub struct BrokenLink {
 /// Seals what is pending, then recomputes the whole chain (the ministry).
 #[utoipa::path(tag = "audit", responses((status = 200, description = "The result", body = Verification)))]
 #[get("/audit/verify")]
-pub async fn verify(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    if !caller.is_ministry() {
-        return Err(ApiError::forbidden());
-    }
+pub async fn verify(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, Error> {
     let v = state
-        .db(|conn| {
+        .read(auth, |conn, caller| {
+            access::read_audit(caller)?;
             store::seal_all(conn)?;
             Ok(store::verify(conn)?)
         })

@@ -5,11 +5,13 @@ use chrono::Duration as ChronoDuration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::{self, Caller};
+use crate::access;
+use crate::api::problem::ProblemDetails;
+use crate::auth::credentials::Authenticated;
 use crate::auth::throttle::{self, Counter};
 use crate::auth::{password, secret};
 use crate::domain::ids::{SessionId, UserId};
-use crate::error::{ApiError, ProblemDetails};
+use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::models::SessionRow;
 use crate::storage::sessions::{self, Rotation};
@@ -79,7 +81,7 @@ fn client_address(req: &HttpRequest, behind_proxy: bool) -> String {
 }
 
 /// Charges an attempt to its counters; `429` with `Retry-After` while one says wait.
-async fn throttled(state: &AppState, counters: &[Counter]) -> Result<(), ApiError> {
+async fn throttled(state: &AppState, counters: &[Counter]) -> Result<(), Error> {
     let counters = counters.to_vec();
     let window = state.settings.login_limits.window;
     state
@@ -87,7 +89,7 @@ async fn throttled(state: &AppState, counters: &[Counter]) -> Result<(), ApiErro
         .await
 }
 
-async fn succeeded(state: &AppState, counters: &[Counter]) -> Result<(), ApiError> {
+async fn succeeded(state: &AppState, counters: &[Counter]) -> Result<(), Error> {
     let counters = counters.to_vec();
     state
         .transaction(move |conn| throttle::succeeded(conn, &counters))
@@ -118,7 +120,7 @@ pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: Json<LoginRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let LoginRequest { email, password } = body.into_inner()?;
     let email = email.trim().to_lowercase();
     let counters = throttle::login_counters(
@@ -148,16 +150,11 @@ pub async fn login(
         }
     })
     .await
-    .map_err(|_| ApiError::internal())?
-    .ok_or_else(|| {
-        ApiError::new(
-            actix_web::http::StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-        )
-    })?;
+    .map_err(|_| Error::internal())?
+    .ok_or_else(|| Error::new(crate::error::Kind::Unauthorized, "invalid_credentials"))?;
     succeeded(&state, &counters).await?;
     let (user_id, session_id) = state
-        .write(move |conn| {
+        .write_unauthenticated(move |conn| {
             let session = SessionRow {
                 id: SessionId::generate().into_string(),
                 user_id: user_id.clone(),
@@ -193,7 +190,7 @@ pub async fn refresh(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: Json<RefreshRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let presented = secret::hash(body.into_inner()?.refresh_token.trim());
     let counters = throttle::refresh_counters(
         &state.settings.login_limits,
@@ -204,7 +201,9 @@ pub async fn refresh(
     let new_hash = secret::hash(&refresh_token);
     let expires = refresh_expiry(&state);
     let outcome = state
-        .write(move |conn| Ok(sessions::rotate(conn, &presented, &new_hash, expires)?))
+        .write_unauthenticated(move |conn| {
+            Ok(sessions::rotate(conn, &presented, &new_hash, expires)?)
+        })
         .await?;
     match outcome {
         Rotation::Rotated {
@@ -222,9 +221,9 @@ pub async fn refresh(
         }
         Rotation::Reused => {
             tracing::warn!("a used refresh token was presented again; its session is revoked");
-            Err(ApiError::unauthorized())
+            Err(Error::unauthorized())
         }
-        Rotation::Invalid => Err(ApiError::unauthorized()),
+        Rotation::Invalid => Err(Error::unauthorized()),
     }
 }
 
@@ -237,11 +236,15 @@ pub async fn refresh(
     )
 )]
 #[post("/auth/logout")]
-pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let (_, session) = access::require_user(&caller)?;
-    let session = session.clone();
+pub async fn logout(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, Error> {
     state
-        .write(move |conn| Ok(sessions::revoke(conn, session.as_str())?))
+        .write(auth, move |conn, caller| {
+            let (_, session) = access::require_user(caller)?;
+            Ok(sessions::revoke(conn, session.as_str())?)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

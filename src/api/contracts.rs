@@ -1,5 +1,5 @@
 //! Contracts between a client and a provider: drafting, the two-party lifecycle, the ministry's
-//! review, amendments, history and exports (DOMAIN.md section 4, rules R2-R10).
+//! review, amendments, history and exports (docs/domain.md section 4, rules R2-R10).
 
 use std::collections::HashMap;
 
@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::access::{self, Caller};
+use crate::api::problem::ProblemDetails;
+use crate::auth::credentials::Authenticated;
 use crate::domain::Invalid;
 use crate::domain::calendar::{hijri, today_in_makkah};
 use crate::domain::contract::{
@@ -24,7 +26,7 @@ use crate::domain::money::{Money, parse_currency};
 use crate::domain::organization::{OrgKind, OrgStatus};
 use crate::domain::season::{ContractType, FacilityKind, Place};
 use crate::domain::text::{self, search_key};
-use crate::error::{ApiError, FieldError, ProblemDetails};
+use crate::error::{Error, FieldError};
 use crate::notify;
 use crate::state::AppState;
 use crate::storage::contracts::{self as store, ContractFilter, TermsChange};
@@ -108,22 +110,16 @@ fn booking(
     units: i64,
     route: (Option<&str>, Option<&str>),
     meals: Option<i64>,
-) -> Result<Booking, ApiError> {
-    let terms = match ContractType::parse(contract_type).ok_or_else(ApiError::internal)? {
+) -> Result<Booking, Error> {
+    let terms = match ContractType::parse(contract_type).ok_or_else(Error::internal)? {
         ContractType::Housing => Terms::Housing { beds: units },
         ContractType::Catering => Terms::Catering {
             pilgrims: units,
             meals_per_day: meals.unwrap_or(1),
         },
         ContractType::Transport => Terms::Transport {
-            from: route
-                .0
-                .and_then(Place::parse)
-                .ok_or_else(ApiError::internal)?,
-            to: route
-                .1
-                .and_then(Place::parse)
-                .ok_or_else(ApiError::internal)?,
+            from: route.0.and_then(Place::parse).ok_or_else(Error::internal)?,
+            to: route.1.and_then(Place::parse).ok_or_else(Error::internal)?,
             seats: units,
         },
     };
@@ -134,7 +130,7 @@ fn booking(
     })
 }
 
-pub(crate) fn contract_booking(row: &ContractRow) -> Result<Booking, ApiError> {
+pub(crate) fn contract_booking(row: &ContractRow) -> Result<Booking, Error> {
     booking(
         &row.contract_type,
         row.starts_on,
@@ -148,7 +144,7 @@ pub(crate) fn contract_booking(row: &ContractRow) -> Result<Booking, ApiError> {
 pub(crate) fn amendment_booking(
     contract: &ContractRow,
     row: &AmendmentRow,
-) -> Result<Booking, ApiError> {
+) -> Result<Booking, Error> {
     booking(
         &contract.contract_type,
         row.starts_on,
@@ -166,7 +162,7 @@ struct Names {
 }
 
 impl Names {
-    fn load(conn: &mut DbConnection, rows: &[ContractRow]) -> Result<Names, ApiError> {
+    fn load(conn: &mut DbConnection, rows: &[ContractRow]) -> Result<Names, Error> {
         let mut org_ids: Vec<&str> = rows
             .iter()
             .flat_map(|r| [r.client_id.as_str(), r.provider_id.as_str()])
@@ -201,7 +197,7 @@ impl Names {
 }
 
 impl ContractView {
-    fn build(row: ContractRow, names: &Names, prices: bool) -> Result<ContractView, ApiError> {
+    fn build(row: ContractRow, names: &Names, prices: bool) -> Result<ContractView, Error> {
         let b = contract_booking(&row)?;
         let (beds, route, seats, pilgrims, meals_per_day) = match b.terms {
             Terms::Housing { beds } => (Some(beds), None, None, None, None),
@@ -224,13 +220,13 @@ impl ContractView {
             id: ContractId::from_stored(row.id),
             season_id: SeasonId::from_stored(row.season_id),
             contract_type: b.terms.contract_type(),
-            status: ContractStatus::parse(&row.status).ok_or_else(ApiError::internal)?,
+            status: ContractStatus::parse(&row.status).ok_or_else(Error::internal)?,
             client_id: OrganizationId::from_stored(row.client_id),
             client_country: row.client_country,
             provider_id: OrganizationId::from_stored(row.provider_id),
             facility_id: FacilityId::from_stored(row.facility_id),
             facility_name,
-            facility_city: Place::parse(&city).ok_or_else(ApiError::internal)?,
+            facility_city: Place::parse(&city).ok_or_else(Error::internal)?,
             starts_on_hijri: hijri(row.starts_on),
             starts_on: row.starts_on,
             ends_on_hijri: hijri(row.ends_on),
@@ -254,7 +250,7 @@ fn views(
     conn: &mut DbConnection,
     caller: &Caller,
     rows: Vec<ContractRow>,
-) -> Result<Vec<ContractView>, ApiError> {
+) -> Result<Vec<ContractView>, Error> {
     let names = Names::load(conn, &rows)?;
     let prices = access::sees_prices(caller);
     rows.into_iter()
@@ -262,14 +258,10 @@ fn views(
         .collect()
 }
 
-fn view(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    row: ContractRow,
-) -> Result<ContractView, ApiError> {
+fn view(conn: &mut DbConnection, caller: &Caller, row: ContractRow) -> Result<ContractView, Error> {
     views(conn, caller, vec![row])?
         .pop()
-        .ok_or_else(ApiError::internal)
+        .ok_or_else(Error::internal)
 }
 
 fn respond(status: StatusCode, view: &ContractView) -> HttpResponse {
@@ -279,23 +271,23 @@ fn respond(status: StatusCode, view: &ContractView) -> HttpResponse {
 }
 
 /// A contract the caller may see; anything else is a 404.
-fn visible(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<ContractRow, ApiError> {
-    store::find_visible(conn, &access::contract_scope(caller), id)?.ok_or_else(ApiError::not_found)
+fn visible(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<ContractRow, Error> {
+    store::find_visible(conn, &access::contract_scope(caller), id)?.ok_or_else(Error::not_found)
 }
 
 /// The part the caller plays, and that it may act at all.
-fn acting_party(caller: &Caller, row: &ContractRow) -> Result<Party, ApiError> {
+fn acting_party(caller: &Caller, row: &ContractRow) -> Result<Party, Error> {
     let party =
-        access::party(caller, &row.client_id, &row.provider_id).ok_or_else(ApiError::forbidden)?;
+        access::party(caller, &row.client_id, &row.provider_id).ok_or_else(Error::forbidden)?;
     access::act(caller)?;
     Ok(party)
 }
 
-fn hold_error(e: HoldError) -> ApiError {
+fn hold_error(e: HoldError) -> Error {
     match e {
-        HoldError::CapacityExceeded => ApiError::conflict("capacity_exceeded"),
-        HoldError::AllocationExceeded => ApiError::conflict("quota_exceeded"),
-        HoldError::NoAllocation => ApiError::conflict("no_allocation"),
+        HoldError::CapacityExceeded => Error::conflict("capacity_exceeded"),
+        HoldError::AllocationExceeded => Error::conflict("quota_exceeded"),
+        HoldError::NoAllocation => Error::conflict("no_allocation"),
         HoldError::Db(e) => e.into(),
     }
 }
@@ -306,7 +298,7 @@ fn take(
     conn: &mut DbConnection,
     row: &ContractRow,
     load: &crate::domain::contract::Load,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     holds::lock_allocation(conn, &row.season_id, &row.client_id).map_err(hold_error)?;
     holds::take_client(conn, &row.season_id, &row.client_id, load).map_err(hold_error)?;
     holds::take_facility(conn, &row.facility_id, load).map_err(hold_error)
@@ -316,7 +308,7 @@ fn release(
     conn: &mut DbConnection,
     row: &ContractRow,
     load: &crate::domain::contract::Load,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     holds::release_client(conn, &row.season_id, &row.client_id, load).map_err(hold_error)?;
     holds::release_facility(conn, &row.facility_id, load).map_err(hold_error)
 }
@@ -331,7 +323,7 @@ struct Event<'a> {
     reason: Option<String>,
 }
 
-fn record(conn: &mut DbConnection, caller: &Caller, event: Event<'_>) -> Result<(), ApiError> {
+fn record(conn: &mut DbConnection, caller: &Caller, event: Event<'_>) -> Result<(), Error> {
     let (user, key) = caller.actor_ids();
     store::insert_event(
         conn,
@@ -464,7 +456,7 @@ fn check_booking(
     unit_price: Money,
     season: &SeasonRow,
     facility: &FacilityRow,
-) -> Result<Money, ApiError> {
+) -> Result<Money, Error> {
     let mut errors = Vec::new();
     if let Some((field, e)) = booking.check_dates() {
         errors.push(FieldError::new(field, e));
@@ -499,7 +491,7 @@ fn check_booking(
     }
     match total {
         Some(total) if errors.is_empty() => Ok(total),
-        _ => Err(ApiError::invalid(errors)),
+        _ => Err(Error::invalid(errors)),
     }
 }
 
@@ -517,22 +509,22 @@ pub fn draft(
     facility_id: &str,
     booking: &Booking,
     price: Money,
-) -> Result<ContractRow, ApiError> {
+) -> Result<ContractRow, Error> {
     let season = seasons::find(conn, season_id)?
-        .ok_or_else(|| ApiError::invalid_field("season_id", Invalid::new("unknown_reference")))?;
+        .ok_or_else(|| Error::invalid_field("season_id", Invalid::new("unknown_reference")))?;
     let facility =
         facility_store::find_visible(conn, &access::facility_scope(caller), facility_id)?
             .ok_or_else(|| {
-                ApiError::invalid_field("facility_id", Invalid::new("unknown_reference"))
+                Error::invalid_field("facility_id", Invalid::new("unknown_reference"))
             })?;
     let total = check_booking(booking, price, &season, &facility)?;
     if seasons::allocation(conn, &season.id, caller.organization_id.as_str())?.is_none() {
-        return Err(ApiError::conflict("no_allocation"));
+        return Err(Error::conflict("no_allocation"));
     }
     let client = crate::storage::organizations::find(conn, caller.organization_id.as_str())?
-        .ok_or_else(ApiError::unauthorized)?;
+        .ok_or_else(Error::unauthorized)?;
     let provider = crate::storage::organizations::find(conn, &facility.provider_id)?
-        .ok_or_else(ApiError::internal)?;
+        .ok_or_else(Error::internal)?;
     let office = match caller.kind {
         OrgKind::Agency => client.parent_id.clone(),
         _ => Some(client.id.clone()),
@@ -590,6 +582,29 @@ pub fn draft(
     Ok(row)
 }
 
+impl CreateContract {
+    /// The body's booking and price, every refused field named.
+    fn parse(self) -> Result<(CreateContract, Booking, Money), Error> {
+        let mut errors = Vec::new();
+        let terms = self.terms.parse(self.contract_type, None, &mut errors);
+        let price = parse_price(&self.unit_price, &mut errors);
+        if let Err(e) = parse_currency(&self.currency) {
+            errors.push(FieldError::new("currency", e));
+        }
+        match (terms, price) {
+            (Some(terms), Some(price)) if errors.is_empty() => {
+                let booking = Booking {
+                    terms,
+                    starts_on: self.starts_on,
+                    ends_on: self.ends_on,
+                };
+                Ok((self, booking, price))
+            }
+            _ => Err(Error::invalid(errors)),
+        }
+    }
+}
+
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateContract {
@@ -622,44 +637,25 @@ pub struct CreateContract {
 #[post("/contracts")]
 pub async fn create(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     body: Json<CreateContract>,
-) -> Result<HttpResponse, ApiError> {
-    if !caller.kind.is_client() {
-        return Err(ApiError::forbidden());
-    }
-    access::act(&caller)?;
-    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
-    let body = body.into_inner()?;
-    let mut errors = Vec::new();
-    let terms = body.terms.parse(body.contract_type, None, &mut errors);
-    let price = parse_price(&body.unit_price, &mut errors);
-    if let Err(e) = parse_currency(&body.currency) {
-        errors.push(FieldError::new("currency", e));
-    }
-    let (Some(terms), Some(price)) = (terms, price) else {
-        return Err(ApiError::invalid(errors));
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::invalid(errors));
-    }
-    let booking = Booking {
-        terms,
-        starts_on: body.starts_on,
-        ends_on: body.ends_on,
-    };
+) -> Result<HttpResponse, Error> {
+    let idempotency = Idempotency::new(&req, &body)?;
+    let parsed = body.into_inner().and_then(CreateContract::parse);
     let created = idempotency
-        .create(&state, move |conn| {
+        .create(&state, auth, move |conn, caller| {
+            access::file_contracts(caller)?;
+            let (body, booking, price) = parsed?;
             let row = draft(
                 conn,
-                &caller,
+                caller,
                 body.season_id.as_str(),
                 body.facility_id.as_str(),
                 &booking,
                 price,
             )?;
-            view(conn, &caller, row)
+            view(conn, caller, row)
         })
         .await?;
     Ok(created.respond())
@@ -698,10 +694,10 @@ const CSV_BATCH: u32 = 500;
 #[get("/contracts")]
 pub async fn list(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     query: web::Query<ContractQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = PageQuery {
         limit: query.limit,
@@ -712,7 +708,7 @@ pub async fn list(
     if q.as_ref()
         .is_some_and(|q| q.chars().count() > text::MAX_NAME_CHARS)
     {
-        return Err(ApiError::invalid_query(
+        return Err(Error::invalid_query(
             "q",
             Invalid::with_limit("too_long", text::MAX_NAME_CHARS),
         ));
@@ -728,9 +724,9 @@ pub async fn list(
     };
     if csv::wanted(&req) {
         let body = state
-            .db(move |conn| {
-                let scope = access::contract_scope(&caller);
-                let prices = access::sees_prices(&caller);
+            .read(auth, move |conn, caller| {
+                let scope = access::contract_scope(caller);
+                let prices = access::sees_prices(caller);
                 let mut out = csv::line(&csv_header(prices));
                 let mut after: Option<String> = None;
                 let mut count = 0;
@@ -744,7 +740,7 @@ pub async fn list(
                     )?;
                     let done = rows.len() < CSV_BATCH as usize;
                     after = rows.last().map(|r| r.id.clone());
-                    for v in views(conn, &caller, rows)? {
+                    for v in views(conn, caller, rows)? {
                         out.push_str(&csv::line(&csv_row(&v)));
                         count += 1;
                     }
@@ -760,17 +756,17 @@ pub async fn list(
             .body(body));
     }
     let body = state
-        .db(move |conn| {
+        .read(auth, move |conn, caller| {
             let rows = store::list(
                 conn,
-                &access::contract_scope(&caller),
+                &access::contract_scope(caller),
                 &filter,
                 page.after.as_deref(),
                 page.fetch(),
             )?;
             let (rows, next_cursor) = page.finish(rows, |r| &r.id);
             Ok(Page {
-                items: views(conn, &caller, rows)?,
+                items: views(conn, caller, rows)?,
                 next_cursor,
             })
         })
@@ -856,14 +852,14 @@ fn csv_row(v: &ContractView) -> Vec<String> {
 #[get("/contracts/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: ContractId = path_id(&id)?;
     let view = state
-        .db(move |conn| {
-            let row = visible(conn, &caller, id.as_str())?;
-            view(conn, &caller, row)
+        .read(auth, move |conn, caller| {
+            let row = visible(conn, caller, id.as_str())?;
+            view(conn, caller, row)
         })
         .await?;
     Ok(respond(StatusCode::OK, &view))
@@ -887,7 +883,7 @@ fn merged(
     unit_price: Option<&str>,
     current_price: i64,
     terms: &TermsInput,
-) -> Result<(Booking, Money), ApiError> {
+) -> Result<(Booking, Money), Error> {
     let mut errors = Vec::new();
     let new_terms = terms.parse(
         current.terms.contract_type(),
@@ -907,7 +903,7 @@ fn merged(
             },
             price,
         )),
-        _ => Err(ApiError::invalid(errors)),
+        _ => Err(Error::invalid(errors)),
     }
 }
 
@@ -928,9 +924,9 @@ fn terms_change(b: &Booking, price: Money, total: Money) -> TermsChange {
 fn season_and_facility(
     conn: &mut DbConnection,
     row: &ContractRow,
-) -> Result<(SeasonRow, FacilityRow), ApiError> {
-    let season = seasons::find(conn, &row.season_id)?.ok_or_else(ApiError::internal)?;
-    let facility = facility_store::find(conn, &row.facility_id)?.ok_or_else(ApiError::internal)?;
+) -> Result<(SeasonRow, FacilityRow), Error> {
+    let season = seasons::find(conn, &row.season_id)?.ok_or_else(Error::internal)?;
+    let facility = facility_store::find(conn, &row.facility_id)?.ok_or_else(Error::internal)?;
     Ok((season, facility))
 }
 
@@ -952,27 +948,27 @@ fn season_and_facility(
 #[patch("/contracts/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     id: web::Path<String>,
     body: Json<UpdateContract>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: ContractId = path_id(&id)?;
     let version = if_match(&req);
     let view = state
-        .write(move |conn| {
-            let row = visible(conn, &caller, id.as_str())?;
-            if acting_party(&caller, &row)? != Party::Client {
-                return Err(ApiError::forbidden());
+        .write(auth, move |conn, caller| {
+            let row = visible(conn, caller, id.as_str())?;
+            if acting_party(caller, &row)? != Party::Client {
+                return Err(Error::forbidden());
             }
             let version = version?.unwrap_or(row.version);
             let body = body.into_inner()?;
             if row.version != version {
-                return Err(ApiError::precondition_failed());
+                return Err(Error::precondition_failed());
             }
-            let status = ContractStatus::parse(&row.status).ok_or_else(ApiError::internal)?;
+            let status = ContractStatus::parse(&row.status).ok_or_else(Error::internal)?;
             if !status.editable() {
-                return Err(ApiError::conflict("invalid_transition"));
+                return Err(Error::conflict("invalid_transition"));
             }
             let current = contract_booking(&row)?;
             let (booking, price) = merged(
@@ -992,11 +988,11 @@ pub async fn update(
                 &row.status,
                 &terms_change(&booking, price, total),
             )? {
-                return Err(ApiError::precondition_failed());
+                return Err(Error::precondition_failed());
             }
             record(
                 conn,
-                &caller,
+                caller,
                 Event {
                     contract: &row.id,
                     amendment: None,
@@ -1006,8 +1002,8 @@ pub async fn update(
                     reason: None,
                 },
             )?;
-            let row = store::find(conn, &row.id)?.ok_or_else(ApiError::internal)?;
-            view(conn, &caller, row)
+            let row = store::find(conn, &row.id)?.ok_or_else(Error::internal)?;
+            view(conn, caller, row)
         })
         .await?;
     Ok(respond(StatusCode::OK, &view))
@@ -1020,18 +1016,18 @@ pub struct ReasonInput {
     pub reason: Option<String>,
 }
 
-fn reason(required: bool, input: Option<ReasonInput>) -> Result<Option<String>, ApiError> {
+fn reason(required: bool, input: Option<ReasonInput>) -> Result<Option<String>, Error> {
     let text = input
         .and_then(|r| r.reason)
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty());
     match text {
-        None if required => Err(ApiError::invalid_field("reason", Invalid::new("required"))),
-        Some(r) if r.chars().count() > MAX_REASON_CHARS => Err(ApiError::invalid_field(
+        None if required => Err(Error::invalid_field("reason", Invalid::new("required"))),
+        Some(r) if r.chars().count() > MAX_REASON_CHARS => Err(Error::invalid_field(
             "reason",
             Invalid::with_limit("too_long", MAX_REASON_CHARS),
         )),
-        Some(r) if r.chars().any(|c| c.is_control() && c != '\n') => Err(ApiError::invalid_field(
+        Some(r) if r.chars().any(|c| c.is_control() && c != '\n') => Err(Error::invalid_field(
             "reason",
             Invalid::new("invalid_characters"),
         )),
@@ -1039,10 +1035,10 @@ fn reason(required: bool, input: Option<ReasonInput>) -> Result<Option<String>, 
     }
 }
 
-fn transition_error(e: TransitionError) -> ApiError {
+fn transition_error(e: TransitionError) -> Error {
     match e {
-        TransitionError::NotYourAction => ApiError::forbidden(),
-        TransitionError::InvalidTransition => ApiError::conflict("invalid_transition"),
+        TransitionError::NotYourAction => Error::forbidden(),
+        TransitionError::InvalidTransition => Error::conflict("invalid_transition"),
     }
 }
 
@@ -1054,25 +1050,25 @@ pub fn apply(
     caller: &Caller,
     contract_id: &str,
     action: Action,
-    body: Result<Option<ReasonInput>, ApiError>,
-) -> Result<ContractRow, ApiError> {
+    body: Result<Option<ReasonInput>, Error>,
+) -> Result<ContractRow, Error> {
     let row = visible(conn, caller, contract_id)?;
     let party = acting_party(caller, &row)?;
-    let from = ContractStatus::parse(&row.status).ok_or_else(ApiError::internal)?;
+    let from = ContractStatus::parse(&row.status).ok_or_else(Error::internal)?;
     let step = transition(from, action, party).map_err(transition_error)?;
     let reason = reason(action.needs_reason(), body?)?;
     let load = contract_booking(&row)?.load();
     if action == Action::Submit {
-        let season = seasons::find(conn, &row.season_id)?.ok_or_else(ApiError::internal)?;
+        let season = seasons::find(conn, &row.season_id)?.ok_or_else(Error::internal)?;
         if today_in_makkah()
             > seasons::last_filing_day(conn, &season, &row.client_id, &row.contract_type)?
         {
-            return Err(ApiError::conflict("deadline_passed"));
+            return Err(Error::conflict("deadline_passed"));
         }
         let provider = crate::storage::organizations::find(conn, &row.provider_id)?
-            .ok_or_else(ApiError::internal)?;
+            .ok_or_else(Error::internal)?;
         if provider.status != OrgStatus::Active.as_str() {
-            return Err(ApiError::conflict("provider_inactive"));
+            return Err(Error::conflict("provider_inactive"));
         }
     }
     match step.holding {
@@ -1084,9 +1080,9 @@ pub fn apply(
         close_open_amendment(conn, caller, &row)?;
     }
     if !store::set_status(conn, &row.id, from.as_str(), step.to.as_str())? {
-        return Err(ApiError::conflict("invalid_transition"));
+        return Err(Error::conflict("invalid_transition"));
     }
-    let moved = store::find(conn, &row.id)?.ok_or_else(ApiError::internal)?;
+    let moved = store::find(conn, &row.id)?.ok_or_else(Error::internal)?;
     notify::contract_moved(
         conn,
         &moved,
@@ -1129,16 +1125,16 @@ pub fn apply(
 #[post("/contracts/{id}/{action}")]
 pub async fn act(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     path: web::Path<(String, Action)>,
     body: OptionalJson<ReasonInput>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let (id, action) = path.into_inner();
     let id: ContractId = path_id(&id)?;
     let view = state
-        .write(move |conn| {
-            let row = apply(conn, &caller, id.as_str(), action, body.into_inner())?;
-            view(conn, &caller, row)
+        .write(auth, move |conn, caller| {
+            let row = apply(conn, caller, id.as_str(), action, body.into_inner())?;
+            view(conn, caller, row)
         })
         .await?;
     Ok(respond(StatusCode::OK, &view))
@@ -1149,9 +1145,9 @@ fn close_open_amendment(
     conn: &mut DbConnection,
     caller: &Caller,
     row: &ContractRow,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     for amendment in store::amendments(conn, &row.id)? {
-        let status = AmendmentStatus::parse(&amendment.status).ok_or_else(ApiError::internal)?;
+        let status = AmendmentStatus::parse(&amendment.status).ok_or_else(Error::internal)?;
         if status.is_open() {
             let extra = increase(
                 &contract_booking(row)?.load(),
@@ -1210,13 +1206,13 @@ pub struct EventView {
 #[get("/contracts/{id}/history")]
 pub async fn history(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: ContractId = path_id(&id)?;
     let events = state
-        .db(move |conn| {
-            let row = visible(conn, &caller, id.as_str())?;
+        .read(auth, move |conn, caller| {
+            let row = visible(conn, caller, id.as_str())?;
             Ok(store::events(conn, &row.id)?
                 .into_iter()
                 .map(|e| EventView {
@@ -1269,7 +1265,7 @@ fn amendment_view(
     caller: &Caller,
     contract: &ContractRow,
     row: AmendmentRow,
-) -> Result<AmendmentView, ApiError> {
+) -> Result<AmendmentView, Error> {
     let b = amendment_booking(contract, &row)?;
     let prices = access::sees_prices(caller);
     let (beds, route, seats, pilgrims, meals_per_day) = match b.terms {
@@ -1285,7 +1281,7 @@ fn amendment_view(
     Ok(AmendmentView {
         id: AmendmentId::from_stored(row.id),
         contract_id: ContractId::from_stored(row.contract_id),
-        status: AmendmentStatus::parse(&row.status).ok_or_else(ApiError::internal)?,
+        status: AmendmentStatus::parse(&row.status).ok_or_else(Error::internal)?,
         reason: row.reason,
         starts_on_hijri: hijri(row.starts_on),
         starts_on: row.starts_on,
@@ -1329,22 +1325,22 @@ pub struct CreateAmendment {
 #[post("/contracts/{id}/amendments")]
 pub async fn amend(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     id: web::Path<String>,
     body: Json<CreateAmendment>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: ContractId = path_id(&id)?;
-    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
+    let idempotency = Idempotency::new(&req, &body)?;
     let created = idempotency
-        .create(&state, move |conn| {
-            let row = visible(conn, &caller, id.as_str())?;
-            if acting_party(&caller, &row)? != Party::Client {
-                return Err(ApiError::forbidden());
+        .create(&state, auth, move |conn, caller| {
+            let row = visible(conn, caller, id.as_str())?;
+            if acting_party(caller, &row)? != Party::Client {
+                return Err(Error::forbidden());
             }
             let body = body.into_inner()?;
             if row.status != ContractStatus::Approved.as_str() {
-                return Err(ApiError::conflict("invalid_transition"));
+                return Err(Error::conflict("invalid_transition"));
             }
             let reason = reason(
                 true,
@@ -1384,7 +1380,7 @@ pub async fn amend(
             };
             store::insert_amendment(conn, &amendment).map_err(|e| {
                 if is_unique_violation(&e) {
-                    ApiError::conflict("amendment_open")
+                    Error::conflict("amendment_open")
                 } else {
                     e.into()
                 }
@@ -1392,7 +1388,7 @@ pub async fn amend(
             take(conn, &row, &increase(&current.load(), &booking.load()))?;
             record(
                 conn,
-                &caller,
+                caller,
                 Event {
                     contract: &row.id,
                     amendment: Some(&amendment.id),
@@ -1402,7 +1398,7 @@ pub async fn amend(
                     reason: Some(reason),
                 },
             )?;
-            amendment_view(&caller, &row, amendment)
+            amendment_view(caller, &row, amendment)
         })
         .await?;
     Ok(created.respond())
@@ -1417,16 +1413,16 @@ pub async fn amend(
 #[get("/contracts/{id}/amendments")]
 pub async fn amendments(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: ContractId = path_id(&id)?;
     let views = state
-        .db(move |conn| {
-            let row = visible(conn, &caller, id.as_str())?;
+        .read(auth, move |conn, caller| {
+            let row = visible(conn, caller, id.as_str())?;
             store::amendments(conn, &row.id)?
                 .into_iter()
-                .map(|a| amendment_view(&caller, &row, a))
+                .map(|a| amendment_view(caller, &row, a))
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
@@ -1451,18 +1447,18 @@ pub async fn amendments(
 #[post("/amendments/{id}/{action}")]
 pub async fn decide(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     path: web::Path<(String, Action)>,
     body: OptionalJson<ReasonInput>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let (id, action) = path.into_inner();
     let id: AmendmentId = path_id(&id)?;
     let view = state
-        .write(move |conn| {
-            let amendment = store::amendment(conn, id.as_str())?.ok_or_else(ApiError::not_found)?;
-            let row = visible(conn, &caller, &amendment.contract_id)?;
-            let party = acting_party(&caller, &row)?;
-            let from = AmendmentStatus::parse(&amendment.status).ok_or_else(ApiError::internal)?;
+        .write(auth, move |conn, caller| {
+            let amendment = store::amendment(conn, id.as_str())?.ok_or_else(Error::not_found)?;
+            let row = visible(conn, caller, &amendment.contract_id)?;
+            let party = acting_party(caller, &row)?;
+            let from = AmendmentStatus::parse(&amendment.status).ok_or_else(Error::internal)?;
             let to = amendment_transition(from, action, party).map_err(transition_error)?;
             let reason = reason(
                 matches!(action, Action::Decline | Action::Reject),
@@ -1491,7 +1487,7 @@ pub async fn decide(
                         ContractStatus::Approved.as_str(),
                         &change,
                     )? {
-                        return Err(ApiError::conflict("invalid_transition"));
+                        return Err(Error::conflict("invalid_transition"));
                     }
                     release(conn, &row, &increase(&new, &old))?;
                 }
@@ -1501,11 +1497,11 @@ pub async fn decide(
                 _ => {}
             }
             if !store::set_amendment_status(conn, &amendment.id, from.as_str(), to.as_str())? {
-                return Err(ApiError::conflict("invalid_transition"));
+                return Err(Error::conflict("invalid_transition"));
             }
             record(
                 conn,
-                &caller,
+                caller,
                 Event {
                     contract: &row.id,
                     amendment: Some(&amendment.id),
@@ -1515,9 +1511,8 @@ pub async fn decide(
                     reason,
                 },
             )?;
-            let amendment =
-                store::amendment(conn, &amendment.id)?.ok_or_else(ApiError::internal)?;
-            amendment_view(&caller, &row, amendment)
+            let amendment = store::amendment(conn, &amendment.id)?.ok_or_else(Error::internal)?;
+            amendment_view(caller, &row, amendment)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

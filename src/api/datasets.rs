@@ -1,4 +1,4 @@
-//! The datasets the ministry grants to other government bodies (DOMAIN.md section 7): never a
+//! The datasets the ministry grants to other government bodies (docs/domain.md section 7): never a
 //! price, and every read by an authority in the audit log (R14).
 
 use std::collections::HashMap;
@@ -10,9 +10,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::access::{Caller, ContractScope};
+use crate::auth::credentials::Authenticated;
 use crate::domain::organization::{Dataset, OrgKind};
 use crate::domain::season::Place;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::contracts::{self as contract_store, ContractFilter};
 use crate::storage::models::ContractRow;
@@ -94,7 +95,7 @@ pub struct DatasetView {
 }
 
 /// Whether the caller may read a dataset: the ministry, or an authority it was granted to.
-fn granted(conn: &mut DbConnection, caller: &Caller, dataset: Dataset) -> Result<bool, ApiError> {
+fn granted(conn: &mut DbConnection, caller: &Caller, dataset: Dataset) -> Result<bool, Error> {
     Ok(match caller.kind {
         OrgKind::Ministry => true,
         OrgKind::Authority => org_store::grants(conn, caller.organization_id.as_str())?
@@ -104,7 +105,7 @@ fn granted(conn: &mut DbConnection, caller: &Caller, dataset: Dataset) -> Result
     })
 }
 
-fn names(conn: &mut DbConnection, ids: Vec<&str>) -> Result<HashMap<String, String>, ApiError> {
+fn names(conn: &mut DbConnection, ids: Vec<&str>) -> Result<HashMap<String, String>, Error> {
     Ok(organizations::table
         .filter(organizations::id.eq_any(ids))
         .select((organizations::id, organizations::name))
@@ -117,7 +118,7 @@ fn approved(
     conn: &mut DbConnection,
     season_id: &str,
     contract_type: &str,
-) -> Result<Vec<ContractRow>, ApiError> {
+) -> Result<Vec<ContractRow>, Error> {
     let filter = ContractFilter {
         season_id: Some(season_id.to_owned()),
         contract_type: Some(contract_type.to_owned()),
@@ -141,7 +142,7 @@ fn approved(
 fn facility_names(
     conn: &mut DbConnection,
     rows: &[ContractRow],
-) -> Result<HashMap<String, (String, String)>, ApiError> {
+) -> Result<HashMap<String, (String, String)>, Error> {
     let ids: Vec<&str> = rows.iter().map(|r| r.facility_id.as_str()).collect();
     Ok(facilities::table
         .filter(facilities::id.eq_any(ids))
@@ -152,11 +153,7 @@ fn facility_names(
         .collect())
 }
 
-fn rows(
-    conn: &mut DbConnection,
-    season_id: &str,
-    dataset: Dataset,
-) -> Result<DatasetRows, ApiError> {
+fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<DatasetRows, Error> {
     Ok(match dataset {
         Dataset::VisaEligibility => {
             let clients = plans::season_clients(conn, season_id, &ContractScope::All)?;
@@ -288,16 +285,16 @@ fn rows(
 #[get("/seasons/{id}/datasets/{dataset}")]
 pub async fn read(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     path: web::Path<(String, Dataset)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let (id, dataset) = path.into_inner();
     let season_id: SeasonId = path_id(&id)?;
     // A read that is audited is written in a transaction with its audit event (R14).
     let view = state
-        .write(move |conn| {
-            if !granted(conn, &caller, dataset)? {
-                return Err(ApiError::not_found());
+        .write(auth, move |conn, caller| {
+            if !granted(conn, caller, dataset)? {
+                return Err(Error::not_found());
             }
             season(conn, season_id.as_str())?;
             Ok(DatasetView {

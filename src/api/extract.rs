@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
 use crate::domain::Invalid;
-use crate::error::{ApiError, FieldError};
+use crate::error::{Error, FieldError};
 use crate::state::AppState;
 
 /// A JSON request body: `application/json` only, size-limited, and every refusal a problem:
@@ -24,12 +24,12 @@ use crate::state::AppState;
 /// The refusal waits until the handler asks for the body ([`Json::into_inner`]), after it has
 /// checked who may see and do what: a stranger gets its 404 and a viewer its 403 whatever it sent.
 pub struct Json<T> {
-    parsed: Result<T, ApiError>,
+    parsed: Result<T, Error>,
     fingerprint: String,
 }
 
 impl<T> Json<T> {
-    pub fn into_inner(self) -> Result<T, ApiError> {
+    pub fn into_inner(self) -> Result<T, Error> {
         self.parsed
     }
 
@@ -40,8 +40,8 @@ impl<T> Json<T> {
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Json<T>, ApiError>>>>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Json<T>, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let is_json = req
@@ -65,7 +65,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             let mut too_large = false;
             while let Some(chunk) = payload.next().await {
                 let Ok(chunk) = chunk else {
-                    return Ok(Json::refused(ApiError::bad_request("malformed_json")));
+                    return Ok(Json::refused(Error::bad_request("malformed_json")));
                 };
                 if body.len() + chunk.len() > limit {
                     too_large = true;
@@ -74,9 +74,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 body.extend_from_slice(&chunk);
             }
             Ok(if too_large {
-                Json::refused(ApiError::payload_too_large())
+                Json::refused(Error::payload_too_large())
             } else if !is_json {
-                Json::refused(ApiError::unsupported_media_type())
+                Json::refused(Error::unsupported_media_type())
             } else {
                 Json::parse(&body)
             })
@@ -85,7 +85,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 }
 
 impl<T: DeserializeOwned> Json<T> {
-    fn refused(e: ApiError) -> Json<T> {
+    fn refused(e: Error) -> Json<T> {
         Json {
             parsed: Err(e),
             fingerprint: String::new(),
@@ -94,7 +94,7 @@ impl<T: DeserializeOwned> Json<T> {
 
     fn parse(body: &[u8]) -> Json<T> {
         match serde_json::from_slice::<serde_json::Value>(body) {
-            Err(_) => Json::refused(ApiError::bad_request("malformed_json")),
+            Err(_) => Json::refused(Error::bad_request("malformed_json")),
             Ok(value) => Json {
                 // Objects are kept sorted by key, so equal documents hash alike.
                 fingerprint: format!(
@@ -109,17 +109,17 @@ impl<T: DeserializeOwned> Json<T> {
 
 /// An optional JSON body: none at all (no content, no content type) is `None`; anything sent is
 /// parsed as strictly as [`Json`], and its refusal waits the same way.
-pub struct OptionalJson<T>(Result<Option<T>, ApiError>);
+pub struct OptionalJson<T>(Result<Option<T>, Error>);
 
 impl<T> OptionalJson<T> {
-    pub fn into_inner(self) -> Result<Option<T>, ApiError> {
+    pub fn into_inner(self) -> Result<Option<T>, Error> {
         self.0
     }
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<OptionalJson<T>, ApiError>>>>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<OptionalJson<T>, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let empty = req.headers().get(CONTENT_TYPE).is_none()
@@ -142,11 +142,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
 
 /// Syntax first (400), then shape and types (422, naming the field by its path).
 /// Documents nested deeper than serde_json's limit (128 levels) are refused as malformed.
-pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     Json::<T>::parse(body).into_inner()
 }
 
-fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();
@@ -167,7 +167,7 @@ fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiErr
             (_, ".") => String::new(),
             _ => path,
         };
-        ApiError::invalid(vec![FieldError::new(field, Invalid::new(code))])
+        Error::invalid(vec![FieldError::new(field, Invalid::new(code))])
     })
 }
 
@@ -185,21 +185,21 @@ fn join_path(path: &str, field: &str) -> String {
 
 /// The version named by `If-Match` (`"3"`, `W/"3"` or `3`); `None` for `*`, which matches whatever
 /// version is current (RFC 9110). Missing: 428. Unreadable: 400 `invalid_header`.
-pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, Error> {
     let value = req
         .headers()
         .get(IF_MATCH)
-        .ok_or_else(ApiError::precondition_required)?;
+        .ok_or_else(Error::precondition_required)?;
     let value = value
         .to_str()
-        .map_err(|_| ApiError::bad_request("invalid_header"))?
+        .map_err(|_| Error::bad_request("invalid_header"))?
         .trim();
     if value == "*" {
         return Ok(None);
     }
     let tag = value.trim_start_matches("W/").trim_matches('"');
     if tag.is_empty() || !tag.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::bad_request("invalid_header"));
+        return Err(Error::bad_request("invalid_header"));
     }
     // A version too large to be stored cannot be the current one.
     Ok(Some(tag.parse::<i64>().unwrap_or(-1)))
@@ -231,13 +231,10 @@ pub struct Page {
 }
 
 impl PageQuery {
-    pub fn parse(&self) -> Result<Page, ApiError> {
+    pub fn parse(&self) -> Result<Page, Error> {
         let limit = self.limit.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(ApiError::invalid_query(
-                "limit",
-                Invalid::new("out_of_range"),
-            ));
+            return Err(Error::invalid_query("limit", Invalid::new("out_of_range")));
         }
         let after = match self.cursor.as_deref().map(str::trim) {
             // An empty cursor asks for the first page, as no cursor does.
@@ -249,7 +246,7 @@ impl PageQuery {
                     .and_then(|b| String::from_utf8(b).ok())
                     .filter(|id| uuid::Uuid::try_parse(id).is_ok())
                     .ok_or_else(|| {
-                        ApiError::invalid_query("cursor", Invalid::new("invalid_cursor"))
+                        Error::invalid_query("cursor", Invalid::new("invalid_cursor"))
                     })?,
             ),
         };
@@ -277,8 +274,8 @@ impl Page {
 }
 
 /// An id from the path. Anything that is not an id names nothing: 404.
-pub fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found())
+pub fn path_id<T: std::str::FromStr>(raw: &str) -> Result<T, Error> {
+    raw.parse().map_err(|_| Error::not_found())
 }
 
 #[cfg(test)]
@@ -306,7 +303,7 @@ mod tests {
             .first()
             .map(|f| (f.field.clone(), f.invalid.code.to_owned()))
             .unwrap_or_default();
-        (e.status.as_u16(), field, code)
+        (crate::api::problem::status(e.kind).as_u16(), field, code)
     }
 
     #[test]
@@ -341,8 +338,8 @@ mod tests {
         assert_eq!(
             parse_json::<serde_json::Value>(deep.as_bytes())
                 .unwrap_err()
-                .status,
-            400
+                .kind,
+            crate::error::Kind::BadRequest
         );
     }
 

@@ -1,5 +1,5 @@
 //! Facilities: service providers register buildings, fleets and kitchens with a licence window and
-//! a capacity; clients browse them with their free capacity (DOMAIN.md section 3).
+//! a capacity; clients browse them with their free capacity (docs/domain.md section 3).
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -7,14 +7,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::access::{self, Caller};
+use crate::api::problem::ProblemDetails;
+use crate::auth::credentials::Authenticated;
 use crate::domain::Invalid;
 use crate::domain::calendar::hijri;
 use crate::domain::contract::MAX_UNITS;
 use crate::domain::ids::{FacilityId, OrganizationId};
-use crate::domain::organization::OrgKind;
 use crate::domain::season::{FacilityKind, Place};
 use crate::domain::text::{self, Name, search_key};
-use crate::error::{ApiError, FieldError, ProblemDetails};
+use crate::error::{Error, FieldError};
 use crate::state::AppState;
 use crate::storage::facilities::{self as store, FacilityFilter, UpdateError};
 use crate::storage::models::FacilityRow;
@@ -51,13 +52,13 @@ pub struct FacilityView {
 }
 
 impl FacilityView {
-    fn from_row(row: FacilityRow, available: Option<i64>) -> Result<FacilityView, ApiError> {
+    fn from_row(row: FacilityRow, available: Option<i64>) -> Result<FacilityView, Error> {
         Ok(FacilityView {
             id: FacilityId::from_stored(row.id),
             provider_id: OrganizationId::from_stored(row.provider_id),
-            kind: FacilityKind::parse(&row.kind).ok_or_else(ApiError::internal)?,
+            kind: FacilityKind::parse(&row.kind).ok_or_else(Error::internal)?,
             name: row.name,
-            city: Place::parse(&row.city).ok_or_else(ApiError::internal)?,
+            city: Place::parse(&row.city).ok_or_else(Error::internal)?,
             licence_no: row.licence_no,
             licence_valid_from_hijri: hijri(row.licence_valid_from),
             licence_valid_from: row.licence_valid_from,
@@ -77,16 +78,16 @@ pub fn visible(
     conn: &mut DbConnection,
     caller: &Caller,
     id: &FacilityId,
-) -> Result<FacilityRow, ApiError> {
+) -> Result<FacilityRow, Error> {
     store::find_visible(conn, &access::facility_scope(caller), id.as_str())?
-        .ok_or_else(ApiError::not_found)
+        .ok_or_else(Error::not_found)
 }
 
 fn with_available(
     conn: &mut DbConnection,
     row: FacilityRow,
     range: Option<(NaiveDate, NaiveDate)>,
-) -> Result<FacilityView, ApiError> {
+) -> Result<FacilityView, Error> {
     let (from, to) = range.unwrap_or((row.licence_valid_from, row.licence_valid_to));
     let available = store::available(conn, std::slice::from_ref(&row.id), from, to)?
         .first()
@@ -124,73 +125,77 @@ pub struct CreateFacility {
 #[post("/facilities")]
 pub async fn create(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     body: Json<CreateFacility>,
-) -> Result<HttpResponse, ApiError> {
-    if caller.kind != OrgKind::ServiceProvider {
-        return Err(ApiError::forbidden());
-    }
-    access::act(&caller)?;
-    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
-    let body = body.into_inner()?;
-    let mut errors = Vec::new();
-    let name = Name::parse(&body.name)
-        .map_err(|e| errors.push(FieldError::new("name", e)))
-        .ok();
-    let licence = body.licence_no.trim().to_owned();
-    if licence.is_empty() || licence.chars().count() > 64 || licence.chars().any(char::is_control) {
-        errors.push(FieldError::new("licence_no", Invalid::new("invalid_value")));
-    }
-    let place = match body.kind {
-        FacilityKind::Fleet => {
-            if body.city.is_some() {
-                errors.push(FieldError::new("city", Invalid::new("not_allowed")));
-            }
-            body.base.or_else(|| {
-                errors.push(FieldError::new("base", Invalid::new("required")));
-                None
-            })
+) -> Result<HttpResponse, Error> {
+    let idempotency = Idempotency::new(&req, &body)?;
+    // Checked only once the caller may create at all (below).
+    let parsed = body.into_inner().and_then(|body| {
+        let mut errors = Vec::new();
+        let name = Name::parse(&body.name)
+            .map_err(|e| errors.push(FieldError::new("name", e)))
+            .ok();
+        let licence = body.licence_no.trim().to_owned();
+        if licence.is_empty()
+            || licence.chars().count() > 64
+            || licence.chars().any(char::is_control)
+        {
+            errors.push(FieldError::new("licence_no", Invalid::new("invalid_value")));
         }
-        _ => {
-            if body.base.is_some() {
-                errors.push(FieldError::new("base", Invalid::new("not_allowed")));
-            }
-            match body.city {
-                Some(c) if c.is_city() => Some(c),
-                Some(_) => {
-                    errors.push(FieldError::new("city", Invalid::new("invalid_value")));
-                    None
+        let place = match body.kind {
+            FacilityKind::Fleet => {
+                if body.city.is_some() {
+                    errors.push(FieldError::new("city", Invalid::new("not_allowed")));
                 }
-                None => {
-                    errors.push(FieldError::new("city", Invalid::new("required")));
+                body.base.or_else(|| {
+                    errors.push(FieldError::new("base", Invalid::new("required")));
                     None
+                })
+            }
+            _ => {
+                if body.base.is_some() {
+                    errors.push(FieldError::new("base", Invalid::new("not_allowed")));
+                }
+                match body.city {
+                    Some(c) if c.is_city() => Some(c),
+                    Some(_) => {
+                        errors.push(FieldError::new("city", Invalid::new("invalid_value")));
+                        None
+                    }
+                    None => {
+                        errors.push(FieldError::new("city", Invalid::new("required")));
+                        None
+                    }
                 }
             }
+        };
+        if body.licence_valid_to < body.licence_valid_from {
+            errors.push(FieldError::new(
+                "licence_valid_to",
+                Invalid::new("before_start"),
+            ));
+        } else if (body.licence_valid_to - body.licence_valid_from).num_days() >= MAX_LICENCE_DAYS {
+            errors.push(FieldError::new(
+                "licence_valid_to",
+                Invalid::with_limit("span_too_long", MAX_LICENCE_DAYS as usize),
+            ));
         }
-    };
-    if body.licence_valid_to < body.licence_valid_from {
-        errors.push(FieldError::new(
-            "licence_valid_to",
-            Invalid::new("before_start"),
-        ));
-    } else if (body.licence_valid_to - body.licence_valid_from).num_days() >= MAX_LICENCE_DAYS {
-        errors.push(FieldError::new(
-            "licence_valid_to",
-            Invalid::with_limit("span_too_long", MAX_LICENCE_DAYS as usize),
-        ));
-    }
-    if !(1..=MAX_UNITS).contains(&body.capacity) {
-        errors.push(FieldError::new("capacity", Invalid::new("out_of_range")));
-    }
-    let (Some(name), Some(place)) = (name, place) else {
-        return Err(ApiError::invalid(errors));
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::invalid(errors));
-    }
+        if !(1..=MAX_UNITS).contains(&body.capacity) {
+            errors.push(FieldError::new("capacity", Invalid::new("out_of_range")));
+        }
+        let (Some(name), Some(place)) = (name, place) else {
+            return Err(Error::invalid(errors));
+        };
+        if !errors.is_empty() {
+            return Err(Error::invalid(errors));
+        }
+        Ok((body, name, place, licence))
+    });
     let created = idempotency
-        .create(&state, move |conn| {
+        .create(&state, auth, move |conn, caller| {
+            access::register_facilities(caller)?;
+            let (body, name, place, licence) = parsed?;
             let at = now();
             let row = FacilityRow {
                 id: FacilityId::generate().into_string(),
@@ -209,7 +214,7 @@ pub async fn create(
             };
             store::insert(conn, &row).map_err(|e| {
                 if is_unique_violation(&e) {
-                    ApiError::conflict("licence_exists")
+                    Error::conflict("licence_exists")
                 } else {
                     e.into()
                 }
@@ -243,13 +248,13 @@ pub struct FacilityQuery {
 fn range(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-) -> Result<Option<(NaiveDate, NaiveDate)>, ApiError> {
+) -> Result<Option<(NaiveDate, NaiveDate)>, Error> {
     match (from, to) {
         (None, None) => Ok(None),
         (Some(f), Some(t)) if f <= t && (t - f).num_days() < MAX_LICENCE_DAYS => Ok(Some((f, t))),
-        (Some(_), Some(_)) => Err(ApiError::invalid_query("to", Invalid::new("out_of_range"))),
-        (None, _) => Err(ApiError::invalid_query("from", Invalid::new("required"))),
-        (_, None) => Err(ApiError::invalid_query("to", Invalid::new("required"))),
+        (Some(_), Some(_)) => Err(Error::invalid_query("to", Invalid::new("out_of_range"))),
+        (None, _) => Err(Error::invalid_query("from", Invalid::new("required"))),
+        (_, None) => Err(Error::invalid_query("to", Invalid::new("required"))),
     }
 }
 
@@ -259,9 +264,9 @@ fn range(
 #[get("/facilities")]
 pub async fn list(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     query: web::Query<FacilityQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = PageQuery {
         limit: query.limit,
@@ -270,13 +275,13 @@ pub async fn list(
     .parse()?;
     let range = range(query.from, query.to)?;
     if query.min_available.is_some() && range.is_none() {
-        return Err(ApiError::invalid_query("from", Invalid::new("required")));
+        return Err(Error::invalid_query("from", Invalid::new("required")));
     }
     let q = query.q.as_deref().map(search_key).filter(|q| !q.is_empty());
     if q.as_ref()
         .is_some_and(|q| q.chars().count() > text::MAX_NAME_CHARS)
     {
-        return Err(ApiError::invalid_query(
+        return Err(Error::invalid_query(
             "q",
             Invalid::with_limit("too_long", text::MAX_NAME_CHARS),
         ));
@@ -290,10 +295,10 @@ pub async fn list(
         min_available: query.min_available,
     };
     let body = state
-        .db(move |conn| {
+        .read(auth, move |conn, caller| {
             let rows = store::list(
                 conn,
-                &access::facility_scope(&caller),
+                &access::facility_scope(caller),
                 &filter,
                 page.after.as_deref(),
                 page.fetch(),
@@ -318,13 +323,13 @@ pub async fn list(
 #[get("/facilities/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: FacilityId = path_id(&id)?;
     let view = state
-        .db(move |conn| {
-            let row = visible(conn, &caller, &id)?;
+        .read(auth, move |conn, caller| {
+            let row = visible(conn, caller, &id)?;
             with_available(conn, row, None)
         })
         .await?;
@@ -360,41 +365,41 @@ pub struct UpdateFacility {
 #[patch("/facilities/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     id: web::Path<String>,
     body: Json<UpdateFacility>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: FacilityId = path_id(&id)?;
     let version = if_match(&req);
     let view = state
-        .write(move |conn| {
-            let row = visible(conn, &caller, &id)?;
+        .write(auth, move |conn, caller| {
+            let row = visible(conn, caller, &id)?;
             if caller.organization_id.as_str() != row.provider_id {
-                return Err(ApiError::forbidden());
+                return Err(Error::forbidden());
             }
-            access::act(&caller)?;
+            access::act(caller)?;
             let version = version?.unwrap_or(row.version);
             let body = body.into_inner()?;
             let name = match &body.name {
                 Some(n) => {
-                    let n = Name::parse(n).map_err(|e| ApiError::invalid_field("name", e))?;
+                    let n = Name::parse(n).map_err(|e| Error::invalid_field("name", e))?;
                     Some((n.as_str().to_owned(), search_key(n.as_str())))
                 }
                 None => None,
             };
             if body.capacity.is_some_and(|c| !(1..=MAX_UNITS).contains(&c)) {
-                return Err(ApiError::invalid_field(
+                return Err(Error::invalid_field(
                     "capacity",
                     Invalid::new("out_of_range"),
                 ));
             }
             store::update(conn, &row, version, name, body.capacity).map_err(|e| match e {
-                UpdateError::Stale => ApiError::precondition_failed(),
-                UpdateError::CapacityInUse => ApiError::conflict("capacity_in_use"),
+                UpdateError::Stale => Error::precondition_failed(),
+                UpdateError::CapacityInUse => Error::conflict("capacity_in_use"),
                 UpdateError::Db(e) => e.into(),
             })?;
-            let row = visible(conn, &caller, &id)?;
+            let row = visible(conn, caller, &id)?;
             with_available(conn, row, None)
         })
         .await?;
@@ -432,17 +437,17 @@ pub struct DayUsage {
 #[get("/facilities/{id}/usage")]
 pub async fn usage(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
     query: web::Query<UsageQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: FacilityId = path_id(&id)?;
     let query = query.into_inner();
     let days = state
-        .db(move |conn| {
-            let row = visible(conn, &caller, &id)?;
-            if !access::sees_facility_usage(&caller, &row.provider_id) {
-                return Err(ApiError::forbidden());
+        .read(auth, move |conn, caller| {
+            let row = visible(conn, caller, &id)?;
+            if !access::sees_facility_usage(caller, &row.provider_id) {
+                return Err(Error::forbidden());
             }
             let from = query.from.unwrap_or(row.licence_valid_from);
             let to = query.to.unwrap_or(row.licence_valid_to);

@@ -5,7 +5,7 @@ use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -32,18 +32,18 @@ pub async fn live() -> HttpResponse {
     tag = "health",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "The database is unreachable", body = crate::error::ProblemDetails, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable", body = crate::api::problem::ProblemDetails, content_type = "application/problem+json"),
     )
 )]
 #[get("/health/ready")]
-pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     state
         .db(|conn| {
             conn.batch_execute("SELECT 1")
-                .map_err(|_| ApiError::unavailable())
+                .map_err(|_| Error::unavailable())
         })
         .await
-        .map_err(|_| ApiError::unavailable())?;
+        .map_err(|_| Error::unavailable())?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ok",
         database: Some(state.settings.database_url.backend_name()),

@@ -9,8 +9,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::extract::{Json, etag};
+use crate::access::Caller;
 use crate::audit::AuditEntity;
-use crate::error::ApiError;
+use crate::auth::credentials::Authenticated;
+use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::{DbConnection, idempotency as store, is_unique_violation};
 
@@ -21,7 +23,6 @@ pub const MAX_KEY_CHARS: usize = 200;
 pub struct Idempotency {
     key: Option<String>,
     hash: String,
-    organization_id: String,
 }
 
 /// What a creation answered: a new record, or the first answer to the same request.
@@ -40,21 +41,17 @@ impl<V: AuditEntity> AuditEntity for Created<V> {
 }
 
 impl Idempotency {
-    /// Reads the header of a creation by `organization_id` with this body.
-    pub fn new<T>(
-        req: &HttpRequest,
-        organization_id: &str,
-        body: &Json<T>,
-    ) -> Result<Idempotency, ApiError> {
+    /// Reads the header of a creation with this body.
+    pub fn new<T>(req: &HttpRequest, body: &Json<T>) -> Result<Idempotency, Error> {
         let key = match req.headers().get("idempotency-key") {
             None => None,
             Some(v) => {
                 let key = v
                     .to_str()
-                    .map_err(|_| ApiError::bad_request("invalid_header"))?
+                    .map_err(|_| Error::bad_request("invalid_header"))?
                     .trim();
                 if key.is_empty() || key.chars().count() > MAX_KEY_CHARS {
-                    return Err(ApiError::bad_request("invalid_header"));
+                    return Err(Error::bad_request("invalid_header"));
                 }
                 Some(key.to_owned())
             }
@@ -68,32 +65,38 @@ impl Idempotency {
         Ok(Idempotency {
             key,
             hash: format!("{:x}", digest.finalize()),
-            organization_id: organization_id.to_owned(),
         })
     }
 
-    /// Inside the creation's transaction, first: the first answer if this key has one.
-    fn earlier(&self, conn: &mut DbConnection) -> Result<Option<String>, ApiError> {
+    /// Inside the creation's transaction, first: the first answer if the caller's organisation
+    /// used this key already.
+    fn earlier(&self, conn: &mut DbConnection, caller: &Caller) -> Result<Option<String>, Error> {
         let Some(key) = &self.key else {
             return Ok(None);
         };
-        match store::reply(conn, &self.organization_id, key)? {
+        match store::reply(conn, caller.organization_id.as_str(), key)? {
             Some((hash, body)) if hash == self.hash => Ok(Some(body)),
-            Some(_) => Err(ApiError::conflict("idempotency_key_reused")),
+            Some(_) => Err(Error::conflict("idempotency_key_reused")),
             None => Ok(None),
         }
     }
 
     /// Inside the same transaction, last: keeps the answer for the next retry.
-    fn remember<V: Serialize>(&self, conn: &mut DbConnection, view: &V) -> Result<(), ApiError> {
+    fn remember<V: Serialize>(
+        &self,
+        conn: &mut DbConnection,
+        caller: &Caller,
+        view: &V,
+    ) -> Result<(), Error> {
         let Some(key) = &self.key else {
             return Ok(());
         };
-        let body = serde_json::to_string(view).map_err(|_| ApiError::internal())?;
-        store::remember(conn, &self.organization_id, key, &self.hash, &body).map_err(|e| {
+        let body = serde_json::to_string(view).map_err(|_| Error::internal())?;
+        let organization = caller.organization_id.as_str();
+        store::remember(conn, organization, key, &self.hash, &body).map_err(|e| {
             if is_unique_violation(&e) {
                 // A racing request with the same key won; its answer is given below.
-                ApiError::conflict("idempotency_key_reused")
+                Error::conflict("idempotency_key_reused")
             } else {
                 e.into()
             }
@@ -101,19 +104,25 @@ impl Idempotency {
     }
 
     /// Runs `create` in one write transaction, unless the key already has an answer.
-    pub async fn create<V, F>(self, state: &AppState, create: F) -> Result<Created<V>, ApiError>
+    pub async fn create<V, F>(
+        self,
+        state: &AppState,
+        auth: Authenticated,
+        create: F,
+    ) -> Result<Created<V>, Error>
     where
-        F: FnOnce(&mut DbConnection) -> Result<V, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConnection, &Caller) -> Result<V, Error> + Send + 'static,
         V: Serialize + AuditEntity + Send + 'static,
     {
         let this = self.clone();
+        let retry = auth.clone();
         let outcome = state
-            .write(move |conn| {
-                if let Some(body) = this.earlier(conn)? {
+            .write(auth, move |conn, caller| {
+                if let Some(body) = this.earlier(conn, caller)? {
                     return Ok(Created::Replayed(body));
                 }
-                let view = create(conn)?;
-                this.remember(conn, &view)?;
+                let view = create(conn, caller)?;
+                this.remember(conn, caller, &view)?;
                 Ok(Created::New(view))
             })
             .await;
@@ -121,7 +130,10 @@ impl Idempotency {
             // Lost a race to a request with the same key: that one's answer, if it was the same.
             Err(e) if e.code == "idempotency_key_reused" && self.key.is_some() => {
                 let this = self.clone();
-                match state.db(move |conn| this.earlier(conn)).await {
+                match state
+                    .read(retry, move |conn, caller| this.earlier(conn, caller))
+                    .await
+                {
                     Ok(Some(body)) => Ok(Created::Replayed(body)),
                     _ => Err(e),
                 }

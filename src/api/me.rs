@@ -4,13 +4,15 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::{self, Actor, Caller};
+use crate::access::{self, Actor};
+use crate::api::problem::ProblemDetails;
+use crate::auth::credentials::Authenticated;
 use crate::auth::password;
 use crate::domain::Invalid;
 use crate::domain::ids::ApiKeyId;
 use crate::domain::organization::Role;
 use crate::domain::text::NewPassword;
-use crate::error::{ApiError, ProblemDetails};
+use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::users::{self, UserChanges};
 use crate::storage::{organizations, sessions};
@@ -33,15 +35,15 @@ pub struct MeView {
 /// Who the caller is: user (or API key), role and organisation.
 #[utoipa::path(tag = "me", responses((status = 200, description = "The caller", body = MeView)))]
 #[get("/me")]
-pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+pub async fn me(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, Error> {
     let body = state
-        .db(move |conn| {
+        .read(auth, move |conn, caller| {
             let org = organizations::find(conn, caller.organization_id.as_str())?
-                .ok_or_else(ApiError::unauthorized)?;
-            let org_view = OrganizationView::load_for(conn, &caller, org)?;
+                .ok_or_else(Error::unauthorized)?;
+            let org_view = OrganizationView::load_for(conn, caller, org)?;
             let (user, api_key_id) = match &caller.actor {
                 Actor::User { id, .. } => {
-                    let row = users::find(conn, id.as_str())?.ok_or_else(ApiError::unauthorized)?;
+                    let row = users::find(conn, id.as_str())?.ok_or_else(Error::unauthorized)?;
                     (Some(UserView::from_row(row)?), None)
                 }
                 Actor::ApiKey(key) => (None, Some(key.clone())),
@@ -77,33 +79,34 @@ pub struct ChangePassword {
 #[post("/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     body: Json<ChangePassword>,
-) -> Result<HttpResponse, ApiError> {
-    let (user_id, session_id) = access::require_user(&caller)?;
-    let (user_id, session_id) = (user_id.clone(), session_id.clone());
+) -> Result<HttpResponse, Error> {
+    let (user_id, session_id, user) = state
+        .read(auth.clone(), move |conn, caller| {
+            let (user_id, session_id) = access::require_user(caller)?;
+            let user = users::find(conn, user_id.as_str())?.ok_or_else(Error::unauthorized)?;
+            Ok((user_id.clone(), session_id.clone(), user))
+        })
+        .await?;
     let body = body.into_inner()?;
     let new_password = NewPassword::parse(&body.new_password)
-        .map_err(|e| ApiError::invalid_field("new_password", e))?;
-    let lookup = user_id.clone();
-    let user = state
-        .db(move |conn| users::find(conn, lookup.as_str())?.ok_or_else(ApiError::unauthorized))
-        .await?;
+        .map_err(|e| Error::invalid_field("new_password", e))?;
     let (current, stored) = (body.current_password, user.password_hash.clone());
     let hash = web::block(move || {
         password::verify(&current, &stored).then(|| password::hash(new_password.expose()))
     })
     .await
-    .map_err(|_| ApiError::internal())?
-    .ok_or_else(|| ApiError::invalid_field("current_password", Invalid::new("wrong_password")))?;
+    .map_err(|_| Error::internal())?
+    .ok_or_else(|| Error::invalid_field("current_password", Invalid::new("wrong_password")))?;
     state
-        .write(move |conn| {
+        .write(auth, move |conn, _| {
             let changes = UserChanges {
                 password_hash: Some(hash),
                 ..UserChanges::default()
             };
             if !users::update(conn, user_id.as_str(), user.version, &changes)? {
-                return Err(ApiError::precondition_failed());
+                return Err(Error::precondition_failed());
             }
             sessions::revoke_all_of_user(conn, user_id.as_str(), Some(session_id.as_str()))?;
             Ok(())

@@ -15,6 +15,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod organizations;
 pub mod plans;
+pub mod problem;
 pub mod seasons;
 pub mod users;
 

@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::Caller;
+use crate::auth::credentials::Authenticated;
 use crate::domain::ids::NotificationId;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::i18n;
 use crate::notify::templates::{Params, Template, render};
 use crate::state::AppState;
@@ -34,9 +34,9 @@ pub struct NotificationView {
 fn view(
     row: NotificationRow,
     lang: crate::domain::organization::Language,
-) -> Result<NotificationView, ApiError> {
-    let template = Template::parse(&row.template).ok_or_else(ApiError::internal)?;
-    let params: Params = serde_json::from_str(&row.params).map_err(|_| ApiError::internal())?;
+) -> Result<NotificationView, Error> {
+    let template = Template::parse(&row.template).ok_or_else(Error::internal)?;
+    let params: Params = serde_json::from_str(&row.params).map_err(|_| Error::internal())?;
     let rendered = render(template, &params, lang);
     Ok(NotificationView {
         id: row.id,
@@ -64,10 +64,10 @@ pub struct InboxQuery {
 #[get("/notifications")]
 pub async fn inbox(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     query: web::Query<InboxQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = PageQuery {
         limit: query.limit,
@@ -77,7 +77,7 @@ pub async fn inbox(
     let lang = i18n::request_language(&req);
     let unread = query.unread.unwrap_or(false);
     let body = state
-        .db(move |conn| {
+        .read(auth, move |conn, caller| {
             let rows = store::inbox(
                 conn,
                 caller.organization_id.as_str(),
@@ -105,16 +105,16 @@ pub async fn inbox(
 #[post("/notifications/{id}/read")]
 pub async fn mark_read(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: NotificationId = path_id(&id)?;
     let lang = i18n::request_language(&req);
     let view = state
-        .write(move |conn| {
+        .write(auth, move |conn, caller| {
             let row = store::mark_read(conn, caller.organization_id.as_str(), id.as_str())?
-                .ok_or_else(ApiError::not_found)?;
+                .ok_or_else(Error::not_found)?;
             view(row, lang)
         })
         .await?;

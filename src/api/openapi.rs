@@ -11,7 +11,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
-use crate::error::ProblemDetails;
+use crate::api::problem::ProblemDetails;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -7,12 +7,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::access::{self, Caller};
+use crate::api::problem::ProblemDetails;
+use crate::auth::credentials::Authenticated;
 use crate::domain::country::Country;
 use crate::domain::ids::OrganizationId;
 use crate::domain::organization::{Dataset, OrgKind, OrgStatus};
 use crate::domain::text::{Name, search_key};
 use crate::domain::{Invalid, text};
-use crate::error::{ApiError, FieldError, ProblemDetails};
+use crate::error::{Error, FieldError};
 use crate::state::AppState;
 use crate::storage::models::OrganizationRow;
 use crate::storage::organizations::{self as store, OrganizationChanges, OrganizationFilter};
@@ -55,9 +57,9 @@ impl OrganizationView {
         conn: &mut DbConnection,
         caller: &Caller,
         row: OrganizationRow,
-    ) -> Result<OrganizationView, ApiError> {
+    ) -> Result<OrganizationView, Error> {
         let id = OrganizationId::from_stored(row.id);
-        let kind = OrgKind::parse(&row.kind).ok_or_else(ApiError::internal)?;
+        let kind = OrgKind::parse(&row.kind).ok_or_else(Error::internal)?;
         let shows_settings = access::sees_organization_settings(caller, &id);
         let countries = if shows_settings && kind == OrgKind::Tawafa {
             Some(store::countries(conn, id.as_str())?)
@@ -81,7 +83,7 @@ impl OrganizationView {
             name_ar: row.name_ar,
             country: row.country,
             parent_id: row.parent_id.map(OrganizationId::from_stored),
-            status: OrgStatus::parse(&row.status).ok_or_else(ApiError::internal)?,
+            status: OrgStatus::parse(&row.status).ok_or_else(Error::internal)?,
             version: row.version,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
@@ -102,9 +104,9 @@ pub fn visible(
     conn: &mut DbConnection,
     caller: &Caller,
     id: &OrganizationId,
-) -> Result<OrganizationRow, ApiError> {
+) -> Result<OrganizationRow, Error> {
     store::find_visible(conn, &access::organization_scope(caller), id.as_str())?
-        .ok_or_else(ApiError::not_found)
+        .ok_or_else(Error::not_found)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -133,49 +135,53 @@ pub struct CreateOrganization {
 #[post("/organizations")]
 pub async fn create(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     body: Json<CreateOrganization>,
-) -> Result<HttpResponse, ApiError> {
-    access::manage_organizations(&caller)?;
-    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
-    let body = body.into_inner()?;
-    let mut errors = Vec::new();
-    let name = collect(&mut errors, "name", Name::parse(&body.name));
-    let name_ar = collect(&mut errors, "name_ar", Name::parse(&body.name_ar));
-    let country = match &body.country {
-        Some(c) => collect(&mut errors, "country", Country::parse(c)),
-        None if body.kind.needs_country() => {
-            errors.push(FieldError::new("country", Invalid::new("required")));
-            None
+) -> Result<HttpResponse, Error> {
+    let idempotency = Idempotency::new(&req, &body)?;
+    // Checked only once the caller may create at all (below).
+    let parsed = body.into_inner().and_then(|body| {
+        let mut errors = Vec::new();
+        let name = collect(&mut errors, "name", Name::parse(&body.name));
+        let name_ar = collect(&mut errors, "name_ar", Name::parse(&body.name_ar));
+        let country = match &body.country {
+            Some(c) => collect(&mut errors, "country", Country::parse(c)),
+            None if body.kind.needs_country() => {
+                errors.push(FieldError::new("country", Invalid::new("required")));
+                None
+            }
+            None => None,
+        };
+        match (&body.parent_id, body.kind) {
+            (None, OrgKind::Agency) => {
+                errors.push(FieldError::new("parent_id", Invalid::new("required")))
+            }
+            (Some(_), kind) if kind != OrgKind::Agency => {
+                errors.push(FieldError::new("parent_id", Invalid::new("not_allowed")))
+            }
+            _ => {}
         }
-        None => None,
-    };
-    match (&body.parent_id, body.kind) {
-        (None, OrgKind::Agency) => {
-            errors.push(FieldError::new("parent_id", Invalid::new("required")))
+        if !errors.is_empty() {
+            return Err(Error::invalid(errors));
         }
-        (Some(_), kind) if kind != OrgKind::Agency => {
-            errors.push(FieldError::new("parent_id", Invalid::new("not_allowed")))
-        }
-        _ => {}
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::invalid(errors));
-    }
-    let (Some(name), Some(name_ar)) = (name, name_ar) else {
-        return Err(ApiError::internal());
-    };
+        let (Some(name), Some(name_ar)) = (name, name_ar) else {
+            return Err(Error::internal());
+        };
+        Ok((body, name, name_ar, country))
+    });
     let created = idempotency
-        .create(&state, move |conn| {
+        .create(&state, auth, move |conn, caller| {
+            access::manage_organizations(caller)?;
+            let (body, name, name_ar, country) = parsed?;
             if let Some(parent_id) = &body.parent_id {
                 let parent = store::find(conn, parent_id.as_str())?
                     .filter(|p| p.kind == OrgKind::HajjOffice.as_str())
                     .ok_or_else(|| {
-                        ApiError::invalid_field("parent_id", Invalid::new("not_a_parent"))
+                        Error::invalid_field("parent_id", Invalid::new("not_a_parent"))
                     })?;
                 if parent.country.as_deref() != country.as_ref().map(Country::as_str) {
-                    return Err(ApiError::invalid_field(
+                    return Err(Error::invalid_field(
                         "country",
                         Invalid::new("country_mismatch"),
                     ));
@@ -197,12 +203,12 @@ pub async fn create(
             };
             store::insert(conn, &row).map_err(|e| {
                 if is_unique_violation(&e) {
-                    ApiError::conflict("office_exists")
+                    Error::conflict("office_exists")
                 } else {
                     e.into()
                 }
             })?;
-            OrganizationView::load_for(conn, &caller, row)
+            OrganizationView::load_for(conn, caller, row)
         })
         .await?;
     Ok(created.respond())
@@ -241,9 +247,9 @@ pub struct OrganizationQuery {
 #[get("/organizations")]
 pub async fn list(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     query: web::Query<OrganizationQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = PageQuery {
         limit: query.limit,
@@ -253,7 +259,7 @@ pub async fn list(
     let country = match &query.country {
         Some(c) => Some(
             Country::parse(c)
-                .map_err(|e| ApiError::invalid_query("country", e))?
+                .map_err(|e| Error::invalid_query("country", e))?
                 .as_str()
                 .to_owned(),
         ),
@@ -263,7 +269,7 @@ pub async fn list(
     if q.as_ref()
         .is_some_and(|q| q.chars().count() > text::MAX_NAME_CHARS)
     {
-        return Err(ApiError::invalid_query(
+        return Err(Error::invalid_query(
             "q",
             Invalid::with_limit("too_long", text::MAX_NAME_CHARS),
         ));
@@ -276,13 +282,13 @@ pub async fn list(
         q,
     };
     let body = state
-        .db(move |conn| {
-            let scope = access::organization_scope(&caller);
+        .read(auth, move |conn, caller| {
+            let scope = access::organization_scope(caller);
             let rows = store::list(conn, &scope, &filter, page.after.as_deref(), page.fetch())?;
             let (rows, next_cursor) = page.finish(rows, |r| &r.id);
             let items = rows
                 .into_iter()
-                .map(|row| OrganizationView::load_for(conn, &caller, row))
+                .map(|row| OrganizationView::load_for(conn, caller, row))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Page { items, next_cursor })
         })
@@ -299,14 +305,14 @@ pub async fn list(
 #[get("/organizations/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: OrganizationId = path_id(&id)?;
     let view = state
-        .db(move |conn| {
-            let row = visible(conn, &caller, &id)?;
-            OrganizationView::load_for(conn, &caller, row)
+        .read(auth, move |conn, caller| {
+            let row = visible(conn, caller, &id)?;
+            OrganizationView::load_for(conn, caller, row)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, view))
@@ -339,17 +345,17 @@ pub struct UpdateOrganization {
 #[patch("/organizations/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     id: web::Path<String>,
     body: Json<UpdateOrganization>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: OrganizationId = path_id(&id)?;
     let version = if_match(&req);
     let view = state
-        .write(move |conn| {
-            let row = visible(conn, &caller, &id)?;
-            access::manage_organizations(&caller)?;
+        .write(auth, move |conn, caller| {
+            let row = visible(conn, caller, &id)?;
+            access::manage_organizations(caller)?;
             let version = version?.unwrap_or(row.version);
             let body = body.into_inner()?;
             let mut errors = Vec::new();
@@ -362,10 +368,10 @@ pub async fn update(
                 .as_deref()
                 .and_then(|n| collect(&mut errors, "name_ar", Name::parse(n)));
             if !errors.is_empty() {
-                return Err(ApiError::invalid(errors));
+                return Err(Error::invalid(errors));
             }
             if body.status == Some(OrgStatus::Suspended) && caller.organization_id == id {
-                return Err(ApiError::conflict("self_lockout"));
+                return Err(Error::conflict("self_lockout"));
             }
             let search = (name.is_some() || name_ar.is_some()).then(|| {
                 let n = name.as_ref().map(Name::as_str).unwrap_or(&row.name);
@@ -379,10 +385,10 @@ pub async fn update(
                 status: body.status.map(|s| s.as_str().to_owned()),
             };
             if !store::update(conn, id.as_str(), version, &changes)? {
-                return Err(ApiError::precondition_failed());
+                return Err(Error::precondition_failed());
             }
-            let row = visible(conn, &caller, &id)?;
-            OrganizationView::load_for(conn, &caller, row)
+            let row = visible(conn, caller, &id)?;
+            OrganizationView::load_for(conn, caller, row)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, view))
@@ -409,21 +415,21 @@ pub struct SetCountries {
 #[put("/organizations/{id}/countries")]
 pub async fn set_countries(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
     body: Json<SetCountries>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: OrganizationId = path_id(&id)?;
     let view = state
-        .write(move |conn| {
-            let row = visible(conn, &caller, &id)?;
-            access::manage_organizations(&caller)?;
+        .write(auth, move |conn, caller| {
+            let row = visible(conn, caller, &id)?;
+            access::manage_organizations(caller)?;
             if row.kind != OrgKind::Tawafa.as_str() {
-                return Err(ApiError::conflict("wrong_organization_kind"));
+                return Err(Error::conflict("wrong_organization_kind"));
             }
             let requested = body.into_inner()?.countries;
             if requested.len() > MAX_COUNTRIES {
-                return Err(ApiError::invalid_field(
+                return Err(Error::invalid_field(
                     "countries",
                     Invalid::with_limit("too_many", MAX_COUNTRIES),
                 ));
@@ -438,14 +444,14 @@ pub async fn set_countries(
                 .map(|c| c.as_str().to_owned())
                 .collect();
             if !errors.is_empty() {
-                return Err(ApiError::invalid(errors));
+                return Err(Error::invalid(errors));
             }
             countries.sort();
             countries.dedup();
             store::replace_countries(conn, id.as_str(), &countries)?;
             bump(conn, &row)?;
-            let row = visible(conn, &caller, &id)?;
-            OrganizationView::load_for(conn, &caller, row)
+            let row = visible(conn, caller, &id)?;
+            OrganizationView::load_for(conn, caller, row)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, view))
@@ -472,17 +478,17 @@ pub struct SetGrants {
 #[put("/organizations/{id}/grants")]
 pub async fn set_grants(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
     body: Json<SetGrants>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: OrganizationId = path_id(&id)?;
     let view = state
-        .write(move |conn| {
-            let row = visible(conn, &caller, &id)?;
-            access::manage_organizations(&caller)?;
+        .write(auth, move |conn, caller| {
+            let row = visible(conn, caller, &id)?;
+            access::manage_organizations(caller)?;
             if row.kind != OrgKind::Authority.as_str() {
-                return Err(ApiError::conflict("wrong_organization_kind"));
+                return Err(Error::conflict("wrong_organization_kind"));
             }
             let mut datasets: Vec<String> = body
                 .into_inner()?
@@ -494,18 +500,18 @@ pub async fn set_grants(
             datasets.dedup();
             store::replace_grants(conn, id.as_str(), &datasets)?;
             bump(conn, &row)?;
-            let row = visible(conn, &caller, &id)?;
-            OrganizationView::load_for(conn, &caller, row)
+            let row = visible(conn, caller, &id)?;
+            OrganizationView::load_for(conn, caller, row)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, view))
 }
 
 /// Settings are part of the organisation: changing them moves its version on.
-fn bump(conn: &mut DbConnection, row: &OrganizationRow) -> Result<(), ApiError> {
+fn bump(conn: &mut DbConnection, row: &OrganizationRow) -> Result<(), Error> {
     if store::update(conn, &row.id, row.version, &OrganizationChanges::default())? {
         Ok(())
     } else {
-        Err(ApiError::precondition_failed())
+        Err(Error::precondition_failed())
     }
 }

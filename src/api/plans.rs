@@ -1,4 +1,4 @@
-//! Pilgrim plans, readiness and inspections (DOMAIN.md sections 5 and 6, rules R11 and R12).
+//! Pilgrim plans, readiness and inspections (docs/domain.md sections 5 and 6, rules R11 and R12).
 
 use std::collections::HashMap;
 
@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::access::{self, Caller, ContractScope};
+use crate::api::problem::ProblemDetails;
+use crate::auth::credentials::Authenticated;
 use crate::domain::Invalid;
 use crate::domain::calendar::{hijri, today_in_makkah};
 use crate::domain::contract::ContractStatus;
@@ -17,7 +19,7 @@ use crate::domain::organization::OrgKind;
 use crate::domain::readiness::{self as plan, Category, Cover, Group, Readiness, Stay, route_key};
 use crate::domain::season::Place;
 use crate::domain::text::Name;
-use crate::error::{ApiError, FieldError, ProblemDetails};
+use crate::error::{Error, FieldError};
 use crate::state::AppState;
 use crate::storage::models::{GroupRow, InspectionRow};
 use crate::storage::plans::{self as store, CoveringContract, SeasonClient};
@@ -65,25 +67,25 @@ pub struct GroupView {
     pub updated_at: DateTime<Utc>,
 }
 
-fn stays_of(row: &GroupRow) -> Result<Vec<Stay>, ApiError> {
-    serde_json::from_str(&row.stays).map_err(|_| ApiError::internal())
+fn stays_of(row: &GroupRow) -> Result<Vec<Stay>, Error> {
+    serde_json::from_str(&row.stays).map_err(|_| Error::internal())
 }
 
-fn group_of(row: &GroupRow) -> Result<Group, ApiError> {
+fn group_of(row: &GroupRow) -> Result<Group, Error> {
     Ok(Group {
         id: row.id.clone(),
         name: row.name.clone(),
         pilgrims: row.pilgrims,
-        arrival_port: Place::parse(&row.arrival_port).ok_or_else(ApiError::internal)?,
+        arrival_port: Place::parse(&row.arrival_port).ok_or_else(Error::internal)?,
         arrival_date: row.arrival_date,
-        departure_port: Place::parse(&row.departure_port).ok_or_else(ApiError::internal)?,
+        departure_port: Place::parse(&row.departure_port).ok_or_else(Error::internal)?,
         departure_date: row.departure_date,
         stays: stays_of(row)?,
     })
 }
 
 impl GroupView {
-    fn from_row(row: GroupRow) -> Result<GroupView, ApiError> {
+    fn from_row(row: GroupRow) -> Result<GroupView, Error> {
         let g = group_of(&row)?;
         Ok(GroupView {
             id: GroupId::from_stored(row.id),
@@ -138,7 +140,7 @@ fn parse_group(
     id: &str,
     season_start: NaiveDate,
     season_end: NaiveDate,
-) -> Result<Group, ApiError> {
+) -> Result<Group, Error> {
     let mut errors: Vec<FieldError> = Vec::new();
     let name = Name::parse(&input.name)
         .map_err(|e| errors.push(FieldError::new("name", e)))
@@ -174,7 +176,7 @@ fn parse_group(
     if errors.is_empty() {
         Ok(group)
     } else {
-        Err(ApiError::invalid(errors))
+        Err(Error::invalid(errors))
     }
 }
 
@@ -185,18 +187,18 @@ fn check_planned(
     client: &str,
     replacing: Option<&str>,
     pilgrims: i64,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     holds::lock_allocation(conn, season_id, client).map_err(|e| match e {
         holds::HoldError::Db(e) => e.into(),
-        _ => ApiError::conflict("no_allocation"),
+        _ => Error::conflict("no_allocation"),
     })?;
     let allocation = seasons::allocation(conn, season_id, client)?
-        .ok_or_else(|| ApiError::conflict("no_allocation"))?;
+        .ok_or_else(|| Error::conflict("no_allocation"))?;
     let planned = store::planned(conn, season_id, client, replacing)?;
     if planned + pilgrims > allocation.pilgrims - allocation.suballocated {
-        return Err(ApiError {
+        return Err(Error {
             errors: vec![FieldError::new("pilgrims", Invalid::new("over_allocation"))],
-            ..ApiError::conflict("quota_exceeded")
+            ..Error::conflict("quota_exceeded")
         });
     }
     Ok(())
@@ -207,7 +209,7 @@ fn row_of(
     season_id: &str,
     caller: &Caller,
     client_office: Option<String>,
-) -> Result<GroupRow, ApiError> {
+) -> Result<GroupRow, Error> {
     let at = now();
     Ok(GroupRow {
         id: group.id.clone(),
@@ -221,7 +223,7 @@ fn row_of(
         arrival_date: group.arrival_date,
         departure_port: group.departure_port.as_str().to_owned(),
         departure_date: group.departure_date,
-        stays: serde_json::to_string(&group.stays).map_err(|_| ApiError::internal())?,
+        stays: serde_json::to_string(&group.stays).map_err(|_| Error::internal())?,
         version: 1,
         created_at: at,
         updated_at: at,
@@ -242,19 +244,16 @@ fn row_of(
 #[post("/seasons/{id}/groups")]
 pub async fn create_group(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     id: web::Path<String>,
     body: Json<GroupInput>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let season_id: SeasonId = path_id(&id)?;
-    if !caller.kind.is_client() {
-        return Err(ApiError::forbidden());
-    }
-    access::act(&caller)?;
-    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
+    let idempotency = Idempotency::new(&req, &body)?;
     let created = idempotency
-        .create(&state, move |conn| {
+        .create(&state, auth, move |conn, caller| {
+            access::file_contracts(caller)?;
             let season = season(conn, season_id.as_str())?;
             let group = parse_group(
                 body.into_inner()?,
@@ -273,7 +272,7 @@ pub async fn create_group(
                 OrgKind::Agency => caller.parent_id.as_ref().map(|p| p.to_string()),
                 _ => Some(caller.organization_id.to_string()),
             };
-            let row = row_of(&group, &season.id, &caller, office)?;
+            let row = row_of(&group, &season.id, caller, office)?;
             store::insert_group(conn, &row)?;
             GroupView::from_row(row)
         })
@@ -301,10 +300,10 @@ pub struct GroupQuery {
 #[get("/seasons/{id}/groups")]
 pub async fn list_groups(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
     query: web::Query<GroupQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let season_id: SeasonId = path_id(&id)?;
     let query = query.into_inner();
     let page = PageQuery {
@@ -314,11 +313,11 @@ pub async fn list_groups(
     .parse()?;
     let org = query.organization_id.map(OrganizationId::into_string);
     let body = state
-        .db(move |conn| {
+        .read(auth, move |conn, caller| {
             season(conn, season_id.as_str())?;
             let rows = store::list_groups(
                 conn,
-                &access::plan_scope(&caller),
+                &access::plan_scope(caller),
                 season_id.as_str(),
                 org.as_deref(),
                 page.after.as_deref(),
@@ -339,15 +338,15 @@ fn visible_group(
     conn: &mut DbConnection,
     caller: &Caller,
     id: &GroupId,
-) -> Result<GroupRow, ApiError> {
+) -> Result<GroupRow, Error> {
     store::find_group_visible(conn, &access::plan_scope(caller), id.as_str())?
-        .ok_or_else(ApiError::not_found)
+        .ok_or_else(Error::not_found)
 }
 
 /// Only the client that planned a group changes it.
-fn own_group(caller: &Caller, row: &GroupRow) -> Result<(), ApiError> {
+fn own_group(caller: &Caller, row: &GroupRow) -> Result<(), Error> {
     if caller.organization_id.as_str() != row.organization_id {
-        return Err(ApiError::forbidden());
+        return Err(Error::forbidden());
     }
     access::act(caller)
 }
@@ -361,12 +360,14 @@ fn own_group(caller: &Caller, row: &GroupRow) -> Result<(), ApiError> {
 #[get("/groups/{id}")]
 pub async fn get_group(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: GroupId = path_id(&id)?;
     let view = state
-        .db(move |conn| GroupView::from_row(visible_group(conn, &caller, &id)?))
+        .read(auth, move |conn, caller| {
+            GroupView::from_row(visible_group(conn, caller, &id)?)
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(view.version))
@@ -391,17 +392,17 @@ pub async fn get_group(
 #[patch("/groups/{id}")]
 pub async fn update_group(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     id: web::Path<String>,
     body: Json<GroupInput>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: GroupId = path_id(&id)?;
     let version = if_match(&req);
     let view = state
-        .write(move |conn| {
-            let current = visible_group(conn, &caller, &id)?;
-            own_group(&caller, &current)?;
+        .write(auth, move |conn, caller| {
+            let current = visible_group(conn, caller, &id)?;
+            own_group(caller, &current)?;
             let version = version?.unwrap_or(current.version);
             let season = season(conn, &current.season_id)?;
             let group = parse_group(
@@ -420,12 +421,12 @@ pub async fn update_group(
             let row = GroupRow {
                 version: current.version,
                 created_at: current.created_at,
-                ..row_of(&group, &season.id, &caller, current.office_id.clone())?
+                ..row_of(&group, &season.id, caller, current.office_id.clone())?
             };
             if !store::update_group(conn, &row, version)? {
-                return Err(ApiError::precondition_failed());
+                return Err(Error::precondition_failed());
             }
-            GroupView::from_row(visible_group(conn, &caller, &id)?)
+            GroupView::from_row(visible_group(conn, caller, &id)?)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -442,14 +443,14 @@ pub async fn update_group(
 #[delete("/groups/{id}")]
 pub async fn delete_group(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: GroupId = path_id(&id)?;
     state
-        .write(move |conn| {
-            let current = visible_group(conn, &caller, &id)?;
-            own_group(&caller, &current)?;
+        .write(auth, move |conn, caller| {
+            let current = visible_group(conn, caller, &id)?;
+            own_group(caller, &current)?;
             Ok(store::delete_group(conn, &current.id)?)
         })
         .await?;
@@ -568,7 +569,7 @@ pub fn assess_clients(
     season_id: &str,
     clients: &[SeasonClient],
     all: bool,
-) -> Result<Vec<(Readiness, Vec<Group>)>, ApiError> {
+) -> Result<Vec<(Readiness, Vec<Group>)>, Error> {
     let ids: Vec<String> = clients.iter().map(|c| c.id.clone()).collect();
     let filter = (!all).then_some(ids.as_slice());
     let mut groups: HashMap<String, Vec<Group>> = HashMap::new();
@@ -594,12 +595,12 @@ pub fn assess_clients(
         .collect())
 }
 
-fn row(client: &SeasonClient, r: &Readiness) -> Result<ReadinessRow, ApiError> {
+fn row(client: &SeasonClient, r: &Readiness) -> Result<ReadinessRow, Error> {
     Ok(ReadinessRow {
         organization: ClientRef {
             id: client.id.clone(),
             name: client.name.clone(),
-            kind: OrgKind::parse(&client.kind).ok_or_else(ApiError::internal)?,
+            kind: OrgKind::parse(&client.kind).ok_or_else(Error::internal)?,
             country: client.country.clone(),
         },
         allocation: client.pilgrims - client.suballocated,
@@ -632,16 +633,16 @@ fn worst_first_key(r: &Readiness, c: &SeasonClient) -> (bool, f64, f64) {
 #[get("/seasons/{id}/readiness")]
 pub async fn season_readiness(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let season_id: SeasonId = path_id(&id)?;
     let as_csv = csv::wanted(&req);
     let rows = state
-        .db(move |conn| {
+        .read(auth, move |conn, caller| {
             season(conn, season_id.as_str())?;
-            let scope = access::plan_scope(&caller);
+            let scope = access::plan_scope(caller);
             let clients = store::season_clients(conn, season_id.as_str(), &scope)?;
             let assessed = assess_clients(
                 conn,
@@ -653,7 +654,7 @@ pub async fn season_readiness(
                 .iter()
                 .zip(assessed)
                 .map(|(c, (r, _))| Ok((worst_first_key(&r, c), row(c, &r)?)))
-                .collect::<Result<Vec<_>, ApiError>>()?;
+                .collect::<Result<Vec<_>, Error>>()?;
             rows.sort_by(|a, b| {
                 a.0.partial_cmp(&b.0)
                     .unwrap_or(std::cmp::Ordering::Equal)
@@ -718,19 +719,19 @@ pub async fn season_readiness(
 #[get("/seasons/{id}/readiness/{organization_id}")]
 pub async fn readiness_of(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let (id, org) = path.into_inner();
     let (season_id, org): (SeasonId, OrganizationId) = (path_id(&id)?, path_id(&org)?);
     let detail = state
-        .db(move |conn| {
+        .read(auth, move |conn, caller| {
             season(conn, season_id.as_str())?;
             let client =
-                store::season_clients(conn, season_id.as_str(), &access::plan_scope(&caller))?
+                store::season_clients(conn, season_id.as_str(), &access::plan_scope(caller))?
                     .into_iter()
                     .find(|c| c.id == org.as_str())
-                    .ok_or_else(ApiError::not_found)?;
+                    .ok_or_else(Error::not_found)?;
             let (r, groups) = assess_clients(
                 conn,
                 season_id.as_str(),
@@ -738,7 +739,7 @@ pub async fn readiness_of(
                 false,
             )?
             .pop()
-            .ok_or_else(ApiError::internal)?;
+            .ok_or_else(Error::internal)?;
             let gaps = r
                 .gaps
                 .iter()
@@ -840,44 +841,41 @@ pub struct CreateInspection {
 #[post("/inspections")]
 pub async fn create_inspection(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     body: Json<CreateInspection>,
-) -> Result<HttpResponse, ApiError> {
-    access::inspect(&caller)?;
-    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
+) -> Result<HttpResponse, Error> {
+    let idempotency = Idempotency::new(&req, &body)?;
     let created = idempotency
-        .create(&state, move |conn| {
+        .create(&state, auth, move |conn, caller| {
+            access::inspect(caller)?;
             let body = body.into_inner()?;
             let contract = contract_store::find_visible(
                 conn,
-                &access::contract_scope(&caller),
+                &access::contract_scope(caller),
                 body.contract_id.as_str(),
             )?
             .ok_or_else(|| {
-                ApiError::invalid_field("contract_id", Invalid::new("unknown_reference"))
+                Error::invalid_field("contract_id", Invalid::new("unknown_reference"))
             })?;
             if contract.status != ContractStatus::Approved.as_str() {
-                return Err(ApiError::conflict("invalid_transition"));
+                return Err(Error::conflict("invalid_transition"));
             }
             if body.inspected_on > today_in_makkah() {
-                return Err(ApiError::invalid_field(
+                return Err(Error::invalid_field(
                     "inspected_on",
                     Invalid::new("in_future"),
                 ));
             }
             let findings = body.findings.trim().to_owned();
             if findings.chars().count() > MAX_FINDINGS_CHARS {
-                return Err(ApiError::invalid_field(
+                return Err(Error::invalid_field(
                     "findings",
                     Invalid::with_limit("too_long", MAX_FINDINGS_CHARS),
                 ));
             }
             if body.result == InspectionResult::Fail && findings.is_empty() {
-                return Err(ApiError::invalid_field(
-                    "findings",
-                    Invalid::new("required"),
-                ));
+                return Err(Error::invalid_field("findings", Invalid::new("required")));
             }
             let (user, key) = caller.actor_ids();
             let row = InspectionRow {
@@ -926,9 +924,9 @@ pub struct InspectionQuery {
 #[get("/inspections")]
 pub async fn list_inspections(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     query: web::Query<InspectionQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = PageQuery {
         limit: query.limit,
@@ -937,10 +935,10 @@ pub async fn list_inspections(
     .parse()?;
     let contract = query.contract_id.map(ContractId::into_string);
     let body = state
-        .db(move |conn| {
+        .read(auth, move |conn, caller| {
             let rows = store::inspections(
                 conn,
-                &access::contract_scope(&caller),
+                &access::contract_scope(caller),
                 contract.as_deref(),
                 page.after.as_deref(),
                 page.fetch(),

@@ -1,11 +1,13 @@
-//! Seasons, country quotas, allocations and deadline extensions (DOMAIN.md section 2).
+//! Seasons, country quotas, allocations and deadline extensions (docs/domain.md section 2).
 
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::{self, AllocateError, Caller};
+use crate::access::{self, AllocateError};
+use crate::api::problem::ProblemDetails;
+use crate::auth::credentials::Authenticated;
 use crate::domain::Invalid;
 use crate::domain::calendar::{HIJRI_YEARS, hajj_days, hijri};
 use crate::domain::country::Country;
@@ -13,7 +15,7 @@ use crate::domain::ids::{ExtensionId, OrganizationId, SeasonId};
 use crate::domain::organization::OrgKind;
 use crate::domain::season::{ContractType, SeasonKind};
 use crate::domain::text::Name;
-use crate::error::{ApiError, FieldError, ProblemDetails};
+use crate::error::{Error, FieldError};
 use crate::state::AppState;
 use crate::storage::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
 use crate::storage::seasons::{self as store, AllocationError, Parent, QuotaError};
@@ -66,8 +68,8 @@ pub struct SeasonView {
 }
 
 impl SeasonView {
-    pub fn from_row(row: SeasonRow) -> Result<SeasonView, ApiError> {
-        let kind = SeasonKind::parse(&row.kind).ok_or_else(ApiError::internal)?;
+    pub fn from_row(row: SeasonRow) -> Result<SeasonView, Error> {
+        let kind = SeasonKind::parse(&row.kind).ok_or_else(Error::internal)?;
         let hajj = (kind == SeasonKind::Hajj)
             .then(|| hajj_days(row.hijri_year))
             .flatten()
@@ -104,8 +106,8 @@ impl SeasonView {
 }
 
 /// A season by id; every authenticated caller sees seasons.
-pub fn season(conn: &mut DbConnection, id: &str) -> Result<SeasonRow, ApiError> {
-    store::find(conn, id)?.ok_or_else(ApiError::not_found)
+pub fn season(conn: &mut DbConnection, id: &str) -> Result<SeasonRow, Error> {
+    store::find(conn, id)?.ok_or_else(Error::not_found)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -141,54 +143,58 @@ pub struct CreateSeason {
 #[post("/seasons")]
 pub async fn create(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     body: Json<CreateSeason>,
-) -> Result<HttpResponse, ApiError> {
-    access::ministry_work(&caller)?;
-    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
-    let body = body.into_inner()?;
-    let mut errors = Vec::new();
-    let name = Name::parse(&body.name)
-        .map_err(|e| errors.push(FieldError::new("name", e)))
-        .ok();
-    if !HIJRI_YEARS.contains(&body.hijri_year) {
-        errors.push(FieldError::new("hijri_year", Invalid::new("out_of_range")));
-    }
-    if body.ends_on < body.starts_on {
-        errors.push(FieldError::new("ends_on", Invalid::new("before_start")));
-    } else if (body.ends_on - body.starts_on).num_days() >= MAX_SEASON_DAYS {
-        errors.push(FieldError::new(
-            "ends_on",
-            Invalid::with_limit("span_too_long", MAX_SEASON_DAYS as usize),
-        ));
-    }
-    for (field, date) in [
-        ("deadlines.housing", body.deadlines.housing),
-        ("deadlines.transport", body.deadlines.transport),
-        ("deadlines.catering", body.deadlines.catering),
-    ] {
-        if date > body.ends_on {
-            errors.push(FieldError::new(field, Invalid::new("after_season_end")));
+) -> Result<HttpResponse, Error> {
+    let idempotency = Idempotency::new(&req, &body)?;
+    // Checked only once the caller may create at all (below).
+    let parsed = body.into_inner().and_then(|body| {
+        let mut errors = Vec::new();
+        let name = Name::parse(&body.name)
+            .map_err(|e| errors.push(FieldError::new("name", e)))
+            .ok();
+        if !HIJRI_YEARS.contains(&body.hijri_year) {
+            errors.push(FieldError::new("hijri_year", Invalid::new("out_of_range")));
         }
-    }
-    if body.kind == SeasonKind::Hajj && HIJRI_YEARS.contains(&body.hijri_year) {
-        let covered = hajj_days(body.hijri_year).is_some_and(|days| {
-            days.iter()
-                .all(|d| *d >= body.starts_on && *d <= body.ends_on)
-        });
-        if !covered {
+        if body.ends_on < body.starts_on {
+            errors.push(FieldError::new("ends_on", Invalid::new("before_start")));
+        } else if (body.ends_on - body.starts_on).num_days() >= MAX_SEASON_DAYS {
             errors.push(FieldError::new(
                 "ends_on",
-                Invalid::new("hajj_days_outside"),
+                Invalid::with_limit("span_too_long", MAX_SEASON_DAYS as usize),
             ));
         }
-    }
-    let Some(name) = name.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::invalid(errors));
-    };
+        for (field, date) in [
+            ("deadlines.housing", body.deadlines.housing),
+            ("deadlines.transport", body.deadlines.transport),
+            ("deadlines.catering", body.deadlines.catering),
+        ] {
+            if date > body.ends_on {
+                errors.push(FieldError::new(field, Invalid::new("after_season_end")));
+            }
+        }
+        if body.kind == SeasonKind::Hajj && HIJRI_YEARS.contains(&body.hijri_year) {
+            let covered = hajj_days(body.hijri_year).is_some_and(|days| {
+                days.iter()
+                    .all(|d| *d >= body.starts_on && *d <= body.ends_on)
+            });
+            if !covered {
+                errors.push(FieldError::new(
+                    "ends_on",
+                    Invalid::new("hajj_days_outside"),
+                ));
+            }
+        }
+        let Some(name) = name.filter(|_| errors.is_empty()) else {
+            return Err(Error::invalid(errors));
+        };
+        Ok((body, name))
+    });
     let created = idempotency
-        .create(&state, move |conn| {
+        .create(&state, auth, move |conn, caller| {
+            access::ministry_work(caller)?;
+            let (body, name) = parsed?;
             let at = now();
             let row = SeasonRow {
                 id: SeasonId::generate().into_string(),
@@ -206,7 +212,7 @@ pub async fn create(
             };
             store::insert(conn, &row).map_err(|e| {
                 if is_unique_violation(&e) {
-                    ApiError::conflict("season_exists")
+                    Error::conflict("season_exists")
                 } else {
                     e.into()
                 }
@@ -231,9 +237,9 @@ pub struct SeasonQuery {
 #[get("/seasons")]
 pub async fn list(
     state: web::Data<AppState>,
-    _caller: Caller,
+    auth: Authenticated,
     query: web::Query<SeasonQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = PageQuery {
         limit: query.limit,
@@ -242,7 +248,7 @@ pub async fn list(
     .parse()?;
     let kind = query.kind.map(|k| k.as_str());
     let body = state
-        .db(move |conn| {
+        .read(auth, move |conn, _| {
             let rows = store::list(conn, kind, page.after.as_deref(), page.fetch())?;
             let (rows, next_cursor) = page.finish(rows, |r| &r.id);
             let items = rows
@@ -264,12 +270,14 @@ pub async fn list(
 #[get("/seasons/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
-    _caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: SeasonId = path_id(&id)?;
     let view = state
-        .db(move |conn| SeasonView::from_row(season(conn, id.as_str())?))
+        .read(auth, move |conn, _| {
+            SeasonView::from_row(season(conn, id.as_str())?)
+        })
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(view.version))
@@ -283,11 +291,11 @@ pub struct PilgrimsInput {
     pub pilgrims: i64,
 }
 
-fn pilgrims(input: i64) -> Result<i64, ApiError> {
+fn pilgrims(input: i64) -> Result<i64, Error> {
     if (0..=MAX_PILGRIMS).contains(&input) {
         Ok(input)
     } else {
-        Err(ApiError::invalid_field(
+        Err(Error::invalid_field(
             "pilgrims",
             Invalid::new("out_of_range"),
         ))
@@ -327,22 +335,23 @@ impl From<QuotaRow> for QuotaView {
 #[put("/seasons/{id}/quotas/{country}")]
 pub async fn set_quota(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     path: web::Path<(String, String)>,
     body: Json<PilgrimsInput>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let (id, country) = path.into_inner();
     let id: SeasonId = path_id(&id)?;
-    let country = Country::parse(&country).map_err(|_| ApiError::not_found())?;
-    access::ministry_work(&caller)?;
-    let pilgrims = pilgrims(body.into_inner()?.pilgrims)?;
+    let country = Country::parse(&country).map_err(|_| Error::not_found())?;
+    let pilgrims = body.into_inner().and_then(|b| pilgrims(b.pilgrims));
     let view = state
-        .write(move |conn| {
+        .write(auth, move |conn, caller| {
+            access::ministry_work(caller)?;
+            let pilgrims = pilgrims?;
             season(conn, id.as_str())?;
             store::set_quota(conn, id.as_str(), country.as_str(), pilgrims)
                 .map(QuotaView::from)
                 .map_err(|e| match e {
-                    QuotaError::BelowAllocated => ApiError::conflict("below_allocated"),
+                    QuotaError::BelowAllocated => Error::conflict("below_allocated"),
                     QuotaError::Db(e) => e.into(),
                 })
         })
@@ -359,17 +368,17 @@ pub async fn set_quota(
 #[get("/seasons/{id}/quotas")]
 pub async fn quotas(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: SeasonId = path_id(&id)?;
     let rows = state
-        .db(move |conn| {
+        .read(auth, move |conn, caller| {
             season(conn, id.as_str())?;
             Ok(store::quotas(
                 conn,
                 id.as_str(),
-                &access::allocation_scope(&caller),
+                &access::allocation_scope(caller),
             )?)
         })
         .await?;
@@ -389,17 +398,13 @@ pub struct AllocationView {
     pub own_pilgrims: i64,
 }
 
-fn allocation_view(
-    row: AllocationRow,
-    name: String,
-    kind: &str,
-) -> Result<AllocationView, ApiError> {
+fn allocation_view(row: AllocationRow, name: String, kind: &str) -> Result<AllocationView, Error> {
     Ok(AllocationView {
         own_pilgrims: row.pilgrims - row.suballocated,
         season_id: row.season_id,
         organization_id: row.organization_id,
         organization_name: name,
-        organization_kind: OrgKind::parse(kind).ok_or_else(ApiError::internal)?,
+        organization_kind: OrgKind::parse(kind).ok_or_else(Error::internal)?,
         pilgrims: row.pilgrims,
         suballocated: row.suballocated,
     })
@@ -419,20 +424,20 @@ fn allocation_view(
 #[put("/seasons/{id}/allocations/{organization_id}")]
 pub async fn set_allocation(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     path: web::Path<(String, String)>,
     body: Json<PilgrimsInput>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let (id, org) = path.into_inner();
     let (id, org): (SeasonId, OrganizationId) = (path_id(&id)?, path_id(&org)?);
     let view = state
-        .write(move |conn| {
+        .write(auth, move |conn, caller| {
             season(conn, id.as_str())?;
-            let target = visible(conn, &caller, &org)?;
-            let kind = OrgKind::parse(&target.kind).ok_or_else(ApiError::internal)?;
-            access::allocate(&caller, kind, target.parent_id.as_deref()).map_err(|e| match e {
+            let target = visible(conn, caller, &org)?;
+            let kind = OrgKind::parse(&target.kind).ok_or_else(Error::internal)?;
+            access::allocate(caller, kind, target.parent_id.as_deref()).map_err(|e| match e {
                 AllocateError::Forbidden(e) => e,
-                AllocateError::WrongKind => ApiError::conflict("wrong_organization_kind"),
+                AllocateError::WrongKind => Error::conflict("wrong_organization_kind"),
             })?;
             let pilgrims = pilgrims(body.into_inner()?.pilgrims)?;
             let country = target.country.clone().unwrap_or_default();
@@ -442,9 +447,9 @@ pub async fn set_allocation(
             };
             let row = store::set_allocation(conn, id.as_str(), org.as_str(), parent, pilgrims)
                 .map_err(|e| match e {
-                    AllocationError::QuotaExceeded => ApiError::conflict("quota_exceeded"),
-                    AllocationError::NoParent => ApiError::conflict("no_quota"),
-                    AllocationError::InUse => ApiError::conflict("allocation_in_use"),
+                    AllocationError::QuotaExceeded => Error::conflict("quota_exceeded"),
+                    AllocationError::NoParent => Error::conflict("no_quota"),
+                    AllocationError::InUse => Error::conflict("allocation_in_use"),
                     AllocationError::Db(e) => e.into(),
                 })?;
             allocation_view(row, target.name, &target.kind)
@@ -463,14 +468,14 @@ pub async fn set_allocation(
 #[get("/seasons/{id}/allocations")]
 pub async fn allocations(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: SeasonId = path_id(&id)?;
     let views = state
-        .db(move |conn| {
+        .read(auth, move |conn, caller| {
             season(conn, id.as_str())?;
-            store::allocations(conn, id.as_str(), &access::allocation_scope(&caller))?
+            store::allocations(conn, id.as_str(), &access::allocation_scope(caller))?
                 .into_iter()
                 .map(|(row, name, kind)| allocation_view(row, name, &kind))
                 .collect::<Result<Vec<_>, _>>()
@@ -504,9 +509,9 @@ pub struct ExtensionView {
     pub created_at: DateTime<Utc>,
 }
 
-fn extension_view(row: ExtensionRow) -> Result<ExtensionView, ApiError> {
+fn extension_view(row: ExtensionRow) -> Result<ExtensionView, Error> {
     Ok(ExtensionView {
-        contract_type: ContractType::parse(&row.contract_type).ok_or_else(ApiError::internal)?,
+        contract_type: ContractType::parse(&row.contract_type).ok_or_else(Error::internal)?,
         until_hijri: hijri(row.until),
         id: row.id,
         season_id: row.season_id,
@@ -529,27 +534,30 @@ fn extension_view(row: ExtensionRow) -> Result<ExtensionView, ApiError> {
 #[post("/seasons/{id}/extensions")]
 pub async fn create_extension(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     id: web::Path<String>,
     body: Json<CreateExtension>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: SeasonId = path_id(&id)?;
-    access::ministry_work(&caller)?;
-    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
-    let body = body.into_inner()?;
-    let reason = Name::parse(&body.reason).map_err(|e| ApiError::invalid_field("reason", e))?;
-    let granted_by = access::require_user(&caller)?.0.to_string();
+    let idempotency = Idempotency::new(&req, &body)?;
+    let parsed = body.into_inner().and_then(|body| {
+        let reason = Name::parse(&body.reason).map_err(|e| Error::invalid_field("reason", e))?;
+        Ok((body, reason))
+    });
     let created = idempotency
-        .create(&state, move |conn| {
+        .create(&state, auth, move |conn, caller| {
+            access::ministry_work(caller)?;
+            let (body, reason) = parsed?;
+            let granted_by = access::require_user(caller)?.0.to_string();
             let season = season(conn, id.as_str())?;
             let client = crate::storage::organizations::find(conn, body.organization_id.as_str())?
                 .filter(|o| OrgKind::parse(&o.kind).is_some_and(OrgKind::is_client))
                 .ok_or_else(|| {
-                    ApiError::invalid_field("organization_id", Invalid::new("unknown_reference"))
+                    Error::invalid_field("organization_id", Invalid::new("unknown_reference"))
                 })?;
             if body.until > season.ends_on {
-                return Err(ApiError::invalid_field(
+                return Err(Error::invalid_field(
                     "until",
                     Invalid::new("after_season_end"),
                 ));
@@ -580,12 +588,12 @@ pub async fn create_extension(
 #[get("/seasons/{id}/extensions")]
 pub async fn extensions(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: SeasonId = path_id(&id)?;
     let views = state
-        .db(move |conn| {
+        .read(auth, move |conn, caller| {
             season(conn, id.as_str())?;
             let rows = if caller.is_ministry() {
                 store::extensions(conn, id.as_str(), None)?

@@ -7,11 +7,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::access::{self, Caller};
+use crate::api::problem::ProblemDetails;
+use crate::auth::credentials::Authenticated;
 use crate::auth::password;
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::organization::{Language, Role};
 use crate::domain::text::{Email, Name, NewPassword};
-use crate::error::{ApiError, FieldError, ProblemDetails};
+use crate::error::{Error, FieldError};
 use crate::state::AppState;
 use crate::storage::models::UserRow;
 use crate::storage::users::{self as store, UserChanges};
@@ -37,14 +39,14 @@ pub struct UserView {
 }
 
 impl UserView {
-    pub fn from_row(row: UserRow) -> Result<UserView, ApiError> {
+    pub fn from_row(row: UserRow) -> Result<UserView, Error> {
         Ok(UserView {
             id: UserId::from_stored(row.id),
             organization_id: OrganizationId::from_stored(row.organization_id),
             email: row.email,
             full_name: row.full_name,
-            role: Role::parse(&row.role).ok_or_else(ApiError::internal)?,
-            language: Language::parse(&row.language).ok_or_else(ApiError::internal)?,
+            role: Role::parse(&row.role).ok_or_else(Error::internal)?,
+            language: Language::parse(&row.language).ok_or_else(Error::internal)?,
             active: row.active,
             version: row.version,
             created_at: utc(row.created_at),
@@ -60,11 +62,7 @@ fn respond(status: StatusCode, view: UserView) -> HttpResponse {
 }
 
 /// A user the caller may see (a colleague, or anyone for the ministry); anything else is a 404.
-fn visible_user(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    id: &UserId,
-) -> Result<UserRow, ApiError> {
+fn visible_user(conn: &mut DbConnection, caller: &Caller, id: &UserId) -> Result<UserRow, Error> {
     store::find(conn, id.as_str())?
         .filter(|u| {
             access::sees_members_of(
@@ -72,7 +70,7 @@ fn visible_user(
                 &OrganizationId::from_stored(u.organization_id.clone()),
             )
         })
-        .ok_or_else(ApiError::not_found)
+        .ok_or_else(Error::not_found)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -101,21 +99,20 @@ pub struct CreateUser {
 #[post("/organizations/{id}/users")]
 pub async fn create(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     id: web::Path<String>,
     body: Json<CreateUser>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let org_id: OrganizationId = path_id(&id)?;
     let check_org = org_id.clone();
-    let check_caller = caller.clone();
     state
-        .db(move |conn| {
-            visible(conn, &check_caller, &check_org)?;
-            access::manage_members(&check_caller, &check_org)
+        .read(auth.clone(), move |conn, caller| {
+            visible(conn, caller, &check_org)?;
+            access::manage_members(caller, &check_org)
         })
         .await?;
-    let idempotency = Idempotency::new(&req, caller.organization_id.as_str(), &body)?;
+    let idempotency = Idempotency::new(&req, &body)?;
     let body = body.into_inner()?;
     let mut errors = Vec::new();
     let email = Email::parse(&body.email)
@@ -129,15 +126,15 @@ pub async fn create(
         .ok();
     let (Some(email), Some(full_name), Some(new_password)) = (email, full_name, new_password)
     else {
-        return Err(ApiError::invalid(errors));
+        return Err(Error::invalid(errors));
     };
     let hash = web::block(move || password::hash(new_password.expose()))
         .await
-        .map_err(|_| ApiError::internal())?;
+        .map_err(|_| Error::internal())?;
     let created = idempotency
-        .create(&state, move |conn| {
+        .create(&state, auth, move |conn, caller| {
             // Checked again inside the transaction: the organisation may have changed meanwhile.
-            visible(conn, &caller, &org_id)?;
+            visible(conn, caller, &org_id)?;
             let at = now();
             let row = UserRow {
                 id: UserId::generate().into_string(),
@@ -158,7 +155,7 @@ pub async fn create(
             };
             store::insert(conn, &row).map_err(|e| {
                 if is_unique_violation(&e) {
-                    ApiError::conflict("email_taken")
+                    Error::conflict("email_taken")
                 } else {
                     e.into()
                 }
@@ -178,16 +175,16 @@ pub async fn create(
 #[get("/organizations/{id}/users")]
 pub async fn list(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
     query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let org_id: OrganizationId = path_id(&id)?;
     let page = query.parse()?;
     let body = state
-        .db(move |conn| {
-            visible(conn, &caller, &org_id)?;
-            access::manage_members(&caller, &org_id)?;
+        .read(auth, move |conn, caller| {
+            visible(conn, caller, &org_id)?;
+            access::manage_members(caller, &org_id)?;
             let rows = store::list(conn, org_id.as_str(), page.after.as_deref(), page.fetch())?;
             let (rows, next_cursor) = page.finish(rows, |r| &r.id);
             let items = rows
@@ -209,15 +206,15 @@ pub async fn list(
 #[get("/users/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: UserId = path_id(&id)?;
     let view = state
-        .db(move |conn| {
-            let row = visible_user(conn, &caller, &id)?;
+        .read(auth, move |conn, caller| {
+            let row = visible_user(conn, caller, &id)?;
             access::read_member(
-                &caller,
+                caller,
                 &OrganizationId::from_stored(row.organization_id.clone()),
                 &id,
             )?;
@@ -259,26 +256,26 @@ pub struct UpdateUser {
 #[patch("/users/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
-    caller: Caller,
+    auth: Authenticated,
     req: HttpRequest,
     id: web::Path<String>,
     body: Json<UpdateUser>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let id: UserId = path_id(&id)?;
     let body = body.into_inner();
     let privileged = body
         .as_ref()
         .is_ok_and(|b| b.role.is_some() || b.active.is_some() || b.password.is_some());
     // Visibility and permission first, so nobody learns anything from validation or hashing.
-    let (check_caller, check_id) = (caller.clone(), id.clone());
-    state
-        .db(move |conn| {
-            let row = visible_user(conn, &check_caller, &check_id)?;
+    let check_id = id.clone();
+    let caller = state
+        .read(auth.clone(), move |conn, caller| {
+            let row = visible_user(conn, caller, &check_id)?;
             let org = OrganizationId::from_stored(row.organization_id);
-            if privileged || check_caller.user_id() != Some(&check_id) {
-                access::manage_members(&check_caller, &org)?;
+            if privileged || caller.user_id() != Some(&check_id) {
+                access::manage_members(caller, &org)?;
             }
-            Ok(())
+            Ok(caller.clone())
         })
         .await?;
     let version = if_match(&req)?;
@@ -295,23 +292,23 @@ pub async fn update(
             .ok()
     });
     if !errors.is_empty() {
-        return Err(ApiError::invalid(errors));
+        return Err(Error::invalid(errors));
     }
     let is_self = caller.user_id() == Some(&id);
     if is_self && (body.active == Some(false) || body.role.is_some_and(|r| r != Role::Admin)) {
-        return Err(ApiError::conflict("self_lockout"));
+        return Err(Error::conflict("self_lockout"));
     }
     let hash = match new_password {
         Some(p) => Some(
             web::block(move || password::hash(p.expose()))
                 .await
-                .map_err(|_| ApiError::internal())?,
+                .map_err(|_| Error::internal())?,
         ),
         None => None,
     };
     let view = state
-        .write(move |conn| {
-            let row = visible_user(conn, &caller, &id)?;
+        .write(auth, move |conn, caller| {
+            let row = visible_user(conn, caller, &id)?;
             let version = version.unwrap_or(row.version);
             let ends_sessions = body.active == Some(false) || hash.is_some();
             let changes = UserChanges {
@@ -322,12 +319,12 @@ pub async fn update(
                 password_hash: hash,
             };
             if !store::update(conn, &row.id, version, &changes)? {
-                return Err(ApiError::precondition_failed());
+                return Err(Error::precondition_failed());
             }
             if ends_sessions {
                 sessions::revoke_all_of_user(conn, &row.id, None)?;
             }
-            let row = store::find(conn, &row.id)?.ok_or_else(ApiError::not_found)?;
+            let row = store::find(conn, &row.id)?.ok_or_else(Error::not_found)?;
             UserView::from_row(row)
         })
         .await?;

@@ -1,6 +1,7 @@
-//! Who is calling: passwords, access tokens, refresh tokens and API keys, and the extractor that
-//! turns a request's credentials into a [`crate::access::Caller`].
+//! Who is calling: passwords, access tokens, refresh tokens and API keys; the extractor that reads
+//! a request's credentials, and the query that turns them into a [`crate::access::Caller`].
 
+pub mod credentials;
 pub mod extract;
 pub mod jwt;
 pub mod password;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::{Duration as ChronoDuration, NaiveDateTime};
 
 use crate::auth::secret;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::storage::{DbConnection, now, throttles};
 
 /// The longest an account can be made to wait by failures from many addresses together.
@@ -96,15 +96,9 @@ pub fn delay(failures: u32, free: u32, max_delay: Duration) -> Duration {
     Duration::from_secs(1u64 << doublings).min(max_delay)
 }
 
-fn rate_limited(until: NaiveDateTime, at: NaiveDateTime) -> ApiError {
+fn rate_limited(until: NaiveDateTime, at: NaiveDateTime) -> Error {
     let millis = (until - at).num_milliseconds().max(1) as u64;
-    ApiError {
-        retry_after_seconds: Some(millis.div_ceil(1000)),
-        ..ApiError::new(
-            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-        )
-    }
+    Error::rate_limited(millis.div_ceil(1000))
 }
 
 /// Charges one attempt to every counter before the attempt is checked, so that parallel guesses
@@ -114,7 +108,7 @@ pub fn attempt(
     conn: &mut DbConnection,
     counters: &[Counter],
     window: Duration,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let at = now();
     let forget_before = at - ChronoDuration::from_std(window).unwrap_or(ChronoDuration::zero());
     for counter in counters {
@@ -152,7 +146,7 @@ pub fn attempt(
 }
 
 /// The attempt succeeded: the account's counts are cleared, a shared address gets its try back.
-pub fn succeeded(conn: &mut DbConnection, counters: &[Counter]) -> Result<(), ApiError> {
+pub fn succeeded(conn: &mut DbConnection, counters: &[Counter]) -> Result<(), Error> {
     let own: Vec<String> = counters
         .iter()
         .filter(|c| !c.shared)

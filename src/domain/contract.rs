@@ -1,5 +1,5 @@
 //! Contracts: the lifecycle (one pure state machine), terms, and the per-day loads that capacity and
-//! allocation hold (DOMAIN.md section 4, rules R4-R7).
+//! allocation hold (docs/domain.md section 4, rules R4-R7).
 
 use std::collections::BTreeMap;
 
@@ -93,7 +93,7 @@ pub enum TransitionError {
     InvalidTransition,
 }
 
-/// The only legal transitions (DOMAIN.md section 4).
+/// The only legal transitions (docs/domain.md section 4).
 const LIFECYCLE: &[(ContractStatus, Action, Party, ContractStatus)] = {
     use Action as A;
     use ContractStatus as S;

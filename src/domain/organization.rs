@@ -1,4 +1,4 @@
-//! Organisations, roles and the datasets the ministry can grant (DOMAIN.md sections 1 and 7).
+//! Organisations, roles and the datasets the ministry can grant (docs/domain.md sections 1 and 7).
 
 macro_rules! string_enum {
     ($(#[doc = $doc:literal])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {

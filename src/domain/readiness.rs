@@ -1,4 +1,4 @@
-//! Pilgrim plans and readiness (DOMAIN.md section 5, rules R11 and R12): what a client's groups
+//! Pilgrim plans and readiness (docs/domain.md section 5, rules R11 and R12): what a client's groups
 //! need, night by night, route-day by route-day and meal-day by meal-day; what its approved
 //! contracts cover; the gaps; and which groups are visa-eligible.
 

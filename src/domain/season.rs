@@ -1,4 +1,4 @@
-//! Seasons, contract types and facilities (DOMAIN.md sections 2 and 3).
+//! Seasons, contract types and facilities (docs/domain.md sections 2 and 3).
 
 use super::organization::string_enum;
 

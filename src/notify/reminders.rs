@@ -25,7 +25,7 @@ pub fn due(deadline: NaiveDate, today: NaiveDate) -> Option<i64> {
 }
 
 /// Sends the reminders due on `today` that were not sent yet; returns how many.
-pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::error::ApiError> {
+pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::error::Error> {
     let open: Vec<SeasonRow> = season_table::table
         .filter(season_table::ends_on.ge(today))
         .load(conn)?;
@@ -43,7 +43,7 @@ pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::er
                 let Some(days) = due(deadline, today) else {
                     continue;
                 };
-                sent += write_transaction(conn, |conn| -> Result<usize, crate::error::ApiError> {
+                sent += write_transaction(conn, |conn| -> Result<usize, crate::error::Error> {
                     let inserted = match conn {
                         DbConnection::Postgresql(c) => diesel::insert_into(reminders::table)
                             .values(row(&season.id, &client.id, *contract_type, days))

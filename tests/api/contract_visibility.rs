@@ -1,4 +1,4 @@
-//! Who sees which contract (DOMAIN.md section 7): clients theirs (an office also its agencies'),
+//! Who sees which contract (docs/domain.md section 7): clients theirs (an office also its agencies'),
 //! providers those addressed to them, tawafa establishments those of their countries without
 //! prices, authorities none, the ministry all. Hidden means 404 everywhere and absent from lists.
 

@@ -1,0 +1,108 @@
+//! The HTTP edge of [`Error`]: its status, and the `application/problem+json` document (RFC 9457)
+//! in the reader's language.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::organization::Language;
+use crate::error::{Error, Kind};
+use crate::i18n;
+
+/// The HTTP status of each kind of failure.
+pub fn status(kind: Kind) -> StatusCode {
+    match kind {
+        Kind::BadRequest => StatusCode::BAD_REQUEST,
+        Kind::Unauthorized => StatusCode::UNAUTHORIZED,
+        Kind::Forbidden => StatusCode::FORBIDDEN,
+        Kind::NotFound => StatusCode::NOT_FOUND,
+        Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        Kind::Conflict => StatusCode::CONFLICT,
+        Kind::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+        Kind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+        Kind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        Kind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+        Kind::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+/// The problem document in the given language.
+pub fn problem(e: &Error, lang: Language) -> ProblemDetails {
+    let (title, detail) = i18n::problem_text(e.code, lang);
+    ProblemDetails {
+        problem_type: format!("urn:etrack:problem:{}", e.code),
+        title: title.to_owned(),
+        status: status(e.kind).as_u16(),
+        detail: detail.to_owned(),
+        code: e.code.to_owned(),
+        errors: e
+            .errors
+            .iter()
+            .map(|f| ProblemField {
+                field: f.field.clone(),
+                code: f.invalid.code.to_owned(),
+                message: i18n::field_message(f.invalid.code, f.invalid.limit, lang),
+            })
+            .collect(),
+    }
+}
+
+/// The whole answer: status, headers and the problem document.
+pub fn render(e: &Error, lang: Language) -> HttpResponse {
+    let status = status(e.kind);
+    let mut response = HttpResponse::build(status);
+    response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+    response.insert_header((header::CONTENT_LANGUAGE, lang.as_str()));
+    if let Some(seconds) = e.retry_after_seconds {
+        response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+    }
+    let body = serde_json::to_string(&problem(e, lang))
+        .unwrap_or_else(|_| format!("{{\"code\":\"{}\"}}", e.code));
+    response.body(body)
+}
+
+/// Rendered in English here; the localisation middleware re-renders it for Arabic readers.
+impl ResponseError for Error {
+    fn status_code(&self) -> StatusCode {
+        status(self.kind)
+    }
+    fn error_response(&self) -> HttpResponse {
+        render(self, Language::English)
+    }
+}
+
+/// An `application/problem+json` document (RFC 9457).
+#[derive(Serialize, ToSchema, Debug)]
+pub struct ProblemDetails {
+    /// A URN naming the problem kind.
+    #[serde(rename = "type")]
+    #[schema(example = "urn:etrack:problem:validation_failed")]
+    pub problem_type: String,
+    /// Short summary, in the language of `Accept-Language`.
+    pub title: String,
+    pub status: u16,
+    /// Explanation, in the language of `Accept-Language`.
+    pub detail: String,
+    /// Stable machine-readable code.
+    #[schema(example = "validation_failed")]
+    pub code: String,
+    /// One entry per refused field (may be empty).
+    pub errors: Vec<ProblemField>,
+}
+
+#[derive(Serialize, ToSchema, Debug)]
+pub struct ProblemField {
+    /// Path of the field in the request, e.g. `stays[1].from` or a query parameter name.
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}

@@ -1,0 +1,54 @@
+//! Credentials that passed the checks needing no database (a token's signature and claims, an API
+//! key's shape), and the one query that turns them into a [`Caller`]. That query runs on the
+//! connection that does the request's work, so a request hands off to the blocking pool once.
+
+use crate::access::{Actor, Caller};
+use crate::domain::ids::{ApiKeyId, OrganizationId, SessionId, UserId};
+use crate::domain::organization::{OrgKind, Role};
+use crate::error::Error;
+use crate::storage::models::OrganizationRow;
+use crate::storage::{DbConnection, api_keys, users};
+
+/// A request's credentials, checked as far as they can be without the database.
+#[derive(Clone, Debug)]
+pub enum Authenticated {
+    /// A valid access token of this user's session.
+    Session { user: UserId, session: SessionId },
+    /// An API key of the right shape, by its hash.
+    ApiKey { hash: String },
+}
+
+impl Authenticated {
+    /// The caller these credentials stand for: an active user of an active organisation in a live
+    /// session, or an unrevoked key of an active organisation. Anything else is a 401.
+    pub fn resolve(&self, conn: &mut DbConnection) -> Result<Caller, Error> {
+        match self {
+            Authenticated::Session { user, session } => {
+                let (row, org) = users::resolve_session(conn, session.as_str(), user.as_str())?
+                    .ok_or_else(Error::unauthorized)?;
+                let role = Role::parse(&row.role).ok_or_else(Error::unauthorized)?;
+                let actor = Actor::User {
+                    id: user.clone(),
+                    session: session.clone(),
+                };
+                caller(actor, role, org)
+            }
+            Authenticated::ApiKey { hash } => {
+                let (key, org) = api_keys::resolve(conn, hash)?.ok_or_else(Error::unauthorized)?;
+                let role = Role::parse(&key.role).ok_or_else(Error::unauthorized)?;
+                caller(Actor::ApiKey(ApiKeyId::from_stored(key.id)), role, org)
+            }
+        }
+    }
+}
+
+fn caller(actor: Actor, role: Role, org: OrganizationRow) -> Result<Caller, Error> {
+    Ok(Caller {
+        actor,
+        role,
+        kind: OrgKind::parse(&org.kind).ok_or_else(Error::unauthorized)?,
+        organization_id: OrganizationId::from_stored(org.id),
+        country: org.country,
+        parent_id: org.parent_id.map(OrganizationId::from_stored),
+    })
+}
