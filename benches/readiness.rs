@@ -193,7 +193,8 @@ fn main() {
         let t = Instant::now();
         let clients = plans::season_clients(&mut conn, &season, &ContractScope::All).unwrap();
         let assessed =
-            etrack::api::plans::assess_clients(&mut conn, &season, &clients, true).unwrap();
+            etrack::usecases::readiness::assess_clients(&mut conn, &season, &clients, true)
+                .unwrap();
         ready = assessed.iter().filter(|(r, _)| r.ready()).count();
         times.push(t.elapsed());
         assert_eq!(assessed.len(), OFFICES * (1 + AGENCIES_PER_OFFICE));

@@ -278,7 +278,7 @@ fn serve(database_url: DatabaseUrl, args: ServeArgs) -> Result<(), String> {
     settings.db_pool_size = args.db_pool_size.clamp(1, 512);
     settings.outbox_lease =
         std::time::Duration::from_secs(args.outbox_lease_seconds.clamp(1, 3600));
-    settings.login_limits = crate::auth::throttle::Limits {
+    settings.login_limits = crate::config::LoginLimits {
         free_failures: args.login_free_failures.clamp(1, 1000),
         max_delay: std::time::Duration::from_secs(args.login_max_delay_seconds.clamp(1, 86_400)),
         window: std::time::Duration::from_secs(args.login_window_seconds.clamp(1, 86_400)),

@@ -75,7 +75,7 @@ pub struct Settings {
     pub session_max_age: Duration,
     pub max_body_bytes: usize,
     /// Waits after failed sign-ins and refreshes.
-    pub login_limits: crate::auth::throttle::Limits,
+    pub login_limits: LoginLimits,
     /// Take the client's address from the last `X-Forwarded-For` entry (set by the load
     /// balancer) instead of the connection. Only behind a proxy that sets it.
     pub behind_proxy: bool,
@@ -103,7 +103,7 @@ impl Settings {
             refresh_token_ttl: Duration::from_secs(12 * 60 * 60),
             session_max_age: Duration::from_secs(7 * 24 * 60 * 60),
             max_body_bytes: 64 * 1024,
-            login_limits: crate::auth::throttle::Limits::default(),
+            login_limits: LoginLimits::default(),
             behind_proxy: false,
             cors_origins: Vec::new(),
         }
@@ -112,3 +112,24 @@ impl Settings {
 
 /// The shortest signing secret accepted.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// Waits after failed sign-ins (`ETRACK_LOGIN_*`; the policy is `auth::throttle`).
+#[derive(Clone, Debug)]
+pub struct LoginLimits {
+    /// Failures for one account from one address before the first wait.
+    pub free_failures: u32,
+    /// The longest wait.
+    pub max_delay: Duration,
+    /// Failures older than this are forgotten.
+    pub window: Duration,
+}
+
+impl Default for LoginLimits {
+    fn default() -> LoginLimits {
+        LoginLimits {
+            free_failures: 5,
+            max_delay: Duration::from_secs(15 * 60),
+            window: Duration::from_secs(15 * 60),
+        }
+    }
+}

@@ -4,7 +4,6 @@
 use chrono::NaiveDate;
 
 use crate::access::{Actor, Caller};
-use crate::api::contracts::{self, ReasonInput};
 use crate::auth::password;
 use crate::config::AdminBootstrap;
 use crate::domain::contract::{Action, Booking, Terms};
@@ -20,6 +19,7 @@ use crate::storage::models::{OrganizationRow, UserRow};
 use crate::storage::seasons::{self, Parent};
 use crate::storage::{DbConnection, now, organizations, users, write_transaction};
 use crate::storage::{facilities, plans};
+use crate::usecases::contracts::{self, NewContract};
 
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "demo-pass-1447";
@@ -521,12 +521,15 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
             starts_on: day(from),
             ends_on: day(to),
         };
-        let c = contracts::draft(conn, client, &season.id, facility, &booking, price)?;
+        let new = NewContract {
+            season_id: SeasonId::from_stored(season.id.clone()),
+            facility_id: FacilityId::from_stored(facility.to_string()),
+            booking,
+            unit_price: price,
+        };
+        let c = contracts::draft(conn, client, new)?.contract;
         for (by, action, reason) in steps.iter() {
-            let body = Ok(Some(ReasonInput {
-                reason: reason.map(str::to_owned),
-            }));
-            contracts::apply(conn, by, &c.id, *action, body)?;
+            contracts::act(conn, by, &c.id, *action, Ok(reason.map(str::to_owned)))?;
         }
         if i == 6 {
             failed_kitchen = Some(c);
@@ -537,8 +540,8 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
             conn,
             &InspectionRow {
                 id: InspectionId::generate().into_string(),
-                contract_id: c.id,
-                facility_id: c.facility_id,
+                contract_id: c.id.into_string(),
+                facility_id: c.facility_id.into_string(),
                 inspected_on: day("2026-11-01"),
                 result: "fail".to_owned(),
                 findings: "Cold storage above 5 °C; food handlers without certificates.".to_owned(),

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use crate::api::contracts::{amendment_booking, contract_booking};
 use crate::domain::contract::{AmendmentStatus, ContractStatus, increase};
 use crate::storage::DbConnection;
+use crate::storage::contracts::{amendment_booking, booking as contract_booking};
 use crate::storage::models::{AmendmentRow, ContractRow};
 use crate::storage::schema::{amendments, client_days, contract_events, contracts, facility_days};
 

@@ -334,6 +334,47 @@ pub fn read_audit(caller: &Caller) -> Result<(), Error> {
     allow(caller.is_ministry())
 }
 
+/// Changing or removing a planned group: the client that planned it, never its viewers.
+pub fn change_own_plan(caller: &Caller, planner: &str) -> Result<(), Error> {
+    if caller.organization_id.as_str() != planner {
+        return Err(Error::forbidden());
+    }
+    act(caller)
+}
+
+/// Deadline extensions a caller sees: the ministry all of a season's, a client its own.
+pub fn extension_scope(caller: &Caller) -> ExtensionScope {
+    match caller.kind {
+        OrgKind::Ministry => ExtensionScope::All,
+        kind if kind.is_client() => ExtensionScope::Client(caller.organization_id.clone()),
+        _ => ExtensionScope::Nothing,
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExtensionScope {
+    All,
+    Client(OrganizationId),
+    Nothing,
+}
+
+/// Which datasets a caller reads (R13): the ministry every one, an authority those granted to it
+/// (kept in storage), nobody else any.
+pub fn dataset_scope(caller: &Caller) -> DatasetScope {
+    match caller.kind {
+        OrgKind::Ministry => DatasetScope::All,
+        OrgKind::Authority => DatasetScope::GrantedTo(caller.organization_id.clone()),
+        _ => DatasetScope::Nothing,
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatasetScope {
+    All,
+    GrantedTo(OrganizationId),
+    Nothing,
+}
+
 /// Recording inspections: tawafa establishments (of contracts they see) and the ministry.
 pub fn inspect(caller: &Caller) -> Result<(), Error> {
     allow(matches!(caller.kind, OrgKind::Tawafa | OrgKind::Ministry) && caller.role.can_act())

@@ -9,9 +9,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::access::{Caller, ContractScope};
+use crate::access::{self, Caller, ContractScope, DatasetScope};
 use crate::auth::credentials::Authenticated;
-use crate::domain::organization::{Dataset, OrgKind};
+use crate::domain::organization::Dataset;
 use crate::domain::season::Place;
 use crate::error::Error;
 use crate::state::AppState;
@@ -21,9 +21,10 @@ use crate::storage::schema::{facilities, organizations};
 use crate::storage::{DbConnection, organizations as org_store, plans};
 
 use super::extract::path_id;
-use super::plans::{PortDate, assess_clients};
+use super::groups::PortDate;
 use super::seasons::season;
 use crate::domain::ids::SeasonId;
+use crate::usecases::readiness::assess_clients;
 
 #[derive(Serialize, ToSchema)]
 pub struct VisaEligibilityRow {
@@ -94,14 +95,14 @@ pub struct DatasetView {
     pub rows: DatasetRows,
 }
 
-/// Whether the caller may read a dataset: the ministry, or an authority it was granted to.
+/// Whether the caller may read a dataset, as [`access::dataset_scope`] says (R13).
 fn granted(conn: &mut DbConnection, caller: &Caller, dataset: Dataset) -> Result<bool, Error> {
-    Ok(match caller.kind {
-        OrgKind::Ministry => true,
-        OrgKind::Authority => org_store::grants(conn, caller.organization_id.as_str())?
+    Ok(match access::dataset_scope(caller) {
+        DatasetScope::All => true,
+        DatasetScope::GrantedTo(org) => org_store::grants(conn, org.as_str())?
             .iter()
             .any(|d| d == dataset.as_str()),
-        _ => false,
+        DatasetScope::Nothing => false,
     })
 }
 

@@ -8,14 +8,16 @@ pub mod csv;
 pub mod datasets;
 pub mod extract;
 pub mod facilities;
+pub mod groups;
 pub mod health;
 pub mod idempotency;
+pub mod inspections;
 pub mod me;
 pub mod notifications;
 pub mod openapi;
 pub mod organizations;
-pub mod plans;
 pub mod problem;
+pub mod readiness;
 pub mod seasons;
 pub mod users;
 
@@ -72,15 +74,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(contracts::amend)
             .service(contracts::act)
             .service(contracts::decide)
-            .service(plans::create_group)
-            .service(plans::list_groups)
-            .service(plans::get_group)
-            .service(plans::update_group)
-            .service(plans::delete_group)
-            .service(plans::season_readiness)
-            .service(plans::readiness_of)
-            .service(plans::create_inspection)
-            .service(plans::list_inspections)
+            .service(groups::create_group)
+            .service(groups::list_groups)
+            .service(groups::get_group)
+            .service(groups::update_group)
+            .service(groups::delete_group)
+            .service(readiness::season_readiness)
+            .service(readiness::readiness_of)
+            .service(inspections::create_inspection)
+            .service(inspections::list_inspections)
             .service(datasets::read)
             .service(notifications::inbox)
             .service(notifications::mark_read)
@@ -122,8 +124,8 @@ audited_by_id!(
     facilities::FacilityView,
     contracts::ContractView,
     contracts::AmendmentView,
-    plans::GroupView,
-    plans::InspectionView,
+    groups::GroupView,
+    inspections::InspectionView,
 );
 
 impl AuditEntity for seasons::AllocationView {

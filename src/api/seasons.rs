@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::{self, AllocateError};
+use crate::access::{self, AllocateError, ExtensionScope};
 use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::Authenticated;
 use crate::domain::Invalid;
@@ -595,12 +595,12 @@ pub async fn extensions(
     let views = state
         .read(auth, move |conn, caller| {
             season(conn, id.as_str())?;
-            let rows = if caller.is_ministry() {
-                store::extensions(conn, id.as_str(), None)?
-            } else if caller.kind.is_client() {
-                store::extensions(conn, id.as_str(), Some(caller.organization_id.as_str()))?
-            } else {
-                Vec::new()
+            let rows = match access::extension_scope(caller) {
+                ExtensionScope::All => store::extensions(conn, id.as_str(), None)?,
+                ExtensionScope::Client(own) => {
+                    store::extensions(conn, id.as_str(), Some(own.as_str()))?
+                }
+                ExtensionScope::Nothing => Vec::new(),
             };
             rows.into_iter()
                 .map(extension_view)

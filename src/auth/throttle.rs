@@ -10,32 +10,12 @@ use std::time::Duration;
 use chrono::{Duration as ChronoDuration, NaiveDateTime};
 
 use crate::auth::secret;
+use crate::config::LoginLimits as Limits;
 use crate::error::Error;
 use crate::storage::{DbConnection, now, throttles};
 
 /// The longest an account can be made to wait by failures from many addresses together.
 pub const ACCOUNT_MAX_DELAY: Duration = Duration::from_secs(60);
-
-/// The configurable limits (`ETRACK_LOGIN_*`).
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// Failures for one account from one address before the first wait.
-    pub free_failures: u32,
-    /// The longest wait.
-    pub max_delay: Duration,
-    /// Failures older than this are forgotten.
-    pub window: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Limits {
-        Limits {
-            free_failures: 5,
-            max_delay: Duration::from_secs(15 * 60),
-            window: Duration::from_secs(15 * 60),
-        }
-    }
-}
 
 /// One counter and its policy.
 #[derive(Clone, Debug)]

@@ -3,9 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use super::Invalid;
+use super::ids::{AmendmentId, ContractId, FacilityId, OrganizationId, SeasonId};
+use super::money::Money;
 use super::organization::string_enum;
 use super::season::{ContractType, Place};
 
@@ -266,6 +268,173 @@ impl Terms {
         }
         errors
     }
+}
+
+/// Terms as a request gives them: each type's fields, any of them missing. Read against a contract
+/// type (and, for an edit or amendment, the current terms, which fill what is not sent).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TermsPatch {
+    pub beds: Option<i64>,
+    pub route: Option<(Place, Place)>,
+    pub seats: Option<i64>,
+    pub pilgrims: Option<i64>,
+    pub meals_per_day: Option<i64>,
+}
+
+impl TermsPatch {
+    /// The terms of `contract_type`, starting from `current` where a field is not given. Every
+    /// refused field is named: those of another type, those missing, and numbers out of range.
+    pub fn terms(
+        &self,
+        contract_type: ContractType,
+        current: Option<Terms>,
+    ) -> Result<Terms, Vec<(&'static str, Invalid)>> {
+        let mut errors = Vec::new();
+        let mut foreign = |field: &'static str, present: bool| {
+            if present {
+                errors.push((field, Invalid::new("not_for_type")));
+            }
+        };
+        let terms = match contract_type {
+            ContractType::Housing => {
+                foreign("route", self.route.is_some());
+                foreign("seats", self.seats.is_some());
+                foreign("pilgrims", self.pilgrims.is_some());
+                foreign("meals_per_day", self.meals_per_day.is_some());
+                let current = match current {
+                    Some(Terms::Housing { beds }) => Some(beds),
+                    _ => None,
+                };
+                let beds = self.beds.or(current);
+                if beds.is_none() {
+                    errors.push(("beds", Invalid::new("required")));
+                }
+                beds.map(|beds| Terms::Housing { beds })
+            }
+            ContractType::Transport => {
+                foreign("beds", self.beds.is_some());
+                foreign("pilgrims", self.pilgrims.is_some());
+                foreign("meals_per_day", self.meals_per_day.is_some());
+                let (route, seats) = match current {
+                    Some(Terms::Transport { from, to, seats }) => (Some((from, to)), Some(seats)),
+                    _ => (None, None),
+                };
+                match (self.route.or(route), self.seats.or(seats)) {
+                    (Some((from, to)), Some(seats)) => Some(Terms::Transport { from, to, seats }),
+                    (r, s) => {
+                        if r.is_none() {
+                            errors.push(("route", Invalid::new("required")));
+                        }
+                        if s.is_none() {
+                            errors.push(("seats", Invalid::new("required")));
+                        }
+                        None
+                    }
+                }
+            }
+            ContractType::Catering => {
+                foreign("beds", self.beds.is_some());
+                foreign("route", self.route.is_some());
+                foreign("seats", self.seats.is_some());
+                let (pilgrims, meals) = match current {
+                    Some(Terms::Catering {
+                        pilgrims,
+                        meals_per_day,
+                    }) => (Some(pilgrims), Some(meals_per_day)),
+                    _ => (None, None),
+                };
+                match (self.pilgrims.or(pilgrims), self.meals_per_day.or(meals)) {
+                    (Some(pilgrims), Some(meals_per_day)) => Some(Terms::Catering {
+                        pilgrims,
+                        meals_per_day,
+                    }),
+                    (p, m) => {
+                        if p.is_none() {
+                            errors.push(("pilgrims", Invalid::new("required")));
+                        }
+                        if m.is_none() {
+                            errors.push(("meals_per_day", Invalid::new("required")));
+                        }
+                        None
+                    }
+                }
+            }
+        };
+        if let Some(t) = &terms {
+            errors.extend(t.check());
+        }
+        match terms {
+            Some(terms) if errors.is_empty() => Ok(terms),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A booking's terms as fields, each present only for its type.
+impl From<Terms> for TermsPatch {
+    fn from(terms: Terms) -> TermsPatch {
+        match terms {
+            Terms::Housing { beds } => TermsPatch {
+                beds: Some(beds),
+                ..TermsPatch::default()
+            },
+            Terms::Transport { from, to, seats } => TermsPatch {
+                route: Some((from, to)),
+                seats: Some(seats),
+                ..TermsPatch::default()
+            },
+            Terms::Catering {
+                pilgrims,
+                meals_per_day,
+            } => TermsPatch {
+                pilgrims: Some(pilgrims),
+                meals_per_day: Some(meals_per_day),
+                ..TermsPatch::default()
+            },
+        }
+    }
+}
+
+/// A price as agreed: per unit (bed-night, seat-day or meal), and the total the server computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Price {
+    pub unit: Money,
+    pub total: Money,
+}
+
+/// The currency of every price.
+pub const CURRENCY: &str = "SAR";
+
+/// A contract as the portal knows it.
+#[derive(Clone, Debug)]
+pub struct Contract {
+    pub id: ContractId,
+    pub season_id: SeasonId,
+    pub status: ContractStatus,
+    pub client_id: OrganizationId,
+    pub client_country: String,
+    pub provider_id: OrganizationId,
+    pub facility_id: FacilityId,
+    pub booking: Booking,
+    /// `None` where the reader may not see prices.
+    pub price: Option<Price>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// New terms proposed for an approved contract (R6).
+#[derive(Clone, Debug)]
+pub struct Amendment {
+    pub id: AmendmentId,
+    pub contract_id: ContractId,
+    pub status: AmendmentStatus,
+    pub reason: String,
+    pub booking: Booking,
+    /// `None` where the reader may not see prices.
+    pub price: Option<Price>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }
 
 /// Terms over an inclusive range of days (nights, meal days or service days).

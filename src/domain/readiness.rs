@@ -676,3 +676,17 @@ mod tests {
         }
     }
 }
+
+/// An inspection of an approved contract's facility (docs/domain.md section 6).
+#[derive(Clone, Debug)]
+pub struct Inspection {
+    pub id: crate::domain::ids::InspectionId,
+    pub contract_id: crate::domain::ids::ContractId,
+    pub facility_id: crate::domain::ids::FacilityId,
+    pub inspected_on: NaiveDate,
+    pub passed: bool,
+    pub findings: String,
+    /// The inspecting organisation.
+    pub organization_id: crate::domain::ids::OrganizationId,
+    pub created_at: chrono::NaiveDateTime,
+}

@@ -32,7 +32,8 @@ pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::er
     let mut sent = 0;
     for season in open {
         let clients = plans::season_clients(conn, &season.id, &ContractScope::All)?;
-        let assessed = crate::api::plans::assess_clients(conn, &season.id, &clients, true)?;
+        let assessed =
+            crate::usecases::readiness::assess_clients(conn, &season.id, &clients, true)?;
         for (client, (readiness, _)) in clients.iter().zip(assessed) {
             if readiness.ready() && readiness.planned >= client.pilgrims - client.suballocated {
                 continue;

@@ -1,11 +1,180 @@
 //! Contracts, their amendments and their history (R9).
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
+use diesel::result::Error::DeserializationError;
 
 use super::models::{AmendmentRow, ContractEventRow, ContractRow};
-use super::schema::{amendments, contract_events, contracts, organization_countries};
+use super::schema::{
+    amendments, contract_events, contracts, facilities, organization_countries, organizations,
+};
 use super::{DbConnection, MultiBackend, like_contains, now};
 use crate::access::ContractScope;
+use crate::domain::contract::{
+    Amendment, AmendmentStatus, Booking, Contract, ContractStatus, Price, Terms,
+};
+use crate::domain::ids::{AmendmentId, ContractId, FacilityId, OrganizationId, SeasonId};
+use crate::domain::money::Money;
+use crate::domain::season::{ContractType, Place};
+
+/// A stored value that does not parse: the row is damaged, not the request.
+fn damaged(what: &str, value: &str) -> diesel::result::Error {
+    DeserializationError(format!("stored {what} {value:?} is not valid").into())
+}
+
+/// The booking stored in a contract's or an amendment's columns: one place reads them all.
+fn stored_booking(
+    contract_type: &str,
+    starts_on: chrono::NaiveDate,
+    ends_on: chrono::NaiveDate,
+    units: i64,
+    route: (Option<&str>, Option<&str>),
+    meals: Option<i64>,
+) -> QueryResult<Booking> {
+    let place = |p: Option<&str>| {
+        p.and_then(Place::parse)
+            .ok_or_else(|| damaged("route", p.unwrap_or_default()))
+    };
+    let terms = match ContractType::parse(contract_type)
+        .ok_or_else(|| damaged("contract type", contract_type))?
+    {
+        ContractType::Housing => Terms::Housing { beds: units },
+        ContractType::Catering => Terms::Catering {
+            pilgrims: units,
+            meals_per_day: meals.unwrap_or(1),
+        },
+        ContractType::Transport => Terms::Transport {
+            from: place(route.0)?,
+            to: place(route.1)?,
+            seats: units,
+        },
+    };
+    Ok(Booking {
+        terms,
+        starts_on,
+        ends_on,
+    })
+}
+
+/// What a stored contract books.
+pub fn booking(row: &ContractRow) -> QueryResult<Booking> {
+    stored_booking(
+        &row.contract_type,
+        row.starts_on,
+        row.ends_on,
+        row.units,
+        (row.route_from.as_deref(), row.route_to.as_deref()),
+        row.meals_per_day,
+    )
+}
+
+/// What a stored amendment of `contract` would book.
+pub fn amendment_booking(contract: &ContractRow, row: &AmendmentRow) -> QueryResult<Booking> {
+    stored_booking(
+        &contract.contract_type,
+        row.starts_on,
+        row.ends_on,
+        row.units,
+        (row.route_from.as_deref(), row.route_to.as_deref()),
+        row.meals_per_day,
+    )
+}
+
+pub fn contract_status(row: &ContractRow) -> QueryResult<ContractStatus> {
+    ContractStatus::parse(&row.status).ok_or_else(|| damaged("contract status", &row.status))
+}
+
+pub fn amendment_status(row: &AmendmentRow) -> QueryResult<AmendmentStatus> {
+    AmendmentStatus::parse(&row.status).ok_or_else(|| damaged("amendment status", &row.status))
+}
+
+/// The stored contract as the domain knows it.
+pub fn contract_of(row: ContractRow) -> QueryResult<Contract> {
+    Ok(Contract {
+        booking: booking(&row)?,
+        status: contract_status(&row)?,
+        price: Some(Price {
+            unit: Money::from_halalas(row.unit_price),
+            total: Money::from_halalas(row.total),
+        }),
+        id: ContractId::from_stored(row.id),
+        season_id: SeasonId::from_stored(row.season_id),
+        client_id: OrganizationId::from_stored(row.client_id),
+        client_country: row.client_country,
+        provider_id: OrganizationId::from_stored(row.provider_id),
+        facility_id: FacilityId::from_stored(row.facility_id),
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// The stored amendment of `contract` as the domain knows it.
+pub fn amendment_of(contract: &ContractRow, row: AmendmentRow) -> QueryResult<Amendment> {
+    Ok(Amendment {
+        booking: amendment_booking(contract, &row)?,
+        status: amendment_status(&row)?,
+        price: Some(Price {
+            unit: Money::from_halalas(row.unit_price),
+            total: Money::from_halalas(row.total),
+        }),
+        id: AmendmentId::from_stored(row.id),
+        contract_id: ContractId::from_stored(row.contract_id),
+        reason: row.reason,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// Names of the organisations and facilities a page of contracts shows, in two queries.
+#[derive(Default)]
+pub struct Names {
+    organizations: HashMap<String, String>,
+    facilities: HashMap<String, (String, String)>,
+}
+
+impl Names {
+    pub fn organization(&self, id: &str) -> String {
+        self.organizations.get(id).cloned().unwrap_or_default()
+    }
+
+    /// A facility's name and city.
+    pub fn facility(&self, id: &str) -> QueryResult<(String, Place)> {
+        let (name, city) = self.facilities.get(id).cloned().unwrap_or_default();
+        let city = Place::parse(&city).ok_or_else(|| damaged("facility city", &city))?;
+        Ok((name, city))
+    }
+}
+
+pub fn names(conn: &mut DbConnection, rows: &[ContractRow]) -> QueryResult<Names> {
+    let mut org_ids: Vec<&str> = rows
+        .iter()
+        .flat_map(|r| [r.client_id.as_str(), r.provider_id.as_str()])
+        .collect();
+    org_ids.sort_unstable();
+    org_ids.dedup();
+    let mut facility_ids: Vec<&str> = rows.iter().map(|r| r.facility_id.as_str()).collect();
+    facility_ids.sort_unstable();
+    facility_ids.dedup();
+    let organizations = organizations::table
+        .filter(organizations::id.eq_any(&org_ids))
+        .select((organizations::id, organizations::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let facilities = facilities::table
+        .filter(facilities::id.eq_any(&facility_ids))
+        .select((facilities::id, facilities::name, facilities::city))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, city)| (id, (name, city)))
+        .collect();
+    Ok(Names {
+        organizations,
+        facilities,
+    })
+}
 
 type Boxed = contracts::BoxedQuery<'static, MultiBackend>;
 
@@ -114,6 +283,37 @@ pub struct TermsChange {
     pub meals_per_day: Option<i64>,
     pub unit_price: i64,
     pub total: i64,
+}
+
+impl TermsChange {
+    /// The columns of a booking at a price: the one place a contract's terms become columns.
+    pub fn of(booking: &Booking, price: Price) -> TermsChange {
+        let (route_from, route_to, meals_per_day) = booking.terms.columns();
+        TermsChange {
+            starts_on: booking.starts_on,
+            ends_on: booking.ends_on,
+            units: booking.terms.units(),
+            route_from,
+            route_to,
+            meals_per_day,
+            unit_price: price.unit.halalas(),
+            total: price.total.halalas(),
+        }
+    }
+
+    /// The terms an amendment proposes.
+    pub fn of_amendment(row: &AmendmentRow) -> TermsChange {
+        TermsChange {
+            starts_on: row.starts_on,
+            ends_on: row.ends_on,
+            units: row.units,
+            route_from: row.route_from.clone(),
+            route_to: row.route_to.clone(),
+            meals_per_day: row.meals_per_day,
+            unit_price: row.unit_price,
+            total: row.total,
+        }
+    }
 }
 
 /// Replaces the terms if the contract is still at `version` and in `status`; `false` otherwise.

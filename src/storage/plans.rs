@@ -11,6 +11,9 @@ use super::schema::{
 };
 use super::{DbConnection, MultiBackend, now};
 use crate::access::ContractScope;
+use crate::domain::ids::{ContractId, FacilityId, InspectionId, OrganizationId};
+use crate::domain::readiness::{Category, Cover, Group, Inspection, route_key};
+use crate::domain::season::Place;
 
 type Boxed = pilgrim_groups::BoxedQuery<'static, MultiBackend>;
 
@@ -304,4 +307,69 @@ pub fn season_groups(
         query = query.filter(pilgrim_groups::organization_id.eq_any(clients.to_vec()));
     }
     query.order(pilgrim_groups::id.asc()).load(conn)
+}
+
+/// A stored group as the domain knows it.
+pub fn group_of(row: &GroupRow) -> QueryResult<Group> {
+    let damaged = |what: &str| {
+        diesel::result::Error::DeserializationError(
+            format!("stored group {what} is not valid").into(),
+        )
+    };
+    Ok(Group {
+        id: row.id.clone(),
+        name: row.name.clone(),
+        pilgrims: row.pilgrims,
+        arrival_port: Place::parse(&row.arrival_port).ok_or_else(|| damaged("arrival port"))?,
+        arrival_date: row.arrival_date,
+        departure_port: Place::parse(&row.departure_port)
+            .ok_or_else(|| damaged("departure port"))?,
+        departure_date: row.departure_date,
+        stays: serde_json::from_str(&row.stays).map_err(|_| damaged("stays"))?,
+    })
+}
+
+/// What a counted contract covers, for readiness; `None` for a row that names no known place.
+pub fn cover_of(c: &CoveringContract) -> Option<Cover> {
+    let (category, place) = match c.contract_type.as_str() {
+        "housing" => (Category::Housing, Place::parse(&c.facility_city)?.as_str()),
+        "catering" => (Category::Catering, Place::parse(&c.facility_city)?.as_str()),
+        _ => (
+            Category::Transport,
+            route_key(
+                Place::parse(c.route_from.as_deref()?)?,
+                Place::parse(c.route_to.as_deref()?)?,
+            ),
+        ),
+    };
+    Some(Cover {
+        category,
+        place,
+        starts_on: c.starts_on,
+        ends_on: c.ends_on,
+        units: c.units,
+    })
+}
+
+/// A stored inspection as the domain knows it.
+pub fn inspection_of(row: InspectionRow) -> QueryResult<Inspection> {
+    let passed = match row.result.as_str() {
+        "pass" => true,
+        "fail" => false,
+        other => {
+            return Err(diesel::result::Error::DeserializationError(
+                format!("stored inspection result {other:?} is not valid").into(),
+            ));
+        }
+    };
+    Ok(Inspection {
+        id: InspectionId::from_stored(row.id),
+        contract_id: ContractId::from_stored(row.contract_id),
+        facility_id: FacilityId::from_stored(row.facility_id),
+        inspected_on: row.inspected_on,
+        passed,
+        findings: row.findings,
+        organization_id: OrganizationId::from_stored(row.organization_id),
+        created_at: row.created_at,
+    })
 }

@@ -1,0 +1,294 @@
+//! What the API shows of contracts, amendments and their history.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::calendar::hijri;
+use crate::domain::contract::{Amendment, Price};
+use crate::domain::contract::{AmendmentStatus, Booking, CURRENCY, ContractStatus, TermsPatch};
+use crate::domain::ids::{AmendmentId, ContractId, FacilityId, OrganizationId, SeasonId};
+use crate::domain::season::{ContractType, Place};
+use crate::storage::models::ContractEventRow;
+use crate::usecases::contracts::ContractDetails;
+
+use super::super::utc;
+
+#[derive(Serialize, Deserialize, ToSchema, Clone, Copy, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    pub from: Place,
+    pub to: Place,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContractView {
+    pub id: ContractId,
+    pub season_id: SeasonId,
+    #[serde(rename = "type")]
+    pub contract_type: ContractType,
+    pub status: ContractStatus,
+    pub client_id: OrganizationId,
+    pub client_name: String,
+    pub client_country: String,
+    pub provider_id: OrganizationId,
+    pub provider_name: String,
+    pub facility_id: FacilityId,
+    pub facility_name: String,
+    pub facility_city: Place,
+    /// First night, meal day or service day covered.
+    pub starts_on: NaiveDate,
+    pub starts_on_hijri: String,
+    /// Last night, meal day or service day covered (inclusive).
+    pub ends_on: NaiveDate,
+    pub ends_on_hijri: String,
+    /// Housing: beds per night.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beds: Option<i64>,
+    /// Transport: the route served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<Route>,
+    /// Transport: seats per day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seats: Option<i64>,
+    /// Catering: pilgrims served per day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pilgrims: Option<i64>,
+    /// Catering: meals per day (1-3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meals_per_day: Option<i64>,
+    /// Price per bed-night, seat-day or meal; absent for callers who may not see prices.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "250.00")]
+    pub unit_price: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "SAR")]
+    pub currency: Option<String>,
+    /// Unit price times units times days (times meals): computed by the server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "30000.00")]
+    pub total: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A booking's terms as the views' fields: beds, route, seats, pilgrims, meals per day.
+type TermsFields = (
+    Option<i64>,
+    Option<Route>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn terms_fields(b: &Booking) -> TermsFields {
+    let t = TermsPatch::from(b.terms);
+    (
+        t.beds,
+        t.route.map(|(from, to)| Route { from, to }),
+        t.seats,
+        t.pilgrims,
+        t.meals_per_day,
+    )
+}
+
+impl From<ContractDetails> for ContractView {
+    fn from(d: ContractDetails) -> ContractView {
+        let c = d.contract;
+        let b = c.booking;
+        let (beds, route, seats, pilgrims, meals_per_day) = terms_fields(&b);
+        ContractView {
+            id: c.id,
+            season_id: c.season_id,
+            contract_type: b.terms.contract_type(),
+            status: c.status,
+            client_id: c.client_id,
+            client_name: d.client_name,
+            client_country: c.client_country,
+            provider_id: c.provider_id,
+            provider_name: d.provider_name,
+            facility_id: c.facility_id,
+            facility_name: d.facility_name,
+            facility_city: d.facility_city,
+            starts_on: b.starts_on,
+            starts_on_hijri: hijri(b.starts_on),
+            ends_on: b.ends_on,
+            ends_on_hijri: hijri(b.ends_on),
+            beds,
+            route,
+            seats,
+            pilgrims,
+            meals_per_day,
+            unit_price: c.price.map(|p| p.unit.to_string()),
+            currency: c.price.map(|_| CURRENCY.to_owned()),
+            total: c.price.map(|p| p.total.to_string()),
+            version: c.version,
+            created_at: utc(c.created_at),
+            updated_at: utc(c.updated_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventView {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    /// `create`, `edit`, a lifecycle action, or `amend` and the amendment's actions.
+    pub action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_status: Option<String>,
+    pub to_status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub organization_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_api_key_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amendment_id: Option<String>,
+}
+
+impl From<ContractEventRow> for EventView {
+    fn from(e: ContractEventRow) -> EventView {
+        EventView {
+            id: e.id,
+            at: utc(e.at),
+            action: e.action,
+            from_status: e.from_status,
+            to_status: e.to_status,
+            reason: e.reason,
+            organization_id: e.organization_id,
+            actor_user_id: e.actor_user_id,
+            actor_api_key_id: e.actor_api_key_id,
+            amendment_id: e.amendment_id,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AmendmentView {
+    pub id: AmendmentId,
+    pub contract_id: ContractId,
+    pub status: AmendmentStatus,
+    pub reason: String,
+    pub starts_on: NaiveDate,
+    pub starts_on_hijri: String,
+    pub ends_on: NaiveDate,
+    pub ends_on_hijri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beds: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<Route>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seats: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pilgrims: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meals_per_day: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Amendment> for AmendmentView {
+    fn from(a: Amendment) -> AmendmentView {
+        let b = a.booking;
+        let price: Option<Price> = a.price;
+        let (beds, route, seats, pilgrims, meals_per_day) = terms_fields(&b);
+        AmendmentView {
+            id: a.id,
+            contract_id: a.contract_id,
+            status: a.status,
+            reason: a.reason,
+            starts_on: b.starts_on,
+            starts_on_hijri: hijri(b.starts_on),
+            ends_on: b.ends_on,
+            ends_on_hijri: hijri(b.ends_on),
+            beds,
+            route,
+            seats,
+            pilgrims,
+            meals_per_day,
+            unit_price: price.map(|p| p.unit.to_string()),
+            total: price.map(|p| p.total.to_string()),
+            created_at: utc(a.created_at),
+            updated_at: utc(a.updated_at),
+        }
+    }
+}
+
+/// The CSV columns: the same the caller sees in JSON.
+pub fn csv_header(prices: bool) -> Vec<String> {
+    let mut cols = vec![
+        "id",
+        "season_id",
+        "type",
+        "status",
+        "client_id",
+        "client_name",
+        "client_country",
+        "provider_id",
+        "provider_name",
+        "facility_id",
+        "facility_name",
+        "facility_city",
+        "starts_on",
+        "starts_on_hijri",
+        "ends_on",
+        "ends_on_hijri",
+        "beds",
+        "route_from",
+        "route_to",
+        "seats",
+        "pilgrims",
+        "meals_per_day",
+    ];
+    if prices {
+        cols.extend(["unit_price", "currency", "total"]);
+    }
+    cols.extend(["version", "created_at", "updated_at"]);
+    cols.into_iter().map(str::to_owned).collect()
+}
+
+pub fn csv_row(v: &ContractView) -> Vec<String> {
+    let opt = |x: Option<i64>| x.map(|n| n.to_string()).unwrap_or_default();
+    let t = v;
+    let mut cells = vec![
+        v.id.to_string(),
+        v.season_id.to_string(),
+        v.contract_type.to_string(),
+        v.status.to_string(),
+        v.client_id.to_string(),
+        v.client_name.clone(),
+        v.client_country.clone(),
+        v.provider_id.to_string(),
+        v.provider_name.clone(),
+        v.facility_id.to_string(),
+        v.facility_name.clone(),
+        v.facility_city.to_string(),
+        v.starts_on.to_string(),
+        v.starts_on_hijri.clone(),
+        v.ends_on.to_string(),
+        v.ends_on_hijri.clone(),
+        opt(t.beds),
+        t.route.map(|r| r.from.to_string()).unwrap_or_default(),
+        t.route.map(|r| r.to.to_string()).unwrap_or_default(),
+        opt(t.seats),
+        opt(t.pilgrims),
+        opt(t.meals_per_day),
+    ];
+    if let (Some(p), Some(c), Some(t)) = (&v.unit_price, &v.currency, &v.total) {
+        cells.extend([p.clone(), c.clone(), t.clone()]);
+    }
+    cells.extend([
+        v.version.to_string(),
+        v.created_at.to_rfc3339(),
+        v.updated_at.to_rfc3339(),
+    ]);
+    cells
+}

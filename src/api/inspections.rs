@@ -1,0 +1,152 @@
+//! Inspections over HTTP: each handler parses, calls one use case of
+//! [`crate::usecases::inspections`] and renders (docs/domain.md section 6).
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::problem::ProblemDetails;
+use crate::auth::credentials::Authenticated;
+use crate::domain::calendar::hijri;
+use crate::domain::ids::{ContractId, InspectionId};
+use crate::domain::readiness::Inspection;
+use crate::error::Error;
+use crate::state::AppState;
+use crate::usecases::inspections::{self, NewInspection};
+
+use super::extract::{Json, PageQuery};
+use super::idempotency::Idempotency;
+use super::{Page, utc};
+
+#[derive(Serialize, ToSchema)]
+pub struct InspectionView {
+    pub id: InspectionId,
+    pub contract_id: ContractId,
+    pub facility_id: String,
+    pub inspected_on: NaiveDate,
+    pub inspected_on_hijri: String,
+    /// `pass` or `fail`.
+    pub result: String,
+    pub findings: String,
+    /// The inspecting organisation.
+    pub organization_id: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Inspection> for InspectionView {
+    fn from(i: Inspection) -> InspectionView {
+        InspectionView {
+            id: i.id,
+            contract_id: i.contract_id,
+            facility_id: i.facility_id.into_string(),
+            inspected_on_hijri: hijri(i.inspected_on),
+            inspected_on: i.inspected_on,
+            result: if i.passed { "pass" } else { "fail" }.to_owned(),
+            findings: i.findings,
+            organization_id: i.organization_id.into_string(),
+            created_at: utc(i.created_at),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum InspectionResult {
+    Pass,
+    Fail,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInspection {
+    pub contract_id: ContractId,
+    /// Not in the future (Makkah time).
+    pub inspected_on: NaiveDate,
+    pub result: InspectionResult,
+    /// Required for a failure.
+    #[serde(default)]
+    pub findings: String,
+}
+
+impl From<CreateInspection> for NewInspection {
+    fn from(c: CreateInspection) -> NewInspection {
+        NewInspection {
+            contract_id: c.contract_id,
+            inspected_on: c.inspected_on,
+            passed: c.result == InspectionResult::Pass,
+            findings: c.findings,
+        }
+    }
+}
+
+/// Records an inspection of an approved contract's facility (tawafa establishments for their
+/// countries' clients, and the ministry). A failure takes the contract's coverage out of readiness
+/// until a later pass.
+#[utoipa::path(
+    tag = "readiness",
+    request_body = CreateInspection,
+    responses(
+        (status = 201, description = "Recorded", body = InspectionView),
+        (status = 409, description = "The contract is not approved (`invalid_transition`)", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[post("/inspections")]
+pub async fn create_inspection(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    req: HttpRequest,
+    body: Json<CreateInspection>,
+) -> Result<HttpResponse, Error> {
+    let idempotency = Idempotency::new(&req, &body)?;
+    let report = body.into_inner().map(NewInspection::from);
+    let created = idempotency
+        .create(&state, auth, move |conn, caller| {
+            inspections::record(conn, caller, report).map(InspectionView::from)
+        })
+        .await?;
+    Ok(created.respond())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InspectionQuery {
+    pub contract_id: Option<ContractId>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Inspections of the contracts the caller may see, oldest first.
+#[utoipa::path(tag = "readiness", params(InspectionQuery), responses((status = 200, description = "One page", body = Page<InspectionView>)))]
+#[get("/inspections")]
+pub async fn list_inspections(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    query: web::Query<InspectionQuery>,
+) -> Result<HttpResponse, Error> {
+    let query = query.into_inner();
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor,
+    }
+    .parse()?;
+    let contract = query.contract_id.map(ContractId::into_string);
+    let body = state
+        .read(auth, move |conn, caller| {
+            let found = inspections::list(
+                conn,
+                caller,
+                contract.as_deref(),
+                page.after.as_deref(),
+                page.fetch(),
+            )?;
+            let (found, next_cursor) = page.finish(found, |i| i.id.as_str());
+            Ok(Page {
+                items: found.into_iter().map(InspectionView::from).collect(),
+                next_cursor,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}

@@ -1,0 +1,169 @@
+//! Amendments: new terms for an approved contract, proposed by its client, accepted by its provider
+//! and approved by the ministry; meanwhile what the new terms need beyond the old is held
+//! (docs/domain.md section 4, rule R6).
+
+use crate::access::Caller;
+use crate::domain::contract::{
+    Action, Amendment, AmendmentStatus, ContractStatus, amendment_transition, increase,
+};
+use crate::domain::ids::{AmendmentId, ContractId};
+use crate::domain::money::Money;
+use crate::error::Error;
+use crate::storage::contracts::{self as store, TermsChange};
+use crate::storage::models::{AmendmentRow, ContractRow};
+use crate::storage::{DbConnection, is_unique_violation, now};
+
+use super::contracts::{
+    Event, TermsEdit, acting_party, as_client, check_booking, merged, reason, record, release,
+    season_and_facility, take, transition_error, visible,
+};
+
+/// An amendment as the caller may read it (prices only for those who see them).
+fn readable(
+    caller: &Caller,
+    contract: &ContractRow,
+    row: AmendmentRow,
+) -> Result<Amendment, Error> {
+    let mut amendment = store::amendment_of(contract, row)?;
+    if !crate::access::sees_prices(caller) {
+        amendment.price = None;
+    }
+    Ok(amendment)
+}
+
+/// Proposes new terms for an approved contract (its client) with a reason. The capacity and
+/// allocation the new terms need beyond the current ones are held at once. `proposal` is the
+/// request's input, or why it could not be read: it is looked at only once the caller may propose.
+/// Run inside a write transaction.
+pub fn propose(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    contract_id: &ContractId,
+    proposal: Result<(String, TermsEdit), Error>,
+) -> Result<Amendment, Error> {
+    let row = visible(conn, caller, contract_id.as_str())?;
+    as_client(caller, &row)?;
+    let (why, edit) = proposal?;
+    if store::contract_status(&row)? != ContractStatus::Approved {
+        return Err(Error::conflict("invalid_transition"));
+    }
+    let why = reason(true, Some(why))?.unwrap_or_default();
+    let current = store::booking(&row)?;
+    let (booking, unit_price) = merged(&current, Money::from_halalas(row.unit_price), &edit)?;
+    let (season, facility) = season_and_facility(conn, &row)?;
+    let price = check_booking(&booking, unit_price, &season, &facility)?;
+    let terms = TermsChange::of(&booking, price);
+    let at = now();
+    let amendment = AmendmentRow {
+        id: AmendmentId::generate().into_string(),
+        contract_id: row.id.clone(),
+        status: AmendmentStatus::PendingProvider.as_str().to_owned(),
+        starts_on: terms.starts_on,
+        ends_on: terms.ends_on,
+        units: terms.units,
+        route_from: terms.route_from,
+        route_to: terms.route_to,
+        meals_per_day: terms.meals_per_day,
+        unit_price: terms.unit_price,
+        total: terms.total,
+        reason: why.clone(),
+        created_at: at,
+        updated_at: at,
+    };
+    store::insert_amendment(conn, &amendment).map_err(|e| {
+        if is_unique_violation(&e) {
+            Error::conflict("amendment_open")
+        } else {
+            e.into()
+        }
+    })?;
+    take(conn, &row, &increase(&current.load(), &booking.load()))?;
+    record(
+        conn,
+        caller,
+        Event {
+            contract: &row.id,
+            amendment: Some(&amendment.id),
+            action: "amend",
+            from: Some(&row.status),
+            to: &row.status,
+            reason: Some(why),
+        },
+    )?;
+    readable(caller, &row, amendment)
+}
+
+/// The amendments of a contract the caller may see, oldest first.
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    contract_id: &ContractId,
+) -> Result<Vec<Amendment>, Error> {
+    let row = visible(conn, caller, contract_id.as_str())?;
+    store::amendments(conn, &row.id)?
+        .into_iter()
+        .map(|a| readable(caller, &row, a))
+        .collect()
+}
+
+/// Decides an amendment: `accept` or `decline` (the provider), then `approve` or `reject` (the
+/// ministry). Approval replaces the contract's terms and bumps its version, giving back what the
+/// old terms held beyond the new; otherwise the contract stays as it was and the extra hold is
+/// released. `reason_given` is checked only once the caller may take the step. Run inside a write
+/// transaction.
+pub fn decide(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &AmendmentId,
+    action: Action,
+    reason_given: Result<Option<String>, Error>,
+) -> Result<Amendment, Error> {
+    let amendment = store::amendment(conn, id.as_str())?.ok_or_else(Error::not_found)?;
+    let row = visible(conn, caller, &amendment.contract_id)?;
+    let party = acting_party(caller, &row)?;
+    let from = store::amendment_status(&amendment)?;
+    let to = amendment_transition(from, action, party).map_err(transition_error)?;
+    let reason = reason(
+        matches!(action, Action::Decline | Action::Reject),
+        reason_given?,
+    )?;
+    let (old, new) = (
+        store::booking(&row)?.load(),
+        store::amendment_booking(&row, &amendment)?.load(),
+    );
+    match to {
+        AmendmentStatus::Approved => {
+            if !store::update_terms(
+                conn,
+                &row.id,
+                row.version,
+                ContractStatus::Approved.as_str(),
+                &TermsChange::of_amendment(&amendment),
+            )? {
+                return Err(Error::conflict("invalid_transition"));
+            }
+            release(conn, &row, &increase(&new, &old))?;
+        }
+        AmendmentStatus::Declined | AmendmentStatus::Rejected => {
+            release(conn, &row, &increase(&old, &new))?
+        }
+        _ => {}
+    }
+    if !store::set_amendment_status(conn, &amendment.id, from.as_str(), to.as_str())? {
+        return Err(Error::conflict("invalid_transition"));
+    }
+    record(
+        conn,
+        caller,
+        Event {
+            contract: &row.id,
+            amendment: Some(&amendment.id),
+            action: action.as_str(),
+            from: Some(from.as_str()),
+            to: to.as_str(),
+            reason,
+        },
+    )?;
+    let amendment = store::amendment(conn, &amendment.id)?.ok_or_else(Error::internal)?;
+    readable(caller, &row, amendment)
+}

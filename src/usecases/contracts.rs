@@ -1,0 +1,566 @@
+//! Contracts between a client and a provider: drafting, edits, the two-party lifecycle with the
+//! ministry's review, and history (docs/domain.md section 4, rules R2-R10). Amendments are in
+//! [`super::amendments`].
+
+use chrono::NaiveDate;
+
+use crate::access::{self, Caller};
+use crate::domain::Invalid;
+use crate::domain::calendar::today_in_makkah;
+use crate::domain::contract::{
+    Action, AmendmentStatus, Booking, CURRENCY, Contract, ContractStatus, Holding, Load, Party,
+    Price, TermsPatch, TransitionError, increase, transition,
+};
+use crate::domain::ids::{ContractId, EventId, FacilityId, SeasonId};
+use crate::domain::money::Money;
+use crate::domain::organization::{OrgKind, OrgStatus};
+use crate::domain::season::{FacilityKind, Place};
+use crate::domain::text::search_key;
+use crate::error::{Error, FieldError};
+use crate::notify;
+use crate::storage::contracts::{self as store, ContractFilter, Names, TermsChange};
+use crate::storage::holds::{self, HoldError};
+use crate::storage::models::{ContractEventRow, ContractRow, FacilityRow, SeasonRow};
+use crate::storage::{DbConnection, facilities, now, organizations, seasons};
+
+/// The longest reason accepted.
+pub const MAX_REASON_CHARS: usize = 1000;
+
+/// A contract with the names a reader needs beside it.
+#[derive(Clone, Debug)]
+pub struct ContractDetails {
+    pub contract: Contract,
+    pub client_name: String,
+    pub provider_name: String,
+    pub facility_name: String,
+    pub facility_city: Place,
+}
+
+/// What a client files: a booking of a facility in a season, at a unit price.
+#[derive(Clone, Debug)]
+pub struct NewContract {
+    pub season_id: SeasonId,
+    pub facility_id: FacilityId,
+    pub booking: Booking,
+    pub unit_price: Money,
+}
+
+/// New terms over the current ones: what is not given stays as it is.
+#[derive(Clone, Debug, Default)]
+pub struct TermsEdit {
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    /// A decimal string, as the client typed it.
+    pub unit_price: Option<String>,
+    pub terms: TermsPatch,
+}
+
+/// The details of stored contracts for the caller: names in two queries, prices only for those
+/// who may see them.
+pub(crate) fn details(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    rows: Vec<ContractRow>,
+) -> Result<Vec<ContractDetails>, Error> {
+    let names = store::names(conn, &rows)?;
+    let prices = access::sees_prices(caller);
+    rows.into_iter()
+        .map(|row| detail(row, &names, prices))
+        .collect()
+}
+
+fn detail(row: ContractRow, names: &Names, prices: bool) -> Result<ContractDetails, Error> {
+    let (facility_name, facility_city) = names.facility(&row.facility_id)?;
+    let client_name = names.organization(&row.client_id);
+    let provider_name = names.organization(&row.provider_id);
+    let mut contract = store::contract_of(row)?;
+    if !prices {
+        contract.price = None;
+    }
+    Ok(ContractDetails {
+        contract,
+        client_name,
+        provider_name,
+        facility_name,
+        facility_city,
+    })
+}
+
+fn one(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    row: ContractRow,
+) -> Result<ContractDetails, Error> {
+    details(conn, caller, vec![row])?
+        .pop()
+        .ok_or_else(Error::internal)
+}
+
+/// A contract the caller may see; anything else does not exist for it (R13).
+pub(crate) fn visible(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<ContractRow, Error> {
+    store::find_visible(conn, &access::contract_scope(caller), id)?.ok_or_else(Error::not_found)
+}
+
+/// The part the caller plays, and that it may act at all.
+pub(crate) fn acting_party(caller: &Caller, row: &ContractRow) -> Result<Party, Error> {
+    let party =
+        access::party(caller, &row.client_id, &row.provider_id).ok_or_else(Error::forbidden)?;
+    access::act(caller)?;
+    Ok(party)
+}
+
+/// Only the client edits and amends its contracts (R5, R6).
+pub(crate) fn as_client(caller: &Caller, row: &ContractRow) -> Result<(), Error> {
+    match acting_party(caller, row)? {
+        Party::Client => Ok(()),
+        _ => Err(Error::forbidden()),
+    }
+}
+
+fn hold_error(e: HoldError) -> Error {
+    match e {
+        HoldError::CapacityExceeded => Error::conflict("capacity_exceeded"),
+        HoldError::AllocationExceeded => Error::conflict("quota_exceeded"),
+        HoldError::NoAllocation => Error::conflict("no_allocation"),
+        HoldError::Db(e) => e.into(),
+    }
+}
+
+/// Takes capacity and allocation for a load (R4, R7): the allocation row first, then the client's
+/// days, then the facility's, always in this order.
+pub(crate) fn take(conn: &mut DbConnection, row: &ContractRow, load: &Load) -> Result<(), Error> {
+    holds::lock_allocation(conn, &row.season_id, &row.client_id).map_err(hold_error)?;
+    holds::take_client(conn, &row.season_id, &row.client_id, load).map_err(hold_error)?;
+    holds::take_facility(conn, &row.facility_id, load).map_err(hold_error)
+}
+
+pub(crate) fn release(
+    conn: &mut DbConnection,
+    row: &ContractRow,
+    load: &Load,
+) -> Result<(), Error> {
+    holds::release_client(conn, &row.season_id, &row.client_id, load).map_err(hold_error)?;
+    holds::release_facility(conn, &row.facility_id, load).map_err(hold_error)
+}
+
+/// One line of a contract's history (R9).
+pub(crate) struct Event<'a> {
+    pub contract: &'a str,
+    pub amendment: Option<&'a str>,
+    pub action: &'a str,
+    pub from: Option<&'a str>,
+    pub to: &'a str,
+    pub reason: Option<String>,
+}
+
+/// Appends a line to the history, in the change's transaction (R9).
+pub(crate) fn record(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    event: Event<'_>,
+) -> Result<(), Error> {
+    let (user, key) = caller.actor_ids();
+    store::insert_event(
+        conn,
+        &ContractEventRow {
+            id: EventId::generate().into_string(),
+            contract_id: event.contract.to_owned(),
+            amendment_id: event.amendment.map(str::to_owned),
+            action: event.action.to_owned(),
+            from_status: event.from.map(str::to_owned),
+            to_status: event.to.to_owned(),
+            reason: event.reason,
+            actor_user_id: user,
+            actor_api_key_id: key,
+            organization_id: caller.organization_id.to_string(),
+            at: now(),
+        },
+    )?;
+    Ok(())
+}
+
+/// A booking checked against its season (dates) and facility (kind and licence, R3, R8), priced.
+pub(crate) fn check_booking(
+    booking: &Booking,
+    unit_price: Money,
+    season: &SeasonRow,
+    facility: &FacilityRow,
+) -> Result<Price, Error> {
+    let mut errors = Vec::new();
+    if let Some((field, e)) = booking.check_dates() {
+        errors.push(FieldError::new(field, e));
+    } else {
+        if booking.starts_on < season.starts_on {
+            errors.push(FieldError::new("starts_on", Invalid::new("outside_season")));
+        }
+        if booking.ends_on > season.ends_on {
+            errors.push(FieldError::new("ends_on", Invalid::new("outside_season")));
+        }
+        if booking.starts_on < facility.licence_valid_from {
+            errors.push(FieldError::new(
+                "starts_on",
+                Invalid::new("outside_licence"),
+            ));
+        }
+        if booking.ends_on > facility.licence_valid_to {
+            errors.push(FieldError::new("ends_on", Invalid::new("outside_licence")));
+        }
+    }
+    if FacilityKind::parse(&facility.kind).map(FacilityKind::contract_type)
+        != Some(booking.terms.contract_type())
+    {
+        errors.push(FieldError::new(
+            "facility_id",
+            Invalid::new("facility_kind_mismatch"),
+        ));
+    }
+    let total = unit_price.times(booking.quantity());
+    if total.is_none() {
+        errors.push(FieldError::new("unit_price", Invalid::new("out_of_range")));
+    }
+    match total {
+        Some(total) if errors.is_empty() => Ok(Price {
+            unit: unit_price,
+            total,
+        }),
+        _ => Err(Error::invalid(errors)),
+    }
+}
+
+/// The booking and unit price an edit or amendment asks for, over the current terms.
+pub(crate) fn merged(
+    current: &Booking,
+    current_price: Money,
+    edit: &TermsEdit,
+) -> Result<(Booking, Money), Error> {
+    let mut errors = Vec::new();
+    let terms = edit
+        .terms
+        .terms(current.terms.contract_type(), Some(current.terms))
+        .map_err(|e| {
+            errors.extend(e.into_iter().map(|(f, e)| FieldError::new(f, e)));
+        });
+    let price = match &edit.unit_price {
+        Some(p) => Money::parse(p.trim())
+            .map_err(|e| errors.push(FieldError::new("unit_price", e)))
+            .ok(),
+        None => Some(current_price),
+    };
+    match (terms, price) {
+        (Ok(terms), Some(price)) if errors.is_empty() => Ok((
+            Booking {
+                terms,
+                starts_on: edit.starts_on.unwrap_or(current.starts_on),
+                ends_on: edit.ends_on.unwrap_or(current.ends_on),
+            },
+            price,
+        )),
+        _ => Err(Error::invalid(errors)),
+    }
+}
+
+pub(crate) fn season_and_facility(
+    conn: &mut DbConnection,
+    row: &ContractRow,
+) -> Result<(SeasonRow, FacilityRow), Error> {
+    let season = seasons::find(conn, &row.season_id)?.ok_or_else(Error::internal)?;
+    let facility = facilities::find(conn, &row.facility_id)?.ok_or_else(Error::internal)?;
+    Ok((season, facility))
+}
+
+/// A reason as given: trimmed, at most [`MAX_REASON_CHARS`], one line breaks allowed; required
+/// where the step needs one.
+pub(crate) fn reason(required: bool, text: Option<String>) -> Result<Option<String>, Error> {
+    let text = text.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    match text {
+        None if required => Err(Error::invalid_field("reason", Invalid::new("required"))),
+        Some(r) if r.chars().count() > MAX_REASON_CHARS => Err(Error::invalid_field(
+            "reason",
+            Invalid::with_limit("too_long", MAX_REASON_CHARS),
+        )),
+        Some(r) if r.chars().any(|c| c.is_control() && c != '\n') => Err(Error::invalid_field(
+            "reason",
+            Invalid::new("invalid_characters"),
+        )),
+        other => Ok(other),
+    }
+}
+
+pub(crate) fn transition_error(e: TransitionError) -> Error {
+    match e {
+        TransitionError::NotYourAction => Error::forbidden(),
+        TransitionError::InvalidTransition => Error::conflict("invalid_transition"),
+    }
+}
+
+/// Drafts a contract for the caller, a client: checks R3 and R8 and that the client holds an
+/// allocation in the season. A draft holds nothing. Run inside a write transaction.
+pub fn draft(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    new: NewContract,
+) -> Result<ContractDetails, Error> {
+    access::file_contracts(caller)?;
+    let season = seasons::find(conn, new.season_id.as_str())?
+        .ok_or_else(|| Error::invalid_field("season_id", Invalid::new("unknown_reference")))?;
+    let facility = facilities::find_visible(
+        conn,
+        &access::facility_scope(caller),
+        new.facility_id.as_str(),
+    )?
+    .ok_or_else(|| Error::invalid_field("facility_id", Invalid::new("unknown_reference")))?;
+    let price = check_booking(&new.booking, new.unit_price, &season, &facility)?;
+    if seasons::allocation(conn, &season.id, caller.organization_id.as_str())?.is_none() {
+        return Err(Error::conflict("no_allocation"));
+    }
+    let client = organizations::find(conn, caller.organization_id.as_str())?
+        .ok_or_else(Error::unauthorized)?;
+    let provider = organizations::find(conn, &facility.provider_id)?.ok_or_else(Error::internal)?;
+    let office = match caller.kind {
+        OrgKind::Agency => client.parent_id.clone(),
+        _ => Some(client.id.clone()),
+    };
+    let terms = TermsChange::of(&new.booking, price);
+    let at = now();
+    let row = ContractRow {
+        id: ContractId::generate().into_string(),
+        season_id: season.id,
+        contract_type: new.booking.terms.contract_type().as_str().to_owned(),
+        client_id: client.id.clone(),
+        client_office_id: office,
+        client_country: client.country.clone().unwrap_or_default(),
+        provider_id: provider.id.clone(),
+        facility_id: facility.id.clone(),
+        status: ContractStatus::Draft.as_str().to_owned(),
+        starts_on: terms.starts_on,
+        ends_on: terms.ends_on,
+        units: terms.units,
+        route_from: terms.route_from,
+        route_to: terms.route_to,
+        meals_per_day: terms.meals_per_day,
+        unit_price: terms.unit_price,
+        currency: CURRENCY.to_owned(),
+        total: terms.total,
+        search_key: search_key(&format!(
+            "{} {} {} {}",
+            facility.name, client.name, client.name_ar, provider.name
+        )),
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    store::insert(conn, &row)?;
+    record(
+        conn,
+        caller,
+        Event {
+            contract: &row.id,
+            amendment: None,
+            action: "create",
+            from: None,
+            to: ContractStatus::Draft.as_str(),
+            reason: None,
+        },
+    )?;
+    one(conn, caller, row)
+}
+
+/// One page of the contracts the caller may see, in id order after `after`.
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    filter: &ContractFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ContractDetails>, Error> {
+    let rows = store::list(conn, &access::contract_scope(caller), filter, after, limit)?;
+    details(conn, caller, rows)
+}
+
+/// One contract the caller may see.
+pub fn find(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &ContractId,
+) -> Result<ContractDetails, Error> {
+    let row = visible(conn, caller, id.as_str())?;
+    one(conn, caller, row)
+}
+
+/// Edits a draft or returned contract (its client, R5). `version` is the one the edit was made
+/// against (`None`: whatever is current). `edit` is the request's input, or why it could not be
+/// read: it is looked at only once the caller may edit, so that nothing is learned from
+/// validation. Run inside a write transaction.
+pub fn edit(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &ContractId,
+    version: Result<Option<i64>, Error>,
+    edit: Result<TermsEdit, Error>,
+) -> Result<ContractDetails, Error> {
+    let row = visible(conn, caller, id.as_str())?;
+    as_client(caller, &row)?;
+    let version = version?.unwrap_or(row.version);
+    let edit = edit?;
+    if row.version != version {
+        return Err(Error::precondition_failed());
+    }
+    if !store::contract_status(&row)?.editable() {
+        return Err(Error::conflict("invalid_transition"));
+    }
+    let current = store::booking(&row)?;
+    let (booking, unit_price) = merged(&current, Money::from_halalas(row.unit_price), &edit)?;
+    let (season, facility) = season_and_facility(conn, &row)?;
+    let price = check_booking(&booking, unit_price, &season, &facility)?;
+    if !store::update_terms(
+        conn,
+        &row.id,
+        version,
+        &row.status,
+        &TermsChange::of(&booking, price),
+    )? {
+        return Err(Error::precondition_failed());
+    }
+    record(
+        conn,
+        caller,
+        Event {
+            contract: &row.id,
+            amendment: None,
+            action: "edit",
+            from: Some(&row.status),
+            to: &row.status,
+            reason: None,
+        },
+    )?;
+    let row = store::find(conn, &row.id)?.ok_or_else(Error::internal)?;
+    one(conn, caller, row)
+}
+
+/// Moves a contract along its lifecycle for the caller, with everything that goes with it: the
+/// deadline (R2), the provider still active (R8), holds taken or released (R4, R7), an open
+/// amendment closed, the parties notified, the history (R9). `reason` is the request's reason, or
+/// why it could not be read: it is checked only once the caller may take the step. Run inside a
+/// write transaction.
+pub fn act(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &ContractId,
+    action: Action,
+    reason_given: Result<Option<String>, Error>,
+) -> Result<ContractDetails, Error> {
+    let moved = apply(conn, caller, id.as_str(), action, reason_given)?;
+    one(conn, caller, moved)
+}
+
+/// [`act`], answering the stored row (the demo loader files through it too).
+pub(crate) fn apply(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    contract_id: &str,
+    action: Action,
+    reason_given: Result<Option<String>, Error>,
+) -> Result<ContractRow, Error> {
+    let row = visible(conn, caller, contract_id)?;
+    let party = acting_party(caller, &row)?;
+    let from = store::contract_status(&row)?;
+    let step = transition(from, action, party).map_err(transition_error)?;
+    let reason = reason(action.needs_reason(), reason_given?)?;
+    let load = store::booking(&row)?.load();
+    if action == Action::Submit {
+        let season = seasons::find(conn, &row.season_id)?.ok_or_else(Error::internal)?;
+        if today_in_makkah()
+            > seasons::last_filing_day(conn, &season, &row.client_id, &row.contract_type)?
+        {
+            return Err(Error::conflict("deadline_passed"));
+        }
+        let provider = organizations::find(conn, &row.provider_id)?.ok_or_else(Error::internal)?;
+        if provider.status != OrgStatus::Active.as_str() {
+            return Err(Error::conflict("provider_inactive"));
+        }
+    }
+    match step.holding {
+        Holding::Take => take(conn, &row, &load)?,
+        Holding::Release => release(conn, &row, &load)?,
+        Holding::Keep => {}
+    }
+    if from == ContractStatus::Approved {
+        close_open_amendment(conn, caller, &row)?;
+    }
+    if !store::set_status(conn, &row.id, from.as_str(), step.to.as_str())? {
+        return Err(Error::conflict("invalid_transition"));
+    }
+    let moved = store::find(conn, &row.id)?.ok_or_else(Error::internal)?;
+    notify::contract_moved(
+        conn,
+        &moved,
+        action,
+        from == ContractStatus::Draft,
+        caller.organization_id.as_str(),
+        reason.as_deref(),
+    )?;
+    record(
+        conn,
+        caller,
+        Event {
+            contract: &row.id,
+            amendment: None,
+            action: action.as_str(),
+            from: Some(from.as_str()),
+            to: step.to.as_str(),
+            reason,
+        },
+    )?;
+    Ok(moved)
+}
+
+/// An approved contract that is cancelled takes its open amendment with it.
+fn close_open_amendment(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    row: &ContractRow,
+) -> Result<(), Error> {
+    for amendment in store::amendments(conn, &row.id)? {
+        let status = store::amendment_status(&amendment)?;
+        if status.is_open() {
+            let extra = increase(
+                &store::booking(row)?.load(),
+                &store::amendment_booking(row, &amendment)?.load(),
+            );
+            release(conn, row, &extra)?;
+            store::set_amendment_status(
+                conn,
+                &amendment.id,
+                status.as_str(),
+                AmendmentStatus::Rejected.as_str(),
+            )?;
+            record(
+                conn,
+                caller,
+                Event {
+                    contract: &row.id,
+                    amendment: Some(&amendment.id),
+                    action: "reject",
+                    from: Some(status.as_str()),
+                    to: AmendmentStatus::Rejected.as_str(),
+                    reason: Some("contract cancelled".into()),
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Every step, edit and amendment step of a contract the caller may see, oldest first (R9).
+pub fn history(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &ContractId,
+) -> Result<Vec<ContractEventRow>, Error> {
+    let row = visible(conn, caller, id.as_str())?;
+    Ok(store::events(conn, &row.id)?)
+}

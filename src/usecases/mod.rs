@@ -1,0 +1,11 @@
+//! The portal's use cases: what each party can do, whatever the interface. Each function takes the
+//! acting [`crate::access::Caller`] and a connection (a write transaction for changes), asks
+//! [`crate::access`] what the caller may see and do, applies the rules of [`crate::domain`] through
+//! [`crate::storage`], and returns domain results or an [`crate::error::Error`]. The API's handlers
+//! only parse, call one of these and render; a console page or a background worker calls the same.
+
+pub mod amendments;
+pub mod contracts;
+pub mod groups;
+pub mod inspections;
+pub mod readiness;
