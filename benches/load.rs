@@ -239,9 +239,14 @@ impl CpuMeter {
         }
     }
 
-    fn report(&self, requests: usize) {
+    /// CPU seconds since the start: the whole machine, the server, this process.
+    fn used(&self) -> [f64; 3] {
         let now = CpuMeter::read(self.server_pid);
-        let [machine, server, client] = [0, 1, 2].map(|i| now[i] - self.start[i]);
+        [0, 1, 2].map(|i| now[i] - self.start[i])
+    }
+
+    fn report(&self, requests: usize) {
+        let [machine, server, client] = self.used();
         let per = |s: f64| s * 1000.0 / requests.max(1) as f64;
         println!(
             "  CPU per request: {:.2} ms server, {:.2} ms load generator, {:.2} ms the rest \
@@ -480,7 +485,7 @@ async fn sign_in(http: &Http, seeded: &Seeded) -> Actors {
         clients.push(http.login(&format!("agency-{n}@seed.e-track.sa")).await);
     }
     let mut providers = Vec::new();
-    for n in 0..etrack::seed::POPULAR {
+    for n in 0..etrack::storage::seed::POPULAR {
         providers.push(http.login(&format!("provider-{n}@seed.e-track.sa")).await);
     }
     Actors {
@@ -758,6 +763,8 @@ struct Side {
     mixed: Vec<u64>,
     mixed_seconds: f64,
     mixed_errors: usize,
+    /// CPU seconds in the mix: the server, and the rest of the machine (database, kernel).
+    mixed_cpu: [f64; 2],
     lists: Vec<u64>,
     list_seconds: f64,
 }
@@ -783,11 +790,16 @@ fn side_by_side(args: &Args, db: &BenchDb, seeded: Rc<Seeded>, baseline: &str) {
                 let server = serve(binary(i), db);
                 let http = Rc::new(Http::new(&server.base));
                 let shared = shared();
+                let cpu = CpuMeter::start(&server);
                 let seconds = mixed(&http, &actors, &seeded, &reads, &shared, args).await;
+                let used = cpu.used();
+                side.mixed_cpu[0] += used[1];
+                side.mixed_cpu[1] += used[0] - used[1] - used[2];
                 let mut stats = shared.stats.take();
                 let (_, errors) = stats.total();
                 println!("\n-- round {}, {name}: mixed load", round + 1);
                 stats.report(seconds);
+                cpu.report(stats.total().0);
                 side.mixed_seconds += seconds;
                 side.mixed_errors += errors;
                 side.mixed
@@ -808,8 +820,11 @@ fn side_by_side(args: &Args, db: &BenchDb, seeded: Rc<Seeded>, baseline: &str) {
     });
     println!("\n-- side by side over {} rounds", args.rounds);
     println!(
-        "  {:<12} {:>12} {:>9} {:>9} {:>8} {:>12} {:>9}",
-        "build", "mixed req/s", "p50 ms", "p99 ms", "errors", "lists req/s", "p99 ms"
+        "  (CPU per mixed request: the server + the rest of the machine, database and kernel)"
+    );
+    println!(
+        "  {:<12} {:>12} {:>9} {:>9} {:>8} {:>14} {:>12} {:>9}",
+        "build", "mixed req/s", "p50 ms", "p99 ms", "errors", "CPU/req ms", "lists req/s", "p99 ms"
     );
     let mut rates = Vec::new();
     for (side, name) in sides.iter_mut().zip(names) {
@@ -818,13 +833,19 @@ fn side_by_side(args: &Args, db: &BenchDb, seeded: Rc<Seeded>, baseline: &str) {
         let rate = side.mixed.len() as f64 / side.mixed_seconds;
         let list_rate = side.lists.len() as f64 / side.list_seconds;
         rates.push((rate, list_rate));
+        let per = |s: f64| s * 1000.0 / side.mixed.len().max(1) as f64;
         println!(
-            "  {:<12} {:>12.0} {:>9.1} {:>9.1} {:>8} {:>12.0} {:>9.1}",
+            "  {:<12} {:>12.0} {:>9.1} {:>9.1} {:>8} {:>14} {:>12.0} {:>9.1}",
             name,
             rate,
             pct(&side.mixed, 0.50),
             pct(&side.mixed, 0.99),
             side.mixed_errors,
+            format!(
+                "{:.2} + {:.2}",
+                per(side.mixed_cpu[0]),
+                per(side.mixed_cpu[1])
+            ),
             list_rate,
             pct(&side.lists, 0.99)
         );

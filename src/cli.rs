@@ -157,14 +157,14 @@ fn migrate(url: &DatabaseUrl) -> Result<(), String> {
 }
 
 fn seed(url: &DatabaseUrl, scale: &str) -> Result<(), String> {
-    use crate::seed::{SEED_DOMAIN, SEED_PASSWORD, Scale};
+    use crate::storage::seed::{SEED_DOMAIN, SEED_PASSWORD, Scale};
     let scale = Scale::parse(scale)
         .ok_or_else(|| format!("unknown scale `{scale}`: use small or season"))?;
     let mut conn =
         storage::establish(url).map_err(|e| format!("cannot connect to the database: {e}"))?;
     storage::migrate(&mut conn).map_err(|e| e.to_string())?;
     let hash = crate::auth::password::hash(SEED_PASSWORD);
-    let s = crate::seed::seed(&mut conn, &scale, &hash)?;
+    let s = crate::storage::seed::seed(&mut conn, &scale, &hash)?;
     println!(
         "seeded `{}` on {} in {:.1} s: {} organisations, {} facilities ({} facility days), \
          {} contracts ({} history events), {} groups of {} pilgrims",
@@ -198,7 +198,7 @@ fn check(url: &DatabaseUrl) -> Result<(), String> {
     let mut conn =
         storage::establish(url).map_err(|e| format!("cannot connect to the database: {e}"))?;
     storage::migrate(&mut conn).map_err(|e| e.to_string())?;
-    let report = crate::invariants::check(&mut conn).map_err(|e| e.to_string())?;
+    let report = crate::storage::invariants::check(&mut conn).map_err(|e| e.to_string())?;
     for problem in &report.problems {
         println!("problem: {problem}");
     }

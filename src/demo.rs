@@ -114,7 +114,7 @@ pub fn bootstrap_admin(conn: &mut DbConnection, admin: &AdminBootstrap) -> Resul
             ),
         )
     })
-    .map_err(|e: diesel::result::Error| e.to_string())?;
+    .map_err(|e: crate::storage::QueryError| e.to_string())?;
     tracing::info!("created the first ministry administrator");
     Ok(())
 }
@@ -252,10 +252,10 @@ pub fn load(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, String> {
         }
         season(conn, &callers).map_err(|e| {
             tracing::error!(code = e.code, "the demo season was refused");
-            diesel::result::Error::RollbackTransaction
+            crate::storage::QueryError::RollbackTransaction
         })
     })
-    .map_err(|e: diesel::result::Error| e.to_string())?;
+    .map_err(|e: crate::storage::QueryError| e.to_string())?;
     Ok(logins)
 }
 

@@ -1,7 +1,8 @@
 //! e-track: the contract portal of pilgrim services.
 //!
 //! Layers, outermost first:
-//! - [`api`]: HTTP handlers per resource, request parsing and response views;
+//! - [`api`]: HTTP handlers per resource: parse, call one use case, render;
+//! - [`usecases`]: what each party can do, whatever the interface;
 //! - [`access`]: the one place that decides what a caller may see and do;
 //! - [`domain`]: pure types and rules, no HTTP and no SQL;
 //! - [`storage`]: the only place that knows diesel and the two database backends.
@@ -16,9 +17,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod i18n;
-pub mod invariants;
 pub mod notify;
-pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod storage;

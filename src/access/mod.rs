@@ -191,6 +191,14 @@ pub fn register_facilities(caller: &Caller) -> Result<(), Error> {
     allow(caller.kind == OrgKind::ServiceProvider && caller.role.can_act())
 }
 
+/// Renaming a facility or changing its capacity: its own provider, never its viewers.
+pub fn change_facility(caller: &Caller, provider_id: &str) -> Result<(), Error> {
+    if caller.organization_id.as_str() != provider_id {
+        return Err(Error::forbidden());
+    }
+    act(caller)
+}
+
 /// Whether prices show: never to tawafa establishments or authorities.
 pub fn sees_prices(caller: &Caller) -> bool {
     !matches!(caller.kind, OrgKind::Tawafa | OrgKind::Authority)

@@ -133,12 +133,7 @@ pub async fn list(
             visible(conn, caller, &org_id)?;
             access::manage_api_keys(caller, &org_id)?;
             let rows = store::list(conn, org_id.as_str(), page.after.as_deref(), page.fetch())?;
-            let (rows, next_cursor) = page.finish(rows, |r| &r.id);
-            let items = rows
-                .into_iter()
-                .map(ApiKeyView::from_row)
-                .collect::<Result<_, _>>()?;
-            Ok(Page { items, next_cursor })
+            page.try_show(rows, |r| &r.id, ApiKeyView::from_row)
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

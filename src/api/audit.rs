@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::audit::{self as store, AuditFilter, AuditRow};
 
-use super::extract::PageQuery;
+use super::extract::page;
 use super::{Page, utc};
 
 #[derive(Serialize, ToSchema)]
@@ -75,11 +75,7 @@ pub async fn list(
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
-    let page = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    }
-    .parse();
+    let page = page(query.limit, query.cursor);
     let filter = AuditFilter {
         entity_id: query.entity_id,
         organization_id: query.organization_id,
@@ -89,14 +85,7 @@ pub async fn list(
             access::read_audit(caller)?;
             let page = page?;
             let rows = store::list(conn, &filter, page.after.as_deref(), page.fetch())?;
-            let (rows, next_cursor) = page.finish(rows, |r| &r.id);
-            Ok(Page {
-                items: rows
-                    .into_iter()
-                    .map(AuditEventView::from)
-                    .collect::<Vec<_>>(),
-                next_cursor,
-            })
+            Ok(page.show(rows, |r| &r.id, AuditEventView::from))
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

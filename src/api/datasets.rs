@@ -1,11 +1,8 @@
 //! The datasets the ministry grants to other government bodies (docs/domain.md section 7): never a
 //! price, and every read by an authority in the audit log (R14).
 
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
-use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -15,10 +12,11 @@ use crate::domain::organization::Dataset;
 use crate::domain::season::Place;
 use crate::error::Error;
 use crate::state::AppState;
-use crate::storage::contracts::{self as contract_store, ContractFilter};
+use crate::storage::contracts as contract_store;
 use crate::storage::models::ContractRow;
-use crate::storage::schema::{facilities, organizations};
-use crate::storage::{DbConnection, organizations as org_store, plans};
+use crate::storage::{
+    DbConnection, facilities as facility_store, organizations as org_store, plans,
+};
 
 use super::extract::path_id;
 use super::groups::PortDate;
@@ -106,52 +104,8 @@ fn granted(conn: &mut DbConnection, caller: &Caller, dataset: Dataset) -> Result
     })
 }
 
-fn names(conn: &mut DbConnection, ids: Vec<&str>) -> Result<HashMap<String, String>, Error> {
-    Ok(organizations::table
-        .filter(organizations::id.eq_any(ids))
-        .select((organizations::id, organizations::name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect())
-}
-
-fn approved(
-    conn: &mut DbConnection,
-    season_id: &str,
-    contract_type: &str,
-) -> Result<Vec<ContractRow>, Error> {
-    let filter = ContractFilter {
-        season_id: Some(season_id.to_owned()),
-        contract_type: Some(contract_type.to_owned()),
-        status: Some("approved".to_owned()),
-        ..ContractFilter::default()
-    };
-    let mut rows = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page =
-            contract_store::list(conn, &ContractScope::All, &filter, after.as_deref(), 1000)?;
-        let done = page.len() < 1000;
-        after = page.last().map(|r| r.id.clone());
-        rows.extend(page);
-        if done {
-            return Ok(rows);
-        }
-    }
-}
-
-fn facility_names(
-    conn: &mut DbConnection,
-    rows: &[ContractRow],
-) -> Result<HashMap<String, (String, String)>, Error> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.facility_id.as_str()).collect();
-    Ok(facilities::table
-        .filter(facilities::id.eq_any(ids))
-        .select((facilities::id, facilities::name, facilities::city))
-        .load::<(String, String, String)>(conn)?
-        .into_iter()
-        .map(|(id, name, city)| (id, (name, city)))
-        .collect())
+fn facility_ids(rows: &[ContractRow]) -> Vec<&str> {
+    rows.iter().map(|r| r.facility_id.as_str()).collect()
 }
 
 fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<DatasetRows, Error> {
@@ -176,9 +130,12 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
         }
         Dataset::Arrivals => {
             let groups = plans::season_groups(conn, season_id, None)?;
-            let names = names(
+            let names = org_store::names(
                 conn,
-                groups.iter().map(|g| g.organization_id.as_str()).collect(),
+                &groups
+                    .iter()
+                    .map(|g| g.organization_id.as_str())
+                    .collect::<Vec<_>>(),
             )?;
             DatasetRows::Arrivals(
                 groups
@@ -208,15 +165,15 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
             )
         }
         Dataset::TransportSchedule => {
-            let contracts = approved(conn, season_id, "transport")?;
-            let names = names(
+            let contracts = contract_store::approved(conn, season_id, "transport")?;
+            let names = org_store::names(
                 conn,
-                contracts
+                &contracts
                     .iter()
                     .flat_map(|c| [c.client_id.as_str(), c.provider_id.as_str()])
-                    .collect(),
+                    .collect::<Vec<_>>(),
             )?;
-            let fleets = facility_names(conn, &contracts)?;
+            let fleets = facility_store::names(conn, &facility_ids(&contracts))?;
             DatasetRows::TransportSchedule(
                 contracts
                     .into_iter()
@@ -243,12 +200,15 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
             )
         }
         Dataset::HousingRegistry => {
-            let contracts = approved(conn, season_id, "housing")?;
-            let names = names(
+            let contracts = contract_store::approved(conn, season_id, "housing")?;
+            let names = org_store::names(
                 conn,
-                contracts.iter().map(|c| c.client_id.as_str()).collect(),
+                &contracts
+                    .iter()
+                    .map(|c| c.client_id.as_str())
+                    .collect::<Vec<_>>(),
             )?;
-            let buildings = facility_names(conn, &contracts)?;
+            let buildings = facility_store::names(conn, &facility_ids(&contracts))?;
             let mut rows: Vec<HousingRow> = contracts
                 .into_iter()
                 .filter_map(|c| {

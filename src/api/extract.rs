@@ -230,6 +230,11 @@ pub struct Page {
     pub after: Option<String>,
 }
 
+/// The page a list request asks for: `?limit=` and `?cursor=`, checked.
+pub fn page(limit: Option<u32>, cursor: Option<String>) -> Result<Page, Error> {
+    PageQuery { limit, cursor }.parse()
+}
+
 impl PageQuery {
     pub fn parse(&self) -> Result<Page, Error> {
         let limit = self.limit.unwrap_or(DEFAULT_PAGE);
@@ -270,6 +275,34 @@ impl Page {
             None
         };
         (rows, next)
+    }
+
+    /// [`Page::show`] with views that may fail.
+    pub fn try_show<R, V: utoipa::ToSchema, E>(
+        &self,
+        rows: Vec<R>,
+        id: impl Fn(&R) -> &str,
+        view: impl FnMut(R) -> Result<V, E>,
+    ) -> Result<super::Page<V>, E> {
+        let (rows, next_cursor) = self.finish(rows, id);
+        Ok(super::Page {
+            items: rows.into_iter().map(view).collect::<Result<_, E>>()?,
+            next_cursor,
+        })
+    }
+
+    /// The page to answer: the rows shown, each as its view, and the next page's cursor.
+    pub fn show<R, V: utoipa::ToSchema>(
+        &self,
+        rows: Vec<R>,
+        id: impl Fn(&R) -> &str,
+        view: impl FnMut(R) -> V,
+    ) -> super::Page<V> {
+        let (rows, next_cursor) = self.finish(rows, id);
+        super::Page {
+            items: rows.into_iter().map(view).collect(),
+            next_cursor,
+        }
     }
 }
 

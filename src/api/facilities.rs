@@ -6,7 +6,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::{self, Caller};
 use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::Authenticated;
 use crate::domain::Invalid;
@@ -17,16 +16,15 @@ use crate::domain::season::{FacilityKind, Place};
 use crate::domain::text::{self, Name, search_key};
 use crate::error::{Error, FieldError};
 use crate::state::AppState;
-use crate::storage::facilities::{self as store, FacilityFilter, UpdateError};
-use crate::storage::models::FacilityRow;
-use crate::storage::{DbConnection, is_unique_violation, now};
+use crate::storage::facilities::FacilityFilter;
+use crate::usecases::facilities::{self, FacilityDetails, FacilityEdit, NewFacility};
 
-use super::extract::{Json, PageQuery, etag, if_match, path_id};
+use super::extract::{Json, etag, if_match, page, path_id};
 use super::idempotency::Idempotency;
 use super::{Page, utc};
 
 /// The longest licence window (and usage range) accepted.
-const MAX_LICENCE_DAYS: i64 = 800;
+const MAX_LICENCE_DAYS: i64 = facilities::MAX_RANGE_DAYS;
 
 #[derive(Serialize, ToSchema)]
 pub struct FacilityView {
@@ -51,48 +49,33 @@ pub struct FacilityView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl FacilityView {
-    fn from_row(row: FacilityRow, available: Option<i64>) -> Result<FacilityView, Error> {
-        Ok(FacilityView {
-            id: FacilityId::from_stored(row.id),
-            provider_id: OrganizationId::from_stored(row.provider_id),
-            kind: FacilityKind::parse(&row.kind).ok_or_else(Error::internal)?,
-            name: row.name,
-            city: Place::parse(&row.city).ok_or_else(Error::internal)?,
-            licence_no: row.licence_no,
-            licence_valid_from_hijri: hijri(row.licence_valid_from),
-            licence_valid_from: row.licence_valid_from,
-            licence_valid_to_hijri: hijri(row.licence_valid_to),
-            licence_valid_to: row.licence_valid_to,
-            capacity: row.capacity,
-            available,
-            version: row.version,
-            created_at: utc(row.created_at),
-            updated_at: utc(row.updated_at),
-        })
+impl From<FacilityDetails> for FacilityView {
+    fn from(d: FacilityDetails) -> FacilityView {
+        let f = d.facility;
+        FacilityView {
+            id: f.id,
+            provider_id: f.provider_id,
+            kind: f.kind,
+            name: f.name,
+            city: f.place,
+            licence_no: f.licence_no,
+            licence_valid_from_hijri: hijri(f.licence_valid_from),
+            licence_valid_from: f.licence_valid_from,
+            licence_valid_to_hijri: hijri(f.licence_valid_to),
+            licence_valid_to: f.licence_valid_to,
+            capacity: f.capacity,
+            available: d.available,
+            version: f.version,
+            created_at: utc(f.created_at),
+            updated_at: utc(f.updated_at),
+        }
     }
 }
 
-/// A facility the caller may see; anything else is a 404.
-pub fn visible(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    id: &FacilityId,
-) -> Result<FacilityRow, Error> {
-    store::find_visible(conn, &access::facility_scope(caller), id.as_str())?
-        .ok_or_else(Error::not_found)
-}
-
-fn with_available(
-    conn: &mut DbConnection,
-    row: FacilityRow,
-    range: Option<(NaiveDate, NaiveDate)>,
-) -> Result<FacilityView, Error> {
-    let (from, to) = range.unwrap_or((row.licence_valid_from, row.licence_valid_to));
-    let available = store::available(conn, std::slice::from_ref(&row.id), from, to)?
-        .first()
-        .map(|(_, a)| *a);
-    FacilityView::from_row(row, available)
+fn respond(view: FacilityView) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(etag(view.version))
+        .json(view)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -190,36 +173,19 @@ pub async fn create(
         if !errors.is_empty() {
             return Err(Error::invalid(errors));
         }
-        Ok((body, name, place, licence))
+        Ok(NewFacility {
+            kind: body.kind,
+            name,
+            place,
+            licence_no: licence,
+            licence_valid_from: body.licence_valid_from,
+            licence_valid_to: body.licence_valid_to,
+            capacity: body.capacity,
+        })
     });
     let created = idempotency
         .create(&state, auth, move |conn, caller| {
-            access::register_facilities(caller)?;
-            let (body, name, place, licence) = parsed?;
-            let at = now();
-            let row = FacilityRow {
-                id: FacilityId::generate().into_string(),
-                provider_id: caller.organization_id.to_string(),
-                kind: body.kind.as_str().to_owned(),
-                search_key: search_key(name.as_str()),
-                name: name.into_string(),
-                city: place.as_str().to_owned(),
-                licence_no: licence,
-                licence_valid_from: body.licence_valid_from,
-                licence_valid_to: body.licence_valid_to,
-                capacity: body.capacity,
-                version: 1,
-                created_at: at,
-                updated_at: at,
-            };
-            store::insert(conn, &row).map_err(|e| {
-                if is_unique_violation(&e) {
-                    Error::conflict("licence_exists")
-                } else {
-                    e.into()
-                }
-            })?;
-            FacilityView::from_row(row, Some(body.capacity))
+            facilities::register(conn, caller, parsed).map(FacilityView::from)
         })
         .await?;
     Ok(created.respond())
@@ -245,19 +211,6 @@ pub struct FacilityQuery {
     pub cursor: Option<String>,
 }
 
-fn range(
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-) -> Result<Option<(NaiveDate, NaiveDate)>, Error> {
-    match (from, to) {
-        (None, None) => Ok(None),
-        (Some(f), Some(t)) if f <= t && (t - f).num_days() < MAX_LICENCE_DAYS => Ok(Some((f, t))),
-        (Some(_), Some(_)) => Err(Error::invalid_query("to", Invalid::new("out_of_range"))),
-        (None, _) => Err(Error::invalid_query("from", Invalid::new("required"))),
-        (_, None) => Err(Error::invalid_query("to", Invalid::new("required"))),
-    }
-}
-
 /// Lists the facilities the caller may see: providers their own, clients those of active
 /// providers, the ministry all.
 #[utoipa::path(tag = "facilities", params(FacilityQuery), responses((status = 200, description = "One page", body = Page<FacilityView>)))]
@@ -268,12 +221,8 @@ pub async fn list(
     query: web::Query<FacilityQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
-    let page = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    }
-    .parse()?;
-    let range = range(query.from, query.to)?;
+    let page = page(query.limit, query.cursor)?;
+    let range = facilities::date_range(query.from, query.to)?;
     if query.min_available.is_some() && range.is_none() {
         return Err(Error::invalid_query("from", Invalid::new("required")));
     }
@@ -296,19 +245,9 @@ pub async fn list(
     };
     let body = state
         .read(auth, move |conn, caller| {
-            let rows = store::list(
-                conn,
-                &access::facility_scope(caller),
-                &filter,
-                page.after.as_deref(),
-                page.fetch(),
-            )?;
-            let (rows, next_cursor) = page.finish(rows, |r| &r.id);
-            let items = rows
-                .into_iter()
-                .map(|row| with_available(conn, row, range))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Page { items, next_cursor })
+            let found =
+                facilities::list(conn, caller, &filter, page.after.as_deref(), page.fetch())?;
+            Ok(page.show(found, |d| d.facility.id.as_str(), FacilityView::from))
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
@@ -329,13 +268,10 @@ pub async fn get(
     let id: FacilityId = path_id(&id)?;
     let view = state
         .read(auth, move |conn, caller| {
-            let row = visible(conn, caller, &id)?;
-            with_available(conn, row, None)
+            facilities::find(conn, caller, &id).map(FacilityView::from)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(respond(view))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -372,40 +308,16 @@ pub async fn update(
 ) -> Result<HttpResponse, Error> {
     let id: FacilityId = path_id(&id)?;
     let version = if_match(&req);
+    let edit = body.into_inner().map(|b| FacilityEdit {
+        name: b.name,
+        capacity: b.capacity,
+    });
     let view = state
         .write(auth, move |conn, caller| {
-            let row = visible(conn, caller, &id)?;
-            if caller.organization_id.as_str() != row.provider_id {
-                return Err(Error::forbidden());
-            }
-            access::act(caller)?;
-            let version = version?.unwrap_or(row.version);
-            let body = body.into_inner()?;
-            let name = match &body.name {
-                Some(n) => {
-                    let n = Name::parse(n).map_err(|e| Error::invalid_field("name", e))?;
-                    Some((n.as_str().to_owned(), search_key(n.as_str())))
-                }
-                None => None,
-            };
-            if body.capacity.is_some_and(|c| !(1..=MAX_UNITS).contains(&c)) {
-                return Err(Error::invalid_field(
-                    "capacity",
-                    Invalid::new("out_of_range"),
-                ));
-            }
-            store::update(conn, &row, version, name, body.capacity).map_err(|e| match e {
-                UpdateError::Stale => Error::precondition_failed(),
-                UpdateError::CapacityInUse => Error::conflict("capacity_in_use"),
-                UpdateError::Db(e) => e.into(),
-            })?;
-            let row = visible(conn, caller, &id)?;
-            with_available(conn, row, None)
+            facilities::edit(conn, caller, &id, version, edit).map(FacilityView::from)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(respond(view))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -445,21 +357,15 @@ pub async fn usage(
     let query = query.into_inner();
     let days = state
         .read(auth, move |conn, caller| {
-            let row = visible(conn, caller, &id)?;
-            if !access::sees_facility_usage(caller, &row.provider_id) {
-                return Err(Error::forbidden());
-            }
-            let from = query.from.unwrap_or(row.licence_valid_from);
-            let to = query.to.unwrap_or(row.licence_valid_to);
-            range(Some(from), Some(to))?;
-            Ok(store::usage(conn, &row.id, from, to)?
+            let days = facilities::usage(conn, caller, &id, query.from, query.to)?;
+            Ok(days
                 .into_iter()
-                .map(|(date, capacity, held)| DayUsage {
-                    date_hijri: hijri(date),
-                    date,
-                    capacity,
-                    held,
-                    available: capacity - held,
+                .map(|d| DayUsage {
+                    date_hijri: hijri(d.date),
+                    date: d.date,
+                    capacity: d.capacity,
+                    held: d.held,
+                    available: d.capacity - d.held,
                 })
                 .collect::<Vec<_>>())
         })

@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::state::AppState;
 use crate::usecases::groups::{self, GroupPlan, PlannedGroup};
 
-use super::extract::{Json, PageQuery, etag, if_match, path_id};
+use super::extract::{Json, etag, if_match, page, path_id};
 use super::idempotency::Idempotency;
 use super::{Page, utc};
 
@@ -178,11 +178,7 @@ pub async fn list_groups(
 ) -> Result<HttpResponse, Error> {
     let season_id: SeasonId = path_id(&id)?;
     let query = query.into_inner();
-    let page = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    }
-    .parse()?;
+    let page = page(query.limit, query.cursor)?;
     let client = query.organization_id.map(OrganizationId::into_string);
     let body = state
         .read(auth, move |conn, caller| {
@@ -194,11 +190,7 @@ pub async fn list_groups(
                 page.after.as_deref(),
                 page.fetch(),
             )?;
-            let (found, next_cursor) = page.finish(found, |g| &g.group.id);
-            Ok(Page {
-                items: found.into_iter().map(GroupView::from).collect(),
-                next_cursor,
-            })
+            Ok(page.show(found, |g| &g.group.id, GroupView::from))
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

@@ -1,7 +1,6 @@
 //! Liveness and readiness, for load balancers and orchestrators. No credentials needed.
 
 use actix_web::{HttpResponse, get, web};
-use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -38,10 +37,7 @@ pub async fn live() -> HttpResponse {
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     state
-        .db(|conn| {
-            conn.batch_execute("SELECT 1")
-                .map_err(|_| Error::unavailable())
-        })
+        .db(|conn| crate::storage::ping(conn).map_err(|_| Error::unavailable()))
         .await
         .map_err(|_| Error::unavailable())?;
     Ok(HttpResponse::Ok().json(Health {

@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::state::AppState;
 use crate::usecases::inspections::{self, NewInspection};
 
-use super::extract::{Json, PageQuery};
+use super::extract::{Json, page};
 use super::idempotency::Idempotency;
 use super::{Page, utc};
 
@@ -126,11 +126,7 @@ pub async fn list_inspections(
     query: web::Query<InspectionQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
-    let page = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    }
-    .parse()?;
+    let page = page(query.limit, query.cursor)?;
     let contract = query.contract_id.map(ContractId::into_string);
     let body = state
         .read(auth, move |conn, caller| {
@@ -141,11 +137,7 @@ pub async fn list_inspections(
                 page.after.as_deref(),
                 page.fetch(),
             )?;
-            let (found, next_cursor) = page.finish(found, |i| i.id.as_str());
-            Ok(Page {
-                items: found.into_iter().map(InspectionView::from).collect(),
-                next_cursor,
-            })
+            Ok(page.show(found, |i| i.id.as_str(), InspectionView::from))
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

@@ -13,7 +13,7 @@ use crate::notify::templates::{Params, Template, render};
 use crate::state::AppState;
 use crate::storage::notifications::{self as store, NotificationRow};
 
-use super::extract::{PageQuery, path_id};
+use super::extract::{page, path_id};
 use super::{Page, utc};
 
 #[derive(Serialize, ToSchema)]
@@ -69,11 +69,7 @@ pub async fn inbox(
     query: web::Query<InboxQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
-    let page = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    }
-    .parse()?;
+    let page = page(query.limit, query.cursor)?;
     let lang = i18n::request_language(&req);
     let unread = query.unread.unwrap_or(false);
     let body = state
@@ -85,12 +81,7 @@ pub async fn inbox(
                 page.after.as_deref(),
                 page.fetch(),
             )?;
-            let (rows, next_cursor) = page.finish(rows, |r| &r.id);
-            let items = rows
-                .into_iter()
-                .map(|r| view(r, lang))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Page { items, next_cursor })
+            page.try_show(rows, |r| &r.id, |r| view(r, lang))
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

@@ -20,7 +20,7 @@ use crate::storage::models::OrganizationRow;
 use crate::storage::organizations::{self as store, OrganizationChanges, OrganizationFilter};
 use crate::storage::{DbConnection, is_unique_violation, now};
 
-use super::extract::{Json, PageQuery, etag, if_match, path_id};
+use super::extract::{Json, etag, if_match, page, path_id};
 use super::idempotency::Idempotency;
 use super::{Page, utc};
 
@@ -251,11 +251,7 @@ pub async fn list(
     query: web::Query<OrganizationQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
-    let page = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    }
-    .parse()?;
+    let page = page(query.limit, query.cursor)?;
     let country = match &query.country {
         Some(c) => Some(
             Country::parse(c)
@@ -285,12 +281,11 @@ pub async fn list(
         .read(auth, move |conn, caller| {
             let scope = access::organization_scope(caller);
             let rows = store::list(conn, &scope, &filter, page.after.as_deref(), page.fetch())?;
-            let (rows, next_cursor) = page.finish(rows, |r| &r.id);
-            let items = rows
-                .into_iter()
-                .map(|row| OrganizationView::load_for(conn, caller, row))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Page { items, next_cursor })
+            page.try_show(
+                rows,
+                |r| &r.id,
+                |row| OrganizationView::load_for(conn, caller, row),
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
@@ -422,36 +417,30 @@ pub async fn set_countries(
     let id: OrganizationId = path_id(&id)?;
     let view = state
         .write(auth, move |conn, caller| {
-            let row = visible(conn, caller, &id)?;
-            access::manage_organizations(caller)?;
-            if row.kind != OrgKind::Tawafa.as_str() {
-                return Err(Error::conflict("wrong_organization_kind"));
-            }
-            let requested = body.into_inner()?.countries;
-            if requested.len() > MAX_COUNTRIES {
-                return Err(Error::invalid_field(
-                    "countries",
-                    Invalid::with_limit("too_many", MAX_COUNTRIES),
-                ));
-            }
-            let mut errors = Vec::new();
-            let mut countries: Vec<String> = requested
-                .iter()
-                .enumerate()
-                .filter_map(|(i, c)| {
-                    collect(&mut errors, &format!("countries[{i}]"), Country::parse(c))
-                })
-                .map(|c| c.as_str().to_owned())
-                .collect();
-            if !errors.is_empty() {
-                return Err(Error::invalid(errors));
-            }
-            countries.sort();
-            countries.dedup();
-            store::replace_countries(conn, id.as_str(), &countries)?;
-            bump(conn, &row)?;
-            let row = visible(conn, caller, &id)?;
-            OrganizationView::load_for(conn, caller, row)
+            change_settings(conn, caller, &id, OrgKind::Tawafa, |conn| {
+                let requested = body.into_inner()?.countries;
+                if requested.len() > MAX_COUNTRIES {
+                    return Err(Error::invalid_field(
+                        "countries",
+                        Invalid::with_limit("too_many", MAX_COUNTRIES),
+                    ));
+                }
+                let mut errors = Vec::new();
+                let mut countries: Vec<String> = requested
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, c)| {
+                        collect(&mut errors, &format!("countries[{i}]"), Country::parse(c))
+                    })
+                    .map(|c| c.as_str().to_owned())
+                    .collect();
+                if !errors.is_empty() {
+                    return Err(Error::invalid(errors));
+                }
+                countries.sort();
+                countries.dedup();
+                Ok(store::replace_countries(conn, id.as_str(), &countries)?)
+            })
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, view))
@@ -485,29 +474,44 @@ pub async fn set_grants(
     let id: OrganizationId = path_id(&id)?;
     let view = state
         .write(auth, move |conn, caller| {
-            let row = visible(conn, caller, &id)?;
-            access::manage_organizations(caller)?;
-            if row.kind != OrgKind::Authority.as_str() {
-                return Err(Error::conflict("wrong_organization_kind"));
-            }
-            let mut datasets: Vec<String> = body
-                .into_inner()?
-                .datasets
-                .iter()
-                .map(|d| d.as_str().to_owned())
-                .collect();
-            datasets.sort();
-            datasets.dedup();
-            store::replace_grants(conn, id.as_str(), &datasets)?;
-            bump(conn, &row)?;
-            let row = visible(conn, caller, &id)?;
-            OrganizationView::load_for(conn, caller, row)
+            change_settings(conn, caller, &id, OrgKind::Authority, |conn| {
+                let mut datasets: Vec<String> = body
+                    .into_inner()?
+                    .datasets
+                    .iter()
+                    .map(|d| d.as_str().to_owned())
+                    .collect();
+                datasets.sort();
+                datasets.dedup();
+                Ok(store::replace_grants(conn, id.as_str(), &datasets)?)
+            })
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, view))
 }
 
 /// Settings are part of the organisation: changing them moves its version on.
+/// A ministry admin's change to the private settings of an organisation of `kind` (a tawafa
+/// establishment's countries, an authority's grants): `apply` runs once the organisation is
+/// visible, the caller may manage it and it is of that kind; the organisation's version moves on.
+fn change_settings(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &OrganizationId,
+    kind: OrgKind,
+    apply: impl FnOnce(&mut DbConnection) -> Result<(), Error>,
+) -> Result<OrganizationView, Error> {
+    let row = visible(conn, caller, id)?;
+    access::manage_organizations(caller)?;
+    if row.kind != kind.as_str() {
+        return Err(Error::conflict("wrong_organization_kind"));
+    }
+    apply(conn)?;
+    bump(conn, &row)?;
+    let row = visible(conn, caller, id)?;
+    OrganizationView::load_for(conn, caller, row)
+}
+
 fn bump(conn: &mut DbConnection, row: &OrganizationRow) -> Result<(), Error> {
     if store::update(conn, &row.id, row.version, &OrganizationChanges::default())? {
         Ok(())

@@ -21,7 +21,7 @@ use crate::storage::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
 use crate::storage::seasons::{self as store, AllocationError, Parent, QuotaError};
 use crate::storage::{DbConnection, is_unique_violation, now};
 
-use super::extract::{Json, PageQuery, etag, path_id};
+use super::extract::{Json, etag, page, path_id};
 use super::idempotency::Idempotency;
 use super::organizations::visible;
 use super::{Page, utc};
@@ -241,21 +241,12 @@ pub async fn list(
     query: web::Query<SeasonQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
-    let page = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    }
-    .parse()?;
+    let page = page(query.limit, query.cursor)?;
     let kind = query.kind.map(|k| k.as_str());
     let body = state
         .read(auth, move |conn, _| {
             let rows = store::list(conn, kind, page.after.as_deref(), page.fetch())?;
-            let (rows, next_cursor) = page.finish(rows, |r| &r.id);
-            let items = rows
-                .into_iter()
-                .map(SeasonView::from_row)
-                .collect::<Result<_, _>>()?;
-            Ok(Page { items, next_cursor })
+            page.try_show(rows, |r| &r.id, SeasonView::from_row)
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

@@ -70,3 +70,22 @@ impl ContractType {
         }
     }
 }
+
+/// A licensed facility of a service provider (docs/domain.md section 3).
+#[derive(Clone, Debug)]
+pub struct Facility {
+    pub id: crate::domain::ids::FacilityId,
+    pub provider_id: crate::domain::ids::OrganizationId,
+    pub kind: FacilityKind,
+    pub name: String,
+    /// Where a building or kitchen stands, or where a fleet is based.
+    pub place: Place,
+    pub licence_no: String,
+    pub licence_valid_from: chrono::NaiveDate,
+    pub licence_valid_to: chrono::NaiveDate,
+    /// Beds per night, seats per day or pilgrims served per day.
+    pub capacity: i64,
+    pub version: i64,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+}

@@ -11,15 +11,13 @@ pub mod worker;
 use std::sync::OnceLock;
 
 use chrono::Duration;
-use diesel::prelude::*;
 
 use crate::domain::contract::Action;
 use crate::domain::ids::{NotificationId, OutboxId};
 use crate::domain::organization::Language;
 use crate::storage::models::ContractRow;
 use crate::storage::notifications::{self as store, NotificationRow, OutboxRow};
-use crate::storage::schema::{facilities, organization_countries, organizations};
-use crate::storage::{DbConnection, now};
+use crate::storage::{DbConnection, QueryResult, facilities, now, organizations};
 use templates::{Params, Template, render};
 
 static PUBLIC_URL: OnceLock<String> = OnceLock::new();
@@ -36,24 +34,14 @@ fn link(path: &str) -> String {
     )
 }
 
-fn name(conn: &mut DbConnection, id: &str) -> QueryResult<String> {
-    organizations::table
-        .find(id)
-        .select(organizations::name)
-        .first(conn)
-}
-
 fn params(conn: &mut DbConnection, c: &ContractRow, reason: Option<&str>) -> QueryResult<Params> {
     Ok(Params {
         contract_id: c.id.clone(),
         contract_type: c.contract_type.clone(),
         status: c.status.clone(),
-        facility: facilities::table
-            .find(&c.facility_id)
-            .select(facilities::name)
-            .first(conn)?,
-        client: name(conn, &c.client_id)?,
-        provider: name(conn, &c.provider_id)?,
+        facility: facilities::name(conn, &c.facility_id)?,
+        client: organizations::name(conn, &c.client_id)?,
+        provider: organizations::name(conn, &c.provider_id)?,
         dates: format!("{} – {}", c.starts_on, c.ends_on),
         reason: reason.map(str::to_owned),
         link: link(&format!("/api/v1/contracts/{}", c.id)),
@@ -145,12 +133,7 @@ pub fn inspection_failed(
     actor_org: &str,
 ) -> QueryResult<()> {
     let params = params(conn, c, Some(findings))?;
-    let mut told: Vec<String> = organization_countries::table
-        .inner_join(organizations::table)
-        .filter(organization_countries::country.eq(&c.client_country))
-        .filter(organizations::kind.eq("tawafa"))
-        .select(organization_countries::organization_id)
-        .load(conn)?;
+    let mut told = organizations::tawafa_serving(conn, &c.client_country)?;
     told.push(c.client_id.clone());
     told.sort();
     told.dedup();

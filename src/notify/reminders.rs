@@ -2,15 +2,12 @@
 //! each filing deadline of their season (their own, if an extension moved it), once per reminder.
 
 use chrono::NaiveDate;
-use diesel::prelude::*;
 
 use super::templates::{Params, Template};
 use super::{deliver, link};
 use crate::access::ContractScope;
 use crate::domain::season::ContractType;
-use crate::storage::models::SeasonRow;
-use crate::storage::schema::{reminders, seasons as season_table};
-use crate::storage::{DbConnection, now, plans, seasons, write_transaction};
+use crate::storage::{DbConnection, notifications, plans, seasons, write_transaction};
 
 /// Days before a deadline when clients are reminded.
 pub const DAYS_BEFORE: [i64; 3] = [14, 7, 1];
@@ -26,9 +23,7 @@ pub fn due(deadline: NaiveDate, today: NaiveDate) -> Option<i64> {
 
 /// Sends the reminders due on `today` that were not sent yet; returns how many.
 pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::error::Error> {
-    let open: Vec<SeasonRow> = season_table::table
-        .filter(season_table::ends_on.ge(today))
-        .load(conn)?;
+    let open = seasons::open_on(conn, today)?;
     let mut sent = 0;
     for season in open {
         let clients = plans::season_clients(conn, &season.id, &ContractScope::All)?;
@@ -45,16 +40,14 @@ pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::er
                     continue;
                 };
                 sent += write_transaction(conn, |conn| -> Result<usize, crate::error::Error> {
-                    let inserted = match conn {
-                        DbConnection::Postgresql(c) => diesel::insert_into(reminders::table)
-                            .values(row(&season.id, &client.id, *contract_type, days))
-                            .on_conflict_do_nothing()
-                            .execute(c)?,
-                        DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(reminders::table)
-                            .values(row(&season.id, &client.id, *contract_type, days))
-                            .execute(c)?,
-                    };
-                    if inserted == 0 {
+                    let first = notifications::claim_reminder(
+                        conn,
+                        &season.id,
+                        &client.id,
+                        *contract_type,
+                        days,
+                    )?;
+                    if !first {
                         return Ok(0);
                     }
                     let params = Params {
@@ -75,28 +68,6 @@ pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::er
         }
     }
     Ok(sent)
-}
-
-#[allow(clippy::type_complexity)]
-fn row<'a>(
-    season: &'a str,
-    organization: &'a str,
-    contract_type: ContractType,
-    days: i64,
-) -> (
-    diesel::dsl::Eq<reminders::season_id, &'a str>,
-    diesel::dsl::Eq<reminders::organization_id, &'a str>,
-    diesel::dsl::Eq<reminders::contract_type, &'static str>,
-    diesel::dsl::Eq<reminders::days_before, i32>,
-    diesel::dsl::Eq<reminders::sent_at, chrono::NaiveDateTime>,
-) {
-    (
-        reminders::season_id.eq(season),
-        reminders::organization_id.eq(organization),
-        reminders::contract_type.eq(contract_type.as_str()),
-        reminders::days_before.eq(days as i32),
-        reminders::sent_at.eq(now()),
-    )
 }
 
 #[cfg(test)]

@@ -6,9 +6,7 @@ use diesel::prelude::*;
 use diesel::result::Error::DeserializationError;
 
 use super::models::{AmendmentRow, ContractEventRow, ContractRow};
-use super::schema::{
-    amendments, contract_events, contracts, facilities, organization_countries, organizations,
-};
+use super::schema::{amendments, contract_events, contracts, organization_countries};
 use super::{DbConnection, MultiBackend, like_contains, now};
 use crate::access::ContractScope;
 use crate::domain::contract::{
@@ -157,19 +155,8 @@ pub fn names(conn: &mut DbConnection, rows: &[ContractRow]) -> QueryResult<Names
     let mut facility_ids: Vec<&str> = rows.iter().map(|r| r.facility_id.as_str()).collect();
     facility_ids.sort_unstable();
     facility_ids.dedup();
-    let organizations = organizations::table
-        .filter(organizations::id.eq_any(&org_ids))
-        .select((organizations::id, organizations::name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
-    let facilities = facilities::table
-        .filter(facilities::id.eq_any(&facility_ids))
-        .select((facilities::id, facilities::name, facilities::city))
-        .load::<(String, String, String)>(conn)?
-        .into_iter()
-        .map(|(id, name, city)| (id, (name, city)))
-        .collect();
+    let organizations = super::organizations::names(conn, &org_ids)?;
+    let facilities = super::facilities::names(conn, &facility_ids)?;
     Ok(Names {
         organizations,
         facilities,
@@ -271,6 +258,20 @@ pub fn list(
     query.order(contracts::id.asc()).limit(limit).load(conn)
 }
 
+/// Every approved contract of a type in a season, in id order.
+pub fn approved(
+    conn: &mut DbConnection,
+    season_id: &str,
+    contract_type: &str,
+) -> QueryResult<Vec<ContractRow>> {
+    contracts::table
+        .filter(contracts::season_id.eq(season_id))
+        .filter(contracts::contract_type.eq(contract_type))
+        .filter(contracts::status.eq(ContractStatus::Approved.as_str()))
+        .order(contracts::id.asc())
+        .load(conn)
+}
+
 /// The terms a client can edit, and the ones an approved amendment replaces.
 #[derive(AsChangeset, Debug, Clone)]
 #[diesel(table_name = contracts, treat_none_as_null = true)]
@@ -313,6 +314,27 @@ impl TermsChange {
             unit_price: row.unit_price,
             total: row.total,
         }
+    }
+}
+
+/// A new amendment of a contract, proposing `terms` for `reason`, waiting for the provider.
+pub fn proposed_amendment(contract_id: &str, terms: TermsChange, reason: &str) -> AmendmentRow {
+    let at = now();
+    AmendmentRow {
+        id: AmendmentId::generate().into_string(),
+        contract_id: contract_id.to_owned(),
+        status: AmendmentStatus::PendingProvider.as_str().to_owned(),
+        starts_on: terms.starts_on,
+        ends_on: terms.ends_on,
+        units: terms.units,
+        route_from: terms.route_from,
+        route_to: terms.route_to,
+        meals_per_day: terms.meals_per_day,
+        unit_price: terms.unit_price,
+        total: terms.total,
+        reason: reason.to_owned(),
+        created_at: at,
+        updated_at: at,
     }
 }
 

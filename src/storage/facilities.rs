@@ -1,5 +1,7 @@
 //! Licensed facilities and their capacity per day (R3, R4).
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
@@ -7,6 +9,8 @@ use super::models::FacilityRow;
 use super::schema::{facilities, facility_days, organizations};
 use super::{DbConnection, MultiBackend, like_contains, now};
 use crate::access::FacilityScope;
+use crate::domain::ids::{FacilityId, OrganizationId};
+use crate::domain::season::{Facility, FacilityKind, Place};
 
 type Boxed = facilities::BoxedQuery<'static, MultiBackend>;
 
@@ -231,4 +235,49 @@ pub fn update(
         }
     }
     Ok(())
+}
+
+/// A facility's name.
+pub fn name(conn: &mut DbConnection, id: &str) -> QueryResult<String> {
+    facilities::table
+        .find(id)
+        .select(facilities::name)
+        .first(conn)
+}
+
+/// The names and cities of some facilities, by id.
+pub fn names(
+    conn: &mut DbConnection,
+    ids: &[&str],
+) -> QueryResult<HashMap<String, (String, String)>> {
+    Ok(facilities::table
+        .filter(facilities::id.eq_any(ids))
+        .select((facilities::id, facilities::name, facilities::city))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, city)| (id, (name, city)))
+        .collect())
+}
+
+/// A stored facility as the domain knows it.
+pub fn facility_of(row: FacilityRow) -> QueryResult<Facility> {
+    let damaged = |what: &str, value: &str| {
+        diesel::result::Error::DeserializationError(
+            format!("stored facility {what} {value:?} is not valid").into(),
+        )
+    };
+    Ok(Facility {
+        kind: FacilityKind::parse(&row.kind).ok_or_else(|| damaged("kind", &row.kind))?,
+        place: Place::parse(&row.city).ok_or_else(|| damaged("city", &row.city))?,
+        id: FacilityId::from_stored(row.id),
+        provider_id: OrganizationId::from_stored(row.provider_id),
+        name: row.name,
+        licence_no: row.licence_no,
+        licence_valid_from: row.licence_valid_from,
+        licence_valid_to: row.licence_valid_to,
+        capacity: row.capacity,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
 }

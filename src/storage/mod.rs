@@ -9,12 +9,14 @@ pub mod contracts;
 pub mod facilities;
 pub mod holds;
 pub mod idempotency;
+pub mod invariants;
 pub mod models;
 pub mod notifications;
 pub mod organizations;
 pub mod plans;
 pub mod schema;
 pub mod seasons;
+pub mod seed;
 pub mod sessions;
 pub mod throttles;
 pub mod users;
@@ -31,6 +33,11 @@ use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::DatabaseUrl;
+
+/// What a query answers: its result, or the database's error.
+pub use diesel::QueryResult;
+/// The database's error.
+pub use diesel::result::Error as QueryError;
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -267,6 +274,11 @@ pub fn now() -> NaiveDateTime {
     let t = Utc::now().naive_utc();
     t.with_nanosecond(t.nanosecond() / 1_000 * 1_000)
         .unwrap_or(t)
+}
+
+/// Whether the database answers at all.
+pub fn ping(conn: &mut DbConnection) -> QueryResult<()> {
+    conn.batch_execute("SELECT 1")
 }
 
 /// Whether a diesel error is a violated unique constraint.

@@ -3,8 +3,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{notifications, organizations, outbox, users};
+use super::schema::{notifications, organizations, outbox, reminders, users};
 use super::{DbConnection, now};
+use crate::domain::season::ContractType;
 
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = notifications)]
@@ -202,4 +203,32 @@ pub fn mark_failed(
 /// Every outbox row, oldest first (for operators and tests).
 pub fn outbox_rows(conn: &mut DbConnection) -> QueryResult<Vec<OutboxRow>> {
     outbox::table.order(outbox::id.asc()).load(conn)
+}
+
+/// Marks a deadline reminder as sent, once: `false` if it was sent already (by this process or
+/// another).
+pub fn claim_reminder(
+    conn: &mut DbConnection,
+    season_id: &str,
+    organization_id: &str,
+    contract_type: ContractType,
+    days_before: i64,
+) -> QueryResult<bool> {
+    let row = (
+        reminders::season_id.eq(season_id),
+        reminders::organization_id.eq(organization_id),
+        reminders::contract_type.eq(contract_type.as_str()),
+        reminders::days_before.eq(days_before as i32),
+        reminders::sent_at.eq(now()),
+    );
+    let inserted = match conn {
+        DbConnection::Postgresql(c) => diesel::insert_into(reminders::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(reminders::table)
+            .values(row)
+            .execute(c)?,
+    };
+    Ok(inserted == 1)
 }

@@ -1,5 +1,7 @@
 //! Organisations, their tawafa countries and authority grants.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 
 use super::models::OrganizationRow;
@@ -188,4 +190,32 @@ pub fn replace_grants(conn: &mut DbConnection, id: &str, datasets: &[String]) ->
 
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     organizations::table.count().get_result(conn)
+}
+
+/// An organisation's name.
+pub fn name(conn: &mut DbConnection, id: &str) -> QueryResult<String> {
+    organizations::table
+        .find(id)
+        .select(organizations::name)
+        .first(conn)
+}
+
+/// The names of some organisations, by id.
+pub fn names(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<HashMap<String, String>> {
+    Ok(organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The tawafa establishments serving a country.
+pub fn tawafa_serving(conn: &mut DbConnection, country: &str) -> QueryResult<Vec<String>> {
+    organization_countries::table
+        .inner_join(organizations::table)
+        .filter(organization_countries::country.eq(country))
+        .filter(organizations::kind.eq("tawafa"))
+        .select(organization_countries::organization_id)
+        .load(conn)
 }

@@ -16,6 +16,11 @@ pub fn insert(conn: &mut DbConnection, row: &SeasonRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// The seasons not over on `day`.
+pub fn open_on(conn: &mut DbConnection, day: NaiveDate) -> QueryResult<Vec<SeasonRow>> {
+    seasons::table.filter(seasons::ends_on.ge(day)).load(conn)
+}
+
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SeasonRow>> {
     seasons::table.find(id).first(conn).optional()
 }

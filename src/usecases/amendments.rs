@@ -7,15 +7,14 @@ use crate::domain::contract::{
     Action, Amendment, AmendmentStatus, ContractStatus, amendment_transition, increase,
 };
 use crate::domain::ids::{AmendmentId, ContractId};
-use crate::domain::money::Money;
 use crate::error::Error;
 use crate::storage::contracts::{self as store, TermsChange};
 use crate::storage::models::{AmendmentRow, ContractRow};
-use crate::storage::{DbConnection, is_unique_violation, now};
+use crate::storage::{DbConnection, is_unique_violation};
 
 use super::contracts::{
-    Event, TermsEdit, acting_party, as_client, check_booking, merged, reason, record, release,
-    season_and_facility, take, transition_error, visible,
+    Event, TermsEdit, acting_party, as_client, priced, reason, release, take, transition_error,
+    visible,
 };
 
 /// An amendment as the caller may read it (prices only for those who see them).
@@ -48,28 +47,8 @@ pub fn propose(
         return Err(Error::conflict("invalid_transition"));
     }
     let why = reason(true, Some(why))?.unwrap_or_default();
-    let current = store::booking(&row)?;
-    let (booking, unit_price) = merged(&current, Money::from_halalas(row.unit_price), &edit)?;
-    let (season, facility) = season_and_facility(conn, &row)?;
-    let price = check_booking(&booking, unit_price, &season, &facility)?;
-    let terms = TermsChange::of(&booking, price);
-    let at = now();
-    let amendment = AmendmentRow {
-        id: AmendmentId::generate().into_string(),
-        contract_id: row.id.clone(),
-        status: AmendmentStatus::PendingProvider.as_str().to_owned(),
-        starts_on: terms.starts_on,
-        ends_on: terms.ends_on,
-        units: terms.units,
-        route_from: terms.route_from,
-        route_to: terms.route_to,
-        meals_per_day: terms.meals_per_day,
-        unit_price: terms.unit_price,
-        total: terms.total,
-        reason: why.clone(),
-        created_at: at,
-        updated_at: at,
-    };
+    let (current, booking, price) = priced(conn, &row, &edit)?;
+    let amendment = store::proposed_amendment(&row.id, TermsChange::of(&booking, price), &why);
     store::insert_amendment(conn, &amendment).map_err(|e| {
         if is_unique_violation(&e) {
             Error::conflict("amendment_open")
@@ -78,18 +57,9 @@ pub fn propose(
         }
     })?;
     take(conn, &row, &increase(&current.load(), &booking.load()))?;
-    record(
-        conn,
-        caller,
-        Event {
-            contract: &row.id,
-            amendment: Some(&amendment.id),
-            action: "amend",
-            from: Some(&row.status),
-            to: &row.status,
-            reason: Some(why),
-        },
-    )?;
+    Event::amendment(&row.id, &amendment.id, "amend", &row.status, &row.status)
+        .because(Some(why))
+        .record(conn, caller)?;
     readable(caller, &row, amendment)
 }
 
@@ -152,18 +122,15 @@ pub fn decide(
     if !store::set_amendment_status(conn, &amendment.id, from.as_str(), to.as_str())? {
         return Err(Error::conflict("invalid_transition"));
     }
-    record(
-        conn,
-        caller,
-        Event {
-            contract: &row.id,
-            amendment: Some(&amendment.id),
-            action: action.as_str(),
-            from: Some(from.as_str()),
-            to: to.as_str(),
-            reason,
-        },
-    )?;
+    Event::amendment(
+        &row.id,
+        &amendment.id,
+        action.as_str(),
+        from.as_str(),
+        to.as_str(),
+    )
+    .because(reason)
+    .record(conn, caller)?;
     let amendment = store::amendment(conn, &amendment.id)?.ok_or_else(Error::internal)?;
     readable(caller, &row, amendment)
 }

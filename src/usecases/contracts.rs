@@ -149,38 +149,73 @@ pub(crate) fn release(
 
 /// One line of a contract's history (R9).
 pub(crate) struct Event<'a> {
-    pub contract: &'a str,
-    pub amendment: Option<&'a str>,
-    pub action: &'a str,
-    pub from: Option<&'a str>,
-    pub to: &'a str,
-    pub reason: Option<String>,
+    contract: &'a str,
+    amendment: Option<&'a str>,
+    action: &'a str,
+    from: Option<&'a str>,
+    to: &'a str,
+    reason: Option<String>,
 }
 
-/// Appends a line to the history, in the change's transaction (R9).
-pub(crate) fn record(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    event: Event<'_>,
-) -> Result<(), Error> {
-    let (user, key) = caller.actor_ids();
-    store::insert_event(
-        conn,
-        &ContractEventRow {
-            id: EventId::generate().into_string(),
-            contract_id: event.contract.to_owned(),
-            amendment_id: event.amendment.map(str::to_owned),
-            action: event.action.to_owned(),
-            from_status: event.from.map(str::to_owned),
-            to_status: event.to.to_owned(),
-            reason: event.reason,
-            actor_user_id: user,
-            actor_api_key_id: key,
-            organization_id: caller.organization_id.to_string(),
-            at: now(),
-        },
-    )?;
-    Ok(())
+impl<'a> Event<'a> {
+    /// A step of the contract itself: `create`, `edit` or a lifecycle action.
+    pub fn contract(
+        contract: &'a str,
+        action: &'a str,
+        from: Option<&'a str>,
+        to: &'a str,
+    ) -> Self {
+        Event {
+            contract,
+            amendment: None,
+            action,
+            from,
+            to,
+            reason: None,
+        }
+    }
+
+    /// A step of one of the contract's amendments.
+    pub fn amendment(
+        contract: &'a str,
+        amendment: &'a str,
+        action: &'a str,
+        from: &'a str,
+        to: &'a str,
+    ) -> Self {
+        Event {
+            amendment: Some(amendment),
+            from: Some(from),
+            ..Event::contract(contract, action, None, to)
+        }
+    }
+
+    /// The same step, with the reason given for it.
+    pub fn because(self, reason: Option<String>) -> Self {
+        Event { reason, ..self }
+    }
+
+    /// Appends the step to the history, by the caller, in the change's transaction (R9).
+    pub fn record(self, conn: &mut DbConnection, caller: &Caller) -> Result<(), Error> {
+        let (user, key) = caller.actor_ids();
+        store::insert_event(
+            conn,
+            &ContractEventRow {
+                id: EventId::generate().into_string(),
+                contract_id: self.contract.to_owned(),
+                amendment_id: self.amendment.map(str::to_owned),
+                action: self.action.to_owned(),
+                from_status: self.from.map(str::to_owned),
+                to_status: self.to.to_owned(),
+                reason: self.reason,
+                actor_user_id: user,
+                actor_api_key_id: key,
+                organization_id: caller.organization_id.to_string(),
+                at: now(),
+            },
+        )?;
+        Ok(())
+    }
 }
 
 /// A booking checked against its season (dates) and facility (kind and licence, R3, R8), priced.
@@ -261,6 +296,20 @@ pub(crate) fn merged(
         )),
         _ => Err(Error::invalid(errors)),
     }
+}
+
+/// What an edit or amendment of `row` asks for: the current booking, the new one and its price,
+/// checked against the season and the facility.
+pub(crate) fn priced(
+    conn: &mut DbConnection,
+    row: &ContractRow,
+    edit: &TermsEdit,
+) -> Result<(Booking, Booking, Price), Error> {
+    let current = store::booking(row)?;
+    let (booking, unit_price) = merged(&current, Money::from_halalas(row.unit_price), edit)?;
+    let (season, facility) = season_and_facility(conn, row)?;
+    let price = check_booking(&booking, unit_price, &season, &facility)?;
+    Ok((current, booking, price))
 }
 
 pub(crate) fn season_and_facility(
@@ -354,18 +403,8 @@ pub fn draft(
         updated_at: at,
     };
     store::insert(conn, &row)?;
-    record(
-        conn,
-        caller,
-        Event {
-            contract: &row.id,
-            amendment: None,
-            action: "create",
-            from: None,
-            to: ContractStatus::Draft.as_str(),
-            reason: None,
-        },
-    )?;
+    Event::contract(&row.id, "create", None, ContractStatus::Draft.as_str())
+        .record(conn, caller)?;
     one(conn, caller, row)
 }
 
@@ -412,10 +451,7 @@ pub fn edit(
     if !store::contract_status(&row)?.editable() {
         return Err(Error::conflict("invalid_transition"));
     }
-    let current = store::booking(&row)?;
-    let (booking, unit_price) = merged(&current, Money::from_halalas(row.unit_price), &edit)?;
-    let (season, facility) = season_and_facility(conn, &row)?;
-    let price = check_booking(&booking, unit_price, &season, &facility)?;
+    let (_, booking, price) = priced(conn, &row, &edit)?;
     if !store::update_terms(
         conn,
         &row.id,
@@ -425,18 +461,7 @@ pub fn edit(
     )? {
         return Err(Error::precondition_failed());
     }
-    record(
-        conn,
-        caller,
-        Event {
-            contract: &row.id,
-            amendment: None,
-            action: "edit",
-            from: Some(&row.status),
-            to: &row.status,
-            reason: None,
-        },
-    )?;
+    Event::contract(&row.id, "edit", Some(&row.status), &row.status).record(conn, caller)?;
     let row = store::find(conn, &row.id)?.ok_or_else(Error::internal)?;
     one(conn, caller, row)
 }
@@ -503,18 +528,14 @@ pub(crate) fn apply(
         caller.organization_id.as_str(),
         reason.as_deref(),
     )?;
-    record(
-        conn,
-        caller,
-        Event {
-            contract: &row.id,
-            amendment: None,
-            action: action.as_str(),
-            from: Some(from.as_str()),
-            to: step.to.as_str(),
-            reason,
-        },
-    )?;
+    Event::contract(
+        &row.id,
+        action.as_str(),
+        Some(from.as_str()),
+        step.to.as_str(),
+    )
+    .because(reason)
+    .record(conn, caller)?;
     Ok(moved)
 }
 
@@ -538,18 +559,15 @@ fn close_open_amendment(
                 status.as_str(),
                 AmendmentStatus::Rejected.as_str(),
             )?;
-            record(
-                conn,
-                caller,
-                Event {
-                    contract: &row.id,
-                    amendment: Some(&amendment.id),
-                    action: "reject",
-                    from: Some(status.as_str()),
-                    to: AmendmentStatus::Rejected.as_str(),
-                    reason: Some("contract cancelled".into()),
-                },
-            )?;
+            Event::amendment(
+                &row.id,
+                &amendment.id,
+                "reject",
+                status.as_str(),
+                AmendmentStatus::Rejected.as_str(),
+            )
+            .because(Some("contract cancelled".into()))
+            .record(conn, caller)?;
         }
     }
     Ok(())

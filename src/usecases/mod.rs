@@ -6,6 +6,7 @@
 
 pub mod amendments;
 pub mod contracts;
+pub mod facilities;
 pub mod groups;
 pub mod inspections;
 pub mod readiness;

@@ -27,10 +27,16 @@ fn seeds_a_small_season(backend: Backend) {
     let app = TestApp::remote(&server.base, backend);
     actix_web::rt::System::new().block_on(async {
         let ministry = app
-            .login("ministry@seed.e-track.sa", etrack::seed::SEED_PASSWORD)
+            .login(
+                "ministry@seed.e-track.sa",
+                etrack::storage::seed::SEED_PASSWORD,
+            )
             .await;
         let office = app
-            .login("office-ad@seed.e-track.sa", etrack::seed::SEED_PASSWORD)
+            .login(
+                "office-ad@seed.e-track.sa",
+                etrack::storage::seed::SEED_PASSWORD,
+            )
             .await;
         let seasons = app.get("/api/v1/seasons").auth(&ministry).send().await;
         let season = seasons.assert_status(200)["items"][0]["id"]

@@ -25,7 +25,7 @@ use crate::state::AppState;
 use crate::storage::contracts::ContractFilter;
 use crate::usecases;
 
-use super::extract::{Json, OptionalJson, PageQuery, etag, if_match, path_id};
+use super::extract::{Json, OptionalJson, etag, if_match, page, path_id};
 use super::idempotency::Idempotency;
 use super::{Page, csv};
 
@@ -89,11 +89,7 @@ pub async fn list(
     query: web::Query<ContractQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
-    let page = PageQuery {
-        limit: query.limit,
-        cursor: query.cursor,
-    }
-    .parse()?;
+    let page = page(query.limit, query.cursor)?;
     let q = query.q.as_deref().map(search_key).filter(|q| !q.is_empty());
     if q.as_ref()
         .is_some_and(|q| q.chars().count() > text::MAX_NAME_CHARS)
@@ -152,11 +148,7 @@ pub async fn list(
                 page.after.as_deref(),
                 page.fetch(),
             )?;
-            let (found, next_cursor) = page.finish(found, |d| d.contract.id.as_str());
-            Ok(Page {
-                items: found.into_iter().map(ContractView::from).collect(),
-                next_cursor,
-            })
+            Ok(page.show(found, |d| d.contract.id.as_str(), ContractView::from))
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
