@@ -137,6 +137,17 @@ const PROBLEMS: &[Problem] = &[
         ),
     },
     Problem {
+        code: "own_password",
+        en: (
+            "Change your own password with your current one",
+            "Your own password changes through POST /me/password, which asks for the current password.",
+        ),
+        ar: (
+            "غيّر كلمة مرورك بكلمة المرور الحالية",
+            "تتغير كلمة مرورك عبر POST /me/password الذي يطلب كلمة المرور الحالية.",
+        ),
+    },
+    Problem {
         code: "wrong_organization_kind",
         en: (
             "Wrong kind of organisation",

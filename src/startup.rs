@@ -165,7 +165,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     Ok(response)
                 }
             })
-            .wrap(from_fn(limit_headers))
+            .wrap(from_fn(screen_request))
             .wrap(security_headers())
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(TracingLogger::default())
@@ -207,7 +207,10 @@ const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 
 /// All request headers together, names and values; more is refused with 431.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
-async fn limit_headers(
+/// Refuses what no handler should see: headers over [`MAX_HEADER_BYTES`] (431), and a query string
+/// holding control characters (400 `invalid_query`, naming the parameter), the same rule that
+/// request bodies follow (`api::extract`).
+async fn screen_request(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
@@ -220,6 +223,14 @@ async fn limit_headers(
         let lang = i18n::request_language(req.request());
         let refusal = api::problem::render(
             &Error::new(crate::error::Kind::HeadersTooLarge, "headers_too_large"),
+            lang,
+        );
+        return Ok(req.into_response(refusal).map_into_right_body());
+    }
+    if let Some(name) = api::extract::query_control_characters(req.query_string()) {
+        let lang = i18n::request_language(req.request());
+        let refusal = api::problem::render(
+            &Error::invalid_query(&name, crate::domain::Invalid::new("invalid_characters")),
             lang,
         );
         return Ok(req.into_response(refusal).map_into_right_body());

@@ -95,6 +95,12 @@ impl<T: DeserializeOwned> Json<T> {
     fn parse(body: &[u8]) -> Json<T> {
         match serde_json::from_slice::<serde_json::Value>(body) {
             Err(_) => Json::refused(Error::bad_request("malformed_json")),
+            Ok(value) if let Some(field) = control_characters(&value, String::new()) => {
+                Json::refused(Error::invalid_field(
+                    &field,
+                    Invalid::new("invalid_characters"),
+                ))
+            }
             Ok(value) => Json {
                 // Objects are kept sorted by key, so equal documents hash alike.
                 fingerprint: format!(
@@ -138,6 +144,69 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
                 .map(|json| OptionalJson(json.into_inner().map(Some)))
         })
     }
+}
+
+/// Whether a character has no place in any text the portal takes: control characters, but for
+/// the line breaks and tabs of multi-line text (single-line fields refuse those themselves).
+fn forbidden_character(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\r' | '\t')
+}
+
+/// The path of the first text in a document (a value or a key) holding a forbidden character.
+fn control_characters(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => text.chars().any(forbidden_character).then_some(path),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| control_characters(v, format!("{path}[{i}]"))),
+        Value::Object(fields) => fields.iter().find_map(|(key, v)| {
+            let at = join_path(&path, key);
+            if key.chars().any(forbidden_character) {
+                Some(at)
+            } else {
+                control_characters(v, at)
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// A query string's first parameter whose name or value, once decoded, holds a forbidden
+/// character (NUL and the like, which no search or filter means and PostgreSQL refuses).
+pub fn query_control_characters(query: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = percent_decoded(name);
+        (name.chars().any(forbidden_character)
+            || percent_decoded(value).chars().any(forbidden_character))
+        .then_some(name)
+    })
+}
+
+/// `%XX` escapes and `+` decoded; anything malformed is kept as it is.
+fn percent_decoded(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Syntax first (400), then shape and types (422, naming the field by its path).

@@ -243,7 +243,7 @@ pub struct UpdateUser {
     ),
     responses(
         (status = 200, description = "Updated", body = UserView, headers(("ETag" = String, description = "The new version"))),
-        (status = 409, description = "An admin cannot deactivate or demote itself (`self_lockout`)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 409, description = "An admin cannot deactivate or demote itself (`self_lockout`), nor set its own password here (`own_password`: use `POST /me/password`)", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 412, description = "Stale version", body = ProblemDetails, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing", body = ProblemDetails, content_type = "application/problem+json"),
     )
@@ -292,6 +292,10 @@ pub async fn update(
     let is_self = caller.user_id() == Some(&id);
     if is_self && (body.active == Some(false) || body.role.is_some_and(|r| r != Role::Admin)) {
         return Err(Error::conflict("self_lockout"));
+    }
+    // One's own password changes only where the current one is asked for.
+    if is_self && body.password.is_some() {
+        return Err(Error::conflict("own_password"));
     }
     let hash = match new_password {
         Some(p) => Some(

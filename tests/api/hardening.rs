@@ -353,6 +353,111 @@ async fn replayed_creations_create_nothing(app: TestApp) {
     assert_eq!(groups.body["items"].as_array().unwrap().len(), 3);
 }
 
+/// NUL and other control characters are refused wherever text comes in, on both backends, before
+/// any of it reaches the database (PostgreSQL cannot store a NUL in text); line breaks pass where
+/// a field is multi-line and are refused where it is not.
+async fn control_characters_are_refused_in_one_place(app: TestApp) {
+    let w = World::new(&app).await;
+    // The sign-in email: a problem naming the field, never a server error.
+    let reply = app
+        .post("/api/v1/auth/login")
+        .json(json!({"email": "admin@ministry.test\u{0}", "password": PASSWORD}))
+        .await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.body["errors"][0]["field"], "email");
+    assert_eq!(reply.body["errors"][0]["code"], "invalid_characters");
+    // Deep in a body, by its path.
+    let mut group = json!({"name": "ok", "pilgrims": 10,
+        "arrival": {"port": "jed", "date": "2027-05-10"}, "departure": {"port": "jed", "date": "2027-05-13"},
+        "stays": [{"city": "makkah\u{7}", "from": "2027-05-10", "to": "2027-05-13"}]});
+    let path = format!("/api/v1/seasons/{}/groups", w.season);
+    let reply = app.post(&path).auth(&w.office).json(group.clone()).await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.body["errors"][0]["field"], "stays[0].city");
+    // A line break in a single-line field is refused by the field itself.
+    group["stays"][0]["city"] = json!("makkah");
+    group["name"] = json!("two\nlines");
+    let reply = app.post(&path).auth(&w.office).json(group).await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.body["errors"][0]["field"], "name");
+    // A multi-line reason keeps its line breaks.
+    let draft = app
+        .post("/api/v1/contracts")
+        .auth(&w.office)
+        .json(w.housing(5, "2027-05-10", "2027-05-12"))
+        .await;
+    draft.assert_status(201);
+    let id = draft.body["id"].as_str().unwrap();
+    app.post(&format!("/api/v1/contracts/{id}/cancel"))
+        .auth(&w.office)
+        .json(json!({"reason": "filed twice\nsee the other one"}))
+        .await
+        .assert_status(200);
+    // Searches and filters in the query string, encoded or not.
+    for list in [
+        "/api/v1/contracts?q=al%00safwa",
+        "/api/v1/organizations?q=%00",
+        "/api/v1/facilities?q=tower%1F",
+        "/api/v1/audit?entity_id=%00",
+        "/api/v1/audit?organization_id=x%7F",
+    ] {
+        let reply = app.get(list).auth(&w.ministry).send().await;
+        assert_eq!(reply.status, 400, "{list}: {reply:?}");
+        reply.assert_problem(400, "invalid_query");
+        assert_eq!(
+            reply.body["errors"][0]["code"], "invalid_characters",
+            "{list}"
+        );
+    }
+    // Nothing was written by any of it: the office's only contract is the one cancelled.
+    let mine = app.get("/api/v1/contracts").auth(&w.office).send().await;
+    assert_eq!(mine.body["items"].as_array().unwrap().len(), 1);
+}
+
+/// One's own password changes only with the current one: an admin editing itself cannot set it.
+async fn own_password_only_with_the_current_one(app: TestApp) {
+    let w = World::new(&app).await;
+    let path = format!("/api/v1/users/{}", w.office.user_id);
+    app.patch(&path)
+        .auth(&w.office)
+        .header("If-Match", "*")
+        .json(json!({"password": "a brand new passphrase"}))
+        .await
+        .assert_problem(409, "own_password");
+    app.try_login(&w.office.email, PASSWORD)
+        .await
+        .assert_status(200);
+    app.try_login(&w.office.email, "a brand new passphrase")
+        .await
+        .assert_problem(401, "invalid_credentials");
+    // Through the route that asks for the current password it works.
+    app.post("/api/v1/me/password")
+        .auth(&w.office)
+        .json(json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}))
+        .await
+        .assert_status(204);
+    // An admin still resets a colleague's password without knowing it.
+    let colleague = app
+        .post(&format!(
+            "/api/v1/organizations/{}/users",
+            w.office.organization_id
+        ))
+        .auth(&w.office)
+        .json(
+            json!({"email": "colleague@office.test", "full_name": "A colleague",
+            "role": "officer", "password": PASSWORD}),
+        )
+        .await;
+    colleague.assert_status(201);
+    let id = colleague.body["id"].as_str().unwrap();
+    app.patch(&format!("/api/v1/users/{id}"))
+        .auth(&w.office)
+        .header("If-Match", "*")
+        .json(json!({"password": "another fresh passphrase"}))
+        .await
+        .assert_status(200);
+}
+
 mod limited {
     use super::*;
     crate::backend_tests!(|s: &mut etrack::config::Settings| {
@@ -370,6 +475,8 @@ mod plain {
         security_headers_on_every_answer,
         limits_on_what_a_request_carries,
         replayed_creations_create_nothing,
+        control_characters_are_refused_in_one_place,
+        own_password_only_with_the_current_one,
     );
 }
 
