@@ -57,7 +57,7 @@ pub struct TermsEdit {
 
 /// The details of stored contracts for the caller: names in two queries, prices only for those
 /// who may see them.
-pub(crate) fn details(
+fn details(
     conn: &mut DbConnection,
     caller: &Caller,
     rows: Vec<ContractRow>,
@@ -219,7 +219,7 @@ impl<'a> Event<'a> {
 }
 
 /// A booking checked against its season (dates) and facility (kind and licence, R3, R8), priced.
-pub(crate) fn check_booking(
+fn check_booking(
     booking: &Booking,
     unit_price: Money,
     season: &SeasonRow,
@@ -267,7 +267,7 @@ pub(crate) fn check_booking(
 }
 
 /// The booking and unit price an edit or amendment asks for, over the current terms.
-pub(crate) fn merged(
+fn merged(
     current: &Booking,
     current_price: Money,
     edit: &TermsEdit,
@@ -312,7 +312,7 @@ pub(crate) fn priced(
     Ok((current, booking, price))
 }
 
-pub(crate) fn season_and_facility(
+fn season_and_facility(
     conn: &mut DbConnection,
     row: &ContractRow,
 ) -> Result<(SeasonRow, FacilityRow), Error> {
@@ -482,8 +482,8 @@ pub fn act(
     one(conn, caller, moved)
 }
 
-/// [`act`], answering the stored row (the demo loader files through it too).
-pub(crate) fn apply(
+/// [`act`], answering the stored row.
+fn apply(
     conn: &mut DbConnection,
     caller: &Caller,
     contract_id: &str,
