@@ -65,14 +65,11 @@ impl Application {
             .local_addr()
             .map_err(|e| StartupError::Bind(settings.bind.clone(), e))?
             .port();
-        let state = AppState {
-            pool: pool.clone(),
-            jwt: JwtKeys::new(
-                settings.jwt_secret.expose().as_bytes(),
-                settings.access_token_ttl,
-            ),
-            settings: Arc::new(settings),
-        };
+        let jwt = JwtKeys::new(
+            settings.jwt_secret.expose().as_bytes(),
+            settings.access_token_ttl,
+        );
+        let state = AppState::new(pool.clone(), jwt, settings);
         let mailer = notify::mailer::Mailer::from_setting(&state.settings.mail)
             .map_err(StartupError::Setup)?;
         let sender =

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use actix_web::web;
+use tokio::sync::Semaphore;
 
 use crate::access::Caller;
 use crate::audit::{self, AuditEntity};
@@ -20,9 +21,36 @@ pub struct AppState {
     pub pool: DbPool,
     pub jwt: JwtKeys,
     pub settings: Arc<Settings>,
+    /// Turns at password hashing and checking: at most one per core at a time in the process.
+    pub passwords: Arc<Semaphore>,
 }
 
 impl AppState {
+    pub fn new(pool: DbPool, jwt: JwtKeys, settings: Settings) -> AppState {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        AppState {
+            pool,
+            jwt,
+            settings: Arc::new(settings),
+            passwords: Arc::new(Semaphore::new(cores)),
+        }
+    }
+
+    /// Argon2 work (hashing or checking a password), off the async workers and taking turns: a
+    /// flood of password checks by one caller queues here instead of starving everyone else's.
+    pub async fn password_work<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let _turn = self
+            .passwords
+            .acquire()
+            .await
+            .map_err(|_| Error::internal())?;
+        web::block(f).await.map_err(|_| Error::internal())
+    }
+
     /// Reads for an authenticated caller: the caller is resolved from its credentials and `f`
     /// runs, on one connection in one hand-off.
     pub async fn read<T, F>(&self, auth: Authenticated, f: F) -> Result<T, Error>

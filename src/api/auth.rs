@@ -62,7 +62,7 @@ fn issue_pair(
 
 /// The caller's address: the connection's peer, or behind a load balancer the address it appended
 /// last to `X-Forwarded-For` (earlier entries are the client's own word and not trusted).
-fn client_address(req: &HttpRequest, behind_proxy: bool) -> String {
+pub(crate) fn client_address(req: &HttpRequest, behind_proxy: bool) -> String {
     let forwarded = behind_proxy
         .then(|| {
             req.headers()
@@ -81,7 +81,7 @@ fn client_address(req: &HttpRequest, behind_proxy: bool) -> String {
 }
 
 /// Charges an attempt to its counters; `429` with `Retry-After` while one says wait.
-async fn throttled(state: &AppState, counters: &[Counter]) -> Result<(), Error> {
+pub(crate) async fn throttled(state: &AppState, counters: &[Counter]) -> Result<(), Error> {
     let counters = counters.to_vec();
     let window = state.settings.login_limits.window;
     state
@@ -89,7 +89,7 @@ async fn throttled(state: &AppState, counters: &[Counter]) -> Result<(), Error> 
         .await
 }
 
-async fn succeeded(state: &AppState, counters: &[Counter]) -> Result<(), Error> {
+pub(crate) async fn succeeded(state: &AppState, counters: &[Counter]) -> Result<(), Error> {
     let counters = counters.to_vec();
     state
         .transaction(move |conn| throttle::succeeded(conn, &counters))
@@ -139,19 +139,19 @@ pub async fn login(
     let found = state
         .db(move |conn| Ok(users::find_by_email(conn, &email)?))
         .await?;
-    let user_id = web::block(move || match found {
-        Some((user, org)) => {
-            let ok = password::verify(&password, &user.password_hash);
-            (ok && user.active && org.status == "active").then_some(user.id)
-        }
-        None => {
-            password::verify_decoy(&password);
-            None
-        }
-    })
-    .await
-    .map_err(|_| Error::internal())?
-    .ok_or_else(|| Error::new(crate::error::Kind::Unauthorized, "invalid_credentials"))?;
+    let user_id = state
+        .password_work(move || match found {
+            Some((user, org)) => {
+                let ok = password::verify(&password, &user.password_hash);
+                (ok && user.active && org.status == "active").then_some(user.id)
+            }
+            None => {
+                password::verify_decoy(&password);
+                None
+            }
+        })
+        .await?
+        .ok_or_else(|| Error::new(crate::error::Kind::Unauthorized, "invalid_credentials"))?;
     succeeded(&state, &counters).await?;
     let (user_id, session_id) = state
         .write_unauthenticated(move |conn| {

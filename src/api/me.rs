@@ -1,13 +1,13 @@
 //! The caller itself: who it is, and changing its own password.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::access::{self, Actor};
 use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::Authenticated;
-use crate::auth::password;
+use crate::auth::{password, throttle};
 use crate::domain::Invalid;
 use crate::domain::ids::ApiKeyId;
 use crate::domain::organization::Role;
@@ -17,6 +17,7 @@ use crate::state::AppState;
 use crate::storage::users::{self, UserChanges};
 use crate::storage::{organizations, sessions};
 
+use super::auth::{client_address, succeeded, throttled};
 use super::extract::Json;
 use super::organizations::OrganizationView;
 use super::users::UserView;
@@ -74,12 +75,15 @@ pub struct ChangePassword {
     responses(
         (status = 204, description = "Changed"),
         (status = 403, description = "API keys have no password", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong current passwords (they count with failed sign-ins): wait `Retry-After` seconds", body = ProblemDetails, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 #[post("/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     body: Json<ChangePassword>,
 ) -> Result<HttpResponse, Error> {
     let (user_id, session_id, user) = state
@@ -92,13 +96,22 @@ pub async fn change_password(
     let body = body.into_inner()?;
     let new_password = NewPassword::parse(&body.new_password)
         .map_err(|e| Error::invalid_field("new_password", e))?;
+    // Checking the current password counts as a sign-in attempt of the account, from this
+    // address: guesses wait as sign-in guesses do, and the two add up.
+    let counters = throttle::login_counters(
+        &state.settings.login_limits,
+        &user.email,
+        &client_address(&req, state.settings.behind_proxy),
+    );
+    throttled(&state, &counters).await?;
     let (current, stored) = (body.current_password, user.password_hash.clone());
-    let hash = web::block(move || {
-        password::verify(&current, &stored).then(|| password::hash(new_password.expose()))
-    })
-    .await
-    .map_err(|_| Error::internal())?
-    .ok_or_else(|| Error::invalid_field("current_password", Invalid::new("wrong_password")))?;
+    let hash = state
+        .password_work(move || {
+            password::verify(&current, &stored).then(|| password::hash(new_password.expose()))
+        })
+        .await?
+        .ok_or_else(|| Error::invalid_field("current_password", Invalid::new("wrong_password")))?;
+    succeeded(&state, &counters).await?;
     state
         .write(auth, move |conn, _| {
             let changes = UserChanges {

@@ -128,9 +128,9 @@ pub async fn create(
     else {
         return Err(Error::invalid(errors));
     };
-    let hash = web::block(move || password::hash(new_password.expose()))
-        .await
-        .map_err(|_| Error::internal())?;
+    let hash = state
+        .password_work(move || password::hash(new_password.expose()))
+        .await?;
     let created = idempotency
         .create(&state, auth, move |conn, caller| {
             // Checked again inside the transaction: the organisation may have changed meanwhile.
@@ -299,9 +299,9 @@ pub async fn update(
     }
     let hash = match new_password {
         Some(p) => Some(
-            web::block(move || password::hash(p.expose()))
-                .await
-                .map_err(|_| Error::internal())?,
+            state
+                .password_work(move || password::hash(p.expose()))
+                .await?,
         ),
         None => None,
     };

@@ -85,6 +85,47 @@ async fn failed_sign_ins_make_the_next_attempt_wait(app: TestApp) {
     assert!((1..=60).contains(&wait), "{wait}");
 }
 
+async fn change_password_from(
+    app: &TestApp,
+    session: &crate::helpers::Session,
+    address: &str,
+    current: &str,
+) -> Reply {
+    app.post("/api/v1/me/password")
+        .auth(session)
+        .header("X-Forwarded-For", address)
+        .json(json!({"current_password": current, "new_password": "another long passphrase"}))
+        .await
+}
+
+/// A stolen token is no password-guessing oracle: wrong current passwords count as failed sign-ins
+/// of the account, the next attempt waits (even with the right password), sign-in waits with it,
+/// and once the wait is over the right password works.
+async fn wrong_current_passwords_make_the_next_attempt_wait(app: TestApp) {
+    let me = app.ministry_admin().await;
+    let from = "192.0.2.50";
+    for _ in 0..3 {
+        let reply = change_password_from(&app, &me, from, "not my password").await;
+        reply.assert_problem(422, "validation_failed");
+        assert_eq!(reply.body["errors"][0]["code"], "wrong_password");
+    }
+    assert_eq!(
+        retry_after(&change_password_from(&app, &me, from, PASSWORD).await),
+        1
+    );
+    assert_eq!(
+        retry_after(&login_from(&app, from, ADMIN_EMAIL, PASSWORD).await),
+        1
+    );
+    actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+    change_password_from(&app, &me, from, PASSWORD)
+        .await
+        .assert_status(204);
+    login_from(&app, "198.51.100.8", ADMIN_EMAIL, "another long passphrase")
+        .await
+        .assert_status(200);
+}
+
 /// Failed refreshes from one address wait too, and a good refresh still works elsewhere.
 async fn failed_refreshes_make_the_next_attempt_wait(app: TestApp) {
     let session = app.ministry_admin().await;
@@ -466,6 +507,7 @@ mod limited {
     };
         failed_sign_ins_make_the_next_attempt_wait,
         failed_refreshes_make_the_next_attempt_wait,
+        wrong_current_passwords_make_the_next_attempt_wait,
     );
 }
 
