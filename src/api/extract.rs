@@ -176,37 +176,10 @@ fn control_characters(value: &serde_json::Value, path: String) -> Option<String>
 /// A query string's first parameter whose name or value, once decoded, holds a forbidden
 /// character (NUL and the like, which no search or filter means and PostgreSQL refuses).
 pub fn query_control_characters(query: &str) -> Option<String> {
-    query.split('&').find_map(|pair| {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let name = percent_decoded(name);
-        (name.chars().any(forbidden_character)
-            || percent_decoded(value).chars().any(forbidden_character))
-        .then_some(name)
+    form_urlencoded::parse(query.as_bytes()).find_map(|(name, value)| {
+        (name.chars().any(forbidden_character) || value.chars().any(forbidden_character))
+            .then(|| name.into_owned())
     })
-}
-
-/// `%XX` escapes and `+` decoded; anything malformed is kept as it is.
-fn percent_decoded(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Syntax first (400), then shape and types (422, naming the field by its path).
