@@ -77,20 +77,11 @@ impl AppState {
             conn.write(|conn| {
                 let caller = auth.resolve(conn)?;
                 let value = f(conn, &caller)?;
-                if let Some(pending) = pending {
-                    let event = pending.event(Some(&caller), value.audit_entity());
-                    storage::audit::append(conn, event)?;
-                }
+                audited(conn, pending, Some(&caller), &value)?;
                 Ok(value)
             })
         })
         .await
-    }
-
-    /// The caller alone, for requests that do other slow work (a password check) before their
-    /// database work.
-    pub async fn caller(&self, auth: Authenticated) -> Result<Caller, Error> {
-        self.on_connection(move |conn| auth.resolve(conn)).await
     }
 
     /// Blocking database work without a caller (sign-in, health), off the async workers.
@@ -112,9 +103,7 @@ impl AppState {
         self.on_connection(move |conn| {
             conn.write(|conn| {
                 let value = f(conn)?;
-                if let Some(pending) = pending {
-                    storage::audit::append(conn, pending.event(None, value.audit_entity()))?;
-                }
+                audited(conn, pending, None, &value)?;
                 Ok(value)
             })
         })
@@ -150,4 +139,17 @@ impl AppState {
         .await
         .map_err(|_| Error::internal())?
     }
+}
+
+/// Appends the request's audit event about what a change did, in the change's transaction.
+fn audited<T: AuditEntity>(
+    conn: &mut DbConnection,
+    pending: Option<audit::Pending>,
+    caller: Option<&Caller>,
+    value: &T,
+) -> Result<(), Error> {
+    if let Some(pending) = pending {
+        storage::audit::append(conn, pending.event(caller, value.audit_entity()))?;
+    }
+    Ok(())
 }

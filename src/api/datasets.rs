@@ -20,9 +20,9 @@ use crate::storage::{
 
 use super::extract::path_id;
 use super::groups::PortDate;
-use super::seasons::season;
 use crate::domain::ids::SeasonId;
 use crate::usecases::readiness::assess_clients;
+use crate::usecases::seasons::find as season;
 
 #[derive(Serialize, ToSchema)]
 pub struct VisaEligibilityRow {

@@ -19,7 +19,8 @@ use crate::error::{Error, FieldError};
 use crate::state::AppState;
 use crate::storage::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
 use crate::storage::seasons::{self as store, AllocationError, Parent, QuotaError};
-use crate::storage::{DbConnection, is_unique_violation, now};
+use crate::storage::{is_unique_violation, now};
+use crate::usecases::seasons::find as season;
 
 use super::extract::{Json, etag, page, path_id};
 use super::idempotency::Idempotency;
@@ -103,11 +104,6 @@ impl SeasonView {
             created_at: utc(row.created_at),
         })
     }
-}
-
-/// A season by id; every authenticated caller sees seasons.
-pub fn season(conn: &mut DbConnection, id: &str) -> Result<SeasonRow, Error> {
-    store::find(conn, id)?.ok_or_else(Error::not_found)
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -47,10 +47,6 @@ fn planned(row: GroupRow) -> Result<PlannedGroup, Error> {
     })
 }
 
-fn season(conn: &mut DbConnection, id: &str) -> Result<SeasonRow, Error> {
-    seasons::find(conn, id)?.ok_or_else(Error::not_found)
-}
-
 /// The group a plan describes, checked: a name, an itinerary that holds together, inside the
 /// season.
 fn checked(plan: GroupPlan, id: &str, season: &SeasonRow) -> Result<Group, Error> {
@@ -155,7 +151,7 @@ pub fn plan(
     plan: Result<GroupPlan, Error>,
 ) -> Result<PlannedGroup, Error> {
     access::file_contracts(caller)?;
-    let season = season(conn, season_id.as_str())?;
+    let season = super::seasons::find(conn, season_id.as_str())?;
     let group = checked(plan?, GroupId::generate().as_str(), &season)?;
     check_planned(
         conn,
@@ -182,7 +178,7 @@ pub fn list(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<PlannedGroup>, Error> {
-    season(conn, season_id.as_str())?;
+    super::seasons::find(conn, season_id.as_str())?;
     store::list_groups(
         conn,
         &access::plan_scope(caller),
@@ -223,7 +219,7 @@ pub fn replan(
     let current = visible(conn, caller, id)?;
     own(caller, &current)?;
     let version = version?.unwrap_or(current.version);
-    let season = season(conn, &current.season_id)?;
+    let season = super::seasons::find(conn, &current.season_id)?;
     let group = checked(plan?, &current.id, &season)?;
     check_planned(
         conn,

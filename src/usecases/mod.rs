@@ -10,3 +10,4 @@ pub mod facilities;
 pub mod groups;
 pub mod inspections;
 pub mod readiness;
+pub mod seasons;

@@ -7,8 +7,8 @@ use crate::access::{self, Caller, ContractScope};
 use crate::domain::ids::{OrganizationId, SeasonId};
 use crate::domain::readiness::{self as plan, Cover, Group, Readiness};
 use crate::error::Error;
+use crate::storage::DbConnection;
 use crate::storage::plans::{self as store, SeasonClient, cover_of, group_of};
-use crate::storage::{DbConnection, seasons};
 
 /// Readiness of the given clients of a season, from three queries whatever their number; `all`
 /// reads every client of the season at once (the ministry's view, the reminders).
@@ -64,18 +64,13 @@ fn worst_first_key(r: &Readiness, c: &SeasonClient) -> (bool, f64, f64) {
     (r.ready(), r.ratio(), r.planned as f64 / own)
 }
 
-fn season(conn: &mut DbConnection, id: &SeasonId) -> Result<(), Error> {
-    seasons::find(conn, id.as_str())?.ok_or_else(Error::not_found)?;
-    Ok(())
-}
-
 /// The readiness of every client of the season the caller may see, worst first.
 pub fn season_view(
     conn: &mut DbConnection,
     caller: &Caller,
     season_id: &SeasonId,
 ) -> Result<Vec<ClientReadiness>, Error> {
-    season(conn, season_id)?;
+    super::seasons::find(conn, season_id.as_str())?;
     let scope = access::plan_scope(caller);
     let clients = store::season_clients(conn, season_id.as_str(), &scope)?;
     let assessed = assess_clients(
@@ -105,7 +100,7 @@ pub fn client_view(
     season_id: &SeasonId,
     client_id: &OrganizationId,
 ) -> Result<ClientDetail, Error> {
-    season(conn, season_id)?;
+    super::seasons::find(conn, season_id.as_str())?;
     let client = store::season_clients(conn, season_id.as_str(), &access::plan_scope(caller))?
         .into_iter()
         .find(|c| c.id == client_id.as_str())
