@@ -60,6 +60,16 @@ struct SeedArgs {
 enum AuditCommand {
     /// Seal pending events, recompute the hash chain and name the first broken link.
     Verify,
+    /// Write the sealed events after event number --after to FILE, one JSON object per line,
+    /// for an archive checked later with `etrack audit verify-archive` (no database needed).
+    Export {
+        file: std::path::PathBuf,
+        #[arg(long, default_value_t = 0)]
+        after: i64,
+    },
+    /// Check an archive written by `etrack audit export`, without a database: every hash
+    /// recomputed, every link to the event before.
+    VerifyArchive { file: std::path::PathBuf },
 }
 
 #[derive(Args, Debug)]
@@ -122,6 +132,34 @@ struct ServeArgs {
     /// Comma-separated browser origins allowed to call the API, e.g. https://portal.example.sa.
     #[arg(long, env = "ETRACK_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
+    /// How many times in all a change is tried when the database aborts it for a concurrent one
+    /// (a deadlock, a serialisation failure); after that the caller is answered 503 `contention`.
+    #[arg(long, env = "ETRACK_WRITE_ATTEMPTS", default_value_t = 4)]
+    write_attempts: u32,
+    /// Hours an email is kept once sent or given up.
+    #[arg(long, env = "ETRACK_RETAIN_EMAILS_HOURS", default_value_t = 720)]
+    retain_emails_hours: u64,
+    /// Hours the first answer to an `Idempotency-Key` is kept; a retry after that creates anew.
+    #[arg(long, env = "ETRACK_RETAIN_IDEMPOTENCY_HOURS", default_value_t = 168)]
+    retain_idempotency_hours: u64,
+    /// Hours sign-in failure counters are kept after their last failure (at least the sign-in
+    /// window; never while a wait runs).
+    #[arg(
+        long,
+        env = "ETRACK_RETAIN_SIGN_IN_COUNTERS_HOURS",
+        default_value_t = 24
+    )]
+    retain_sign_in_counters_hours: u64,
+    /// Hours a session and its refresh tokens are kept after it expired or was revoked.
+    #[arg(long, env = "ETRACK_RETAIN_SESSIONS_HOURS", default_value_t = 720)]
+    retain_sessions_hours: u64,
+    /// The bearer token a metrics scraper sends to `GET /metrics` (at least 16 characters);
+    /// unset, `/metrics` does not exist.
+    #[arg(long, env = "ETRACK_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+    /// Seconds between two prunings by this process.
+    #[arg(long, env = "ETRACK_PRUNE_INTERVAL_SECONDS", default_value_t = 600)]
+    prune_interval_seconds: u64,
 }
 
 pub fn run() -> ExitCode {
@@ -132,6 +170,10 @@ pub fn run() -> ExitCode {
         Command::Serve(args) => serve(database_url, *args),
         Command::Migrate => migrate(&database_url),
         Command::Audit(AuditCommand::Verify) => audit_verify(&database_url),
+        Command::Audit(AuditCommand::Export { file, after }) => {
+            audit_export(&database_url, &file, after)
+        }
+        Command::Audit(AuditCommand::VerifyArchive { file }) => audit_verify_archive(&file),
         Command::Check => check(&database_url),
         Command::Seed(args) => seed(&database_url, &args.scale),
         Command::Openapi => {
@@ -231,6 +273,47 @@ fn audit_verify(url: &DatabaseUrl) -> Result<(), String> {
     }
 }
 
+fn audit_export(url: &DatabaseUrl, file: &std::path::Path, after: i64) -> Result<(), String> {
+    let mut conn =
+        storage::establish(url).map_err(|e| format!("cannot connect to the database: {e}"))?;
+    storage::migrate(&mut conn).map_err(|e| e.to_string())?;
+    storage::audit::seal_all(&mut conn).map_err(|e| e.to_string())?;
+    // Never over an earlier archive.
+    let out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(file)
+        .map_err(|e| format!("cannot create {}: {e}", file.display()))?;
+    let mut out = std::io::BufWriter::new(out);
+    let (count, last) = storage::audit::export(&mut conn, after, &mut out)?;
+    std::io::Write::flush(&mut out).map_err(|e| e.to_string())?;
+    out.get_ref().sync_all().map_err(|e| e.to_string())?;
+    println!(
+        "ok: {count} events after event {after} written to {}; last hash {}",
+        file.display(),
+        last.as_deref().unwrap_or("-")
+    );
+    Ok(())
+}
+
+fn audit_verify_archive(file: &std::path::Path) -> Result<(), String> {
+    let input =
+        std::fs::File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
+    match storage::audit::verify_archive(std::io::BufReader::new(input))? {
+        Some(a) => {
+            println!(
+                "ok: events {} to {} chained; continues from {}; ends with {}",
+                a.first, a.last, a.continues, a.ends
+            );
+            Ok(())
+        }
+        None => {
+            println!("ok: the archive holds no events");
+            Ok(())
+        }
+    }
+}
+
 fn jwt_secret(given: Option<String>, demo: bool) -> Result<Secret, String> {
     match given {
         Some(s) if s.len() >= MIN_JWT_SECRET_BYTES => Ok(Secret::new(s)),
@@ -285,6 +368,21 @@ fn serve(database_url: DatabaseUrl, args: ServeArgs) -> Result<(), String> {
     };
     settings.behind_proxy = args.behind_proxy;
     settings.cors_origins = cors_origins(args.cors_origins)?;
+    settings.write_attempts = args.write_attempts.clamp(1, 20);
+    settings.metrics_token = match args.metrics_token {
+        Some(token) if token.chars().count() >= 16 => Some(Secret::new(token)),
+        Some(_) => return Err("ETRACK_METRICS_TOKEN must be at least 16 characters".into()),
+        None => None,
+    };
+    let hours = |h: u64| std::time::Duration::from_secs(h.clamp(1, 24 * 3660) * 3600);
+    settings.retention = crate::config::Retention {
+        emails: hours(args.retain_emails_hours),
+        idempotency: hours(args.retain_idempotency_hours),
+        sign_in_counters: hours(args.retain_sign_in_counters_hours)
+            .max(settings.login_limits.window),
+        sessions: hours(args.retain_sessions_hours),
+        every: std::time::Duration::from_secs(args.prune_interval_seconds.clamp(1, 86_400)),
+    };
     settings.admin = match (args.admin_email, args.admin_password) {
         (Some(email), Some(password)) => Some(AdminBootstrap {
             email,

@@ -81,6 +81,12 @@ pub struct Settings {
     pub behind_proxy: bool,
     /// Browser origins allowed to call the API (CORS); empty allows none.
     pub cors_origins: Vec<String>,
+    /// How many times a change the database aborted for a concurrent one is tried in all.
+    pub write_attempts: u32,
+    /// How long what is kept only for a while is kept.
+    pub retention: Retention,
+    /// The bearer token `GET /metrics` requires; without one, there are no metrics to read.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Settings {
@@ -106,6 +112,9 @@ impl Settings {
             login_limits: LoginLimits::default(),
             behind_proxy: false,
             cors_origins: Vec::new(),
+            write_attempts: 4,
+            retention: Retention::default(),
+            metrics_token: None,
         }
     }
 }
@@ -130,6 +139,35 @@ impl Default for LoginLimits {
             free_failures: 5,
             max_delay: Duration::from_secs(15 * 60),
             window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// How long rows that are only bookkeeping are kept before the pruner deletes them
+/// (`ETRACK_RETAIN_*`; the pruning is `storage::retention`). The audit log is never pruned.
+#[derive(Clone, Debug)]
+pub struct Retention {
+    /// Emails, once sent or given up (their addresses and texts with them).
+    pub emails: Duration,
+    /// The first answers to `Idempotency-Key` requests: a retry after this creates anew.
+    pub idempotency: Duration,
+    /// Sign-in failure counters, after their last failure (never while a wait runs).
+    pub sign_in_counters: Duration,
+    /// Sessions and their refresh tokens, after they expired or were revoked.
+    pub sessions: Duration,
+    /// How often each process prunes.
+    pub every: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Retention {
+        const DAY: u64 = 24 * 60 * 60;
+        Retention {
+            emails: Duration::from_secs(30 * DAY),
+            idempotency: Duration::from_secs(7 * DAY),
+            sign_in_counters: Duration::from_secs(DAY),
+            sessions: Duration::from_secs(30 * DAY),
+            every: Duration::from_secs(10 * 60),
         }
     }
 }

@@ -51,6 +51,9 @@ pub enum Kind {
     Internal,
     /// Temporarily unable (the database is unreachable); worth retrying.
     Unavailable,
+    /// The database gave up a change because of concurrent ones (a deadlock, a serialisation
+    /// failure, a lock held too long); nothing of it was kept, and it is worth retrying.
+    Contended,
 }
 
 #[derive(Debug, Clone)]
@@ -118,6 +121,13 @@ impl Error {
     pub fn unavailable() -> Error {
         Error::new(Kind::Unavailable, "service_unavailable")
     }
+    /// A change the database aborted for concurrent ones, after its retries (see `state`).
+    pub fn contended() -> Error {
+        Error {
+            retry_after_seconds: Some(1),
+            ..Error::new(Kind::Contended, "contention")
+        }
+    }
     pub fn internal() -> Error {
         Error::new(Kind::Internal, "internal_error")
     }
@@ -171,11 +181,29 @@ impl From<diesel::result::Error> for Error {
                 error.retry_after_seconds = Some(1);
                 error
             }
+            e if is_contention(&e) => {
+                tracing::warn!(error = %e, "change aborted by a concurrent one");
+                Error::contended()
+            }
             other => {
                 tracing::error!(error = %other, "database error");
                 Error::internal()
             }
         }
+    }
+}
+
+/// Whether the database aborted a statement because of concurrent transactions: PostgreSQL's
+/// serialisation failures (40001) and deadlocks (40P01), SQLite's lock still held after its wait.
+fn is_contention(e: &diesel::result::Error) -> bool {
+    use diesel::result::DatabaseErrorKind as K;
+    match e {
+        diesel::result::Error::DatabaseError(K::SerializationFailure, _) => true,
+        diesel::result::Error::DatabaseError(K::Unknown, info) => {
+            let message = info.message();
+            message.starts_with("deadlock detected") || message.starts_with("database is locked")
+        }
+        _ => false,
     }
 }
 

@@ -391,6 +391,18 @@ const PROBLEMS: &[Problem] = &[
         ),
     },
     Problem {
+        code: "contention",
+        en: (
+            "Busy, try again",
+            "Many requests changed the same records at once and this one could not be completed; \
+             nothing was changed. Send it again.",
+        ),
+        ar: (
+            "الخدمة مشغولة، أعد المحاولة",
+            "عدّلت طلبات كثيرة السجلات نفسها في الوقت ذاته فتعذّر إتمام هذا الطلب، ولم يتغيّر شيء. أرسله مرة أخرى.",
+        ),
+    },
+    Problem {
         code: "internal_error",
         en: (
             "Internal error",

@@ -17,6 +17,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod i18n;
+pub mod metrics;
 pub mod notify;
 pub mod startup;
 pub mod state;

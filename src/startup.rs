@@ -77,10 +77,12 @@ impl Application {
         notify::set_public_url(&state.settings.public_url);
         let interval = state.settings.outbox_interval;
         let lease = state.settings.outbox_lease;
+        let retention = state.settings.retention.clone();
         let server = run(listener, state).map_err(|e| StartupError::Bind("listener".into(), e))?;
         spawn_sealer(pool.clone());
         notify::worker::spawn(pool.clone(), Arc::new(mailer), sender, interval, lease);
         spawn_reminders(pool.clone());
+        spawn_pruner(pool.clone(), retention);
         Ok(Application {
             port,
             server,
@@ -124,6 +126,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let origins = data.settings.cors_origins.clone();
     let routes = web::Data::new(Routes::of(&openapi));
     let server = HttpServer::new(move || {
+        let metrics = data.metrics.clone();
         let (app, _) = App::new()
             .app_data(data.clone())
             .app_data(routes.clone())
@@ -133,7 +136,9 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             )
             .app_data(web::PathConfig::default().error_handler(|_, _| Error::not_found().into()))
             .default_service(web::to(unknown_route))
-            .wrap_fn(|req, srv| {
+            .wrap_fn(move |req, srv| {
+                let started = std::time::Instant::now();
+                let metrics = metrics.clone();
                 let lang = i18n::request_language(req.request());
                 let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
                 let context = audit::RequestContext::new(
@@ -149,6 +154,16 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                 let response = audit::scope(context, srv.call(req));
                 async move {
                     let mut response = localize(response.await?, lang);
+                    metrics.answered(
+                        response.request().method().as_str(),
+                        response
+                            .request()
+                            .match_pattern()
+                            .as_deref()
+                            .unwrap_or(crate::metrics::UNMATCHED),
+                        response.status().as_u16(),
+                        started.elapsed(),
+                    );
                     response.headers_mut().insert(
                         HeaderName::from_static("content-security-policy"),
                         HeaderValue::from_static(csp),
@@ -169,7 +184,8 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .into_utoipa_app()
             .configure(api::configure)
             .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+        app.route("/metrics", web::get().to(api::health::metrics))
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
     })
     .shutdown_timeout(30)
     .workers(workers)
@@ -308,7 +324,7 @@ fn spawn_sealer(pool: DbPool) {
     });
 }
 
-/// Looks for due deadline reminders every minute, and drops day-old sign-in counters; each is sent once, whichever process finds it.
+/// Looks for due deadline reminders every minute; each is sent once, whichever process finds it.
 fn spawn_reminders(pool: DbPool) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
@@ -317,15 +333,52 @@ fn spawn_reminders(pool: DbPool) {
             let pool = pool.clone();
             let today = crate::domain::calendar::today_in_makkah();
             let done = web::block(move || {
-                storage::with_connection(&pool, |conn| {
-                    let stale = storage::now() - chrono::Duration::days(1);
-                    storage::throttles::prune(conn, stale)?;
-                    notify::reminders::run(conn, today)
-                })
+                storage::with_connection(&pool, |conn| notify::reminders::run(conn, today))
             })
             .await;
             if let Ok(Err(e)) = done {
                 tracing::warn!(error = %e, "sending deadline reminders failed; will retry");
+            }
+        }
+    });
+}
+
+/// Deletes what is kept only for a while once its time is past (`config::Retention`), in small
+/// batches; processes take turns.
+fn spawn_pruner(pool: DbPool, retention: crate::config::Retention) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(retention.every);
+        loop {
+            tick.tick().await;
+            let (pool, retention) = (pool.clone(), retention.clone());
+            let pruned = web::block(move || {
+                let now = storage::now();
+                let before = |kept: std::time::Duration| {
+                    chrono::Duration::from_std(kept)
+                        .ok()
+                        .and_then(|kept| now.checked_sub_signed(kept))
+                        .unwrap_or(chrono::NaiveDateTime::MIN)
+                };
+                let cutoffs = storage::retention::Cutoffs {
+                    emails: before(retention.emails),
+                    idempotency: before(retention.idempotency),
+                    sign_in_counters: before(retention.sign_in_counters),
+                    sessions: before(retention.sessions),
+                    now,
+                };
+                storage::with_connection(&pool, |conn| storage::retention::prune(conn, &cutoffs))
+            })
+            .await;
+            match pruned {
+                Ok(Ok(p)) if p != storage::retention::Pruned::default() => tracing::info!(
+                    emails = p.emails,
+                    idempotency = p.idempotency,
+                    sign_in_counters = p.sign_in_counters,
+                    sessions = p.sessions,
+                    "pruned what is past its retention"
+                ),
+                Ok(Err(e)) => tracing::warn!(error = %e, "pruning failed; will retry"),
+                _ => {}
             }
         }
     });

@@ -4,6 +4,7 @@
 //! writes).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use actix_web::web;
 use tokio::sync::Semaphore;
@@ -13,7 +14,8 @@ use crate::audit::{self, AuditEntity};
 use crate::auth::credentials::Authenticated;
 use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
-use crate::error::Error;
+use crate::error::{Error, Kind};
+use crate::metrics::Metrics;
 use crate::storage::{self, DbConnection, DbPool, PoolConnection};
 
 #[derive(Clone)]
@@ -23,6 +25,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Turns at password hashing and checking: at most one per core at a time in the process.
     pub passwords: Arc<Semaphore>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -33,6 +36,7 @@ impl AppState {
             jwt,
             settings: Arc::new(settings),
             passwords: Arc::new(Semaphore::new(cores)),
+            metrics: Arc::default(),
         }
     }
 
@@ -66,19 +70,23 @@ impl AppState {
     }
 
     /// A change by an authenticated caller, in one write transaction: the caller is resolved, `f`
-    /// runs and the request's audit event is appended; all of it happens, or none of it.
-    pub async fn write<T, F>(&self, auth: Authenticated, f: F) -> Result<T, Error>
+    /// runs and the request's audit event is appended; all of it happens, or none of it. A
+    /// transaction the database aborts for a concurrent one is run again (see [`retrying`]).
+    pub async fn write<T, F>(&self, auth: Authenticated, mut f: F) -> Result<T, Error>
     where
-        F: FnOnce(&mut DbConnection, &Caller) -> Result<T, Error> + Send + 'static,
+        F: FnMut(&mut DbConnection, &Caller) -> Result<T, Error> + Send + 'static,
         T: AuditEntity + Send + 'static,
     {
         let pending = audit::pending();
+        let attempts = self.settings.write_attempts;
         self.on_connection(move |conn| {
-            conn.write(|conn| {
-                let caller = auth.resolve(conn)?;
-                let value = f(conn, &caller)?;
-                audited(conn, pending, Some(&caller), &value)?;
-                Ok(value)
+            retrying(attempts, || {
+                conn.write(|conn| {
+                    let caller = auth.resolve(conn)?;
+                    let value = f(conn, &caller)?;
+                    audited(conn, pending.clone(), Some(&caller), &value)?;
+                    Ok(value)
+                })
             })
         })
         .await
@@ -94,29 +102,34 @@ impl AppState {
     }
 
     /// An audited change without an authenticated caller (signing in, refreshing a session).
-    pub async fn write_unauthenticated<T, F>(&self, f: F) -> Result<T, Error>
+    pub async fn write_unauthenticated<T, F>(&self, mut f: F) -> Result<T, Error>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
+        F: FnMut(&mut DbConnection) -> Result<T, Error> + Send + 'static,
         T: AuditEntity + Send + 'static,
     {
         let pending = audit::pending();
+        let attempts = self.settings.write_attempts;
         self.on_connection(move |conn| {
-            conn.write(|conn| {
-                let value = f(conn)?;
-                audited(conn, pending, None, &value)?;
-                Ok(value)
+            retrying(attempts, || {
+                conn.write(|conn| {
+                    let value = f(conn)?;
+                    audited(conn, pending.clone(), None, &value)?;
+                    Ok(value)
+                })
             })
         })
         .await
     }
 
     /// A write transaction that is not an audited change (bookkeeping such as sign-in counters).
-    pub async fn transaction<T, F>(&self, f: F) -> Result<T, Error>
+    pub async fn transaction<T, F>(&self, mut f: F) -> Result<T, Error>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, Error> + Send + 'static,
+        F: FnMut(&mut DbConnection) -> Result<T, Error> + Send + 'static,
         T: Send + 'static,
     {
-        self.on_connection(move |conn| conn.write(f)).await
+        let attempts = self.settings.write_attempts;
+        self.on_connection(move |conn| retrying(attempts, || conn.write(&mut f)))
+            .await
     }
 
     async fn on_connection<T, F>(&self, f: F) -> Result<T, Error>
@@ -124,9 +137,12 @@ impl AppState {
         F: FnOnce(&mut PoolConnection) -> Result<T, Error> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, metrics) = (self.pool.clone(), self.metrics.clone());
         web::block(move || {
-            let mut conn = pool.get().map_err(|e| {
+            let asked = Instant::now();
+            let checkout = pool.get();
+            metrics.pool_checkout(asked.elapsed(), checkout.is_ok());
+            let mut conn = checkout.map_err(|e| {
                 tracing::error!(error = %e, "no database connection available");
                 Error::unavailable()
             })?;
@@ -138,6 +154,27 @@ impl AppState {
         })
         .await
         .map_err(|_| Error::internal())?
+    }
+}
+
+/// Runs a write transaction up to `attempts` times while the database aborts it for concurrent
+/// ones (deadlocks, serialisation failures, SQLite's lock held past its wait). This is safe for
+/// every change, idempotent or not: an aborted transaction kept nothing, and nothing left the
+/// process (emails wait in the outbox, written in the same transaction). After the last attempt
+/// the caller is told to retry (`503 contention` with `Retry-After`).
+fn retrying<T>(attempts: u32, mut attempt: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
+    let mut tried = 1;
+    loop {
+        match attempt() {
+            Err(e) if e.kind == Kind::Contended && tried < attempts => {
+                // Apart a little and at random, so that the transactions that collided do not
+                // collide again.
+                let pause = rand::random_range(5..25) * u64::from(tried);
+                std::thread::sleep(std::time::Duration::from_millis(pause));
+                tried += 1;
+            }
+            other => return other,
+        }
     }
 }
 

@@ -59,7 +59,7 @@ pub struct CreatedApiKey {
     pub key: String,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
     #[schema(example = "readiness sync")]
@@ -89,7 +89,7 @@ pub async fn create(
         .write(auth, move |conn, caller| {
             visible(conn, caller, &org_id)?;
             access::create_api_key(caller, &org_id)?;
-            let body = body.into_inner()?;
+            let body = body.get()?;
             let name = Name::parse(&body.name).map_err(|e| Error::invalid_field("name", e))?;
             if body.role == Role::Admin {
                 return Err(Error::invalid_field("role", Invalid::new("not_allowed")));
@@ -97,11 +97,11 @@ pub async fn create(
             let created_by = access::require_user(caller)?.0.to_string();
             let row = ApiKeyRow {
                 id: ApiKeyId::generate().into_string(),
-                organization_id: org_id.into_string(),
+                organization_id: org_id.clone().into_string(),
                 name: name.into_string(),
                 role: body.role.as_str().to_owned(),
-                key_hash: hash,
-                prefix,
+                key_hash: hash.clone(),
+                prefix: prefix.clone(),
                 created_by,
                 created_at: now(),
                 revoked_at: None,

@@ -164,7 +164,7 @@ pub async fn login(
             };
             sessions::create(conn, &session, &refresh_hash, refresh_expires)?;
             Ok((
-                UserId::from_stored(user_id),
+                UserId::from_stored(user_id.clone()),
                 SessionId::from_stored(session.id),
             ))
         })

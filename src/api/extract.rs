@@ -33,6 +33,14 @@ impl<T> Json<T> {
         self.parsed
     }
 
+    /// The body, for a change that may run more than once (see `AppState::write`).
+    pub fn get(&self) -> Result<T, Error>
+    where
+        T: Clone,
+    {
+        self.parsed.clone()
+    }
+
     /// A hash of the body as JSON (key order and spacing do not matter), for `Idempotency-Key`.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
@@ -200,6 +208,8 @@ fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error>
             "invalid_type"
         } else if message.starts_with("invalid length") {
             "too_many"
+        } else if message.starts_with(crate::domain::calendar::OUT_OF_RANGE) {
+            "out_of_range"
         } else {
             "invalid_value"
         };

@@ -90,7 +90,9 @@ pub struct CreateFacility {
     pub base: Option<Place>,
     #[schema(example = "MK-2026-00417")]
     pub licence_no: String,
+    #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub licence_valid_from: NaiveDate,
+    #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub licence_valid_to: NaiveDate,
     #[schema(minimum = 1, maximum = 1000000)]
     pub capacity: i64,
@@ -185,7 +187,7 @@ pub async fn create(
     });
     let created = idempotency
         .create(&state, auth, move |conn, caller| {
-            facilities::register(conn, caller, parsed).map(FacilityView::from)
+            facilities::register(conn, caller, parsed.clone()).map(FacilityView::from)
         })
         .await?;
     Ok(created.respond())
@@ -202,7 +204,15 @@ pub struct FacilityQuery {
     pub q: Option<String>,
     /// With `to`: only facilities licensed on every day from `from` to `to`; `available` is then
     /// the least free units over that range.
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::calendar::bounded_optional"
+    )]
     pub from: Option<NaiveDate>,
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::calendar::bounded_optional"
+    )]
     pub to: Option<NaiveDate>,
     /// With `from` and `to`: only facilities with at least this many units free on every day.
     pub min_available: Option<i64>,
@@ -314,7 +324,8 @@ pub async fn update(
     });
     let view = state
         .write(auth, move |conn, caller| {
-            facilities::edit(conn, caller, &id, version, edit).map(FacilityView::from)
+            facilities::edit(conn, caller, &id, version.clone(), edit.clone())
+                .map(FacilityView::from)
         })
         .await?;
     Ok(respond(view))
@@ -324,8 +335,16 @@ pub async fn update(
 #[into_params(parameter_in = Query)]
 pub struct UsageQuery {
     /// First day (default: the licence's first day).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::calendar::bounded_optional"
+    )]
     pub from: Option<NaiveDate>,
     /// Last day (default: the licence's last day).
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::calendar::bounded_optional"
+    )]
     pub to: Option<NaiveDate>,
 }
 

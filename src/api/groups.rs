@@ -25,6 +25,7 @@ use super::{Page, utc};
 pub struct PortDate {
     /// `jed` or `med`.
     pub port: Place,
+    #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub date: NaiveDate,
 }
 
@@ -146,7 +147,7 @@ pub async fn create_group(
     let plan = body.into_inner().map(GroupPlan::from);
     let created = idempotency
         .create(&state, auth, move |conn, caller| {
-            groups::plan(conn, caller, &season_id, plan).map(GroupView::from)
+            groups::plan(conn, caller, &season_id, plan.clone()).map(GroupView::from)
         })
         .await?;
     Ok(created.respond())
@@ -245,7 +246,7 @@ pub async fn update_group(
     let plan = body.into_inner().map(GroupPlan::from);
     let view = state
         .write(auth, move |conn, caller| {
-            groups::replan(conn, caller, &id, version, plan).map(GroupView::from)
+            groups::replan(conn, caller, &id, version.clone(), plan.clone()).map(GroupView::from)
         })
         .await?;
     Ok(respond(view))

@@ -1,7 +1,9 @@
-//! Liveness and readiness, for load balancers and orchestrators. No credentials needed.
+//! Liveness and readiness, for load balancers and orchestrators (no credentials needed), and the
+//! metrics for the operators' scraper (its own token).
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::error::Error;
@@ -44,4 +46,33 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, Error> {
         status: "ok",
         database: Some(state.settings.database_url.backend_name()),
     }))
+}
+
+/// `GET /metrics`, in the Prometheus text format, for the bearer of `ETRACK_METRICS_TOKEN` only
+/// (not part of the API: no OpenAPI entry). Without a token configured there is no such page.
+pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
+    let Some(token) = &state.settings.metrics_token else {
+        return Err(Error::not_found());
+    };
+    let given = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    // Compared as digests, so the time taken says nothing about the token.
+    if Sha256::digest(given.as_bytes()) != Sha256::digest(token.expose().as_bytes()) {
+        return Err(Error::unauthorized());
+    }
+    let state = state.into_inner();
+    let pool = state.pool.state();
+    let mut gauges = state
+        .db(|conn| crate::storage::metrics::gauges(conn).map_err(Error::from))
+        .await?;
+    gauges.pool_size = state.pool.max_size();
+    gauges.pool_connections = pool.connections;
+    gauges.pool_idle = pool.idle_connections;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render(&gauges)))
 }

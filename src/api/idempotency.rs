@@ -103,15 +103,16 @@ impl Idempotency {
         })
     }
 
-    /// Runs `create` in one write transaction, unless the key already has an answer.
+    /// Runs `create` in one write transaction, unless the key already has an answer (again, if
+    /// the database aborts the transaction for a concurrent one).
     pub async fn create<V, F>(
         self,
         state: &AppState,
         auth: Authenticated,
-        create: F,
+        mut create: F,
     ) -> Result<Created<V>, Error>
     where
-        F: FnOnce(&mut DbConnection, &Caller) -> Result<V, Error> + Send + 'static,
+        F: FnMut(&mut DbConnection, &Caller) -> Result<V, Error> + Send + 'static,
         V: Serialize + AuditEntity + Send + 'static,
     {
         let this = self.clone();

@@ -62,6 +62,7 @@ pub enum InspectionResult {
 pub struct CreateInspection {
     pub contract_id: ContractId,
     /// Not in the future (Makkah time).
+    #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub inspected_on: NaiveDate,
     pub result: InspectionResult,
     /// Required for a failure.
@@ -102,7 +103,7 @@ pub async fn create_inspection(
     let report = body.into_inner().map(NewInspection::from);
     let created = idempotency
         .create(&state, auth, move |conn, caller| {
-            inspections::record(conn, caller, report).map(InspectionView::from)
+            inspections::record(conn, caller, report.clone()).map(InspectionView::from)
         })
         .await?;
     Ok(created.respond())

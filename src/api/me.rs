@@ -115,7 +115,7 @@ pub async fn change_password(
     state
         .write(auth, move |conn, _| {
             let changes = UserChanges {
-                password_hash: Some(hash),
+                password_hash: Some(hash.clone()),
                 ..UserChanges::default()
             };
             if !users::update(conn, user_id.as_str(), user.version, &changes)? {

@@ -109,7 +109,7 @@ pub fn visible(
         .ok_or_else(Error::not_found)
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
     pub kind: OrgKind,
@@ -173,7 +173,7 @@ pub async fn create(
     let created = idempotency
         .create(&state, auth, move |conn, caller| {
             access::manage_organizations(caller)?;
-            let (body, name, name_ar, country) = parsed?;
+            let (body, name, name_ar, country) = parsed.clone()?;
             if let Some(parent_id) = &body.parent_id {
                 let parent = store::find(conn, parent_id.as_str())?
                     .filter(|p| p.kind == OrgKind::HajjOffice.as_str())
@@ -313,7 +313,7 @@ pub async fn get(
     Ok(respond(actix_web::http::StatusCode::OK, view))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
     pub name: Option<String>,
@@ -351,8 +351,8 @@ pub async fn update(
         .write(auth, move |conn, caller| {
             let row = visible(conn, caller, &id)?;
             access::manage_organizations(caller)?;
-            let version = version?.unwrap_or(row.version);
-            let body = body.into_inner()?;
+            let version = version.clone()?.unwrap_or(row.version);
+            let body = body.get()?;
             let mut errors = Vec::new();
             let name = body
                 .name
@@ -389,7 +389,7 @@ pub async fn update(
     Ok(respond(actix_web::http::StatusCode::OK, view))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct SetCountries {
     /// ISO 3166-1 alpha-2 codes; replaces the current list.
@@ -418,7 +418,7 @@ pub async fn set_countries(
     let view = state
         .write(auth, move |conn, caller| {
             change_settings(conn, caller, &id, OrgKind::Tawafa, |conn| {
-                let requested = body.into_inner()?.countries;
+                let requested = body.get()?.countries;
                 if requested.len() > MAX_COUNTRIES {
                     return Err(Error::invalid_field(
                         "countries",
@@ -446,7 +446,7 @@ pub async fn set_countries(
     Ok(respond(actix_web::http::StatusCode::OK, view))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct SetGrants {
     /// Replaces the current grants.
@@ -476,7 +476,7 @@ pub async fn set_grants(
         .write(auth, move |conn, caller| {
             change_settings(conn, caller, &id, OrgKind::Authority, |conn| {
                 let mut datasets: Vec<String> = body
-                    .into_inner()?
+                    .get()?
                     .datasets
                     .iter()
                     .map(|d| d.as_str().to_owned())

@@ -28,7 +28,7 @@ pub fn status(kind: Kind) -> StatusCode {
         Kind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         Kind::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Kind::Unavailable | Kind::Contended => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

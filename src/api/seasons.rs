@@ -106,15 +106,18 @@ impl SeasonView {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct DeadlinesInput {
+    #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub housing: NaiveDate,
+    #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub transport: NaiveDate,
+    #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub catering: NaiveDate,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSeason {
     pub kind: SeasonKind,
@@ -122,7 +125,9 @@ pub struct CreateSeason {
     pub hijri_year: i32,
     #[schema(example = "Hajj 1447")]
     pub name: String,
+    #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub starts_on: NaiveDate,
+    #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub ends_on: NaiveDate,
     pub deadlines: DeadlinesInput,
 }
@@ -190,7 +195,7 @@ pub async fn create(
     let created = idempotency
         .create(&state, auth, move |conn, caller| {
             access::ministry_work(caller)?;
-            let (body, name) = parsed?;
+            let (body, name) = parsed.clone()?;
             let at = now();
             let row = SeasonRow {
                 id: SeasonId::generate().into_string(),
@@ -271,7 +276,7 @@ pub async fn get(
         .json(view))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct PilgrimsInput {
     #[schema(minimum = 0, maximum = 10000000)]
@@ -333,7 +338,7 @@ pub async fn set_quota(
     let view = state
         .write(auth, move |conn, caller| {
             access::ministry_work(caller)?;
-            let pilgrims = pilgrims?;
+            let pilgrims = pilgrims.clone()?;
             season(conn, id.as_str())?;
             store::set_quota(conn, id.as_str(), country.as_str(), pilgrims)
                 .map(QuotaView::from)
@@ -426,7 +431,7 @@ pub async fn set_allocation(
                 AllocateError::Forbidden(e) => e,
                 AllocateError::WrongKind => Error::conflict("wrong_organization_kind"),
             })?;
-            let pilgrims = pilgrims(body.into_inner()?.pilgrims)?;
+            let pilgrims = pilgrims(body.get()?.pilgrims)?;
             let country = target.country.clone().unwrap_or_default();
             let parent = match (kind, target.parent_id.as_deref()) {
                 (OrgKind::Agency, Some(office_id)) => Parent::Office { office_id },
@@ -471,13 +476,14 @@ pub async fn allocations(
     Ok(HttpResponse::Ok().json(views))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct CreateExtension {
     /// The client (office or agency) the extension is for.
     pub organization_id: OrganizationId,
     pub contract_type: ContractType,
     /// The last day the client may submit contracts of the type.
+    #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub until: NaiveDate,
     pub reason: String,
 }
@@ -535,7 +541,7 @@ pub async fn create_extension(
     let created = idempotency
         .create(&state, auth, move |conn, caller| {
             access::ministry_work(caller)?;
-            let (body, reason) = parsed?;
+            let (body, reason) = parsed.clone()?;
             let granted_by = access::require_user(caller)?.0.to_string();
             let season = season(conn, id.as_str())?;
             let client = crate::storage::organizations::find(conn, body.organization_id.as_str())?

@@ -138,16 +138,16 @@ pub async fn create(
             let at = now();
             let row = UserRow {
                 id: UserId::generate().into_string(),
-                organization_id: org_id.into_string(),
-                email: email.into_string(),
-                full_name: full_name.into_string(),
+                organization_id: org_id.clone().into_string(),
+                email: email.clone().into_string(),
+                full_name: full_name.clone().into_string(),
                 role: body.role.as_str().to_owned(),
                 language: body
                     .language
                     .unwrap_or(Language::English)
                     .as_str()
                     .to_owned(),
-                password_hash: hash,
+                password_hash: hash.clone(),
                 active: true,
                 version: 1,
                 created_at: at,
@@ -311,11 +311,11 @@ pub async fn update(
             let version = version.unwrap_or(row.version);
             let ends_sessions = body.active == Some(false) || hash.is_some();
             let changes = UserChanges {
-                full_name: full_name.map(Name::into_string),
+                full_name: full_name.clone().map(Name::into_string),
                 role: body.role.map(|r| r.as_str().to_owned()),
                 language: body.language.map(|l| l.as_str().to_owned()),
                 active: body.active,
-                password_hash: hash,
+                password_hash: hash.clone(),
             };
             if !store::update(conn, &row.id, version, &changes)? {
                 return Err(Error::precondition_failed());

@@ -8,6 +8,46 @@ use icu_calendar::cal::{Hijri, Iso};
 /// The Hijri years the Umm al-Qura tables cover well (the crate's tables span 1300-1600 AH).
 pub const HIJRI_YEARS: std::ops::RangeInclusive<i32> = 1350..=1550;
 
+/// The first day the portal takes anywhere (seasons, contracts, licences, stays, inspections).
+pub const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+/// The last day the portal takes anywhere.
+pub const LATEST: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+
+/// What serde says of a date outside [`EARLIEST`]..=[`LATEST`]; the API names the field and
+/// answers `out_of_range`.
+pub const OUT_OF_RANGE: &str = "date out of range: from 2000-01-01 to 2100-12-31";
+
+/// Reads a `YYYY-MM-DD` date in the portal's range: a date in year 1 or 9999 is a typo or a
+/// probe, refused before any rule sees it. For `#[serde(deserialize_with = ...)]` on every date
+/// a caller sends.
+pub fn bounded<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    let date = <NaiveDate as serde::Deserialize>::deserialize(d)?;
+    if (EARLIEST..=LATEST).contains(&date) {
+        Ok(date)
+    } else {
+        Err(serde::de::Error::custom(OUT_OF_RANGE))
+    }
+}
+
+/// [`bounded`] for an optional date (with `#[serde(default)]`).
+pub fn bounded_optional<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<NaiveDate>, D::Error> {
+    struct Bounded(NaiveDate);
+    impl<'de> serde::Deserialize<'de> for Bounded {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Bounded, D::Error> {
+            bounded(d).map(Bounded)
+        }
+    }
+    Ok(<Option<Bounded> as serde::Deserialize>::deserialize(d)?.map(|b| b.0))
+}
+
 /// Today in Makkah (UTC+3, no daylight saving): the day deadlines and inspections are counted in.
 pub fn today_in_makkah() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(3)).date_naive()

@@ -22,7 +22,9 @@ pub const MAX_GROUP_PILGRIMS: i64 = 100_000;
 #[serde(deny_unknown_fields)]
 pub struct Stay {
     pub city: Place,
+    #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub from: NaiveDate,
+    #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub to: NaiveDate,
 }
 

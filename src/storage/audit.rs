@@ -8,8 +8,9 @@ use sha2::{Digest, Sha256};
 use super::schema::{audit_events, audit_head};
 use super::{DbConnection, now, write_transaction};
 
-#[derive(Queryable, Insertable, Debug, Clone)]
+#[derive(Queryable, Insertable, Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[diesel(table_name = audit_events)]
+#[serde(deny_unknown_fields)]
 pub struct AuditRow {
     pub id: String,
     pub seq: Option<i64>,
@@ -122,9 +123,19 @@ pub struct Verification {
     pub first_broken: Option<(i64, String)>,
 }
 
+/// The hash a chain starts from.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Whether `row` is event number `seq` of a chain whose previous hash is `prev`, unaltered.
+fn links(prev: &str, seq: i64, row: &AuditRow) -> bool {
+    row.seq == Some(seq)
+        && row.prev_hash.as_deref() == Some(prev)
+        && row.hash.as_deref() == Some(hash(prev, seq, row).as_str())
+}
+
 /// Recomputes the chain from the start; names the first broken link.
 pub fn verify(conn: &mut DbConnection) -> QueryResult<Verification> {
-    let mut prev = "0".repeat(64);
+    let mut prev = GENESIS.to_owned();
     let mut expected_seq = 0i64;
     let mut after = 0i64;
     let mut first_broken = None;
@@ -138,16 +149,12 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<Verification> {
             break;
         }
         for row in &rows {
-            let seq = row.seq.unwrap_or_default();
             expected_seq += 1;
-            let ok = seq == expected_seq
-                && row.prev_hash.as_deref() == Some(prev.as_str())
-                && row.hash.as_deref() == Some(hash(&prev, seq, row).as_str());
-            if !ok && first_broken.is_none() {
-                first_broken = Some((seq, row.id.clone()));
+            if !links(&prev, expected_seq, row) && first_broken.is_none() {
+                first_broken = Some((row.seq.unwrap_or_default(), row.id.clone()));
             }
             prev = row.hash.clone().unwrap_or_default();
-            after = seq;
+            after = row.seq.unwrap_or_default();
         }
     }
     let (head_seq, head_hash): (i64, String) = audit_head::table
@@ -194,4 +201,97 @@ pub fn list(
         query = query.filter(audit_events::id.gt(after.to_owned()));
     }
     query.order(audit_events::id.asc()).limit(limit).load(conn)
+}
+
+/// Events not yet chained: how many, and when the oldest was appended.
+pub fn unsealed(conn: &mut DbConnection) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    audit_events::table
+        .filter(audit_events::seq.is_null())
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(audit_events::at),
+        ))
+        .first(conn)
+}
+
+/// Writes the sealed events after event number `after`, in order, one JSON object per line (every
+/// recorded field with its chain links), for an archive that can be checked without the database
+/// ([`verify_archive`]). Returns how many, and the last hash written.
+pub fn export(
+    conn: &mut DbConnection,
+    after: i64,
+    out: &mut impl std::io::Write,
+) -> Result<(i64, Option<String>), String> {
+    let (mut count, mut last, mut after) = (0, None, after);
+    loop {
+        let rows: Vec<AuditRow> = audit_events::table
+            .filter(audit_events::seq.gt(after))
+            .order(audit_events::seq.asc())
+            .limit(2000)
+            .load(conn)
+            .map_err(|e| e.to_string())?;
+        let Some(end) = rows.last() else {
+            return Ok((count, last));
+        };
+        after = end.seq.unwrap_or_default();
+        for row in &rows {
+            serde_json::to_writer(&mut *out, row).map_err(|e| e.to_string())?;
+            out.write_all(b"\n").map_err(|e| e.to_string())?;
+        }
+        count += rows.len() as i64;
+        last = end.hash.clone();
+    }
+}
+
+/// What an archive holds: its first and last event numbers, the hash it continues from and the
+/// hash it ends with (the next archive continues from it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Archive {
+    pub first: i64,
+    pub last: i64,
+    pub continues: String,
+    pub ends: String,
+}
+
+/// Checks an archive written by [`export`] on its own: every event's hash recomputed, every link
+/// to the one before, numbers without a gap. The first event's link is taken as given (it is the
+/// previous archive's last hash, or [`GENESIS`] for event 1). Names the first broken line.
+pub fn verify_archive(input: impl std::io::BufRead) -> Result<Option<Archive>, String> {
+    let mut archive: Option<Archive> = None;
+    for (number, line) in input.lines().enumerate() {
+        let line = line.map_err(|e| e.to_string())?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let broken = |why: &str| format!("line {}: {why}", number + 1);
+        let row: AuditRow = serde_json::from_str(&line).map_err(|e| broken(&e.to_string()))?;
+        let seq = row.seq.ok_or_else(|| broken("an event without a number"))?;
+        let (prev, expected) = match &archive {
+            Some(a) => (a.ends.clone(), a.last + 1),
+            None if seq == 1 => (GENESIS.to_owned(), 1),
+            None => (row.prev_hash.clone().unwrap_or_default(), seq),
+        };
+        if !links(&prev, expected, &row) {
+            return Err(broken(&format!(
+                "event {seq} does not follow event {} or was altered",
+                expected - 1
+            )));
+        }
+        let ends = row.hash.clone().unwrap_or_default();
+        match &mut archive {
+            Some(a) => {
+                a.last = seq;
+                a.ends = ends;
+            }
+            None => {
+                archive = Some(Archive {
+                    first: seq,
+                    last: seq,
+                    continues: prev,
+                    ends,
+                })
+            }
+        }
+    }
+    Ok(archive)
 }

@@ -232,3 +232,19 @@ pub fn claim_reminder(
     };
     Ok(inserted == 1)
 }
+
+/// Emails waiting to be sent: how many, and when the oldest was queued; and how many were given up.
+pub fn backlog(conn: &mut DbConnection) -> QueryResult<(i64, Option<NaiveDateTime>, i64)> {
+    let (pending, oldest) = outbox::table
+        .filter(outbox::status.eq("pending"))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(outbox::created_at),
+        ))
+        .first(conn)?;
+    let failed = outbox::table
+        .filter(outbox::status.eq("failed"))
+        .count()
+        .get_result(conn)?;
+    Ok((pending, oldest, failed))
+}

@@ -82,7 +82,10 @@ pub fn refund(conn: &mut DbConnection, key: &str) -> QueryResult<()> {
     .map(|_| ())
 }
 
-/// Drops counters nobody has touched since `before`.
-pub fn prune(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(throttles::table.filter(throttles::last_at.lt(before))).execute(conn)
+/// Keys (accounts, addresses) whose attempts are made to wait at `now`.
+pub fn waiting(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<i64> {
+    throttles::table
+        .filter(throttles::blocked_until.gt(now))
+        .count()
+        .get_result(conn)
 }

@@ -15,6 +15,11 @@ use crate::storage::models::InspectionRow;
 use crate::storage::plans::{self as store, inspection_of};
 use crate::storage::{DbConnection, contracts, now};
 
+/// How far before its season starts or after it ends an inspection may be dated: half a year
+/// (buildings are inspected for their licences months before the pilgrims arrive; closing
+/// reports come after they leave).
+pub const SEASON_MARGIN_DAYS: i64 = 183;
+
 /// The longest findings text of an inspection.
 pub const MAX_FINDINGS_CHARS: usize = 2000;
 
@@ -28,7 +33,8 @@ pub struct NewInspection {
 }
 
 /// Records an inspection of a contract the caller may see (tawafa establishments and the ministry).
-/// The contract must be approved, the day not in the future (Makkah time), and a failure says what
+/// The contract must be approved, the day not in the future (Makkah time) and within its season
+/// give or take [`SEASON_MARGIN_DAYS`], and a failure says what
 /// failed. `report` is the request's input, or why it could not be read: looked at once the caller
 /// may inspect. Run inside a write transaction.
 pub fn record(
@@ -51,6 +57,16 @@ pub fn record(
         return Err(Error::invalid_field(
             "inspected_on",
             Invalid::new("in_future"),
+        ));
+    }
+    let season = super::seasons::find(conn, &contract.season_id)?;
+    let margin = chrono::Duration::days(SEASON_MARGIN_DAYS);
+    if report.inspected_on < season.starts_on - margin
+        || report.inspected_on > season.ends_on + margin
+    {
+        return Err(Error::invalid_field(
+            "inspected_on",
+            Invalid::new("out_of_range"),
         ));
     }
     let findings = report.findings.trim().to_owned();

@@ -22,6 +22,7 @@ mod readiness;
 mod seasons;
 mod seed;
 mod smtp;
+mod upkeep;
 mod users;
 mod visibility;
 mod world;

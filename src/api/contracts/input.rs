@@ -49,7 +49,9 @@ pub struct CreateContract {
     pub contract_type: ContractType,
     /// The provider's facility: a building (housing), a fleet (transport) or a kitchen (catering).
     pub facility_id: FacilityId,
+    #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub starts_on: NaiveDate,
+    #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub ends_on: NaiveDate,
     /// Per bed-night, seat-day or meal, as a decimal string.
     #[schema(example = "250.00")]
@@ -91,7 +93,15 @@ impl CreateContract {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateContract {
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::calendar::bounded_optional"
+    )]
     pub starts_on: Option<NaiveDate>,
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::calendar::bounded_optional"
+    )]
     pub ends_on: Option<NaiveDate>,
     pub unit_price: Option<String>,
     #[serde(flatten)]
@@ -121,7 +131,15 @@ pub struct ReasonInput {
 pub struct CreateAmendment {
     /// Why the terms change.
     pub reason: String,
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::calendar::bounded_optional"
+    )]
     pub starts_on: Option<NaiveDate>,
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::calendar::bounded_optional"
+    )]
     pub ends_on: Option<NaiveDate>,
     pub unit_price: Option<String>,
     #[serde(flatten)]

@@ -63,7 +63,7 @@ pub async fn create(
         .create(&state, auth, move |conn, caller| {
             // Who may file is answered before what was filed is judged.
             access::file_contracts(caller)?;
-            usecases::contracts::draft(conn, caller, parsed?).map(ContractView::from)
+            usecases::contracts::draft(conn, caller, parsed.clone()?).map(ContractView::from)
         })
         .await?;
     Ok(created.respond())
@@ -203,7 +203,8 @@ pub async fn update(
     let edit = body.into_inner().map(Into::into);
     let view = state
         .write(auth, move |conn, caller| {
-            usecases::contracts::edit(conn, caller, &id, version, edit).map(ContractView::from)
+            usecases::contracts::edit(conn, caller, &id, version.clone(), edit.clone())
+                .map(ContractView::from)
         })
         .await?;
     Ok(respond(StatusCode::OK, &view))
@@ -237,7 +238,8 @@ pub async fn act(
     let reason = reason_of(body);
     let view = state
         .write(auth, move |conn, caller| {
-            usecases::contracts::act(conn, caller, &id, action, reason).map(ContractView::from)
+            usecases::contracts::act(conn, caller, &id, action, reason.clone())
+                .map(ContractView::from)
         })
         .await?;
     Ok(respond(StatusCode::OK, &view))
@@ -289,7 +291,8 @@ pub async fn amend(
     let proposal = body.into_inner().map(CreateAmendment::parse);
     let created = idempotency
         .create(&state, auth, move |conn, caller| {
-            usecases::amendments::propose(conn, caller, &id, proposal).map(AmendmentView::from)
+            usecases::amendments::propose(conn, caller, &id, proposal.clone())
+                .map(AmendmentView::from)
         })
         .await?;
     Ok(created.respond())
@@ -347,7 +350,8 @@ pub async fn decide(
     let reason = reason_of(body);
     let view = state
         .write(auth, move |conn, caller| {
-            usecases::amendments::decide(conn, caller, &id, action, reason).map(AmendmentView::from)
+            usecases::amendments::decide(conn, caller, &id, action, reason.clone())
+                .map(AmendmentView::from)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
