@@ -421,6 +421,9 @@ pub struct Contract {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Why it is in its status: the reason given with the step that put it there (a return,
+    /// a rejection, a decline, a cancellation), if one was.
+    pub status_reason: Option<String>,
 }
 
 /// New terms proposed for an approved contract (R6).

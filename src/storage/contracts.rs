@@ -105,6 +105,7 @@ pub fn contract_of(row: ContractRow) -> QueryResult<Contract> {
         version: row.version,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        status_reason: row.status_reason,
     })
 }
 
@@ -363,7 +364,13 @@ pub fn update_terms(
 
 /// Moves a contract from `from` to `to`; `false` if it is no longer in `from` (a racing request
 /// moved it first).
-pub fn set_status(conn: &mut DbConnection, id: &str, from: &str, to: &str) -> QueryResult<bool> {
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: &str,
+    from: &str,
+    to: &str,
+    reason: Option<&str>,
+) -> QueryResult<bool> {
     let changed = diesel::update(
         contracts::table
             .filter(contracts::id.eq(id))
@@ -371,6 +378,7 @@ pub fn set_status(conn: &mut DbConnection, id: &str, from: &str, to: &str) -> Qu
     )
     .set((
         contracts::status.eq(to),
+        contracts::status_reason.eq(reason),
         contracts::version.eq(contracts::version + 1),
         contracts::updated_at.eq(now()),
     ))

@@ -168,6 +168,8 @@ pub struct ContractRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The reason given with the step that put the contract in its status, if one was.
+    pub status_reason: Option<String>,
 }
 
 #[derive(Queryable, Insertable, Debug, Clone)]

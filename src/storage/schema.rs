@@ -192,6 +192,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        status_reason -> Nullable<Text>,
     }
 }
 

@@ -684,6 +684,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
             version: path_to(status).len() as i64,
             created_at: at,
             updated_at: at,
+            status_reason: None,
         };
         let mut from: Option<&str> = None;
         for (action, to, who) in path_to(status) {

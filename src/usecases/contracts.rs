@@ -401,6 +401,7 @@ pub fn draft(
         version: 1,
         created_at: at,
         updated_at: at,
+        status_reason: None,
     };
     store::insert(conn, &row)?;
     Event::contract(&row.id, "create", None, ContractStatus::Draft.as_str())
@@ -516,7 +517,13 @@ fn apply(
     if from == ContractStatus::Approved {
         close_open_amendment(conn, caller, &row)?;
     }
-    if !store::set_status(conn, &row.id, from.as_str(), step.to.as_str())? {
+    if !store::set_status(
+        conn,
+        &row.id,
+        from.as_str(),
+        step.to.as_str(),
+        reason.as_deref(),
+    )? {
         return Err(Error::conflict("invalid_transition"));
     }
     let moved = store::find(conn, &row.id)?.ok_or_else(Error::internal)?;

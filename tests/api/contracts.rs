@@ -44,6 +44,16 @@ async fn the_whole_lifecycle(app: TestApp) {
         w.held(&app, &w.building, "2027-05-10", "2027-05-14").await,
         vec![0; 5]
     );
+    // The reviewer's reason is on the contract itself, for the client and the provider alike.
+    assert_eq!(returned.body["status_reason"], "wrong nights");
+    for party in [&w.agency, &w.provider] {
+        let seen = app
+            .get(&format!("/api/v1/contracts/{id}"))
+            .auth(party)
+            .send()
+            .await;
+        assert_eq!(seen.body["status_reason"], "wrong nights");
+    }
     let fixed = app
         .patch(&format!("/api/v1/contracts/{id}"))
         .auth(&w.agency)
@@ -59,6 +69,8 @@ async fn the_whole_lifecycle(app: TestApp) {
         .assert_status(200);
     let approved = w.step(&app, &w.ministry, &id, "approve", None).await;
     assert_eq!(approved.assert_status(200)["status"], "approved");
+    // A step without a reason leaves none behind.
+    assert!(approved.body.get("status_reason").is_none(), "{approved:?}");
     assert_eq!(
         w.held(&app, &w.building, "2027-05-10", "2027-05-14").await,
         vec![30, 30, 30, 0, 0]

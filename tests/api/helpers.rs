@@ -72,6 +72,14 @@ fn with_connect_timeout(url: &str) -> String {
     format!("{url}{sep}connect_timeout=3")
 }
 
+/// Says that a test did not run, where the summary shows it: straight to the terminal, past the
+/// harness's capture of test output (cargo would otherwise count the test as passed in silence).
+fn skipped(why: &str) {
+    use std::io::Write;
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {why}");
+}
+
 impl TestDb {
     /// `None` when PostgreSQL is unreachable and not required.
     pub fn create(backend: Backend) -> Option<TestDb> {
@@ -100,7 +108,10 @@ impl TestDb {
                                     "PostgreSQL is required but unreachable at {admin_url}: {e}"
                                 );
                             }
-                            eprintln!("skipped: PostgreSQL unreachable at {admin_url} ({e})");
+                            skipped(&format!(
+                                "PostgreSQL unreachable at {admin_url} ({})",
+                                e.to_string().lines().next().unwrap_or_default().trim()
+                            ));
                             return None;
                         }
                     };

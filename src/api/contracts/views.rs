@@ -68,6 +68,11 @@ pub struct ContractView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "30000.00")]
     pub total: Option<String>,
+    /// Why the contract is in its status: the reason given with the step that put it there (a
+    /// return or rejection by the ministry, a decline by the provider, a cancellation); absent
+    /// when that step needed none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -123,6 +128,7 @@ impl From<ContractDetails> for ContractView {
             unit_price: c.price.map(|p| p.unit.to_string()),
             currency: c.price.map(|_| CURRENCY.to_owned()),
             total: c.price.map(|p| p.total.to_string()),
+            status_reason: c.status_reason,
             version: c.version,
             created_at: utc(c.created_at),
             updated_at: utc(c.updated_at),

@@ -1,0 +1,1 @@
+ALTER TABLE contracts DROP COLUMN status_reason;
