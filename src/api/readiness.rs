@@ -52,7 +52,8 @@ pub struct ReadinessRow {
     pub planned: i64,
     /// Allocated pilgrims not yet in any group.
     pub unplanned: i64,
-    /// `ready` when every night, route-day and meal-day of the plan is covered.
+    /// `ready` when every allocated pilgrim is in a group and every night, route-day and meal-day
+    /// of the plan is covered; `incomplete` otherwise.
     #[schema(example = "incomplete")]
     pub status: &'static str,
     pub coverage: CoverageView,
@@ -60,8 +61,11 @@ pub struct ReadinessRow {
     pub visa_eligible: i64,
 }
 
+/// What keeps a client from being ready: pilgrims not in any group yet (`unplanned`), or one day
+/// of the plan short of coverage (`housing`, `transport`, `catering`).
 #[derive(Serialize, ToSchema)]
 pub struct GapView {
+    /// `unplanned`, `housing`, `transport` or `catering`.
     #[schema(example = "housing")]
     pub category: &'static str,
     /// Housing and catering: the city.
@@ -70,10 +74,31 @@ pub struct GapView {
     /// Transport: the route, as `from>to`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
-    pub date: NaiveDate,
-    pub date_hijri: String,
+    /// The day short of coverage (absent for `unplanned`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_hijri: Option<String>,
+    /// A day: pilgrims the plan needs covered. `unplanned`: the client's own allocation.
     pub needed: i64,
+    /// A day: pilgrims the counted contracts cover. `unplanned`: pilgrims in groups.
     pub covered: i64,
+    /// `unplanned`: the allocated pilgrims in no group yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pilgrims: Option<i64>,
+    /// Contracts that would cover this day but are withheld by a failed inspection, each naming
+    /// the inspection; coverage comes back with a later pass.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_inspections: Vec<WithheldView>,
+}
+
+/// An approved contract whose latest inspection failed: it covers nothing until a later pass.
+#[derive(Serialize, ToSchema)]
+pub struct WithheldView {
+    pub inspection_id: String,
+    pub contract_id: String,
+    /// What the contract would cover on the day.
+    pub units: i64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -115,7 +140,7 @@ fn row(client: &SeasonClient, r: &Readiness) -> Result<ReadinessRow, Error> {
         },
         allocation: client.pilgrims - client.suballocated,
         planned: r.planned,
-        unplanned: (client.pilgrims - client.suballocated - r.planned).max(0),
+        unplanned: r.unplanned,
         status: if r.ready() { "ready" } else { "incomplete" },
         coverage: coverage_view(r),
         visa_eligible: r.visa_eligible,
@@ -124,22 +149,40 @@ fn row(client: &SeasonClient, r: &Readiness) -> Result<ReadinessRow, Error> {
 
 fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
     let r = &d.readiness;
-    let gaps = r
-        .gaps
-        .iter()
-        .map(|g| {
-            let transport = g.need.category == Category::Transport;
-            GapView {
-                category: g.need.category.as_str(),
-                city: (!transport).then(|| g.need.place.to_owned()),
-                route: transport.then(|| g.need.place.to_owned()),
-                date: g.need.date,
-                date_hijri: hijri(g.need.date),
-                needed: g.needed,
-                covered: g.covered,
-            }
-        })
-        .collect();
+    let unplanned = (r.unplanned > 0).then(|| GapView {
+        category: "unplanned",
+        city: None,
+        route: None,
+        date: None,
+        date_hijri: None,
+        needed: d.client.pilgrims - d.client.suballocated,
+        covered: r.planned,
+        pilgrims: Some(r.unplanned),
+        failed_inspections: Vec::new(),
+    });
+    let days = r.gaps.iter().map(|g| {
+        let transport = g.need.category == Category::Transport;
+        GapView {
+            category: g.need.category.as_str(),
+            city: (!transport).then(|| g.need.place.to_owned()),
+            route: transport.then(|| g.need.place.to_owned()),
+            date: Some(g.need.date),
+            date_hijri: Some(hijri(g.need.date)),
+            needed: g.needed,
+            covered: g.covered,
+            pilgrims: None,
+            failed_inspections: g
+                .withheld
+                .iter()
+                .map(|(w, units)| WithheldView {
+                    inspection_id: w.inspection_id.clone(),
+                    contract_id: w.contract_id.clone(),
+                    units: *units,
+                })
+                .collect(),
+        }
+    });
+    let gaps = unplanned.into_iter().chain(days).collect();
     let groups = d
         .groups
         .into_iter()

@@ -177,7 +177,8 @@ pub fn needed(groups: &[Group]) -> Tally {
     tally
 }
 
-/// An approved contract that counts towards coverage (no open failed inspection).
+/// What an approved contract covers. It counts unless its latest inspection failed: then it is
+/// withheld until a later pass, and the gaps it leaves name that inspection.
 #[derive(Clone, Debug)]
 pub struct Cover {
     pub category: Category,
@@ -186,12 +187,28 @@ pub struct Cover {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub units: i64,
+    pub withheld_by: Option<Withheld>,
 }
 
-/// What a set of contracts covers in all.
+/// A contract withheld from coverage by its latest inspection, a failure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Withheld {
+    pub inspection_id: String,
+    pub contract_id: String,
+}
+
+impl Cover {
+    fn covers(&self, need: &Need) -> bool {
+        self.category == need.category
+            && self.place == need.place
+            && (self.starts_on..=self.ends_on).contains(&need.date)
+    }
+}
+
+/// What a set of contracts covers in all (those withheld cover nothing).
 pub fn covered(covers: &[Cover]) -> Tally {
     let mut tally = Tally::new();
-    for cover in covers {
+    for cover in covers.iter().filter(|c| c.withheld_by.is_none()) {
         let mut day = cover.starts_on;
         while day <= cover.ends_on {
             *tally
@@ -215,6 +232,8 @@ pub struct Gap {
     pub need: Need,
     pub needed: i64,
     pub covered: i64,
+    /// Contracts that would cover this need but a failed inspection withholds, with their units.
+    pub withheld: Vec<(Withheld, i64)>,
 }
 
 /// Needed against covered, per category: (needed, covered up to what is needed).
@@ -227,6 +246,9 @@ pub struct CategoryCoverage {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Readiness {
     pub planned: i64,
+    /// Pilgrims of the client's own allocation in no group yet: their needs are unknown, so a
+    /// client with any is not ready, whatever its groups' coverage.
+    pub unplanned: i64,
     pub gaps: Vec<Gap>,
     pub housing: CategoryCoverage,
     pub transport: CategoryCoverage,
@@ -237,8 +259,9 @@ pub struct Readiness {
 }
 
 impl Readiness {
+    /// Every allocated pilgrim is in a group, and every need of every group is covered.
     pub fn ready(&self) -> bool {
-        self.gaps.is_empty()
+        self.gaps.is_empty() && self.unplanned == 0
     }
 
     /// Covered share of everything needed, 0 to 1 (1 when nothing is needed).
@@ -253,8 +276,9 @@ impl Readiness {
     }
 }
 
-/// The readiness of one client: every need against what its counted contracts cover.
-pub fn assess(groups: &[Group], covers: &[Cover]) -> Readiness {
+/// The readiness of one client holding `allocation` pilgrims itself: every need of its groups
+/// against what its counted contracts cover, and the pilgrims it has not planned yet.
+pub fn assess(groups: &[Group], covers: &[Cover], allocation: i64) -> Readiness {
     let need = needed(groups);
     let cover = covered(covers);
     let mut gaps = Vec::new();
@@ -265,17 +289,25 @@ pub fn assess(groups: &[Group], covers: &[Cover]) -> Readiness {
         t.needed += n;
         t.covered += c.min(n);
         if c < n {
+            let withheld = covers
+                .iter()
+                .filter(|cover| cover.covers(key))
+                .filter_map(|cover| Some((cover.withheld_by.clone()?, cover.units)))
+                .collect();
             gaps.push(Gap {
                 need: key.clone(),
                 needed: n,
                 covered: c,
+                withheld,
             });
         }
     }
     let (visa_eligible, eligible_groups) = visa_eligibility(groups, &cover);
     let total = |c| totals.get(&c).copied().unwrap_or_default();
+    let planned = groups.iter().map(|g| g.pilgrims).sum();
     Readiness {
-        planned: groups.iter().map(|g| g.pilgrims).sum(),
+        planned,
+        unplanned: (allocation - planned).max(0),
         gaps,
         housing: total(Category::Housing),
         transport: total(Category::Transport),
@@ -356,6 +388,7 @@ mod tests {
             starts_on: d(from),
             ends_on: d(to),
             units,
+            withheld_by: None,
         }
     }
 
@@ -427,7 +460,7 @@ mod tests {
 
     #[test]
     fn fully_covered_is_ready_and_eligible() {
-        let r = assess(&[group("a", 10)], &full_cover(10));
+        let r = assess(&[group("a", 10)], &full_cover(10), 10);
         assert!(r.ready(), "{:?}", r.gaps);
         assert_eq!(r.visa_eligible, 10);
         assert_eq!(
@@ -438,6 +471,45 @@ mod tests {
             }
         );
         assert_eq!(r.ratio(), 1.0);
+    }
+
+    #[test]
+    fn unplanned_pilgrims_keep_a_covered_client_from_being_ready() {
+        let r = assess(&[group("a", 10)], &full_cover(10), 9_000);
+        assert!(r.gaps.is_empty());
+        assert_eq!(r.unplanned, 8_990);
+        assert!(!r.ready());
+        // Nothing planned at all is the least ready of all, not ready by default.
+        let r = assess(&[], &[], 150);
+        assert!(!r.ready() && r.unplanned == 150);
+        // More planned than allocated leaves nothing unplanned.
+        assert_eq!(assess(&[group("a", 10)], &full_cover(10), 5).unplanned, 0);
+    }
+
+    #[test]
+    fn a_gap_left_by_a_failed_inspection_names_it() {
+        let mut covers = full_cover(10);
+        let withheld = Withheld {
+            inspection_id: "inspection-1".into(),
+            contract_id: "contract-1".into(),
+        };
+        covers[0].withheld_by = Some(withheld.clone());
+        let r = assess(&[group("a", 10)], &covers, 10);
+        // Each of the contract's four nights is a gap, naming the inspection that withholds it.
+        assert_eq!(r.gaps.len(), 4);
+        for gap in &r.gaps {
+            assert_eq!(
+                (gap.need.category, gap.need.place),
+                (Category::Housing, "makkah")
+            );
+            assert_eq!((gap.needed, gap.covered), (10, 0));
+            assert_eq!(gap.withheld, vec![(withheld.clone(), 10)]);
+        }
+        // Other gaps name nothing.
+        covers[0].withheld_by = None;
+        covers[1].units = 4;
+        let r = assess(&[group("a", 10)], &covers, 10);
+        assert!(r.gaps.iter().all(|g| g.withheld.is_empty()));
     }
 
     #[test]
@@ -454,7 +526,7 @@ mod tests {
             } else {
                 covers[drop].ends_on = covers[drop].ends_on.pred_opt().unwrap();
             }
-            let r = assess(&[group("a", 10)], &covers);
+            let r = assess(&[group("a", 10)], &covers, 10);
             assert_eq!(r.gaps.len(), 1, "{category:?}: {:?}", r.gaps);
             let gap = &r.gaps[0];
             assert_eq!(
@@ -473,7 +545,7 @@ mod tests {
     fn partly_covered_group_shows_the_shortfall() {
         let mut covers = full_cover(10);
         covers[0].units = 6;
-        let r = assess(&[group("a", 10)], &covers);
+        let r = assess(&[group("a", 10)], &covers, 10);
         assert_eq!(r.gaps.len(), 4);
         assert!(r.gaps.iter().all(|g| g.needed == 10 && g.covered == 6));
         assert_eq!(
@@ -512,7 +584,7 @@ mod tests {
             pilgrims: 5,
             ..late.clone()
         };
-        let r = assess(&[late.clone(), early.clone(), small], &covers);
+        let r = assess(&[late.clone(), early.clone(), small], &covers, 0);
         assert_eq!(r.eligible_groups, ["early", "small"]);
         assert_eq!(r.visa_eligible, 15);
         // Same arrival day: the name decides.
@@ -595,6 +667,7 @@ mod tests {
                     starts_on: from,
                     ends_on: from + chrono::Days::new(rng.random_range(0..6)),
                     units: rng.random_range(1..80),
+                    withheld_by: None,
                 }
             })
             .collect();
@@ -618,7 +691,8 @@ mod tests {
                 assert!(n <= cover.get(&key).copied().unwrap_or(0), "{key:?}");
             }
             assert_eq!(eligible, chosen.iter().map(|g| g.pilgrims).sum::<i64>());
-            let r = assess(&groups, &covers);
+            let planned = groups.iter().map(|g| g.pilgrims).sum();
+            let r = assess(&groups, &covers, planned);
             assert!(
                 r.housing.covered <= r.housing.needed && r.catering.covered <= r.catering.needed
             );
@@ -671,6 +745,7 @@ mod tests {
                     starts_on: k.date,
                     ends_on: k.date,
                     units: *n,
+                    withheld_by: None,
                 })
                 .collect();
             let full = visa_eligibility(&groups, &covered(&everything));

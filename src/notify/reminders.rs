@@ -30,7 +30,7 @@ pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::er
         let assessed =
             crate::usecases::readiness::assess_clients(conn, &season.id, &clients, true)?;
         for (client, (readiness, _)) in clients.iter().zip(assessed) {
-            if readiness.ready() && readiness.planned >= client.pilgrims - client.suballocated {
+            if readiness.ready() {
                 continue;
             }
             for contract_type in ContractType::ALL {

@@ -12,7 +12,7 @@ use super::schema::{
 use super::{DbConnection, MultiBackend, now};
 use crate::access::ContractScope;
 use crate::domain::ids::{ContractId, FacilityId, InspectionId, OrganizationId};
-use crate::domain::readiness::{Category, Cover, Group, Inspection, route_key};
+use crate::domain::readiness::{Category, Cover, Group, Inspection, Withheld, route_key};
 use crate::domain::season::Place;
 
 type Boxed = pilgrim_groups::BoxedQuery<'static, MultiBackend>;
@@ -187,13 +187,13 @@ pub struct CoveringContract {
     pub units: i64,
 }
 
-/// The approved contracts of a season (of some clients, or all) that count: those whose latest
-/// inspection, if any, is not a failure.
+/// The approved contracts of a season (of some clients, or all), each with the id of its latest
+/// inspection when that is a failure (which withholds it from coverage until a later pass).
 pub fn coverage(
     conn: &mut DbConnection,
     season_id: &str,
     clients: Option<&[String]>,
-) -> QueryResult<Vec<CoveringContract>> {
+) -> QueryResult<Vec<(CoveringContract, Option<String>)>> {
     let mut query = contracts::table
         .inner_join(facilities::table)
         .filter(contracts::season_id.eq(season_id.to_owned()))
@@ -237,10 +237,11 @@ pub fn coverage(
     }
     Ok(rows
         .into_iter()
-        .filter(|r| {
-            latest
-                .get(&r.id)
-                .is_none_or(|(_, _, result)| result != "fail")
+        .map(|r| {
+            let failed = latest
+                .remove(&r.id)
+                .and_then(|(_, id, result)| (result == "fail").then_some(id));
+            (r, failed)
         })
         .collect())
 }
@@ -330,7 +331,7 @@ pub fn group_of(row: &GroupRow) -> QueryResult<Group> {
 }
 
 /// What a counted contract covers, for readiness; `None` for a row that names no known place.
-pub fn cover_of(c: &CoveringContract) -> Option<Cover> {
+pub fn cover_of(c: &CoveringContract, failed_inspection: Option<String>) -> Option<Cover> {
     let (category, place) = match c.contract_type.as_str() {
         "housing" => (Category::Housing, Place::parse(&c.facility_city)?.as_str()),
         "catering" => (Category::Catering, Place::parse(&c.facility_city)?.as_str()),
@@ -348,6 +349,10 @@ pub fn cover_of(c: &CoveringContract) -> Option<Cover> {
         starts_on: c.starts_on,
         ends_on: c.ends_on,
         units: c.units,
+        withheld_by: failed_inspection.map(|inspection_id| Withheld {
+            inspection_id,
+            contract_id: c.id.clone(),
+        }),
     })
 }
 

@@ -28,8 +28,8 @@ pub fn assess_clients(
             .push(group_of(&row)?);
     }
     let mut covers: HashMap<String, Vec<Cover>> = HashMap::new();
-    for c in store::coverage(conn, season_id, filter)? {
-        if let Some(cover) = cover_of(&c) {
+    for (c, failed_inspection) in store::coverage(conn, season_id, filter)? {
+        if let Some(cover) = cover_of(&c, failed_inspection) {
             covers.entry(c.client_id.clone()).or_default().push(cover);
         }
     }
@@ -37,7 +37,8 @@ pub fn assess_clients(
         .iter()
         .map(|c| {
             let g = groups.remove(&c.id).unwrap_or_default();
-            let r = plan::assess(&g, covers.get(&c.id).map(Vec::as_slice).unwrap_or(&[]));
+            let covers = covers.get(&c.id).map(Vec::as_slice).unwrap_or(&[]);
+            let r = plan::assess(&g, covers, c.pilgrims - c.suballocated);
             (r, g)
         })
         .collect())
@@ -56,12 +57,12 @@ pub struct ClientDetail {
     pub groups: Vec<Group>,
 }
 
-/// Incomplete clients first, by the share of their needs covered; then ready ones by the share of
-/// their allocation they have planned at all (a client with nothing planned has no gap, yet is the
-/// least ready of the ready).
-fn worst_first_key(r: &Readiness, c: &SeasonClient) -> (bool, f64, f64) {
+/// Incomplete clients first, by how much of their allocation is planned and covered (the share
+/// planned times the share of the plan's needs covered: a client with nothing planned is the least
+/// ready); ready ones last.
+fn worst_first_key(r: &Readiness, c: &SeasonClient) -> (bool, f64) {
     let own = (c.pilgrims - c.suballocated).max(1) as f64;
-    (r.ready(), r.ratio(), r.planned as f64 / own)
+    (r.ready(), (r.planned as f64 / own).min(1.0) * r.ratio())
 }
 
 /// The readiness of every client of the season the caller may see, worst first.

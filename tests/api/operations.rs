@@ -160,14 +160,16 @@ async fn demo_data_has_every_kind_and_contracts_in_several_states(backend: Backe
             .len(),
         6
     );
-    // A ready client, an incomplete one, and a failed inspection behind it.
+    // Early in the season nobody is ready: the office has planned 150 of its 9,000 pilgrims
+    // (all covered, so all eligible for visas), the agency 80 of its 3,000, and a failed
+    // inspection withholds part of the agency's coverage.
     let season = seasons.body["items"][0]["id"].as_str().unwrap().to_owned();
     let readiness = app
         .get(&format!("/api/v1/seasons/{season}/readiness"))
         .auth(&ministry)
         .send()
         .await;
-    let statuses: Vec<(String, String, i64)> = readiness
+    let mut statuses: Vec<(String, String, i64, i64)> = readiness
         .assert_status(200)
         .as_array()
         .unwrap()
@@ -176,18 +178,26 @@ async fn demo_data_has_every_kind_and_contracts_in_several_states(backend: Backe
             (
                 r["organization"]["name"].as_str().unwrap().to_owned(),
                 r["status"].as_str().unwrap().to_owned(),
+                r["unplanned"].as_i64().unwrap(),
                 r["visa_eligible"].as_i64().unwrap(),
             )
         })
         .collect();
+    statuses.sort();
     assert_eq!(
         statuses,
         [
-            ("Nusantara Travel".to_owned(), "incomplete".to_owned(), 0),
             (
                 "Hajj Affairs Office of Indonesia".to_owned(),
-                "ready".to_owned(),
+                "incomplete".to_owned(),
+                8_850,
                 150
+            ),
+            (
+                "Nusantara Travel".to_owned(),
+                "incomplete".to_owned(),
+                2_920,
+                0
             ),
         ]
     );

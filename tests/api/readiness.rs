@@ -50,6 +50,10 @@ async fn readiness_of(
 
 async fn readiness_and_eligibility_on_a_small_season(app: TestApp) {
     let w = World::new(&app).await;
+    // The office keeps 15 pilgrims itself (200 of its 215 go to its agency).
+    allocate(&app, &w.ministry, &w.season, &w.office.organization_id, 215)
+        .await
+        .assert_status(200);
     plan(
         &app,
         &w,
@@ -170,12 +174,24 @@ async fn readiness_and_eligibility_on_a_small_season(app: TestApp) {
             ),
         ]
     );
-    // Dropping the late group leaves a ready client, all eligible.
+    // Dropping the late group covers every day of the plan, but five allocated pilgrims are now
+    // in no group: not ready, and the gap says how many.
     app.delete(&format!("/api/v1/groups/{late_id}"))
         .auth(&w.office)
         .send()
         .await
         .assert_status(204);
+    let unplanned = readiness_of(&app, &w, &w.office, &w.office).await;
+    assert_eq!(unplanned.body["status"], "incomplete");
+    assert_eq!(unplanned.body["unplanned"], 5);
+    assert_eq!(
+        unplanned.body["gaps"],
+        json!([{"category": "unplanned", "needed": 15, "covered": 10, "pilgrims": 5}])
+    );
+    // Once the office hands those five back, it is ready, all eligible.
+    allocate(&app, &w.ministry, &w.season, &w.office.organization_id, 210)
+        .await
+        .assert_status(200);
     let ready = readiness_of(&app, &w, &w.office, &w.office).await;
     assert_eq!(ready.body["status"], "ready");
     assert_eq!(ready.body["visa_eligible"], 10);
@@ -216,6 +232,10 @@ async fn a_failed_inspection_takes_coverage_away_until_a_pass(app: TestApp) {
     )
     .await
     .assert_status(201);
+    // The agency keeps exactly the ten it planned.
+    allocate(&app, &w.office, &w.season, &w.agency.organization_id, 10)
+        .await
+        .assert_status(200);
     let contracts = cover_ten(&app, &w, &w.agency).await;
     assert_eq!(
         readiness_of(&app, &w, &w.tawafa, &w.agency).await.body["status"],
@@ -228,6 +248,16 @@ async fn a_failed_inspection_takes_coverage_away_until_a_pass(app: TestApp) {
     assert_eq!(failed.assert_status(201)["result"], "fail");
     let r = readiness_of(&app, &w, &w.tawafa, &w.agency).await;
     assert_eq!(r.body["status"], "incomplete");
+    // Each night the withheld housing contract would cover is a gap naming the inspection.
+    let gaps = r.body["gaps"].as_array().unwrap();
+    assert_eq!(gaps.len(), 3, "{gaps:?}");
+    for gap in gaps {
+        assert_eq!(gap["category"], "housing");
+        assert_eq!(
+            gap["failed_inspections"],
+            json!([{"inspection_id": failed.body["id"], "contract_id": contracts[0], "units": 10}])
+        );
+    }
     assert_eq!(r.body["visa_eligible"], 0);
     assert_eq!(r.body["coverage"]["housing"]["covered"], 0);
     assert!(
