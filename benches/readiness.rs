@@ -159,6 +159,7 @@ fn seed(conn: &mut DbConnection) -> String {
                         version: 1,
                         created_at: now(),
                         updated_at: now(),
+                        status_reason: None,
                     })?;
                 }
             }
