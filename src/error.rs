@@ -63,6 +63,27 @@ pub struct Error {
     pub code: &'static str,
     pub errors: Vec<FieldError>,
     pub retry_after_seconds: Option<u64>,
+    /// What the caller needs to put the request right, where a rule refused it.
+    pub details: Option<Box<Details>>,
+}
+
+/// The facts behind a refusal, for a caller to fix its request from the answer alone. Only what
+/// the caller may know: its own request, a count of free units the facility list shows anyway,
+/// its own allocation, the season's dates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Details {
+    /// The record's status now (`invalid_transition`).
+    pub current_status: Option<&'static str>,
+    /// What the caller may do from that status (`invalid_transition`).
+    pub allowed_actions: Option<Vec<&'static str>>,
+    /// The first day that does not fit (`capacity_exceeded`, `quota_exceeded`).
+    pub day: Option<chrono::NaiveDate>,
+    /// Units the request asks for on that day.
+    pub requested: Option<i64>,
+    /// Units free on that day (`capacity_exceeded`), pilgrims left (`quota_exceeded`).
+    pub available: Option<i64>,
+    /// The last day of filing (`deadline_passed`).
+    pub deadline: Option<chrono::NaiveDate>,
 }
 
 impl std::fmt::Display for Error {
@@ -72,6 +93,12 @@ impl std::fmt::Display for Error {
 }
 
 impl Error {
+    /// The same error, with the facts that explain it.
+    pub fn with_details(mut self, details: Details) -> Error {
+        self.details = Some(Box::new(details));
+        self
+    }
+
     pub fn new(kind: Kind, code: &'static str) -> Error {
         debug_assert!(
             crate::i18n::knows_problem(code),
@@ -82,6 +109,7 @@ impl Error {
             code,
             errors: Vec::new(),
             retry_after_seconds: None,
+            details: None,
         }
     }
 

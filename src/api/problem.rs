@@ -4,11 +4,13 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::calendar::hijri;
 use crate::domain::organization::Language;
-use crate::error::{Error, Kind};
+use crate::error::{Details, Error, Kind};
 use crate::i18n;
 
 /// The HTTP status of each kind of failure.
@@ -50,6 +52,11 @@ pub fn problem(e: &Error, lang: Language) -> ProblemDetails {
                 message: i18n::field_message(f.invalid.code, f.invalid.limit, lang),
             })
             .collect(),
+        explanation: e
+            .details
+            .as_deref()
+            .map(Explanation::from)
+            .unwrap_or_default(),
     }
 }
 
@@ -97,6 +104,52 @@ pub struct ProblemDetails {
     pub code: String,
     /// One entry per refused field (may be empty).
     pub errors: Vec<ProblemField>,
+    #[serde(flatten)]
+    pub explanation: Explanation,
+}
+
+/// What a rule's refusal adds, so that the caller can fix its request from the answer alone;
+/// present only where it applies.
+#[derive(Serialize, ToSchema, Debug, Default)]
+pub struct Explanation {
+    /// `invalid_transition`: the record's status now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "approved")]
+    pub current_status: Option<&'static str>,
+    /// `invalid_transition`: the actions the caller may take from that status (may be empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_actions: Option<Vec<&'static str>>,
+    /// `capacity_exceeded`, `quota_exceeded`: the first day that does not fit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day_hijri: Option<String>,
+    /// Units the request asks for on that day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested: Option<i64>,
+    /// `capacity_exceeded`: units still free on that day; `quota_exceeded`: pilgrims left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available: Option<i64>,
+    /// `deadline_passed`: the last day of filing (Makkah time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline_hijri: Option<String>,
+}
+
+impl From<&Details> for Explanation {
+    fn from(d: &Details) -> Explanation {
+        Explanation {
+            current_status: d.current_status,
+            allowed_actions: d.allowed_actions.clone(),
+            day: d.day,
+            day_hijri: d.day.map(hijri),
+            requested: d.requested,
+            available: d.available,
+            deadline: d.deadline,
+            deadline_hijri: d.deadline.map(hijri),
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema, Debug)]

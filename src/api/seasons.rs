@@ -15,7 +15,7 @@ use crate::domain::ids::{ExtensionId, OrganizationId, SeasonId};
 use crate::domain::organization::OrgKind;
 use crate::domain::season::{ContractType, SeasonKind};
 use crate::domain::text::Name;
-use crate::error::{Error, FieldError};
+use crate::error::{Details, Error, FieldError};
 use crate::state::AppState;
 use crate::storage::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
 use crate::storage::seasons::{self as store, AllocationError, Parent, QuotaError};
@@ -439,7 +439,13 @@ pub async fn set_allocation(
             };
             let row = store::set_allocation(conn, id.as_str(), org.as_str(), parent, pilgrims)
                 .map_err(|e| match e {
-                    AllocationError::QuotaExceeded => Error::conflict("quota_exceeded"),
+                    AllocationError::QuotaExceeded { requested, left } => {
+                        Error::conflict("quota_exceeded").with_details(Details {
+                            requested: Some(requested),
+                            available: Some(left),
+                            ..Details::default()
+                        })
+                    }
                     AllocationError::NoParent => Error::conflict("no_quota"),
                     AllocationError::InUse => Error::conflict("allocation_in_use"),
                     AllocationError::Db(e) => e.into(),

@@ -116,6 +116,24 @@ const LIFECYCLE: &[(ContractStatus, Action, Party, ContractStatus)] = {
     ]
 };
 
+/// What `party` may do to a contract in `from`, in the lifecycle's order.
+pub fn allowed_actions(from: ContractStatus, party: Party) -> Vec<Action> {
+    LIFECYCLE
+        .iter()
+        .filter(|(f, _, p, _)| *f == from && *p == party)
+        .map(|(_, a, _, _)| *a)
+        .collect()
+}
+
+/// What `party` may do to an amendment in `from`.
+pub fn allowed_amendment_actions(from: AmendmentStatus, party: Party) -> Vec<Action> {
+    AMENDMENT_LIFECYCLE
+        .iter()
+        .filter(|(f, _, p, _)| *f == from && *p == party)
+        .map(|(_, a, _, _)| *a)
+        .collect()
+}
+
 /// Where `action` by `party` takes a contract in `from`, and what it does to held capacity.
 pub fn transition(
     from: ContractStatus,

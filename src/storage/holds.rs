@@ -16,15 +16,44 @@ use crate::domain::contract::Load;
 pub enum HoldError {
     /// Some day would pass the facility's capacity, or lies outside its licence.
     #[error("capacity exceeded")]
-    CapacityExceeded,
+    CapacityExceeded(Shortfall),
     /// Some day would pass the client's allocation.
     #[error("allocation exceeded")]
-    AllocationExceeded,
+    AllocationExceeded(Shortfall),
     /// The client holds no allocation in the season.
     #[error("no allocation")]
     NoAllocation,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+}
+
+/// The first day of a load that did not fit: the units asked for, and those still free then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shortfall {
+    pub day: NaiveDate,
+    pub requested: i64,
+    pub available: i64,
+}
+
+/// The first day of `from..=to` the update left out (not in `taken`), and what is free on it:
+/// `free` answers for a day that exists, and a day without a row has nothing free.
+fn shortfall(
+    from: NaiveDate,
+    to: NaiveDate,
+    requested: i64,
+    taken: &[NaiveDate],
+    free: impl FnOnce(NaiveDate) -> QueryResult<Option<i64>>,
+) -> Result<Shortfall, HoldError> {
+    let day = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .find(|d| !taken.contains(d))
+        .unwrap_or(from);
+    Ok(Shortfall {
+        day,
+        requested,
+        available: free(day)?.unwrap_or(0).max(0),
+    })
 }
 
 /// Consecutive days with the same units, as (first day, last day, units, day count).
@@ -91,7 +120,7 @@ pub fn take_facility(
     for (_, days) in by_key(load) {
         lock_facility_days(conn, facility_id, &days)?;
         for (from, to, units, count) in runs(&days) {
-            let changed = diesel::update(
+            let taken: Vec<NaiveDate> = diesel::update(
                 facility_days::table
                     .filter(facility_days::facility_id.eq(facility_id))
                     .filter(facility_days::day.ge(from))
@@ -99,9 +128,19 @@ pub fn take_facility(
                     .filter((facility_days::held + units).le(facility_days::capacity)),
             )
             .set(facility_days::held.eq(facility_days::held + units))
-            .execute(conn)?;
-            if changed != count {
-                return Err(HoldError::CapacityExceeded);
+            .returning(facility_days::day)
+            .get_results(conn)?;
+            if taken.len() != count {
+                let free = |day| {
+                    facility_days::table
+                        .find((facility_id, day))
+                        .select(facility_days::capacity - facility_days::held)
+                        .first(conn)
+                        .optional()
+                };
+                return Err(HoldError::CapacityExceeded(shortfall(
+                    from, to, units, &taken, free,
+                )?));
             }
         }
     }
@@ -209,7 +248,7 @@ pub fn take_client(
     for (key, days) in by_key(load) {
         ensure_client_days(conn, season_id, organization_id, &key, &days)?;
         for (from, to, units, count) in runs(&days) {
-            let changed = diesel::update(
+            let taken: Vec<NaiveDate> = diesel::update(
                 client_days::table
                     .filter(client_days::season_id.eq(season_id))
                     .filter(client_days::organization_id.eq(organization_id))
@@ -219,9 +258,29 @@ pub fn take_client(
                     .filter((client_days::held + units).nullable().le(own_pilgrims)),
             )
             .set(client_days::held.eq(client_days::held + units))
-            .execute(conn)?;
-            if changed != count {
-                return Err(HoldError::AllocationExceeded);
+            .returning(client_days::day)
+            .get_results(conn)?;
+            if taken.len() != count {
+                let own: Option<i64> = allocations::table
+                    .filter(allocations::season_id.eq(season_id))
+                    .filter(allocations::organization_id.eq(organization_id))
+                    .select(allocations::pilgrims - allocations::suballocated)
+                    .first(conn)
+                    .optional()?;
+                let free = |day| {
+                    client_days::table
+                        .filter(client_days::season_id.eq(season_id))
+                        .filter(client_days::organization_id.eq(organization_id))
+                        .filter(client_days::allocation_key.eq(&key))
+                        .filter(client_days::day.eq(day))
+                        .select(client_days::held)
+                        .first::<i64>(conn)
+                        .optional()
+                        .map(|held| Some(own.unwrap_or(0) - held.unwrap_or(0)))
+                };
+                return Err(HoldError::AllocationExceeded(shortfall(
+                    from, to, units, &taken, free,
+                )?));
             }
         }
     }

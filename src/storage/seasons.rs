@@ -155,8 +155,12 @@ pub fn allocation(
 
 #[derive(Debug)]
 pub enum AllocationError {
-    /// The parent (a country's quota, or an office's allocation) has not enough left.
-    QuotaExceeded,
+    /// The parent (a country's quota, or an office's allocation) has not enough left: the
+    /// increase asked for, and the pilgrims the parent has left to give.
+    QuotaExceeded {
+        requested: i64,
+        left: i64,
+    },
     /// The parent holds nothing to give (no quota for the country, no allocation of the office).
     NoParent,
     /// Less than is already passed on to agencies or held by contracts.
@@ -231,7 +235,14 @@ pub fn set_allocation(
             .set(quotas::allocated.eq(quotas::allocated + delta))
             .execute(conn)?;
             if changed == 0 {
-                return Err(AllocationError::QuotaExceeded);
+                let left = quotas::table
+                    .find((season_id, country))
+                    .select(quotas::pilgrims - quotas::allocated)
+                    .first(conn)?;
+                return Err(AllocationError::QuotaExceeded {
+                    requested: delta,
+                    left,
+                });
             }
         }
         Parent::Office { office_id } => {
@@ -253,7 +264,14 @@ pub fn set_allocation(
             .set(allocations::suballocated.eq(allocations::suballocated + delta))
             .execute(conn)?;
             if changed == 0 {
-                return Err(AllocationError::QuotaExceeded);
+                let left: i64 = allocations::table
+                    .find((season_id, office_id))
+                    .select(allocations::pilgrims - allocations::suballocated)
+                    .first(conn)?;
+                return Err(AllocationError::QuotaExceeded {
+                    requested: delta,
+                    left: (left - office_peak).max(0),
+                });
             }
         }
     }

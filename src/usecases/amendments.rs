@@ -4,7 +4,8 @@
 
 use crate::access::Caller;
 use crate::domain::contract::{
-    Action, Amendment, AmendmentStatus, ContractStatus, amendment_transition, increase,
+    Action, Amendment, AmendmentStatus, ContractStatus, Party, TransitionError, allowed_actions,
+    allowed_amendment_actions, amendment_transition, increase,
 };
 use crate::domain::ids::{AmendmentId, ContractId};
 use crate::error::Error;
@@ -13,7 +14,7 @@ use crate::storage::models::{AmendmentRow, ContractRow};
 use crate::storage::{DbConnection, is_unique_violation};
 
 use super::contracts::{
-    Event, TermsEdit, acting_party, as_client, priced, reason, release, take, transition_error,
+    Event, TermsEdit, acting_party, as_client, invalid_transition, priced, reason, release, take,
     visible,
 };
 
@@ -43,8 +44,12 @@ pub fn propose(
     let row = visible(conn, caller, contract_id.as_str())?;
     as_client(caller, &row)?;
     let (why, edit) = proposal?;
-    if store::contract_status(&row)? != ContractStatus::Approved {
-        return Err(Error::conflict("invalid_transition"));
+    let status = store::contract_status(&row)?;
+    if status != ContractStatus::Approved {
+        return Err(invalid_transition(
+            status.as_str(),
+            allowed_actions(status, Party::Client),
+        ));
     }
     let why = reason(true, Some(why))?.unwrap_or_default();
     let (current, booking, price) = priced(conn, &row, &edit)?;
@@ -92,7 +97,12 @@ pub fn decide(
     let row = visible(conn, caller, &amendment.contract_id)?;
     let party = acting_party(caller, &row)?;
     let from = store::amendment_status(&amendment)?;
-    let to = amendment_transition(from, action, party).map_err(transition_error)?;
+    let to = amendment_transition(from, action, party).map_err(|e| match e {
+        TransitionError::NotYourAction => Error::forbidden(),
+        TransitionError::InvalidTransition => {
+            invalid_transition(from.as_str(), allowed_amendment_actions(from, party))
+        }
+    })?;
     let reason = reason(
         matches!(action, Action::Decline | Action::Reject),
         reason_given?,

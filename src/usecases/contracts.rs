@@ -9,17 +9,17 @@ use crate::domain::Invalid;
 use crate::domain::calendar::today_in_makkah;
 use crate::domain::contract::{
     Action, AmendmentStatus, Booking, CURRENCY, Contract, ContractStatus, Holding, Load, Party,
-    Price, TermsPatch, TransitionError, increase, transition,
+    Price, TermsPatch, TransitionError, allowed_actions, increase, transition,
 };
 use crate::domain::ids::{ContractId, EventId, FacilityId, SeasonId};
 use crate::domain::money::Money;
 use crate::domain::organization::{OrgKind, OrgStatus};
 use crate::domain::season::{FacilityKind, Place};
 use crate::domain::text::search_key;
-use crate::error::{Error, FieldError};
+use crate::error::{Details, Error, FieldError};
 use crate::notify;
 use crate::storage::contracts::{self as store, ContractFilter, Names, TermsChange};
-use crate::storage::holds::{self, HoldError};
+use crate::storage::holds::{self, HoldError, Shortfall};
 use crate::storage::models::{ContractEventRow, ContractRow, FacilityRow, SeasonRow};
 use crate::storage::{DbConnection, facilities, now, organizations, seasons};
 
@@ -121,10 +121,24 @@ pub(crate) fn as_client(caller: &Caller, row: &ContractRow) -> Result<(), Error>
     }
 }
 
+/// The first day that did not fit, what the request asked for on it and what is left then.
+fn shortfall(s: Shortfall) -> Details {
+    Details {
+        day: Some(s.day),
+        requested: Some(s.requested),
+        available: Some(s.available),
+        ..Details::default()
+    }
+}
+
 fn hold_error(e: HoldError) -> Error {
     match e {
-        HoldError::CapacityExceeded => Error::conflict("capacity_exceeded"),
-        HoldError::AllocationExceeded => Error::conflict("quota_exceeded"),
+        HoldError::CapacityExceeded(short) => {
+            Error::conflict("capacity_exceeded").with_details(shortfall(short))
+        }
+        HoldError::AllocationExceeded(short) => {
+            Error::conflict("quota_exceeded").with_details(shortfall(short))
+        }
         HoldError::NoAllocation => Error::conflict("no_allocation"),
         HoldError::Db(e) => e.into(),
     }
@@ -339,10 +353,26 @@ pub(crate) fn reason(required: bool, text: Option<String>) -> Result<Option<Stri
     }
 }
 
-pub(crate) fn transition_error(e: TransitionError) -> Error {
+/// Refuses an action the caller's party may take, but not from `current`: the answer names the
+/// status and what the caller may do from it.
+pub(crate) fn invalid_transition(
+    current: &'static str,
+    allowed: impl IntoIterator<Item = Action>,
+) -> Error {
+    Error::conflict("invalid_transition").with_details(Details {
+        current_status: Some(current),
+        allowed_actions: Some(allowed.into_iter().map(Action::as_str).collect()),
+        ..Details::default()
+    })
+}
+
+/// An action refused by the lifecycle: not the party's at all (403), or not from this status.
+fn transition_error(e: TransitionError, from: ContractStatus, party: Party) -> Error {
     match e {
         TransitionError::NotYourAction => Error::forbidden(),
-        TransitionError::InvalidTransition => Error::conflict("invalid_transition"),
+        TransitionError::InvalidTransition => {
+            invalid_transition(from.as_str(), allowed_actions(from, party))
+        }
     }
 }
 
@@ -449,8 +479,12 @@ pub fn edit(
     if row.version != version {
         return Err(Error::precondition_failed());
     }
-    if !store::contract_status(&row)?.editable() {
-        return Err(Error::conflict("invalid_transition"));
+    let status = store::contract_status(&row)?;
+    if !status.editable() {
+        return Err(invalid_transition(
+            status.as_str(),
+            allowed_actions(status, Party::Client),
+        ));
     }
     let (_, booking, price) = priced(conn, &row, &edit)?;
     if !store::update_terms(
@@ -494,15 +528,17 @@ fn apply(
     let row = visible(conn, caller, contract_id)?;
     let party = acting_party(caller, &row)?;
     let from = store::contract_status(&row)?;
-    let step = transition(from, action, party).map_err(transition_error)?;
+    let step = transition(from, action, party).map_err(|e| transition_error(e, from, party))?;
     let reason = reason(action.needs_reason(), reason_given?)?;
     let load = store::booking(&row)?.load();
     if action == Action::Submit {
         let season = seasons::find(conn, &row.season_id)?.ok_or_else(Error::internal)?;
-        if today_in_makkah()
-            > seasons::last_filing_day(conn, &season, &row.client_id, &row.contract_type)?
-        {
-            return Err(Error::conflict("deadline_passed"));
+        let deadline = seasons::last_filing_day(conn, &season, &row.client_id, &row.contract_type)?;
+        if today_in_makkah() > deadline {
+            return Err(Error::conflict("deadline_passed").with_details(Details {
+                deadline: Some(deadline),
+                ..Details::default()
+            }));
         }
         let provider = organizations::find(conn, &row.provider_id)?.ok_or_else(Error::internal)?;
         if provider.status != OrgStatus::Active.as_str() {

@@ -10,7 +10,7 @@ use crate::domain::organization::OrgKind;
 use crate::domain::readiness::{Group, Stay};
 use crate::domain::season::Place;
 use crate::domain::text::Name;
-use crate::error::{Error, FieldError};
+use crate::error::{Details, Error, FieldError};
 use crate::storage::models::{GroupRow, SeasonRow};
 use crate::storage::plans::{self as store, group_of};
 use crate::storage::{DbConnection, holds, now, seasons};
@@ -104,13 +104,18 @@ fn check_planned(
     let allocation = seasons::allocation(conn, season_id, client)?
         .ok_or_else(|| Error::conflict("no_allocation"))?;
     let planned = store::planned(conn, season_id, client, replacing)?;
-    if planned + pilgrims > allocation.pilgrims - allocation.suballocated {
-        return Err(
-            Error::conflict("quota_exceeded").with_fields(vec![FieldError::new(
+    let own = allocation.pilgrims - allocation.suballocated;
+    if planned + pilgrims > own {
+        return Err(Error::conflict("quota_exceeded")
+            .with_fields(vec![FieldError::new(
                 "pilgrims",
                 Invalid::new("over_allocation"),
-            )]),
-        );
+            )])
+            .with_details(Details {
+                requested: Some(pilgrims),
+                available: Some((own - planned).max(0)),
+                ..Details::default()
+            }));
     }
     Ok(())
 }

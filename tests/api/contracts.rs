@@ -128,6 +128,102 @@ async fn the_whole_lifecycle(app: TestApp) {
     );
 }
 
+/// A refusal carries what the caller needs to fix its request: the first day that does not fit
+/// and what is free on it, the pilgrims left, the status and the actions possible from it.
+async fn refusals_explain_themselves(app: TestApp) {
+    let w = World::new(&app).await;
+    // 95 of the building's 100 beds are taken on 10-12 May.
+    let first = w
+        .approved(&app, &w.office, w.housing(95, "2027-05-10", "2027-05-12"))
+        .await;
+    let late = w
+        .draft(
+            &app,
+            &w.other_office,
+            w.housing(10, "2027-05-08", "2027-05-11"),
+        )
+        .await;
+    let full = w.step(&app, &w.other_office, &late, "submit", None).await;
+    full.assert_problem(409, "capacity_exceeded");
+    assert_eq!(full.body["day"], "2027-05-10");
+    assert_eq!(full.body["requested"], 10);
+    assert_eq!(full.body["available"], 5);
+    assert!(full.body["day_hijri"].as_str().is_some());
+    // Nothing about the contract that holds the beds, beyond the free count.
+    assert!(!full.text.contains(&first) && !full.text.contains(&w.office.organization_id));
+
+    // The agency holds 200 pilgrims: catering for 250 is 50 too many from the first day.
+    let catering = json!({"season_id": w.season, "type": "catering", "facility_id": w.kitchen,
+        "starts_on": "2027-05-10", "ends_on": "2027-05-11", "pilgrims": 250, "meals_per_day": 2,
+        "unit_price": "20", "currency": "SAR"});
+    let many = w.draft(&app, &w.agency, catering).await;
+    let over = w.step(&app, &w.agency, &many, "submit", None).await;
+    over.assert_problem(409, "quota_exceeded");
+    assert_eq!(
+        (
+            &over.body["day"],
+            &over.body["requested"],
+            &over.body["available"]
+        ),
+        (&json!("2027-05-10"), &json!(250), &json!(200))
+    );
+
+    // Each transition refused names the status and what the caller could do instead.
+    let pending = w
+        .draft(&app, &w.office, w.housing(1, "2027-05-20", "2027-05-20"))
+        .await;
+    w.step(&app, &w.office, &pending, "submit", None)
+        .await
+        .assert_status(200);
+    let again = w.step(&app, &w.office, &pending, "submit", None).await;
+    again.assert_problem(409, "invalid_transition");
+    assert_eq!(again.body["current_status"], "pending_provider");
+    assert_eq!(again.body["allowed_actions"], json!(["cancel"]));
+    let approved = w.step(&app, &w.office, &first, "cancel", None).await;
+    approved.assert_problem(409, "invalid_transition");
+    assert_eq!(approved.body["current_status"], "approved");
+    assert_eq!(approved.body["allowed_actions"], json!([]));
+    let edit = app
+        .patch(&format!("/api/v1/contracts/{first}"))
+        .auth(&w.office)
+        .header("If-Match", "*")
+        .json(json!({"beds": 90}))
+        .await;
+    edit.assert_problem(409, "invalid_transition");
+    assert_eq!(edit.body["current_status"], "approved");
+    let review = w.step(&app, &w.ministry, &pending, "approve", None).await;
+    review.assert_problem(409, "invalid_transition");
+    assert_eq!(review.body["allowed_actions"], json!([]));
+
+    // Allocations and plans say how many pilgrims are left.
+    let quota = crate::world::allocate(
+        &app,
+        &w.ministry,
+        &w.season,
+        &w.other_office.organization_id,
+        900,
+    )
+    .await;
+    quota.assert_problem(409, "quota_exceeded");
+    assert_eq!(
+        (&quota.body["requested"], &quota.body["available"]),
+        (&json!(600), &json!(200))
+    );
+    let group = json!({"name": "too many", "pilgrims": 450,
+        "arrival": {"port": "jed", "date": "2027-05-10"}, "departure": {"port": "jed", "date": "2027-05-13"},
+        "stays": [{"city": "makkah", "from": "2027-05-10", "to": "2027-05-13"}]});
+    let planned = app
+        .post(&format!("/api/v1/seasons/{}/groups", w.season))
+        .auth(&w.office)
+        .json(group)
+        .await;
+    planned.assert_problem(409, "quota_exceeded");
+    assert_eq!(
+        (&planned.body["requested"], &planned.body["available"]),
+        (&json!(450), &json!(400))
+    );
+}
+
 async fn every_illegal_transition_is_refused(app: TestApp) {
     let w = World::new(&app).await;
     let id = w
@@ -745,6 +841,7 @@ async fn allocation_comes_back_when_contracts_end(app: TestApp) {
 
 crate::backend_tests!(
     the_whole_lifecycle,
+    refusals_explain_themselves,
     every_illegal_transition_is_refused,
     each_rule_broken_once,
     terms_money_and_types_are_checked,

@@ -206,9 +206,15 @@ async fn deadlines_and_extensions(app: TestApp) {
     let body = json!({"season_id": season, "type": "housing", "facility_id": building, "starts_on": from, "ends_on": to,
                       "beds": 10, "unit_price": "90", "currency": "SAR"});
     let contract = w.draft(&app, &w.office, body).await;
-    w.step(&app, &w.office, &contract, "submit", None)
-        .await
-        .assert_problem(409, "deadline_passed");
+    let late = w.step(&app, &w.office, &contract, "submit", None).await;
+    late.assert_problem(409, "deadline_passed");
+    // The answer says which day filing closed, in both calendars.
+    assert_eq!(late.body["deadline"], yesterday.to_string());
+    assert!(
+        late.body["deadline_hijri"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("14"))
+    );
     assert_eq!(
         w.held(&app, &building, &from, &to).await,
         vec![0, 0, 0],
