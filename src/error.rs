@@ -5,11 +5,13 @@
 
 use crate::domain::Invalid;
 
-/// A refused field: which one (a JSON path such as `stays[2].from`) and why.
+/// A refused field: which one (a JSON path such as `stays[2].from`) and why, and what it would
+/// take where that is a list or a format (`draft, pending_provider, ...`, `YYYY-MM-DD`).
 #[derive(Debug, Clone)]
 pub struct FieldError {
     pub field: String,
     pub invalid: Invalid,
+    pub expected: Option<String>,
 }
 
 impl FieldError {
@@ -17,7 +19,14 @@ impl FieldError {
         FieldError {
             field: field.into(),
             invalid,
+            expected: None,
         }
+    }
+
+    /// The same refusal, saying what would be accepted.
+    pub fn expecting(mut self, expected: impl Into<String>) -> FieldError {
+        self.expected = Some(expected.into());
+        self
     }
 }
 

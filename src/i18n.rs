@@ -1,22 +1,39 @@
 //! The message catalogue: every text a caller reads, in English and Arabic, keyed by stable codes.
 //! Codes never change; texts may. A missing Arabic text falls back to English.
 
-use actix_web::HttpRequest;
 use actix_web::http::header::ACCEPT_LANGUAGE;
+use actix_web::{HttpMessage, HttpRequest};
 
 use crate::domain::organization::Language;
 
-/// The language of a request, from `Accept-Language` (`ar` or `en`, default `en`).
+/// The signed-in user's saved language, as its access token carries it (put on the request by the
+/// credentials extractor): the language of its answers when it asks for none.
+#[derive(Clone, Copy, Debug)]
+pub struct SavedLanguage(pub Language);
+
+/// The language of a request: the one `Accept-Language` asks for (`ar` or `en`), else the signed-in
+/// user's saved one, else English.
 pub fn request_language(req: &HttpRequest) -> Language {
+    asked_language(req)
+        .or_else(|| req.extensions().get::<SavedLanguage>().map(|l| l.0))
+        .unwrap_or(Language::English)
+}
+
+/// The language `Accept-Language` asks for, if it names one the portal speaks.
+pub fn asked_language(req: &HttpRequest) -> Option<Language> {
     req.headers()
         .get(ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
-        .map(parse_accept_language)
-        .unwrap_or(Language::English)
+        .and_then(accepted_language)
 }
 
 /// Picks the supported language with the highest quality; ties go to the first listed.
 pub fn parse_accept_language(header: &str) -> Language {
+    accepted_language(header).unwrap_or(Language::English)
+}
+
+/// The supported language with the highest quality, if any.
+fn accepted_language(header: &str) -> Option<Language> {
     let mut best: Option<(f32, Language)> = None;
     for part in header.split(',') {
         let mut pieces = part.split(';');
@@ -35,7 +52,7 @@ pub fn parse_accept_language(header: &str) -> Language {
             best = Some((quality, lang));
         }
     }
-    best.map(|(_, l)| l).unwrap_or(Language::English)
+    best.map(|(_, l)| l)
 }
 
 struct Problem {
@@ -428,11 +445,29 @@ pub fn knows_problem(code: &str) -> bool {
 }
 
 /// The message of a field error; `{n}` is replaced by the bound where there is one.
+/// What a field takes, where its code alone implies it (a list or a format is given by the
+/// refusal itself).
+pub fn field_expects(code: &str) -> Option<&'static str> {
+    match code {
+        "invalid_date" => Some("YYYY-MM-DD"),
+        "invalid_amount" => Some("a decimal string with at most two decimals, such as \"150.00\""),
+        "invalid_number" => Some("a whole number"),
+        "invalid_country" => Some("an ISO 3166-1 alpha-2 code, such as ID"),
+        "invalid_id" => Some("a UUID"),
+        _ => None,
+    }
+}
+
 pub fn field_message(code: &str, limit: Option<usize>, lang: Language) -> String {
     let (en, ar) = match code {
         "required" => ("is required", "حقل مطلوب"),
         "invalid_type" => ("has the wrong type", "نوع القيمة غير صحيح"),
         "unknown_field" => ("is not a known field", "حقل غير معروف"),
+        "unknown_parameter" => (
+            "is not a parameter of this list",
+            "ليس من معاملات هذه القائمة",
+        ),
+        "invalid_number" => ("is not a whole number", "ليس عدداً صحيحاً"),
         "invalid_value" => ("is not an accepted value", "قيمة غير مقبولة"),
         "too_short" => (
             "must have at least {n} characters",

@@ -130,16 +130,12 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         let (app, _) = App::new()
             .app_data(data.clone())
             .app_data(routes.clone())
-            .app_data(
-                web::QueryConfig::default()
-                    .error_handler(|_, _| Error::bad_request("invalid_query").into()),
-            )
             .app_data(web::PathConfig::default().error_handler(|_, _| Error::not_found().into()))
             .default_service(web::to(unknown_route))
             .wrap_fn(move |req, srv| {
                 let started = std::time::Instant::now();
                 let metrics = metrics.clone();
-                let lang = i18n::request_language(req.request());
+                let asked = i18n::asked_language(req.request());
                 let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
                 let context = audit::RequestContext::new(
                     request_id.clone().unwrap_or_default(),
@@ -153,7 +149,11 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                 };
                 let response = audit::scope(context, srv.call(req));
                 async move {
-                    let mut response = localize(response.await?, lang);
+                    let response = response.await?;
+                    // Asked for, or the signed-in user's saved language (known once its
+                    // credentials were read).
+                    let lang = asked.unwrap_or_else(|| i18n::request_language(response.request()));
+                    let mut response = localize(response, lang);
                     metrics.answered(
                         response.request().method().as_str(),
                         response
@@ -185,6 +185,8 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .configure(api::configure)
             .split_for_parts();
         app.route("/metrics", web::get().to(api::health::metrics))
+            .route("/", web::get().to(home))
+            .route("/docs", web::get().to(docs))
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
     })
     .shutdown_timeout(30)
@@ -222,9 +224,10 @@ pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 /// Refuses what no handler should see: headers over [`MAX_HEADER_BYTES`] (431), and a query string
 /// holding control characters (400 `invalid_query`, naming the parameter), the same rule that
-/// request bodies follow (`api::extract`).
+/// request bodies follow (`api::extract`). A `HEAD` request is served as the `GET` it stands for:
+/// the connection knows it was `HEAD` and sends the headers alone.
 async fn screen_request(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let size: usize = req
@@ -248,9 +251,26 @@ async fn screen_request(
         );
         return Ok(req.into_response(refusal).map_into_right_body());
     }
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)
+}
+
+/// Where a browser landing on the portal's address goes: the API documentation, for now.
+async fn home() -> HttpResponse {
+    HttpResponse::TemporaryRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
+}
+
+/// `/docs` is `/docs/`.
+async fn docs() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
 }
 
 /// Browsers may call the API from the configured origins only.

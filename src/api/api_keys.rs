@@ -1,5 +1,6 @@
 //! API keys: how an organisation's own systems call the portal. Shown once, stored as hashes.
 
+use super::extract::Query;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -83,6 +84,8 @@ pub async fn create(
     body: Json<CreateApiKey>,
 ) -> Result<HttpResponse, Error> {
     let org_id: OrganizationId = path_id(&id)?;
+    // Keys are listed with their organisation; there is no page of one alone.
+    let listed = format!("/api/v1/organizations/{org_id}/api-keys");
     let key = secret::generate(secret::API_KEY_PREFIX);
     let (hash, prefix) = (secret::hash(&key), secret::display_prefix(&key));
     let view = state
@@ -110,7 +113,9 @@ pub async fn create(
             ApiKeyView::from_row(row)
         })
         .await?;
-    Ok(HttpResponse::Created().json(CreatedApiKey { api_key: view, key }))
+    Ok(HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, listed))
+        .json(CreatedApiKey { api_key: view, key }))
 }
 
 /// Lists an organisation's API keys, live and revoked (its admins, or a ministry admin).
@@ -124,7 +129,7 @@ pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
     id: web::Path<String>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
     let org_id: OrganizationId = path_id(&id)?;
     let page = query.parse()?;

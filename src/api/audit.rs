@@ -1,5 +1,6 @@
 //! The audit log, for the ministry: browse it, and verify its hash chain.
 
+use super::extract::Query;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -55,6 +56,7 @@ impl From<AuditRow> for AuditEventView {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Events about this resource.
@@ -72,7 +74,7 @@ pub struct AuditQuery {
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
-    query: web::Query<AuditQuery>,
+    query: Query<AuditQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = page(query.limit, query.cursor);

@@ -11,6 +11,7 @@ use crate::auth::credentials::Authenticated;
 use crate::auth::throttle::{self, Counter};
 use crate::auth::{password, secret};
 use crate::domain::ids::{SessionId, UserId};
+use crate::domain::organization::Language;
 use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::models::SessionRow;
@@ -50,10 +51,11 @@ fn issue_pair(
     state: &AppState,
     user_id: &UserId,
     session_id: &SessionId,
+    language: Language,
     refresh_token: String,
 ) -> TokenPair {
     TokenPair {
-        access_token: state.jwt.issue(user_id, session_id),
+        access_token: state.jwt.issue(user_id, session_id, language),
         refresh_token,
         token_type: "Bearer",
         expires_in: state.jwt.ttl().as_secs(),
@@ -139,11 +141,14 @@ pub async fn login(
     let found = state
         .db(move |conn| Ok(users::find_by_email(conn, &email)?))
         .await?;
-    let user_id = state
+    let (user_id, language) = state
         .password_work(move || match found {
             Some((user, org)) => {
                 let ok = password::verify(&password, &user.password_hash);
-                (ok && user.active && org.status == "active").then_some(user.id)
+                (ok && user.active && org.status == "active").then(|| {
+                    let language = Language::parse(&user.language).unwrap_or(Language::English);
+                    (user.id, language)
+                })
             }
             None => {
                 password::verify_decoy(&password);
@@ -169,7 +174,13 @@ pub async fn login(
             ))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(issue_pair(&state, &user_id, &session_id, refresh_token)))
+    Ok(HttpResponse::Ok().json(issue_pair(
+        &state,
+        &user_id,
+        &session_id,
+        language,
+        refresh_token,
+    )))
 }
 
 /// Exchanges a refresh token for a new pair. The old refresh token stops working; presenting it
@@ -209,12 +220,14 @@ pub async fn refresh(
         Rotation::Rotated {
             session_id,
             user_id,
+            language,
         } => {
             succeeded(&state, &counters).await?;
             let pair = issue_pair(
                 &state,
                 &UserId::from_stored(user_id),
                 &SessionId::from_stored(session_id),
+                Language::parse(&language).unwrap_or(Language::English),
                 refresh_token,
             );
             Ok(HttpResponse::Ok().json(pair))

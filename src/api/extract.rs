@@ -115,7 +115,7 @@ impl<T: DeserializeOwned> Json<T> {
                     "{:x}",
                     Sha256::digest(serde_json::to_vec(&value).unwrap_or_default())
                 ),
-                parsed: from_value(value),
+                parsed: from_value(value).map_err(|e| every_missing::<T>(e, body)),
             },
         }
     }
@@ -199,29 +199,250 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
 fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let message = e.into_inner().to_string();
-        let code = if message.starts_with("missing field") {
-            "required"
-        } else if message.starts_with("unknown field") {
-            "unknown_field"
-        } else if message.starts_with("invalid type") {
-            "invalid_type"
-        } else if message.starts_with("invalid length") {
-            "too_many"
-        } else if message.starts_with(crate::domain::calendar::OUT_OF_RANGE) {
-            "out_of_range"
-        } else {
-            "invalid_value"
-        };
-        let field = match (code, path.as_str()) {
-            // serde names a missing field in its message; the path is its container's.
-            ("required", _) => join_path(&path, quoted(&message)),
-            (_, ".") => String::new(),
-            _ => path,
-        };
-        Error::invalid(vec![FieldError::new(field, Invalid::new(code))])
+        Error::invalid(vec![refused_field(&path, &e.into_inner().to_string())])
     })
 }
+
+/// A body missing several required fields is told all of them, not only the first serde met:
+/// each missing field of the top-level object gets a stand-in its type takes, and the document is
+/// read again, until no field is missing or one has no stand-in. Only on the error path.
+fn every_missing<T: DeserializeOwned>(first: Error, body: &[u8]) -> Error {
+    let top_level = |e: &Error| match e.errors.as_slice() {
+        [only] => only.invalid.code == "required" && !only.field.contains(['.', '[']),
+        _ => false,
+    };
+    if !top_level(&first) {
+        return first;
+    }
+    let Ok(mut root @ serde_json::Value::Object(_)) = serde_json::from_slice(body) else {
+        return first;
+    };
+    let mut missing = vec![first.errors[0].field.clone()];
+    while missing.len() < 64 {
+        let field = missing[missing.len() - 1].clone();
+        if !stand_in::<T>(&mut root, &[field], 0) {
+            break;
+        }
+        match serde_path_to_error::deserialize::<_, T>(root.clone()) {
+            Err(e) if e.path().to_string() == "." => {
+                let message = e.into_inner().to_string();
+                if !message.starts_with("missing field") {
+                    break;
+                }
+                missing.push(quoted(&message).to_owned());
+            }
+            _ => break,
+        }
+    }
+    Error::invalid(
+        missing
+            .into_iter()
+            .map(|f| FieldError::new(f, Invalid::new("required")))
+            .collect(),
+    )
+}
+
+/// Puts at `at` (a path of object keys) a value of whatever type the field there takes, if one of
+/// a few common shapes (or an enumeration's first variant, or an object with its own required
+/// fields filled the same way) is accepted.
+fn stand_in<T: DeserializeOwned>(
+    root: &mut serde_json::Value,
+    at: &[String],
+    depth: usize,
+) -> bool {
+    use serde_json::{Value, json};
+    let here = at.join(".");
+    let mut candidates: Vec<Value> = vec![
+        json!(""),
+        json!("00000000-0000-4000-8000-000000000000"),
+        json!("2027-01-01"),
+        json!(1),
+        json!(false),
+        json!({}),
+        json!([]),
+    ];
+    let mut tried = 0;
+    while tried < candidates.len() && tried < 12 {
+        set(root, at, candidates[tried].clone());
+        tried += 1;
+        let Err(e) = serde_path_to_error::deserialize::<_, T>(root.clone()) else {
+            return true;
+        };
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        if path != here && !path.starts_with(&format!("{here}.")) {
+            // The stand-in passed; what fails now is elsewhere.
+            return true;
+        }
+        if path == here && message.starts_with("missing field") && depth < 4 {
+            // An object is what the field takes: fill its own required fields, one by one.
+            let mut message = message;
+            for _ in 0..32 {
+                let inner = [at, &[quoted(&message).to_owned()]].concat();
+                if !stand_in::<T>(root, &inner, depth + 1) {
+                    break;
+                }
+                let Err(e) = serde_path_to_error::deserialize::<_, T>(root.clone()) else {
+                    return true;
+                };
+                let path = e.path().to_string();
+                message = e.into_inner().to_string();
+                if path != here && !path.starts_with(&format!("{here}.")) {
+                    return true;
+                }
+                if path != here || !message.starts_with("missing field") {
+                    break;
+                }
+            }
+            unset(root, at);
+            return false;
+        }
+        if message.starts_with("unknown variant")
+            && let Some(variant) = message.split('`').nth(3)
+        {
+            candidates.push(json!(variant));
+        }
+    }
+    unset(root, at);
+    false
+}
+
+fn set(root: &mut serde_json::Value, at: &[String], value: serde_json::Value) {
+    let mut here = root;
+    for key in &at[..at.len().saturating_sub(1)] {
+        here = &mut here[key.as_str()];
+    }
+    if let (Some(object), Some(last)) = (here.as_object_mut(), at.last()) {
+        object.insert(last.clone(), value);
+    }
+}
+
+fn unset(root: &mut serde_json::Value, at: &[String]) {
+    let mut here = root;
+    for key in &at[..at.len().saturating_sub(1)] {
+        here = &mut here[key.as_str()];
+    }
+    if let (Some(object), Some(last)) = (here.as_object_mut(), at.last()) {
+        object.remove(last);
+    }
+}
+
+/// Query parameters, read as strictly as bodies: an unknown parameter is refused (a misspelt
+/// filter would otherwise list everything), and a bad one is named with what it accepts
+/// (400 `invalid_query`). Query structs carry `#[serde(deny_unknown_fields)]`.
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = Error;
+    type Future = std::future::Ready<Result<Query<T>, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// A query string as `T`, or the first parameter refused, named, with what it accepts.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, Error> {
+    let parameters = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(parameters).map_err(|e| {
+        let path = e.path().to_string();
+        let mut refused = refused_field(&path, &e.into_inner().to_string());
+        if refused.invalid.code == "unknown_field" {
+            refused.invalid = Invalid::new("unknown_parameter");
+        }
+        Error {
+            errors: vec![refused],
+            ..Error::bad_request("invalid_query")
+        }
+    })
+}
+
+/// What serde's message about a value at `path` means for the caller: which field, which code,
+/// and what would have been accepted (the variants of an enumeration, the fields of an object,
+/// a date's format).
+fn refused_field(path: &str, message: &str) -> FieldError {
+    let names = || {
+        message
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let here = match path {
+        "." => String::new(),
+        _ => path.to_owned(),
+    };
+    let (field, code, expected) = if message.starts_with("missing field") {
+        // serde names a missing field in its message; the path is its container's.
+        (join_path(path, quoted(message)), "required", None)
+    } else if message.starts_with("unknown field") {
+        let known = names();
+        let known = (!known.is_empty()).then_some(known);
+        // The path of an unknown field is the field itself.
+        let field = match path {
+            "." | "" => quoted(message).to_owned(),
+            _ => path.to_owned(),
+        };
+        (field, "unknown_field", known)
+    } else if message.starts_with("unknown variant") {
+        (here, "invalid_value", Some(names()))
+    } else if message.starts_with("invalid type") {
+        (here, "invalid_type", None)
+    } else if message.starts_with("invalid length") {
+        (here, "too_many", None)
+    } else if message.starts_with(crate::domain::calendar::OUT_OF_RANGE) {
+        (
+            here,
+            "out_of_range",
+            Some("2000-01-01 to 2100-12-31".to_owned()),
+        )
+    } else if CHRONO_PARSE_ERRORS.iter().any(|m| message.starts_with(m)) {
+        (here, "invalid_date", None)
+    } else if INTEGER_PARSE_ERRORS.iter().any(|m| message.starts_with(m)) {
+        (here, "invalid_number", None)
+    } else if message.starts_with("provided string was not `true` or `false`") {
+        (here, "invalid_value", Some("true, false".to_owned()))
+    } else {
+        (here, "invalid_value", None)
+    };
+    let refused = FieldError::new(field, Invalid::new(code));
+    match expected {
+        Some(expected) => refused.expecting(expected),
+        None => refused,
+    }
+}
+
+/// How chrono says a date did not parse.
+const CHRONO_PARSE_ERRORS: [&str; 5] = [
+    "input contains invalid characters",
+    "premature end of input",
+    "trailing input",
+    "input is out of range",
+    "input is not enough for unique date and time",
+];
+
+/// How the standard library says a number did not parse.
+const INTEGER_PARSE_ERRORS: [&str; 4] = [
+    "invalid digit found in string",
+    "cannot parse integer from empty string",
+    "number too large to fit in target type",
+    "number too small to fit in target type",
+];
 
 fn quoted(message: &str) -> &str {
     message.split('`').nth(1).unwrap_or("")
@@ -267,6 +488,7 @@ pub const MAX_PAGE: u32 = 200;
 
 /// `?limit=&cursor=` of every list.
 #[derive(Deserialize, IntoParams, Debug, Default)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Rows per page, 1 to 200 (default 50).
@@ -379,6 +601,127 @@ mod tests {
     #[allow(dead_code)]
     struct Stay {
         nights: u32,
+    }
+
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Group {
+        name: String,
+        kind: Kind,
+        arrival: Arrival,
+        size: u32,
+        note: Option<String>,
+    }
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields, rename_all = "snake_case")]
+    enum Kind {
+        Hajj,
+        Umrah,
+    }
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Arrival {
+        port: Kind,
+        #[serde(deserialize_with = "crate::domain::calendar::bounded")]
+        date: chrono::NaiveDate,
+    }
+
+    #[test]
+    fn every_missing_field_is_named() {
+        let missing = |body: &str| -> Vec<String> {
+            parse_json::<Group>(body.as_bytes())
+                .unwrap_err()
+                .errors
+                .iter()
+                .map(|f| format!("{}:{}", f.field, f.invalid.code))
+                .collect()
+        };
+        assert_eq!(
+            missing("{}"),
+            [
+                "name:required",
+                "kind:required",
+                "arrival:required",
+                "size:required"
+            ]
+        );
+        assert_eq!(
+            missing(r#"{"kind": "umrah", "size": 3}"#),
+            ["name:required", "arrival:required"]
+        );
+        // A nested object's missing field is named by its path.
+        assert_eq!(
+            missing(r#"{"name": "a", "kind": "hajj", "size": 1, "arrival": {"port": "hajj"}}"#),
+            ["arrival.date:required"]
+        );
+    }
+
+    #[test]
+    fn refusals_say_what_is_accepted() {
+        let refused = |body: &str| {
+            let e = parse_json::<Group>(body.as_bytes()).unwrap_err();
+            let f = e.errors[0].clone();
+            (f.field, f.invalid.code, f.expected)
+        };
+        assert_eq!(
+            refused(
+                r#"{"name": "a", "kind": "HAJJ", "size": 1, "arrival": {"port": "hajj", "date": "2027-05-01"}}"#
+            ),
+            ("kind".into(), "invalid_value", Some("hajj, umrah".into()))
+        );
+        assert_eq!(
+            refused(
+                r#"{"name": "a", "kind": "hajj", "size": 1, "arrival": {"port": "hajj", "date": "01/05/2027"}}"#
+            ),
+            ("arrival.date".into(), "invalid_date", None)
+        );
+        assert_eq!(
+            crate::i18n::field_expects("invalid_date"),
+            Some("YYYY-MM-DD")
+        );
+    }
+
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Filter {
+        status: Option<Kind>,
+        limit: Option<u32>,
+        from: Option<chrono::NaiveDate>,
+    }
+
+    #[test]
+    fn query_parameters_are_named_with_what_they_accept() {
+        let refused = |query: &str| {
+            let e = parse_query::<Filter>(query).unwrap_err();
+            assert_eq!(e.code, "invalid_query");
+            let f = e.errors[0].clone();
+            (f.field, f.invalid.code, f.expected)
+        };
+        assert_eq!(
+            refused("status=HAJJ"),
+            ("status".into(), "invalid_value", Some("hajj, umrah".into()))
+        );
+        assert_eq!(
+            refused("stauts=hajj"),
+            (
+                "stauts".into(),
+                "unknown_parameter",
+                Some("status, limit, from".into())
+            )
+        );
+        assert_eq!(
+            refused("limit=ten"),
+            ("limit".into(), "invalid_number", None)
+        );
+        assert_eq!(
+            refused("from=2027-13-01"),
+            ("from".into(), "invalid_date", None)
+        );
+        assert!(parse_query::<Filter>("status=umrah&limit=5&from=2027-05-01").is_ok());
+        assert!(parse_query::<Filter>("").is_ok());
     }
 
     fn field_of(body: &str) -> (u16, String, String) {

@@ -1,6 +1,7 @@
 //! Facilities: service providers register buildings, fleets and kitchens with a licence window and
 //! a capacity; clients browse them with their free capacity (docs/domain.md section 3).
 
+use super::extract::Query;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -190,10 +191,11 @@ pub async fn create(
             facilities::register(conn, caller, parsed.clone()).map(FacilityView::from)
         })
         .await?;
-    Ok(created.respond())
+    Ok(created.respond(|id| format!("/api/v1/facilities/{id}")))
 }
 
 #[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FacilityQuery {
     pub kind: Option<FacilityKind>,
@@ -228,7 +230,7 @@ pub struct FacilityQuery {
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
-    query: web::Query<FacilityQuery>,
+    query: Query<FacilityQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = page(query.limit, query.cursor)?;
@@ -332,6 +334,7 @@ pub async fn update(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UsageQuery {
     /// First day (default: the licence's first day).
@@ -370,7 +373,7 @@ pub async fn usage(
     state: web::Data<AppState>,
     auth: Authenticated,
     id: web::Path<String>,
-    query: web::Query<UsageQuery>,
+    query: Query<UsageQuery>,
 ) -> Result<HttpResponse, Error> {
     let id: FacilityId = path_id(&id)?;
     let query = query.into_inner();

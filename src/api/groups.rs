@@ -1,6 +1,7 @@
 //! Pilgrim groups over HTTP: each handler parses, calls one use case of [`crate::usecases::groups`]
 //! and renders (docs/domain.md section 5, rule R11).
 
+use super::extract::Query;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -150,10 +151,11 @@ pub async fn create_group(
             groups::plan(conn, caller, &season_id, plan.clone()).map(GroupView::from)
         })
         .await?;
-    Ok(created.respond())
+    Ok(created.respond(|id| format!("/api/v1/groups/{id}")))
 }
 
 #[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct GroupQuery {
     /// Only this client's groups.
@@ -175,7 +177,7 @@ pub async fn list_groups(
     state: web::Data<AppState>,
     auth: Authenticated,
     id: web::Path<String>,
-    query: web::Query<GroupQuery>,
+    query: Query<GroupQuery>,
 ) -> Result<HttpResponse, Error> {
     let season_id: SeasonId = path_id(&id)?;
     let query = query.into_inner();

@@ -145,27 +145,27 @@ impl Idempotency {
 }
 
 impl<V: Serialize> Created<V> {
-    /// `201` with the record; a replay says so in `Idempotent-Replayed: true`. Records with a
-    /// `version` carry it as their `ETag`.
-    pub fn respond(self) -> HttpResponse {
-        let body = match self {
-            Created::New(view) => serde_json::to_string(&view).unwrap_or_default(),
-            Created::Replayed(body) => {
-                return created(body, true);
-            }
+    /// `201` with the record and its address in `Location` (`location` turns the new id into
+    /// it); a replay says so in `Idempotent-Replayed: true`. Records with a `version` carry it as
+    /// their `ETag`.
+    pub fn respond(self, location: impl FnOnce(&str) -> String) -> HttpResponse {
+        let (body, replayed) = match self {
+            Created::New(view) => (serde_json::to_string(&view).unwrap_or_default(), false),
+            Created::Replayed(body) => (body, true),
         };
-        created(body, false)
+        created(body, replayed, location)
     }
 }
 
-fn created(body: String, replayed: bool) -> HttpResponse {
-    let version = serde_json::from_str::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| v["version"].as_i64());
+fn created(body: String, replayed: bool, location: impl FnOnce(&str) -> String) -> HttpResponse {
+    let stored = serde_json::from_str::<serde_json::Value>(&body).unwrap_or_default();
     let mut response = HttpResponse::build(StatusCode::CREATED);
     response.insert_header((CONTENT_TYPE, "application/json"));
-    if let Some(version) = version {
+    if let Some(version) = stored["version"].as_i64() {
         response.insert_header(etag(version));
+    }
+    if let Some(id) = stored["id"].as_str() {
+        response.insert_header((actix_web::http::header::LOCATION, location(id)));
     }
     if replayed {
         response.insert_header(("Idempotent-Replayed", "true"));

@@ -1,6 +1,7 @@
 //! Inspections over HTTP: each handler parses, calls one use case of
 //! [`crate::usecases::inspections`] and renders (docs/domain.md section 6).
 
+use super::extract::Query;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ use crate::error::Error;
 use crate::state::AppState;
 use crate::usecases::inspections::{self, NewInspection};
 
-use super::extract::{Json, page};
+use super::extract::{Json, page, path_id};
 use super::idempotency::Idempotency;
 use super::{Page, utc};
 
@@ -106,10 +107,11 @@ pub async fn create_inspection(
             inspections::record(conn, caller, report.clone()).map(InspectionView::from)
         })
         .await?;
-    Ok(created.respond())
+    Ok(created.respond(|id| format!("/api/v1/inspections/{id}")))
 }
 
 #[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct InspectionQuery {
     pub contract_id: Option<ContractId>,
@@ -118,13 +120,37 @@ pub struct InspectionQuery {
     pub cursor: Option<String>,
 }
 
+/// One inspection, to whoever sees its contract.
+#[utoipa::path(
+    tag = "readiness",
+    params(("id" = String, Path, description = "Inspection id")),
+    responses(
+        (status = 200, description = "The inspection", body = InspectionView),
+        (status = 404, description = "No such inspection, or its contract is not yours to see", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[get("/inspections/{id}")]
+pub async fn get_inspection(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let id: InspectionId = path_id(&id)?;
+    let view = state
+        .read(auth, move |conn, caller| {
+            inspections::find(conn, caller, &id).map(InspectionView::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
 /// Inspections of the contracts the caller may see, oldest first.
 #[utoipa::path(tag = "readiness", params(InspectionQuery), responses((status = 200, description = "One page", body = Page<InspectionView>)))]
 #[get("/inspections")]
 pub async fn list_inspections(
     state: web::Data<AppState>,
     auth: Authenticated,
-    query: web::Query<InspectionQuery>,
+    query: Query<InspectionQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = page(query.limit, query.cursor)?;

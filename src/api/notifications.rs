@@ -1,5 +1,6 @@
 //! The inbox of the caller's organisation, in the reader's language.
 
+use super::extract::Query;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,7 @@ fn view(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     /// Only unread notifications.
@@ -66,7 +68,7 @@ pub async fn inbox(
     state: web::Data<AppState>,
     auth: Authenticated,
     req: HttpRequest,
-    query: web::Query<InboxQuery>,
+    query: Query<InboxQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = page(query.limit, query.cursor)?;

@@ -102,9 +102,11 @@ fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
         }
         if let Some(op) = item.post.as_mut()
             && op.responses.responses.contains_key("201")
-            && !path.ends_with("/api-keys")
         {
-            idempotent(op);
+            locates(op);
+            if !path.ends_with("/api-keys") {
+                idempotent(op);
+            }
         }
     }
 }
@@ -153,6 +155,26 @@ fn merge_flattened(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema
 
 /// Creations take an `Idempotency-Key` (all but API keys, whose answer holds a secret that is
 /// never stored).
+/// Every creation answers with the new record's address.
+fn locates(op: &mut Operation) {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::schema::ObjectBuilder;
+    if let Some(RefOr::T(created)) = op.responses.responses.get_mut("201") {
+        created.headers.insert(
+            "Location".to_owned(),
+            RefOr::T(
+                HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .description(Some(
+                    "The new record's address (for extensions and API keys, the list that holds \
+                     them)",
+                ))
+                .build(),
+            ),
+        );
+    }
+}
+
 fn idempotent(op: &mut Operation) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::schema::ObjectBuilder;

@@ -1,6 +1,7 @@
 //! Organisations: the ministry opens, edits, suspends and reactivates them; everyone reads the ones
 //! the access layer lets it see.
 
+use super::extract::Query;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -211,7 +212,7 @@ pub async fn create(
             OrganizationView::load_for(conn, caller, row)
         })
         .await?;
-    Ok(created.respond())
+    Ok(created.respond(|id| format!("/api/v1/organizations/{id}")))
 }
 
 fn collect<T>(errors: &mut Vec<FieldError>, field: &str, parsed: Result<T, Invalid>) -> Option<T> {
@@ -221,6 +222,7 @@ fn collect<T>(errors: &mut Vec<FieldError>, field: &str, parsed: Result<T, Inval
 }
 
 #[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OrganizationQuery {
     /// Only organisations of this kind.
@@ -248,7 +250,7 @@ pub struct OrganizationQuery {
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
-    query: web::Query<OrganizationQuery>,
+    query: Query<OrganizationQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = page(query.limit, query.cursor)?;

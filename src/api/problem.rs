@@ -50,6 +50,10 @@ pub fn problem(e: &Error, lang: Language) -> ProblemDetails {
                 field: f.field.clone(),
                 code: f.invalid.code.to_owned(),
                 message: i18n::field_message(f.invalid.code, f.invalid.limit, lang),
+                expected: f
+                    .expected
+                    .clone()
+                    .or_else(|| i18n::field_expects(f.invalid.code).map(str::to_owned)),
             })
             .collect(),
         explanation: e
@@ -158,4 +162,8 @@ pub struct ProblemField {
     pub field: String,
     pub code: String,
     pub message: String,
+    /// What the field takes, where that is a list or a format: `draft, pending_provider, ...`,
+    /// `YYYY-MM-DD`, a decimal string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
 }

@@ -1,5 +1,6 @@
 //! Seasons, country quotas, allocations and deadline extensions (docs/domain.md section 2).
 
+use super::extract::Query;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -221,10 +222,11 @@ pub async fn create(
             SeasonView::from_row(row)
         })
         .await?;
-    Ok(created.respond())
+    Ok(created.respond(|id| format!("/api/v1/seasons/{id}")))
 }
 
 #[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SeasonQuery {
     pub kind: Option<SeasonKind>,
@@ -239,7 +241,7 @@ pub struct SeasonQuery {
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
-    query: web::Query<SeasonQuery>,
+    query: Query<SeasonQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = page(query.limit, query.cursor)?;
@@ -539,6 +541,8 @@ pub async fn create_extension(
     body: Json<CreateExtension>,
 ) -> Result<HttpResponse, Error> {
     let id: SeasonId = path_id(&id)?;
+    // Extensions are listed with their season; there is no page of one alone.
+    let listed = format!("/api/v1/seasons/{id}/extensions");
     let idempotency = Idempotency::new(&req, &body)?;
     let parsed = body.into_inner().and_then(|body| {
         let reason = Name::parse(&body.reason).map_err(|e| Error::invalid_field("reason", e))?;
@@ -575,7 +579,7 @@ pub async fn create_extension(
             extension_view(row)
         })
         .await?;
-    Ok(created.respond())
+    Ok(created.respond(|_| listed))
 }
 
 /// Extensions: all for the ministry, a client's own for a client.

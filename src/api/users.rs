@@ -1,5 +1,6 @@
 //! Users of an organisation: its admin (or a ministry admin) creates, edits and deactivates them.
 
+use super::extract::Query;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
@@ -163,7 +164,7 @@ pub async fn create(
             UserView::from_row(row)
         })
         .await?;
-    Ok(created.respond())
+    Ok(created.respond(|id| format!("/api/v1/users/{id}")))
 }
 
 /// Lists an organisation's users (its admin, or a ministry admin).
@@ -177,7 +178,7 @@ pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
     id: web::Path<String>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
     let org_id: OrganizationId = path_id(&id)?;
     let page = query.parse()?;

@@ -6,7 +6,7 @@
 use std::future::{Ready, ready};
 
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
 use crate::auth::credentials::Authenticated;
 use crate::auth::secret;
@@ -51,6 +51,10 @@ fn authenticate(req: &HttpRequest) -> Result<Authenticated, Error> {
     match credentials(req).ok_or_else(Error::unauthorized)? {
         Credentials::Bearer(token) => {
             let claims = state.jwt.verify(&token).ok_or_else(Error::unauthorized)?;
+            if let Some(language) = claims.language {
+                req.extensions_mut()
+                    .insert(crate::i18n::SavedLanguage(language));
+            }
             Ok(Authenticated::Session {
                 user: claims.user_id,
                 session: claims.session_id,

@@ -6,6 +6,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::{SessionId, UserId};
+use crate::domain::organization::Language;
 
 const ISSUER: &str = "etrack";
 const AUDIENCE: &str = "etrack-api";
@@ -21,6 +22,10 @@ pub struct Claims {
     pub typ: String,
     pub iat: i64,
     pub exp: i64,
+    /// The user's saved language when the token was issued (`en`, `ar`): problems are written
+    /// in it when a request asks for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lng: Option<String>,
 }
 
 #[derive(Clone)]
@@ -36,6 +41,7 @@ pub struct JwtKeys {
 pub struct AccessClaims {
     pub user_id: UserId,
     pub session_id: SessionId,
+    pub language: Option<Language>,
 }
 
 impl JwtKeys {
@@ -57,7 +63,7 @@ impl JwtKeys {
         self.ttl
     }
 
-    pub fn issue(&self, user_id: &UserId, session_id: &SessionId) -> String {
+    pub fn issue(&self, user_id: &UserId, session_id: &SessionId, language: Language) -> String {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: ISSUER.to_owned(),
@@ -67,6 +73,7 @@ impl JwtKeys {
             typ: ACCESS.to_owned(),
             iat: now,
             exp: now + self.ttl.as_secs() as i64,
+            lng: Some(language.as_str().to_owned()),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HMAC signing of plain claims cannot fail")
@@ -81,6 +88,7 @@ impl JwtKeys {
         Some(AccessClaims {
             user_id: data.claims.sub.parse().ok()?,
             session_id: data.claims.sid.parse().ok()?,
+            language: data.claims.lng.as_deref().and_then(Language::parse),
         })
     }
 }
@@ -98,14 +106,21 @@ mod tests {
     #[test]
     fn issued_tokens_verify() {
         let (user, session) = (UserId::generate(), SessionId::generate());
-        let claims = keys().verify(&keys().issue(&user, &session)).unwrap();
+        let claims = keys()
+            .verify(&keys().issue(&user, &session, Language::Arabic))
+            .unwrap();
         assert_eq!(claims.user_id, user);
         assert_eq!(claims.session_id, session);
+        assert_eq!(claims.language, Some(Language::Arabic));
     }
 
     #[test]
     fn wrong_key_tampering_and_alg_none_are_refused() {
-        let token = keys().issue(&UserId::generate(), &SessionId::generate());
+        let token = keys().issue(
+            &UserId::generate(),
+            &SessionId::generate(),
+            Language::English,
+        );
         let other = JwtKeys::new(
             b"another secret of at least 32 bytes!",
             Duration::from_secs(60),

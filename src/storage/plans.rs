@@ -138,11 +138,18 @@ pub fn insert_inspection(conn: &mut DbConnection, row: &InspectionRow) -> QueryR
         .map(|_| ())
 }
 
+/// Which inspections of a scope: of one contract, or one by id.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InspectionFilter<'a> {
+    pub contract_id: Option<&'a str>,
+    pub id: Option<&'a str>,
+}
+
 /// Inspections of the contracts a scope covers, newest first.
 pub fn inspections(
     conn: &mut DbConnection,
     scope: &ContractScope,
-    contract_id: Option<&str>,
+    filter: InspectionFilter<'_>,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<InspectionRow>> {
@@ -164,8 +171,11 @@ pub fn inspections(
         ),
         ContractScope::Nothing => return Ok(Vec::new()),
     };
-    if let Some(c) = contract_id {
+    if let Some(c) = filter.contract_id {
         query = query.filter(inspections::contract_id.eq(c.to_owned()));
+    }
+    if let Some(id) = filter.id {
+        query = query.filter(inspections::id.eq(id.to_owned()));
     }
     if let Some(after) = after {
         query = query.filter(inspections::id.gt(after.to_owned()));

@@ -43,7 +43,12 @@ fn add_refresh_token(
 
 pub enum Rotation {
     /// The token was live: it is now used and `new_hash` replaces it.
-    Rotated { session_id: String, user_id: String },
+    Rotated {
+        session_id: String,
+        user_id: String,
+        /// The user's saved language, for the new access token.
+        language: String,
+    },
     /// The token had been used before: the session is now revoked.
     Reused,
     /// Unknown, expired, or its session, user or organisation is no longer active.
@@ -97,6 +102,7 @@ pub fn rotate(
     Ok(Rotation::Rotated {
         session_id: token.session_id,
         user_id: user.id,
+        language: user.language,
     })
 }
 

@@ -68,6 +68,17 @@ pub fn propose(
     readable(caller, &row, amendment)
 }
 
+/// One amendment, if the caller may see its contract.
+pub fn find(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &AmendmentId,
+) -> Result<Amendment, Error> {
+    let amendment = store::amendment(conn, id.as_str())?.ok_or_else(Error::not_found)?;
+    let row = visible(conn, caller, &amendment.contract_id)?;
+    readable(caller, &row, amendment)
+}
+
 /// The amendments of a contract the caller may see, oldest first.
 pub fn list(
     conn: &mut DbConnection,

@@ -113,14 +113,28 @@ pub fn list(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Inspection>, Error> {
-    store::inspections(
-        conn,
-        &access::contract_scope(caller),
-        contract,
-        after,
-        limit,
-    )?
-    .into_iter()
-    .map(|r| Ok(inspection_of(r)?))
-    .collect()
+    let filter = store::InspectionFilter {
+        contract_id: contract,
+        id: None,
+    };
+    store::inspections(conn, &access::contract_scope(caller), filter, after, limit)?
+        .into_iter()
+        .map(|r| Ok(inspection_of(r)?))
+        .collect()
+}
+
+/// One inspection, if the caller may see its contract.
+pub fn find(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &InspectionId,
+) -> Result<Inspection, Error> {
+    let filter = store::InspectionFilter {
+        contract_id: None,
+        id: Some(id.as_str()),
+    };
+    let row = store::inspections(conn, &access::contract_scope(caller), filter, None, 1)?
+        .pop()
+        .ok_or_else(Error::not_found)?;
+    Ok(inspection_of(row)?)
 }

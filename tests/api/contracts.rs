@@ -541,7 +541,7 @@ async fn terms_money_and_types_are_checked(app: TestApp) {
         (
             json!({"starts_on": "2027-02-30"}),
             "starts_on",
-            "invalid_value",
+            "invalid_date",
         ),
         (json!({"pilgrims": null}), "pilgrims", "required"),
     ];

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{Auth, TestApp};
+use crate::helpers::{Auth, PASSWORD, TestApp};
 
 async fn malformed_bodies_are_4xx_problems(app: TestApp) {
     let ministry = app.ministry_admin().await;
@@ -108,7 +108,6 @@ async fn bad_queries_paths_and_methods(app: TestApp) {
         "/api/v1/users/..%2F..%2Fetc%2Fpasswd".to_owned(),
         format!("/api/v1/organizations/{long}"),
         "/api/v2/organizations".to_owned(),
-        "/".to_owned(),
     ];
     for path in paths {
         let reply = app.get(&path).auth(&ministry).send().await;
@@ -164,7 +163,247 @@ async fn problems_speak_arabic_on_request(app: TestApp) {
     assert_eq!(english.body["title"], "Authentication required");
 }
 
+/// An integrator fixes a request from the answer alone: the parameter or field refused, what it
+/// takes, every missing field at once.
+async fn answers_say_what_to_send(app: TestApp) {
+    let w = crate::world::World::new(&app).await;
+    let query = |path: String| {
+        let app = &app;
+        let office = &w.office;
+        async move {
+            let reply = app.get(&path).auth(office).send().await;
+            reply.assert_problem(400, "invalid_query");
+            let e = &reply.body["errors"][0];
+            (
+                e["field"].as_str().unwrap_or_default().to_owned(),
+                e["code"].as_str().unwrap_or_default().to_owned(),
+                e["expected"].as_str().unwrap_or_default().to_owned(),
+            )
+        }
+    };
+    let (field, code, expected) = query("/api/v1/contracts?status=APPROVED".into()).await;
+    assert_eq!((field.as_str(), code.as_str()), ("status", "invalid_value"));
+    assert!(
+        expected.contains("approved") && expected.contains("pending_review"),
+        "{expected}"
+    );
+    // A misspelt filter is refused, not ignored (which would list everything).
+    let (field, code, expected) = query("/api/v1/contracts?stauts=approved".into()).await;
+    assert_eq!(
+        (field.as_str(), code.as_str()),
+        ("stauts", "unknown_parameter")
+    );
+    assert!(expected.contains("status"), "{expected}");
+    let (field, code, expected) = query(format!(
+        "/api/v1/facilities/{}/usage?from=10-05-2027",
+        w.building
+    ))
+    .await;
+    assert_eq!(
+        (field.as_str(), code.as_str(), expected.as_str()),
+        ("from", "invalid_date", "YYYY-MM-DD")
+    );
+    let (field, code, _) = query("/api/v1/contracts?limit=ten".into()).await;
+    assert_eq!((field.as_str(), code.as_str()), ("limit", "invalid_number"));
+
+    // Bodies: a date or an amount in another format says which format it takes.
+    let mut body = w.housing(5, "10/05/2027", "2027-05-12");
+    let reply = app
+        .post("/api/v1/contracts")
+        .auth(&w.office)
+        .json(body.clone())
+        .await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.body["errors"][0]["field"], "starts_on");
+    assert_eq!(reply.body["errors"][0]["code"], "invalid_date");
+    assert_eq!(reply.body["errors"][0]["expected"], "YYYY-MM-DD");
+    body["starts_on"] = json!("2027-05-10");
+    body["unit_price"] = json!("150,00");
+    let reply = app
+        .post("/api/v1/contracts")
+        .auth(&w.office)
+        .json(body)
+        .await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.body["errors"][0]["field"], "unit_price");
+    assert!(
+        reply.body["errors"][0]["expected"]
+            .as_str()
+            .unwrap()
+            .contains("decimal")
+    );
+    // Every missing field at once.
+    let reply = app
+        .post("/api/v1/contracts")
+        .auth(&w.office)
+        .json(json!({"type": "housing", "beds": 5}))
+        .await;
+    reply.assert_problem(422, "validation_failed");
+    let mut missing: Vec<&str> = reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(e["code"], "required");
+            e["field"].as_str().unwrap()
+        })
+        .collect();
+    missing.sort();
+    assert_eq!(
+        missing,
+        [
+            "currency",
+            "ends_on",
+            "facility_id",
+            "season_id",
+            "starts_on",
+            "unit_price"
+        ]
+    );
+    let group = app
+        .post(&format!("/api/v1/seasons/{}/groups", w.season))
+        .auth(&w.office)
+        .json(json!({"name": "g"}))
+        .await;
+    let fields: Vec<&str> = group.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["pilgrims", "arrival", "departure", "stays"],
+        "{group:?}"
+    );
+}
+
+/// Problems come in the signed-in user's saved language unless the request asks for another.
+async fn problems_speak_the_users_language(app: TestApp) {
+    let w = crate::world::World::new(&app).await;
+    app.patch(&format!("/api/v1/users/{}", w.agency.user_id))
+        .auth(&w.agency)
+        .header("If-Match", "*")
+        .json(json!({"language": "ar"}))
+        .await
+        .assert_status(200);
+    // The saved language travels in the next access token.
+    let arabic = app.login(&w.agency.email, PASSWORD).await;
+    let missing = format!("/api/v1/contracts/{}", uuid::Uuid::now_v7());
+    let reply = app.get(&missing).auth(&arabic).send().await;
+    reply.assert_problem(404, "not_found");
+    assert_eq!(reply.header("content-language").as_deref(), Some("ar"));
+    assert_ne!(reply.body["title"], "Not found");
+    // Asking for English still gets English; other users are unaffected.
+    let reply = app
+        .get(&missing)
+        .auth(&arabic)
+        .header("Accept-Language", "en")
+        .send()
+        .await;
+    assert_eq!(reply.header("content-language").as_deref(), Some("en"));
+    let reply = app.get(&missing).auth(&w.office).send().await;
+    assert_eq!(reply.header("content-language").as_deref(), Some("en"));
+}
+
+/// Creations say where the new record lives; `HEAD` works wherever `GET` does; the portal's root
+/// and `/docs` lead to the documentation.
+async fn locations_head_and_the_front_door(app: TestApp) {
+    let w = crate::world::World::new(&app).await;
+    let created = app
+        .post("/api/v1/contracts")
+        .auth(&w.office)
+        .json(w.housing(5, "2027-05-10", "2027-05-12"))
+        .await;
+    created.assert_status(201);
+    let location = created.header("location").expect("a Location");
+    let id = created.body["id"].as_str().unwrap();
+    assert_eq!(location, format!("/api/v1/contracts/{id}"));
+    assert_eq!(
+        app.get(&location).auth(&w.office).send().await.body["id"],
+        id
+    );
+    // Amendments and inspections have their own page now, to whoever sees the contract.
+    let approved = w
+        .approved(&app, &w.office, w.housing(5, "2027-05-20", "2027-05-21"))
+        .await;
+    let amendment = app
+        .post(&format!("/api/v1/contracts/{approved}/amendments"))
+        .auth(&w.office)
+        .json(json!({"reason": "two more", "beds": 7}))
+        .await;
+    amendment.assert_status(201);
+    let at = amendment.header("location").unwrap();
+    assert_eq!(
+        app.get(&at).auth(&w.provider).send().await.body["id"],
+        amendment.body["id"]
+    );
+    app.get(&at)
+        .auth(&w.other_office)
+        .send()
+        .await
+        .assert_problem(404, "not_found");
+    let inspection = app
+        .post("/api/v1/inspections")
+        .auth(&w.tawafa)
+        .json(json!({"contract_id": approved, "inspected_on": "2026-11-20", "result": "pass"}))
+        .await;
+    inspection.assert_status(201);
+    let at = inspection.header("location").unwrap();
+    assert_eq!(
+        app.get(&at).auth(&w.office).send().await.body["result"],
+        "pass"
+    );
+    app.get(&at)
+        .auth(&w.other_tawafa)
+        .send()
+        .await
+        .assert_problem(404, "not_found");
+    app.get(&at)
+        .auth(&w.other_office)
+        .send()
+        .await
+        .assert_problem(404, "not_found");
+
+    // HEAD: the headers of the GET, no body.
+    for (path, auth) in [
+        ("/health/live", false),
+        ("/health/ready", false),
+        ("/openapi.json", false),
+        ("/docs/", false),
+        ("/api/v1/contracts", true),
+    ] {
+        let mut request = app.request(awc::http::Method::HEAD, path);
+        if auth {
+            request = request.auth(&w.office);
+        }
+        let reply = request.send().await;
+        assert_eq!(reply.status, 200, "HEAD {path}: {reply:?}");
+        assert!(reply.text.is_empty(), "HEAD {path} has no body");
+    }
+    // The front door (seen without following redirects).
+    let browser = awc::Client::builder().disable_redirects().finish();
+    for (path, status) in [("/", 307), ("/docs", 308)] {
+        let reply = browser
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status().as_u16(), status, "{path}");
+        assert_eq!(
+            reply
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok()),
+            Some("/docs/")
+        );
+    }
+}
+
 crate::backend_tests!(
+    answers_say_what_to_send,
+    problems_speak_the_users_language,
+    locations_head_and_the_front_door,
     malformed_bodies_are_4xx_problems,
     bad_queries_paths_and_methods,
     problems_speak_arabic_on_request,

@@ -161,6 +161,7 @@ impl CreateAmendment {
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ContractQuery {
     pub season_id: Option<SeasonId>,
     #[serde(rename = "type")]

@@ -9,6 +9,7 @@ pub use input::{
 };
 pub use views::{AmendmentView, ContractView, EventView, Route};
 
+use crate::api::extract::Query;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
@@ -66,7 +67,7 @@ pub async fn create(
             usecases::contracts::draft(conn, caller, parsed.clone()?).map(ContractView::from)
         })
         .await?;
-    Ok(created.respond())
+    Ok(created.respond(|id| format!("/api/v1/contracts/{id}")))
 }
 
 const CSV_BATCH: u32 = 500;
@@ -86,7 +87,7 @@ pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
     req: HttpRequest,
-    query: web::Query<ContractQuery>,
+    query: Query<ContractQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = page(query.limit, query.cursor)?;
@@ -295,7 +296,7 @@ pub async fn amend(
                 .map(AmendmentView::from)
         })
         .await?;
-    Ok(created.respond())
+    Ok(created.respond(|id| format!("/api/v1/amendments/{id}")))
 }
 
 /// The amendments of a contract, oldest first.
@@ -321,6 +322,30 @@ pub async fn amendments(
         })
         .await?;
     Ok(HttpResponse::Ok().json(views))
+}
+
+/// One amendment, to whoever sees its contract.
+#[utoipa::path(
+    tag = "contracts",
+    params(("id" = String, Path, description = "Amendment id")),
+    responses(
+        (status = 200, description = "The amendment", body = AmendmentView),
+        (status = 404, description = "No such amendment, or its contract is not yours to see", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[get("/amendments/{id}")]
+pub async fn amendment(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let id: AmendmentId = path_id(&id)?;
+    let view = state
+        .read(auth, move |conn, caller| {
+            usecases::amendments::find(conn, caller, &id).map(AmendmentView::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Decides an amendment: `accept` or `decline` (provider), then `approve` or `reject` (ministry).
