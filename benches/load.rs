@@ -1044,7 +1044,7 @@ fn main() {
                 .call("GET", &path, Some(&actors.ministry.token), None)
                 .await;
             assert_eq!(s, 200);
-            clients = body.as_array().map_or(0, Vec::len);
+            clients = body["items"].as_array().map_or(0, Vec::len);
             views.push(t.as_secs_f64() * 1000.0);
         }
         views.sort_by(f64::total_cmp);

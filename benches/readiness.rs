@@ -75,6 +75,7 @@ fn seed(conn: &mut DbConnection) -> String {
                 provider_id: provider.id.clone(),
                 kind: kind.into(),
                 name: format!("{kind} {city}"),
+                name_ar: String::new(),
                 search_key: kind.into(),
                 city: city.into(),
                 licence_no: format!("{kind}-{city}"),

@@ -325,11 +325,13 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
                     city: Place,
                     capacity: i64|
      -> Result<String, Error> {
+        let (latin, arabic) = name.split_once(" - ").unwrap_or((name, ""));
         let row = FacilityRow {
             id: FacilityId::generate().into_string(),
             provider_id: provider.organization_id.to_string(),
             kind: kind.as_str().to_owned(),
-            name: name.to_owned(),
+            name: latin.to_owned(),
+            name_ar: arabic.to_owned(),
             search_key: search_key(name),
             city: city.as_str().to_owned(),
             licence_no: format!(

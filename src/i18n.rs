@@ -489,6 +489,10 @@ pub fn field_message(code: &str, limit: Option<usize>, lang: Language) -> String
             "يحتوي على محارف تحكم غير مسموحة",
         ),
         "invalid_id" => ("is not a valid id", "معرّف غير صحيح"),
+        "invalid_token" => (
+            "is not a live link: it is unknown, used or expired; ask for a new one",
+            "رابط غير صالح: غير معروف أو مستخدم أو منتهي الصلاحية؛ اطلبوا رابطاً جديداً",
+        ),
         "invalid_cursor" => ("is not a cursor this server issued", "مؤشر صفحات غير صحيح"),
         "common_password" => (
             "is one of the most common passwords",

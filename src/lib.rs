@@ -19,6 +19,7 @@ pub mod error;
 pub mod i18n;
 pub mod metrics;
 pub mod notify;
+pub mod pages;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -142,10 +142,10 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     req.method().to_string(),
                     req.path().to_owned(),
                 );
-                let csp = if req.path().starts_with("/docs") {
-                    DOCS_CSP
-                } else {
-                    API_CSP
+                let csp = match req.path() {
+                    p if p.starts_with("/docs") => DOCS_CSP,
+                    "/password" | "/password.css" => crate::pages::PAGE_CSP,
+                    _ => API_CSP,
                 };
                 let response = audit::scope(context, srv.call(req));
                 async move {
@@ -187,6 +187,9 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
         app.route("/metrics", web::get().to(api::health::metrics))
             .route("/", web::get().to(home))
             .route("/docs", web::get().to(docs))
+            .route("/password", web::get().to(crate::pages::show))
+            .route("/password", web::post().to(crate::pages::submit))
+            .route("/password.css", web::get().to(crate::pages::style))
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
     })
     .shutdown_timeout(30)
@@ -395,6 +398,7 @@ fn spawn_pruner(pool: DbPool, retention: crate::config::Retention) {
                     idempotency = p.idempotency,
                     sign_in_counters = p.sign_in_counters,
                     sessions = p.sessions,
+                    password_links = p.password_links,
                     "pruned what is past its retention"
                 ),
                 Ok(Err(e)) => tracing::warn!(error = %e, "pruning failed; will retry"),

@@ -1,7 +1,8 @@
 //! API keys: how an organisation's own systems call the portal. Shown once, stored as hashes.
 
 use super::extract::Query;
-use actix_web::{HttpResponse, delete, get, post, web};
+use super::lists;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -128,20 +129,26 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     id: web::Path<String>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
     let org_id: OrganizationId = path_id(&id)?;
     let page = query.parse()?;
-    let body = state
-        .read(auth, move |conn, caller| {
+    lists::answer(
+        &state,
+        auth,
+        &req,
+        page,
+        "api-keys",
+        move |conn, caller, page| {
             visible(conn, caller, &org_id)?;
             access::manage_api_keys(caller, &org_id)?;
             let rows = store::list(conn, org_id.as_str(), page.after.as_deref(), page.fetch())?;
             page.try_show(rows, |r| &r.id, ApiKeyView::from_row)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+        },
+    )
+    .await
 }
 
 /// Revokes an API key at once. Revoking a revoked key changes nothing and succeeds.

@@ -1,7 +1,8 @@
 //! The audit log, for the ministry: browse it, and verify its hash chain.
 
 use super::extract::Query;
-use actix_web::{HttpResponse, get, web};
+use super::lists;
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -74,23 +75,31 @@ pub struct AuditQuery {
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     query: Query<AuditQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
-    let page = page(query.limit, query.cursor);
+    // A bad page is refused only once the caller may read the log (403 before 400).
+    let asked = page(query.limit, query.cursor);
+    let first = asked.clone().or_else(|_| page(None, None))?;
     let filter = AuditFilter {
         entity_id: query.entity_id,
         organization_id: query.organization_id,
     };
-    let body = state
-        .read(auth, move |conn, caller| {
+    lists::answer(
+        &state,
+        auth,
+        &req,
+        first,
+        "audit",
+        move |conn, caller, page| {
             access::read_audit(caller)?;
-            let page = page?;
+            asked.as_ref().map_err(Clone::clone)?;
             let rows = store::list(conn, &filter, page.after.as_deref(), page.fetch())?;
             Ok(page.show(rows, |r| &r.id, AuditEventView::from))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+        },
+    )
+    .await
 }
 
 #[derive(Serialize, ToSchema)]

@@ -10,13 +10,16 @@ use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::Authenticated;
 use crate::auth::throttle::{self, Counter};
 use crate::auth::{password, secret};
+use crate::domain::Invalid;
 use crate::domain::ids::{SessionId, UserId};
 use crate::domain::organization::Language;
+use crate::domain::text::NewPassword;
 use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::models::SessionRow;
 use crate::storage::sessions::{self, Rotation};
 use crate::storage::{now, users};
+use crate::usecases::accounts;
 
 use super::extract::Json;
 
@@ -144,7 +147,13 @@ pub async fn login(
     let (user_id, language) = state
         .password_work(move || match found {
             Some((user, org)) => {
-                let ok = password::verify(&password, &user.password_hash);
+                // An invited user without a password yet cannot sign in, in the same time.
+                let ok = if user.password_hash.is_empty() {
+                    password::verify_decoy(&password);
+                    false
+                } else {
+                    password::verify(&password, &user.password_hash)
+                };
                 (ok && user.active && org.status == "active").then(|| {
                     let language = Language::parse(&user.language).unwrap_or(Language::English);
                     (user.id, language)
@@ -238,6 +247,123 @@ pub async fn refresh(
         }
         Rotation::Invalid => Err(Error::unauthorized()),
     }
+}
+
+#[derive(Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ForgotPassword {
+    #[schema(example = "officer@office.example")]
+    pub email: String,
+}
+
+/// Asks for a link to set a new password. If the email belongs to an active user, a single-use
+/// link valid one hour is emailed to it (in the user's language); the answer is `202` either way,
+/// so nobody learns which emails have accounts. Repeated requests for one email, or from one
+/// address, must wait (`429`).
+#[utoipa::path(
+    tag = "auth",
+    request_body = ForgotPassword,
+    security(()),
+    responses(
+        (status = 202, description = "If the email belongs to an active user, a link is on its way"),
+        (status = 429, description = "Too many requests: wait `Retry-After` seconds", body = ProblemDetails, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+#[post("/auth/forgot-password")]
+pub async fn forgot_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<ForgotPassword>,
+) -> Result<HttpResponse, Error> {
+    let email = body.into_inner()?.email.trim().to_lowercase();
+    let counters = throttle::reset_counters(
+        &state.settings.login_limits,
+        &email,
+        &client_address(&req, state.settings.behind_proxy),
+    );
+    throttled(&state, &counters).await?;
+    state
+        .write_unauthenticated(move |conn| accounts::request_reset(conn, &email))
+        .await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+#[derive(Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SetPassword {
+    /// The `token` of the link from the invitation or reset email.
+    pub token: String,
+    /// 8 to 128 characters; the most common passwords are refused.
+    pub new_password: String,
+}
+
+/// A password set through a link, for the audit log.
+pub struct PasswordSet(UserId);
+
+impl crate::audit::AuditEntity for PasswordSet {
+    fn audit_entity(&self) -> Option<String> {
+        Some(self.0.to_string())
+    }
+}
+
+/// Sets a password with the token of an invitation or reset link. The link works once; using it
+/// ends the user's other links and every session, so whoever held the old password is signed out.
+/// Failed attempts from one address make the next wait.
+#[utoipa::path(
+    tag = "auth",
+    request_body = SetPassword,
+    security(()),
+    responses(
+        (status = 204, description = "The password is set; sign in with it"),
+        (status = 422, description = "The link is unknown, used or expired (`token`: `invalid_token`), or the password is refused", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts: wait `Retry-After` seconds", body = ProblemDetails, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+#[post("/auth/set-password")]
+pub async fn set_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<SetPassword>,
+) -> Result<HttpResponse, Error> {
+    let SetPassword {
+        token,
+        new_password,
+    } = body.into_inner()?;
+    let address = client_address(&req, state.settings.behind_proxy);
+    set_password_with_link(&state, &address, token, &new_password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// [`set_password`], for the API and the password page alike.
+pub(crate) async fn set_password_with_link(
+    state: &AppState,
+    address: &str,
+    token: String,
+    new_password: &str,
+) -> Result<(), Error> {
+    let new_password =
+        NewPassword::parse(new_password).map_err(|e| Error::invalid_field("new_password", e))?;
+    let counters = throttle::link_counters(&state.settings.login_limits, address);
+    throttled(state, &counters).await?;
+    // A dead link is refused before any password is hashed.
+    let check = token.clone();
+    if !state
+        .db(move |conn| accounts::link_is_live(conn, &check))
+        .await?
+    {
+        return Err(Error::invalid_field("token", Invalid::new("invalid_token")));
+    }
+    let hash = state
+        .password_work(move || password::hash(new_password.expose()))
+        .await?;
+    state
+        .write_unauthenticated(move |conn| {
+            accounts::set_password(conn, &token, &hash).map(PasswordSet)
+        })
+        .await?;
+    succeeded(state, &counters).await
 }
 
 /// Ends the caller's session: its access and refresh tokens stop working.

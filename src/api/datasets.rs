@@ -1,7 +1,7 @@
 //! The datasets the ministry grants to other government bodies (docs/domain.md section 7): never a
 //! price, and every read by an authority in the audit log (R14).
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -18,6 +18,7 @@ use crate::storage::{
     DbConnection, facilities as facility_store, organizations as org_store, plans,
 };
 
+use super::csv;
 use super::extract::path_id;
 use super::groups::PortDate;
 use crate::domain::ids::SeasonId;
@@ -32,6 +33,20 @@ pub struct VisaEligibilityRow {
     pub allocation: i64,
     pub planned: i64,
     pub visa_eligible: i64,
+    /// The groups whose whole itinerary is covered (R12), by arrival: what the visa desk issues
+    /// visas for.
+    pub eligible_groups: Vec<EligibleGroup>,
+}
+
+/// A group of pilgrims eligible for visas.
+#[derive(Serialize, ToSchema)]
+pub struct EligibleGroup {
+    pub group_id: String,
+    /// The client's own reference for the group.
+    pub group_name: String,
+    pub pilgrims: i64,
+    pub arrival: PortDate,
+    pub departure: PortDate,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -117,13 +132,35 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
                 clients
                     .iter()
                     .zip(assessed)
-                    .map(|(c, (r, _))| VisaEligibilityRow {
-                        organization_id: c.id.clone(),
-                        organization_name: c.name.clone(),
-                        country: c.country.clone(),
-                        allocation: c.pilgrims - c.suballocated,
-                        planned: r.planned,
-                        visa_eligible: r.visa_eligible,
+                    .map(|(c, (r, mut groups))| {
+                        groups.sort_by(|a, b| {
+                            (a.arrival_date, &a.name).cmp(&(b.arrival_date, &b.name))
+                        });
+                        VisaEligibilityRow {
+                            organization_id: c.id.clone(),
+                            organization_name: c.name.clone(),
+                            country: c.country.clone(),
+                            allocation: c.pilgrims - c.suballocated,
+                            planned: r.planned,
+                            visa_eligible: r.visa_eligible,
+                            eligible_groups: groups
+                                .into_iter()
+                                .filter(|g| r.eligible_groups.contains(&g.id))
+                                .map(|g| EligibleGroup {
+                                    group_id: g.id,
+                                    group_name: g.name,
+                                    pilgrims: g.pilgrims,
+                                    arrival: PortDate {
+                                        port: g.arrival_port,
+                                        date: g.arrival_date,
+                                    },
+                                    departure: PortDate {
+                                        port: g.departure_port,
+                                        date: g.departure_date,
+                                    },
+                                })
+                                .collect(),
+                        }
                     })
                     .collect(),
             )
@@ -247,6 +284,7 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
 pub async fn read(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     path: web::Path<(String, Dataset)>,
 ) -> Result<HttpResponse, Error> {
     let (id, dataset) = path.into_inner();
@@ -265,6 +303,15 @@ pub async fn read(
             })
         })
         .await?;
+    if csv::wanted(&req) {
+        let table = match &view.rows {
+            DatasetRows::VisaEligibility(rows) => csv::table(rows),
+            DatasetRows::Arrivals(rows) => csv::table(rows),
+            DatasetRows::TransportSchedule(rows) => csv::table(rows),
+            DatasetRows::HousingRegistry(rows) => csv::table(rows),
+        };
+        return Ok(csv::download(table, view.dataset.as_str()));
+    }
     Ok(HttpResponse::Ok().json(view))
 }
 

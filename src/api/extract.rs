@@ -354,8 +354,27 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
-/// A query string as `T`, or the first parameter refused, named, with what it accepts.
+/// A query string as `T`, or the first parameter refused, named, with what it accepts. `format`
+/// (`csv` or `json`) belongs to every list and is read by `api::csv`, not by `T`.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, Error> {
+    let pairs = form_urlencoded::parse(query.as_bytes());
+    if pairs.clone().any(|(name, _)| name == "format") {
+        if pairs
+            .clone()
+            .any(|(name, value)| name == "format" && value != "csv" && value != "json")
+        {
+            return Err(Error {
+                errors: vec![
+                    FieldError::new("format", Invalid::new("invalid_value")).expecting("csv, json"),
+                ],
+                ..Error::bad_request("invalid_query")
+            });
+        }
+        let rest: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.filter(|(name, _)| name != "format"))
+            .finish();
+        return parse_query(&rest);
+    }
     let parameters = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(parameters).map_err(|e| {
         let path = e.path().to_string();
@@ -499,6 +518,7 @@ pub struct PageQuery {
 }
 
 /// A checked page request: how many rows, and the id to continue after.
+#[derive(Clone, Debug)]
 pub struct Page {
     pub limit: u32,
     pub after: Option<String>,

@@ -2,6 +2,7 @@
 //! a capacity; clients browse them with their free capacity (docs/domain.md section 3).
 
 use super::extract::Query;
+use super::lists;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,9 @@ pub struct FacilityView {
     pub provider_id: OrganizationId,
     pub kind: FacilityKind,
     pub name: String,
+    /// The Arabic name, where the provider gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_ar: Option<String>,
     /// Where a building or kitchen stands, or where a fleet is based.
     pub city: Place,
     pub licence_no: String,
@@ -58,6 +62,7 @@ impl From<FacilityDetails> for FacilityView {
             provider_id: f.provider_id,
             kind: f.kind,
             name: f.name,
+            name_ar: f.name_ar,
             city: f.place,
             licence_no: f.licence_no,
             licence_valid_from_hijri: hijri(f.licence_valid_from),
@@ -85,6 +90,9 @@ pub struct CreateFacility {
     pub kind: FacilityKind,
     #[schema(example = "Al-Safwa Tower 2")]
     pub name: String,
+    /// The name in Arabic (searchable like `name`), shown to Arabic readers.
+    #[schema(example = "برج الصفوة 2")]
+    pub name_ar: Option<String>,
     /// Buildings and kitchens: `makkah`, `madinah` or `mashaer`.
     pub city: Option<Place>,
     /// Fleets: where the fleet is based (any place, airports included).
@@ -122,6 +130,11 @@ pub async fn create(
         let name = Name::parse(&body.name)
             .map_err(|e| errors.push(FieldError::new("name", e)))
             .ok();
+        let name_ar = body.name_ar.as_deref().and_then(|n| {
+            Name::parse(n)
+                .map_err(|e| errors.push(FieldError::new("name_ar", e)))
+                .ok()
+        });
         let licence = body.licence_no.trim().to_owned();
         if licence.is_empty()
             || licence.chars().count() > 64
@@ -179,6 +192,7 @@ pub async fn create(
         Ok(NewFacility {
             kind: body.kind,
             name,
+            name_ar,
             place,
             licence_no: licence,
             licence_valid_from: body.licence_valid_from,
@@ -230,6 +244,7 @@ pub struct FacilityQuery {
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     query: Query<FacilityQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
@@ -255,14 +270,19 @@ pub async fn list(
         range,
         min_available: query.min_available,
     };
-    let body = state
-        .read(auth, move |conn, caller| {
+    lists::answer(
+        &state,
+        auth,
+        &req,
+        page,
+        "facilities",
+        move |conn, caller, page| {
             let found =
                 facilities::list(conn, caller, &filter, page.after.as_deref(), page.fetch())?;
             Ok(page.show(found, |d| d.facility.id.as_str(), FacilityView::from))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+        },
+    )
+    .await
 }
 
 /// One facility, with its least free capacity over its licence.
@@ -290,6 +310,7 @@ pub async fn get(
 #[serde(deny_unknown_fields)]
 pub struct UpdateFacility {
     pub name: Option<String>,
+    pub name_ar: Option<String>,
     /// Never below what contracts hold on any day.
     #[schema(minimum = 1, maximum = 1000000)]
     pub capacity: Option<i64>,
@@ -322,6 +343,7 @@ pub async fn update(
     let version = if_match(&req);
     let edit = body.into_inner().map(|b| FacilityEdit {
         name: b.name,
+        name_ar: b.name_ar,
         capacity: b.capacity,
     });
     let view = state
@@ -366,12 +388,13 @@ pub struct DayUsage {
 #[utoipa::path(
     tag = "facilities",
     params(("id" = String, Path, description = "Facility id"), UsageQuery),
-    responses((status = 200, description = "Per day", body = Vec<DayUsage>))
+    responses((status = 200, description = "Per day, every day asked for (no next page)", body = Page<DayUsage>))
 )]
 #[get("/facilities/{id}/usage")]
 pub async fn usage(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     id: web::Path<String>,
     query: Query<UsageQuery>,
 ) -> Result<HttpResponse, Error> {
@@ -392,5 +415,5 @@ pub async fn usage(
                 .collect::<Vec<_>>())
         })
         .await?;
-    Ok(HttpResponse::Ok().json(days))
+    Ok(lists::whole(&req, "usage", days))
 }

@@ -2,6 +2,7 @@
 //! and renders (docs/domain.md section 5, rule R11).
 
 use super::extract::Query;
+use super::lists;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -176,6 +177,7 @@ pub struct GroupQuery {
 pub async fn list_groups(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     id: web::Path<String>,
     query: Query<GroupQuery>,
 ) -> Result<HttpResponse, Error> {
@@ -183,8 +185,13 @@ pub async fn list_groups(
     let query = query.into_inner();
     let page = page(query.limit, query.cursor)?;
     let client = query.organization_id.map(OrganizationId::into_string);
-    let body = state
-        .read(auth, move |conn, caller| {
+    lists::answer(
+        &state,
+        auth,
+        &req,
+        page,
+        "groups",
+        move |conn, caller, page| {
             let found = groups::list(
                 conn,
                 caller,
@@ -194,9 +201,9 @@ pub async fn list_groups(
                 page.fetch(),
             )?;
             Ok(page.show(found, |g| &g.group.id, GroupView::from))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+        },
+    )
+    .await
 }
 
 /// One group.

@@ -2,6 +2,7 @@
 //! [`crate::usecases::inspections`] and renders (docs/domain.md section 6).
 
 use super::extract::Query;
+use super::lists;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -150,13 +151,19 @@ pub async fn get_inspection(
 pub async fn list_inspections(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     query: Query<InspectionQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = page(query.limit, query.cursor)?;
     let contract = query.contract_id.map(ContractId::into_string);
-    let body = state
-        .read(auth, move |conn, caller| {
+    lists::answer(
+        &state,
+        auth,
+        &req,
+        page,
+        "inspections",
+        move |conn, caller, page| {
             let found = inspections::list(
                 conn,
                 caller,
@@ -165,7 +172,7 @@ pub async fn list_inspections(
                 page.fetch(),
             )?;
             Ok(page.show(found, |i| i.id.as_str(), InspectionView::from))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+        },
+    )
+    .await
 }

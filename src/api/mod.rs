@@ -12,6 +12,7 @@ pub mod groups;
 pub mod health;
 pub mod idempotency;
 pub mod inspections;
+pub mod lists;
 pub mod me;
 pub mod notifications;
 pub mod openapi;
@@ -36,6 +37,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(auth::login)
             .service(auth::refresh)
             .service(auth::logout)
+            .service(auth::forgot_password)
+            .service(auth::set_password)
             .service(me::me)
             .service(me::change_password)
             .service(organizations::create)
@@ -99,6 +102,17 @@ pub struct Page<T: ToSchema> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+}
+
+impl<T: ToSchema> Page<T> {
+    /// A list that is never long enough to page (a contract's history, a season's quotas, the
+    /// days of a licence): every item, and no next page. The same shape as a paged list.
+    pub fn whole(items: Vec<T>) -> Page<T> {
+        Page {
+            items,
+            next_cursor: None,
+        }
+    }
 }
 
 /// A stored time as RFC 3339 UTC.

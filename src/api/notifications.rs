@@ -1,6 +1,7 @@
 //! The inbox of the caller's organisation, in the reader's language.
 
 use super::extract::Query;
+use super::lists;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -74,8 +75,13 @@ pub async fn inbox(
     let page = page(query.limit, query.cursor)?;
     let lang = i18n::request_language(&req);
     let unread = query.unread.unwrap_or(false);
-    let body = state
-        .read(auth, move |conn, caller| {
+    lists::answer(
+        &state,
+        auth,
+        &req,
+        page,
+        "notifications",
+        move |conn, caller, page| {
             let rows = store::inbox(
                 conn,
                 caller.organization_id.as_str(),
@@ -84,9 +90,9 @@ pub async fn inbox(
                 page.fetch(),
             )?;
             page.try_show(rows, |r| &r.id, |r| view(r, lang))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+        },
+    )
+    .await
 }
 
 /// Marks one of the organisation's notifications read (again: no change).

@@ -57,7 +57,14 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// Paths that need no credentials.
 fn is_public(path: &str) -> bool {
-    path.starts_with("/health/") || path == "/api/v1/auth/login" || path == "/api/v1/auth/refresh"
+    path.starts_with("/health/")
+        || matches!(
+            path,
+            "/api/v1/auth/login"
+                | "/api/v1/auth/refresh"
+                | "/api/v1/auth/forgot-password"
+                | "/api/v1/auth/set-password"
+        )
 }
 
 struct Conventions;
@@ -99,6 +106,9 @@ fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
         ];
         for op in operations.into_iter().flatten() {
             conventions_of(op, public, has_path_params, path.starts_with("/health/"));
+        }
+        if let Some(op) = item.get.as_mut() {
+            exports(op);
         }
         if let Some(op) = item.post.as_mut()
             && op.responses.responses.contains_key("201")
@@ -155,6 +165,51 @@ fn merge_flattened(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema
 
 /// Creations take an `Idempotency-Key` (all but API keys, whose answer holds a secret that is
 /// never stored).
+/// Every list and dataset also answers as a CSV download, to `Accept: text/csv` or `?format=csv`.
+fn exports(op: &mut Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::ObjectBuilder;
+    use utoipa::openapi::{Content, Ref};
+    let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else {
+        return;
+    };
+    let listed = ok.content.get("application/json").is_some_and(|c| {
+        matches!(c, RefOr::T(Content { schema: Some(RefOr::Ref(Ref { ref_location, .. })), .. })
+            if ref_location.starts_with("#/components/schemas/Page_")
+                || ref_location.ends_with("/DatasetView"))
+    });
+    if !listed {
+        return;
+    }
+    ok.content.entry("text/csv".to_owned()).or_insert_with(|| {
+        RefOr::T(Content::new(Some(RefOr::T(Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(
+                    "Every row (every page of a paged list, up to 100,000), UTF-8 with a \
+                     byte-order mark, as an attachment",
+                ))
+                .build(),
+        )))))
+    });
+    let format = ParameterBuilder::new()
+        .name("format")
+        .parameter_in(ParameterIn::Query)
+        .required(utoipa::openapi::Required::False)
+        .description(Some(
+            "`csv` for a CSV download (as `Accept: text/csv`); `json` by default",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["csv", "json"])),
+        ))
+        .build();
+    op.parameters
+        .get_or_insert_with(Vec::new)
+        .push(RefOr::T(format));
+}
+
 /// Every creation answers with the new record's address.
 fn locates(op: &mut Operation) {
     use utoipa::openapi::header::HeaderBuilder;

@@ -2,6 +2,7 @@
 //! the access layer lets it see.
 
 use super::extract::Query;
+use super::lists;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -250,6 +251,7 @@ pub struct OrganizationQuery {
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     query: Query<OrganizationQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
@@ -279,8 +281,13 @@ pub async fn list(
         parent_id: query.parent_id.map(OrganizationId::into_string),
         q,
     };
-    let body = state
-        .read(auth, move |conn, caller| {
+    lists::answer(
+        &state,
+        auth,
+        &req,
+        page,
+        "organizations",
+        move |conn, caller, page| {
             let scope = access::organization_scope(caller);
             let rows = store::list(conn, &scope, &filter, page.after.as_deref(), page.fetch())?;
             page.try_show(
@@ -288,9 +295,9 @@ pub async fn list(
                 |r| &r.id,
                 |row| OrganizationView::load_for(conn, caller, row),
             )
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+        },
+    )
+    .await
 }
 
 /// One organisation.

@@ -1,7 +1,6 @@
 //! Readiness over HTTP: each handler parses, calls one use case of [`crate::usecases::readiness`]
 //! and renders (docs/domain.md section 5, rules R11 and R12).
 
-use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -17,8 +16,9 @@ use crate::state::AppState;
 use crate::storage::plans::SeasonClient;
 use crate::usecases::readiness::{self, ClientDetail};
 
-use super::csv;
+use super::Page;
 use super::extract::path_id;
+use super::lists;
 
 #[derive(Serialize, ToSchema, Clone)]
 pub struct ClientRef {
@@ -207,7 +207,7 @@ fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
     tag = "readiness",
     params(("id" = String, Path, description = "Season id")),
     responses((status = 200, description = "Readiness per client", content(
-        (Vec<ReadinessRow> = "application/json"),
+        (Page<ReadinessRow> = "application/json"),
         (String = "text/csv"),
     )))
 )]
@@ -219,7 +219,6 @@ pub async fn season_readiness(
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let season_id: SeasonId = path_id(&id)?;
-    let as_csv = csv::wanted(&req);
     let rows = state
         .read(auth, move |conn, caller| {
             readiness::season_view(conn, caller, &season_id)?
@@ -228,50 +227,7 @@ pub async fn season_readiness(
                 .collect::<Result<Vec<_>, Error>>()
         })
         .await?;
-    if as_csv {
-        let mut out = csv::line(
-            &[
-                "organization_id",
-                "organization_name",
-                "kind",
-                "country",
-                "allocation",
-                "planned",
-                "status",
-                "housing_needed",
-                "housing_covered",
-                "transport_needed",
-                "transport_covered",
-                "catering_needed",
-                "catering_covered",
-                "visa_eligible",
-            ]
-            .map(str::to_owned),
-        );
-        for r in &rows {
-            let c = &r.coverage;
-            out.push_str(&csv::line(&[
-                r.organization.id.clone(),
-                r.organization.name.clone(),
-                r.organization.kind.to_string(),
-                r.organization.country.clone().unwrap_or_default(),
-                r.allocation.to_string(),
-                r.planned.to_string(),
-                r.status.to_owned(),
-                c.housing.needed.to_string(),
-                c.housing.covered.to_string(),
-                c.transport.needed.to_string(),
-                c.transport.covered.to_string(),
-                c.catering.needed.to_string(),
-                c.catering.covered.to_string(),
-                r.visa_eligible.to_string(),
-            ]));
-        }
-        return Ok(HttpResponse::Ok()
-            .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8"))
-            .body(out));
-    }
-    Ok(HttpResponse::Ok().json(rows))
+    Ok(lists::whole(&req, "readiness", rows))
 }
 
 /// One client's readiness with every gap (category, city or route, date, needed, covered) and

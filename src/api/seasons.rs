@@ -1,6 +1,7 @@
 //! Seasons, country quotas, allocations and deadline extensions (docs/domain.md section 2).
 
 use super::extract::Query;
+use super::lists;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -241,18 +242,17 @@ pub struct SeasonQuery {
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     query: Query<SeasonQuery>,
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = page(query.limit, query.cursor)?;
     let kind = query.kind.map(|k| k.as_str());
-    let body = state
-        .read(auth, move |conn, _| {
-            let rows = store::list(conn, kind, page.after.as_deref(), page.fetch())?;
-            page.try_show(rows, |r| &r.id, SeasonView::from_row)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+    lists::answer(&state, auth, &req, page, "seasons", move |conn, _, page| {
+        let rows = store::list(conn, kind, page.after.as_deref(), page.fetch())?;
+        page.try_show(rows, |r| &r.id, SeasonView::from_row)
+    })
+    .await
 }
 
 /// One season, with its hajj days and Hijri dates.
@@ -357,12 +357,13 @@ pub async fn set_quota(
 #[utoipa::path(
     tag = "seasons",
     params(("id" = String, Path, description = "Season id")),
-    responses((status = 200, description = "Quotas", body = Vec<QuotaView>))
+    responses((status = 200, description = "Quotas, every one (no next page)", body = Page<QuotaView>))
 )]
 #[get("/seasons/{id}/quotas")]
 pub async fn quotas(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let id: SeasonId = path_id(&id)?;
@@ -376,7 +377,11 @@ pub async fn quotas(
             )?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(QuotaView::from).collect::<Vec<_>>()))
+    Ok(lists::whole(
+        &req,
+        "quotas",
+        rows.into_iter().map(QuotaView::from).collect(),
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -463,12 +468,13 @@ pub async fn set_allocation(
 #[utoipa::path(
     tag = "seasons",
     params(("id" = String, Path, description = "Season id")),
-    responses((status = 200, description = "Allocations", body = Vec<AllocationView>))
+    responses((status = 200, description = "Allocations, every one (no next page)", body = Page<AllocationView>))
 )]
 #[get("/seasons/{id}/allocations")]
 pub async fn allocations(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let id: SeasonId = path_id(&id)?;
@@ -481,7 +487,7 @@ pub async fn allocations(
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
-    Ok(HttpResponse::Ok().json(views))
+    Ok(lists::whole(&req, "allocations", views))
 }
 
 #[derive(Deserialize, ToSchema, Clone)]
@@ -586,12 +592,13 @@ pub async fn create_extension(
 #[utoipa::path(
     tag = "seasons",
     params(("id" = String, Path, description = "Season id")),
-    responses((status = 200, description = "Extensions", body = Vec<ExtensionView>))
+    responses((status = 200, description = "Extensions, every one (no next page)", body = Page<ExtensionView>))
 )]
 #[get("/seasons/{id}/extensions")]
 pub async fn extensions(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let id: SeasonId = path_id(&id)?;
@@ -610,5 +617,5 @@ pub async fn extensions(
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
-    Ok(HttpResponse::Ok().json(views))
+    Ok(lists::whole(&req, "extensions", views))
 }

@@ -1,6 +1,7 @@
 //! Users of an organisation: its admin (or a ministry admin) creates, edits and deactivates them.
 
 use super::extract::Query;
+use super::lists;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
@@ -34,6 +35,8 @@ pub struct UserView {
     pub role: Role,
     pub language: Language,
     pub active: bool,
+    /// False while an invited user has not yet set a password through the emailed link.
+    pub password_set: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -49,6 +52,7 @@ impl UserView {
             role: Role::parse(&row.role).ok_or_else(Error::internal)?,
             language: Language::parse(&row.language).ok_or_else(Error::internal)?,
             active: row.active,
+            password_set: !row.password_hash.is_empty(),
             version: row.version,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
@@ -60,6 +64,18 @@ fn respond(status: StatusCode, view: UserView) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header(etag(view.version))
         .json(view)
+}
+
+/// The argon2 hash of a new password, if one was given (taking turns at password work).
+async fn hashed(state: &AppState, password: Option<NewPassword>) -> Result<Option<String>, Error> {
+    match password {
+        Some(p) => Ok(Some(
+            state
+                .password_work(move || password::hash(p.expose()))
+                .await?,
+        )),
+        None => Ok(None),
+    }
 }
 
 /// A user the caller may see (a colleague, or anyone for the ministry); anything else is a 404.
@@ -81,13 +97,16 @@ pub struct CreateUser {
     pub email: String,
     pub full_name: String,
     pub role: Role,
-    /// 8 to 128 characters; the most common passwords are refused.
-    pub password: String,
+    /// 8 to 128 characters; the most common passwords are refused. Leave it out to invite the
+    /// user instead: an email (in the user's language) carries a single-use link, valid 72 hours,
+    /// to set a password; nobody else ever knows it.
+    pub password: Option<String>,
     /// `ar` or `en` (default `en`).
     pub language: Option<Language>,
 }
 
-/// Creates a user in an organisation (its admin, or a ministry admin).
+/// Creates a user in an organisation (its admin, or a ministry admin): with a password, or
+/// without one to invite the user by email.
 #[utoipa::path(
     tag = "users",
     request_body = CreateUser,
@@ -122,16 +141,20 @@ pub async fn create(
     let full_name = Name::parse(&body.full_name)
         .map_err(|e| errors.push(FieldError::new("full_name", e)))
         .ok();
-    let new_password = NewPassword::parse(&body.password)
-        .map_err(|e| errors.push(FieldError::new("password", e)))
-        .ok();
+    let new_password = match body.password.as_deref().map(NewPassword::parse) {
+        Some(Ok(p)) => Some(Some(p)),
+        Some(Err(e)) => {
+            errors.push(FieldError::new("password", e));
+            None
+        }
+        // Invited: no password until the user sets one.
+        None => Some(None),
+    };
     let (Some(email), Some(full_name), Some(new_password)) = (email, full_name, new_password)
     else {
         return Err(Error::invalid(errors));
     };
-    let hash = state
-        .password_work(move || password::hash(new_password.expose()))
-        .await?;
+    let hash = hashed(&state, new_password).await?;
     let created = idempotency
         .create(&state, auth, move |conn, caller| {
             // Checked again inside the transaction: the organisation may have changed meanwhile.
@@ -148,7 +171,7 @@ pub async fn create(
                     .unwrap_or(Language::English)
                     .as_str()
                     .to_owned(),
-                password_hash: hash.clone(),
+                password_hash: hash.clone().unwrap_or_default(),
                 active: true,
                 version: 1,
                 created_at: at,
@@ -161,6 +184,9 @@ pub async fn create(
                     e.into()
                 }
             })?;
+            if hash.is_none() {
+                crate::usecases::accounts::invite(conn, &row)?;
+            }
             UserView::from_row(row)
         })
         .await?;
@@ -177,20 +203,26 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     id: web::Path<String>,
     query: Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
     let org_id: OrganizationId = path_id(&id)?;
     let page = query.parse()?;
-    let body = state
-        .read(auth, move |conn, caller| {
+    lists::answer(
+        &state,
+        auth,
+        &req,
+        page,
+        "users",
+        move |conn, caller, page| {
             visible(conn, caller, &org_id)?;
             access::manage_members(caller, &org_id)?;
             let rows = store::list(conn, org_id.as_str(), page.after.as_deref(), page.fetch())?;
             page.try_show(rows, |r| &r.id, UserView::from_row)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
+        },
+    )
+    .await
 }
 
 /// One user (the user itself, its organisation's admin, or a ministry admin).
@@ -298,14 +330,7 @@ pub async fn update(
     if is_self && body.password.is_some() {
         return Err(Error::conflict("own_password"));
     }
-    let hash = match new_password {
-        Some(p) => Some(
-            state
-                .password_work(move || password::hash(p.expose()))
-                .await?,
-        ),
-        None => None,
-    };
+    let hash = hashed(&state, new_password).await?;
     let view = state
         .write(auth, move |conn, caller| {
             let row = visible_user(conn, caller, &id)?;

@@ -67,6 +67,30 @@ pub fn refresh_counters(limits: &Limits, address: &str) -> Vec<Counter> {
     )]
 }
 
+/// The counters a "forgot password" request is charged to: the email asked for, and the address
+/// asking. Every request counts (none is given back), so repeated requests wait whatever the email.
+pub fn reset_counters(limits: &Limits, email: &str, address: &str) -> Vec<Counter> {
+    vec![
+        Counter::new(&["reset", email], 3, limits.max_delay, false),
+        Counter::new(
+            &["reset-address", address],
+            limits.free_failures.saturating_mul(4),
+            limits.max_delay,
+            true,
+        ),
+    ]
+}
+
+/// The counter an attempt to use a password link from `address` is charged to.
+pub fn link_counters(limits: &Limits, address: &str) -> Vec<Counter> {
+    vec![Counter::new(
+        &["password-link", address],
+        limits.free_failures.saturating_mul(4),
+        limits.max_delay,
+        true,
+    )]
+}
+
 /// The wait after `failures` failures: none up to `free`, then 1 s, 2 s, 4 s, ... up to the cap.
 pub fn delay(failures: u32, free: u32, max_delay: Duration) -> Duration {
     if failures <= free {

@@ -78,6 +78,8 @@ pub struct Facility {
     pub provider_id: crate::domain::ids::OrganizationId,
     pub kind: FacilityKind,
     pub name: String,
+    /// The Arabic name, if the provider gave one.
+    pub name_ar: Option<String>,
     /// Where a building or kitchen stands, or where a fleet is based.
     pub place: Place,
     pub licence_no: String,

@@ -3,6 +3,7 @@
 //! inside the transaction of the change it tells of, so a notification exists exactly when the
 //! change does; the outbox worker sends the emails afterwards, at least once.
 
+pub mod account;
 pub mod mailer;
 pub mod reminders;
 pub mod templates;
@@ -27,7 +28,8 @@ pub fn set_public_url(url: &str) {
     let _ = PUBLIC_URL.set(url.trim_end_matches('/').to_owned());
 }
 
-fn link(path: &str) -> String {
+/// The portal's address of `path`, for links in messages.
+pub(crate) fn link(path: &str) -> String {
     format!(
         "{}{path}",
         PUBLIC_URL.get().map(String::as_str).unwrap_or("")
@@ -35,13 +37,19 @@ fn link(path: &str) -> String {
 }
 
 fn params(conn: &mut DbConnection, c: &ContractRow, reason: Option<&str>) -> QueryResult<Params> {
+    let (facility, facility_ar) = facilities::both_names(conn, &c.facility_id)?;
+    let (client, client_ar) = organizations::both_names(conn, &c.client_id)?;
+    let (provider, provider_ar) = organizations::both_names(conn, &c.provider_id)?;
     Ok(Params {
         contract_id: c.id.clone(),
         contract_type: c.contract_type.clone(),
         status: c.status.clone(),
-        facility: facilities::name(conn, &c.facility_id)?,
-        client: organizations::name(conn, &c.client_id)?,
-        provider: organizations::name(conn, &c.provider_id)?,
+        facility,
+        facility_ar,
+        client,
+        client_ar,
+        provider,
+        provider_ar,
         dates: format!("{} – {}", c.starts_on, c.ends_on),
         reason: reason.map(str::to_owned),
         link: link(&format!("/api/v1/contracts/{}", c.id)),
@@ -71,29 +79,45 @@ fn deliver(
     for (email, full_name, language) in store::recipients(conn, organization_id)? {
         let lang = Language::parse(&language).unwrap_or(Language::English);
         let message = render(template, params, lang);
-        store::insert_outbox(
+        queue(
             conn,
-            &OutboxRow {
-                id: OutboxId::generate().into_string(),
-                notification_id: notification.id.clone(),
-                recipient_email: email,
-                recipient_name: full_name,
-                language,
-                subject: message.subject,
-                body_text: message.text,
-                body_html: message.html,
-                status: "pending".to_owned(),
-                attempts: 0,
-                next_attempt_at: now(),
-                claimed_by: None,
-                claimed_until: None,
-                last_error: None,
-                sent_at: None,
-                created_at: now(),
-            },
+            Some(&notification.id),
+            (email, full_name, language),
+            message,
         )?;
     }
     Ok(())
+}
+
+/// Queues one email in the outbox, due now: to (address, name, language), about an inbox
+/// notification or (`None`) about the recipient's own account.
+pub(crate) fn queue(
+    conn: &mut DbConnection,
+    notification_id: Option<&str>,
+    (email, name, language): (String, String, String),
+    message: templates::Rendered,
+) -> QueryResult<()> {
+    store::insert_outbox(
+        conn,
+        &OutboxRow {
+            id: OutboxId::generate().into_string(),
+            notification_id: notification_id.map(str::to_owned),
+            recipient_email: email,
+            recipient_name: name,
+            language,
+            subject: message.subject,
+            body_text: message.text,
+            body_html: message.html,
+            status: "pending".to_owned(),
+            attempts: 0,
+            next_attempt_at: now(),
+            claimed_by: None,
+            claimed_until: None,
+            last_error: None,
+            sent_at: None,
+            created_at: now(),
+        },
+    )
 }
 
 /// Tells the parties a contract moved, all but the organisation that moved it. Call after the

@@ -84,7 +84,7 @@ impl Template {
             ),
             Template::DeadlineReminder => (
                 "{days} days left to file {type} contracts for {season}",
-                Some("بقي {days} يوم لتقديم عقود {type} لموسم {season}"),
+                Some("بقي {days_ar} على إغلاق تقديم عقود {type_the} لموسم {season}"),
             ),
         }
     }
@@ -110,6 +110,9 @@ fn label(key: &str, lang: Language) -> &'static str {
         "housing" => ("housing", "إسكان"),
         "transport" => ("transport", "نقل"),
         "catering" => ("catering", "إعاشة"),
+        "housing_the" => ("housing", "الإسكان"),
+        "transport_the" => ("transport", "النقل"),
+        "catering_the" => ("catering", "الإعاشة"),
         "draft" => ("draft", "مسودة"),
         "pending_provider" => ("awaiting the provider", "بانتظار مزود الخدمة"),
         "pending_review" => ("awaiting the ministry's review", "بانتظار مراجعة الوزارة"),
@@ -135,6 +138,13 @@ pub struct Params {
     pub facility: String,
     pub client: String,
     pub provider: String,
+    /// The same names in Arabic, for Arabic readers (empty where none was given).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub facility_ar: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub client_ar: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub provider_ar: String,
     pub dates: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -155,12 +165,41 @@ pub struct Rendered {
     pub html: String,
 }
 
+/// A name in the reader's language: the Arabic one for Arabic readers, where there is one.
+fn named<'a>(name: &'a str, arabic: &'a str, lang: Language) -> &'a str {
+    match lang {
+        Language::Arabic if !arabic.is_empty() => arabic,
+        _ => name,
+    }
+}
+
+/// "n days" as Arabic says it: يوم واحد، يومان، 3-10 أيام، 11 يوماً فأكثر.
+fn arabic_days(n: i64) -> String {
+    match n {
+        1 => "يوم واحد".to_owned(),
+        2 => "يومان".to_owned(),
+        3..=10 => format!("{n} أيام"),
+        _ => format!("{n} يوماً"),
+    }
+}
+
 fn fill(pattern: &str, params: &Params, lang: Language) -> String {
     pattern
         .replace("{type}", label(&params.contract_type, lang))
-        .replace("{client}", &params.client)
-        .replace("{provider}", &params.provider)
-        .replace("{facility}", &params.facility)
+        .replace(
+            "{type_the}",
+            label(&format!("{}_the", params.contract_type), lang),
+        )
+        .replace("{days_ar}", &arabic_days(params.days_left))
+        .replace("{client}", named(&params.client, &params.client_ar, lang))
+        .replace(
+            "{provider}",
+            named(&params.provider, &params.provider_ar, lang),
+        )
+        .replace(
+            "{facility}",
+            named(&params.facility, &params.facility_ar, lang),
+        )
         .replace("{season}", &params.season)
         .replace(
             "{days} days",
@@ -202,9 +241,18 @@ pub fn render(template: Template, params: &Params, lang: Language) -> Rendered {
     } else {
         vec![
             ("contract", params.contract_id.clone()),
-            ("facility", params.facility.clone()),
-            ("client", params.client.clone()),
-            ("provider", params.provider.clone()),
+            (
+                "facility",
+                named(&params.facility, &params.facility_ar, lang).to_owned(),
+            ),
+            (
+                "client",
+                named(&params.client, &params.client_ar, lang).to_owned(),
+            ),
+            (
+                "provider",
+                named(&params.provider, &params.provider_ar, lang).to_owned(),
+            ),
             ("dates", params.dates.clone()),
             ("status", label(&params.status, lang).to_owned()),
         ]
@@ -258,6 +306,34 @@ mod tests {
             link: "http://127.0.0.1:8080/api/v1/contracts/c1".into(),
             season: "Hajj 1448".into(),
             days_left: 7,
+            ..Params::default()
+        }
+    }
+
+    #[test]
+    fn arabic_readers_get_arabic_names_and_natural_numbers() {
+        let mut p = params();
+        p.client = "Nusantara Travel".into();
+        p.client_ar = "نوسانتارا للسفر".into();
+        let ar = render(Template::ContractSubmitted, &p, Language::Arabic);
+        assert!(ar.subject.contains("نوسانتارا للسفر"), "{}", ar.subject);
+        let en = render(Template::ContractSubmitted, &p, Language::English);
+        assert!(en.subject.contains("Nusantara Travel"));
+        // Without an Arabic name, the name as given.
+        p.client_ar.clear();
+        let ar = render(Template::ContractSubmitted, &p, Language::Arabic);
+        assert!(ar.subject.contains("Nusantara Travel"));
+        for (days, words) in [
+            (1, "يوم واحد"),
+            (2, "يومان"),
+            (7, "7 أيام"),
+            (14, "14 يوماً"),
+        ] {
+            p.days_left = days;
+            p.contract_type = "housing".into();
+            let reminder = render(Template::DeadlineReminder, &p, Language::Arabic);
+            assert!(reminder.subject.contains(words), "{}", reminder.subject);
+            assert!(reminder.subject.contains("الإسكان"), "{}", reminder.subject);
         }
     }
 

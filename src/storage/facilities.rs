@@ -193,14 +193,24 @@ impl From<diesel::result::Error> for UpdateError {
 
 /// Renames a facility or changes its capacity; capacity never drops below what any day holds.
 /// Run inside a write transaction.
+/// A facility's new names and the search key over both.
+pub struct Names {
+    pub name: String,
+    pub name_ar: String,
+    pub search_key: String,
+}
+
 pub fn update(
     conn: &mut DbConnection,
     row: &FacilityRow,
     expected_version: i64,
-    name: Option<(String, String)>,
+    names: Option<Names>,
     capacity: Option<i64>,
 ) -> Result<(), UpdateError> {
-    let (name, search_key) = name.unzip();
+    let (name, name_ar, search_key) = match names {
+        Some(n) => (Some(n.name), Some(n.name_ar), Some(n.search_key)),
+        None => (None, None, None),
+    };
     let changed = diesel::update(
         facilities::table
             .filter(facilities::id.eq(&row.id))
@@ -208,6 +218,7 @@ pub fn update(
     )
     .set((
         name.map(|n| facilities::name.eq(n)),
+        name_ar.map(|n| facilities::name_ar.eq(n)),
         search_key.map(|k| facilities::search_key.eq(k)),
         capacity.map(|c| facilities::capacity.eq(c)),
         facilities::version.eq(expected_version + 1),
@@ -245,6 +256,14 @@ pub fn name(conn: &mut DbConnection, id: &str) -> QueryResult<String> {
         .first(conn)
 }
 
+/// A facility's names: (name, Arabic name, empty when none).
+pub fn both_names(conn: &mut DbConnection, id: &str) -> QueryResult<(String, String)> {
+    facilities::table
+        .find(id)
+        .select((facilities::name, facilities::name_ar))
+        .first(conn)
+}
+
 /// The names and cities of some facilities, by id.
 pub fn names(
     conn: &mut DbConnection,
@@ -272,6 +291,7 @@ pub fn facility_of(row: FacilityRow) -> QueryResult<Facility> {
         id: FacilityId::from_stored(row.id),
         provider_id: OrganizationId::from_stored(row.provider_id),
         name: row.name,
+        name_ar: (!row.name_ar.is_empty()).then_some(row.name_ar),
         licence_no: row.licence_no,
         licence_valid_from: row.licence_valid_from,
         licence_valid_to: row.licence_valid_to,

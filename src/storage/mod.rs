@@ -21,6 +21,7 @@ pub mod seasons;
 pub mod seed;
 pub mod sessions;
 pub mod throttles;
+pub mod user_tokens;
 pub mod users;
 
 use std::ops::{Deref, DerefMut};

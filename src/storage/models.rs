@@ -141,6 +141,8 @@ pub struct FacilityRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The Arabic name; empty when none was given.
+    pub name_ar: String,
 }
 
 #[derive(Queryable, Insertable, Debug, Clone)]

@@ -23,7 +23,8 @@ pub struct NotificationRow {
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
     pub id: String,
-    pub notification_id: String,
+    /// The inbox notification it tells of; none for emails about one's own account.
+    pub notification_id: Option<String>,
     pub recipient_email: String,
     pub recipient_name: String,
     pub language: String,

@@ -200,6 +200,14 @@ pub fn name(conn: &mut DbConnection, id: &str) -> QueryResult<String> {
         .first(conn)
 }
 
+/// An organisation's names: (name, Arabic name).
+pub fn both_names(conn: &mut DbConnection, id: &str) -> QueryResult<(String, String)> {
+    organizations::table
+        .find(id)
+        .select((organizations::name, organizations::name_ar))
+        .first(conn)
+}
+
 /// The names of some organisations, by id.
 pub fn names(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<HashMap<String, String>> {
     Ok(organizations::table

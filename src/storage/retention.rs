@@ -1,5 +1,5 @@
 //! What is kept only for a while, and its pruning: emails sent or given up, idempotency answers,
-//! sign-in counters, and sessions that expired or were revoked. Each round deletes in small
+//! sign-in counters, sessions that expired or were revoked, and password links used or expired. Each round deletes in small
 //! batches, each batch its own short transaction, so no lock is held for long. Several processes
 //! take turns: on PostgreSQL a batch runs only where a transaction-scoped advisory lock is free;
 //! SQLite serves one process.
@@ -10,7 +10,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
-use super::schema::{idempotent_requests, outbox, refresh_tokens, sessions, throttles};
+use super::schema::{
+    idempotent_requests, outbox, refresh_tokens, sessions, throttles, user_tokens,
+};
 use super::{DbConnection, write_transaction};
 
 /// Rows deleted per transaction.
@@ -28,7 +30,8 @@ pub struct Cutoffs {
     pub idempotency: NaiveDateTime,
     /// Sign-in counters last charged before this (and no longer holding a wait).
     pub sign_in_counters: NaiveDateTime,
-    /// Sessions that expired or were revoked before this, with their refresh tokens.
+    /// Sessions that expired or were revoked before this, with their refresh tokens; password
+    /// links used or expired before this.
     pub sessions: NaiveDateTime,
     /// The present, for waits still running.
     pub now: NaiveDateTime,
@@ -41,6 +44,7 @@ pub struct Pruned {
     pub idempotency: usize,
     pub sign_in_counters: usize,
     pub sessions: usize,
+    pub password_links: usize,
 }
 
 /// Prunes everything past its cutoff, batch by batch, until nothing is left or another process
@@ -53,6 +57,7 @@ pub fn prune(conn: &mut DbConnection, cutoffs: &Cutoffs) -> QueryResult<Pruned> 
             sign_in_counters(c, cutoffs.sign_in_counters, cutoffs.now)
         })?,
         sessions: until_done(conn, |c| ended_sessions(c, cutoffs.sessions))?,
+        password_links: until_done(conn, |c| ended_links(c, cutoffs.sessions))?,
     })
 }
 
@@ -153,4 +158,17 @@ fn ended_sessions(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult
     diesel::delete(refresh_tokens::table.filter(refresh_tokens::session_id.eq_any(&ids)))
         .execute(conn)?;
     diesel::delete(sessions::table.filter(sessions::id.eq_any(&ids))).execute(conn)
+}
+
+fn ended_links(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    let ids: Vec<String> = user_tokens::table
+        .filter(
+            user_tokens::expires_at
+                .lt(before)
+                .or(user_tokens::used_at.lt(before)),
+        )
+        .select(user_tokens::token_hash)
+        .limit(BATCH)
+        .load(conn)?;
+    diesel::delete(user_tokens::table.filter(user_tokens::token_hash.eq_any(&ids))).execute(conn)
 }

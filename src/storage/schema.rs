@@ -146,6 +146,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        name_ar -> Text,
     }
 }
 
@@ -324,7 +325,7 @@ diesel::table! {
 diesel::table! {
     outbox (id) {
         id -> Text,
-        notification_id -> Text,
+        notification_id -> Nullable<Text>,
         recipient_email -> Text,
         recipient_name -> Text,
         language -> Text,
@@ -354,7 +355,19 @@ diesel::table! {
 
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::table! {
+    user_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(user_tokens -> users (user_id));
 diesel::joinable!(api_keys -> organizations (organization_id));
 diesel::joinable!(organization_countries -> organizations (organization_id));
 diesel::joinable!(organization_grants -> organizations (organization_id));
@@ -395,4 +408,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     outbox,
     reminders,
+    user_tokens,
 );

@@ -469,17 +469,18 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
         };
         let capacity = if n < POPULAR { 300 } else { capacity };
         let (provider, _) = &providers[n % providers.len()];
-        let name = match kind {
-            "building" => format!("Tower {n} {city} برج"),
-            "kitchen" => format!("Kitchen {n} {city} مطبخ"),
-            _ => format!("Fleet {n} {city} أسطول"),
+        let (name, name_ar) = match kind {
+            "building" => (format!("Tower {n} {city}"), format!("برج {n}")),
+            "kitchen" => (format!("Kitchen {n} {city}"), format!("مطبخ {n}")),
+            _ => (format!("Fleet {n} {city}"), format!("أسطول {n}")),
         };
         facility_rows.push(FacilityRow {
             id: FacilityId::generate().into_string(),
             provider_id: provider.id.clone(),
             kind: kind.into(),
-            search_key: search_key(&name),
+            search_key: search_key(&format!("{name} {name_ar}")),
             name,
+            name_ar,
             city: city.into(),
             licence_no: format!("SEED-{n:05}"),
             licence_valid_from: start,

@@ -98,3 +98,16 @@ pub fn update(
     .execute(conn)?;
     Ok(updated == 1)
 }
+
+/// Sets a user's password hash (from a password link), whatever its version, and moves the
+/// version on.
+pub fn set_password(conn: &mut DbConnection, id: &str, password_hash: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::version.eq(users::version + 1),
+            users::updated_at.eq(now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}

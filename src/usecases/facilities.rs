@@ -20,6 +20,7 @@ use crate::storage::{DbConnection, is_unique_violation, now};
 pub struct NewFacility {
     pub kind: FacilityKind,
     pub name: Name,
+    pub name_ar: Option<Name>,
     /// Where a building or kitchen stands, or where a fleet is based.
     pub place: Place,
     pub licence_no: String,
@@ -39,6 +40,7 @@ pub struct FacilityDetails {
 #[derive(Clone, Debug, Default)]
 pub struct FacilityEdit {
     pub name: Option<String>,
+    pub name_ar: Option<String>,
     pub capacity: Option<i64>,
 }
 
@@ -88,8 +90,13 @@ pub fn register(
         id: FacilityId::generate().into_string(),
         provider_id: caller.organization_id.to_string(),
         kind: new.kind.as_str().to_owned(),
-        search_key: search_key(new.name.as_str()),
+        search_key: search_key(&format!(
+            "{} {}",
+            new.name.as_str(),
+            new.name_ar.as_ref().map_or("", Name::as_str)
+        )),
         name: new.name.into_string(),
+        name_ar: new.name_ar.map(Name::into_string).unwrap_or_default(),
         city: new.place.as_str().to_owned(),
         licence_no: new.licence_no,
         licence_valid_from: new.licence_valid_from,
@@ -149,12 +156,26 @@ pub fn edit(
     access::change_facility(caller, &row.provider_id)?;
     let version = version?.unwrap_or(row.version);
     let edit = edit?;
-    let name = match &edit.name {
-        Some(n) => {
-            let n = Name::parse(n).map_err(|e| Error::invalid_field("name", e))?;
-            Some((n.as_str().to_owned(), search_key(n.as_str())))
-        }
-        None => None,
+    let names = if edit.name.is_some() || edit.name_ar.is_some() {
+        let name = match &edit.name {
+            Some(n) => Name::parse(n)
+                .map_err(|e| Error::invalid_field("name", e))?
+                .into_string(),
+            None => row.name.clone(),
+        };
+        let name_ar = match &edit.name_ar {
+            Some(n) => Name::parse(n)
+                .map_err(|e| Error::invalid_field("name_ar", e))?
+                .into_string(),
+            None => row.name_ar.clone(),
+        };
+        Some(store::Names {
+            search_key: search_key(&format!("{name} {name_ar}")),
+            name,
+            name_ar,
+        })
+    } else {
+        None
     };
     if edit.capacity.is_some_and(|c| !(1..=MAX_UNITS).contains(&c)) {
         return Err(Error::invalid_field(
@@ -162,7 +183,7 @@ pub fn edit(
             Invalid::new("out_of_range"),
         ));
     }
-    store::update(conn, &row, version, name, edit.capacity).map_err(|e| match e {
+    store::update(conn, &row, version, names, edit.capacity).map_err(|e| match e {
         UpdateError::Stale => Error::precondition_failed(),
         UpdateError::CapacityInUse => Error::conflict("capacity_in_use"),
         UpdateError::Db(e) => e.into(),

@@ -4,6 +4,7 @@
 //! [`crate::storage`], and returns domain results or an [`crate::error::Error`]. The API's handlers
 //! only parse, call one of these and render; a console page or a background worker calls the same.
 
+pub mod accounts;
 pub mod amendments;
 pub mod contracts;
 pub mod facilities;

@@ -98,11 +98,15 @@ async fn each_caller_sees_its_slice_of_contracts(app: TestApp) {
                 );
             }
             assert_eq!(
-                amendments.body[0].get("unit_price").is_some(),
+                amendments.body["items"][0].get("unit_price").is_some(),
                 prices,
                 "{who}"
             );
-            assert_eq!(amendments.body[0].get("total").is_some(), prices, "{who}");
+            assert_eq!(
+                amendments.body["items"][0].get("total").is_some(),
+                prices,
+                "{who}"
+            );
         } else {
             for reply in [&one, &history, &amendments] {
                 reply.assert_problem(404, "not_found");

@@ -82,8 +82,7 @@ async fn the_whole_lifecycle(app: TestApp) {
         .auth(&w.agency)
         .send()
         .await;
-    let steps: Vec<String> = history
-        .assert_status(200)
+    let steps: Vec<String> = history.assert_status(200)["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -95,13 +94,13 @@ async fn the_whole_lifecycle(app: TestApp) {
             "create", "submit", "accept", "return", "edit", "submit", "accept", "approve"
         ]
     );
-    assert_eq!(history.body[3]["reason"], "wrong nights");
+    assert_eq!(history.body["items"][3]["reason"], "wrong nights");
     assert_eq!(
-        history.body[3]["organization_id"],
+        history.body["items"][3]["organization_id"],
         w.ministry.organization_id.as_str()
     );
     assert_eq!(
-        history.body[3]["actor_user_id"],
+        history.body["items"][3]["actor_user_id"],
         w.ministry.user_id.as_str()
     );
 
@@ -308,7 +307,7 @@ async fn every_illegal_transition_is_refused(app: TestApp) {
         .send()
         .await;
     assert_eq!(
-        history.body.as_array().unwrap().len(),
+        history.body["items"].as_array().unwrap().len(),
         3,
         "create, submit, decline: refusals left no trace"
     );
@@ -693,8 +692,7 @@ async fn amendments_change_approved_contracts_only_when_approved(app: TestApp) {
         .auth(&w.provider)
         .send()
         .await;
-    let statuses: Vec<&str> = listed
-        .body
+    let statuses: Vec<&str> = listed.body["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -753,6 +751,101 @@ async fn creation_is_idempotent(app: TestApp) {
     assert_eq!(all.body["items"].as_array().unwrap().len(), 3);
 }
 
+/// Every list and dataset exports the same rows as CSV, by `Accept: text/csv` or `?format=csv`:
+/// a download with a byte-order mark, every page of a paged list.
+async fn every_list_exports_csv(app: TestApp) {
+    let w = World::new(&app).await;
+    let id = w
+        .approved(&app, &w.office, w.housing(5, "2027-05-10", "2027-05-12"))
+        .await;
+    let s = &w.season;
+    let lists = [
+        "/api/v1/organizations".to_owned(),
+        "/api/v1/facilities".to_owned(),
+        "/api/v1/seasons".to_owned(),
+        "/api/v1/contracts".to_owned(),
+        "/api/v1/inspections".to_owned(),
+        "/api/v1/notifications".to_owned(),
+        "/api/v1/audit".to_owned(),
+        format!("/api/v1/seasons/{s}/quotas"),
+        format!("/api/v1/seasons/{s}/allocations"),
+        format!("/api/v1/seasons/{s}/extensions"),
+        format!("/api/v1/seasons/{s}/readiness"),
+        format!("/api/v1/seasons/{s}/groups"),
+        format!("/api/v1/contracts/{id}/history"),
+        format!("/api/v1/contracts/{id}/amendments"),
+        format!(
+            "/api/v1/facilities/{}/usage?from=2027-05-10&to=2027-05-12",
+            w.building
+        ),
+        format!("/api/v1/organizations/{}/users", w.office.organization_id),
+        format!("/api/v1/seasons/{s}/datasets/visa_eligibility"),
+    ];
+    for path in lists {
+        let json = app.get(&path).auth(&w.ministry).send().await;
+        assert_eq!(json.status, 200, "{path}: {json:?}");
+        let by_accept = app
+            .get(&path)
+            .auth(&w.ministry)
+            .header("Accept", "text/csv")
+            .send()
+            .await;
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let by_format = app
+            .get(&format!("{path}{sep}format=csv"))
+            .auth(&w.ministry)
+            .send()
+            .await;
+        assert_eq!(by_format.status, 200, "{path}: {by_format:?}");
+        assert_eq!(by_accept.text, by_format.text, "{path}");
+        assert!(by_format.text.starts_with('\u{feff}'), "{path}");
+        let disposition = by_format.header("content-disposition").unwrap_or_default();
+        assert!(
+            disposition.starts_with("attachment; filename=\"") && disposition.ends_with(".csv\""),
+            "{path}: {disposition}"
+        );
+        let rows = json.body.get("items").or(json.body.get("rows")).unwrap();
+        assert_eq!(
+            by_format.text.lines().count(),
+            rows.as_array().unwrap().len() + 1,
+            "{path}: a header and one line per row"
+        );
+    }
+    // A paged list exports every page, whatever the page size asked.
+    let all = app
+        .get("/api/v1/organizations?limit=200")
+        .auth(&w.ministry)
+        .send()
+        .await;
+    let count = all.body["items"].as_array().unwrap().len();
+    assert!(count > 3);
+    let csv = app
+        .get("/api/v1/organizations?limit=2&format=csv")
+        .auth(&w.ministry)
+        .send()
+        .await;
+    assert_eq!(csv.text.lines().count(), count + 1);
+    assert!(csv.text.lines().next().unwrap().contains("name_ar"));
+    // Only csv and json are formats; other parameters are still checked.
+    app.get("/api/v1/organizations?format=xlsx")
+        .auth(&w.ministry)
+        .send()
+        .await
+        .assert_problem(400, "invalid_query");
+    app.get("/api/v1/organizations?format=csv&stauts=x")
+        .auth(&w.ministry)
+        .send()
+        .await
+        .assert_problem(400, "invalid_query");
+    // What a caller may not see stays out of its export too.
+    let theirs = app
+        .get("/api/v1/contracts?format=csv")
+        .auth(&w.other_office)
+        .send()
+        .await;
+    assert_eq!(theirs.text.lines().count(), 1, "header only");
+}
+
 async fn search_and_csv(app: TestApp) {
     let w = World::new(&app).await;
     w.draft(&app, &w.agency, w.housing(5, "2027-05-01", "2027-05-02"))
@@ -790,7 +883,11 @@ async fn search_and_csv(app: TestApp) {
         .await;
     assert_eq!(csv.status, 200);
     assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
-    let lines: Vec<&str> = csv.text.lines().collect();
+    assert!(
+        csv.text.starts_with('\u{feff}'),
+        "a byte-order mark for spreadsheets"
+    );
+    let lines: Vec<&str> = csv.text.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines.len(), 3);
     assert!(lines[0].contains("unit_price") && lines[0].starts_with("id,season_id,type,status"));
     let hidden = app
@@ -848,5 +945,6 @@ crate::backend_tests!(
     amendments_change_approved_contracts_only_when_approved,
     creation_is_idempotent,
     search_and_csv,
+    every_list_exports_csv,
     allocation_comes_back_when_contracts_end,
 );

@@ -162,7 +162,51 @@ async fn capacity_never_drops_below_what_is_held(app: TestApp) {
     other.assert_status(201);
 }
 
+/// Facilities carry an Arabic name beside the Latin one, searchable and editable like it.
+async fn facilities_are_named_in_arabic_too(app: TestApp) {
+    let w = World::new(&app).await;
+    let mut body = crate::world::building("Zamzam Heights", 50);
+    body["name_ar"] = json!("أبراج زمزم");
+    let created = app
+        .post("/api/v1/facilities")
+        .auth(&w.provider)
+        .json(body)
+        .await;
+    created.assert_status(201);
+    assert_eq!(created.body["name_ar"], "أبراج زمزم");
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let found = app
+        .get("/api/v1/facilities?q=%D8%B2%D9%85%D8%B2%D9%85")
+        .auth(&w.office)
+        .send()
+        .await;
+    let ids: Vec<&str> = found.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [id.as_str()], "found by its Arabic name");
+    let renamed = app
+        .patch(&format!("/api/v1/facilities/{id}"))
+        .auth(&w.provider)
+        .header("If-Match", "*")
+        .json(json!({"name_ar": "برج زمزم"}))
+        .await;
+    renamed.assert_status(200);
+    assert_eq!(renamed.body["name_ar"], "برج زمزم");
+    assert_eq!(renamed.body["name"], "Zamzam Heights");
+    // The World's building has none: the field is absent, not made up.
+    let plain = app
+        .get(&format!("/api/v1/facilities/{}", w.building))
+        .auth(&w.provider)
+        .send()
+        .await;
+    assert!(plain.body.get("name_ar").is_none());
+}
+
 crate::backend_tests!(
+    facilities_are_named_in_arabic_too,
     providers_register_facilities,
     clients_browse_by_free_capacity,
     capacity_never_drops_below_what_is_held,

@@ -3,6 +3,7 @@
 mod helpers;
 mod process;
 
+mod accounts;
 mod api_keys;
 mod audit;
 mod auth;

@@ -105,6 +105,31 @@ async fn readiness_and_eligibility_on_a_small_season(app: TestApp) {
         eligible,
         [("early".to_owned(), true), ("late".to_owned(), false)]
     );
+    // The visa desk's dataset names the eligible groups: reference, arrival, count.
+    let visa = app
+        .get(&format!(
+            "/api/v1/seasons/{}/datasets/visa_eligibility",
+            w.season
+        ))
+        .auth(&w.ministry)
+        .send()
+        .await;
+    let office = visa.assert_status(200)["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["organization_id"] == w.office.organization_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(office["visa_eligible"], 10);
+    let groups = office["eligible_groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0]["group_name"], "early");
+    assert_eq!(groups[0]["pilgrims"], 10);
+    assert_eq!(
+        groups[0]["arrival"],
+        json!({"port": "jed", "date": "2027-05-10"})
+    );
     // The late group's five are missing on its two nights and meal days and its way out.
     let gaps: Vec<(String, String, String, i64, i64)> = r["gaps"]
         .as_array()
@@ -202,7 +227,7 @@ async fn readiness_and_eligibility_on_a_small_season(app: TestApp) {
         .auth(&w.ministry)
         .send()
         .await;
-    let rows = all.assert_status(200).as_array().unwrap().clone();
+    let rows = all.assert_status(200)["items"].as_array().unwrap().clone();
     assert_eq!(
         rows.len(),
         3,
@@ -428,8 +453,7 @@ async fn who_sees_which_plans_and_readiness(app: TestApp) {
     let group_path = format!("/api/v1/groups/{g}");
     let list = format!("/api/v1/seasons/{}/readiness", w.season);
     let rows = |r: crate::helpers::Reply| -> Vec<String> {
-        let mut ids: Vec<String> = r
-            .body
+        let mut ids: Vec<String> = r.body["items"]
             .as_array()
             .unwrap()
             .iter()

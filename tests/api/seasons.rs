@@ -139,7 +139,7 @@ async fn allocations_never_exceed_their_parent(app: TestApp) {
         .assert_problem(409, "no_quota");
 
     // Each sees its slice of quotas and allocations.
-    let rows = |r: crate::helpers::Reply| r.body.as_array().unwrap().len();
+    let rows = |r: crate::helpers::Reply| r.body["items"].as_array().unwrap().len();
     let path = format!("/api/v1/seasons/{s}/allocations");
     assert_eq!(rows(app.get(&path).auth(&w.ministry).send().await), 3);
     assert_eq!(rows(app.get(&path).auth(&w.office).send().await), 2);
@@ -147,8 +147,7 @@ async fn allocations_never_exceed_their_parent(app: TestApp) {
     assert_eq!(rows(app.get(&path).auth(&w.other_office).send().await), 1);
     assert_eq!(rows(app.get(&path).auth(&w.provider).send().await), 0);
     let office_row = app.get(&path).auth(&w.office).send().await;
-    let own = office_row
-        .body
+    let own = office_row.body["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -168,7 +167,7 @@ async fn allocations_never_exceed_their_parent(app: TestApp) {
     let seen = app.get(&quotas).auth(&w.agency).send().await;
     assert_eq!(
         seen.body,
-        json!([{"season_id": s, "country": "ID", "pilgrims": 600, "allocated": 600}])
+        json!({"items": [{"season_id": s, "country": "ID", "pilgrims": 600, "allocated": 600}], "next_cursor": null})
     );
     assert_eq!(rows(app.get(&quotas).auth(&w.tawafa).send().await), 0);
 }
@@ -252,22 +251,14 @@ async fn deadlines_and_extensions(app: TestApp) {
     assert_eq!(w.held(&app, &building, &from, &to).await, vec![10, 10, 10]);
     // The office sees its own extensions, others none.
     assert_eq!(
-        app.get(&path)
-            .auth(&w.office)
-            .send()
-            .await
-            .body
+        app.get(&path).auth(&w.office).send().await.body["items"]
             .as_array()
             .unwrap()
             .len(),
         2
     );
     assert_eq!(
-        app.get(&path)
-            .auth(&w.agency)
-            .send()
-            .await
-            .body
+        app.get(&path).auth(&w.agency).send().await.body["items"]
             .as_array()
             .unwrap()
             .len(),

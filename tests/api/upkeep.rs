@@ -398,8 +398,7 @@ async fn deadlocked_changes_are_retried(app: TestApp) {
         .auth(&w.office)
         .send()
         .await;
-    let submits = history
-        .body
+    let submits = history.body["items"]
         .as_array()
         .map(|events| events.iter().filter(|e| e["action"] == "submit").count());
     assert_eq!(submits, Some(1), "{history:?}");

@@ -223,8 +223,7 @@ impl World {
             .auth(&self.provider)
             .send()
             .await;
-        reply
-            .assert_status(200)
+        reply.assert_status(200)["items"]
             .as_array()
             .unwrap()
             .iter()

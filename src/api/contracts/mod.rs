@@ -10,8 +10,8 @@ pub use input::{
 pub use views::{AmendmentView, ContractView, EventView, Route};
 
 use crate::api::extract::Query;
+use crate::api::lists;
 use actix_web::http::StatusCode;
-use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 
 use crate::access;
@@ -136,9 +136,7 @@ pub async fn list(
                 Ok(out)
             })
             .await?;
-        return Ok(HttpResponse::Ok()
-            .insert_header((CONTENT_TYPE, "text/csv; charset=utf-8"))
-            .body(body));
+        return Ok(csv::download(body, "contracts"));
     }
     let body = state
         .read(auth, move |conn, caller| {
@@ -250,12 +248,13 @@ pub async fn act(
 #[utoipa::path(
     tag = "contracts",
     params(("id" = String, Path, description = "Contract id")),
-    responses((status = 200, description = "The history", body = Vec<EventView>))
+    responses((status = 200, description = "The history, every event (no next page)", body = Page<EventView>))
 )]
 #[get("/contracts/{id}/history")]
 pub async fn history(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let id: ContractId = path_id(&id)?;
@@ -265,7 +264,7 @@ pub async fn history(
             Ok(events.into_iter().map(EventView::from).collect::<Vec<_>>())
         })
         .await?;
-    Ok(HttpResponse::Ok().json(events))
+    Ok(lists::whole(&req, "history", events))
 }
 
 /// Proposes new terms for an approved contract (its client). The provider accepts, the ministry
@@ -303,12 +302,13 @@ pub async fn amend(
 #[utoipa::path(
     tag = "contracts",
     params(("id" = String, Path, description = "Contract id")),
-    responses((status = 200, description = "Amendments", body = Vec<AmendmentView>))
+    responses((status = 200, description = "Amendments, every one (no next page)", body = Page<AmendmentView>))
 )]
 #[get("/contracts/{id}/amendments")]
 pub async fn amendments(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let id: ContractId = path_id(&id)?;
@@ -321,7 +321,7 @@ pub async fn amendments(
                 .collect::<Vec<_>>())
         })
         .await?;
-    Ok(HttpResponse::Ok().json(views))
+    Ok(lists::whole(&req, "amendments", views))
 }
 
 /// One amendment, to whoever sees its contract.
