@@ -85,8 +85,6 @@ pub async fn create(
     body: Json<CreateApiKey>,
 ) -> Result<HttpResponse, Error> {
     let org_id: OrganizationId = path_id(&id)?;
-    // Keys are listed with their organisation; there is no page of one alone.
-    let listed = format!("/api/v1/organizations/{org_id}/api-keys");
     let key = secret::generate(secret::API_KEY_PREFIX);
     let (hash, prefix) = (secret::hash(&key), secret::display_prefix(&key));
     let view = state
@@ -114,9 +112,7 @@ pub async fn create(
             ApiKeyView::from_row(row)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((actix_web::http::header::LOCATION, listed))
-        .json(CreatedApiKey { api_key: view, key }))
+    Ok(HttpResponse::Created().json(CreatedApiKey { api_key: view, key }))
 }
 
 /// Lists an organisation's API keys, live and revoked (its admins, or a ministry admin).

@@ -149,22 +149,36 @@ impl<V: Serialize> Created<V> {
     /// it); a replay says so in `Idempotent-Replayed: true`. Records with a `version` carry it as
     /// their `ETag`.
     pub fn respond(self, location: impl FnOnce(&str) -> String) -> HttpResponse {
-        let (body, replayed) = match self {
+        let (body, replayed) = self.body();
+        created(body, replayed, Some(location))
+    }
+
+    /// [`Created::respond`] for a record with no address of its own (it is read in its list).
+    pub fn respond_unaddressed(self) -> HttpResponse {
+        let (body, replayed) = self.body();
+        created(body, replayed, None::<fn(&str) -> String>)
+    }
+
+    fn body(self) -> (String, bool) {
+        match self {
             Created::New(view) => (serde_json::to_string(&view).unwrap_or_default(), false),
             Created::Replayed(body) => (body, true),
-        };
-        created(body, replayed, location)
+        }
     }
 }
 
-fn created(body: String, replayed: bool, location: impl FnOnce(&str) -> String) -> HttpResponse {
+fn created(
+    body: String,
+    replayed: bool,
+    location: Option<impl FnOnce(&str) -> String>,
+) -> HttpResponse {
     let stored = serde_json::from_str::<serde_json::Value>(&body).unwrap_or_default();
     let mut response = HttpResponse::build(StatusCode::CREATED);
     response.insert_header((CONTENT_TYPE, "application/json"));
     if let Some(version) = stored["version"].as_i64() {
         response.insert_header(etag(version));
     }
-    if let Some(id) = stored["id"].as_str() {
+    if let (Some(id), Some(location)) = (stored["id"].as_str(), location) {
         response.insert_header((actix_web::http::header::LOCATION, location(id)));
     }
     if replayed {

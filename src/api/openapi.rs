@@ -113,7 +113,10 @@ fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
         if let Some(op) = item.post.as_mut()
             && op.responses.responses.contains_key("201")
         {
-            locates(op);
+            // API keys and extensions have no page of their own to point to.
+            if !path.ends_with("/api-keys") && !path.ends_with("/extensions") {
+                locates(op);
+            }
             if !path.ends_with("/api-keys") {
                 idempotent(op);
             }
@@ -208,6 +211,10 @@ fn exports(op: &mut Operation) {
     op.parameters
         .get_or_insert_with(Vec::new)
         .push(RefOr::T(format));
+    op.responses
+        .responses
+        .entry("400".to_owned())
+        .or_insert_with(|| problem("A query parameter is malformed or out of range"));
 }
 
 /// Every creation answers with the new record's address.
@@ -219,12 +226,9 @@ fn locates(op: &mut Operation) {
             "Location".to_owned(),
             RefOr::T(
                 HeaderBuilder::new()
-                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
-                .description(Some(
-                    "The new record's address (for extensions and API keys, the list that holds \
-                     them)",
-                ))
-                .build(),
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .description(Some("The new record's address"))
+                    .build(),
             ),
         );
     }

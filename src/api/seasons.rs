@@ -547,8 +547,6 @@ pub async fn create_extension(
     body: Json<CreateExtension>,
 ) -> Result<HttpResponse, Error> {
     let id: SeasonId = path_id(&id)?;
-    // Extensions are listed with their season; there is no page of one alone.
-    let listed = format!("/api/v1/seasons/{id}/extensions");
     let idempotency = Idempotency::new(&req, &body)?;
     let parsed = body.into_inner().and_then(|body| {
         let reason = Name::parse(&body.reason).map_err(|e| Error::invalid_field("reason", e))?;
@@ -585,7 +583,7 @@ pub async fn create_extension(
             extension_view(row)
         })
         .await?;
-    Ok(created.respond(|_| listed))
+    Ok(created.respond_unaddressed())
 }
 
 /// Extensions: all for the ministry, a client's own for a client.
