@@ -246,6 +246,25 @@ async fn screen_request(
         );
         return Ok(req.into_response(refusal).map_into_right_body());
     }
+    if let Some(routes) = req.app_data::<web::Data<Routes>>()
+        && let Some((name, known)) =
+            routes.unknown_parameter(req.method().as_str(), req.path(), req.query_string())
+    {
+        let lang = i18n::request_language(req.request());
+        let mut refused =
+            crate::error::FieldError::new(name, crate::domain::Invalid::new("unknown_parameter"));
+        if !known.is_empty() {
+            refused = refused.expecting(known);
+        }
+        let refusal = api::problem::render(
+            &Error {
+                errors: vec![refused],
+                ..Error::bad_request("invalid_query")
+            },
+            lang,
+        );
+        return Ok(req.into_response(refusal).map_into_right_body());
+    }
     if let Some(name) = api::extract::query_control_characters(req.query_string()) {
         let lang = i18n::request_language(req.request());
         let refusal = api::problem::render(
@@ -410,48 +429,94 @@ fn spawn_pruner(pool: DbPool, retention: crate::config::Retention) {
 
 /// The documented paths and their methods, to tell a wrong method (405) from a wrong path (404).
 #[derive(Clone)]
-struct Routes(Arc<Vec<(Vec<String>, String)>>);
+struct Routes(Arc<Vec<Route>>);
+
+/// A documented path: its segments, its methods, and the query parameters each method takes.
+struct Route {
+    segments: Vec<String>,
+    methods: String,
+    parameters: Vec<(&'static str, Vec<String>)>,
+}
 
 impl Routes {
     fn of(api: &utoipa::openapi::OpenApi) -> Routes {
+        use utoipa::openapi::path::{Operation, ParameterIn};
+        let query = |op: &Operation| -> Vec<String> {
+            op.parameters
+                .iter()
+                .flatten()
+                .filter_map(|p| match p {
+                    utoipa::openapi::RefOr::T(p)
+                        if matches!(p.parameter_in, ParameterIn::Query) =>
+                    {
+                        Some(p.name.clone())
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
         let routes = api
             .paths
             .paths
             .iter()
             .map(|(path, item)| {
-                let mut methods = Vec::new();
-                for (name, present) in [
-                    ("GET", item.get.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                    ("DELETE", item.delete.is_some()),
+                let mut parameters = Vec::new();
+                for (name, op) in [
+                    ("GET", item.get.as_ref()),
+                    ("POST", item.post.as_ref()),
+                    ("PUT", item.put.as_ref()),
+                    ("PATCH", item.patch.as_ref()),
+                    ("DELETE", item.delete.as_ref()),
                 ] {
-                    if present {
-                        methods.push(name);
+                    if let Some(op) = op {
+                        parameters.push((name, query(op)));
                     }
                 }
-                let segments = path.split('/').map(str::to_owned).collect();
-                (segments, methods.join(", "))
+                Route {
+                    segments: path.split('/').map(str::to_owned).collect(),
+                    methods: parameters
+                        .iter()
+                        .map(|(m, _)| *m)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    parameters,
+                }
             })
             .collect();
         Routes(Arc::new(routes))
     }
 
-    /// The methods of the documented path this one matches (the most literal match), if any.
-    fn allowed(&self, path: &str) -> Option<&str> {
+    /// The documented path this one matches (the most literal match), if any.
+    fn route(&self, path: &str) -> Option<&Route> {
         let wanted: Vec<&str> = path.split('/').collect();
         self.0
             .iter()
-            .filter(|(segments, _)| {
-                segments.len() == wanted.len()
-                    && segments
+            .filter(|r| {
+                r.segments.len() == wanted.len()
+                    && r.segments
                         .iter()
                         .zip(&wanted)
                         .all(|(s, w)| s == w || (s.starts_with('{') && !w.is_empty()))
             })
-            .max_by_key(|(segments, _)| segments.iter().filter(|s| !s.starts_with('{')).count())
-            .map(|(_, methods)| methods.as_str())
+            .max_by_key(|r| r.segments.iter().filter(|s| !s.starts_with('{')).count())
+    }
+
+    /// The methods of the documented path this one matches, if any.
+    fn allowed(&self, path: &str) -> Option<&str> {
+        self.route(path).map(|r| r.methods.as_str())
+    }
+
+    /// The first query parameter a documented operation does not take, with those it does: a
+    /// misspelt filter is refused, never silently ignored.
+    fn unknown_parameter(&self, method: &str, path: &str, query: &str) -> Option<(String, String)> {
+        let (_, known) = self
+            .route(path)?
+            .parameters
+            .iter()
+            .find(|(m, _)| *m == method)?;
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| !known.iter().any(|k| k == name))
+            .map(|(name, _)| (name.into_owned(), known.join(", ")))
     }
 }
 

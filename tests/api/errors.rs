@@ -203,6 +203,13 @@ async fn answers_say_what_to_send(app: TestApp) {
         (field.as_str(), code.as_str(), expected.as_str()),
         ("from", "invalid_date", "YYYY-MM-DD")
     );
+    // Also where a path takes no filter at all (only `format`), and whatever the path's id.
+    let (field, code, expected) =
+        query(format!("/api/v1/seasons/{}/quotas?country=ID", w.season)).await;
+    assert_eq!(
+        (field.as_str(), code.as_str(), expected.as_str()),
+        ("country", "unknown_parameter", "format")
+    );
     let (field, code, _) = query("/api/v1/contracts?limit=ten".into()).await;
     assert_eq!((field.as_str(), code.as_str()), ("limit", "invalid_number"));
 
