@@ -129,20 +129,27 @@ pub fn amendment_of(contract: &ContractRow, row: AmendmentRow) -> QueryResult<Am
 /// Names of the organisations and facilities a page of contracts shows, in two queries.
 #[derive(Default)]
 pub struct Names {
-    organizations: HashMap<String, String>,
-    facilities: HashMap<String, (String, String)>,
+    organizations: HashMap<String, (String, String)>,
+    facilities: HashMap<String, (String, String, String)>,
+}
+
+/// A name, and its Arabic form where there is one.
+pub type Named = (String, Option<String>);
+
+fn named((name, arabic): (String, String)) -> Named {
+    (name, (!arabic.is_empty()).then_some(arabic))
 }
 
 impl Names {
-    pub fn organization(&self, id: &str) -> String {
-        self.organizations.get(id).cloned().unwrap_or_default()
+    pub fn organization(&self, id: &str) -> Named {
+        named(self.organizations.get(id).cloned().unwrap_or_default())
     }
 
-    /// A facility's name and city.
-    pub fn facility(&self, id: &str) -> QueryResult<(String, Place)> {
-        let (name, city) = self.facilities.get(id).cloned().unwrap_or_default();
+    /// A facility's names and city.
+    pub fn facility(&self, id: &str) -> QueryResult<(Named, Place)> {
+        let (name, name_ar, city) = self.facilities.get(id).cloned().unwrap_or_default();
         let city = Place::parse(&city).ok_or_else(|| damaged("facility city", &city))?;
-        Ok((name, city))
+        Ok((named((name, name_ar)), city))
     }
 }
 
@@ -156,8 +163,8 @@ pub fn names(conn: &mut DbConnection, rows: &[ContractRow]) -> QueryResult<Names
     let mut facility_ids: Vec<&str> = rows.iter().map(|r| r.facility_id.as_str()).collect();
     facility_ids.sort_unstable();
     facility_ids.dedup();
-    let organizations = super::organizations::names(conn, &org_ids)?;
-    let facilities = super::facilities::names(conn, &facility_ids)?;
+    let organizations = super::organizations::bilingual_names(conn, &org_ids)?;
+    let facilities = super::facilities::bilingual_names(conn, &facility_ids)?;
     Ok(Names {
         organizations,
         facilities,

@@ -278,6 +278,25 @@ pub fn names(
         .collect())
 }
 
+/// The names (Latin, Arabic: empty when none) and cities of some facilities, by id.
+pub fn bilingual_names(
+    conn: &mut DbConnection,
+    ids: &[&str],
+) -> QueryResult<HashMap<String, (String, String, String)>> {
+    Ok(facilities::table
+        .filter(facilities::id.eq_any(ids))
+        .select((
+            facilities::id,
+            facilities::name,
+            facilities::name_ar,
+            facilities::city,
+        ))
+        .load::<(String, String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, name_ar, city)| (id, (name, name_ar, city)))
+        .collect())
+}
+
 /// A stored facility as the domain knows it.
 pub fn facility_of(row: FacilityRow) -> QueryResult<Facility> {
     let damaged = |what: &str, value: &str| {

@@ -218,6 +218,24 @@ pub fn names(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<HashMap<Strin
         .collect())
 }
 
+/// The names of some organisations in both languages, by id: (name, Arabic name).
+pub fn bilingual_names(
+    conn: &mut DbConnection,
+    ids: &[&str],
+) -> QueryResult<HashMap<String, (String, String)>> {
+    Ok(organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((
+            organizations::id,
+            organizations::name,
+            organizations::name_ar,
+        ))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, name_ar)| (id, (name, name_ar)))
+        .collect())
+}
+
 /// The tawafa establishments serving a country.
 pub fn tawafa_serving(conn: &mut DbConnection, country: &str) -> QueryResult<Vec<String>> {
     organization_countries::table

@@ -33,6 +33,10 @@ pub struct ContractDetails {
     pub client_name: String,
     pub provider_name: String,
     pub facility_name: String,
+    /// The same names in Arabic, where they have one.
+    pub client_name_ar: Option<String>,
+    pub provider_name_ar: Option<String>,
+    pub facility_name_ar: Option<String>,
     pub facility_city: Place,
 }
 
@@ -70,9 +74,9 @@ fn details(
 }
 
 fn detail(row: ContractRow, names: &Names, prices: bool) -> Result<ContractDetails, Error> {
-    let (facility_name, facility_city) = names.facility(&row.facility_id)?;
-    let client_name = names.organization(&row.client_id);
-    let provider_name = names.organization(&row.provider_id);
+    let ((facility_name, facility_name_ar), facility_city) = names.facility(&row.facility_id)?;
+    let (client_name, client_name_ar) = names.organization(&row.client_id);
+    let (provider_name, provider_name_ar) = names.organization(&row.provider_id);
     let mut contract = store::contract_of(row)?;
     if !prices {
         contract.price = None;
@@ -82,6 +86,9 @@ fn detail(row: ContractRow, names: &Names, prices: bool) -> Result<ContractDetai
         client_name,
         provider_name,
         facility_name,
+        client_name_ar,
+        provider_name_ar,
+        facility_name_ar,
         facility_city,
     })
 }

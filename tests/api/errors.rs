@@ -326,6 +326,9 @@ async fn locations_head_and_the_front_door(app: TestApp) {
     let location = created.header("location").expect("a Location");
     let id = created.body["id"].as_str().unwrap();
     assert_eq!(location, format!("/api/v1/contracts/{id}"));
+    // Names come in both languages where they exist (organisations always have an Arabic one).
+    assert!(created.body["client_name_ar"].is_string());
+    assert!(created.body["provider_name_ar"].is_string());
     assert_eq!(
         app.get(&location).auth(&w.office).send().await.body["id"],
         id

@@ -53,7 +53,7 @@ fn seeds_a_small_season(backend: Backend) {
         assert!(!items.is_empty());
         assert!(items.iter().all(|c| c["client_country"] == "AD"));
         let readiness = app
-            .get(&format!("/api/v1/seasons/{season}/readiness?limit=200"))
+            .get(&format!("/api/v1/seasons/{season}/readiness"))
             .auth(&ministry)
             .send()
             .await;

@@ -35,6 +35,13 @@ pub struct ContractView {
     pub provider_name: String,
     pub facility_id: FacilityId,
     pub facility_name: String,
+    /// The client's, provider's and facility's names in Arabic, where they have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_name_ar: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider_name_ar: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facility_name_ar: Option<String>,
     pub facility_city: Place,
     /// First night, meal day or service day covered.
     pub starts_on: NaiveDate,
@@ -115,6 +122,9 @@ impl From<ContractDetails> for ContractView {
             provider_name: d.provider_name,
             facility_id: c.facility_id,
             facility_name: d.facility_name,
+            client_name_ar: d.client_name_ar,
+            provider_name_ar: d.provider_name_ar,
+            facility_name_ar: d.facility_name_ar,
             facility_city: d.facility_city,
             starts_on: b.starts_on,
             starts_on_hijri: hijri(b.starts_on),
