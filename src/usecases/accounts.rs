@@ -38,7 +38,13 @@ fn send_link(conn: &mut DbConnection, user: &UserRow, mail: AccountMail) -> Resu
         at,
         at + Duration::hours(hours),
     )?;
-    let organization = organizations::name(conn, &user.organization_id)?;
+    // The organisation as the reader names it.
+    let (name, name_ar) = organizations::both_names(conn, &user.organization_id)?;
+    let organization = if user.language == "ar" && !name_ar.is_empty() {
+        name_ar
+    } else {
+        name
+    };
     account::send(conn, mail, user, &organization, &token, hours)?;
     Ok(())
 }

@@ -56,6 +56,8 @@ async fn invited_users_set_their_own_password(app: TestApp) {
             .find(|r| r.recipient_email == "new.officer@office.test")
             .unwrap();
         assert_eq!(mail.language, "ar", "in the invitee's language");
+        // The office named as an Arabic reader knows it.
+        assert!(mail.body_text.contains("منظمة"), "{}", mail.body_text);
         assert!(mail.body_html.contains("dir=\"rtl\""));
         assert!(mail.notification_id.is_none(), "in no organisation's inbox");
     }
