@@ -265,6 +265,26 @@ async fn screen_request(
         );
         return Ok(req.into_response(refusal).map_into_right_body());
     }
+    // `format` is read by every list whatever its handler: it is checked here, for all of them.
+    if form_urlencoded::parse(req.query_string().as_bytes())
+        .any(|(name, value)| name == "format" && value != "csv" && value != "json")
+    {
+        let lang = i18n::request_language(req.request());
+        let refusal = api::problem::render(
+            &Error {
+                errors: vec![
+                    crate::error::FieldError::new(
+                        "format",
+                        crate::domain::Invalid::new("invalid_value"),
+                    )
+                    .expecting("csv, json"),
+                ],
+                ..Error::bad_request("invalid_query")
+            },
+            lang,
+        );
+        return Ok(req.into_response(refusal).map_into_right_body());
+    }
     if let Some(name) = api::extract::query_control_characters(req.query_string()) {
         let lang = i18n::request_language(req.request());
         let refusal = api::problem::render(

@@ -827,11 +827,15 @@ async fn every_list_exports_csv(app: TestApp) {
     assert_eq!(csv.text.lines().count(), count + 1);
     assert!(csv.text.lines().next().unwrap().contains("name_ar"));
     // Only csv and json are formats; other parameters are still checked.
-    app.get("/api/v1/organizations?format=xlsx")
-        .auth(&w.ministry)
-        .send()
-        .await
-        .assert_problem(400, "invalid_query");
+    for bad in [
+        "/api/v1/organizations?format=xlsx".to_owned(),
+        format!("/api/v1/seasons/{s}/quotas?format="),
+        format!("/api/v1/contracts/{id}/history?format=CSV"),
+    ] {
+        let reply = app.get(&bad).auth(&w.ministry).send().await;
+        reply.assert_problem(400, "invalid_query");
+        assert_eq!(reply.body["errors"][0]["field"], "format", "{bad}");
+    }
     app.get("/api/v1/organizations?format=csv&stauts=x")
         .auth(&w.ministry)
         .send()
