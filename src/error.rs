@@ -183,8 +183,13 @@ impl Error {
 
     /// A bad query parameter, naming it.
     pub fn invalid_query(field: &str, invalid: Invalid) -> Error {
+        Error::refused_query(FieldError::new(field, invalid))
+    }
+
+    /// A bad query parameter, as refused (with what it takes, where known).
+    pub fn refused_query(refused: FieldError) -> Error {
         Error {
-            errors: vec![FieldError::new(field, invalid)],
+            errors: vec![refused],
             ..Error::bad_request("invalid_query")
         }
     }

@@ -239,59 +239,11 @@ async fn screen_request(
         .map(|(name, value)| name.as_str().len() + value.len())
         .sum();
     if size > MAX_HEADER_BYTES {
-        let lang = i18n::request_language(req.request());
-        let refusal = api::problem::render(
-            &Error::new(crate::error::Kind::HeadersTooLarge, "headers_too_large"),
-            lang,
-        );
-        return Ok(req.into_response(refusal).map_into_right_body());
+        let refused = Error::new(crate::error::Kind::HeadersTooLarge, "headers_too_large");
+        return Ok(refuse(req, &refused).map_into_right_body());
     }
-    if let Some(routes) = req.app_data::<web::Data<Routes>>()
-        && let Some((name, known)) =
-            routes.unknown_parameter(req.method().as_str(), req.path(), req.query_string())
-    {
-        let lang = i18n::request_language(req.request());
-        let mut refused =
-            crate::error::FieldError::new(name, crate::domain::Invalid::new("unknown_parameter"));
-        if !known.is_empty() {
-            refused = refused.expecting(known);
-        }
-        let refusal = api::problem::render(
-            &Error {
-                errors: vec![refused],
-                ..Error::bad_request("invalid_query")
-            },
-            lang,
-        );
-        return Ok(req.into_response(refusal).map_into_right_body());
-    }
-    // `format` is read by every list whatever its handler: it is checked here, for all of them.
-    if form_urlencoded::parse(req.query_string().as_bytes())
-        .any(|(name, value)| name == "format" && value != "csv" && value != "json")
-    {
-        let lang = i18n::request_language(req.request());
-        let refusal = api::problem::render(
-            &Error {
-                errors: vec![
-                    crate::error::FieldError::new(
-                        "format",
-                        crate::domain::Invalid::new("invalid_value"),
-                    )
-                    .expecting("csv, json"),
-                ],
-                ..Error::bad_request("invalid_query")
-            },
-            lang,
-        );
-        return Ok(req.into_response(refusal).map_into_right_body());
-    }
-    if let Some(name) = api::extract::query_control_characters(req.query_string()) {
-        let lang = i18n::request_language(req.request());
-        let refusal = api::problem::render(
-            &Error::invalid_query(&name, crate::domain::Invalid::new("invalid_characters")),
-            lang,
-        );
-        return Ok(req.into_response(refusal).map_into_right_body());
+    if let Some(refused) = screen_query(&req) {
+        return Ok(refuse(req, &refused).map_into_right_body());
     }
     if req.method() == actix_web::http::Method::HEAD {
         req.head_mut().method = actix_web::http::Method::GET;
@@ -299,6 +251,43 @@ async fn screen_request(
     next.call(req)
         .await
         .map(ServiceResponse::map_into_left_body)
+}
+
+/// The first thing wrong with a request's query string, if any: a parameter its documented
+/// operation does not take, a `format` other than `csv` or `json` (read by every list, whatever
+/// its handler), a control character.
+fn screen_query(req: &ServiceRequest) -> Option<Error> {
+    let query = req.query_string();
+    if query.is_empty() {
+        return None;
+    }
+    if let Some(routes) = req.app_data::<web::Data<Routes>>()
+        && let Some((name, known)) =
+            routes.unknown_parameter(req.method().as_str(), req.path(), query)
+    {
+        let mut refused =
+            crate::error::FieldError::new(name, crate::domain::Invalid::new("unknown_parameter"));
+        if !known.is_empty() {
+            refused = refused.expecting(known);
+        }
+        return Some(Error::refused_query(refused));
+    }
+    if form_urlencoded::parse(query.as_bytes())
+        .any(|(name, value)| name == "format" && value != "csv" && value != "json")
+    {
+        return Some(Error::refused_query(
+            crate::error::FieldError::new("format", crate::domain::Invalid::new("invalid_value"))
+                .expecting("csv, json"),
+        ));
+    }
+    api::extract::query_control_characters(query)
+        .map(|name| Error::invalid_query(&name, crate::domain::Invalid::new("invalid_characters")))
+}
+
+/// Answers a request with a problem, in its language, before any handler sees it.
+fn refuse(req: ServiceRequest, refused: &Error) -> ServiceResponse {
+    let lang = i18n::request_language(req.request());
+    req.into_response(api::problem::render(refused, lang))
 }
 
 /// Where a browser landing on the portal's address goes: the API documentation, for now.

@@ -210,7 +210,7 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
                     .flat_map(|c| [c.client_id.as_str(), c.provider_id.as_str()])
                     .collect::<Vec<_>>(),
             )?;
-            let fleets = facility_store::names(conn, &facility_ids(&contracts))?;
+            let fleets = facility_store::bilingual_names(conn, &facility_ids(&contracts))?;
             DatasetRows::TransportSchedule(
                 contracts
                     .into_iter()
@@ -245,11 +245,11 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
                     .map(|c| c.client_id.as_str())
                     .collect::<Vec<_>>(),
             )?;
-            let buildings = facility_store::names(conn, &facility_ids(&contracts))?;
+            let buildings = facility_store::bilingual_names(conn, &facility_ids(&contracts))?;
             let mut rows: Vec<HousingRow> = contracts
                 .into_iter()
                 .filter_map(|c| {
-                    let (name, city) = buildings.get(&c.facility_id).cloned()?;
+                    let (name, _, city) = buildings.get(&c.facility_id).cloned()?;
                     Some(HousingRow {
                         client_name: names.get(&c.client_id).cloned().unwrap_or_default(),
                         building_name: name,

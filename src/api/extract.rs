@@ -355,21 +355,11 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 }
 
 /// A query string as `T`, or the first parameter refused, named, with what it accepts. `format`
-/// (`csv` or `json`) belongs to every list and is read by `api::csv`, not by `T`.
+/// belongs to every list and is read by `api::csv`, not by `T` (its value is checked for every
+/// request in `startup::screen_request`).
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, Error> {
     let pairs = form_urlencoded::parse(query.as_bytes());
     if pairs.clone().any(|(name, _)| name == "format") {
-        if pairs
-            .clone()
-            .any(|(name, value)| name == "format" && value != "csv" && value != "json")
-        {
-            return Err(Error {
-                errors: vec![
-                    FieldError::new("format", Invalid::new("invalid_value")).expecting("csv, json"),
-                ],
-                ..Error::bad_request("invalid_query")
-            });
-        }
         let rest: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(pairs.filter(|(name, _)| name != "format"))
             .finish();
@@ -382,10 +372,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, Error> {
         if refused.invalid.code == "unknown_field" {
             refused.invalid = Invalid::new("unknown_parameter");
         }
-        Error {
-            errors: vec![refused],
-            ..Error::bad_request("invalid_query")
-        }
+        Error::refused_query(refused)
     })
 }
 

@@ -264,20 +264,6 @@ pub fn both_names(conn: &mut DbConnection, id: &str) -> QueryResult<(String, Str
         .first(conn)
 }
 
-/// The names and cities of some facilities, by id.
-pub fn names(
-    conn: &mut DbConnection,
-    ids: &[&str],
-) -> QueryResult<HashMap<String, (String, String)>> {
-    Ok(facilities::table
-        .filter(facilities::id.eq_any(ids))
-        .select((facilities::id, facilities::name, facilities::city))
-        .load::<(String, String, String)>(conn)?
-        .into_iter()
-        .map(|(id, name, city)| (id, (name, city)))
-        .collect())
-}
-
 /// The names (Latin, Arabic: empty when none) and cities of some facilities, by id.
 pub fn bilingual_names(
     conn: &mut DbConnection,
