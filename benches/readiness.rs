@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use etrack::access::ContractScope;
 use etrack::config::DatabaseUrl;
+use etrack::domain::contract::ContractStatus;
 use etrack::domain::ids::{ContractId, FacilityId, GroupId, OrganizationId, SeasonId};
+use etrack::domain::organization::{OrgKind, OrgStatus};
+use etrack::domain::season::{ContractType, FacilityKind, Place, SeasonKind};
 use etrack::storage::models::{ContractRow, FacilityRow, GroupRow, OrganizationRow, SeasonRow};
 use etrack::storage::seasons::Parent;
 use etrack::storage::{
@@ -35,13 +38,13 @@ fn org(
 ) -> OrganizationRow {
     OrganizationRow {
         id: OrganizationId::generate().into_string(),
-        kind: kind.into(),
+        kind: OrgKind::parse(kind).expect("an organisation kind"),
         search_key: name.to_lowercase(),
         name_ar: name.clone(),
         name,
         country,
         parent_id: parent,
-        status: "active".into(),
+        status: OrgStatus::Active,
         version: 1,
         created_at: now(),
         updated_at: now(),
@@ -53,7 +56,7 @@ fn seed(conn: &mut DbConnection) -> String {
     write_transaction(conn, |conn| -> diesel::QueryResult<String> {
         let season = SeasonRow {
             id: SeasonId::generate().into_string(),
-            kind: "hajj".into(),
+            kind: SeasonKind::Hajj,
             hijri_year: 1448,
             name: "Hajj 1448".into(),
             starts_on: day("2027-04-01"),
@@ -73,11 +76,11 @@ fn seed(conn: &mut DbConnection) -> String {
             let f = FacilityRow {
                 id: FacilityId::generate().into_string(),
                 provider_id: provider.id.clone(),
-                kind: kind.into(),
+                kind: FacilityKind::parse(kind).expect("a facility kind"),
                 name: format!("{kind} {city}"),
                 name_ar: String::new(),
                 search_key: kind.into(),
-                city: city.into(),
+                city: Place::parse(city).expect("a place"),
                 licence_no: format!("{kind}-{city}"),
                 licence_valid_from: day("2027-04-01"),
                 licence_valid_to: day("2027-06-30"),
@@ -120,9 +123,9 @@ fn seed(conn: &mut DbConnection) -> String {
                         country: country.clone(),
                         name: format!("group {g}"),
                         pilgrims: rng.random_range(20..60),
-                        arrival_port: "jed".into(),
+                        arrival_port: Place::Jed,
                         arrival_date: arrive,
-                        departure_port: "med".into(),
+                        departure_port: Place::Med,
                         departure_date: leave,
                         stays,
                         version: 1,
@@ -140,18 +143,18 @@ fn seed(conn: &mut DbConnection) -> String {
                     contracts::insert(conn, &ContractRow {
                         id: ContractId::generate().into_string(),
                         season_id: season.id.clone(),
-                        contract_type: (*ty).into(),
+                        contract_type: ContractType::parse(ty).expect("a contract type"),
                         client_id: client.id.clone(),
                         client_office_id: Some(office.id.clone()),
                         client_country: country.clone(),
                         provider_id: provider.id.clone(),
                         facility_id: facility_ids[*facility].clone(),
-                        status: "approved".into(),
+                        status: ContractStatus::Approved,
                         starts_on: start,
                         ends_on: start + chrono::Days::new(rng.random_range(3..15)),
                         units: rng.random_range(100..300),
-                        route_from: from.map(str::to_owned),
-                        route_to: to.map(str::to_owned),
+                        route_from: from.and_then(Place::parse),
+                        route_to: to.and_then(Place::parse),
                         meals_per_day: (*ty == "catering").then_some(3),
                         unit_price: 10_000,
                         currency: "SAR".into(),

@@ -411,6 +411,10 @@ fn serve(database_url: DatabaseUrl, args: ServeArgs) -> Result<(), String> {
 fn print_demo_logins(app: &Application) {
     println!();
     println!(
+        "The console: http://127.0.0.1:{}/ (sign in with any login below)",
+        app.port()
+    );
+    println!(
         "Demo logins (password for all: {}):",
         crate::demo::DEMO_PASSWORD
     );

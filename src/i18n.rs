@@ -46,6 +46,8 @@ fn accepted_language(header: &str) -> Option<Language> {
         let lang = match primary {
             "ar" => Language::Arabic,
             "en" => Language::English,
+            "fr" => Language::French,
+            "fa" => Language::Persian,
             _ => continue,
         };
         if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
@@ -429,12 +431,21 @@ const PROBLEMS: &[Problem] = &[
     },
 ];
 
+/// The language of the API's and the emails' texts for a reader of `lang`: these are written in
+/// Arabic and English; French and Persian readers get them in English (the console speaks all four).
+pub fn catalogued(lang: Language) -> Language {
+    match lang {
+        Language::Arabic => Language::Arabic,
+        _ => Language::English,
+    }
+}
+
 /// Title and detail of a problem code, in the requested language.
 pub fn problem_text(code: &str, lang: Language) -> (&'static str, &'static str) {
     let found = PROBLEMS.iter().find(|p| p.code == code);
     match (found, lang) {
         (Some(p), Language::Arabic) => p.ar,
-        (Some(p), Language::English) => p.en,
+        (Some(p), _) => p.en,
         (None, _) => ("Error", "The request could not be completed."),
     }
 }
@@ -566,7 +577,7 @@ pub fn field_message(code: &str, limit: Option<usize>, lang: Language) -> String
     };
     let text = match lang {
         Language::Arabic => ar,
-        Language::English => en,
+        _ => en,
     };
     match limit {
         Some(n) => text.replace("{n}", &n.to_string()),
@@ -583,10 +594,12 @@ mod tests {
         assert_eq!(parse_accept_language("ar"), Language::Arabic);
         assert_eq!(parse_accept_language("ar-SA,en;q=0.8"), Language::Arabic);
         assert_eq!(
-            parse_accept_language("fr, en;q=0.5, ar;q=0.9"),
+            parse_accept_language("de, en;q=0.5, ar;q=0.9"),
             Language::Arabic
         );
-        assert_eq!(parse_accept_language("fr, de"), Language::English);
+        assert_eq!(parse_accept_language("fr-FR, ar;q=0.9"), Language::French);
+        assert_eq!(parse_accept_language("de, fa;q=0.4"), Language::Persian);
+        assert_eq!(parse_accept_language("de, it"), Language::English);
         assert_eq!(parse_accept_language("ar;q=0, en"), Language::English);
         assert_eq!(parse_accept_language(";;;,,q=x"), Language::English);
     }

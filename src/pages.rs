@@ -63,7 +63,7 @@ fn words(lang: Language) -> Words {
             mismatch: "كلمتا المرور غير متطابقتين.",
             wait: "محاولات كثيرة. انتظروا قليلاً ثم أعيدوا المحاولة.",
         },
-        Language::English => Words {
+        _ => Words {
             title: "Set your password",
             new_password: "New password (at least 8 characters)",
             confirm: "Type it again",
@@ -80,7 +80,7 @@ fn page(lang: Language, body: &str) -> HttpResponse {
     let w = words(lang);
     let (code, dir) = match lang {
         Language::Arabic => ("ar", "rtl"),
-        Language::English => ("en", "ltr"),
+        _ => ("en", "ltr"),
     };
     let html = format!(
         "<!DOCTYPE html><html lang=\"{code}\" dir=\"{dir}\"><head><meta charset=\"utf-8\">\

@@ -145,6 +145,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                 let csp = match req.path() {
                     p if p.starts_with("/docs") => DOCS_CSP,
                     "/password" | "/password.css" => crate::pages::PAGE_CSP,
+                    p if crate::console::serves(p) => crate::console::CONSOLE_CSP,
                     _ => API_CSP,
                 };
                 let response = audit::scope(context, srv.call(req));
@@ -185,12 +186,12 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .configure(api::configure)
             .split_for_parts();
         app.route("/metrics", web::get().to(api::health::metrics))
-            .route("/", web::get().to(home))
             .route("/docs", web::get().to(docs))
             .route("/password", web::get().to(crate::pages::show))
             .route("/password", web::post().to(crate::pages::submit))
             .route("/password.css", web::get().to(crate::pages::style))
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+            .configure(crate::console::configure)
     })
     .shutdown_timeout(30)
     .workers(workers)
@@ -288,13 +289,6 @@ fn screen_query(req: &ServiceRequest) -> Option<Error> {
 fn refuse(req: ServiceRequest, refused: &Error) -> ServiceResponse {
     let lang = i18n::request_language(req.request());
     req.into_response(api::problem::render(refused, lang))
-}
-
-/// Where a browser landing on the portal's address goes: the API documentation, for now.
-async fn home() -> HttpResponse {
-    HttpResponse::TemporaryRedirect()
-        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
-        .finish()
 }
 
 /// `/docs` is `/docs/`.

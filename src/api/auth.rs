@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::access;
 use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::Authenticated;
-use crate::auth::throttle::{self, Counter};
+use crate::auth::throttle::{self};
 use crate::auth::{password, secret};
 use crate::domain::Invalid;
 use crate::domain::ids::{SessionId, UserId};
@@ -16,10 +16,10 @@ use crate::domain::organization::Language;
 use crate::domain::text::NewPassword;
 use crate::error::Error;
 use crate::state::AppState;
-use crate::storage::models::SessionRow;
+use crate::storage::now;
 use crate::storage::sessions::{self, Rotation};
-use crate::storage::{now, users};
 use crate::usecases::accounts;
+use crate::usecases::sign_in::{self, Opening, SignedIn, succeeded, throttled};
 
 use super::extract::Json;
 
@@ -85,22 +85,6 @@ pub(crate) fn client_address(req: &HttpRequest, behind_proxy: bool) -> String {
         .unwrap_or_default()
 }
 
-/// Charges an attempt to its counters; `429` with `Retry-After` while one says wait.
-pub(crate) async fn throttled(state: &AppState, counters: &[Counter]) -> Result<(), Error> {
-    let counters = counters.to_vec();
-    let window = state.settings.login_limits.window;
-    state
-        .transaction(move |conn| throttle::attempt(conn, &counters, window))
-        .await
-}
-
-pub(crate) async fn succeeded(state: &AppState, counters: &[Counter]) -> Result<(), Error> {
-    let counters = counters.to_vec();
-    state
-        .transaction(move |conn| throttle::succeeded(conn, &counters))
-        .await
-}
-
 fn refresh_expiry(state: &AppState) -> chrono::NaiveDateTime {
     now()
         + ChronoDuration::from_std(state.settings.refresh_token_ttl)
@@ -127,62 +111,17 @@ pub async fn login(
     body: Json<LoginRequest>,
 ) -> Result<HttpResponse, Error> {
     let LoginRequest { email, password } = body.into_inner()?;
-    let email = email.trim().to_lowercase();
-    let counters = throttle::login_counters(
-        &state.settings.login_limits,
-        &email,
-        &client_address(&req, state.settings.behind_proxy),
-    );
-    throttled(&state, &counters).await?;
     let refresh_token = secret::generate(secret::REFRESH_TOKEN_PREFIX);
-    let refresh_hash = secret::hash(&refresh_token);
-    let refresh_expires = refresh_expiry(&state);
-    let max_age =
-        ChronoDuration::from_std(state.settings.session_max_age).unwrap_or(ChronoDuration::days(7));
-    // The password is checked outside any transaction and without holding a database connection:
-    // argon2 is slow on purpose, and nobody else's requests should wait for it.
-    let found = state
-        .db(move |conn| Ok(users::find_by_email(conn, &email)?))
-        .await?;
-    let (user_id, language) = state
-        .password_work(move || match found {
-            Some((user, org)) => {
-                // An invited user without a password yet cannot sign in, in the same time.
-                let ok = if user.password_hash.is_empty() {
-                    password::verify_decoy(&password);
-                    false
-                } else {
-                    password::verify(&password, &user.password_hash)
-                };
-                (ok && user.active && org.status == "active").then(|| {
-                    let language = Language::parse(&user.language).unwrap_or(Language::English);
-                    (user.id, language)
-                })
-            }
-            None => {
-                password::verify_decoy(&password);
-                None
-            }
-        })
-        .await?
-        .ok_or_else(|| Error::new(crate::error::Kind::Unauthorized, "invalid_credentials"))?;
-    succeeded(&state, &counters).await?;
-    let (user_id, session_id) = state
-        .write_unauthenticated(move |conn| {
-            let session = SessionRow {
-                id: SessionId::generate().into_string(),
-                user_id: user_id.clone(),
-                created_at: now(),
-                expires_at: now() + max_age,
-                revoked_at: None,
-            };
-            sessions::create(conn, &session, &refresh_hash, refresh_expires)?;
-            Ok((
-                UserId::from_stored(user_id.clone()),
-                SessionId::from_stored(session.id),
-            ))
-        })
-        .await?;
+    let opening = Opening::Api {
+        refresh_hash: secret::hash(&refresh_token),
+        refresh_expires_at: refresh_expiry(&state),
+    };
+    let address = client_address(&req, state.settings.behind_proxy);
+    let SignedIn {
+        user_id,
+        session_id,
+        language,
+    } = sign_in::sign_in(&state, &email, password, &address, opening).await?;
     Ok(HttpResponse::Ok().json(issue_pair(
         &state,
         &user_id,
@@ -236,7 +175,7 @@ pub async fn refresh(
                 &state,
                 &UserId::from_stored(user_id),
                 &SessionId::from_stored(session_id),
-                Language::parse(&language).unwrap_or(Language::English),
+                language,
                 refresh_token,
             );
             Ok(HttpResponse::Ok().json(pair))

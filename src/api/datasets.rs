@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::access::{self, Caller, ContractScope, DatasetScope};
 use crate::auth::credentials::Authenticated;
 use crate::domain::organization::Dataset;
-use crate::domain::season::Place;
+use crate::domain::season::{ContractType, Place};
 use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::contracts as contract_store;
@@ -177,32 +177,30 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
             DatasetRows::Arrivals(
                 groups
                     .into_iter()
-                    .filter_map(|g| {
-                        Some(ArrivalRow {
-                            organization_name: names
-                                .get(&g.organization_id)
-                                .cloned()
-                                .unwrap_or_default(),
-                            organization_id: g.organization_id,
-                            country: g.country,
-                            group_id: g.id,
-                            group_name: g.name,
-                            pilgrims: g.pilgrims,
-                            arrival: PortDate {
-                                port: Place::parse(&g.arrival_port)?,
-                                date: g.arrival_date,
-                            },
-                            departure: PortDate {
-                                port: Place::parse(&g.departure_port)?,
-                                date: g.departure_date,
-                            },
-                        })
+                    .map(|g| ArrivalRow {
+                        organization_name: names
+                            .get(&g.organization_id)
+                            .cloned()
+                            .unwrap_or_default(),
+                        organization_id: g.organization_id,
+                        country: g.country,
+                        group_id: g.id,
+                        group_name: g.name,
+                        pilgrims: g.pilgrims,
+                        arrival: PortDate {
+                            port: g.arrival_port,
+                            date: g.arrival_date,
+                        },
+                        departure: PortDate {
+                            port: g.departure_port,
+                            date: g.departure_date,
+                        },
                     })
                     .collect(),
             )
         }
         Dataset::TransportSchedule => {
-            let contracts = contract_store::approved(conn, season_id, "transport")?;
+            let contracts = contract_store::approved(conn, season_id, ContractType::Transport)?;
             let names = org_store::names(
                 conn,
                 &contracts
@@ -222,8 +220,8 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
                                 .get(&c.facility_id)
                                 .map(|f| f.0.clone())
                                 .unwrap_or_default(),
-                            from: Place::parse(c.route_from.as_deref()?)?,
-                            to: Place::parse(c.route_to.as_deref()?)?,
+                            from: c.route_from?,
+                            to: c.route_to?,
                             contract_id: c.id,
                             client_id: c.client_id,
                             provider_id: c.provider_id,
@@ -237,7 +235,7 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
             )
         }
         Dataset::HousingRegistry => {
-            let contracts = contract_store::approved(conn, season_id, "housing")?;
+            let contracts = contract_store::approved(conn, season_id, ContractType::Housing)?;
             let names = org_store::names(
                 conn,
                 &contracts

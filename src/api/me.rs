@@ -17,10 +17,11 @@ use crate::state::AppState;
 use crate::storage::users::{self, UserChanges};
 use crate::storage::{organizations, sessions};
 
-use super::auth::{client_address, succeeded, throttled};
+use super::auth::client_address;
 use super::extract::Json;
 use super::organizations::OrganizationView;
 use super::users::UserView;
+use crate::usecases::sign_in::{succeeded, throttled};
 
 #[derive(Serialize, ToSchema)]
 pub struct MeView {

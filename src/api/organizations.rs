@@ -61,7 +61,7 @@ impl OrganizationView {
         row: OrganizationRow,
     ) -> Result<OrganizationView, Error> {
         let id = OrganizationId::from_stored(row.id);
-        let kind = OrgKind::parse(&row.kind).ok_or_else(Error::internal)?;
+        let kind = row.kind;
         let shows_settings = access::sees_organization_settings(caller, &id);
         let countries = if shows_settings && kind == OrgKind::Tawafa {
             Some(store::countries(conn, id.as_str())?)
@@ -85,7 +85,7 @@ impl OrganizationView {
             name_ar: row.name_ar,
             country: row.country,
             parent_id: row.parent_id.map(OrganizationId::from_stored),
-            status: OrgStatus::parse(&row.status).ok_or_else(Error::internal)?,
+            status: row.status,
             version: row.version,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
@@ -178,7 +178,7 @@ pub async fn create(
             let (body, name, name_ar, country) = parsed.clone()?;
             if let Some(parent_id) = &body.parent_id {
                 let parent = store::find(conn, parent_id.as_str())?
-                    .filter(|p| p.kind == OrgKind::HajjOffice.as_str())
+                    .filter(|p| p.kind == OrgKind::HajjOffice)
                     .ok_or_else(|| {
                         Error::invalid_field("parent_id", Invalid::new("not_a_parent"))
                     })?;
@@ -192,13 +192,13 @@ pub async fn create(
             let at = now();
             let row = OrganizationRow {
                 id: OrganizationId::generate().into_string(),
-                kind: body.kind.as_str().to_owned(),
+                kind: body.kind,
                 search_key: search_key(&format!("{} {}", name.as_str(), name_ar.as_str())),
                 name: name.into_string(),
                 name_ar: name_ar.into_string(),
                 country: country.map(|c| c.as_str().to_owned()),
                 parent_id: body.parent_id.map(OrganizationId::into_string),
-                status: OrgStatus::Active.as_str().to_owned(),
+                status: OrgStatus::Active,
                 version: 1,
                 created_at: at,
                 updated_at: at,
@@ -512,7 +512,7 @@ fn change_settings(
 ) -> Result<OrganizationView, Error> {
     let row = visible(conn, caller, id)?;
     access::manage_organizations(caller)?;
-    if row.kind != kind.as_str() {
+    if row.kind != kind {
         return Err(Error::conflict("wrong_organization_kind"));
     }
     apply(conn)?;

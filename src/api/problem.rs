@@ -66,6 +66,7 @@ pub fn problem(e: &Error, lang: Language) -> ProblemDetails {
 
 /// The whole answer: status, headers and the problem document.
 pub fn render(e: &Error, lang: Language) -> HttpResponse {
+    let lang = crate::i18n::catalogued(lang);
     let status = status(e.kind);
     let mut response = HttpResponse::build(status);
     response.insert_header((header::CONTENT_TYPE, "application/problem+json"));

@@ -72,7 +72,7 @@ pub struct SeasonView {
 
 impl SeasonView {
     pub fn from_row(row: SeasonRow) -> Result<SeasonView, Error> {
-        let kind = SeasonKind::parse(&row.kind).ok_or_else(Error::internal)?;
+        let kind = row.kind;
         let hajj = (kind == SeasonKind::Hajj)
             .then(|| hajj_days(row.hijri_year))
             .flatten()
@@ -201,7 +201,7 @@ pub async fn create(
             let at = now();
             let row = SeasonRow {
                 id: SeasonId::generate().into_string(),
-                kind: body.kind.as_str().to_owned(),
+                kind: body.kind,
                 hijri_year: body.hijri_year,
                 name: name.into_string(),
                 starts_on: body.starts_on,
@@ -397,13 +397,17 @@ pub struct AllocationView {
     pub own_pilgrims: i64,
 }
 
-fn allocation_view(row: AllocationRow, name: String, kind: &str) -> Result<AllocationView, Error> {
+fn allocation_view(
+    row: AllocationRow,
+    name: String,
+    kind: OrgKind,
+) -> Result<AllocationView, Error> {
     Ok(AllocationView {
         own_pilgrims: row.pilgrims - row.suballocated,
         season_id: row.season_id,
         organization_id: row.organization_id,
         organization_name: name,
-        organization_kind: OrgKind::parse(kind).ok_or_else(Error::internal)?,
+        organization_kind: kind,
         pilgrims: row.pilgrims,
         suballocated: row.suballocated,
     })
@@ -433,7 +437,7 @@ pub async fn set_allocation(
         .write(auth, move |conn, caller| {
             season(conn, id.as_str())?;
             let target = visible(conn, caller, &org)?;
-            let kind = OrgKind::parse(&target.kind).ok_or_else(Error::internal)?;
+            let kind = target.kind;
             access::allocate(caller, kind, target.parent_id.as_deref()).map_err(|e| match e {
                 AllocateError::Forbidden(e) => e,
                 AllocateError::WrongKind => Error::conflict("wrong_organization_kind"),
@@ -457,7 +461,7 @@ pub async fn set_allocation(
                     AllocationError::InUse => Error::conflict("allocation_in_use"),
                     AllocationError::Db(e) => e.into(),
                 })?;
-            allocation_view(row, target.name, &target.kind)
+            allocation_view(row, target.name, target.kind)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -483,7 +487,7 @@ pub async fn allocations(
             season(conn, id.as_str())?;
             store::allocations(conn, id.as_str(), &access::allocation_scope(caller))?
                 .into_iter()
-                .map(|(row, name, kind)| allocation_view(row, name, &kind))
+                .map(|(row, name, kind)| allocation_view(row, name, kind))
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
@@ -518,7 +522,7 @@ pub struct ExtensionView {
 
 fn extension_view(row: ExtensionRow) -> Result<ExtensionView, Error> {
     Ok(ExtensionView {
-        contract_type: ContractType::parse(&row.contract_type).ok_or_else(Error::internal)?,
+        contract_type: row.contract_type,
         until_hijri: hijri(row.until),
         id: row.id,
         season_id: row.season_id,
@@ -559,7 +563,7 @@ pub async fn create_extension(
             let granted_by = access::require_user(caller)?.0.to_string();
             let season = season(conn, id.as_str())?;
             let client = crate::storage::organizations::find(conn, body.organization_id.as_str())?
-                .filter(|o| OrgKind::parse(&o.kind).is_some_and(OrgKind::is_client))
+                .filter(|o| o.kind.is_client())
                 .ok_or_else(|| {
                     Error::invalid_field("organization_id", Invalid::new("unknown_reference"))
                 })?;
@@ -573,7 +577,7 @@ pub async fn create_extension(
                 id: ExtensionId::generate().into_string(),
                 season_id: season.id,
                 organization_id: client.id,
-                contract_type: body.contract_type.as_str().to_owned(),
+                contract_type: body.contract_type,
                 until: body.until,
                 reason: reason.into_string(),
                 granted_by,

@@ -49,8 +49,8 @@ impl UserView {
             organization_id: OrganizationId::from_stored(row.organization_id),
             email: row.email,
             full_name: row.full_name,
-            role: Role::parse(&row.role).ok_or_else(Error::internal)?,
-            language: Language::parse(&row.language).ok_or_else(Error::internal)?,
+            role: row.role,
+            language: row.language,
             active: row.active,
             password_set: !row.password_hash.is_empty(),
             version: row.version,
@@ -165,12 +165,8 @@ pub async fn create(
                 organization_id: org_id.clone().into_string(),
                 email: email.clone().into_string(),
                 full_name: full_name.clone().into_string(),
-                role: body.role.as_str().to_owned(),
-                language: body
-                    .language
-                    .unwrap_or(Language::English)
-                    .as_str()
-                    .to_owned(),
+                role: body.role,
+                language: body.language.unwrap_or(Language::English),
                 password_hash: hash.clone().unwrap_or_default(),
                 active: true,
                 version: 1,

@@ -4,7 +4,7 @@
 
 use crate::access::{Actor, Caller};
 use crate::domain::ids::{ApiKeyId, OrganizationId, SessionId, UserId};
-use crate::domain::organization::{OrgKind, Role};
+use crate::domain::organization::Role;
 use crate::error::Error;
 use crate::storage::models::OrganizationRow;
 use crate::storage::{DbConnection, api_keys, users};
@@ -16,6 +16,8 @@ pub enum Authenticated {
     Session { user: UserId, session: SessionId },
     /// An API key of the right shape, by its hash.
     ApiKey { hash: String },
+    /// A console session's cookie secret, by its hash.
+    Console { hash: String },
 }
 
 impl Authenticated {
@@ -26,16 +28,26 @@ impl Authenticated {
             Authenticated::Session { user, session } => {
                 let (row, org) = users::resolve_session(conn, session.as_str(), user.as_str())?
                     .ok_or_else(Error::unauthorized)?;
-                let role = Role::parse(&row.role).ok_or_else(Error::unauthorized)?;
+                let role = row.role;
                 let actor = Actor::User {
                     id: user.clone(),
                     session: session.clone(),
                 };
                 caller(actor, role, org)
             }
+            Authenticated::Console { hash } => {
+                let (session, row, org) =
+                    users::resolve_console_session(conn, hash)?.ok_or_else(Error::unauthorized)?;
+                let role = row.role;
+                let actor = Actor::User {
+                    id: UserId::from_stored(row.id),
+                    session: SessionId::from_stored(session),
+                };
+                caller(actor, role, org)
+            }
             Authenticated::ApiKey { hash } => {
                 let (key, org) = api_keys::resolve(conn, hash)?.ok_or_else(Error::unauthorized)?;
-                let role = Role::parse(&key.role).ok_or_else(Error::unauthorized)?;
+                let role = key.role;
                 caller(Actor::ApiKey(ApiKeyId::from_stored(key.id)), role, org)
             }
         }
@@ -46,7 +58,7 @@ fn caller(actor: Actor, role: Role, org: OrganizationRow) -> Result<Caller, Erro
     Ok(Caller {
         actor,
         role,
-        kind: OrgKind::parse(&org.kind).ok_or_else(Error::unauthorized)?,
+        kind: org.kind,
         organization_id: OrganizationId::from_stored(org.id),
         country: org.country,
         parent_id: org.parent_id.map(OrganizationId::from_stored),

@@ -225,13 +225,9 @@ pub enum Terms {
 
 impl Terms {
     /// The type-specific columns as stored: (route from, route to, meals per day).
-    pub fn columns(&self) -> (Option<String>, Option<String>, Option<i64>) {
+    pub fn columns(&self) -> (Option<Place>, Option<Place>, Option<i64>) {
         match *self {
-            Terms::Transport { from, to, .. } => (
-                Some(from.as_str().to_owned()),
-                Some(to.as_str().to_owned()),
-                None,
-            ),
+            Terms::Transport { from, to, .. } => (Some(from), Some(to), None),
             Terms::Catering { meals_per_day, .. } => (None, None, Some(meals_per_day)),
             Terms::Housing { .. } => (None, None, None),
         }

@@ -95,6 +95,8 @@ string_enum!(
     Language {
         Arabic = "ar",
         English = "en",
+        French = "fr",
+        Persian = "fa",
     }
 );
 

@@ -26,6 +26,7 @@ pub fn render(
     link: &str,
     hours: i64,
 ) -> Rendered {
+    let lang = crate::i18n::catalogued(lang);
     let (subject, body, action) = match (mail, lang) {
         (AccountMail::Invitation, Language::Arabic) => (
             "دعوة إلى منصة e-track".to_owned(),
@@ -36,7 +37,7 @@ pub fn render(
             ),
             "تعيين كلمة المرور",
         ),
-        (AccountMail::Invitation, Language::English) => (
+        (AccountMail::Invitation, _) => (
             "You are invited to e-track".to_owned(),
             format!(
                 "{organization} created an e-track account for you, signing in as {email}. \
@@ -54,7 +55,7 @@ pub fn render(
             ),
             "تعيين كلمة مرور جديدة",
         ),
-        (AccountMail::Reset, Language::English) => (
+        (AccountMail::Reset, _) => (
             "Reset your e-track password".to_owned(),
             format!(
                 "Someone asked to reset the password of your e-track account ({email}). \
@@ -66,7 +67,7 @@ pub fn render(
     };
     let (dir, code) = match lang {
         Language::Arabic => ("rtl", "ar"),
-        Language::English => ("ltr", "en"),
+        _ => ("ltr", "en"),
     };
     let text = format!("{subject}\n\n{body}\n\n{action}: {link}\n");
     let html = format!(
@@ -93,7 +94,7 @@ pub fn send(
     token: &str,
     hours: i64,
 ) -> QueryResult<()> {
-    let lang = Language::parse(&user.language).unwrap_or(Language::English);
+    let lang = user.language;
     let link = super::link(&format!("/password?token={token}"));
     let message = render(mail, lang, organization, &user.email, &link, hours);
     super::queue(

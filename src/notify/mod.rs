@@ -42,8 +42,8 @@ fn params(conn: &mut DbConnection, c: &ContractRow, reason: Option<&str>) -> Que
     let (provider, provider_ar) = organizations::both_names(conn, &c.provider_id)?;
     Ok(Params {
         contract_id: c.id.clone(),
-        contract_type: c.contract_type.clone(),
-        status: c.status.clone(),
+        contract_type: c.contract_type.as_str().to_owned(),
+        status: c.status.as_str().to_owned(),
         facility,
         facility_ar,
         client,

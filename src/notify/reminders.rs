@@ -34,8 +34,7 @@ pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::er
                 continue;
             }
             for contract_type in ContractType::ALL {
-                let deadline =
-                    seasons::last_filing_day(conn, &season, &client.id, contract_type.as_str())?;
+                let deadline = seasons::last_filing_day(conn, &season, &client.id, *contract_type)?;
                 let Some(days) = due(deadline, today) else {
                     continue;
                 };

@@ -273,7 +273,7 @@ pub fn render(template: Template, params: &Params, lang: Language) -> Rendered {
     text.push_str(&format!("\n{}: {}\n", label("link", lang), params.link));
     let (dir, code) = match lang {
         Language::Arabic => ("rtl", "ar"),
-        Language::English => ("ltr", "en"),
+        _ => ("ltr", "en"),
     };
     let html = format!(
         "<!DOCTYPE html><html lang=\"{code}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\

@@ -23,20 +23,15 @@ fn damaged(what: &str, value: &str) -> diesel::result::Error {
 
 /// The booking stored in a contract's or an amendment's columns: one place reads them all.
 fn stored_booking(
-    contract_type: &str,
+    contract_type: ContractType,
     starts_on: chrono::NaiveDate,
     ends_on: chrono::NaiveDate,
     units: i64,
-    route: (Option<&str>, Option<&str>),
+    route: (Option<Place>, Option<Place>),
     meals: Option<i64>,
 ) -> QueryResult<Booking> {
-    let place = |p: Option<&str>| {
-        p.and_then(Place::parse)
-            .ok_or_else(|| damaged("route", p.unwrap_or_default()))
-    };
-    let terms = match ContractType::parse(contract_type)
-        .ok_or_else(|| damaged("contract type", contract_type))?
-    {
+    let place = |p: Option<Place>| p.ok_or_else(|| damaged("route", "none"));
+    let terms = match contract_type {
         ContractType::Housing => Terms::Housing { beds: units },
         ContractType::Catering => Terms::Catering {
             pilgrims: units,
@@ -58,11 +53,11 @@ fn stored_booking(
 /// What a stored contract books.
 pub fn booking(row: &ContractRow) -> QueryResult<Booking> {
     stored_booking(
-        &row.contract_type,
+        row.contract_type,
         row.starts_on,
         row.ends_on,
         row.units,
-        (row.route_from.as_deref(), row.route_to.as_deref()),
+        (row.route_from, row.route_to),
         row.meals_per_day,
     )
 }
@@ -70,28 +65,20 @@ pub fn booking(row: &ContractRow) -> QueryResult<Booking> {
 /// What a stored amendment of `contract` would book.
 pub fn amendment_booking(contract: &ContractRow, row: &AmendmentRow) -> QueryResult<Booking> {
     stored_booking(
-        &contract.contract_type,
+        contract.contract_type,
         row.starts_on,
         row.ends_on,
         row.units,
-        (row.route_from.as_deref(), row.route_to.as_deref()),
+        (row.route_from, row.route_to),
         row.meals_per_day,
     )
-}
-
-pub fn contract_status(row: &ContractRow) -> QueryResult<ContractStatus> {
-    ContractStatus::parse(&row.status).ok_or_else(|| damaged("contract status", &row.status))
-}
-
-pub fn amendment_status(row: &AmendmentRow) -> QueryResult<AmendmentStatus> {
-    AmendmentStatus::parse(&row.status).ok_or_else(|| damaged("amendment status", &row.status))
 }
 
 /// The stored contract as the domain knows it.
 pub fn contract_of(row: ContractRow) -> QueryResult<Contract> {
     Ok(Contract {
         booking: booking(&row)?,
-        status: contract_status(&row)?,
+        status: row.status,
         price: Some(Price {
             unit: Money::from_halalas(row.unit_price),
             total: Money::from_halalas(row.total),
@@ -113,7 +100,7 @@ pub fn contract_of(row: ContractRow) -> QueryResult<Contract> {
 pub fn amendment_of(contract: &ContractRow, row: AmendmentRow) -> QueryResult<Amendment> {
     Ok(Amendment {
         booking: amendment_booking(contract, &row)?,
-        status: amendment_status(&row)?,
+        status: row.status,
         price: Some(Price {
             unit: Money::from_halalas(row.unit_price),
             total: Money::from_halalas(row.total),
@@ -270,12 +257,12 @@ pub fn list(
 pub fn approved(
     conn: &mut DbConnection,
     season_id: &str,
-    contract_type: &str,
+    contract_type: ContractType,
 ) -> QueryResult<Vec<ContractRow>> {
     contracts::table
         .filter(contracts::season_id.eq(season_id))
         .filter(contracts::contract_type.eq(contract_type))
-        .filter(contracts::status.eq(ContractStatus::Approved.as_str()))
+        .filter(contracts::status.eq(ContractStatus::Approved))
         .order(contracts::id.asc())
         .load(conn)
 }
@@ -287,8 +274,8 @@ pub struct TermsChange {
     pub starts_on: chrono::NaiveDate,
     pub ends_on: chrono::NaiveDate,
     pub units: i64,
-    pub route_from: Option<String>,
-    pub route_to: Option<String>,
+    pub route_from: Option<Place>,
+    pub route_to: Option<Place>,
     pub meals_per_day: Option<i64>,
     pub unit_price: i64,
     pub total: i64,
@@ -316,8 +303,8 @@ impl TermsChange {
             starts_on: row.starts_on,
             ends_on: row.ends_on,
             units: row.units,
-            route_from: row.route_from.clone(),
-            route_to: row.route_to.clone(),
+            route_from: row.route_from,
+            route_to: row.route_to,
             meals_per_day: row.meals_per_day,
             unit_price: row.unit_price,
             total: row.total,
@@ -331,7 +318,7 @@ pub fn proposed_amendment(contract_id: &str, terms: TermsChange, reason: &str) -
     AmendmentRow {
         id: AmendmentId::generate().into_string(),
         contract_id: contract_id.to_owned(),
-        status: AmendmentStatus::PendingProvider.as_str().to_owned(),
+        status: AmendmentStatus::PendingProvider,
         starts_on: terms.starts_on,
         ends_on: terms.ends_on,
         units: terms.units,
@@ -351,7 +338,7 @@ pub fn update_terms(
     conn: &mut DbConnection,
     id: &str,
     version: i64,
-    status: &str,
+    status: ContractStatus,
     change: &TermsChange,
 ) -> QueryResult<bool> {
     let changed = diesel::update(
@@ -374,8 +361,8 @@ pub fn update_terms(
 pub fn set_status(
     conn: &mut DbConnection,
     id: &str,
-    from: &str,
-    to: &str,
+    from: ContractStatus,
+    to: ContractStatus,
     reason: Option<&str>,
 ) -> QueryResult<bool> {
     let changed = diesel::update(
@@ -429,8 +416,8 @@ pub fn amendments(conn: &mut DbConnection, contract_id: &str) -> QueryResult<Vec
 pub fn set_amendment_status(
     conn: &mut DbConnection,
     id: &str,
-    from: &str,
-    to: &str,
+    from: AmendmentStatus,
+    to: AmendmentStatus,
 ) -> QueryResult<bool> {
     let changed = diesel::update(
         amendments::table

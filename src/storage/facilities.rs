@@ -10,7 +10,7 @@ use super::schema::{facilities, facility_days, organizations};
 use super::{DbConnection, MultiBackend, like_contains, now};
 use crate::access::FacilityScope;
 use crate::domain::ids::{FacilityId, OrganizationId};
-use crate::domain::season::{Facility, FacilityKind, Place};
+use crate::domain::season::Facility;
 
 type Boxed = facilities::BoxedQuery<'static, MultiBackend>;
 
@@ -285,14 +285,9 @@ pub fn bilingual_names(
 
 /// A stored facility as the domain knows it.
 pub fn facility_of(row: FacilityRow) -> QueryResult<Facility> {
-    let damaged = |what: &str, value: &str| {
-        diesel::result::Error::DeserializationError(
-            format!("stored facility {what} {value:?} is not valid").into(),
-        )
-    };
     Ok(Facility {
-        kind: FacilityKind::parse(&row.kind).ok_or_else(|| damaged("kind", &row.kind))?,
-        place: Place::parse(&row.city).ok_or_else(|| damaged("city", &row.city))?,
+        kind: row.kind,
+        place: row.city,
         id: FacilityId::from_stored(row.id),
         provider_id: OrganizationId::from_stored(row.provider_id),
         name: row.name,

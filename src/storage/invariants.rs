@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use crate::domain::contract::{AmendmentStatus, ContractStatus, increase};
+use crate::domain::contract::{AmendmentStatus, increase};
 use crate::storage::DbConnection;
 use crate::storage::contracts::{amendment_booking, booking as contract_booking};
 use crate::storage::models::{AmendmentRow, ContractRow};
@@ -49,7 +49,7 @@ pub fn check(conn: &mut DbConnection) -> QueryResult<Report> {
     let mut facility_expected: BTreeMap<FacilityDay, i64> = BTreeMap::new();
     let mut client_expected: BTreeMap<ClientDay, i64> = BTreeMap::new();
     for row in &rows {
-        let holds = ContractStatus::parse(&row.status).is_some_and(ContractStatus::holds);
+        let holds = row.status.holds();
         if !holds {
             if amendment_of.contains_key(row.id.as_str()) {
                 report.problems.push(format!(
@@ -166,7 +166,7 @@ pub fn check(conn: &mut DbConnection) -> QueryResult<Report> {
             None => report
                 .problems
                 .push(format!("contract {} has no history", row.id)),
-            Some((_, to)) if *to != row.status => report.problems.push(format!(
+            Some((_, to)) if to != row.status.as_str() => report.problems.push(format!(
                 "contract {} is {} but its history ends at {to}",
                 row.id, row.status
             )),

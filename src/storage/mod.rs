@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod audit;
+mod columns;
 pub mod contracts;
 pub mod facilities;
 pub mod holds;

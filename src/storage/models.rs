@@ -3,6 +3,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::domain::contract::{AmendmentStatus, ContractStatus};
+use crate::domain::organization::{Language, OrgKind, OrgStatus, Role};
+use crate::domain::season::{ContractType, FacilityKind, Place, SeasonKind};
+
 use super::schema::{
     allocations, amendments, api_keys, contract_events, contracts, extensions, facilities,
     inspections, organizations, pilgrim_groups, quotas, refresh_tokens, seasons, sessions, users,
@@ -12,13 +16,13 @@ use super::schema::{
 #[diesel(table_name = organizations)]
 pub struct OrganizationRow {
     pub id: String,
-    pub kind: String,
+    pub kind: OrgKind,
     pub name: String,
     pub name_ar: String,
     pub search_key: String,
     pub country: Option<String>,
     pub parent_id: Option<String>,
-    pub status: String,
+    pub status: OrgStatus,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -31,8 +35,8 @@ pub struct UserRow {
     pub organization_id: String,
     pub email: String,
     pub full_name: String,
-    pub role: String,
-    pub language: String,
+    pub role: Role,
+    pub language: Language,
     pub password_hash: String,
     pub active: bool,
     pub version: i64,
@@ -48,6 +52,8 @@ pub struct SessionRow {
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+    /// For a console session, the hash of the secret its cookie carries; API sessions have none.
+    pub console_secret_hash: Option<String>,
 }
 
 #[derive(Queryable, Insertable, Debug, Clone)]
@@ -66,7 +72,7 @@ pub struct ApiKeyRow {
     pub id: String,
     pub organization_id: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub key_hash: String,
     pub prefix: String,
     pub created_by: String,
@@ -78,7 +84,7 @@ pub struct ApiKeyRow {
 #[diesel(table_name = seasons)]
 pub struct SeasonRow {
     pub id: String,
-    pub kind: String,
+    pub kind: SeasonKind,
     pub hijri_year: i32,
     pub name: String,
     pub starts_on: NaiveDate,
@@ -118,7 +124,7 @@ pub struct ExtensionRow {
     pub id: String,
     pub season_id: String,
     pub organization_id: String,
-    pub contract_type: String,
+    pub contract_type: ContractType,
     pub until: NaiveDate,
     pub reason: String,
     pub granted_by: String,
@@ -130,10 +136,10 @@ pub struct ExtensionRow {
 pub struct FacilityRow {
     pub id: String,
     pub provider_id: String,
-    pub kind: String,
+    pub kind: FacilityKind,
     pub name: String,
     pub search_key: String,
-    pub city: String,
+    pub city: Place,
     pub licence_no: String,
     pub licence_valid_from: NaiveDate,
     pub licence_valid_to: NaiveDate,
@@ -150,18 +156,18 @@ pub struct FacilityRow {
 pub struct ContractRow {
     pub id: String,
     pub season_id: String,
-    pub contract_type: String,
+    pub contract_type: ContractType,
     pub client_id: String,
     pub client_office_id: Option<String>,
     pub client_country: String,
     pub provider_id: String,
     pub facility_id: String,
-    pub status: String,
+    pub status: ContractStatus,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub units: i64,
-    pub route_from: Option<String>,
-    pub route_to: Option<String>,
+    pub route_from: Option<Place>,
+    pub route_to: Option<Place>,
     pub meals_per_day: Option<i64>,
     pub unit_price: i64,
     pub currency: String,
@@ -179,12 +185,12 @@ pub struct ContractRow {
 pub struct AmendmentRow {
     pub id: String,
     pub contract_id: String,
-    pub status: String,
+    pub status: AmendmentStatus,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub units: i64,
-    pub route_from: Option<String>,
-    pub route_to: Option<String>,
+    pub route_from: Option<Place>,
+    pub route_to: Option<Place>,
     pub meals_per_day: Option<i64>,
     pub unit_price: i64,
     pub total: i64,
@@ -219,9 +225,9 @@ pub struct GroupRow {
     pub country: String,
     pub name: String,
     pub pilgrims: i64,
-    pub arrival_port: String,
+    pub arrival_port: Place,
     pub arrival_date: NaiveDate,
-    pub departure_port: String,
+    pub departure_port: Place,
     pub departure_date: NaiveDate,
     pub stays: String,
     pub version: i64,

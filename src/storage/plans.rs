@@ -13,7 +13,7 @@ use super::{DbConnection, MultiBackend, now};
 use crate::access::ContractScope;
 use crate::domain::ids::{ContractId, FacilityId, InspectionId, OrganizationId};
 use crate::domain::readiness::{Category, Cover, Group, Inspection, Withheld, route_key};
-use crate::domain::season::Place;
+use crate::domain::season::{ContractType, Place};
 
 type Boxed = pilgrim_groups::BoxedQuery<'static, MultiBackend>;
 
@@ -188,10 +188,10 @@ pub fn inspections(
 pub struct CoveringContract {
     pub id: String,
     pub client_id: String,
-    pub contract_type: String,
+    pub contract_type: ContractType,
     pub facility_city: String,
-    pub route_from: Option<String>,
-    pub route_to: Option<String>,
+    pub route_from: Option<Place>,
+    pub route_to: Option<Place>,
     pub starts_on: chrono::NaiveDate,
     pub ends_on: chrono::NaiveDate,
     pub units: i64,
@@ -331,10 +331,9 @@ pub fn group_of(row: &GroupRow) -> QueryResult<Group> {
         id: row.id.clone(),
         name: row.name.clone(),
         pilgrims: row.pilgrims,
-        arrival_port: Place::parse(&row.arrival_port).ok_or_else(|| damaged("arrival port"))?,
+        arrival_port: row.arrival_port,
         arrival_date: row.arrival_date,
-        departure_port: Place::parse(&row.departure_port)
-            .ok_or_else(|| damaged("departure port"))?,
+        departure_port: row.departure_port,
         departure_date: row.departure_date,
         stays: serde_json::from_str(&row.stays).map_err(|_| damaged("stays"))?,
     })
@@ -342,16 +341,10 @@ pub fn group_of(row: &GroupRow) -> QueryResult<Group> {
 
 /// What a counted contract covers, for readiness; `None` for a row that names no known place.
 pub fn cover_of(c: &CoveringContract, failed_inspection: Option<String>) -> Option<Cover> {
-    let (category, place) = match c.contract_type.as_str() {
-        "housing" => (Category::Housing, Place::parse(&c.facility_city)?.as_str()),
-        "catering" => (Category::Catering, Place::parse(&c.facility_city)?.as_str()),
-        _ => (
-            Category::Transport,
-            route_key(
-                Place::parse(c.route_from.as_deref()?)?,
-                Place::parse(c.route_to.as_deref()?)?,
-            ),
-        ),
+    let (category, place) = match c.contract_type {
+        ContractType::Housing => (Category::Housing, Place::parse(&c.facility_city)?.as_str()),
+        ContractType::Catering => (Category::Catering, Place::parse(&c.facility_city)?.as_str()),
+        ContractType::Transport => (Category::Transport, route_key(c.route_from?, c.route_to?)),
     };
     Some(Cover {
         category,

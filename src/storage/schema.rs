@@ -53,6 +53,7 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        console_secret_hash -> Nullable<Text>,
     }
 }
 

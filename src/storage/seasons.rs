@@ -8,6 +8,8 @@ use super::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
 use super::schema::{allocations, extensions, organizations, quotas, seasons};
 use super::{DbConnection, now};
 use crate::access::AllocationScope;
+use crate::domain::organization::OrgKind;
+use crate::domain::season::ContractType;
 
 pub fn insert(conn: &mut DbConnection, row: &SeasonRow) -> QueryResult<()> {
     diesel::insert_into(seasons::table)
@@ -115,7 +117,7 @@ pub fn allocations(
     conn: &mut DbConnection,
     season_id: &str,
     scope: &AllocationScope,
-) -> QueryResult<Vec<(AllocationRow, String, String)>> {
+) -> QueryResult<Vec<(AllocationRow, String, OrgKind)>> {
     let mut query = allocations::table
         .inner_join(organizations::table)
         .filter(allocations::season_id.eq(season_id.to_owned()))
@@ -326,12 +328,12 @@ pub fn last_filing_day(
     conn: &mut DbConnection,
     season: &SeasonRow,
     organization_id: &str,
-    contract_type: &str,
+    contract_type: ContractType,
 ) -> QueryResult<NaiveDate> {
     let deadline = match contract_type {
-        "housing" => season.housing_deadline,
-        "transport" => season.transport_deadline,
-        _ => season.catering_deadline,
+        ContractType::Housing => season.housing_deadline,
+        ContractType::Transport => season.transport_deadline,
+        ContractType::Catering => season.catering_deadline,
     };
     let extended: Option<NaiveDate> = extensions::table
         .filter(extensions::season_id.eq(&season.id))

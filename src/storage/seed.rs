@@ -13,10 +13,11 @@ use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::domain::contract::{Booking, Terms};
+use crate::domain::contract::{Booking, ContractStatus, Terms};
 use crate::domain::country;
 use crate::domain::ids::{ContractId, FacilityId, GroupId, OrganizationId, SeasonId, UserId};
-use crate::domain::season::Place;
+use crate::domain::organization::{Language, OrgKind, OrgStatus, Role};
+use crate::domain::season::{FacilityKind, Place, SeasonKind};
 use crate::domain::text::search_key;
 use crate::storage::models::{
     AllocationRow, ContractEventRow, ContractRow, FacilityRow, GroupRow, OrganizationRow, QuotaRow,
@@ -183,7 +184,7 @@ struct Builder {
 impl Builder {
     fn org(
         &mut self,
-        kind: &str,
+        kind: OrgKind,
         name: String,
         name_ar: String,
         country: Option<&str>,
@@ -192,13 +193,13 @@ impl Builder {
     ) -> (OrganizationRow, String) {
         let org = OrganizationRow {
             id: OrganizationId::generate().into_string(),
-            kind: kind.to_owned(),
+            kind,
             search_key: search_key(&format!("{name} {name_ar}")),
             name,
             name_ar,
             country: country.map(str::to_owned),
             parent_id: parent.map(str::to_owned),
-            status: "active".to_owned(),
+            status: OrgStatus::Active,
             version: 1,
             created_at: self.at,
             updated_at: self.at,
@@ -208,13 +209,12 @@ impl Builder {
             organization_id: org.id.clone(),
             email: login,
             full_name: format!("{} Administrator", org.name),
-            role: "admin".to_owned(),
+            role: Role::Admin,
             language: if self.rng.random_bool(0.3) {
-                "ar"
+                Language::Arabic
             } else {
-                "en"
-            }
-            .to_owned(),
+                Language::English
+            },
             password_hash: self.password_hash.clone(),
             active: true,
             version: 1,
@@ -317,7 +317,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
     let (start, end) = (date(SEASON_START), date(SEASON_END));
     let season = SeasonRow {
         id: SeasonId::generate().into_string(),
-        kind: "hajj".into(),
+        kind: SeasonKind::Hajj,
         hijri_year: 1448,
         name: "Hajj 1448".into(),
         starts_on: start,
@@ -334,7 +334,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
     // Organisations: the ministry, one office per country with its agencies, providers, tawafa
     // establishments for groups of countries, other government bodies with grants.
     let (ministry, ministry_user) = b.org(
-        "ministry",
+        OrgKind::Ministry,
         "Ministry of Hajj and Umrah".into(),
         "وزارة الحج والعمرة".into(),
         Some("SA"),
@@ -349,7 +349,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
     let mut offices = Vec::new();
     for c in &countries {
         let (office, user) = b.org(
-            "hajj_office",
+            OrgKind::HajjOffice,
             format!("Hajj Affairs Office of {c}"),
             format!("مكتب شؤون الحجاج {c}"),
             Some(c),
@@ -370,7 +370,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
         let parent = &clients[offices[n % offices.len()]];
         let (office_id, country) = (parent.office_id.clone(), parent.country.clone());
         let (agency, user) = b.org(
-            "agency",
+            OrgKind::Agency,
             format!("Travel Agency {n} of {country}"),
             format!("وكالة سفر {n}"),
             Some(&country),
@@ -389,7 +389,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
     let mut providers = Vec::new();
     for n in 0..scale.providers {
         providers.push(b.org(
-            "service_provider",
+            OrgKind::ServiceProvider,
             format!("Service Provider {n}"),
             format!("مقدم خدمة {n}"),
             Some("SA"),
@@ -401,7 +401,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
     for n in 0..scale.tawafas {
         tawafas.push(
             b.org(
-                "tawafa",
+                OrgKind::Tawafa,
                 format!("Tawafa Establishment {n}"),
                 format!("مؤسسة طوافة {n}"),
                 None,
@@ -415,7 +415,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
     for n in 0..scale.authorities {
         authorities.push(
             b.org(
-                "authority",
+                OrgKind::Authority,
                 format!("Government Body {n}"),
                 format!("جهة حكومية {n}"),
                 None,
@@ -460,28 +460,44 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
     for n in 0..scale.facilities {
         let share = n * 100 / scale.facilities.max(1);
         let (kind, city, capacity) = match share {
-            0..=59 => ("building", "makkah", b.rng.random_range(150..=1200)),
-            60..=71 => ("kitchen", "makkah", b.rng.random_range(1000..=5000)),
-            72..=89 => ("building", "madinah", b.rng.random_range(150..=1000)),
-            90..=93 => ("kitchen", "madinah", b.rng.random_range(1000..=4000)),
-            94..=96 => ("fleet", "jed", b.rng.random_range(300..=2000)),
-            _ => ("fleet", "med", b.rng.random_range(300..=1500)),
+            0..=59 => (
+                FacilityKind::Building,
+                "makkah",
+                b.rng.random_range(150..=1200),
+            ),
+            60..=71 => (
+                FacilityKind::Kitchen,
+                "makkah",
+                b.rng.random_range(1000..=5000),
+            ),
+            72..=89 => (
+                FacilityKind::Building,
+                "madinah",
+                b.rng.random_range(150..=1000),
+            ),
+            90..=93 => (
+                FacilityKind::Kitchen,
+                "madinah",
+                b.rng.random_range(1000..=4000),
+            ),
+            94..=96 => (FacilityKind::Fleet, "jed", b.rng.random_range(300..=2000)),
+            _ => (FacilityKind::Fleet, "med", b.rng.random_range(300..=1500)),
         };
         let capacity = if n < POPULAR { 300 } else { capacity };
         let (provider, _) = &providers[n % providers.len()];
         let (name, name_ar) = match kind {
-            "building" => (format!("Tower {n} {city}"), format!("برج {n}")),
-            "kitchen" => (format!("Kitchen {n} {city}"), format!("مطبخ {n}")),
+            FacilityKind::Building => (format!("Tower {n} {city}"), format!("برج {n}")),
+            FacilityKind::Kitchen => (format!("Kitchen {n} {city}"), format!("مطبخ {n}")),
             _ => (format!("Fleet {n} {city}"), format!("أسطول {n}")),
         };
         facility_rows.push(FacilityRow {
             id: FacilityId::generate().into_string(),
             provider_id: provider.id.clone(),
-            kind: kind.into(),
+            kind,
             search_key: search_key(&format!("{name} {name_ar}")),
             name,
             name_ar,
-            city: city.into(),
+            city: Place::parse(city).expect("a seeded place"),
             licence_no: format!("SEED-{n:05}"),
             licence_valid_from: start,
             licence_valid_to: end,
@@ -491,17 +507,17 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
             updated_at: at,
         });
     }
-    let of_kind = |kind: &str, city: Option<&str>| -> Vec<usize> {
+    let of_kind = |kind: FacilityKind| -> Vec<usize> {
         facility_rows
             .iter()
             .enumerate()
-            .filter(|(_, f)| f.kind == kind && city.is_none_or(|c| f.city == c))
+            .filter(|(_, f)| f.kind == kind)
             .map(|(i, _)| i)
             .collect()
     };
-    let buildings = of_kind("building", None);
-    let kitchens = of_kind("kitchen", None);
-    let fleets = of_kind("fleet", None);
+    let buildings = of_kind(FacilityKind::Building);
+    let kitchens = of_kind(FacilityKind::Kitchen);
+    let fleets = of_kind(FacilityKind::Fleet);
 
     // Plans: every client's pilgrims in groups; allocations a little above what is planned.
     let per_client = scale.pilgrims / clients.len().max(1) as i64;
@@ -533,9 +549,9 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
                 country: client.country.clone(),
                 name: format!("Group {g}"),
                 pilgrims,
-                arrival_port: port_in.into(),
+                arrival_port: Place::parse(port_in).expect("a seeded port"),
                 arrival_date: arrive,
-                departure_port: port_out.into(),
+                departure_port: Place::parse(port_out).expect("a seeded port"),
                 departure_date: leave,
                 stays: format!(
                     r#"[{{"city":"{first}","from":"{arrive}","to":"{first_leg}"}},{{"city":"{second}","from":"{first_leg}","to":"{leave}"}}]"#
@@ -557,7 +573,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
     let mut client_held: HashMap<(usize, String, NaiveDate), i64> = HashMap::new();
     let suballocated: HashMap<String, i64> = clients
         .iter()
-        .filter(|c| c.org.kind == "agency")
+        .filter(|c| c.org.kind == OrgKind::Agency)
         .fold(HashMap::new(), |mut m, c| {
             *m.entry(c.office_id.clone()).or_insert(0) += c.allocation;
             m
@@ -592,7 +608,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
             )
         } else {
             let fi = fleets[b.rng.random_range(0..fleets.len())];
-            let (from, to) = if facility_rows[fi].city == "jed" {
+            let (from, to) = if facility_rows[fi].city == Place::Jed {
                 (Place::Jed, Place::Makkah)
             } else {
                 (Place::Madinah, Place::Med)
@@ -662,13 +678,14 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
         let row = ContractRow {
             id: ContractId::generate().into_string(),
             season_id: season.id.clone(),
-            contract_type: terms.contract_type().as_str().to_owned(),
+            contract_type: terms.contract_type(),
             client_id: client.org.id.clone(),
             client_office_id: Some(client.office_id.clone()),
             client_country: client.country.clone(),
             provider_id: provider.id.clone(),
             facility_id: facility.id.clone(),
-            status: status.to_owned(),
+            status: ContractStatus::parse(status)
+                .expect("every seeded status is a contract status"),
             starts_on: booking.starts_on,
             ends_on: booking.ends_on,
             units: terms.units(),
@@ -727,7 +744,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
             lock_version: 0,
             updated_at: at,
         });
-        if client.org.kind == "hajj_office" {
+        if client.org.kind == OrgKind::HajjOffice {
             quota_rows.push(QuotaRow {
                 season_id: season.id.clone(),
                 country: client.country.clone(),

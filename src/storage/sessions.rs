@@ -6,6 +6,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::organization::Language;
+
 use super::models::{OrganizationRow, RefreshTokenRow, SessionRow, UserRow};
 use super::schema::{organizations, refresh_tokens, sessions, users};
 use super::{DbConnection, now};
@@ -20,6 +22,14 @@ pub fn create(
         .values(session)
         .execute(conn)?;
     add_refresh_token(conn, &session.id, refresh_hash, refresh_expires_at)
+}
+
+/// Opens a console session: no refresh token, found by its cookie's secret.
+pub fn create_console(conn: &mut DbConnection, session: &SessionRow) -> QueryResult<()> {
+    diesel::insert_into(sessions::table)
+        .values(session)
+        .execute(conn)
+        .map(|_| ())
 }
 
 fn add_refresh_token(
@@ -47,7 +57,7 @@ pub enum Rotation {
         session_id: String,
         user_id: String,
         /// The user's saved language, for the new access token.
-        language: String,
+        language: Language,
     },
     /// The token had been used before: the session is now revoked.
     Reused,

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use super::models::{OrganizationRow, UserRow};
 use super::schema::{organizations, sessions, users};
 use super::{DbConnection, now};
+use crate::domain::organization::{Language, OrgStatus};
 
 pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
     diesel::insert_into(users::table)
@@ -67,6 +68,24 @@ pub fn resolve_session(
         .optional()
 }
 
+/// The live console session whose cookie secret hashes to `secret_hash`, with its user and
+/// organisation, both active: the one query that resolves a console caller.
+pub fn resolve_console_session(
+    conn: &mut DbConnection,
+    secret_hash: &str,
+) -> QueryResult<Option<(String, UserRow, OrganizationRow)>> {
+    sessions::table
+        .inner_join(users::table.inner_join(organizations::table))
+        .filter(sessions::console_secret_hash.eq(secret_hash))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now()))
+        .filter(users::active.eq(true))
+        .filter(organizations::status.eq(OrgStatus::Active))
+        .select((sessions::id, users::all_columns, organizations::all_columns))
+        .first(conn)
+        .optional()
+}
+
 /// Changes of `PATCH /users/{id}`; `None` leaves a column as it is.
 #[derive(AsChangeset, Default, Debug)]
 #[diesel(table_name = users)]
@@ -105,6 +124,18 @@ pub fn set_password(conn: &mut DbConnection, id: &str, password_hash: &str) -> Q
     diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(password_hash),
+            users::version.eq(users::version + 1),
+            users::updated_at.eq(now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Saves a user's language, as a new version of the user.
+pub fn set_language(conn: &mut DbConnection, id: &str, lang: Language) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::language.eq(lang),
             users::version.eq(users::version + 1),
             users::updated_at.eq(now()),
         ))

@@ -5,9 +5,11 @@
 
 use chrono::Duration;
 
+use crate::access::Caller;
 use crate::auth::secret;
 use crate::domain::Invalid;
 use crate::domain::ids::UserId;
+use crate::domain::organization::{Language, OrgStatus};
 use crate::error::Error;
 use crate::notify::account::{self, AccountMail};
 use crate::storage::models::UserRow;
@@ -40,7 +42,7 @@ fn send_link(conn: &mut DbConnection, user: &UserRow, mail: AccountMail) -> Resu
     )?;
     // The organisation as the reader names it.
     let (name, name_ar) = organizations::both_names(conn, &user.organization_id)?;
-    let organization = if user.language == "ar" && !name_ar.is_empty() {
+    let organization = if user.language == Language::Arabic && !name_ar.is_empty() {
         name_ar
     } else {
         name
@@ -60,7 +62,7 @@ pub fn invite(conn: &mut DbConnection, user: &UserRow) -> Result<(), Error> {
 pub fn request_reset(conn: &mut DbConnection, email: &str) -> Result<(), Error> {
     if let Some((user, organization)) = users::find_by_email(conn, email)?
         && user.active
-        && organization.status == "active"
+        && organization.status == OrgStatus::Active
     {
         send_link(conn, &user, AccountMail::Reset)?;
     }
@@ -91,4 +93,13 @@ pub fn set_password(
     user_tokens::void_all_of_user(conn, &user.id, at)?;
     sessions::revoke_all_of_user(conn, &user.id, None)?;
     Ok(UserId::from_stored(user.id))
+}
+
+/// Saves the language the caller, a user, reads the portal in (the console's switch).
+pub fn set_language(conn: &mut DbConnection, caller: &Caller, lang: Language) -> Result<(), Error> {
+    let crate::access::Actor::User { id, .. } = &caller.actor else {
+        return Err(Error::forbidden());
+    };
+    users::set_language(conn, id.as_str(), lang)?;
+    Ok(())
 }

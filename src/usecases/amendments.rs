@@ -44,7 +44,7 @@ pub fn propose(
     let row = visible(conn, caller, contract_id.as_str())?;
     as_client(caller, &row)?;
     let (why, edit) = proposal?;
-    let status = store::contract_status(&row)?;
+    let status = row.status;
     if status != ContractStatus::Approved {
         return Err(invalid_transition(
             status.as_str(),
@@ -62,9 +62,15 @@ pub fn propose(
         }
     })?;
     take(conn, &row, &increase(&current.load(), &booking.load()))?;
-    Event::amendment(&row.id, &amendment.id, "amend", &row.status, &row.status)
-        .because(Some(why))
-        .record(conn, caller)?;
+    Event::amendment(
+        &row.id,
+        &amendment.id,
+        "amend",
+        row.status.as_str(),
+        row.status.as_str(),
+    )
+    .because(Some(why))
+    .record(conn, caller)?;
     readable(caller, &row, amendment)
 }
 
@@ -107,7 +113,7 @@ pub fn decide(
     let amendment = store::amendment(conn, id.as_str())?.ok_or_else(Error::not_found)?;
     let row = visible(conn, caller, &amendment.contract_id)?;
     let party = acting_party(caller, &row)?;
-    let from = store::amendment_status(&amendment)?;
+    let from = amendment.status;
     let to = amendment_transition(from, action, party).map_err(|e| match e {
         TransitionError::NotYourAction => Error::forbidden(),
         TransitionError::InvalidTransition => {
@@ -128,7 +134,7 @@ pub fn decide(
                 conn,
                 &row.id,
                 row.version,
-                ContractStatus::Approved.as_str(),
+                ContractStatus::Approved,
                 &TermsChange::of_amendment(&amendment),
             )? {
                 return Err(Error::conflict("invalid_transition"));
@@ -140,7 +146,7 @@ pub fn decide(
         }
         _ => {}
     }
-    if !store::set_amendment_status(conn, &amendment.id, from.as_str(), to.as_str())? {
+    if !store::set_amendment_status(conn, &amendment.id, from, to)? {
         return Err(Error::conflict("invalid_transition"));
     }
     Event::amendment(

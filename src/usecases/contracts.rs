@@ -14,7 +14,7 @@ use crate::domain::contract::{
 use crate::domain::ids::{ContractId, EventId, FacilityId, SeasonId};
 use crate::domain::money::Money;
 use crate::domain::organization::{OrgKind, OrgStatus};
-use crate::domain::season::{FacilityKind, Place};
+use crate::domain::season::Place;
 use crate::domain::text::search_key;
 use crate::error::{Details, Error, FieldError};
 use crate::notify;
@@ -266,9 +266,7 @@ fn check_booking(
             errors.push(FieldError::new("ends_on", Invalid::new("outside_licence")));
         }
     }
-    if FacilityKind::parse(&facility.kind).map(FacilityKind::contract_type)
-        != Some(booking.terms.contract_type())
-    {
+    if facility.kind.contract_type() != booking.terms.contract_type() {
         errors.push(FieldError::new(
             "facility_id",
             Invalid::new("facility_kind_mismatch"),
@@ -415,13 +413,13 @@ pub fn draft(
     let row = ContractRow {
         id: ContractId::generate().into_string(),
         season_id: season.id,
-        contract_type: new.booking.terms.contract_type().as_str().to_owned(),
+        contract_type: new.booking.terms.contract_type(),
         client_id: client.id.clone(),
         client_office_id: office,
         client_country: client.country.clone().unwrap_or_default(),
         provider_id: provider.id.clone(),
         facility_id: facility.id.clone(),
-        status: ContractStatus::Draft.as_str().to_owned(),
+        status: ContractStatus::Draft,
         starts_on: terms.starts_on,
         ends_on: terms.ends_on,
         units: terms.units,
@@ -486,7 +484,7 @@ pub fn edit(
     if row.version != version {
         return Err(Error::precondition_failed());
     }
-    let status = store::contract_status(&row)?;
+    let status = row.status;
     if !status.editable() {
         return Err(invalid_transition(
             status.as_str(),
@@ -498,12 +496,18 @@ pub fn edit(
         conn,
         &row.id,
         version,
-        &row.status,
+        row.status,
         &TermsChange::of(&booking, price),
     )? {
         return Err(Error::precondition_failed());
     }
-    Event::contract(&row.id, "edit", Some(&row.status), &row.status).record(conn, caller)?;
+    Event::contract(
+        &row.id,
+        "edit",
+        Some(row.status.as_str()),
+        row.status.as_str(),
+    )
+    .record(conn, caller)?;
     let row = store::find(conn, &row.id)?.ok_or_else(Error::internal)?;
     one(conn, caller, row)
 }
@@ -534,13 +538,13 @@ fn apply(
 ) -> Result<ContractRow, Error> {
     let row = visible(conn, caller, contract_id)?;
     let party = acting_party(caller, &row)?;
-    let from = store::contract_status(&row)?;
+    let from = row.status;
     let step = transition(from, action, party).map_err(|e| transition_error(e, from, party))?;
     let reason = reason(action.needs_reason(), reason_given?)?;
     let load = store::booking(&row)?.load();
     if action == Action::Submit {
         let season = seasons::find(conn, &row.season_id)?.ok_or_else(Error::internal)?;
-        let deadline = seasons::last_filing_day(conn, &season, &row.client_id, &row.contract_type)?;
+        let deadline = seasons::last_filing_day(conn, &season, &row.client_id, row.contract_type)?;
         if today_in_makkah() > deadline {
             return Err(Error::conflict("deadline_passed").with_details(Details {
                 deadline: Some(deadline),
@@ -548,7 +552,7 @@ fn apply(
             }));
         }
         let provider = organizations::find(conn, &row.provider_id)?.ok_or_else(Error::internal)?;
-        if provider.status != OrgStatus::Active.as_str() {
+        if provider.status != OrgStatus::Active {
             return Err(Error::conflict("provider_inactive"));
         }
     }
@@ -560,13 +564,7 @@ fn apply(
     if from == ContractStatus::Approved {
         close_open_amendment(conn, caller, &row)?;
     }
-    if !store::set_status(
-        conn,
-        &row.id,
-        from.as_str(),
-        step.to.as_str(),
-        reason.as_deref(),
-    )? {
+    if !store::set_status(conn, &row.id, from, step.to, reason.as_deref())? {
         return Err(Error::conflict("invalid_transition"));
     }
     let moved = store::find(conn, &row.id)?.ok_or_else(Error::internal)?;
@@ -596,19 +594,14 @@ fn close_open_amendment(
     row: &ContractRow,
 ) -> Result<(), Error> {
     for amendment in store::amendments(conn, &row.id)? {
-        let status = store::amendment_status(&amendment)?;
+        let status = amendment.status;
         if status.is_open() {
             let extra = increase(
                 &store::booking(row)?.load(),
                 &store::amendment_booking(row, &amendment)?.load(),
             );
             release(conn, row, &extra)?;
-            store::set_amendment_status(
-                conn,
-                &amendment.id,
-                status.as_str(),
-                AmendmentStatus::Rejected.as_str(),
-            )?;
+            store::set_amendment_status(conn, &amendment.id, status, AmendmentStatus::Rejected)?;
             Event::amendment(
                 &row.id,
                 &amendment.id,

@@ -89,7 +89,7 @@ pub fn register(
     let row = FacilityRow {
         id: FacilityId::generate().into_string(),
         provider_id: caller.organization_id.to_string(),
-        kind: new.kind.as_str().to_owned(),
+        kind: new.kind,
         search_key: search_key(&format!(
             "{} {}",
             new.name.as_str(),
@@ -97,7 +97,7 @@ pub fn register(
         )),
         name: new.name.into_string(),
         name_ar: new.name_ar.map(Name::into_string).unwrap_or_default(),
-        city: new.place.as_str().to_owned(),
+        city: new.place,
         licence_no: new.licence_no,
         licence_valid_from: new.licence_valid_from,
         licence_valid_to: new.licence_valid_to,

@@ -50,7 +50,7 @@ pub fn record(
         report.contract_id.as_str(),
     )?
     .ok_or_else(|| Error::invalid_field("contract_id", Invalid::new("unknown_reference")))?;
-    if contracts::contract_status(&contract)? != ContractStatus::Approved {
+    if contract.status != ContractStatus::Approved {
         return Err(Error::conflict("invalid_transition"));
     }
     if report.inspected_on > today_in_makkah() {

@@ -12,3 +12,4 @@ pub mod groups;
 pub mod inspections;
 pub mod readiness;
 pub mod seasons;
+pub mod sign_in;

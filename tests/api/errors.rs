@@ -393,7 +393,8 @@ async fn locations_head_and_the_front_door(app: TestApp) {
     }
     // The front door (seen without following redirects).
     let browser = awc::Client::builder().disable_redirects().finish();
-    for (path, status) in [("/", 307), ("/docs", 308)] {
+    // `/` is the console: a visitor without a session is sent to sign in.
+    for (path, status, to) in [("/", 303, "/sign-in"), ("/docs", 308, "/docs/")] {
         let reply = browser
             .get(format!("{}{path}", app.base))
             .send()
@@ -405,7 +406,7 @@ async fn locations_head_and_the_front_door(app: TestApp) {
                 .headers()
                 .get("location")
                 .and_then(|v| v.to_str().ok()),
-            Some("/docs/")
+            Some(to)
         );
     }
 }

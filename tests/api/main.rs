@@ -7,6 +7,7 @@ mod accounts;
 mod api_keys;
 mod audit;
 mod auth;
+mod console;
 mod contract_visibility;
 mod contracts;
 mod crash;

@@ -1,7 +1,7 @@
 //! Contracts over HTTP: each handler parses, calls one use case of [`crate::usecases::contracts`]
 //! or [`crate::usecases::amendments`] and renders (docs/domain.md section 4, rules R2-R10).
 
-mod input;
+pub mod input;
 mod views;
 
 pub use input::{

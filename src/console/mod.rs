@@ -1,0 +1,203 @@
+//! The web console: server-rendered pages for the people who file, sign, review and inspect,
+//! served by the same binary at `/` (the API stays under `/api/v1`). Every page calls the same use
+//! cases and the same access layer as the API; a record the API would hide is the same 404 page
+//! whether it exists or not. Forms work without JavaScript; htmx (vendored, served from the
+//! binary) only swaps parts of a page. No inline script or style: the Content-Security-Policy
+//! allows the console's own files only.
+
+pub mod format;
+mod pages;
+mod session;
+pub mod texts;
+
+use std::borrow::Borrow;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::domain::organization::{Language, OrgKind};
+
+pub use session::{CSRF_FIELD, Visitor};
+
+/// The console's pages load their own script and stylesheet, and post only to themselves.
+pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Whether a path is the console's (it gets [`CONSOLE_CSP`]).
+pub fn serves(path: &str) -> bool {
+    path == "/"
+        || path.starts_with("/sign-")
+        || path == "/language"
+        || path.starts_with("/contracts")
+        || path.starts_with("/static/")
+}
+
+const HTMX: &str = include_str!("../../static/htmx.min.js");
+const CONSOLE_JS: &str = include_str!("../../static/console.js");
+const CSS: &str = include_str!("../../static/console.css");
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(pages::home))
+        .route("/sign-in", web::get().to(session::sign_in_form))
+        .route("/sign-in", web::post().to(session::sign_in))
+        .route("/sign-out", web::post().to(session::sign_out))
+        .route("/language", web::post().to(session::set_language))
+        .route("/contracts", web::get().to(pages::contracts))
+        .route("/contracts/new", web::get().to(pages::new_contract))
+        .route("/contracts/new", web::post().to(pages::create_contract))
+        .route("/contracts/{id}", web::get().to(pages::contract))
+        .route("/contracts/{id}/act", web::post().to(pages::act))
+        .route(
+            "/static/htmx.min.js",
+            web::get().to(|| asset(HTMX, "text/javascript")),
+        )
+        .route(
+            "/static/console.js",
+            web::get().to(|| asset(CONSOLE_JS, "text/javascript")),
+        )
+        .route(
+            "/static/console.css",
+            web::get().to(|| asset(CSS, "text/css")),
+        );
+}
+
+async fn asset(body: &'static str, content_type: &'static str) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_TYPE,
+            format!("{content_type}; charset=utf-8"),
+        ))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(body)
+}
+
+/// The words of a page in its reader's language.
+#[derive(Clone, Copy)]
+pub struct Tr(pub Language);
+
+impl Tr {
+    pub fn w<'a>(&self, code: &'a str) -> &'a str {
+        texts::word(self.0, code)
+    }
+    /// A word with `{n}` filled in.
+    pub fn n(&self, code: &str, n: impl Borrow<i64>) -> String {
+        texts::word(self.0, code).replace("{n}", &format::number(self.0, *n.borrow()))
+    }
+    pub fn num(&self, n: impl Borrow<i64>) -> String {
+        format::number(self.0, *n.borrow())
+    }
+    pub fn money(&self, halalas: impl Borrow<i64>) -> String {
+        format::money(self.0, *halalas.borrow())
+    }
+    pub fn date(&self, day: &chrono::NaiveDate) -> String {
+        format::date(self.0, *day)
+    }
+    pub fn moment(&self, at: &chrono::NaiveDateTime) -> String {
+        format::moment(self.0, *at)
+    }
+    /// The units a contract books and what they are.
+    pub fn units(&self, terms: &crate::domain::contract::Terms) -> String {
+        use crate::domain::contract::Terms;
+        match terms {
+            Terms::Housing { beds } => format!("{} {}", self.num(beds), self.w("beds")),
+            Terms::Transport { from, to, seats } => format!(
+                "{} {} · {} → {}",
+                self.num(seats),
+                self.w("seats"),
+                self.w(from.as_str()),
+                self.w(to.as_str())
+            ),
+            Terms::Catering {
+                pilgrims,
+                meals_per_day,
+            } => format!(
+                "{} × {} {}",
+                self.num(pilgrims),
+                self.num(meals_per_day),
+                self.w("meals_per_day")
+            ),
+        }
+    }
+    pub fn code(&self) -> &'static str {
+        self.0.as_str()
+    }
+    pub fn dir(&self) -> &'static str {
+        match self.0 {
+            Language::Arabic | Language::Persian => "rtl",
+            _ => "ltr",
+        }
+    }
+    /// A name in the reader's language: the Arabic one for Arabic and Persian readers, where
+    /// there is one.
+    pub fn name<'a>(&self, name: &'a str, arabic: &'a Option<String>) -> &'a str {
+        match (self.0, arabic.as_deref()) {
+            (Language::Arabic | Language::Persian, Some(ar)) if !ar.is_empty() => ar,
+            _ => name,
+        }
+    }
+}
+
+/// The signed-in reader, as every page's frame shows them.
+#[derive(Clone)]
+pub struct Me {
+    pub name: String,
+    pub organization: String,
+    pub kind: OrgKind,
+}
+
+/// What every page's frame needs: the reader's language, who they are, the form token.
+pub struct Frame {
+    pub tr: Tr,
+    pub me: Option<Me>,
+    pub csrf: String,
+    pub path: String,
+    pub title: String,
+}
+
+impl Frame {
+    pub fn is_client(&self) -> bool {
+        self.me.as_ref().is_some_and(|m| m.kind.is_client())
+    }
+    pub fn languages(&self) -> [(&'static str, &'static str); 4] {
+        [
+            ("ar", "العربية"),
+            ("en", "English"),
+            ("fr", "Français"),
+            ("fa", "فارسی"),
+        ]
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/message.html")]
+struct MessagePage<'a> {
+    f: &'a Frame,
+    heading: &'a str,
+    text: &'a str,
+}
+
+/// A rendered page with the console's headers.
+pub fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        ))
+        .body(body)
+}
+
+/// A page of one heading and one paragraph: not found, refused.
+pub fn message(
+    frame: &Frame,
+    status: actix_web::http::StatusCode,
+    heading: &str,
+    text: &str,
+) -> HttpResponse {
+    let page = MessagePage {
+        f: frame,
+        heading,
+        text,
+    };
+    html(status, page.render().unwrap_or_default())
+}

@@ -1,0 +1,60 @@
+//! The portal's closed sets as typed columns: each is stored as the text its `as_str` gives and read
+//! back through its `parse`, on both backends, so that no row reaches the layers above as a bare
+//! string to be parsed by hand. A stored value this program never writes is a deserialisation
+//! error (the database was changed behind its back), never a silent default.
+
+use diesel::backend::Backend;
+use diesel::deserialize::FromSqlRow;
+use diesel::deserialize::{self, FromSql};
+use diesel::expression::AsExpression;
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
+
+use crate::domain::contract::{Action, AmendmentStatus, ContractStatus};
+use crate::domain::organization::{Dataset, Language, OrgKind, OrgStatus, Role};
+use crate::domain::season::{ContractType, FacilityKind, Place, SeasonKind};
+
+macro_rules! text_columns {
+    ($($ty:ident as $column:ident),* $(,)?) => {$(
+        #[derive(AsExpression, FromSqlRow)]
+        #[diesel(foreign_derive, sql_type = Text)]
+        #[allow(dead_code)]
+        struct $column($ty);
+
+        impl<DB: Backend> ToSql<Text, DB> for $ty
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        impl<DB: Backend> FromSql<Text, DB> for $ty
+        where
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                let text = String::from_sql(bytes)?;
+                $ty::parse(&text).ok_or_else(|| {
+                    format!(concat!("stored ", stringify!($ty), " {:?} is not one this program writes"), text).into()
+                })
+            }
+        }
+    )*};
+}
+
+text_columns!(
+    OrgKind as OrgKindColumn,
+    OrgStatus as OrgStatusColumn,
+    Role as RoleColumn,
+    Language as LanguageColumn,
+    Dataset as DatasetColumn,
+    SeasonKind as SeasonKindColumn,
+    ContractType as ContractTypeColumn,
+    FacilityKind as FacilityKindColumn,
+    ContractStatus as ContractStatusColumn,
+    AmendmentStatus as AmendmentStatusColumn,
+    Action as ActionColumn,
+    Place as PlaceColumn,
+);

@@ -1,0 +1,121 @@
+//! Signing in with an email and a password, for the API (a token pair) and the console (a cookie):
+//! the same waits after failures, the same answer whether or not the email exists, one session
+//! table. The password is checked off the async workers and outside any transaction.
+
+use chrono::{Duration as ChronoDuration, NaiveDateTime};
+
+use crate::auth::password;
+use crate::auth::throttle::{self, Counter};
+use crate::domain::ids::{SessionId, UserId};
+use crate::domain::organization::{Language, OrgStatus};
+use crate::error::{Error, Kind};
+use crate::state::AppState;
+use crate::storage::models::SessionRow;
+use crate::storage::{now, sessions, users};
+
+/// What a successful sign-in opens.
+pub enum Opening {
+    /// An API session, continued with this refresh token.
+    Api {
+        refresh_hash: String,
+        refresh_expires_at: NaiveDateTime,
+    },
+    /// A console session, found by the hash of its cookie's secret.
+    Console { secret_hash: String },
+}
+
+/// Who signed in, and the session opened for them.
+pub struct SignedIn {
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub language: Language,
+}
+
+/// Checks the email and password (charging the attempt to the login counters of the email and
+/// the caller's `address`) and opens a session. An unknown email, a wrong password, a user
+/// without a password yet and an inactive account all get `invalid_credentials`, in similar time.
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: String,
+    address: &str,
+    opening: Opening,
+) -> Result<SignedIn, Error> {
+    let email = email.trim().to_lowercase();
+    let counters = throttle::login_counters(&state.settings.login_limits, &email, address);
+    throttled(state, &counters).await?;
+    let max_age =
+        ChronoDuration::from_std(state.settings.session_max_age).unwrap_or(ChronoDuration::days(7));
+    let found = state
+        .db(move |conn| Ok(users::find_by_email(conn, &email)?))
+        .await?;
+    let (user_id, language) = state
+        .password_work(move || match found {
+            Some((user, org)) => {
+                let ok = if user.password_hash.is_empty() {
+                    password::verify_decoy(&password);
+                    false
+                } else {
+                    password::verify(&password, &user.password_hash)
+                };
+                (ok && user.active && org.status == OrgStatus::Active)
+                    .then_some((user.id, user.language))
+            }
+            None => {
+                password::verify_decoy(&password);
+                None
+            }
+        })
+        .await?
+        .ok_or_else(|| Error::new(Kind::Unauthorized, "invalid_credentials"))?;
+    succeeded(state, &counters).await?;
+    let (user_id, session_id) = state
+        .write_unauthenticated(move |conn| {
+            let console = match &opening {
+                Opening::Console { secret_hash } => Some(secret_hash.clone()),
+                Opening::Api { .. } => None,
+            };
+            let session = SessionRow {
+                id: SessionId::generate().into_string(),
+                user_id: user_id.clone(),
+                created_at: now(),
+                expires_at: now() + max_age,
+                revoked_at: None,
+                console_secret_hash: console,
+            };
+            match &opening {
+                Opening::Api {
+                    refresh_hash,
+                    refresh_expires_at,
+                } => sessions::create(conn, &session, refresh_hash, *refresh_expires_at)?,
+                Opening::Console { .. } => sessions::create_console(conn, &session)?,
+            }
+            Ok((
+                UserId::from_stored(user_id.clone()),
+                SessionId::from_stored(session.id),
+            ))
+        })
+        .await?;
+    Ok(SignedIn {
+        user_id,
+        session_id,
+        language,
+    })
+}
+
+/// Charges an attempt to its counters; `429` with `Retry-After` while one says wait.
+pub async fn throttled(state: &AppState, counters: &[Counter]) -> Result<(), Error> {
+    let counters = counters.to_vec();
+    let window = state.settings.login_limits.window;
+    state
+        .transaction(move |conn| throttle::attempt(conn, &counters, window))
+        .await
+}
+
+/// Clears the counters of an attempt that succeeded.
+pub async fn succeeded(state: &AppState, counters: &[Counter]) -> Result<(), Error> {
+    let counters = counters.to_vec();
+    state
+        .transaction(move |conn| throttle::succeeded(conn, &counters))
+        .await
+}

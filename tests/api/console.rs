@@ -1,0 +1,319 @@
+//! The web console over HTTP, on both backends: signing in sets a safe cookie, a form without its
+//! token changes nothing, another organisation's contract is the 404 page, and the console's
+//! steps move a contract exactly as the API's do.
+
+use crate::helpers::{PASSWORD, TestApp};
+use crate::world::World;
+
+/// A browser without scripts: follows nothing by itself, keeps its cookies.
+struct Browser<'a> {
+    app: &'a TestApp,
+    client: awc::Client,
+    cookies: Vec<(String, String)>,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    body: String,
+    set_cookies: Vec<String>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Browser<'a> {
+        Browser {
+            app,
+            client: awc::Client::builder().disable_redirects().finish(),
+            cookies: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep(&mut self, set_cookies: &[String]) {
+        for c in set_cookies {
+            let pair = c.split(';').next().unwrap_or_default();
+            if let Some((k, v)) = pair.split_once('=') {
+                self.cookies.retain(|(name, _)| name != k);
+                if !v.is_empty() {
+                    self.cookies.push((k.to_owned(), v.to_owned()));
+                }
+            }
+        }
+    }
+
+    async fn answer(
+        &mut self,
+        mut reply: awc::ClientResponse<
+            impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+            + Unpin,
+        >,
+    ) -> Page {
+        let set_cookies: Vec<String> = reply
+            .headers()
+            .get_all("set-cookie")
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        self.keep(&set_cookies);
+        let body = reply.body().limit(4 << 20).await.unwrap_or_default();
+        Page {
+            status: reply.status().as_u16(),
+            location: reply
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            body: String::from_utf8_lossy(&body).into_owned(),
+            set_cookies,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let reply = self
+            .client
+            .get(format!("{}{path}", self.app.base))
+            .insert_header(("cookie", self.cookie_header()))
+            .insert_header(("accept-language", "en"))
+            .send()
+            .await
+            .unwrap();
+        self.answer(reply).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let reply = self
+            .client
+            .post(format!("{}{path}", self.app.base))
+            .insert_header(("cookie", self.cookie_header()))
+            .insert_header(("accept-language", "en"))
+            .send_form(&form)
+            .await
+            .unwrap();
+        self.answer(reply).await
+    }
+
+    async fn sign_in(&mut self, email: &str) -> Page {
+        let form = self.get("/sign-in").await;
+        let token = csrf(&form.body);
+        self.post(
+            "/sign-in",
+            &[("email", email), ("password", PASSWORD), ("csrf", &token)],
+        )
+        .await
+    }
+}
+
+/// The form token of a page.
+fn csrf(body: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = body.find(marker).expect("a form token on the page") + marker.len();
+    body[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn signing_in_sets_a_safe_cookie_and_forms_need_their_token(app: TestApp) {
+    let w = World::new(&app).await;
+    let mut office = Browser::new(&app);
+    // Not signed in: sent to sign in.
+    let home = office.get("/").await;
+    assert_eq!(
+        (home.status, home.location.as_deref()),
+        (303, Some("/sign-in"))
+    );
+    let form = office.get("/sign-in").await;
+    assert_eq!(form.status, 200);
+    assert!(
+        form.body
+            .contains("<form method=\"post\" action=\"/sign-in\"")
+    );
+    // A sign-in form posted without its token is refused.
+    let mut stranger = Browser::new(&app);
+    let forged = stranger
+        .post(
+            "/sign-in",
+            &[("email", w.office.email.as_str()), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    // A wrong password is the sign-in page again, with the reason.
+    let token = csrf(&form.body);
+    let wrong = office
+        .post(
+            "/sign-in",
+            &[
+                ("email", w.office.email.as_str()),
+                ("password", "not it at all"),
+                ("csrf", &token),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.body.contains("Wrong email or password"));
+    let signed = office.sign_in(&w.office.email).await;
+    assert_eq!(
+        (signed.status, signed.location.as_deref()),
+        (303, Some("/"))
+    );
+    let session = signed
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("etrack_session="))
+        .expect("a session cookie");
+    assert!(session.contains("HttpOnly"), "{session}");
+    assert!(session.contains("SameSite=Lax"), "{session}");
+    let home = office.get("/").await;
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains("Filing deadlines"));
+    // A contract the office may not see is the 404 page, like one that does not exist.
+    let other = w
+        .draft(
+            &app,
+            &w.other_office,
+            w.housing(2, "2027-05-10", "2027-05-12"),
+        )
+        .await;
+    let hidden = office.get(&format!("/contracts/{other}")).await;
+    let missing = office
+        .get("/contracts/00000000-0000-7000-8000-000000000000")
+        .await;
+    assert_eq!(hidden.status, 404);
+    assert_eq!(missing.status, 404);
+    assert_eq!(hidden.body, missing.body);
+    let garbage = office.get("/contracts/not-an-id").await;
+    assert_eq!(garbage.status, 404);
+    // Its step without the form's token changes nothing.
+    let own = w
+        .draft(&app, &w.office, w.housing(2, "2027-05-10", "2027-05-12"))
+        .await;
+    let refused = office
+        .post(&format!("/contracts/{own}/act"), &[("action", "submit")])
+        .await;
+    assert_eq!(refused.status, 403);
+    let api = app
+        .get(&format!("/api/v1/contracts/{own}"))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(api.body["status"], "draft");
+    // Nor can it step another organisation's contract with its own token.
+    let page = office.get(&format!("/contracts/{own}")).await;
+    let token = csrf(&page.body);
+    let theirs = office
+        .post(
+            &format!("/contracts/{other}/act"),
+            &[("action", "submit"), ("csrf", &token)],
+        )
+        .await;
+    assert_eq!(theirs.status, 404);
+    // Signing out ends the session: the cookie no longer opens pages.
+    let kept = office.cookies.clone();
+    let out = office.post("/sign-out", &[("csrf", &token)]).await;
+    assert_eq!(out.status, 303);
+    office.cookies = kept;
+    let after = office.get("/").await;
+    assert_eq!(
+        (after.status, after.location.as_deref()),
+        (303, Some("/sign-in"))
+    );
+}
+
+async fn console_steps_move_a_contract_like_the_api(app: TestApp) {
+    let w = World::new(&app).await;
+    let mut office = Browser::new(&app);
+    office.sign_in(&w.office.email).await;
+    // Filing a draft from the form.
+    let form = office
+        .get("/contracts/new?type=housing&starts_on=2027-05-10&ends_on=2027-05-12")
+        .await;
+    assert_eq!(form.status, 200);
+    assert!(form.body.contains(&w.building), "the building is offered");
+    let token = csrf(&form.body);
+    let created = office
+        .post(
+            "/contracts/new",
+            &[
+                ("csrf", &token),
+                ("type", "housing"),
+                ("starts_on", "2027-05-10"),
+                ("ends_on", "2027-05-12"),
+                ("facility_id", &w.building),
+                ("units", "4"),
+                ("unit_price", "120.50"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let location = created.location.unwrap();
+    let id = location.trim_start_matches("/contracts/").to_owned();
+    let submitted = office
+        .post(
+            &format!("/contracts/{id}/act"),
+            &[("action", "submit"), ("csrf", &token)],
+        )
+        .await;
+    assert_eq!(submitted.status, 303);
+    let mut provider = Browser::new(&app);
+    provider.sign_in(&w.provider.email).await;
+    let page = provider.get(&format!("/contracts/{id}")).await;
+    assert!(page.body.contains("a-accept"), "the provider may accept");
+    let ptoken = csrf(&page.body);
+    provider
+        .post(
+            &format!("/contracts/{id}/act"),
+            &[("action", "accept"), ("csrf", &ptoken)],
+        )
+        .await;
+    let mut ministry = Browser::new(&app);
+    ministry.sign_in(&w.ministry.email).await;
+    let page = ministry.get(&format!("/contracts/{id}")).await;
+    let mtoken = csrf(&page.body);
+    // Returning needs a reason: refused with the reason's field named, nothing moved.
+    let no_reason = ministry
+        .post(
+            &format!("/contracts/{id}/act"),
+            &[("action", "return"), ("csrf", &mtoken)],
+        )
+        .await;
+    assert_eq!(no_reason.status, 422, "{}", no_reason.body);
+    ministry
+        .post(
+            &format!("/contracts/{id}/act"),
+            &[("action", "approve"), ("csrf", &mtoken)],
+        )
+        .await;
+    let api = app
+        .get(&format!("/api/v1/contracts/{id}"))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(api.body["status"], "approved");
+    assert_eq!(api.body["total"], "1446.00");
+    let history = app
+        .get(&format!("/api/v1/contracts/{id}/history"))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(history.body["items"].as_array().map(Vec::len), Some(4));
+    // A tawafa establishment sees the contract but never its price, in the console as in the API.
+    let mut tawafa = Browser::new(&app);
+    tawafa.sign_in(&w.tawafa.email).await;
+    let page = tawafa.get(&format!("/contracts/{id}")).await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("1,446.00"), "no price for the tawafa");
+    let page = office.get(&format!("/contracts/{id}")).await;
+    assert!(page.body.contains("1,446.00 SAR"));
+}
+
+crate::backend_tests!(
+    signing_in_sets_a_safe_cookie_and_forms_need_their_token,
+    console_steps_move_a_contract_like_the_api,
+);

@@ -1,0 +1,150 @@
+"""The console in a real browser: a contract from draft to approval by three organisations' users,
+an Arabic session laid out right to left, a form without its token refused, another
+organisation's contract giving the 404 page, the same flow with JavaScript off, and screenshots of
+the main screens for docs/console.md.
+
+Usage: python3 tests/browser/console.py BASE_URL [SCREENSHOT_DIR]
+Runs against a server started with `etrack serve --demo`.
+"""
+
+import os
+import re
+import sys
+
+from playwright.sync_api import expect, sync_playwright
+
+BASE = sys.argv[1].rstrip("/")
+SHOTS = sys.argv[2] if len(sys.argv) > 2 else None
+PASSWORD = "demo-pass-1447"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def sign_in(page, who, lang="en"):
+    page.goto(f"{BASE}/sign-in")
+    page.fill("input[name=email]", f"{who}@demo.e-track.sa")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/sign-in'] button[type=submit]")
+    expect(page).to_have_url(f"{BASE}/")
+    switch_language(page, lang)
+
+
+def switch_language(page, lang):
+    if page.locator("html").get_attribute("lang") != lang:
+        page.select_option("#lang-switch", lang)
+        page.wait_for_load_state("load")
+        if page.locator("html").get_attribute("lang") != lang:
+            page.click("form.languages button")
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+
+
+def shot(page, name):
+    if SHOTS and not name.endswith("-nojs"):
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+def act(page, action, reason=None):
+    form = page.locator(f"form.a-{action}")
+    if reason is not None:
+        form.locator("textarea").fill(reason)
+    form.locator("button").click()
+    page.wait_for_load_state("load")
+
+
+def lifecycle(browser, javascript, tag):
+    context = browser.new_context(java_script_enabled=javascript, locale="en-GB")
+    office = context.new_page()
+    sign_in(office, "office")
+    shot(office, f"home-en{tag}")
+    office.goto(f"{BASE}/contracts/new?type=housing&starts_on=2027-05-10&ends_on=2027-05-14")
+    free = office.locator("label.choice").first
+    expect(free.locator(".free")).to_be_visible()
+    shot(office, f"new-contract-en{tag}")
+    free.locator("input[type=radio]").check()
+    office.fill("input[name=units]", "3")
+    office.fill("input[name=unit_price]", "250.00")
+    office.click("button.primary")
+    office.wait_for_load_state("load")
+    assert re.search(r"/contracts/[0-9a-f-]{36}$", office.url), office.url
+    contract_url = office.url
+    expect(office.locator("#status")).to_have_text("Draft")
+    act(office, "submit")
+    expect(office.locator("#status")).to_have_text("Awaiting the provider")
+
+    provider_context = browser.new_context(java_script_enabled=javascript)
+    provider = provider_context.new_page()
+    sign_in(provider, "provider")
+    provider.goto(contract_url)
+    act(provider, "accept")
+    expect(provider.locator("#status")).to_have_text("Awaiting the ministry")
+
+    ministry_context = browser.new_context(java_script_enabled=javascript)
+    ministry = ministry_context.new_page()
+    sign_in(ministry, "ministry")
+    ministry.goto(contract_url)
+    # A reason is required to return: the browser keeps the empty form from being sent.
+    act(ministry, "approve")
+    expect(ministry.locator("#status")).to_have_text("Approved")
+    expect(ministry.locator("ol.timeline li")).to_have_count(4)
+    shot(ministry, f"contract-en{tag}")
+
+    # Another organisation's contract is the same 404 page as one that does not exist.
+    tawafa_context = browser.new_context(java_script_enabled=javascript)
+    authority = tawafa_context.new_page()
+    sign_in(authority, "authority")
+    response = authority.goto(contract_url)
+    assert response.status == 404, response.status
+    missing = authority.goto(f"{BASE}/contracts/00000000-0000-7000-8000-000000000000")
+    assert missing.status == 404
+    for c in (context, provider_context, ministry_context, tawafa_context):
+        c.close()
+    return contract_url
+
+
+def arabic(browser, contract_url):
+    context = browser.new_context(locale="ar-SA")
+    page = context.new_page()
+    page.goto(f"{BASE}/sign-in")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    shot(page, "sign-in-ar")
+    sign_in(page, "office", "ar")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    shot(page, "home-ar")
+    page.goto(f"{BASE}/contracts")
+    expect(page.locator("h1")).to_have_text("العقود")
+    shot(page, "contracts-ar")
+    page.goto(contract_url)
+    expect(page.locator("#status")).to_have_text("معتمد")
+    shot(page, "contract-ar")
+    # Persian is right to left too.
+    switch_language(page, "fa")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    switch_language(page, "en")
+    context.close()
+
+
+def forged_form(browser, contract_url):
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, "office")
+    reply = page.request.post(
+        f"{contract_url}/act", form={"action": "cancel", "reason": "forged"}
+    )
+    assert reply.status == 403, reply.status
+    page.goto(contract_url)
+    expect(page.locator("#status")).to_have_text("Approved")
+    context.close()
+
+
+def main():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        url = lifecycle(browser, javascript=True, tag="")
+        lifecycle(browser, javascript=False, tag="-nojs")
+        arabic(browser, url)
+        forged_form(browser, url)
+        browser.close()
+    print("console browser tests passed")
+
+
+if __name__ == "__main__":
+    main()
