@@ -4,24 +4,21 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::{self, Actor};
+use crate::access::Actor;
 use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::Authenticated;
-use crate::auth::{password, throttle};
-use crate::domain::Invalid;
 use crate::domain::ids::ApiKeyId;
 use crate::domain::organization::Role;
-use crate::domain::text::NewPassword;
 use crate::error::Error;
 use crate::state::AppState;
-use crate::storage::users::{self, UserChanges};
-use crate::storage::{organizations, sessions};
+use crate::storage::organizations;
+use crate::storage::users::{self};
 
 use super::auth::client_address;
 use super::extract::Json;
 use super::organizations::OrganizationView;
 use super::users::UserView;
-use crate::usecases::sign_in::{succeeded, throttled};
+use crate::usecases::sign_in;
 
 #[derive(Serialize, ToSchema)]
 pub struct MeView {
@@ -87,44 +84,15 @@ pub async fn change_password(
     req: HttpRequest,
     body: Json<ChangePassword>,
 ) -> Result<HttpResponse, Error> {
-    let (user_id, session_id, user) = state
-        .read(auth.clone(), move |conn, caller| {
-            let (user_id, session_id) = access::require_user(caller)?;
-            let user = users::find(conn, user_id.as_str())?.ok_or_else(Error::unauthorized)?;
-            Ok((user_id.clone(), session_id.clone(), user))
-        })
-        .await?;
     let body = body.into_inner()?;
-    let new_password = NewPassword::parse(&body.new_password)
-        .map_err(|e| Error::invalid_field("new_password", e))?;
-    // Checking the current password counts as a sign-in attempt of the account, from this
-    // address: guesses wait as sign-in guesses do, and the two add up.
-    let counters = throttle::login_counters(
-        &state.settings.login_limits,
-        &user.email,
-        &client_address(&req, state.settings.behind_proxy),
-    );
-    throttled(&state, &counters).await?;
-    let (current, stored) = (body.current_password, user.password_hash.clone());
-    let hash = state
-        .password_work(move || {
-            password::verify(&current, &stored).then(|| password::hash(new_password.expose()))
-        })
-        .await?
-        .ok_or_else(|| Error::invalid_field("current_password", Invalid::new("wrong_password")))?;
-    succeeded(&state, &counters).await?;
-    state
-        .write(auth, move |conn, _| {
-            let changes = UserChanges {
-                password_hash: Some(hash.clone()),
-                ..UserChanges::default()
-            };
-            if !users::update(conn, user_id.as_str(), user.version, &changes)? {
-                return Err(Error::precondition_failed());
-            }
-            sessions::revoke_all_of_user(conn, user_id.as_str(), Some(session_id.as_str()))?;
-            Ok(())
-        })
-        .await?;
+    let address = client_address(&req, state.settings.behind_proxy);
+    sign_in::change_password(
+        &state,
+        auth,
+        &address,
+        body.current_password,
+        &body.new_password,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -11,9 +11,8 @@ use crate::auth::credentials::Authenticated;
 use crate::domain::ids::NotificationId;
 use crate::error::Error;
 use crate::i18n;
-use crate::notify::templates::{Params, Template, render};
 use crate::state::AppState;
-use crate::storage::notifications::{self as store, NotificationRow};
+use crate::usecases::notifications::{self, Inbox, Notice};
 
 use super::extract::{page, path_id};
 use super::{Page, utc};
@@ -33,22 +32,18 @@ pub struct NotificationView {
     pub created_at: DateTime<Utc>,
 }
 
-fn view(
-    row: NotificationRow,
-    lang: crate::domain::organization::Language,
-) -> Result<NotificationView, Error> {
-    let template = Template::parse(&row.template).ok_or_else(Error::internal)?;
-    let params: Params = serde_json::from_str(&row.params).map_err(|_| Error::internal())?;
-    let rendered = render(template, &params, lang);
-    Ok(NotificationView {
-        id: row.id,
-        kind: row.template,
-        subject: rendered.subject,
-        text: rendered.text,
-        entity_id: row.entity_id,
-        read: row.read_at.is_some(),
-        created_at: utc(row.created_at),
-    })
+impl From<Notice> for NotificationView {
+    fn from(n: Notice) -> NotificationView {
+        NotificationView {
+            id: n.id,
+            kind: n.kind,
+            subject: n.subject,
+            text: n.text,
+            entity_id: n.entity_id,
+            read: n.read,
+            created_at: utc(n.created_at),
+        }
+    }
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -82,14 +77,19 @@ pub async fn inbox(
         page,
         "notifications",
         move |conn, caller, page| {
-            let rows = store::inbox(
+            let which = Inbox {
+                unread_only: unread,
+                newest_first: false,
+            };
+            let rows = notifications::inbox(
                 conn,
-                caller.organization_id.as_str(),
-                unread,
+                caller,
+                lang,
+                which,
                 page.after.as_deref(),
                 page.fetch(),
             )?;
-            page.try_show(rows, |r| &r.id, |r| view(r, lang))
+            Ok(page.show(rows, |n| &n.id, NotificationView::from))
         },
     )
     .await
@@ -112,9 +112,7 @@ pub async fn mark_read(
     let lang = i18n::request_language(&req);
     let view = state
         .write(auth, move |conn, caller| {
-            let row = store::mark_read(conn, caller.organization_id.as_str(), id.as_str())?
-                .ok_or_else(Error::not_found)?;
-            view(row, lang)
+            notifications::mark_read(conn, caller, lang, id.as_str()).map(NotificationView::from)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -6,7 +6,9 @@
 //! allows the console's own files only.
 
 pub mod format;
+mod inbox;
 mod pages;
+mod readiness;
 mod session;
 pub mod texts;
 
@@ -30,6 +32,9 @@ pub fn serves(path: &str) -> bool {
         || path.starts_with("/sign-")
         || path == "/language"
         || path.starts_with("/contracts")
+        || path.starts_with("/readiness")
+        || path.starts_with("/notifications")
+        || path.starts_with("/profile")
         || path.starts_with("/static/")
 }
 
@@ -48,6 +53,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/contracts/new", web::post().to(pages::create_contract))
         .route("/contracts/{id}", web::get().to(pages::contract))
         .route("/contracts/{id}/act", web::post().to(pages::act))
+        .route(
+            "/contracts/{id}/inspect",
+            web::post().to(readiness::inspect),
+        )
+        .route("/readiness", web::get().to(readiness::board))
+        .route("/readiness/{client}", web::get().to(readiness::client))
+        .route("/notifications", web::get().to(inbox::notifications))
+        .route("/notifications/{id}/read", web::post().to(inbox::mark_read))
+        .route("/profile", web::get().to(inbox::profile))
+        .route("/profile/password", web::post().to(inbox::change_password))
         .route(
             "/static/htmx.min.js",
             web::get().to(|| asset(HTMX, "text/javascript")),
@@ -119,6 +134,10 @@ impl Tr {
             ),
         }
     }
+    /// The arrow that points forward in the reading direction.
+    pub fn arrow(&self) -> &'static str {
+        if self.dir() == "rtl" { "←" } else { "→" }
+    }
     pub fn code(&self) -> &'static str {
         self.0.as_str()
     }
@@ -144,6 +163,8 @@ pub struct Me {
     pub name: String,
     pub organization: String,
     pub kind: OrgKind,
+    /// The organisation's unread notifications.
+    pub unread: i64,
 }
 
 /// What every page's frame needs: the reader's language, who they are, the form token.
@@ -158,6 +179,19 @@ pub struct Frame {
 impl Frame {
     pub fn is_client(&self) -> bool {
         self.me.as_ref().is_some_and(|m| m.kind.is_client())
+    }
+    /// Offices, agencies, the ministry and tawafa establishments read readiness.
+    pub fn sees_readiness(&self) -> bool {
+        self.me.as_ref().is_some_and(|m| {
+            m.kind.is_client() || matches!(m.kind, OrgKind::Ministry | OrgKind::Tawafa)
+        })
+    }
+    /// The reader's language, named in itself.
+    pub fn language_name(&self) -> &'static str {
+        self.languages()
+            .into_iter()
+            .find(|(code, _)| *code == self.tr.code())
+            .map_or("", |(_, name)| name)
     }
     pub fn languages(&self) -> [(&'static str, &'static str); 4] {
         [

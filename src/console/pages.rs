@@ -31,7 +31,7 @@ use crate::usecases::facilities::{self as facility_cases, FacilityDetails};
 const PAGE_SIZE: i64 = 50;
 
 /// The reader, as the frame shows them, and the language they saved.
-fn me(conn: &mut DbConnection, caller: &Caller) -> Result<(Me, Language), Error> {
+pub(super) fn me(conn: &mut DbConnection, caller: &Caller) -> Result<(Me, Language), Error> {
     let org = organizations::find(conn, caller.organization_id.as_str())?
         .ok_or_else(Error::unauthorized)?;
     let (name, lang) = match &caller.actor {
@@ -45,18 +45,20 @@ fn me(conn: &mut DbConnection, caller: &Caller) -> Result<(Me, Language), Error>
         Language::Arabic | Language::Persian if !org.name_ar.is_empty() => org.name_ar,
         _ => org.name,
     };
+    let unread = crate::usecases::notifications::unread(conn, caller)?;
     Ok((
         Me {
             name,
             organization,
             kind: caller.kind,
+            unread,
         },
         lang,
     ))
 }
 
 /// A signed-in page's frame.
-fn frame(visitor: &Visitor, me: Me, lang: Language, path: &str, title: &str) -> Frame {
+pub(super) fn frame(visitor: &Visitor, me: Me, lang: Language, path: &str, title: &str) -> Frame {
     Frame {
         tr: Tr(lang),
         me: Some(me),
@@ -91,13 +93,13 @@ pub fn failed(frame: &Frame, e: &Error) -> HttpResponse {
 
 /// Runs a signed-in page's work with its reader in one hand-off; a visitor without a session is
 /// sent to sign in.
-async fn page<T, F>(
+pub(super) async fn page<T, F>(
     state: &AppState,
     visitor: &Visitor,
     work: F,
 ) -> Result<(Me, Language, T), HttpResponse>
 where
-    F: FnOnce(&mut DbConnection, &Caller) -> Result<T, Error> + Send + 'static,
+    F: FnOnce(&mut DbConnection, &Caller, Language) -> Result<T, Error> + Send + 'static,
     T: Send + 'static,
 {
     let Some(auth) = visitor.auth() else {
@@ -106,7 +108,7 @@ where
     let answer = state
         .read(auth, move |conn, caller| {
             let (me, lang) = me(conn, caller)?;
-            let value = work(conn, caller);
+            let value = work(conn, caller, lang);
             Ok((me, lang, value))
         })
         .await;
@@ -117,7 +119,7 @@ where
     }
 }
 
-fn rendered(t: impl Template) -> HttpResponse {
+pub(super) fn rendered(t: impl Template) -> HttpResponse {
     match t.render() {
         Ok(body) => html(StatusCode::OK, body),
         Err(_) => HttpResponse::InternalServerError().finish(),
@@ -147,13 +149,13 @@ struct HomePage<'a> {
 }
 
 /// The newest season (ids are ordered by creation).
-fn current_season(conn: &mut DbConnection) -> Result<Option<SeasonRow>, Error> {
+pub(super) fn current_season(conn: &mut DbConnection) -> Result<Option<SeasonRow>, Error> {
     let mut all = seasons::list(conn, None, None, 1000)?;
     Ok(all.pop())
 }
 
 pub async fn home(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse {
-    let loaded = page(&state, &visitor, |conn, caller| {
+    let loaded = page(&state, &visitor, |conn, caller, _| {
         let season = current_season(conn)?;
         let mut deadlines = Vec::new();
         let mut allocation = None;
@@ -252,7 +254,7 @@ pub async fn contracts(
         ..ContractFilter::default()
     };
     let after = query.after.parse::<ContractId>().ok();
-    let loaded = page(&state, &visitor, move |conn, caller| {
+    let loaded = page(&state, &visitor, move |conn, caller, _| {
         contract_cases::list(
             conn,
             caller,
@@ -290,6 +292,17 @@ struct ContractScreen {
     details: ContractDetails,
     history: Vec<ContractEventRow>,
     actions: Vec<Action>,
+    /// The reader may record an inspection of it (approved, and the reader inspects).
+    can_inspect: bool,
+    today: NaiveDate,
+}
+
+/// A contract page's frame: titled with its facility, under the contracts tab.
+fn contract_frame(visitor: &Visitor, me: Me, lang: Language, c: &ContractScreen) -> Frame {
+    let mut f = frame(visitor, me, lang, "/contracts", "contracts");
+    let d = &c.details;
+    f.title = f.tr.name(&d.facility_name, &d.facility_name_ar).to_owned();
+    f
 }
 
 #[derive(Template)]
@@ -315,10 +328,14 @@ fn load_contract(
     .filter(|_| caller.role.can_act())
     .map(|p| allowed_actions(details.contract.status, p))
     .unwrap_or_default();
+    let can_inspect =
+        details.contract.status == ContractStatus::Approved && access::inspect(caller).is_ok();
     Ok(ContractScreen {
         details,
         history,
         actions,
+        can_inspect,
+        today: today_in_makkah(),
     })
 }
 
@@ -329,14 +346,14 @@ pub async fn contract(
 ) -> HttpResponse {
     // An id that is not an id is as absent as one that is not the reader's.
     let id = id.parse::<ContractId>().ok();
-    let loaded = page(&state, &visitor, move |conn, caller| match id {
+    let loaded = page(&state, &visitor, move |conn, caller, _| match id {
         Some(id) => load_contract(conn, caller, &id),
         None => Err(Error::not_found()),
     })
     .await;
     match loaded {
         Ok((me, lang, c)) => {
-            let f = frame(&visitor, me, lang, "/contracts", "contracts");
+            let f = contract_frame(&visitor, me, lang, &c);
             rendered(ContractPage {
                 f: &f,
                 c: &c,
@@ -358,7 +375,7 @@ pub struct ActForm {
 }
 
 /// A change the console made, for the audit log: the contract it touched.
-struct Touched(String);
+pub(super) struct Touched(pub String);
 
 impl AuditEntity for Touched {
     fn audit_entity(&self) -> Option<String> {
@@ -404,34 +421,40 @@ pub async fn act(
         Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
             failed(&visitor.anonymous_frame("/", "e-track"), &e)
         }
-        Err(e) => {
-            // The contract as it stands, with the refusal above it.
-            let loaded = page(&state, &visitor, move |conn, caller| {
-                load_contract(conn, caller, &id)
-            })
-            .await;
-            match loaded {
-                Ok((me, lang, c)) => {
-                    let f = frame(&visitor, me, lang, "/contracts", "contracts");
-                    let notice = refusal_text(lang, &e);
-                    let page = ContractPage {
-                        f: &f,
-                        c: &c,
-                        notice: Some(notice),
-                    };
-                    html(
-                        crate::api::problem::status(e.kind),
-                        page.render().unwrap_or_default(),
-                    )
-                }
-                Err(answer) => answer,
-            }
+        Err(e) => contract_with_notice(&state, &visitor, id, &e).await,
+    }
+}
+
+/// The contract as it stands, with a refusal of a step on it above.
+pub(super) async fn contract_with_notice(
+    state: &AppState,
+    visitor: &Visitor,
+    id: ContractId,
+    e: &Error,
+) -> HttpResponse {
+    let loaded = page(state, visitor, move |conn, caller, _| {
+        load_contract(conn, caller, &id)
+    })
+    .await;
+    match loaded {
+        Ok((me, lang, c)) => {
+            let f = contract_frame(visitor, me, lang, &c);
+            let page = ContractPage {
+                f: &f,
+                c: &c,
+                notice: Some(refusal_text(lang, e)),
+            };
+            html(
+                crate::api::problem::status(e.kind),
+                page.render().unwrap_or_default(),
+            )
         }
+        Err(answer) => answer,
     }
 }
 
 /// A refusal in words: its title and detail, and every refused field.
-fn refusal_text(lang: Language, e: &Error) -> String {
+pub(super) fn refusal_text(lang: Language, e: &Error) -> String {
     let (title, detail) = crate::i18n::problem_text(e.code, crate::i18n::catalogued(lang));
     let mut text = format!("{title}: {detail}");
     for field in &e.errors {
@@ -545,7 +568,7 @@ async fn new_contract_page(
 ) -> HttpResponse {
     let ty = form.contract_type();
     let range = form.range();
-    let loaded = page(state, visitor, move |conn, caller| {
+    let loaded = page(state, visitor, move |conn, caller, _| {
         access::file_contracts(caller)?;
         let season = current_season(conn)?;
         let filter = FacilityFilter {

@@ -74,6 +74,7 @@ pub fn inbox(
     conn: &mut DbConnection,
     organization_id: &str,
     unread_only: bool,
+    newest_first: bool,
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<NotificationRow>> {
@@ -83,10 +84,26 @@ pub fn inbox(
     if unread_only {
         query = query.filter(notifications::read_at.is_null());
     }
-    if let Some(after) = after {
-        query = query.filter(notifications::id.gt(after.to_owned()));
+    match (after, newest_first) {
+        (Some(after), false) => query = query.filter(notifications::id.gt(after.to_owned())),
+        (Some(after), true) => query = query.filter(notifications::id.lt(after.to_owned())),
+        (None, _) => {}
     }
-    query.order(notifications::id.asc()).limit(limit).load(conn)
+    if newest_first {
+        query = query.order(notifications::id.desc());
+    } else {
+        query = query.order(notifications::id.asc());
+    }
+    query.limit(limit).load(conn)
+}
+
+/// How many of an organisation's notifications are unread.
+pub fn unread_count(conn: &mut DbConnection, organization_id: &str) -> QueryResult<i64> {
+    notifications::table
+        .filter(notifications::organization_id.eq(organization_id))
+        .filter(notifications::read_at.is_null())
+        .count()
+        .get_result(conn)
 }
 
 /// Marks an organisation's notification read; `None` if it has no such notification.

@@ -10,6 +10,7 @@ pub mod contracts;
 pub mod facilities;
 pub mod groups;
 pub mod inspections;
+pub mod notifications;
 pub mod readiness;
 pub mod seasons;
 pub mod sign_in;

@@ -4,13 +4,18 @@
 
 use chrono::{Duration as ChronoDuration, NaiveDateTime};
 
+use crate::access;
+use crate::auth::credentials::Authenticated;
 use crate::auth::password;
 use crate::auth::throttle::{self, Counter};
+use crate::domain::Invalid;
 use crate::domain::ids::{SessionId, UserId};
 use crate::domain::organization::{Language, OrgStatus};
+use crate::domain::text::NewPassword;
 use crate::error::{Error, Kind};
 use crate::state::AppState;
 use crate::storage::models::SessionRow;
+use crate::storage::users::UserChanges;
 use crate::storage::{now, sessions, users};
 
 /// What a successful sign-in opens.
@@ -117,5 +122,49 @@ pub async fn succeeded(state: &AppState, counters: &[Counter]) -> Result<(), Err
     let counters = counters.to_vec();
     state
         .transaction(move |conn| throttle::succeeded(conn, &counters))
+        .await
+}
+
+/// Changes the caller's own password, `current` being its present one: every other session of
+/// the user ends, this one goes on. A wrong current password counts as a failed sign-in of the
+/// account from `address` (the waits add up); an API key has no password (403).
+pub async fn change_password(
+    state: &AppState,
+    auth: Authenticated,
+    address: &str,
+    current: String,
+    new_password: &str,
+) -> Result<(), Error> {
+    let (user_id, session_id, user) = state
+        .read(auth.clone(), move |conn, caller| {
+            let (user_id, session_id) = access::require_user(caller)?;
+            let user = users::find(conn, user_id.as_str())?.ok_or_else(Error::unauthorized)?;
+            Ok((user_id.clone(), session_id.clone(), user))
+        })
+        .await?;
+    let new_password =
+        NewPassword::parse(new_password).map_err(|e| Error::invalid_field("new_password", e))?;
+    let counters = throttle::login_counters(&state.settings.login_limits, &user.email, address);
+    throttled(state, &counters).await?;
+    let stored = user.password_hash.clone();
+    let hash = state
+        .password_work(move || {
+            password::verify(&current, &stored).then(|| password::hash(new_password.expose()))
+        })
+        .await?
+        .ok_or_else(|| Error::invalid_field("current_password", Invalid::new("wrong_password")))?;
+    succeeded(state, &counters).await?;
+    state
+        .write(auth, move |conn, _| {
+            let changes = UserChanges {
+                password_hash: Some(hash.clone()),
+                ..UserChanges::default()
+            };
+            if !users::update(conn, user_id.as_str(), user.version, &changes)? {
+                return Err(Error::precondition_failed());
+            }
+            sessions::revoke_all_of_user(conn, user_id.as_str(), Some(session_id.as_str()))?;
+            Ok(())
+        })
         .await
 }

@@ -313,7 +313,145 @@ async fn console_steps_move_a_contract_like_the_api(app: TestApp) {
     assert!(page.body.contains("1,446.00 SAR"));
 }
 
+/// Readiness, notifications and the profile keep to the reader's organisation too.
+async fn readiness_notifications_and_profile_keep_to_the_reader(app: TestApp) {
+    let w = World::new(&app).await;
+    let id = w
+        .approved(&app, &w.office, w.housing(4, "2027-05-10", "2027-05-12"))
+        .await;
+    let office_id = w.office.organization_id.clone();
+    // The office reads its own readiness; another office's is the 404 page, as is a provider's
+    // attempt at the office's.
+    let mut office = Browser::new(&app);
+    office.sign_in(&w.office.email).await;
+    assert_eq!(office.get("/readiness").await.status, 200);
+    assert_eq!(
+        office.get(&format!("/readiness/{office_id}")).await.status,
+        200
+    );
+    let mut other = Browser::new(&app);
+    other.sign_in(&w.other_office.email).await;
+    assert_eq!(
+        other.get(&format!("/readiness/{office_id}")).await.status,
+        404
+    );
+    let mut provider = Browser::new(&app);
+    provider.sign_in(&w.provider.email).await;
+    assert_eq!(
+        provider
+            .get(&format!("/readiness/{office_id}"))
+            .await
+            .status,
+        404
+    );
+    // The office's notifications (its contract was approved) are its own: another
+    // organisation cannot mark one read.
+    let inbox = app
+        .get("/api/v1/notifications?unread=true")
+        .auth(&w.office)
+        .send()
+        .await;
+    let first = inbox.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let page = other.get("/notifications").await;
+    assert!(!page.body.contains(&first));
+    let token = csrf(&page.body);
+    let theirs = other
+        .post(&format!("/notifications/{first}/read"), &[("csrf", &token)])
+        .await;
+    assert_eq!(theirs.status, 404);
+    let page = office.get("/notifications").await;
+    assert!(page.body.contains(&first));
+    assert!(page.body.contains("class=\"badge\""), "an unread count");
+    let token = csrf(&page.body);
+    let read = office
+        .post(
+            &format!("/notifications/{first}/read"),
+            &[("csrf", &token), ("open", &id)],
+        )
+        .await;
+    assert_eq!(
+        read.location.as_deref(),
+        Some(format!("/contracts/{id}").as_str())
+    );
+    // Changing one's password from the profile: a wrong current one is refused, the right one
+    // works and the API signs in with the new one.
+    let page = office.get("/profile").await;
+    let token = csrf(&page.body);
+    let wrong = office
+        .post(
+            "/profile/password",
+            &[
+                ("csrf", &token),
+                ("current_password", "not the password"),
+                ("new_password", "a fresh long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    let changed = office
+        .post(
+            "/profile/password",
+            &[
+                ("csrf", &token),
+                ("current_password", PASSWORD),
+                ("new_password", "a fresh long passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(
+        app.try_login(&w.office.email, "a fresh long passphrase")
+            .await
+            .status,
+        200
+    );
+    // The tawafa establishment of the office's country records a failed inspection from the
+    // contract page; the office's readiness now shows it.
+    let mut tawafa = Browser::new(&app);
+    tawafa.sign_in(&w.tawafa.email).await;
+    let page = tawafa.get(&format!("/contracts/{id}")).await;
+    assert!(page.body.contains("/inspect"), "the tawafa may inspect");
+    let token = csrf(&page.body);
+    let today = (chrono::Utc::now() + chrono::Duration::hours(3))
+        .date_naive()
+        .to_string();
+    let recorded = tawafa
+        .post(
+            &format!("/contracts/{id}/inspect"),
+            &[
+                ("csrf", &token),
+                ("inspected_on", &today),
+                ("result", "failed"),
+                ("findings", "No fire exit."),
+            ],
+        )
+        .await;
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+    let inspections = app
+        .get(&format!("/api/v1/inspections?contract_id={id}"))
+        .auth(&w.ministry)
+        .send()
+        .await;
+    assert_eq!(inspections.body["items"][0]["result"], "fail");
+    // The office cannot inspect: no form, and a posted one is refused.
+    let page = office.get(&format!("/contracts/{id}")).await;
+    assert!(!page.body.contains("/inspect\""));
+    let token = csrf(&page.body);
+    let refused = office
+        .post(
+            &format!("/contracts/{id}/inspect"),
+            &[
+                ("csrf", &token),
+                ("inspected_on", &today),
+                ("result", "passed"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+}
+
 crate::backend_tests!(
+    readiness_notifications_and_profile_keep_to_the_reader,
     signing_in_sets_a_safe_cookie_and_forms_need_their_token,
     console_steps_move_a_contract_like_the_api,
 );

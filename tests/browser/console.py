@@ -1,7 +1,8 @@
 """The console in a real browser: a contract from draft to approval by three organisations' users,
-an Arabic session laid out right to left, a form without its token refused, another
-organisation's contract giving the 404 page, the same flow with JavaScript off, and screenshots of
-the main screens for docs/console.md.
+a tawafa inspection that changes readiness, notifications and the profile, an Arabic session laid
+out right to left, a form without its token refused, another organisation's contract giving the
+404 page, the same flow with JavaScript off, an accessibility check (axe-core) of every screen
+visited, and screenshots of the main screens for docs/console.md.
 
 Usage: python3 tests/browser/console.py BASE_URL [SCREENSHOT_DIR]
 Runs against a server started with `etrack serve --demo`.
@@ -17,6 +18,24 @@ BASE = sys.argv[1].rstrip("/")
 SHOTS = sys.argv[2] if len(sys.argv) > 2 else None
 PASSWORD = "demo-pass-1447"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+AXE = os.path.join(os.path.dirname(__file__), "..", "..", "node_modules", "axe-core", "axe.min.js")
+CHECKED = set()
+
+
+def accessible(page):
+    """No serious or critical axe-core violation on the page (each screen once per language)."""
+    key = (re.sub(r"[0-9a-f-]{36}", "ID", page.url.split("?")[0]), page.locator("html").get_attribute("lang"))
+    if key in CHECKED:
+        return
+    CHECKED.add(key)
+    page.add_script_tag(path=AXE)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{key}: " + "; ".join(bad)
 
 
 def sign_in(page, who, lang="en"):
@@ -38,7 +57,10 @@ def switch_language(page, lang):
 
 
 def shot(page, name):
-    if SHOTS and not name.endswith("-nojs"):
+    if name.endswith("-nojs"):
+        return
+    accessible(page)
+    if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
 
@@ -51,7 +73,7 @@ def act(page, action, reason=None):
 
 
 def lifecycle(browser, javascript, tag):
-    context = browser.new_context(java_script_enabled=javascript, locale="en-GB")
+    context = browser.new_context(java_script_enabled=javascript, locale="en-GB", bypass_csp=True)
     office = context.new_page()
     sign_in(office, "office")
     shot(office, f"home-en{tag}")
@@ -67,28 +89,32 @@ def lifecycle(browser, javascript, tag):
     assert re.search(r"/contracts/[0-9a-f-]{36}$", office.url), office.url
     contract_url = office.url
     expect(office.locator("#status")).to_have_text("Draft")
+    shot(office, f"draft-en{tag}")
     act(office, "submit")
     expect(office.locator("#status")).to_have_text("Awaiting the provider")
 
-    provider_context = browser.new_context(java_script_enabled=javascript)
+    provider_context = browser.new_context(java_script_enabled=javascript, bypass_csp=True)
     provider = provider_context.new_page()
     sign_in(provider, "provider")
+    provider.goto(f"{BASE}/contracts?status=pending_provider")
+    shot(provider, f"provider-queue-en{tag}")
     provider.goto(contract_url)
     act(provider, "accept")
     expect(provider.locator("#status")).to_have_text("Awaiting the ministry")
 
-    ministry_context = browser.new_context(java_script_enabled=javascript)
+    ministry_context = browser.new_context(java_script_enabled=javascript, bypass_csp=True)
     ministry = ministry_context.new_page()
     sign_in(ministry, "ministry")
+    ministry.goto(f"{BASE}/contracts?status=pending_review")
+    shot(ministry, f"review-queue-en{tag}")
     ministry.goto(contract_url)
-    # A reason is required to return: the browser keeps the empty form from being sent.
     act(ministry, "approve")
     expect(ministry.locator("#status")).to_have_text("Approved")
     expect(ministry.locator("ol.timeline li")).to_have_count(4)
     shot(ministry, f"contract-en{tag}")
 
     # Another organisation's contract is the same 404 page as one that does not exist.
-    tawafa_context = browser.new_context(java_script_enabled=javascript)
+    tawafa_context = browser.new_context(java_script_enabled=javascript, bypass_csp=True)
     authority = tawafa_context.new_page()
     sign_in(authority, "authority")
     response = authority.goto(contract_url)
@@ -100,8 +126,53 @@ def lifecycle(browser, javascript, tag):
     return contract_url
 
 
+def inspection_and_readiness(browser):
+    """A tawafa establishment fails an inspection of the office's approved housing: the office's
+    readiness loses that coverage; the office is told, and reads it in its notifications."""
+    context = browser.new_context(bypass_csp=True)
+    tawafa = context.new_page()
+    sign_in(tawafa, "tawafa")
+    tawafa.goto(f"{BASE}/readiness")
+    shot(tawafa, "readiness-board-en")
+    office_row = tawafa.locator("tbody tr", has_text="Indonesia").first
+    office_row.locator("a").click()
+    tawafa.wait_for_load_state("load")
+    client_url = tawafa.url
+    gaps_before = tawafa.locator("section.card:has(h2:text('Gaps')) tbody tr").count()
+    tawafa.goto(f"{BASE}/contracts?status=approved&type=housing")
+    tawafa.locator("tbody tr", has_text="Hajj Affairs Office of Indonesia").filter(has_text="300 Beds").first.locator("a").click()
+    tawafa.wait_for_load_state("load")
+    form = tawafa.locator("form.inspection")
+    form.locator("input[value=failed]").check()
+    form.locator("textarea").fill("Fire exits blocked on floors 3 to 5.")
+    form.locator("button").click()
+    tawafa.wait_for_load_state("load")
+    expect(tawafa.locator("ol.timeline")).to_be_visible()
+    tawafa.goto(client_url)
+    expect(tawafa.locator("h2 .status")).to_have_text("Not ready")
+    gaps_after = tawafa.locator("section.card:has(h2:text('Gaps')) tbody tr").count()
+    assert gaps_after > gaps_before, (gaps_before, gaps_after)
+    shot(tawafa, "readiness-client-en")
+    context.close()
+
+    context = browser.new_context(bypass_csp=True)
+    office = context.new_page()
+    sign_in(office, "office")
+    office.goto(f"{BASE}/readiness")
+    expect(office.locator("h2 .status")).to_have_text("Not ready")
+    expect(office.locator("a", has_text="failed inspection").first).to_be_visible()
+    badge = office.locator("nav .badge")
+    expect(badge).to_be_visible()
+    office.goto(f"{BASE}/notifications?unread=1")
+    expect(office.locator("ul.notices li", has_text="inspection").first).to_be_visible()
+    shot(office, "notifications-en")
+    office.goto(f"{BASE}/profile")
+    shot(office, "profile-en")
+    context.close()
+
+
 def arabic(browser, contract_url):
-    context = browser.new_context(locale="ar-SA")
+    context = browser.new_context(locale="ar-SA", bypass_csp=True)
     page = context.new_page()
     page.goto(f"{BASE}/sign-in")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
@@ -115,6 +186,12 @@ def arabic(browser, contract_url):
     page.goto(contract_url)
     expect(page.locator("#status")).to_have_text("معتمد")
     shot(page, "contract-ar")
+    page.goto(f"{BASE}/readiness")
+    shot(page, "readiness-ar")
+    page.goto(f"{BASE}/contracts/new?type=housing&starts_on=2027-05-10&ends_on=2027-05-14")
+    shot(page, "new-contract-ar")
+    page.goto(f"{BASE}/notifications")
+    shot(page, "notifications-ar")
     # Persian is right to left too.
     switch_language(page, "fa")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
@@ -140,6 +217,7 @@ def main():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         url = lifecycle(browser, javascript=True, tag="")
         lifecycle(browser, javascript=False, tag="-nojs")
+        inspection_and_readiness(browser)
         arabic(browser, url)
         forged_form(browser, url)
         browser.close()

@@ -1,0 +1,211 @@
+//! Everyone's pages: the organisation's notifications, one's profile and password.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::pages::{Touched, failed, frame, page, refusal_text, rendered};
+use super::session::{Visitor, refused_form, to_sign_in};
+use super::{Frame, html};
+use crate::access;
+use crate::domain::ids::NotificationId;
+use crate::error::Kind;
+use crate::state::AppState;
+use crate::storage::models::UserRow;
+use crate::storage::users;
+use crate::usecases::notifications::{self, Inbox, Notice};
+use crate::usecases::sign_in;
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+pub struct InboxQuery {
+    #[serde(default)]
+    unread: String,
+    #[serde(default)]
+    after: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/notifications.html")]
+struct NotificationsPage<'a> {
+    f: &'a Frame,
+    notices: &'a [Notice],
+    unread_only: bool,
+    next: Option<String>,
+}
+
+/// Newest first; the unread ones can be shown alone.
+pub async fn notifications(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<InboxQuery>,
+) -> HttpResponse {
+    let query = query.into_inner();
+    let which = Inbox {
+        unread_only: query.unread == "1",
+        newest_first: true,
+    };
+    let after = query.after.parse::<NotificationId>().ok();
+    let loaded = page(&state, &visitor, move |conn, caller, saved| {
+        notifications::inbox(
+            conn,
+            caller,
+            saved,
+            which,
+            after.as_ref().map(NotificationId::as_str),
+            PAGE_SIZE + 1,
+        )
+    })
+    .await;
+    match loaded {
+        Ok((me, lang, mut notices)) => {
+            let next = (notices.len() as i64 > PAGE_SIZE).then(|| {
+                notices.truncate(PAGE_SIZE as usize);
+                notices.last().map(|n| n.id.clone()).unwrap_or_default()
+            });
+            let f = frame(&visitor, me, lang, "/notifications", "notifications");
+            rendered(NotificationsPage {
+                f: &f,
+                notices: &notices,
+                unread_only: which.unread_only,
+                next,
+            })
+        }
+        Err(answer) => answer,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReadForm {
+    #[serde(default)]
+    csrf: String,
+    /// Where to go next: the record it is about, or back to the inbox.
+    #[serde(default)]
+    open: String,
+}
+
+/// Marks a notification read, then opens what it is about (or the inbox again).
+pub async fn mark_read(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    id: web::Path<String>,
+    form: web::Form<ReadForm>,
+) -> HttpResponse {
+    if !visitor.form_is_ours(&form.csrf) {
+        return refused_form(&visitor);
+    }
+    let Some(auth) = visitor.auth() else {
+        return to_sign_in();
+    };
+    let Ok(id) = id.parse::<NotificationId>() else {
+        return failed(
+            &visitor.anonymous_frame("/", "e-track"),
+            &crate::error::Error::not_found(),
+        );
+    };
+    let lang = visitor.lang;
+    let done = state
+        .write(auth, move |conn, caller| {
+            notifications::mark_read(conn, caller, lang, id.as_str()).map(|n| Touched(n.id))
+        })
+        .await;
+    match done {
+        Ok(_) => {
+            let to = match form.open.parse::<crate::domain::ids::ContractId>() {
+                Ok(contract) => format!("/contracts/{contract}"),
+                Err(_) => "/notifications".to_owned(),
+            };
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, to))
+                .finish()
+        }
+        Err(e) => failed(&visitor.anonymous_frame("/", "e-track"), &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/profile.html")]
+struct ProfilePage<'a> {
+    f: &'a Frame,
+    user: &'a UserRow,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+async fn profile_page(
+    state: &AppState,
+    visitor: &Visitor,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<&crate::error::Error>,
+) -> HttpResponse {
+    let loaded = page(state, visitor, |conn, caller, _| {
+        let (id, _) = access::require_user(caller)?;
+        users::find(conn, id.as_str())?.ok_or_else(crate::error::Error::unauthorized)
+    })
+    .await;
+    match loaded {
+        Ok((me, lang, user)) => {
+            let f = frame(visitor, me, lang, "/profile", "profile");
+            let page = ProfilePage {
+                f: &f,
+                user: &user,
+                notice,
+                error: error.map(|e| refusal_text(lang, e)),
+            };
+            html(status, page.render().unwrap_or_default())
+        }
+        Err(answer) => answer,
+    }
+}
+
+pub async fn profile(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse {
+    profile_page(&state, &visitor, StatusCode::OK, None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+/// Changes one's password (the same use case as `POST /api/v1/me/password`): the other sessions
+/// end, this one goes on.
+pub async fn change_password(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<PasswordForm>,
+) -> HttpResponse {
+    if !visitor.form_is_ours(&form.csrf) {
+        return refused_form(&visitor);
+    }
+    let Some(auth) = visitor.auth() else {
+        return to_sign_in();
+    };
+    let form = form.into_inner();
+    let changed = sign_in::change_password(
+        &state,
+        auth,
+        &visitor.address,
+        form.current_password,
+        &form.new_password,
+    )
+    .await;
+    match changed {
+        Ok(()) => {
+            let done = super::texts::word(visitor.lang, "done").to_owned();
+            profile_page(&state, &visitor, StatusCode::OK, Some(done), None).await
+        }
+        Err(e) if e.kind == Kind::Unauthorized => to_sign_in(),
+        Err(e) => {
+            let status = crate::api::problem::status(e.kind);
+            profile_page(&state, &visitor, status, None, Some(&e)).await
+        }
+    }
+}

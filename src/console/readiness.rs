@@ -1,0 +1,182 @@
+//! Readiness: an office's own gaps; the all-clients board of the ministry and of tawafa
+//! establishments (their countries' clients), worst first; recording an inspection.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::Frame;
+use super::pages::{Touched, current_season, failed, frame, page, rendered};
+use super::session::{Visitor, refused_form, to_sign_in};
+use crate::domain::ids::{ContractId, OrganizationId, SeasonId};
+use crate::domain::readiness::Readiness;
+use crate::error::{Error, Kind};
+use crate::state::AppState;
+use crate::storage::models::SeasonRow;
+use crate::usecases::inspections::{self, NewInspection};
+use crate::usecases::readiness::{self as cases, ClientDetail, ClientReadiness};
+
+/// A need's place in words: a city, or a route `from>to`.
+pub fn place_words(tr: &super::Tr, place: &str) -> String {
+    place
+        .split('>')
+        .map(|p| tr.w(p))
+        .collect::<Vec<_>>()
+        .join(&format!(" {} ", tr.arrow()))
+}
+
+/// The share covered, as a whole percentage.
+pub fn percent(r: &Readiness) -> i64 {
+    (r.ratio() * 100.0).floor() as i64
+}
+
+#[derive(Template)]
+#[template(path = "console/readiness_board.html")]
+struct BoardPage<'a> {
+    f: &'a Frame,
+    season: &'a SeasonRow,
+    rows: &'a [ClientReadiness],
+}
+
+#[derive(Template)]
+#[template(path = "console/readiness_client.html")]
+struct ClientPage<'a> {
+    f: &'a Frame,
+    season: &'a SeasonRow,
+    d: &'a ClientDetail,
+}
+
+enum Board {
+    All(SeasonRow, Vec<ClientReadiness>),
+    One(SeasonRow, Box<ClientDetail>),
+}
+
+/// The ministry's and tawafa establishments' board; a client sees its own readiness.
+pub async fn board(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse {
+    let loaded = page(&state, &visitor, |conn, caller, _| {
+        let season = current_season(conn)?.ok_or_else(Error::not_found)?;
+        let id = SeasonId::from_stored(season.id.clone());
+        if caller.kind.is_client() {
+            let own = caller.organization_id.clone();
+            let detail = cases::client_view(conn, caller, &id, &own)?;
+            return Ok(Board::One(season, Box::new(detail)));
+        }
+        let rows = cases::season_view(conn, caller, &id)?;
+        Ok(Board::All(season, rows))
+    })
+    .await;
+    match loaded {
+        Ok((me, lang, Board::All(season, rows))) => {
+            let f = frame(&visitor, me, lang, "/readiness", "readiness");
+            rendered(BoardPage {
+                f: &f,
+                season: &season,
+                rows: &rows,
+            })
+        }
+        Ok((me, lang, Board::One(season, d))) => {
+            let f = frame(&visitor, me, lang, "/readiness", "readiness");
+            rendered(ClientPage {
+                f: &f,
+                season: &season,
+                d: &d,
+            })
+        }
+        Err(answer) => answer,
+    }
+}
+
+/// One client's readiness with its gaps and groups, if the reader may see its plans.
+pub async fn client(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    client: web::Path<String>,
+) -> HttpResponse {
+    let client = client.parse::<OrganizationId>().ok();
+    let loaded = page(&state, &visitor, move |conn, caller, _| {
+        let client = client.ok_or_else(Error::not_found)?;
+        let season = current_season(conn)?.ok_or_else(Error::not_found)?;
+        let id = SeasonId::from_stored(season.id.clone());
+        let detail = cases::client_view(conn, caller, &id, &client)?;
+        Ok((season, detail))
+    })
+    .await;
+    match loaded {
+        Ok((me, lang, (season, d))) => {
+            let f = frame(&visitor, me, lang, "/readiness", "readiness");
+            rendered(ClientPage {
+                f: &f,
+                season: &season,
+                d: &d,
+            })
+        }
+        Err(answer) => answer,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct InspectionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    inspected_on: String,
+    #[serde(default)]
+    result: String,
+    #[serde(default)]
+    findings: String,
+}
+
+/// Records an inspection of an approved contract (tawafa establishments and the ministry), then
+/// shows the contract again.
+pub async fn inspect(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    id: web::Path<String>,
+    form: web::Form<InspectionForm>,
+) -> HttpResponse {
+    if !visitor.form_is_ours(&form.csrf) {
+        return refused_form(&visitor);
+    }
+    let Some(auth) = visitor.auth() else {
+        return to_sign_in();
+    };
+    let Ok(id) = id.parse::<ContractId>() else {
+        return failed(
+            &visitor.anonymous_frame("/", "e-track"),
+            &Error::not_found(),
+        );
+    };
+    let form = form.into_inner();
+    let report = match (form.inspected_on.parse::<NaiveDate>(), form.result.as_str()) {
+        (Ok(day), "passed" | "failed") => Ok(NewInspection {
+            contract_id: id.clone(),
+            inspected_on: day,
+            passed: form.result == "passed",
+            findings: form.findings.trim().to_owned(),
+        }),
+        (Err(_), _) => Err(Error::invalid_field(
+            "inspected_on",
+            crate::domain::Invalid::new("invalid_date"),
+        )),
+        _ => Err(Error::invalid_field(
+            "result",
+            crate::domain::Invalid::new("invalid_value"),
+        )),
+    };
+    let done = state
+        .write(auth, move |conn, caller| {
+            inspections::record(conn, caller, report.clone()).map(|i| Touched(i.id.to_string()))
+        })
+        .await;
+    match done {
+        Ok(_) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/contracts/{id}")))
+            .finish(),
+        Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
+            failed(&visitor.anonymous_frame("/", "e-track"), &e)
+        }
+        Err(e) => super::pages::contract_with_notice(&state, &visitor, id, &e).await,
+    }
+}
