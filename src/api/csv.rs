@@ -45,9 +45,9 @@ pub fn download(body: String, name: &str) -> HttpResponse {
         .body(out)
 }
 
-/// Rows as a table: one column per field, in the order the fields are written; nested objects
-/// become `outer.inner` columns, lists a JSON text in one cell.
-pub fn table<V: Serialize>(rows: &[V]) -> String {
+/// Rows as a grid: one column per field, in the order the fields are written; nested objects
+/// become `outer.inner` columns, lists a JSON text in one cell. (The console shows the same grid.)
+pub fn grid<V: Serialize>(rows: &[V]) -> (Vec<String>, Vec<Vec<String>>) {
     let mut columns: Vec<String> = Vec::new();
     let flat: Vec<Vec<(String, String)>> = rows
         .iter()
@@ -67,18 +67,29 @@ pub fn table<V: Serialize>(rows: &[V]) -> String {
             cells
         })
         .collect();
+    let body = flat
+        .into_iter()
+        .map(|cells| {
+            columns
+                .iter()
+                .map(|c| {
+                    cells
+                        .iter()
+                        .find(|(name, _)| name == c)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect();
+    (columns, body)
+}
+
+/// Rows as CSV text, a header line first (see [`grid`]).
+pub fn table<V: Serialize>(rows: &[V]) -> String {
+    let (columns, body) = grid(rows);
     let mut out = line(&columns);
-    for cells in flat {
-        let row: Vec<String> = columns
-            .iter()
-            .map(|c| {
-                cells
-                    .iter()
-                    .find(|(name, _)| name == c)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default()
-            })
-            .collect();
+    for row in body {
         out.push_str(&line(&row));
     }
     out

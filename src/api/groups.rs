@@ -22,14 +22,7 @@ use super::extract::{Json, etag, if_match, page, path_id};
 use super::idempotency::Idempotency;
 use super::{Page, utc};
 
-#[derive(Serialize, Deserialize, ToSchema, Clone, Copy, Debug)]
-#[serde(deny_unknown_fields)]
-pub struct PortDate {
-    /// `jed` or `med`.
-    pub port: Place,
-    #[serde(deserialize_with = "crate::domain::calendar::bounded")]
-    pub date: NaiveDate,
-}
+pub use crate::usecases::datasets::PortDate;
 
 #[derive(Serialize, ToSchema)]
 pub struct StayView {

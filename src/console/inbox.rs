@@ -1,12 +1,12 @@
 //! Everyone's pages: the organisation's notifications, one's profile and password.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::pages::{Touched, failed, frame, page, refusal_text, rendered};
-use super::session::{Visitor, refused_form, to_sign_in};
+use super::session::{Visitor, form_session, see_other, to_sign_in};
 use super::{Frame, html};
 use crate::access;
 use crate::domain::ids::NotificationId;
@@ -93,11 +93,9 @@ pub async fn mark_read(
     id: web::Path<String>,
     form: web::Form<ReadForm>,
 ) -> HttpResponse {
-    if !visitor.form_is_ours(&form.csrf) {
-        return refused_form(&visitor);
-    }
-    let Some(auth) = visitor.auth() else {
-        return to_sign_in();
+    let auth = match form_session(&visitor, &form.csrf) {
+        Ok(auth) => auth,
+        Err(answer) => return *answer,
     };
     let Ok(id) = id.parse::<NotificationId>() else {
         return failed(
@@ -117,9 +115,7 @@ pub async fn mark_read(
                 Ok(contract) => format!("/contracts/{contract}"),
                 Err(_) => "/notifications".to_owned(),
             };
-            HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, to))
-                .finish()
+            see_other(to)
         }
         Err(e) => failed(&visitor.anonymous_frame("/", "e-track"), &e),
     }
@@ -182,11 +178,9 @@ pub async fn change_password(
     visitor: Visitor,
     form: web::Form<PasswordForm>,
 ) -> HttpResponse {
-    if !visitor.form_is_ours(&form.csrf) {
-        return refused_form(&visitor);
-    }
-    let Some(auth) = visitor.auth() else {
-        return to_sign_in();
+    let auth = match form_session(&visitor, &form.csrf) {
+        Ok(auth) => auth,
+        Err(answer) => return *answer,
     };
     let form = form.into_inner();
     let changed = sign_in::change_password(

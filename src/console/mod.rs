@@ -5,6 +5,7 @@
 //! binary) only swaps parts of a page. No inline script or style: the Content-Security-Policy
 //! allows the console's own files only.
 
+mod datasets;
 pub mod format;
 mod inbox;
 mod pages;
@@ -32,7 +33,9 @@ pub fn serves(path: &str) -> bool {
         || path.starts_with("/sign-")
         || path == "/language"
         || path.starts_with("/contracts")
+        || path.starts_with("/amendments")
         || path.starts_with("/readiness")
+        || path.starts_with("/datasets")
         || path.starts_with("/notifications")
         || path.starts_with("/profile")
         || path.starts_with("/static/")
@@ -57,8 +60,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/contracts/{id}/inspect",
             web::post().to(readiness::inspect),
         )
+        .route("/contracts/{id}/amend", web::post().to(pages::amend))
+        .route("/amendments/{id}/decide", web::post().to(pages::decide))
         .route("/readiness", web::get().to(readiness::board))
         .route("/readiness/{client}", web::get().to(readiness::client))
+        .route("/datasets", web::get().to(datasets::list))
+        .route("/datasets/{dataset}", web::get().to(datasets::show))
         .route("/notifications", web::get().to(inbox::notifications))
         .route("/notifications/{id}/read", web::post().to(inbox::mark_read))
         .route("/profile", web::get().to(inbox::profile))
@@ -185,6 +192,18 @@ impl Frame {
         self.me.as_ref().is_some_and(|m| {
             m.kind.is_client() || matches!(m.kind, OrgKind::Ministry | OrgKind::Tawafa)
         })
+    }
+    /// Every organisation but an authority works with contracts.
+    pub fn sees_contracts(&self) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(|m| m.kind != OrgKind::Authority)
+    }
+    /// Authorities read the datasets they are granted; the ministry reads them all.
+    pub fn sees_datasets(&self) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(|m| matches!(m.kind, OrgKind::Authority | OrgKind::Ministry))
     }
     /// The reader's language, named in itself.
     pub fn language_name(&self) -> &'static str {

@@ -2,19 +2,23 @@
 //! (`AppState::read`, or `AppState::write` for a change, the same as the API's), through the
 //! use cases, then renders. A record the reader may not see is the 404 page.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::session::{Visitor, refused_form, to_sign_in};
+use super::session::{Visitor, form_session, refused_form, see_other, to_sign_in};
 use super::{Frame, Me, Tr, html, message};
 use crate::access::{self, Caller};
 use crate::api::contracts::input::CreateContract;
 use crate::audit::AuditEntity;
 use crate::domain::calendar::today_in_makkah;
-use crate::domain::contract::{Action, ContractStatus, allowed_actions};
+use crate::domain::contract::{
+    Action, Amendment, ContractStatus, Party, TermsPatch, allowed_actions,
+    allowed_amendment_actions,
+};
+use crate::domain::ids::AmendmentId;
 use crate::domain::ids::ContractId;
 use crate::domain::organization::Language;
 use crate::domain::season::{ContractType, Place};
@@ -25,6 +29,8 @@ use crate::storage::contracts::ContractFilter;
 use crate::storage::facilities::FacilityFilter;
 use crate::storage::models::{ContractEventRow, SeasonRow};
 use crate::storage::{DbConnection, organizations, seasons, users};
+use crate::usecases::amendments as amendment_cases;
+use crate::usecases::contracts::TermsEdit;
 use crate::usecases::contracts::{self as contract_cases, ContractDetails};
 use crate::usecases::facilities::{self as facility_cases, FacilityDetails};
 
@@ -292,6 +298,10 @@ struct ContractScreen {
     details: ContractDetails,
     history: Vec<ContractEventRow>,
     actions: Vec<Action>,
+    /// Its amendments, newest first, with the decisions the reader may take on each.
+    amendments: Vec<(Amendment, Vec<Action>)>,
+    /// The reader may propose an amendment (its client, the contract approved, none open).
+    can_amend: bool,
     /// The reader may record an inspection of it (approved, and the reader inspects).
     can_inspect: bool,
     today: NaiveDate,
@@ -320,20 +330,37 @@ fn load_contract(
 ) -> Result<ContractScreen, Error> {
     let details = contract_cases::find(conn, caller, id)?;
     let history = contract_cases::history(conn, caller, id)?;
-    let actions = access::party(
+    let party = access::party(
         caller,
         details.contract.client_id.as_str(),
         details.contract.provider_id.as_str(),
     )
-    .filter(|_| caller.role.can_act())
-    .map(|p| allowed_actions(details.contract.status, p))
-    .unwrap_or_default();
+    .filter(|_| caller.role.can_act());
+    let actions = party
+        .map(|p| allowed_actions(details.contract.status, p))
+        .unwrap_or_default();
+    let mut amendments: Vec<(Amendment, Vec<Action>)> = amendment_cases::list(conn, caller, id)?
+        .into_iter()
+        .map(|a| {
+            let steps = party
+                .map(|p| allowed_amendment_actions(a.status, p))
+                .unwrap_or_default();
+            (a, steps)
+        })
+        .collect();
+    amendments.reverse();
+    let open = amendments.iter().any(|(a, _)| a.status.is_open());
+    let can_amend = party == Some(Party::Client)
+        && details.contract.status == ContractStatus::Approved
+        && !open;
     let can_inspect =
         details.contract.status == ContractStatus::Approved && access::inspect(caller).is_ok();
     Ok(ContractScreen {
         details,
         history,
         actions,
+        amendments,
+        can_amend,
         can_inspect,
         today: today_in_makkah(),
     })
@@ -389,11 +416,9 @@ pub async fn act(
     id: web::Path<String>,
     form: web::Form<ActForm>,
 ) -> HttpResponse {
-    if !visitor.form_is_ours(&form.csrf) {
-        return refused_form(&visitor);
-    }
-    let Some(auth) = visitor.auth() else {
-        return to_sign_in();
+    let auth = match form_session(&visitor, &form.csrf) {
+        Ok(auth) => auth,
+        Err(answer) => return *answer,
     };
     let form = form.into_inner();
     let Some(id) = id.parse::<ContractId>().ok() else {
@@ -415,9 +440,7 @@ pub async fn act(
         .await;
     match done {
         // Post, redirect, get: a reload does not repeat the step.
-        Ok(_) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/contracts/{id}")))
-            .finish(),
+        Ok(_) => see_other(format!("/contracts/{id}")),
         Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
             failed(&visitor.anonymous_frame("/", "e-track"), &e)
         }
@@ -494,6 +517,22 @@ pub struct NewContractForm {
 }
 
 impl NewContractForm {
+    /// Everything but the token, as a query string.
+    fn choices(&self) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("type", &self.contract_type),
+                ("starts_on", &self.starts_on),
+                ("ends_on", &self.ends_on),
+                ("facility_id", &self.facility_id),
+                ("units", &self.units),
+                ("meals_per_day", &self.meals_per_day),
+                ("route_from", &self.route_from),
+                ("route_to", &self.route_to),
+                ("unit_price", &self.unit_price),
+            ])
+            .finish()
+    }
     fn contract_type(&self) -> ContractType {
         ContractType::parse(&self.contract_type).unwrap_or(ContractType::Housing)
     }
@@ -604,7 +643,13 @@ pub async fn new_contract(
     visitor: Visitor,
     query: web::Query<NewContractForm>,
 ) -> HttpResponse {
-    new_contract_page(&state, &visitor, query.into_inner(), None).await
+    let form = query.into_inner();
+    // "Show free capacity" submits the whole form by GET, its token too: the token leaves the
+    // address (and so the history) at once.
+    if !form.csrf.is_empty() {
+        return see_other(format!("/contracts/new?{}", form.choices()));
+    }
+    new_contract_page(&state, &visitor, form, None).await
 }
 
 pub async fn create_contract(
@@ -612,11 +657,9 @@ pub async fn create_contract(
     visitor: Visitor,
     form: web::Form<NewContractForm>,
 ) -> HttpResponse {
-    if !visitor.form_is_ours(&form.csrf) {
-        return refused_form(&visitor);
-    }
-    let Some(auth) = visitor.auth() else {
-        return to_sign_in();
+    let auth = match form_session(&visitor, &form.csrf) {
+        Ok(auth) => auth,
+        Err(answer) => return *answer,
     };
     let form = form.into_inner();
     let submitted = form.clone();
@@ -628,10 +671,164 @@ pub async fn create_contract(
         })
         .await;
     match created {
-        Ok(Touched(id)) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/contracts/{id}")))
-            .finish(),
+        Ok(Touched(id)) => see_other(format!("/contracts/{id}")),
         Err(e) if e.kind == Kind::Unauthorized => to_sign_in(),
         Err(e) => new_contract_page(&state, &visitor, form, Some(&e)).await,
+    }
+}
+
+// ----- Amendments -----
+
+#[derive(Deserialize)]
+pub struct AmendForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+    #[serde(default)]
+    units: String,
+    #[serde(default)]
+    unit_price: String,
+    #[serde(default)]
+    reason: String,
+}
+
+impl AmendForm {
+    /// The proposal as the use case reads it: what is left empty stays as it is.
+    fn proposal(&self, contract_type: ContractType) -> Result<(String, TermsEdit), Error> {
+        let date = |field: &'static str, text: &str| -> Result<Option<NaiveDate>, Error> {
+            let text = text.trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            text.parse::<NaiveDate>().map(Some).map_err(|_| {
+                Error::invalid_field(field, crate::domain::Invalid::new("invalid_date"))
+            })
+        };
+        let units = match self.units.trim() {
+            "" => None,
+            text => Some(text.parse::<i64>().map_err(|_| {
+                Error::invalid_field("units", crate::domain::Invalid::new("invalid_value"))
+            })?),
+        };
+        let terms = match contract_type {
+            ContractType::Housing => TermsPatch {
+                beds: units,
+                ..TermsPatch::default()
+            },
+            ContractType::Transport => TermsPatch {
+                seats: units,
+                ..TermsPatch::default()
+            },
+            ContractType::Catering => TermsPatch {
+                pilgrims: units,
+                ..TermsPatch::default()
+            },
+        };
+        let edit = TermsEdit {
+            starts_on: date("starts_on", &self.starts_on)?,
+            ends_on: date("ends_on", &self.ends_on)?,
+            unit_price: Some(self.unit_price.trim().to_owned()).filter(|p| !p.is_empty()),
+            terms,
+        };
+        Ok((self.reason.trim().to_owned(), edit))
+    }
+}
+
+/// Proposes new terms for an approved contract (its client), then shows the contract.
+pub async fn amend(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    id: web::Path<String>,
+    form: web::Form<AmendForm>,
+) -> HttpResponse {
+    let auth = match form_session(&visitor, &form.csrf) {
+        Ok(auth) => auth,
+        Err(answer) => return *answer,
+    };
+    let Ok(id) = id.parse::<ContractId>() else {
+        return failed(
+            &visitor.anonymous_frame("/", "e-track"),
+            &Error::not_found(),
+        );
+    };
+    let form = form.into_inner();
+    let target = id.clone();
+    let done = state
+        .write(auth, move |conn, caller| {
+            let contract = contract_cases::find(conn, caller, &target)?;
+            let proposal = form.proposal(contract.contract.booking.terms.contract_type());
+            amendment_cases::propose(conn, caller, &target, proposal)
+                .map(|a| Touched(a.id.to_string()))
+        })
+        .await;
+    match done {
+        Ok(_) => see_other(format!("/contracts/{id}")),
+        Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
+            failed(&visitor.anonymous_frame("/", "e-track"), &e)
+        }
+        Err(e) => contract_with_notice(&state, &visitor, id, &e).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DecideForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// A step on an amendment (the provider accepts or declines, the ministry approves or rejects),
+/// then the contract again.
+pub async fn decide(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    id: web::Path<String>,
+    form: web::Form<DecideForm>,
+) -> HttpResponse {
+    let auth = match form_session(&visitor, &form.csrf) {
+        Ok(auth) => auth,
+        Err(answer) => return *answer,
+    };
+    let Ok(id) = id.parse::<AmendmentId>() else {
+        return failed(
+            &visitor.anonymous_frame("/", "e-track"),
+            &Error::not_found(),
+        );
+    };
+    let Some(action) = Action::parse(&form.action) else {
+        return refused_form(&visitor);
+    };
+    let reason = Some(form.reason.trim().to_owned()).filter(|r| !r.is_empty());
+    let target = id.clone();
+    let again = auth.clone();
+    let done = state
+        .write(auth, move |conn, caller| {
+            amendment_cases::decide(conn, caller, &target, action, Ok(reason.clone()))
+                .map(|a| Touched(a.contract_id.to_string()))
+        })
+        .await;
+    match done {
+        Ok(Touched(contract)) => see_other(format!("/contracts/{contract}")),
+        Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
+            failed(&visitor.anonymous_frame("/", "e-track"), &e)
+        }
+        Err(e) => {
+            // The refusal on the amendment's contract page.
+            let contract = state
+                .read(again, move |conn, caller| {
+                    amendment_cases::find(conn, caller, &id).map(|a| a.contract_id)
+                })
+                .await;
+            match contract {
+                Ok(contract) => contract_with_notice(&state, &visitor, contract, &e).await,
+                Err(other) => failed(&visitor.anonymous_frame("/", "e-track"), &other),
+            }
+        }
     }
 }

@@ -1,7 +1,6 @@
 //! Readiness: an office's own gaps; the all-clients board of the ministry and of tawafa
 //! establishments (their countries' clients), worst first; recording an inspection.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDate;
@@ -9,7 +8,7 @@ use serde::Deserialize;
 
 use super::Frame;
 use super::pages::{Touched, current_season, failed, frame, page, rendered};
-use super::session::{Visitor, refused_form, to_sign_in};
+use super::session::{Visitor, form_session, see_other};
 use crate::domain::ids::{ContractId, OrganizationId, SeasonId};
 use crate::domain::readiness::Readiness;
 use crate::error::{Error, Kind};
@@ -136,11 +135,9 @@ pub async fn inspect(
     id: web::Path<String>,
     form: web::Form<InspectionForm>,
 ) -> HttpResponse {
-    if !visitor.form_is_ours(&form.csrf) {
-        return refused_form(&visitor);
-    }
-    let Some(auth) = visitor.auth() else {
-        return to_sign_in();
+    let auth = match form_session(&visitor, &form.csrf) {
+        Ok(auth) => auth,
+        Err(answer) => return *answer,
     };
     let Ok(id) = id.parse::<ContractId>() else {
         return failed(
@@ -171,9 +168,7 @@ pub async fn inspect(
         })
         .await;
     match done {
-        Ok(_) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, format!("/contracts/{id}")))
-            .finish(),
+        Ok(_) => see_other(format!("/contracts/{id}")),
         Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
             failed(&visitor.anonymous_frame("/", "e-track"), &e)
         }

@@ -130,9 +130,23 @@ pub fn refused_form(visitor: &Visitor) -> HttpResponse {
 
 /// Where a signed-out visitor is sent.
 pub fn to_sign_in() -> HttpResponse {
+    see_other("/sign-in")
+}
+
+/// Post, redirect, get: the page to show after a change, so that a reload repeats nothing.
+pub fn see_other(path: impl Into<String>) -> HttpResponse {
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/sign-in"))
+        .insert_header((header::LOCATION, path.into()))
         .finish()
+}
+
+/// The session a posted form acts for, or the answer instead: 403 for a form without its token
+/// (nothing changes), the sign-in page without a session.
+pub fn form_session(visitor: &Visitor, token: &str) -> Result<Authenticated, Box<HttpResponse>> {
+    if !visitor.form_is_ours(token) {
+        return Err(Box::new(refused_form(visitor)));
+    }
+    visitor.auth().ok_or_else(|| Box::new(to_sign_in()))
 }
 
 #[derive(Template)]

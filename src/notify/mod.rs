@@ -52,7 +52,7 @@ fn params(conn: &mut DbConnection, c: &ContractRow, reason: Option<&str>) -> Que
         provider_ar,
         dates: format!("{} – {}", c.starts_on, c.ends_on),
         reason: reason.map(str::to_owned),
-        link: link(&format!("/api/v1/contracts/{}", c.id)),
+        link: link(&format!("/contracts/{}", c.id)),
         ..Params::default()
     })
 }

@@ -54,10 +54,7 @@ pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::er
                         dates: deadline.to_string(),
                         season: season.name.clone(),
                         days_left: (deadline - today).num_days(),
-                        link: link(&format!(
-                            "/api/v1/seasons/{}/readiness/{}",
-                            season.id, client.id
-                        )),
+                        link: link(&format!("/readiness/{}", client.id)),
                         ..Params::default()
                     };
                     deliver(conn, &client.id, Template::DeadlineReminder, &params, None)?;

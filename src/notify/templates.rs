@@ -303,7 +303,7 @@ mod tests {
             provider: "Safwa & Co".into(),
             dates: "2027-05-10 – 2027-05-12".into(),
             reason: Some("<script>alert(1)</script>".into()),
-            link: "http://127.0.0.1:8080/api/v1/contracts/c1".into(),
+            link: "http://127.0.0.1:8080/contracts/c1".into(),
             season: "Hajj 1448".into(),
             days_left: 7,
             ..Params::default()

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod amendments;
 pub mod contracts;
+pub mod datasets;
 pub mod facilities;
 pub mod groups;
 pub mod inspections;

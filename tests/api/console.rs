@@ -303,14 +303,83 @@ async fn console_steps_move_a_contract_like_the_api(app: TestApp) {
         .send()
         .await;
     assert_eq!(history.body["items"].as_array().map(Vec::len), Some(4));
+    // An amendment through the console: the office proposes more beds, the provider accepts, the
+    // ministry approves; the API shows the new terms.
+    let page = office.get(&format!("/contracts/{id}")).await;
+    assert!(
+        page.body.contains("/amend\""),
+        "the client may propose an amendment"
+    );
+    let proposed = office
+        .post(
+            &format!("/contracts/{id}/amend"),
+            &[
+                ("csrf", &token),
+                ("units", "6"),
+                ("reason", "Two more pilgrims joined."),
+            ],
+        )
+        .await;
+    assert_eq!(proposed.status, 303, "{}", proposed.body);
+    let amendment = app
+        .get(&format!("/api/v1/contracts/{id}/amendments"))
+        .auth(&w.office)
+        .send()
+        .await;
+    let amendment_id = amendment.body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A decision without a reason where one is needed is refused, nothing moves.
+    let no_reason = provider
+        .post(
+            &format!("/amendments/{amendment_id}/decide"),
+            &[("action", "decline"), ("csrf", &ptoken)],
+        )
+        .await;
+    assert_eq!(no_reason.status, 422, "{}", no_reason.body);
+    let accepted = provider
+        .post(
+            &format!("/amendments/{amendment_id}/decide"),
+            &[("action", "accept"), ("csrf", &ptoken)],
+        )
+        .await;
+    assert_eq!(
+        accepted.location.as_deref(),
+        Some(format!("/contracts/{id}").as_str())
+    );
+    ministry
+        .post(
+            &format!("/amendments/{amendment_id}/decide"),
+            &[("action", "approve"), ("csrf", &mtoken)],
+        )
+        .await;
+    let api = app
+        .get(&format!("/api/v1/contracts/{id}"))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(api.body["beds"], 6);
+    // Another office cannot decide on it: the 404 page.
+    let mut other = Browser::new(&app);
+    other.sign_in(&w.other_office.email).await;
+    let page = other.get("/notifications").await;
+    let otoken = csrf(&page.body);
+    let theirs = other
+        .post(
+            &format!("/amendments/{amendment_id}/decide"),
+            &[("action", "approve"), ("csrf", &otoken)],
+        )
+        .await;
+    assert_eq!(theirs.status, 404);
     // A tawafa establishment sees the contract but never its price, in the console as in the API.
     let mut tawafa = Browser::new(&app);
     tawafa.sign_in(&w.tawafa.email).await;
     let page = tawafa.get(&format!("/contracts/{id}")).await;
     assert_eq!(page.status, 200);
-    assert!(!page.body.contains("1,446.00"), "no price for the tawafa");
+    assert!(!page.body.contains("SAR"), "no price for the tawafa");
     let page = office.get(&format!("/contracts/{id}")).await;
-    assert!(page.body.contains("1,446.00 SAR"));
+    assert!(page.body.contains("2,169.00 SAR"), "the amended total");
 }
 
 /// Readiness, notifications and the profile keep to the reader's organisation too.
@@ -450,7 +519,62 @@ async fn readiness_notifications_and_profile_keep_to_the_reader(app: TestApp) {
     assert_eq!(refused.status, 403, "{}", refused.body);
 }
 
+/// An authority reads in the console exactly the datasets it is granted, each read audited.
+async fn authorities_read_their_granted_datasets(app: TestApp) {
+    let w = World::new(&app).await;
+    app.put(&format!(
+        "/api/v1/organizations/{}/grants",
+        w.authority.organization_id
+    ))
+    .auth(&w.ministry)
+    .json(serde_json::json!({"datasets": ["visa_eligibility"]}))
+    .await
+    .assert_status(200);
+    let mut authority = Browser::new(&app);
+    authority.sign_in(&w.authority.email).await;
+    let list = authority.get("/datasets").await;
+    assert!(list.body.contains("/datasets/visa_eligibility"));
+    assert!(!list.body.contains("/datasets/arrivals"));
+    let table = authority.get("/datasets/visa_eligibility").await;
+    assert_eq!(table.status, 200);
+    assert!(table.body.contains("organization_name"));
+    assert!(!table.body.contains("price"));
+    let csv = authority.get("/datasets/visa_eligibility?format=csv").await;
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.body
+            .trim_start_matches('\u{feff}')
+            .starts_with("organization_id,")
+    );
+    assert_eq!(authority.get("/datasets/arrivals").await.status, 404);
+    assert_eq!(authority.get("/datasets/prices").await.status, 404);
+    let mut office = Browser::new(&app);
+    office.sign_in(&w.office.email).await;
+    assert_eq!(office.get("/datasets/visa_eligibility").await.status, 404);
+    let log = app
+        .get(&format!(
+            "/api/v1/audit?organization_id={}&limit=200",
+            w.authority.organization_id
+        ))
+        .auth(&w.ministry)
+        .send()
+        .await;
+    let reads = log.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["action"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("/datasets/")
+        })
+        .count();
+    assert_eq!(reads, 2, "the table and the CSV were both audited");
+}
+
 crate::backend_tests!(
+    authorities_read_their_granted_datasets,
     readiness_notifications_and_profile_keep_to_the_reader,
     signing_in_sets_a_safe_cookie_and_forms_need_their_token,
     console_steps_move_a_contract_like_the_api,

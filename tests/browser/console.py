@@ -113,6 +113,24 @@ def lifecycle(browser, javascript, tag):
     expect(ministry.locator("ol.timeline li")).to_have_count(4)
     shot(ministry, f"contract-en{tag}")
 
+    # An amendment: the office asks for more beds, the provider accepts, the ministry approves.
+    office.goto(contract_url)
+    amend = office.locator("form.amend")
+    amend.locator("input[name=units]").fill("5")
+    amend.locator("textarea").fill("Two more pilgrims joined the group.")
+    amend.locator("button").click()
+    office.wait_for_load_state("load")
+    expect(office.locator(".amendment .status").first).to_have_text("Awaiting the provider")
+    shot(office, f"amendment-en{tag}")
+    provider.goto(contract_url)
+    provider.locator(".amendment form.a-accept button").click()
+    provider.wait_for_load_state("load")
+    ministry.goto(contract_url)
+    ministry.locator(".amendment form.a-approve button").click()
+    ministry.wait_for_load_state("load")
+    expect(ministry.locator(".amendment .status").first).to_have_text("Approved")
+    expect(ministry.locator(".facts")).to_contain_text("5 Beds")
+
     # Another organisation's contract is the same 404 page as one that does not exist.
     tawafa_context = browser.new_context(java_script_enabled=javascript, bypass_csp=True)
     authority = tawafa_context.new_page()
@@ -171,6 +189,23 @@ def inspection_and_readiness(browser):
     context.close()
 
 
+def authority(browser):
+    """The demo's foreign-affairs ministry reads the visa dataset it is granted, and its CSV."""
+    context = browser.new_context(bypass_csp=True, accept_downloads=True)
+    page = context.new_page()
+    sign_in(page, "authority")
+    page.goto(f"{BASE}/datasets")
+    shot(page, "datasets-en")
+    page.click("a[href='/datasets/visa_eligibility']:not([download])")
+    page.wait_for_load_state("load")
+    expect(page.locator("table thead")).to_contain_text("visa_eligible")
+    shot(page, "dataset-en")
+    with page.expect_download() as download:
+        page.click("a[href='/datasets/visa_eligibility?format=csv']")
+    assert download.value.suggested_filename.startswith("visa_eligibility-")
+    context.close()
+
+
 def arabic(browser, contract_url):
     context = browser.new_context(locale="ar-SA", bypass_csp=True)
     page = context.new_page()
@@ -218,6 +253,7 @@ def main():
         url = lifecycle(browser, javascript=True, tag="")
         lifecycle(browser, javascript=False, tag="-nojs")
         inspection_and_readiness(browser)
+        authority(browser)
         arabic(browser, url)
         forged_form(browser, url)
         browser.close()
