@@ -6,6 +6,7 @@
 //! allows the console's own files only.
 
 mod datasets;
+mod facilities;
 pub mod format;
 mod inbox;
 mod pages;
@@ -36,6 +37,7 @@ pub fn serves(path: &str) -> bool {
         || path.starts_with("/amendments")
         || path.starts_with("/readiness")
         || path.starts_with("/datasets")
+        || path.starts_with("/facilities")
         || path.starts_with("/notifications")
         || path.starts_with("/profile")
         || path.starts_with("/static/")
@@ -64,6 +66,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/amendments/{id}/decide", web::post().to(pages::decide))
         .route("/readiness", web::get().to(readiness::board))
         .route("/readiness/{client}", web::get().to(readiness::client))
+        .route("/facilities", web::get().to(facilities::list))
+        .route("/facilities/{id}", web::get().to(facilities::show))
         .route("/datasets", web::get().to(datasets::list))
         .route("/datasets/{dataset}", web::get().to(datasets::show))
         .route("/notifications", web::get().to(inbox::notifications))
@@ -199,6 +203,12 @@ impl Frame {
             .as_ref()
             .is_some_and(|m| m.kind != OrgKind::Authority)
     }
+    /// Providers keep facilities; the ministry sees them all.
+    pub fn sees_facilities(&self) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(|m| matches!(m.kind, OrgKind::ServiceProvider | OrgKind::Ministry))
+    }
     /// Authorities read the datasets they are granted; the ministry reads them all.
     pub fn sees_datasets(&self) -> bool {
         self.me
@@ -220,6 +230,65 @@ impl Frame {
             ("fa", "فارسی"),
         ]
     }
+}
+
+/// A facility's use per day as a bar chart (SVG, drawn from numbers only): each bar the share of
+/// the day's capacity held; the days of `mark` (a contract's) stand out. A summary in words goes
+/// with it for those who do not see it.
+pub fn strip(
+    tr: &Tr,
+    days: &[crate::usecases::facilities::DayUse],
+    mark: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+) -> String {
+    use std::fmt::Write;
+    let peak = days
+        .iter()
+        .max_by_key(|d| (d.held * 1000) / d.capacity.max(1))
+        .map(|d| (d.held, d.capacity, d.date));
+    let summary = match peak {
+        Some((held, capacity, day)) => format!(
+            "{} {} {} · {}",
+            tr.num(held),
+            tr.n("of_capacity", capacity),
+            tr.w("peak_use"),
+            tr.date(&day)
+        ),
+        None => String::new(),
+    };
+    let width = days.len().max(1) * 12;
+    let mut svg = format!(
+        "<svg class=\"strip\" viewBox=\"0 0 {width} 60\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"{}\">",
+        crate::notify::templates::escape(&summary)
+    );
+    for (i, d) in days.iter().enumerate() {
+        let share = (d.held * 58) / d.capacity.max(1);
+        let marked = mark.is_some_and(|(from, to)| (from..=to).contains(&d.date));
+        let full = d.held >= d.capacity;
+        let class = match (marked, full) {
+            (_, true) => "full",
+            (true, false) => "mark",
+            (false, false) => "held",
+        };
+        let _ = write!(
+            svg,
+            "<rect class=\"day\" x=\"{}\" y=\"1\" width=\"10\" height=\"58\"></rect>\
+             <rect class=\"{class}\" x=\"{}\" y=\"{}\" width=\"10\" height=\"{}\"><title>{} · {} / {}</title></rect>",
+            i * 12,
+            i * 12,
+            59 - share,
+            share,
+            d.date,
+            d.held,
+            d.capacity,
+        );
+    }
+    svg.push_str("</svg>");
+    let _ = write!(
+        svg,
+        "<p class=\"strip-summary\">{}</p>",
+        crate::notify::templates::escape(&summary)
+    );
+    svg
 }
 
 #[derive(Template)]

@@ -227,6 +227,8 @@ pub async fn home(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
+    format: String,
+    #[serde(default)]
     status: String,
     #[serde(default, rename = "type")]
     contract_type: String,
@@ -259,6 +261,20 @@ pub async fn contracts(
         q: Some(search_key(&query.q)).filter(|q| !q.is_empty()),
         ..ContractFilter::default()
     };
+    if query.format == "csv" {
+        let Some(auth) = visitor.auth() else {
+            return to_sign_in();
+        };
+        let body = state
+            .read(auth, move |conn, caller| {
+                crate::api::contracts::csv_export(conn, caller, &filter)
+            })
+            .await;
+        return match body {
+            Ok(body) => crate::api::csv::download(body, "contracts"),
+            Err(e) => failed(&visitor.anonymous_frame("/", "e-track"), &e),
+        };
+    }
     let after = query.after.parse::<ContractId>().ok();
     let loaded = page(&state, &visitor, move |conn, caller, _| {
         contract_cases::list(
@@ -304,6 +320,9 @@ struct ContractScreen {
     can_amend: bool,
     /// The reader may record an inspection of it (approved, and the reader inspects).
     can_inspect: bool,
+    /// The facility's use per day a week either side of the contract, for its provider and the
+    /// ministry (a reviewer weighs the contract against it).
+    usage: Vec<crate::usecases::facilities::DayUse>,
     today: NaiveDate,
 }
 
@@ -321,6 +340,14 @@ struct ContractPage<'a> {
     f: &'a Frame,
     c: &'a ContractScreen,
     notice: Option<String>,
+}
+
+impl ContractPage<'_> {
+    /// The facility's use around the contract, its days marked.
+    fn strip(&self) -> String {
+        let b = &self.c.details.contract.booking;
+        super::strip(&self.f.tr, &self.c.usage, Some((b.starts_on, b.ends_on)))
+    }
 }
 
 fn load_contract(
@@ -355,6 +382,19 @@ fn load_contract(
         && !open;
     let can_inspect =
         details.contract.status == ContractStatus::Approved && access::inspect(caller).is_ok();
+    let booking = &details.contract.booking;
+    let usage = if access::sees_facility_usage(caller, details.contract.provider_id.as_str()) {
+        let week = chrono::Duration::days(7);
+        crate::usecases::facilities::usage(
+            conn,
+            caller,
+            &details.contract.facility_id,
+            Some(booking.starts_on - week),
+            Some(booking.ends_on + week),
+        )?
+    } else {
+        Vec::new()
+    };
     Ok(ContractScreen {
         details,
         history,
@@ -362,6 +402,7 @@ fn load_contract(
         amendments,
         can_amend,
         can_inspect,
+        usage,
         today: today_in_makkah(),
     })
 }

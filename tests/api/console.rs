@@ -378,6 +378,29 @@ async fn console_steps_move_a_contract_like_the_api(app: TestApp) {
     let page = tawafa.get(&format!("/contracts/{id}")).await;
     assert_eq!(page.status, 200);
     assert!(!page.body.contains("SAR"), "no price for the tawafa");
+    assert!(
+        !page.body.contains("svg class=\"strip\""),
+        "nor the facility's use"
+    );
+    let csv = tawafa.get("/contracts?format=csv").await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.contains(&id) && !csv.body.contains("unit_price"));
+    let csv = office.get("/contracts?status=approved&format=csv").await;
+    assert!(csv.body.contains(&id) && csv.body.contains("unit_price"));
+    // The provider sees its building's use, another provider does not see the building at all.
+    let page = provider.get(&format!("/facilities/{}", w.building)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("svg class=\"strip\""));
+    let mut rival = Browser::new(&app);
+    rival.sign_in(&w.other_provider.email).await;
+    assert_eq!(
+        rival
+            .get(&format!("/facilities/{}", w.building))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(rival.get(&format!("/contracts/{id}")).await.status, 404);
     let page = office.get(&format!("/contracts/{id}")).await;
     assert!(page.body.contains("2,169.00 SAR"), "the amended total");
 }

@@ -111,30 +111,7 @@ pub async fn list(
     };
     if csv::wanted(&req) {
         let body = state
-            .read(auth, move |conn, caller| {
-                let mut out = csv::line(&views::csv_header(access::sees_prices(caller)));
-                let mut after: Option<String> = None;
-                let mut count = 0;
-                loop {
-                    let batch = usecases::contracts::list(
-                        conn,
-                        caller,
-                        &filter,
-                        after.as_deref(),
-                        i64::from(CSV_BATCH),
-                    )?;
-                    let done = batch.len() < CSV_BATCH as usize;
-                    after = batch.last().map(|d| d.contract.id.to_string());
-                    for d in batch {
-                        out.push_str(&csv::line(&views::csv_row(&ContractView::from(d))));
-                        count += 1;
-                    }
-                    if done || count >= csv::MAX_ROWS {
-                        break;
-                    }
-                }
-                Ok(out)
-            })
+            .read(auth, move |conn, caller| csv_export(conn, caller, &filter))
             .await?;
         return Ok(csv::download(body, "contracts"));
     }
@@ -380,4 +357,35 @@ pub async fn decide(
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// Every contract the caller may see that `filter` lets through (up to the CSV limit), as CSV
+/// text with the columns the caller sees in JSON.
+pub fn csv_export(
+    conn: &mut crate::storage::DbConnection,
+    caller: &crate::access::Caller,
+    filter: &ContractFilter,
+) -> Result<String, Error> {
+    let mut out = csv::line(&views::csv_header(access::sees_prices(caller)));
+    let mut after: Option<String> = None;
+    let mut count = 0;
+    loop {
+        let batch = usecases::contracts::list(
+            conn,
+            caller,
+            filter,
+            after.as_deref(),
+            i64::from(CSV_BATCH),
+        )?;
+        let done = batch.len() < CSV_BATCH as usize;
+        after = batch.last().map(|d| d.contract.id.to_string());
+        for d in batch {
+            out.push_str(&csv::line(&views::csv_row(&ContractView::from(d))));
+            count += 1;
+        }
+        if done || count >= csv::MAX_ROWS {
+            break;
+        }
+    }
+    Ok(out)
 }
