@@ -36,6 +36,7 @@ pub fn serves(path: &str) -> bool {
         || path.starts_with("/contracts")
         || path.starts_with("/amendments")
         || path.starts_with("/readiness")
+        || path.starts_with("/groups")
         || path.starts_with("/datasets")
         || path.starts_with("/facilities")
         || path.starts_with("/notifications")
@@ -63,6 +64,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(readiness::inspect),
         )
         .route("/contracts/{id}/amend", web::post().to(pages::amend))
+        .route("/contracts/{id}/edit", web::post().to(pages::edit))
+        .route("/groups", web::get().to(readiness::groups))
         .route("/amendments/{id}/decide", web::post().to(pages::decide))
         .route("/readiness", web::get().to(readiness::board))
         .route("/readiness/{client}", web::get().to(readiness::client))

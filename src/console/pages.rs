@@ -318,6 +318,8 @@ struct ContractScreen {
     amendments: Vec<(Amendment, Vec<Action>)>,
     /// The reader may propose an amendment (its client, the contract approved, none open).
     can_amend: bool,
+    /// The reader may edit its terms (its client, a draft or returned contract).
+    can_edit: bool,
     /// The reader may record an inspection of it (approved, and the reader inspects).
     can_inspect: bool,
     /// The facility's use per day a week either side of the contract, for its provider and the
@@ -380,6 +382,11 @@ fn load_contract(
     let can_amend = party == Some(Party::Client)
         && details.contract.status == ContractStatus::Approved
         && !open;
+    let can_edit = party == Some(Party::Client)
+        && matches!(
+            details.contract.status,
+            ContractStatus::Draft | ContractStatus::Returned
+        );
     let can_inspect =
         details.contract.status == ContractStatus::Approved && access::inspect(caller).is_ok();
     let booking = &details.contract.booking;
@@ -401,6 +408,7 @@ fn load_contract(
         actions,
         amendments,
         can_amend,
+        can_edit,
         can_inspect,
         usage,
         today: today_in_makkah(),
@@ -739,6 +747,11 @@ pub struct AmendForm {
 impl AmendForm {
     /// The proposal as the use case reads it: what is left empty stays as it is.
     fn proposal(&self, contract_type: ContractType) -> Result<(String, TermsEdit), Error> {
+        Ok((self.reason.trim().to_owned(), self.terms(contract_type)?))
+    }
+
+    /// The new terms: what is left empty stays as it is.
+    fn terms(&self, contract_type: ContractType) -> Result<TermsEdit, Error> {
         let date = |field: &'static str, text: &str| -> Result<Option<NaiveDate>, Error> {
             let text = text.trim();
             if text.is_empty() {
@@ -768,13 +781,63 @@ impl AmendForm {
                 ..TermsPatch::default()
             },
         };
-        let edit = TermsEdit {
+        Ok(TermsEdit {
             starts_on: date("starts_on", &self.starts_on)?,
             ends_on: date("ends_on", &self.ends_on)?,
             unit_price: Some(self.unit_price.trim().to_owned()).filter(|p| !p.is_empty()),
             terms,
-        };
-        Ok((self.reason.trim().to_owned(), edit))
+        })
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    /// The version the form was opened at: an edit of a contract changed since is refused.
+    #[serde(default)]
+    version: String,
+    #[serde(flatten)]
+    terms: AmendForm,
+}
+
+/// Edits a draft or returned contract (its client) at the version the form showed.
+pub async fn edit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    id: web::Path<String>,
+    form: web::Form<EditForm>,
+) -> HttpResponse {
+    let auth = match form_session(&visitor, &form.terms.csrf) {
+        Ok(auth) => auth,
+        Err(answer) => return *answer,
+    };
+    let Ok(id) = id.parse::<ContractId>() else {
+        return failed(
+            &visitor.anonymous_frame("/", "e-track"),
+            &Error::not_found(),
+        );
+    };
+    let form = form.into_inner();
+    let version =
+        form.version.trim().parse::<i64>().map(Some).map_err(|_| {
+            Error::invalid_field("version", crate::domain::Invalid::new("invalid_value"))
+        });
+    let target = id.clone();
+    let done = state
+        .write(auth, move |conn, caller| {
+            let current = contract_cases::find(conn, caller, &target)?;
+            let terms = form
+                .terms
+                .terms(current.contract.booking.terms.contract_type());
+            contract_cases::edit(conn, caller, &target, version.clone(), terms)
+                .map(|d| Touched(d.contract.id.to_string()))
+        })
+        .await;
+    match done {
+        Ok(_) => see_other(format!("/contracts/{id}")),
+        Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
+            failed(&visitor.anonymous_frame("/", "e-track"), &e)
+        }
+        Err(e) => contract_with_notice(&state, &visitor, id, &e).await,
     }
 }
 

@@ -576,6 +576,21 @@ const WORDS: &[(&str, &str, &str, &str, &str)] = &[
     ("building", "Building", "مبنى", "Bâtiment", "ساختمان"),
     ("fleet", "Fleet", "أسطول", "Flotte", "ناوگان"),
     ("kitchen", "Kitchen", "مطبخ", "Cuisine", "آشپزخانه"),
+    (
+        "edit_terms",
+        "Edit the terms",
+        "تعديل الشروط",
+        "Modifier les conditions",
+        "ویرایش شرایط",
+    ),
+    ("stays", "Stays", "الإقامات", "Séjours", "اقامت‌ها"),
+    (
+        "no_groups",
+        "No groups planned yet.",
+        "لم تُخطط مجموعات بعد.",
+        "Aucun groupe planifié.",
+        "هنوز گروهی برنامه‌ریزی نشده است.",
+    ),
     // Contract types, statuses and actions: the API's own codes.
     ("housing", "Housing", "سكن", "Hébergement", "اسکان"),
     ("transport", "Transport", "نقل", "Transport", "حمل‌ونقل"),

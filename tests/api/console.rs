@@ -190,6 +190,40 @@ async fn signing_in_sets_a_safe_cookie_and_forms_need_their_token(app: TestApp) 
     assert_eq!(hidden.body, missing.body);
     let garbage = office.get("/contracts/not-an-id").await;
     assert_eq!(garbage.status, 404);
+    // Editing a draft at the version the form showed; a form opened before a change is refused.
+    let draft = w
+        .draft(&app, &w.office, w.housing(2, "2027-05-10", "2027-05-12"))
+        .await;
+    let page = office.get(&format!("/contracts/{draft}")).await;
+    assert!(
+        page.body.contains("/edit\""),
+        "the client may edit its draft"
+    );
+    let token = csrf(&page.body);
+    let edited = office
+        .post(
+            &format!("/contracts/{draft}/edit"),
+            &[("csrf", &token), ("version", "1"), ("units", "5")],
+        )
+        .await;
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    let stale = office
+        .post(
+            &format!("/contracts/{draft}/edit"),
+            &[("csrf", &token), ("version", "1"), ("units", "7")],
+        )
+        .await;
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    let api = app
+        .get(&format!("/api/v1/contracts/{draft}"))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(
+        (api.body["beds"].as_i64(), api.body["version"].as_i64()),
+        (Some(5), Some(2))
+    );
+    assert_eq!(office.get("/groups").await.status, 200);
     // Its step without the form's token changes nothing.
     let own = w
         .draft(&app, &w.office, w.housing(2, "2027-05-10", "2027-05-12"))
