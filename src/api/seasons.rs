@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::{self, AllocateError, ExtensionScope};
+use crate::access::{self, AllocateError};
 use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::Authenticated;
 use crate::domain::Invalid;
@@ -22,6 +22,7 @@ use crate::state::AppState;
 use crate::storage::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
 use crate::storage::seasons::{self as store, AllocationError, Parent, QuotaError};
 use crate::storage::{is_unique_violation, now};
+use crate::usecases;
 use crate::usecases::seasons::find as season;
 
 use super::extract::{Json, etag, page, path_id};
@@ -369,12 +370,7 @@ pub async fn quotas(
     let id: SeasonId = path_id(&id)?;
     let rows = state
         .read(auth, move |conn, caller| {
-            season(conn, id.as_str())?;
-            Ok(store::quotas(
-                conn,
-                id.as_str(),
-                &access::allocation_scope(caller),
-            )?)
+            usecases::seasons::quotas(conn, caller, &id)
         })
         .await?;
     Ok(lists::whole(
@@ -484,8 +480,7 @@ pub async fn allocations(
     let id: SeasonId = path_id(&id)?;
     let views = state
         .read(auth, move |conn, caller| {
-            season(conn, id.as_str())?;
-            store::allocations(conn, id.as_str(), &access::allocation_scope(caller))?
+            usecases::seasons::allocations(conn, caller, &id)?
                 .into_iter()
                 .map(|(row, name, kind)| allocation_view(row, name, kind))
                 .collect::<Result<Vec<_>, _>>()
@@ -606,15 +601,8 @@ pub async fn extensions(
     let id: SeasonId = path_id(&id)?;
     let views = state
         .read(auth, move |conn, caller| {
-            season(conn, id.as_str())?;
-            let rows = match access::extension_scope(caller) {
-                ExtensionScope::All => store::extensions(conn, id.as_str(), None)?,
-                ExtensionScope::Client(own) => {
-                    store::extensions(conn, id.as_str(), Some(own.as_str()))?
-                }
-                ExtensionScope::Nothing => Vec::new(),
-            };
-            rows.into_iter()
+            usecases::seasons::extensions(conn, caller, &id)?
+                .into_iter()
                 .map(extension_view)
                 .collect::<Result<Vec<_>, _>>()
         })

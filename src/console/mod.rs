@@ -37,6 +37,7 @@ pub fn serves(path: &str) -> bool {
         || path.starts_with("/amendments")
         || path.starts_with("/readiness")
         || path.starts_with("/groups")
+        || path == "/season"
         || path.starts_with("/datasets")
         || path.starts_with("/facilities")
         || path.starts_with("/notifications")
@@ -66,6 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/contracts/{id}/amend", web::post().to(pages::amend))
         .route("/contracts/{id}/edit", web::post().to(pages::edit))
         .route("/groups", web::get().to(readiness::groups))
+        .route("/season", web::get().to(readiness::season))
         .route("/amendments/{id}/decide", web::post().to(pages::decide))
         .route("/readiness", web::get().to(readiness::board))
         .route("/readiness/{client}", web::get().to(readiness::client))
@@ -205,6 +207,12 @@ impl Frame {
         self.me
             .as_ref()
             .is_some_and(|m| m.kind != OrgKind::Authority)
+    }
+    /// The ministry and clients read the season's quotas, allocations and extensions.
+    pub fn sees_season(&self) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(|m| m.kind.is_client() || m.kind == OrgKind::Ministry)
     }
     /// Providers keep facilities; the ministry sees them all.
     pub fn sees_facilities(&self) -> bool {

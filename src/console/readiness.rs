@@ -205,3 +205,44 @@ pub async fn groups(state: web::Data<AppState>, visitor: Visitor) -> HttpRespons
         Err(answer) => answer,
     }
 }
+
+struct SeasonScreen {
+    season: SeasonRow,
+    quotas: Vec<crate::storage::models::QuotaRow>,
+    allocations: Vec<(
+        crate::storage::models::AllocationRow,
+        String,
+        crate::domain::organization::OrgKind,
+    )>,
+    extensions: Vec<crate::storage::models::ExtensionRow>,
+}
+
+#[derive(Template)]
+#[template(path = "console/season.html")]
+struct SeasonPage<'a> {
+    f: &'a Frame,
+    s: &'a SeasonScreen,
+}
+
+/// The current season: its dates and deadlines, and the quotas, allocations and extensions the
+/// reader may see (all for the ministry; a client's own).
+pub async fn season(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse {
+    let loaded = page(&state, &visitor, |conn, caller, _| {
+        let season = current_season(conn)?.ok_or_else(Error::not_found)?;
+        let id = SeasonId::from_stored(season.id.clone());
+        Ok(SeasonScreen {
+            quotas: crate::usecases::seasons::quotas(conn, caller, &id)?,
+            allocations: crate::usecases::seasons::allocations(conn, caller, &id)?,
+            extensions: crate::usecases::seasons::extensions(conn, caller, &id)?,
+            season,
+        })
+    })
+    .await;
+    match loaded {
+        Ok((me, lang, s)) => {
+            let f = frame(&visitor, me, lang, "/season", "season");
+            rendered(SeasonPage { f: &f, s: &s })
+        }
+        Err(answer) => answer,
+    }
+}

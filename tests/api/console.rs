@@ -224,6 +224,22 @@ async fn signing_in_sets_a_safe_cookie_and_forms_need_their_token(app: TestApp) 
         (Some(5), Some(2))
     );
     assert_eq!(office.get("/groups").await.status, 200);
+    // The season page shows an office its own allocation, never another office's.
+    let season = office.get("/season").await;
+    assert_eq!(season.status, 200);
+    let others = app
+        .get(&format!("/api/v1/seasons/{}/allocations", w.season))
+        .auth(&w.other_office)
+        .send()
+        .await;
+    let other_name = others.body["items"][0]["organization_name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !season.body.contains(&other_name),
+        "{other_name} is not the office's to see"
+    );
     // Its step without the form's token changes nothing.
     let own = w
         .draft(&app, &w.office, w.housing(2, "2027-05-10", "2027-05-12"))

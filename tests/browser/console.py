@@ -198,6 +198,12 @@ def inspection_and_readiness(browser):
     shot(office, "notifications-en")
     office.goto(f"{BASE}/profile")
     shot(office, "profile-en")
+    office.goto(f"{BASE}/groups")
+    expect(office.locator("tbody tr", has_text="Jakarta 1")).to_be_visible()
+    shot(office, "groups-en")
+    office.goto(f"{BASE}/season")
+    expect(office.locator("table").first).to_be_visible()
+    shot(office, "season-en")
     context.close()
 
 
