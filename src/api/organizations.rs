@@ -101,15 +101,7 @@ fn respond(status: actix_web::http::StatusCode, view: OrganizationView) -> HttpR
         .json(view)
 }
 
-/// Loads an organisation the caller may see; anything else is a 404.
-pub fn visible(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    id: &OrganizationId,
-) -> Result<OrganizationRow, Error> {
-    store::find_visible(conn, &access::organization_scope(caller), id.as_str())?
-        .ok_or_else(Error::not_found)
-}
+pub use crate::usecases::organizations::visible;
 
 #[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::{self, AllocateError};
+use crate::access::{self};
 use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::Authenticated;
 use crate::domain::Invalid;
@@ -17,21 +17,20 @@ use crate::domain::ids::{ExtensionId, OrganizationId, SeasonId};
 use crate::domain::organization::OrgKind;
 use crate::domain::season::{ContractType, SeasonKind};
 use crate::domain::text::Name;
-use crate::error::{Details, Error, FieldError};
+use crate::error::{Error, FieldError};
 use crate::state::AppState;
 use crate::storage::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
-use crate::storage::seasons::{self as store, AllocationError, Parent, QuotaError};
+use crate::storage::seasons::{self as store, QuotaError};
 use crate::storage::{is_unique_violation, now};
 use crate::usecases;
 use crate::usecases::seasons::find as season;
 
 use super::extract::{Json, etag, page, path_id};
 use super::idempotency::Idempotency;
-use super::organizations::visible;
 use super::{Page, utc};
 
 /// The most pilgrims a quota or an allocation can name.
-pub const MAX_PILGRIMS: i64 = 10_000_000;
+pub use crate::usecases::seasons::MAX_PILGRIMS;
 /// The longest season.
 const MAX_SEASON_DAYS: i64 = 400;
 
@@ -286,16 +285,7 @@ pub struct PilgrimsInput {
     pub pilgrims: i64,
 }
 
-fn pilgrims(input: i64) -> Result<i64, Error> {
-    if (0..=MAX_PILGRIMS).contains(&input) {
-        Ok(input)
-    } else {
-        Err(Error::invalid_field(
-            "pilgrims",
-            Invalid::new("out_of_range"),
-        ))
-    }
-}
+use crate::usecases::seasons::pilgrims;
 
 #[derive(Serialize, ToSchema)]
 pub struct QuotaView {
@@ -431,33 +421,9 @@ pub async fn set_allocation(
     let (id, org): (SeasonId, OrganizationId) = (path_id(&id)?, path_id(&org)?);
     let view = state
         .write(auth, move |conn, caller| {
-            season(conn, id.as_str())?;
-            let target = visible(conn, caller, &org)?;
-            let kind = target.kind;
-            access::allocate(caller, kind, target.parent_id.as_deref()).map_err(|e| match e {
-                AllocateError::Forbidden(e) => e,
-                AllocateError::WrongKind => Error::conflict("wrong_organization_kind"),
-            })?;
-            let pilgrims = pilgrims(body.get()?.pilgrims)?;
-            let country = target.country.clone().unwrap_or_default();
-            let parent = match (kind, target.parent_id.as_deref()) {
-                (OrgKind::Agency, Some(office_id)) => Parent::Office { office_id },
-                _ => Parent::Quota { country: &country },
-            };
-            let row = store::set_allocation(conn, id.as_str(), org.as_str(), parent, pilgrims)
-                .map_err(|e| match e {
-                    AllocationError::QuotaExceeded { requested, left } => {
-                        Error::conflict("quota_exceeded").with_details(Details {
-                            requested: Some(requested),
-                            available: Some(left),
-                            ..Details::default()
-                        })
-                    }
-                    AllocationError::NoParent => Error::conflict("no_quota"),
-                    AllocationError::InUse => Error::conflict("allocation_in_use"),
-                    AllocationError::Db(e) => e.into(),
-                })?;
-            allocation_view(row, target.name, target.kind)
+            let pilgrims = body.get().map(|b| b.pilgrims);
+            let (row, name, kind) = usecases::seasons::allocate(conn, caller, &id, &org, pilgrims)?;
+            allocation_view(row, name, kind)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

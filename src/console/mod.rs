@@ -37,7 +37,7 @@ pub fn serves(path: &str) -> bool {
         || path.starts_with("/amendments")
         || path.starts_with("/readiness")
         || path.starts_with("/groups")
-        || path == "/season"
+        || path.starts_with("/season")
         || path.starts_with("/datasets")
         || path.starts_with("/facilities")
         || path.starts_with("/notifications")
@@ -68,6 +68,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/contracts/{id}/edit", web::post().to(pages::edit))
         .route("/groups", web::get().to(readiness::groups))
         .route("/season", web::get().to(readiness::season))
+        .route(
+            "/season/allocations/{org}",
+            web::post().to(readiness::allocate),
+        )
         .route("/amendments/{id}/decide", web::post().to(pages::decide))
         .route("/readiness", web::get().to(readiness::board))
         .route("/readiness/{client}", web::get().to(readiness::client))

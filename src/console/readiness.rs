@@ -208,6 +208,8 @@ pub async fn groups(state: web::Data<AppState>, visitor: Visitor) -> HttpRespons
 
 struct SeasonScreen {
     season: SeasonRow,
+    /// Whose allocations the reader may change: the ministry an office's, an office its agencies'.
+    can_allocate: Vec<String>,
     quotas: Vec<crate::storage::models::QuotaRow>,
     allocations: Vec<(
         crate::storage::models::AllocationRow,
@@ -222,17 +224,34 @@ struct SeasonScreen {
 struct SeasonPage<'a> {
     f: &'a Frame,
     s: &'a SeasonScreen,
+    notice: Option<String>,
 }
 
 /// The current season: its dates and deadlines, and the quotas, allocations and extensions the
 /// reader may see (all for the ministry; a client's own).
 pub async fn season(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse {
-    let loaded = page(&state, &visitor, |conn, caller, _| {
+    season_page(&state, &visitor, None).await
+}
+
+async fn season_page(state: &AppState, visitor: &Visitor, notice: Option<String>) -> HttpResponse {
+    let loaded = page(state, visitor, |conn, caller, _| {
         let season = current_season(conn)?.ok_or_else(Error::not_found)?;
         let id = SeasonId::from_stored(season.id.clone());
+        let allocations = crate::usecases::seasons::allocations(conn, caller, &id)?;
+        let can_allocate = allocations
+            .iter()
+            .filter(|(row, _, kind)| {
+                let parent = (*kind == crate::domain::organization::OrgKind::Agency)
+                    .then_some(caller.organization_id.as_str());
+                row.organization_id != caller.organization_id.as_str()
+                    && crate::access::allocate(caller, *kind, parent).is_ok()
+            })
+            .map(|(row, _, _)| row.organization_id.clone())
+            .collect();
         Ok(SeasonScreen {
+            can_allocate,
             quotas: crate::usecases::seasons::quotas(conn, caller, &id)?,
-            allocations: crate::usecases::seasons::allocations(conn, caller, &id)?,
+            allocations,
             extensions: crate::usecases::seasons::extensions(conn, caller, &id)?,
             season,
         })
@@ -240,9 +259,65 @@ pub async fn season(state: web::Data<AppState>, visitor: Visitor) -> HttpRespons
     .await;
     match loaded {
         Ok((me, lang, s)) => {
-            let f = frame(&visitor, me, lang, "/season", "season");
-            rendered(SeasonPage { f: &f, s: &s })
+            let f = frame(visitor, me, lang, "/season", "season");
+            rendered(SeasonPage {
+                f: &f,
+                s: &s,
+                notice,
+            })
         }
         Err(answer) => answer,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AllocationForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    pilgrims: String,
+}
+
+/// Sets an allocation of the current season (the ministry an office's, an office an agency's),
+/// then shows the season again, or the refusal above it.
+pub async fn allocate(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    org: web::Path<String>,
+    form: web::Form<AllocationForm>,
+) -> HttpResponse {
+    let auth = match form_session(&visitor, &form.csrf) {
+        Ok(auth) => auth,
+        Err(answer) => return *answer,
+    };
+    let Ok(org) = org.parse::<OrganizationId>() else {
+        return failed(
+            &visitor.anonymous_frame("/", "e-track"),
+            &Error::not_found(),
+        );
+    };
+    let pilgrims = form.pilgrims.trim().parse::<i64>().map_err(|_| {
+        Error::invalid_field("pilgrims", crate::domain::Invalid::new("invalid_value"))
+    });
+    let done = state
+        .write(auth, move |conn, caller| {
+            let season = current_season(conn)?.ok_or_else(Error::not_found)?;
+            let id = SeasonId::from_stored(season.id);
+            crate::usecases::seasons::allocate(conn, caller, &id, &org, pilgrims.clone())
+                .map(|(row, _, _)| Touched(row.organization_id))
+        })
+        .await;
+    match done {
+        Ok(_) => see_other("/season"),
+        Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
+            failed(&visitor.anonymous_frame("/", "e-track"), &e)
+        }
+        Err(e) => {
+            let notice = super::pages::refusal_text(visitor.lang, &e);
+            let status = crate::api::problem::status(e.kind);
+            let mut answer = season_page(&state, &visitor, Some(notice)).await;
+            *answer.status_mut() = status;
+            answer
+        }
     }
 }

@@ -630,6 +630,7 @@ const WORDS: &[(&str, &str, &str, &str, &str)] = &[
         "Agence de voyages",
         "آژانس مسافرتی",
     ),
+    ("change_allocation", "Change", "تعديل", "Modifier", "تغییر"),
     // Contract types, statuses and actions: the API's own codes.
     ("housing", "Housing", "سكن", "Hébergement", "اسکان"),
     ("transport", "Transport", "نقل", "Transport", "حمل‌ونقل"),

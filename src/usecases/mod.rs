@@ -12,6 +12,7 @@ pub mod facilities;
 pub mod groups;
 pub mod inspections;
 pub mod notifications;
+pub mod organizations;
 pub mod readiness;
 pub mod seasons;
 pub mod sign_in;

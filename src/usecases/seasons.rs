@@ -1,10 +1,14 @@
 //! Seasons, as every use case that works within one finds it.
 
-use crate::access::{self, Caller, ExtensionScope};
+use crate::access::{self, AllocateError, Caller, ExtensionScope};
+use crate::domain::Invalid;
+use crate::domain::ids::OrganizationId;
 use crate::domain::ids::SeasonId;
 use crate::domain::organization::OrgKind;
+use crate::error::Details;
 use crate::error::Error;
 use crate::storage::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
+use crate::storage::seasons::{AllocationError, Parent};
 use crate::storage::{DbConnection, seasons};
 
 /// A season by id; every authenticated caller sees seasons, so a missing one is a 404.
@@ -54,4 +58,59 @@ pub fn extensions(
         ExtensionScope::Client(own) => seasons::extensions(conn, id.as_str(), Some(own.as_str()))?,
         ExtensionScope::Nothing => Vec::new(),
     })
+}
+
+/// The most pilgrims a quota or an allocation may hold.
+pub const MAX_PILGRIMS: i64 = 10_000_000;
+
+/// A number of pilgrims as a quota or an allocation takes it.
+pub fn pilgrims(input: i64) -> Result<i64, Error> {
+    if (0..=MAX_PILGRIMS).contains(&input) {
+        Ok(input)
+    } else {
+        Err(Error::invalid_field(
+            "pilgrims",
+            Invalid::new("out_of_range"),
+        ))
+    }
+}
+
+/// Allocates pilgrims: the ministry to a country's office (out of the country's quota), an office
+/// to its agencies (out of its own allocation); never below what is passed on or held (R7).
+/// `pilgrims` is the request's number, or why it could not be read: it is checked once the caller
+/// may allocate. Run inside a write transaction.
+pub fn allocate(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &SeasonId,
+    org: &OrganizationId,
+    pilgrims_given: Result<i64, Error>,
+) -> Result<(AllocationRow, String, OrgKind), Error> {
+    find(conn, id.as_str())?;
+    let target = super::organizations::visible(conn, caller, org)?;
+    let kind = target.kind;
+    access::allocate(caller, kind, target.parent_id.as_deref()).map_err(|e| match e {
+        AllocateError::Forbidden(e) => e,
+        AllocateError::WrongKind => Error::conflict("wrong_organization_kind"),
+    })?;
+    let pilgrims = pilgrims(pilgrims_given?)?;
+    let country = target.country.clone().unwrap_or_default();
+    let parent = match (kind, target.parent_id.as_deref()) {
+        (OrgKind::Agency, Some(office_id)) => Parent::Office { office_id },
+        _ => Parent::Quota { country: &country },
+    };
+    let row = seasons::set_allocation(conn, id.as_str(), org.as_str(), parent, pilgrims).map_err(
+        |e| match e {
+            AllocationError::QuotaExceeded { requested, left } => Error::conflict("quota_exceeded")
+                .with_details(Details {
+                    requested: Some(requested),
+                    available: Some(left),
+                    ..Details::default()
+                }),
+            AllocationError::NoParent => Error::conflict("no_quota"),
+            AllocationError::InUse => Error::conflict("allocation_in_use"),
+            AllocationError::Db(e) => e.into(),
+        },
+    )?;
+    Ok((row, target.name, target.kind))
 }

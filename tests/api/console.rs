@@ -646,7 +646,100 @@ async fn authorities_read_their_granted_datasets(app: TestApp) {
     assert_eq!(reads, 2, "the table and the CSV were both audited");
 }
 
+/// Allocations from the season page: the ministry to an office out of its country's quota, an
+/// office to its agencies; nobody its own; a quota exceeded is refused with the page again.
+async fn allocations_are_set_from_the_season_page(app: TestApp) {
+    let w = World::new(&app).await;
+    let office_id = w.office.organization_id.clone();
+    let agency_id = w.agency.organization_id.clone();
+    let mut ministry = Browser::new(&app);
+    ministry.sign_in(&w.ministry.email).await;
+    let page = ministry.get("/season").await;
+    assert!(
+        page.body
+            .contains(&format!("/season/allocations/{office_id}"))
+    );
+    assert!(
+        !page
+            .body
+            .contains(&format!("/season/allocations/{agency_id}")),
+        "agencies are their office's to allocate"
+    );
+    let token = csrf(&page.body);
+    let set = ministry
+        .post(
+            &format!("/season/allocations/{office_id}"),
+            &[("csrf", &token), ("pilgrims", "700")],
+        )
+        .await;
+    assert_eq!(set.status, 303, "{}", set.body);
+    let over = ministry
+        .post(
+            &format!("/season/allocations/{office_id}"),
+            &[("csrf", &token), ("pilgrims", "5000")],
+        )
+        .await;
+    assert_eq!(over.status, 409, "{}", over.body);
+    let mut office = Browser::new(&app);
+    office.sign_in(&w.office.email).await;
+    let page = office.get("/season").await;
+    assert!(
+        page.body
+            .contains(&format!("/season/allocations/{agency_id}"))
+    );
+    assert!(
+        !page
+            .body
+            .contains(&format!("/season/allocations/{office_id}")),
+        "not its own"
+    );
+    let token = csrf(&page.body);
+    let own = office
+        .post(
+            &format!("/season/allocations/{office_id}"),
+            &[("csrf", &token), ("pilgrims", "900")],
+        )
+        .await;
+    assert_eq!(own.status, 403, "{}", own.body);
+    let agency = office
+        .post(
+            &format!("/season/allocations/{agency_id}"),
+            &[("csrf", &token), ("pilgrims", "250")],
+        )
+        .await;
+    assert_eq!(agency.status, 303, "{}", agency.body);
+    let mut other = Browser::new(&app);
+    other.sign_in(&w.other_office.email).await;
+    let page = other.get("/season").await;
+    let token = csrf(&page.body);
+    let theirs = other
+        .post(
+            &format!("/season/allocations/{agency_id}"),
+            &[("csrf", &token), ("pilgrims", "10")],
+        )
+        .await;
+    assert_eq!(theirs.status, 404);
+    let allocations = app
+        .get(&format!("/api/v1/seasons/{}/allocations", w.season))
+        .auth(&w.ministry)
+        .send()
+        .await;
+    let pilgrims = |id: &str| {
+        allocations.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["organization_id"] == id)
+            .map(|a| a["pilgrims"].as_i64().unwrap())
+    };
+    assert_eq!(
+        (pilgrims(&office_id), pilgrims(&agency_id)),
+        (Some(700), Some(250))
+    );
+}
+
 crate::backend_tests!(
+    allocations_are_set_from_the_season_page,
     authorities_read_their_granted_datasets,
     readiness_notifications_and_profile_keep_to_the_reader,
     signing_in_sets_a_safe_cookie_and_forms_need_their_token,
