@@ -13,7 +13,7 @@ use crate::auth::credentials::Authenticated;
 use crate::domain::Invalid;
 use crate::domain::calendar::{HIJRI_YEARS, hajj_days, hijri};
 use crate::domain::country::Country;
-use crate::domain::ids::{ExtensionId, OrganizationId, SeasonId};
+use crate::domain::ids::{OrganizationId, SeasonId};
 use crate::domain::organization::OrgKind;
 use crate::domain::season::{ContractType, SeasonKind};
 use crate::domain::text::Name;
@@ -23,6 +23,7 @@ use crate::storage::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
 use crate::storage::seasons::{self as store, QuotaError};
 use crate::storage::{is_unique_violation, now};
 use crate::usecases;
+use crate::usecases::seasons::NewExtension;
 use crate::usecases::seasons::find as season;
 
 use super::extract::{Json, etag, page, path_id};
@@ -515,36 +516,16 @@ pub async fn create_extension(
     let idempotency = Idempotency::new(&req, &body)?;
     let parsed = body.into_inner().and_then(|body| {
         let reason = Name::parse(&body.reason).map_err(|e| Error::invalid_field("reason", e))?;
-        Ok((body, reason))
+        Ok(NewExtension {
+            organization_id: body.organization_id,
+            contract_type: body.contract_type,
+            until: body.until,
+            reason,
+        })
     });
     let created = idempotency
         .create(&state, auth, move |conn, caller| {
-            access::ministry_work(caller)?;
-            let (body, reason) = parsed.clone()?;
-            let granted_by = access::require_user(caller)?.0.to_string();
-            let season = season(conn, id.as_str())?;
-            let client = crate::storage::organizations::find(conn, body.organization_id.as_str())?
-                .filter(|o| o.kind.is_client())
-                .ok_or_else(|| {
-                    Error::invalid_field("organization_id", Invalid::new("unknown_reference"))
-                })?;
-            if body.until > season.ends_on {
-                return Err(Error::invalid_field(
-                    "until",
-                    Invalid::new("after_season_end"),
-                ));
-            }
-            let row = ExtensionRow {
-                id: ExtensionId::generate().into_string(),
-                season_id: season.id,
-                organization_id: client.id,
-                contract_type: body.contract_type,
-                until: body.until,
-                reason: reason.into_string(),
-                granted_by,
-                created_at: now(),
-            };
-            store::insert_extension(conn, &row)?;
+            let row = usecases::seasons::extend(conn, caller, &id, parsed.clone())?;
             extension_view(row)
         })
         .await?;

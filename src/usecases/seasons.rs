@@ -2,12 +2,16 @@
 
 use crate::access::{self, AllocateError, Caller, ExtensionScope};
 use crate::domain::Invalid;
+use crate::domain::ids::ExtensionId;
 use crate::domain::ids::OrganizationId;
 use crate::domain::ids::SeasonId;
 use crate::domain::organization::OrgKind;
+use crate::domain::season::ContractType;
+use crate::domain::text::Name;
 use crate::error::Details;
 use crate::error::Error;
 use crate::storage::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
+use crate::storage::now;
 use crate::storage::seasons::{AllocationError, Parent};
 use crate::storage::{DbConnection, seasons};
 
@@ -113,4 +117,53 @@ pub fn allocate(
         },
     )?;
     Ok((row, target.name, target.kind))
+}
+
+/// More time for one client to submit contracts of one type.
+#[derive(Clone, Debug)]
+pub struct NewExtension {
+    /// The client (office or agency).
+    pub organization_id: OrganizationId,
+    pub contract_type: ContractType,
+    /// The last day it may submit them; not after the season's end.
+    pub until: chrono::NaiveDate,
+    pub reason: Name,
+}
+
+/// Grants a client more time (ministry officers and admins); every grant is kept, with who
+/// granted it and why. `new` is the request's, or why it could not be read: it is checked once
+/// the caller may grant. Run inside a write transaction.
+pub fn extend(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &SeasonId,
+    new: Result<NewExtension, Error>,
+) -> Result<ExtensionRow, Error> {
+    access::ministry_work(caller)?;
+    let new = new?;
+    let granted_by = access::require_user(caller)?.0.to_string();
+    let season = find(conn, id.as_str())?;
+    let client = crate::storage::organizations::find(conn, new.organization_id.as_str())?
+        .filter(|o| o.kind.is_client())
+        .ok_or_else(|| {
+            Error::invalid_field("organization_id", Invalid::new("unknown_reference"))
+        })?;
+    if new.until > season.ends_on {
+        return Err(Error::invalid_field(
+            "until",
+            Invalid::new("after_season_end"),
+        ));
+    }
+    let row = ExtensionRow {
+        id: ExtensionId::generate().into_string(),
+        season_id: season.id,
+        organization_id: client.id,
+        contract_type: new.contract_type,
+        until: new.until,
+        reason: new.reason.into_string(),
+        granted_by,
+        created_at: now(),
+    };
+    seasons::insert_extension(conn, &row)?;
+    Ok(row)
 }
