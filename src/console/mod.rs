@@ -72,6 +72,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/season/allocations/{org}",
             web::post().to(readiness::allocate),
         )
+        .route("/season/extensions", web::post().to(readiness::extend))
         .route("/amendments/{id}/decide", web::post().to(pages::decide))
         .route("/readiness", web::get().to(readiness::board))
         .route("/readiness/{client}", web::get().to(readiness::client))

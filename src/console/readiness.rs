@@ -208,6 +208,8 @@ pub async fn groups(state: web::Data<AppState>, visitor: Visitor) -> HttpRespons
 
 struct SeasonScreen {
     season: SeasonRow,
+    /// The reader grants extensions (the ministry's officers and admins).
+    can_extend: bool,
     /// Whose allocations the reader may change: the ministry an office's, an office its agencies'.
     can_allocate: Vec<String>,
     quotas: Vec<crate::storage::models::QuotaRow>,
@@ -225,6 +227,7 @@ struct SeasonPage<'a> {
     f: &'a Frame,
     s: &'a SeasonScreen,
     notice: Option<String>,
+    types: &'static [crate::domain::season::ContractType],
 }
 
 /// The current season: its dates and deadlines, and the quotas, allocations and extensions the
@@ -249,6 +252,7 @@ async fn season_page(state: &AppState, visitor: &Visitor, notice: Option<String>
             .map(|(row, _, _)| row.organization_id.clone())
             .collect();
         Ok(SeasonScreen {
+            can_extend: crate::access::ministry_work(caller).is_ok(),
             can_allocate,
             quotas: crate::usecases::seasons::quotas(conn, caller, &id)?,
             allocations,
@@ -264,6 +268,7 @@ async fn season_page(state: &AppState, visitor: &Visitor, notice: Option<String>
                 f: &f,
                 s: &s,
                 notice,
+                types: crate::domain::season::ContractType::ALL,
             })
         }
         Err(answer) => answer,
@@ -305,6 +310,80 @@ pub async fn allocate(
             let id = SeasonId::from_stored(season.id);
             crate::usecases::seasons::allocate(conn, caller, &id, &org, pilgrims.clone())
                 .map(|(row, _, _)| Touched(row.organization_id))
+        })
+        .await;
+    match done {
+        Ok(_) => see_other("/season"),
+        Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
+            failed(&visitor.anonymous_frame("/", "e-track"), &e)
+        }
+        Err(e) => {
+            let notice = super::pages::refusal_text(visitor.lang, &e);
+            let status = crate::api::problem::status(e.kind);
+            let mut answer = season_page(&state, &visitor, Some(notice)).await;
+            *answer.status_mut() = status;
+            answer
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ExtensionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    organization_id: String,
+    #[serde(default, rename = "type")]
+    contract_type: String,
+    #[serde(default)]
+    until: String,
+    #[serde(default)]
+    reason: String,
+}
+
+impl ExtensionForm {
+    fn extension(&self) -> Result<crate::usecases::seasons::NewExtension, Error> {
+        use crate::domain::Invalid;
+        let organization_id = self
+            .organization_id
+            .parse::<OrganizationId>()
+            .map_err(|_| {
+                Error::invalid_field("organization_id", Invalid::new("unknown_reference"))
+            })?;
+        let contract_type = crate::domain::season::ContractType::parse(&self.contract_type)
+            .ok_or_else(|| Error::invalid_field("type", Invalid::new("invalid_value")))?;
+        let until = self
+            .until
+            .parse::<NaiveDate>()
+            .map_err(|_| Error::invalid_field("until", Invalid::new("invalid_date")))?;
+        let reason = crate::domain::text::Name::parse(&self.reason)
+            .map_err(|e| Error::invalid_field("reason", e))?;
+        Ok(crate::usecases::seasons::NewExtension {
+            organization_id,
+            contract_type,
+            until,
+            reason,
+        })
+    }
+}
+
+/// Grants a client more time (the ministry), then shows the season again.
+pub async fn extend(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<ExtensionForm>,
+) -> HttpResponse {
+    let auth = match form_session(&visitor, &form.csrf) {
+        Ok(auth) => auth,
+        Err(answer) => return *answer,
+    };
+    let new = form.extension();
+    let done = state
+        .write(auth, move |conn, caller| {
+            let season = current_season(conn)?.ok_or_else(Error::not_found)?;
+            let id = SeasonId::from_stored(season.id);
+            crate::usecases::seasons::extend(conn, caller, &id, new.clone())
+                .map(|row| Touched(row.id))
         })
         .await;
     match done {

@@ -631,6 +631,13 @@ const WORDS: &[(&str, &str, &str, &str, &str)] = &[
         "آژانس مسافرتی",
     ),
     ("change_allocation", "Change", "تعديل", "Modifier", "تغییر"),
+    (
+        "grant_extension",
+        "Grant an extension",
+        "منح تمديد",
+        "Accorder une prolongation",
+        "اعطای تمدید",
+    ),
     // Contract types, statuses and actions: the API's own codes.
     ("housing", "Housing", "سكن", "Hébergement", "اسکان"),
     ("transport", "Transport", "نقل", "Transport", "حمل‌ونقل"),
