@@ -37,6 +37,32 @@ struct BoardPage<'a> {
     f: &'a Frame,
     season: &'a SeasonRow,
     rows: &'a [ClientReadiness],
+    query: &'a BoardQuery,
+    countries: Vec<String>,
+    total: usize,
+    next: Option<usize>,
+}
+
+/// How many clients a page of the board shows.
+const BOARD_PAGE: usize = 50;
+
+#[derive(Deserialize, Default)]
+pub struct BoardQuery {
+    /// A country code, or empty for all.
+    #[serde(default)]
+    country: String,
+    /// `ready`, `not_ready`, or empty for all.
+    #[serde(default)]
+    status: String,
+    /// Where the page starts in the filtered board (a number; anything else is the start).
+    #[serde(default)]
+    from: String,
+}
+
+impl BoardQuery {
+    fn start(&self) -> usize {
+        self.from.parse().unwrap_or(0)
+    }
 }
 
 #[derive(Template)]
@@ -53,7 +79,12 @@ enum Board {
 }
 
 /// The ministry's and tawafa establishments' board; a client sees its own readiness.
-pub async fn board(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse {
+pub async fn board(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<BoardQuery>,
+) -> HttpResponse {
+    let query = query.into_inner();
     let loaded = page(&state, &visitor, |conn, caller, _| {
         let season = current_season(conn)?.ok_or_else(Error::not_found)?;
         let id = SeasonId::from_stored(season.id.clone());
@@ -69,10 +100,36 @@ pub async fn board(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse
     match loaded {
         Ok((me, lang, Board::All(season, rows))) => {
             let f = frame(&visitor, me, lang, "/readiness", "readiness");
+            let mut countries: Vec<String> = rows
+                .iter()
+                .filter_map(|r| r.client.country.clone())
+                .collect();
+            countries.sort();
+            countries.dedup();
+            // Worst first (as the use case orders them), then the reader's filters, a page at a time.
+            let kept: Vec<ClientReadiness> = rows
+                .into_iter()
+                .filter(|r| {
+                    query.country.is_empty()
+                        || r.client.country.as_deref() == Some(query.country.as_str())
+                })
+                .filter(|r| match query.status.as_str() {
+                    "ready" => r.readiness.ready(),
+                    "not_ready" => !r.readiness.ready(),
+                    _ => true,
+                })
+                .collect();
+            let total = kept.len();
+            let from = query.start().min(total);
+            let to = (from + BOARD_PAGE).min(total);
             rendered(BoardPage {
                 f: &f,
                 season: &season,
-                rows: &rows,
+                rows: &kept[from..to],
+                query: &query,
+                countries,
+                total,
+                next: (to < total).then_some(to),
             })
         }
         Ok((me, lang, Board::One(season, d))) => {

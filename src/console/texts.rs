@@ -638,6 +638,7 @@ const WORDS: &[(&str, &str, &str, &str, &str)] = &[
         "Accorder une prolongation",
         "اعطای تمدید",
     ),
+    ("clients", "clients", "عميلاً", "clients", "کارفرما"),
     // Contract types, statuses and actions: the API's own codes.
     ("housing", "Housing", "سكن", "Hébergement", "اسکان"),
     ("transport", "Transport", "نقل", "Transport", "حمل‌ونقل"),

@@ -158,7 +158,7 @@ def inspection_and_readiness(browser):
     context = browser.new_context(bypass_csp=True)
     tawafa = context.new_page()
     sign_in(tawafa, "tawafa")
-    tawafa.goto(f"{BASE}/readiness")
+    tawafa.goto(f"{BASE}/readiness?status=not_ready")
     shot(tawafa, "readiness-board-en")
     office_row = tawafa.locator("tbody tr", has_text="Indonesia").first
     office_row.locator("a").click()
