@@ -88,9 +88,14 @@ pub fn grid<V: Serialize>(rows: &[V]) -> (Vec<String>, Vec<Vec<String>>) {
 /// Rows as CSV text, a header line first (see [`grid`]).
 pub fn table<V: Serialize>(rows: &[V]) -> String {
     let (columns, body) = grid(rows);
-    let mut out = line(&columns);
+    text(&columns, &body)
+}
+
+/// A grid as CSV text, its columns as the header line.
+pub fn text(columns: &[String], body: &[Vec<String>]) -> String {
+    let mut out = line(columns);
     for row in body {
-        out.push_str(&line(&row));
+        out.push_str(&line(row));
     }
     out
 }

@@ -43,7 +43,21 @@ pub async fn read(
         })
         .await?;
     if csv::wanted(&req) {
-        return Ok(csv::download(view.rows.csv(), view.dataset.as_str()));
+        let (columns, body) = grid(&view.rows);
+        return Ok(csv::download(
+            csv::text(&columns, &body),
+            view.dataset.as_str(),
+        ));
     }
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// A dataset's rows as a grid of columns and cells: what its CSV holds, and what the console shows.
+pub fn grid(rows: &DatasetRows) -> (Vec<String>, Vec<Vec<String>>) {
+    match rows {
+        DatasetRows::VisaEligibility(rows) => csv::grid(rows),
+        DatasetRows::Arrivals(rows) => csv::grid(rows),
+        DatasetRows::TransportSchedule(rows) => csv::grid(rows),
+        DatasetRows::HousingRegistry(rows) => csv::grid(rows),
+    }
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::pages::{current_season, failed, frame, me, page, rendered};
+use super::pages::{current_season, frame, me, page, rendered, unframed};
 use super::session::{Visitor, to_sign_in};
 use super::{Frame, Me, message};
 use crate::audit::AuditEntity;
@@ -87,10 +87,14 @@ pub async fn show(
         .await;
     match read {
         Ok(Read(_, _, view)) if format.format == "csv" => {
-            crate::api::csv::download(view.rows.csv(), view.dataset.as_str())
+            let (columns, rows) = crate::api::datasets::grid(&view.rows);
+            crate::api::csv::download(
+                crate::api::csv::text(&columns, &rows),
+                view.dataset.as_str(),
+            )
         }
         Ok(Read(me, lang, view)) => {
-            let (columns, rows) = view.rows.grid();
+            let (columns, rows) = crate::api::datasets::grid(&view.rows);
             let f = frame(&visitor, me, lang, "/datasets", view.dataset.as_str());
             rendered(TablePage {
                 f: &f,
@@ -108,6 +112,6 @@ pub async fn show(
                 f.tr.w("not_found_text"),
             )
         }
-        Err(e) => failed(&visitor.anonymous_frame("/", "e-track"), &e),
+        Err(e) => unframed(&visitor, &e),
     }
 }

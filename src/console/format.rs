@@ -63,27 +63,31 @@ pub fn money(lang: Language, halalas: i64) -> String {
     digits(lang, &format!("{amount} {currency}"))
 }
 
-/// A day, Gregorian then Hijri: "2027-05-01 (1448-11-04 AH)".
-pub fn date(lang: Language, day: NaiveDate) -> String {
+/// A day, Gregorian then Hijri, in ASCII digits.
+fn both_calendars(lang: Language, day: NaiveDate) -> String {
     let suffix = match lang {
         Language::Arabic => "هـ",
         Language::Persian => "ق",
         Language::French => "H",
         Language::English => "AH",
     };
-    digits(
-        lang,
-        &format!("{} ({} {suffix})", day.format("%Y-%m-%d"), hijri(day)),
-    )
+    format!("{} ({} {suffix})", day.format("%Y-%m-%d"), hijri(day))
+}
+
+/// A day, Gregorian then Hijri: "2027-05-01 (1448-11-04 AH)".
+pub fn date(lang: Language, day: NaiveDate) -> String {
+    digits(lang, &both_calendars(lang, day))
 }
 
 /// A moment, to the minute, in Makkah time (UTC+3).
 pub fn moment(lang: Language, at: chrono::NaiveDateTime) -> String {
     let local = at + chrono::Duration::hours(3);
-    digits(
-        lang,
-        &format!("{} {}", date(lang, local.date()), local.format("%H:%M")),
-    )
+    let text = format!(
+        "{} {}",
+        both_calendars(lang, local.date()),
+        local.format("%H:%M")
+    );
+    digits(lang, &text)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::pages::{Touched, failed, frame, page, refusal_text, rendered};
+use super::pages::{Touched, frame, no_such, page, refusal_text, rendered, unframed};
 use super::session::{Visitor, form_session, see_other, to_sign_in};
 use super::{Frame, html};
 use crate::access;
@@ -98,10 +98,7 @@ pub async fn mark_read(
         Err(answer) => return *answer,
     };
     let Ok(id) = id.parse::<NotificationId>() else {
-        return failed(
-            &visitor.anonymous_frame("/", "e-track"),
-            &crate::error::Error::not_found(),
-        );
+        return no_such(&visitor);
     };
     let lang = visitor.lang;
     let done = state
@@ -117,7 +114,7 @@ pub async fn mark_read(
             };
             see_other(to)
         }
-        Err(e) => failed(&visitor.anonymous_frame("/", "e-track"), &e),
+        Err(e) => unframed(&visitor, &e),
     }
 }
 

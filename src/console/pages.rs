@@ -97,6 +97,23 @@ pub fn failed(frame: &Frame, e: &Error) -> HttpResponse {
     }
 }
 
+/// The answer to a failure with no page of the reader's to show it on: the sign-in page, the 404
+/// page, or the refusal on a bare page.
+pub(super) fn unframed(visitor: &Visitor, e: &Error) -> HttpResponse {
+    failed(&visitor.anonymous_frame("/", "e-track"), e)
+}
+
+/// A path id that is not an id: as absent as a record the reader may not see.
+pub(super) fn no_such(visitor: &Visitor) -> HttpResponse {
+    unframed(visitor, &Error::not_found())
+}
+
+/// Whether a refused change has no page to be shown on: the reader is signed out, or the record
+/// is not theirs to see.
+pub(super) fn pageless(e: &Error) -> bool {
+    matches!(e.kind, Kind::Unauthorized | Kind::NotFound)
+}
+
 /// Runs a signed-in page's work with its reader in one hand-off; a visitor without a session is
 /// sent to sign in.
 pub(super) async fn page<T, F>(
@@ -121,7 +138,7 @@ where
     match answer {
         Ok((me, lang, Ok(value))) => Ok((me, lang, value)),
         Ok((me, lang, Err(e))) => Err(failed(&frame(visitor, me, lang, "/", "portal"), &e)),
-        Err(e) => Err(failed(&visitor.anonymous_frame("/", "e-track"), &e)),
+        Err(e) => Err(unframed(visitor, &e)),
     }
 }
 
@@ -156,8 +173,7 @@ struct HomePage<'a> {
 
 /// The newest season (ids are ordered by creation).
 pub(super) fn current_season(conn: &mut DbConnection) -> Result<Option<SeasonRow>, Error> {
-    let mut all = seasons::list(conn, None, None, 1000)?;
-    Ok(all.pop())
+    Ok(seasons::newest(conn)?)
 }
 
 pub async fn home(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse {
@@ -272,7 +288,7 @@ pub async fn contracts(
             .await;
         return match body {
             Ok(body) => crate::api::csv::download(body, "contracts"),
-            Err(e) => failed(&visitor.anonymous_frame("/", "e-track"), &e),
+            Err(e) => unframed(&visitor, &e),
         };
     }
     let after = query.after.parse::<ContractId>().ok();
@@ -471,10 +487,7 @@ pub async fn act(
     };
     let form = form.into_inner();
     let Some(id) = id.parse::<ContractId>().ok() else {
-        return failed(
-            &visitor.anonymous_frame("/", "e-track"),
-            &Error::not_found(),
-        );
+        return no_such(&visitor);
     };
     let Some(action) = Action::parse(&form.action) else {
         return refused_form(&visitor);
@@ -490,9 +503,7 @@ pub async fn act(
     match done {
         // Post, redirect, get: a reload does not repeat the step.
         Ok(_) => see_other(format!("/contracts/{id}")),
-        Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
-            failed(&visitor.anonymous_frame("/", "e-track"), &e)
-        }
+        Err(e) if pageless(&e) => unframed(&visitor, &e),
         Err(e) => contract_with_notice(&state, &visitor, id, &e).await,
     }
 }
@@ -811,10 +822,7 @@ pub async fn edit(
         Err(answer) => return *answer,
     };
     let Ok(id) = id.parse::<ContractId>() else {
-        return failed(
-            &visitor.anonymous_frame("/", "e-track"),
-            &Error::not_found(),
-        );
+        return no_such(&visitor);
     };
     let form = form.into_inner();
     let version =
@@ -834,9 +842,7 @@ pub async fn edit(
         .await;
     match done {
         Ok(_) => see_other(format!("/contracts/{id}")),
-        Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
-            failed(&visitor.anonymous_frame("/", "e-track"), &e)
-        }
+        Err(e) if pageless(&e) => unframed(&visitor, &e),
         Err(e) => contract_with_notice(&state, &visitor, id, &e).await,
     }
 }
@@ -853,10 +859,7 @@ pub async fn amend(
         Err(answer) => return *answer,
     };
     let Ok(id) = id.parse::<ContractId>() else {
-        return failed(
-            &visitor.anonymous_frame("/", "e-track"),
-            &Error::not_found(),
-        );
+        return no_such(&visitor);
     };
     let form = form.into_inner();
     let target = id.clone();
@@ -870,9 +873,7 @@ pub async fn amend(
         .await;
     match done {
         Ok(_) => see_other(format!("/contracts/{id}")),
-        Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
-            failed(&visitor.anonymous_frame("/", "e-track"), &e)
-        }
+        Err(e) if pageless(&e) => unframed(&visitor, &e),
         Err(e) => contract_with_notice(&state, &visitor, id, &e).await,
     }
 }
@@ -900,10 +901,7 @@ pub async fn decide(
         Err(answer) => return *answer,
     };
     let Ok(id) = id.parse::<AmendmentId>() else {
-        return failed(
-            &visitor.anonymous_frame("/", "e-track"),
-            &Error::not_found(),
-        );
+        return no_such(&visitor);
     };
     let Some(action) = Action::parse(&form.action) else {
         return refused_form(&visitor);
@@ -919,9 +917,7 @@ pub async fn decide(
         .await;
     match done {
         Ok(Touched(contract)) => see_other(format!("/contracts/{contract}")),
-        Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
-            failed(&visitor.anonymous_frame("/", "e-track"), &e)
-        }
+        Err(e) if pageless(&e) => unframed(&visitor, &e),
         Err(e) => {
             // The refusal on the amendment's contract page.
             let contract = state
@@ -931,7 +927,7 @@ pub async fn decide(
                 .await;
             match contract {
                 Ok(contract) => contract_with_notice(&state, &visitor, contract, &e).await,
-                Err(other) => failed(&visitor.anonymous_frame("/", "e-track"), &other),
+                Err(other) => unframed(&visitor, &other),
             }
         }
     }

@@ -7,11 +7,11 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::Frame;
-use super::pages::{Touched, current_season, failed, frame, page, rendered};
+use super::pages::{Touched, current_season, frame, no_such, page, pageless, rendered, unframed};
 use super::session::{Visitor, form_session, see_other};
 use crate::domain::ids::{ContractId, OrganizationId, SeasonId};
 use crate::domain::readiness::Readiness;
-use crate::error::{Error, Kind};
+use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::models::SeasonRow;
 use crate::usecases::inspections::{self, NewInspection};
@@ -197,10 +197,7 @@ pub async fn inspect(
         Err(answer) => return *answer,
     };
     let Ok(id) = id.parse::<ContractId>() else {
-        return failed(
-            &visitor.anonymous_frame("/", "e-track"),
-            &Error::not_found(),
-        );
+        return no_such(&visitor);
     };
     let form = form.into_inner();
     let report = match (form.inspected_on.parse::<NaiveDate>(), form.result.as_str()) {
@@ -226,9 +223,7 @@ pub async fn inspect(
         .await;
     match done {
         Ok(_) => see_other(format!("/contracts/{id}")),
-        Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
-            failed(&visitor.anonymous_frame("/", "e-track"), &e)
-        }
+        Err(e) if pageless(&e) => unframed(&visitor, &e),
         Err(e) => super::pages::contract_with_notice(&state, &visitor, id, &e).await,
     }
 }
@@ -293,7 +288,8 @@ pub async fn season(state: web::Data<AppState>, visitor: Visitor) -> HttpRespons
     season_page(&state, &visitor, None).await
 }
 
-async fn season_page(state: &AppState, visitor: &Visitor, notice: Option<String>) -> HttpResponse {
+/// The season page; with `refused`, that refusal above it and its status.
+async fn season_page(state: &AppState, visitor: &Visitor, refused: Option<&Error>) -> HttpResponse {
     let loaded = page(state, visitor, |conn, caller, _| {
         let season = current_season(conn)?.ok_or_else(Error::not_found)?;
         let id = SeasonId::from_stored(season.id.clone());
@@ -301,6 +297,8 @@ async fn season_page(state: &AppState, visitor: &Visitor, notice: Option<String>
         let can_allocate = allocations
             .iter()
             .filter(|(row, _, kind)| {
+                // The agencies among what the reader sees are its own (an office sees no other
+                // office's agencies), so the reader stands as their parent here.
                 let parent = (*kind == crate::domain::organization::OrgKind::Agency)
                     .then_some(caller.organization_id.as_str());
                 row.organization_id != caller.organization_id.as_str()
@@ -321,12 +319,16 @@ async fn season_page(state: &AppState, visitor: &Visitor, notice: Option<String>
     match loaded {
         Ok((me, lang, s)) => {
             let f = frame(visitor, me, lang, "/season", "season");
-            rendered(SeasonPage {
+            let mut answer = rendered(SeasonPage {
                 f: &f,
                 s: &s,
-                notice,
+                notice: refused.map(|e| super::pages::refusal_text(lang, e)),
                 types: crate::domain::season::ContractType::ALL,
-            })
+            });
+            if let Some(e) = refused {
+                *answer.status_mut() = crate::api::problem::status(e.kind);
+            }
+            answer
         }
         Err(answer) => answer,
     }
@@ -353,10 +355,7 @@ pub async fn allocate(
         Err(answer) => return *answer,
     };
     let Ok(org) = org.parse::<OrganizationId>() else {
-        return failed(
-            &visitor.anonymous_frame("/", "e-track"),
-            &Error::not_found(),
-        );
+        return no_such(&visitor);
     };
     let pilgrims = form.pilgrims.trim().parse::<i64>().map_err(|_| {
         Error::invalid_field("pilgrims", crate::domain::Invalid::new("invalid_value"))
@@ -371,16 +370,8 @@ pub async fn allocate(
         .await;
     match done {
         Ok(_) => see_other("/season"),
-        Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
-            failed(&visitor.anonymous_frame("/", "e-track"), &e)
-        }
-        Err(e) => {
-            let notice = super::pages::refusal_text(visitor.lang, &e);
-            let status = crate::api::problem::status(e.kind);
-            let mut answer = season_page(&state, &visitor, Some(notice)).await;
-            *answer.status_mut() = status;
-            answer
-        }
+        Err(e) if pageless(&e) => unframed(&visitor, &e),
+        Err(e) => season_page(&state, &visitor, Some(&e)).await,
     }
 }
 
@@ -445,15 +436,7 @@ pub async fn extend(
         .await;
     match done {
         Ok(_) => see_other("/season"),
-        Err(e) if matches!(e.kind, Kind::Unauthorized | Kind::NotFound) => {
-            failed(&visitor.anonymous_frame("/", "e-track"), &e)
-        }
-        Err(e) => {
-            let notice = super::pages::refusal_text(visitor.lang, &e);
-            let status = crate::api::problem::status(e.kind);
-            let mut answer = season_page(&state, &visitor, Some(notice)).await;
-            *answer.status_mut() = status;
-            answer
-        }
+        Err(e) if pageless(&e) => unframed(&visitor, &e),
+        Err(e) => season_page(&state, &visitor, Some(&e)).await,
     }
 }

@@ -27,6 +27,14 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SeasonRow>>
     seasons::table.find(id).first(conn).optional()
 }
 
+/// The newest season (ids are ordered by creation), if there is one.
+pub fn newest(conn: &mut DbConnection) -> QueryResult<Option<SeasonRow>> {
+    seasons::table
+        .order(seasons::id.desc())
+        .first(conn)
+        .optional()
+}
+
 pub fn list(
     conn: &mut DbConnection,
     kind: Option<&str>,

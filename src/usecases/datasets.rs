@@ -114,13 +114,7 @@ pub struct DatasetView {
 
 /// Whether the caller may read a dataset, as [`access::dataset_scope`] says (R13).
 fn granted(conn: &mut DbConnection, caller: &Caller, dataset: Dataset) -> Result<bool, Error> {
-    Ok(match access::dataset_scope(caller) {
-        DatasetScope::All => true,
-        DatasetScope::GrantedTo(org) => org_store::grants(conn, org.as_str())?
-            .iter()
-            .any(|d| d == dataset.as_str()),
-        DatasetScope::Nothing => false,
-    })
+    Ok(readable(conn, caller)?.contains(&dataset))
 }
 
 fn facility_ids(rows: &[ContractRow]) -> Vec<&str> {
@@ -274,13 +268,18 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
 
 /// The datasets the caller may read, in their usual order.
 pub fn readable(conn: &mut DbConnection, caller: &Caller) -> Result<Vec<Dataset>, Error> {
-    let mut out = Vec::new();
-    for dataset in Dataset::ALL {
-        if granted(conn, caller, *dataset)? {
-            out.push(*dataset);
+    Ok(match access::dataset_scope(caller) {
+        DatasetScope::All => Dataset::ALL.to_vec(),
+        DatasetScope::GrantedTo(org) => {
+            let grants = org_store::grants(conn, org.as_str())?;
+            Dataset::ALL
+                .iter()
+                .copied()
+                .filter(|d| grants.iter().any(|g| g == d.as_str()))
+                .collect()
         }
-    }
-    Ok(out)
+        DatasetScope::Nothing => Vec::new(),
+    })
 }
 
 /// A dataset of a season, for an authority granted it (and the ministry): without the grant it
@@ -300,29 +299,6 @@ pub fn read(
         season_id: season_id.to_string(),
         rows: rows(conn, season_id.as_str(), dataset)?,
     })
-}
-
-impl DatasetRows {
-    /// The rows as CSV text.
-    pub fn csv(&self) -> String {
-        use crate::api::csv::table;
-        match self {
-            DatasetRows::VisaEligibility(rows) => table(rows),
-            DatasetRows::Arrivals(rows) => table(rows),
-            DatasetRows::TransportSchedule(rows) => table(rows),
-            DatasetRows::HousingRegistry(rows) => table(rows),
-        }
-    }
-    /// The rows as a grid of columns and cells.
-    pub fn grid(&self) -> (Vec<String>, Vec<Vec<String>>) {
-        use crate::api::csv::grid;
-        match self {
-            DatasetRows::VisaEligibility(rows) => grid(rows),
-            DatasetRows::Arrivals(rows) => grid(rows),
-            DatasetRows::TransportSchedule(rows) => grid(rows),
-            DatasetRows::HousingRegistry(rows) => grid(rows),
-        }
-    }
 }
 
 impl crate::audit::AuditEntity for DatasetView {
