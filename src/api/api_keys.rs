@@ -7,22 +7,16 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access;
 use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::Authenticated;
-use crate::auth::secret;
-use crate::domain::Invalid;
 use crate::domain::ids::{ApiKeyId, OrganizationId};
 use crate::domain::organization::Role;
-use crate::domain::text::Name;
 use crate::error::Error;
 use crate::state::AppState;
-use crate::storage::api_keys as store;
 use crate::storage::models::ApiKeyRow;
-use crate::storage::now;
+use crate::usecases::api_keys as cases;
 
 use super::extract::{Json, PageQuery, path_id};
-use super::organizations::visible;
 use super::{Page, utc};
 
 #[derive(Serialize, ToSchema)]
@@ -85,31 +79,12 @@ pub async fn create(
     body: Json<CreateApiKey>,
 ) -> Result<HttpResponse, Error> {
     let org_id: OrganizationId = path_id(&id)?;
-    let key = secret::generate(secret::API_KEY_PREFIX);
-    let (hash, prefix) = (secret::hash(&key), secret::display_prefix(&key));
+    let fresh = cases::FreshKey::generate();
+    let key = fresh.key.clone();
     let view = state
         .write(auth, move |conn, caller| {
-            visible(conn, caller, &org_id)?;
-            access::create_api_key(caller, &org_id)?;
-            let body = body.get()?;
-            let name = Name::parse(&body.name).map_err(|e| Error::invalid_field("name", e))?;
-            if body.role == Role::Admin {
-                return Err(Error::invalid_field("role", Invalid::new("not_allowed")));
-            }
-            let created_by = access::require_user(caller)?.0.to_string();
-            let row = ApiKeyRow {
-                id: ApiKeyId::generate().into_string(),
-                organization_id: org_id.clone().into_string(),
-                name: name.into_string(),
-                role: body.role,
-                key_hash: hash.clone(),
-                prefix: prefix.clone(),
-                created_by,
-                created_at: now(),
-                revoked_at: None,
-            };
-            store::insert(conn, &row)?;
-            ApiKeyView::from_row(row)
+            let input = body.get().map(|b| (b.name, b.role));
+            ApiKeyView::from_row(cases::create(conn, caller, &org_id, &fresh, input)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(CreatedApiKey { api_key: view, key }))
@@ -138,9 +113,7 @@ pub async fn list(
         page,
         "api-keys",
         move |conn, caller, page| {
-            visible(conn, caller, &org_id)?;
-            access::manage_api_keys(caller, &org_id)?;
-            let rows = store::list(conn, org_id.as_str(), page.after.as_deref(), page.fetch())?;
+            let rows = cases::list(conn, caller, &org_id, page.after.as_deref(), page.fetch())?;
             page.try_show(rows, |r| &r.id, ApiKeyView::from_row)
         },
     )
@@ -164,16 +137,7 @@ pub async fn revoke(
 ) -> Result<HttpResponse, Error> {
     let id: ApiKeyId = path_id(&id)?;
     state
-        .write(auth, move |conn, caller| {
-            let key = store::find(conn, id.as_str())?.ok_or_else(Error::not_found)?;
-            let org = OrganizationId::from_stored(key.organization_id);
-            if !access::sees_members_of(caller, &org) {
-                return Err(Error::not_found());
-            }
-            access::manage_api_keys(caller, &org)?;
-            store::revoke(conn, id.as_str())?;
-            Ok(())
-        })
+        .write(auth, move |conn, caller| cases::revoke(conn, caller, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access;
 use crate::auth::credentials::Authenticated;
 use crate::error::Error;
 use crate::state::AppState;
-use crate::storage::audit::{self as store, AuditFilter, AuditRow};
+use crate::storage::audit::{AuditFilter, AuditRow};
+use crate::usecases::audit as audit_cases;
 
 use super::extract::page;
 use super::{Page, utc};
@@ -93,9 +93,11 @@ pub async fn list(
         first,
         "audit",
         move |conn, caller, page| {
-            access::read_audit(caller)?;
-            asked.as_ref().map_err(Clone::clone)?;
-            let rows = store::list(conn, &filter, page.after.as_deref(), page.fetch())?;
+            let window = asked
+                .as_ref()
+                .map(|_| (page.after.as_deref(), page.fetch()))
+                .map_err(Clone::clone);
+            let rows = audit_cases::list(conn, caller, &filter, window)?;
             Ok(page.show(rows, |r| &r.id, AuditEventView::from))
         },
     )
@@ -130,11 +132,7 @@ pub async fn verify(
     auth: Authenticated,
 ) -> Result<HttpResponse, Error> {
     let v = state
-        .read(auth, |conn, caller| {
-            access::read_audit(caller)?;
-            store::seal_all(conn)?;
-            Ok(store::verify(conn)?)
-        })
+        .read(auth, |conn, caller| audit_cases::verify(conn, caller))
         .await?;
     Ok(HttpResponse::Ok().json(Verification {
         ok: v.first_broken.is_none(),

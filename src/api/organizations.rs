@@ -8,26 +8,23 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::{self, Caller};
+use crate::access::Caller;
 use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::Authenticated;
 use crate::domain::country::Country;
 use crate::domain::ids::OrganizationId;
 use crate::domain::organization::{Dataset, OrgKind, OrgStatus};
-use crate::domain::text::{Name, search_key};
+use crate::domain::text::search_key;
 use crate::domain::{Invalid, text};
-use crate::error::{Error, FieldError};
+use crate::error::Error;
 use crate::state::AppState;
+use crate::storage::DbConnection;
 use crate::storage::models::OrganizationRow;
-use crate::storage::organizations::{self as store, OrganizationChanges, OrganizationFilter};
-use crate::storage::{DbConnection, is_unique_violation, now};
+use crate::storage::organizations::OrganizationFilter;
 
 use super::extract::{Json, etag, if_match, page, path_id};
 use super::idempotency::Idempotency;
 use super::{Page, utc};
-
-/// The most countries a tawafa establishment can be assigned.
-const MAX_COUNTRIES: usize = 250;
 
 #[derive(Serialize, ToSchema, Debug)]
 pub struct OrganizationView {
@@ -60,27 +57,10 @@ impl OrganizationView {
         caller: &Caller,
         row: OrganizationRow,
     ) -> Result<OrganizationView, Error> {
-        let id = OrganizationId::from_stored(row.id);
-        let kind = row.kind;
-        let shows_settings = access::sees_organization_settings(caller, &id);
-        let countries = if shows_settings && kind == OrgKind::Tawafa {
-            Some(store::countries(conn, id.as_str())?)
-        } else {
-            None
-        };
-        let datasets = if shows_settings && kind == OrgKind::Authority {
-            Some(
-                store::grants(conn, id.as_str())?
-                    .iter()
-                    .filter_map(|d| Dataset::parse(d))
-                    .collect(),
-            )
-        } else {
-            None
-        };
+        let settings = cases::settings(conn, caller, &row)?;
         Ok(OrganizationView {
-            id,
-            kind,
+            id: OrganizationId::from_stored(row.id),
+            kind: row.kind,
             name: row.name,
             name_ar: row.name_ar,
             country: row.country,
@@ -89,8 +69,8 @@ impl OrganizationView {
             version: row.version,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
-            countries,
-            datasets,
+            countries: settings.countries,
+            datasets: settings.datasets,
         })
     }
 }
@@ -101,6 +81,7 @@ fn respond(status: actix_web::http::StatusCode, view: OrganizationView) -> HttpR
         .json(view)
 }
 
+use crate::usecases::organizations as cases;
 pub use crate::usecases::organizations::visible;
 
 #[derive(Deserialize, ToSchema, Clone)]
@@ -134,84 +115,22 @@ pub async fn create(
     body: Json<CreateOrganization>,
 ) -> Result<HttpResponse, Error> {
     let idempotency = Idempotency::new(&req, &body)?;
-    // Checked only once the caller may create at all (below).
-    let parsed = body.into_inner().and_then(|body| {
-        let mut errors = Vec::new();
-        let name = collect(&mut errors, "name", Name::parse(&body.name));
-        let name_ar = collect(&mut errors, "name_ar", Name::parse(&body.name_ar));
-        let country = match &body.country {
-            Some(c) => collect(&mut errors, "country", Country::parse(c)),
-            None if body.kind.needs_country() => {
-                errors.push(FieldError::new("country", Invalid::new("required")));
-                None
-            }
-            None => None,
-        };
-        match (&body.parent_id, body.kind) {
-            (None, OrgKind::Agency) => {
-                errors.push(FieldError::new("parent_id", Invalid::new("required")))
-            }
-            (Some(_), kind) if kind != OrgKind::Agency => {
-                errors.push(FieldError::new("parent_id", Invalid::new("not_allowed")))
-            }
-            _ => {}
-        }
-        if !errors.is_empty() {
-            return Err(Error::invalid(errors));
-        }
-        let (Some(name), Some(name_ar)) = (name, name_ar) else {
-            return Err(Error::internal());
-        };
-        Ok((body, name, name_ar, country))
+    let new = body.into_inner().and_then(|body| {
+        cases::NewOrganization::parse(
+            body.kind,
+            &body.name,
+            &body.name_ar,
+            body.country.as_deref(),
+            body.parent_id,
+        )
     });
     let created = idempotency
         .create(&state, auth, move |conn, caller| {
-            access::manage_organizations(caller)?;
-            let (body, name, name_ar, country) = parsed.clone()?;
-            if let Some(parent_id) = &body.parent_id {
-                let parent = store::find(conn, parent_id.as_str())?
-                    .filter(|p| p.kind == OrgKind::HajjOffice)
-                    .ok_or_else(|| {
-                        Error::invalid_field("parent_id", Invalid::new("not_a_parent"))
-                    })?;
-                if parent.country.as_deref() != country.as_ref().map(Country::as_str) {
-                    return Err(Error::invalid_field(
-                        "country",
-                        Invalid::new("country_mismatch"),
-                    ));
-                }
-            }
-            let at = now();
-            let row = OrganizationRow {
-                id: OrganizationId::generate().into_string(),
-                kind: body.kind,
-                search_key: search_key(&format!("{} {}", name.as_str(), name_ar.as_str())),
-                name: name.into_string(),
-                name_ar: name_ar.into_string(),
-                country: country.map(|c| c.as_str().to_owned()),
-                parent_id: body.parent_id.map(OrganizationId::into_string),
-                status: OrgStatus::Active,
-                version: 1,
-                created_at: at,
-                updated_at: at,
-            };
-            store::insert(conn, &row).map_err(|e| {
-                if is_unique_violation(&e) {
-                    Error::conflict("office_exists")
-                } else {
-                    e.into()
-                }
-            })?;
+            let row = cases::create(conn, caller, new.clone())?;
             OrganizationView::load_for(conn, caller, row)
         })
         .await?;
     Ok(created.respond(|id| format!("/api/v1/organizations/{id}")))
-}
-
-fn collect<T>(errors: &mut Vec<FieldError>, field: &str, parsed: Result<T, Invalid>) -> Option<T> {
-    parsed
-        .map_err(|e| errors.push(FieldError::new(field, e)))
-        .ok()
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -280,8 +199,7 @@ pub async fn list(
         page,
         "organizations",
         move |conn, caller, page| {
-            let scope = access::organization_scope(caller);
-            let rows = store::list(conn, &scope, &filter, page.after.as_deref(), page.fetch())?;
+            let rows = cases::list(conn, caller, &filter, page.after.as_deref(), page.fetch())?;
             page.try_show(
                 rows,
                 |r| &r.id,
@@ -350,40 +268,10 @@ pub async fn update(
     let version = if_match(&req);
     let view = state
         .write(auth, move |conn, caller| {
-            let row = visible(conn, caller, &id)?;
-            access::manage_organizations(caller)?;
-            let version = version.clone()?.unwrap_or(row.version);
-            let body = body.get()?;
-            let mut errors = Vec::new();
-            let name = body
-                .name
-                .as_deref()
-                .and_then(|n| collect(&mut errors, "name", Name::parse(n)));
-            let name_ar = body
-                .name_ar
-                .as_deref()
-                .and_then(|n| collect(&mut errors, "name_ar", Name::parse(n)));
-            if !errors.is_empty() {
-                return Err(Error::invalid(errors));
-            }
-            if body.status == Some(OrgStatus::Suspended) && caller.organization_id == id {
-                return Err(Error::conflict("self_lockout"));
-            }
-            let search = (name.is_some() || name_ar.is_some()).then(|| {
-                let n = name.as_ref().map(Name::as_str).unwrap_or(&row.name);
-                let a = name_ar.as_ref().map(Name::as_str).unwrap_or(&row.name_ar);
-                search_key(&format!("{n} {a}"))
+            let edit = body.get().and_then(|b| {
+                cases::OrganizationEdit::parse(b.name.as_deref(), b.name_ar.as_deref(), b.status)
             });
-            let changes = OrganizationChanges {
-                name: name.map(Name::into_string),
-                name_ar: name_ar.map(Name::into_string),
-                search_key: search,
-                status: body.status.map(|s| s.as_str().to_owned()),
-            };
-            if !store::update(conn, id.as_str(), version, &changes)? {
-                return Err(Error::precondition_failed());
-            }
-            let row = visible(conn, caller, &id)?;
+            let row = cases::update(conn, caller, &id, version.clone(), edit)?;
             OrganizationView::load_for(conn, caller, row)
         })
         .await?;
@@ -418,30 +306,8 @@ pub async fn set_countries(
     let id: OrganizationId = path_id(&id)?;
     let view = state
         .write(auth, move |conn, caller| {
-            change_settings(conn, caller, &id, OrgKind::Tawafa, |conn| {
-                let requested = body.get()?.countries;
-                if requested.len() > MAX_COUNTRIES {
-                    return Err(Error::invalid_field(
-                        "countries",
-                        Invalid::with_limit("too_many", MAX_COUNTRIES),
-                    ));
-                }
-                let mut errors = Vec::new();
-                let mut countries: Vec<String> = requested
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, c)| {
-                        collect(&mut errors, &format!("countries[{i}]"), Country::parse(c))
-                    })
-                    .map(|c| c.as_str().to_owned())
-                    .collect();
-                if !errors.is_empty() {
-                    return Err(Error::invalid(errors));
-                }
-                countries.sort();
-                countries.dedup();
-                Ok(store::replace_countries(conn, id.as_str(), &countries)?)
-            })
+            let row = cases::set_countries(conn, caller, &id, body.get().map(|b| b.countries))?;
+            OrganizationView::load_for(conn, caller, row)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, view))
@@ -475,48 +341,9 @@ pub async fn set_grants(
     let id: OrganizationId = path_id(&id)?;
     let view = state
         .write(auth, move |conn, caller| {
-            change_settings(conn, caller, &id, OrgKind::Authority, |conn| {
-                let mut datasets: Vec<String> = body
-                    .get()?
-                    .datasets
-                    .iter()
-                    .map(|d| d.as_str().to_owned())
-                    .collect();
-                datasets.sort();
-                datasets.dedup();
-                Ok(store::replace_grants(conn, id.as_str(), &datasets)?)
-            })
+            let row = cases::set_grants(conn, caller, &id, body.get().map(|b| b.datasets))?;
+            OrganizationView::load_for(conn, caller, row)
         })
         .await?;
     Ok(respond(actix_web::http::StatusCode::OK, view))
-}
-
-/// Settings are part of the organisation: changing them moves its version on.
-/// A ministry admin's change to the private settings of an organisation of `kind` (a tawafa
-/// establishment's countries, an authority's grants): `apply` runs once the organisation is
-/// visible, the caller may manage it and it is of that kind; the organisation's version moves on.
-fn change_settings(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    id: &OrganizationId,
-    kind: OrgKind,
-    apply: impl FnOnce(&mut DbConnection) -> Result<(), Error>,
-) -> Result<OrganizationView, Error> {
-    let row = visible(conn, caller, id)?;
-    access::manage_organizations(caller)?;
-    if row.kind != kind {
-        return Err(Error::conflict("wrong_organization_kind"));
-    }
-    apply(conn)?;
-    bump(conn, &row)?;
-    let row = visible(conn, caller, id)?;
-    OrganizationView::load_for(conn, caller, row)
-}
-
-fn bump(conn: &mut DbConnection, row: &OrganizationRow) -> Result<(), Error> {
-    if store::update(conn, &row.id, row.version, &OrganizationChanges::default())? {
-        Ok(())
-    } else {
-        Err(Error::precondition_failed())
-    }
 }

@@ -7,24 +7,21 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::access::{self};
 use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::Authenticated;
-use crate::domain::Invalid;
-use crate::domain::calendar::{HIJRI_YEARS, hajj_days, hijri};
+use crate::domain::calendar::{hajj_days, hijri};
 use crate::domain::country::Country;
 use crate::domain::ids::{OrganizationId, SeasonId};
 use crate::domain::organization::OrgKind;
 use crate::domain::season::{ContractType, SeasonKind};
 use crate::domain::text::Name;
-use crate::error::{Error, FieldError};
+use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
-use crate::storage::seasons::{self as store, QuotaError};
-use crate::storage::{is_unique_violation, now};
+use crate::storage::seasons as store;
 use crate::usecases;
-use crate::usecases::seasons::NewExtension;
 use crate::usecases::seasons::find as season;
+use crate::usecases::seasons::{NewExtension, NewSeason, SeasonInput};
 
 use super::extract::{Json, etag, page, path_id};
 use super::idempotency::Idempotency;
@@ -32,8 +29,6 @@ use super::{Page, utc};
 
 /// The most pilgrims a quota or an allocation can name.
 pub use crate::usecases::seasons::MAX_PILGRIMS;
-/// The longest season.
-const MAX_SEASON_DAYS: i64 = 400;
 
 #[derive(Serialize, ToSchema)]
 pub struct Deadlines {
@@ -152,76 +147,21 @@ pub async fn create(
     body: Json<CreateSeason>,
 ) -> Result<HttpResponse, Error> {
     let idempotency = Idempotency::new(&req, &body)?;
-    // Checked only once the caller may create at all (below).
-    let parsed = body.into_inner().and_then(|body| {
-        let mut errors = Vec::new();
-        let name = Name::parse(&body.name)
-            .map_err(|e| errors.push(FieldError::new("name", e)))
-            .ok();
-        if !HIJRI_YEARS.contains(&body.hijri_year) {
-            errors.push(FieldError::new("hijri_year", Invalid::new("out_of_range")));
-        }
-        if body.ends_on < body.starts_on {
-            errors.push(FieldError::new("ends_on", Invalid::new("before_start")));
-        } else if (body.ends_on - body.starts_on).num_days() >= MAX_SEASON_DAYS {
-            errors.push(FieldError::new(
-                "ends_on",
-                Invalid::with_limit("span_too_long", MAX_SEASON_DAYS as usize),
-            ));
-        }
-        for (field, date) in [
-            ("deadlines.housing", body.deadlines.housing),
-            ("deadlines.transport", body.deadlines.transport),
-            ("deadlines.catering", body.deadlines.catering),
-        ] {
-            if date > body.ends_on {
-                errors.push(FieldError::new(field, Invalid::new("after_season_end")));
-            }
-        }
-        if body.kind == SeasonKind::Hajj && HIJRI_YEARS.contains(&body.hijri_year) {
-            let covered = hajj_days(body.hijri_year).is_some_and(|days| {
-                days.iter()
-                    .all(|d| *d >= body.starts_on && *d <= body.ends_on)
-            });
-            if !covered {
-                errors.push(FieldError::new(
-                    "ends_on",
-                    Invalid::new("hajj_days_outside"),
-                ));
-            }
-        }
-        let Some(name) = name.filter(|_| errors.is_empty()) else {
-            return Err(Error::invalid(errors));
-        };
-        Ok((body, name))
+    let new = body.into_inner().and_then(|body| {
+        NewSeason::parse(SeasonInput {
+            kind: body.kind,
+            hijri_year: body.hijri_year,
+            name: &body.name,
+            starts_on: body.starts_on,
+            ends_on: body.ends_on,
+            housing_deadline: body.deadlines.housing,
+            transport_deadline: body.deadlines.transport,
+            catering_deadline: body.deadlines.catering,
+        })
     });
     let created = idempotency
         .create(&state, auth, move |conn, caller| {
-            access::ministry_work(caller)?;
-            let (body, name) = parsed.clone()?;
-            let at = now();
-            let row = SeasonRow {
-                id: SeasonId::generate().into_string(),
-                kind: body.kind,
-                hijri_year: body.hijri_year,
-                name: name.into_string(),
-                starts_on: body.starts_on,
-                ends_on: body.ends_on,
-                housing_deadline: body.deadlines.housing,
-                transport_deadline: body.deadlines.transport,
-                catering_deadline: body.deadlines.catering,
-                version: 1,
-                created_at: at,
-                updated_at: at,
-            };
-            store::insert(conn, &row).map_err(|e| {
-                if is_unique_violation(&e) {
-                    Error::conflict("season_exists")
-                } else {
-                    e.into()
-                }
-            })?;
-            SeasonView::from_row(row)
+            SeasonView::from_row(usecases::seasons::create(conn, caller, new.clone())?)
         })
         .await?;
     Ok(created.respond(|id| format!("/api/v1/seasons/{id}")))
@@ -286,8 +226,6 @@ pub struct PilgrimsInput {
     pub pilgrims: i64,
 }
 
-use crate::usecases::seasons::pilgrims;
-
 #[derive(Serialize, ToSchema)]
 pub struct QuotaView {
     pub season_id: String,
@@ -328,18 +266,11 @@ pub async fn set_quota(
     let (id, country) = path.into_inner();
     let id: SeasonId = path_id(&id)?;
     let country = Country::parse(&country).map_err(|_| Error::not_found())?;
-    let pilgrims = body.into_inner().and_then(|b| pilgrims(b.pilgrims));
+    let pilgrims = body.into_inner().map(|b| b.pilgrims);
     let view = state
         .write(auth, move |conn, caller| {
-            access::ministry_work(caller)?;
-            let pilgrims = pilgrims.clone()?;
-            season(conn, id.as_str())?;
-            store::set_quota(conn, id.as_str(), country.as_str(), pilgrims)
+            usecases::seasons::set_quota(conn, caller, &id, &country, pilgrims.clone())
                 .map(QuotaView::from)
-                .map_err(|e| match e {
-                    QuotaError::BelowAllocated => Error::conflict("below_allocated"),
-                    QuotaError::Db(e) => e.into(),
-                })
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -8,23 +8,18 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access::{self, Caller};
 use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::Authenticated;
-use crate::auth::password;
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::organization::{Language, Role};
-use crate::domain::text::{Email, Name, NewPassword};
-use crate::error::{Error, FieldError};
+use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::models::UserRow;
-use crate::storage::users::{self as store, UserChanges};
-use crate::storage::{DbConnection, is_unique_violation, now, sessions};
 
 use super::extract::{Json, PageQuery, etag, if_match, path_id};
 use super::idempotency::Idempotency;
-use super::organizations::visible;
 use super::{Page, utc};
+use crate::usecases::users as cases;
 
 #[derive(Serialize, ToSchema, Debug)]
 pub struct UserView {
@@ -66,30 +61,6 @@ fn respond(status: StatusCode, view: UserView) -> HttpResponse {
         .json(view)
 }
 
-/// The argon2 hash of a new password, if one was given (taking turns at password work).
-async fn hashed(state: &AppState, password: Option<NewPassword>) -> Result<Option<String>, Error> {
-    match password {
-        Some(p) => Ok(Some(
-            state
-                .password_work(move || password::hash(p.expose()))
-                .await?,
-        )),
-        None => Ok(None),
-    }
-}
-
-/// A user the caller may see (a colleague, or anyone for the ministry); anything else is a 404.
-fn visible_user(conn: &mut DbConnection, caller: &Caller, id: &UserId) -> Result<UserRow, Error> {
-    store::find(conn, id.as_str())?
-        .filter(|u| {
-            access::sees_members_of(
-                caller,
-                &OrganizationId::from_stored(u.organization_id.clone()),
-            )
-        })
-        .ok_or_else(Error::not_found)
-}
-
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
@@ -128,61 +99,22 @@ pub async fn create(
     let check_org = org_id.clone();
     state
         .read(auth.clone(), move |conn, caller| {
-            visible(conn, caller, &check_org)?;
-            access::manage_members(caller, &check_org)
+            cases::manageable(conn, caller, &check_org)
         })
         .await?;
     let idempotency = Idempotency::new(&req, &body)?;
     let body = body.into_inner()?;
-    let mut errors = Vec::new();
-    let email = Email::parse(&body.email)
-        .map_err(|e| errors.push(FieldError::new("email", e)))
-        .ok();
-    let full_name = Name::parse(&body.full_name)
-        .map_err(|e| errors.push(FieldError::new("full_name", e)))
-        .ok();
-    let new_password = match body.password.as_deref().map(NewPassword::parse) {
-        Some(Ok(p)) => Some(Some(p)),
-        Some(Err(e)) => {
-            errors.push(FieldError::new("password", e));
-            None
-        }
-        // Invited: no password until the user sets one.
-        None => Some(None),
-    };
-    let (Some(email), Some(full_name), Some(new_password)) = (email, full_name, new_password)
-    else {
-        return Err(Error::invalid(errors));
-    };
-    let hash = hashed(&state, new_password).await?;
+    let (new, password) = cases::NewUser::parse(
+        &body.email,
+        &body.full_name,
+        body.role,
+        body.password.as_deref(),
+        body.language,
+    )?;
+    let hash = cases::hash_password(&state, password).await?;
     let created = idempotency
         .create(&state, auth, move |conn, caller| {
-            // Checked again inside the transaction: the organisation may have changed meanwhile.
-            visible(conn, caller, &org_id)?;
-            let at = now();
-            let row = UserRow {
-                id: UserId::generate().into_string(),
-                organization_id: org_id.clone().into_string(),
-                email: email.clone().into_string(),
-                full_name: full_name.clone().into_string(),
-                role: body.role,
-                language: body.language.unwrap_or(Language::English),
-                password_hash: hash.clone().unwrap_or_default(),
-                active: true,
-                version: 1,
-                created_at: at,
-                updated_at: at,
-            };
-            store::insert(conn, &row).map_err(|e| {
-                if is_unique_violation(&e) {
-                    Error::conflict("email_taken")
-                } else {
-                    e.into()
-                }
-            })?;
-            if hash.is_none() {
-                crate::usecases::accounts::invite(conn, &row)?;
-            }
+            let row = cases::create(conn, caller, &org_id, &new, hash.clone())?;
             UserView::from_row(row)
         })
         .await?;
@@ -212,9 +144,7 @@ pub async fn list(
         page,
         "users",
         move |conn, caller, page| {
-            visible(conn, caller, &org_id)?;
-            access::manage_members(caller, &org_id)?;
-            let rows = store::list(conn, org_id.as_str(), page.after.as_deref(), page.fetch())?;
+            let rows = cases::list(conn, caller, &org_id, page.after.as_deref(), page.fetch())?;
             page.try_show(rows, |r| &r.id, UserView::from_row)
         },
     )
@@ -236,13 +166,7 @@ pub async fn get(
     let id: UserId = path_id(&id)?;
     let view = state
         .read(auth, move |conn, caller| {
-            let row = visible_user(conn, caller, &id)?;
-            access::read_member(
-                caller,
-                &OrganizationId::from_stored(row.organization_id.clone()),
-                &id,
-            )?;
-            UserView::from_row(row)
+            UserView::from_row(cases::get(conn, caller, &id)?)
         })
         .await?;
     Ok(respond(StatusCode::OK, view))
@@ -294,58 +218,24 @@ pub async fn update(
     let check_id = id.clone();
     let caller = state
         .read(auth.clone(), move |conn, caller| {
-            let row = visible_user(conn, caller, &check_id)?;
-            let org = OrganizationId::from_stored(row.organization_id);
-            if privileged || caller.user_id() != Some(&check_id) {
-                access::manage_members(caller, &org)?;
-            }
+            cases::editable(conn, caller, &check_id, privileged)?;
             Ok(caller.clone())
         })
         .await?;
     let version = if_match(&req)?;
     let body = body?;
-    let mut errors = Vec::new();
-    let full_name = body.full_name.as_deref().and_then(|n| {
-        Name::parse(n)
-            .map_err(|e| errors.push(FieldError::new("full_name", e)))
-            .ok()
-    });
-    let new_password = body.password.as_deref().and_then(|p| {
-        NewPassword::parse(p)
-            .map_err(|e| errors.push(FieldError::new("password", e)))
-            .ok()
-    });
-    if !errors.is_empty() {
-        return Err(Error::invalid(errors));
-    }
-    let is_self = caller.user_id() == Some(&id);
-    if is_self && (body.active == Some(false) || body.role.is_some_and(|r| r != Role::Admin)) {
-        return Err(Error::conflict("self_lockout"));
-    }
-    // One's own password changes only where the current one is asked for.
-    if is_self && body.password.is_some() {
-        return Err(Error::conflict("own_password"));
-    }
-    let hash = hashed(&state, new_password).await?;
+    let edit = cases::UserEdit::parse(
+        body.full_name.as_deref(),
+        body.language,
+        body.role,
+        body.active,
+        body.password.as_deref(),
+    )?;
+    cases::refuse_self_lockout(&caller, &id, &edit)?;
+    let hash = cases::hash_password(&state, edit.password.clone()).await?;
     let view = state
         .write(auth, move |conn, caller| {
-            let row = visible_user(conn, caller, &id)?;
-            let version = version.unwrap_or(row.version);
-            let ends_sessions = body.active == Some(false) || hash.is_some();
-            let changes = UserChanges {
-                full_name: full_name.clone().map(Name::into_string),
-                role: body.role.map(|r| r.as_str().to_owned()),
-                language: body.language.map(|l| l.as_str().to_owned()),
-                active: body.active,
-                password_hash: hash.clone(),
-            };
-            if !store::update(conn, &row.id, version, &changes)? {
-                return Err(Error::precondition_failed());
-            }
-            if ends_sessions {
-                sessions::revoke_all_of_user(conn, &row.id, None)?;
-            }
-            let row = store::find(conn, &row.id)?.ok_or_else(Error::not_found)?;
+            let row = cases::update(conn, caller, &id, version, &edit, hash.clone())?;
             UserView::from_row(row)
         })
         .await?;

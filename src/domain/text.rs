@@ -78,6 +78,7 @@ impl Email {
 }
 
 /// A new password: 8 to 128 characters, no composition rules, not one of the most common passwords.
+#[derive(Clone)]
 pub struct NewPassword(String);
 
 impl NewPassword {

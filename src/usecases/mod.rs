@@ -6,6 +6,8 @@
 
 pub mod accounts;
 pub mod amendments;
+pub mod api_keys;
+pub mod audit;
 pub mod contracts;
 pub mod datasets;
 pub mod facilities;
@@ -16,3 +18,4 @@ pub mod organizations;
 pub mod readiness;
 pub mod seasons;
 pub mod sign_in;
+pub mod users;

@@ -1,19 +1,23 @@
 //! Seasons, as every use case that works within one finds it.
 
 use crate::access::{self, AllocateError, Caller, ExtensionScope};
+use chrono::NaiveDate;
+
 use crate::domain::Invalid;
+use crate::domain::calendar::{HIJRI_YEARS, hajj_days};
+use crate::domain::country::Country;
 use crate::domain::ids::ExtensionId;
 use crate::domain::ids::OrganizationId;
 use crate::domain::ids::SeasonId;
 use crate::domain::organization::OrgKind;
-use crate::domain::season::ContractType;
+use crate::domain::season::{ContractType, SeasonKind};
 use crate::domain::text::Name;
 use crate::error::Details;
-use crate::error::Error;
+use crate::error::{Error, FieldError};
 use crate::storage::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
-use crate::storage::now;
-use crate::storage::seasons::{AllocationError, Parent};
+use crate::storage::seasons::{AllocationError, Parent, QuotaError};
 use crate::storage::{DbConnection, seasons};
+use crate::storage::{is_unique_violation, now};
 
 /// A season by id; every authenticated caller sees seasons, so a missing one is a 404.
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<SeasonRow, Error> {
@@ -166,4 +170,143 @@ pub fn extend(
     };
     seasons::insert_extension(conn, &row)?;
     Ok(row)
+}
+
+/// The longest season, in days.
+pub const MAX_SEASON_DAYS: i64 = 400;
+
+/// A season as the ministry opens it.
+#[derive(Clone, Debug)]
+pub struct NewSeason {
+    pub kind: SeasonKind,
+    pub hijri_year: i32,
+    pub name: Name,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// The last day of filing housing, transport and catering contracts (R2).
+    pub housing_deadline: NaiveDate,
+    pub transport_deadline: NaiveDate,
+    pub catering_deadline: NaiveDate,
+}
+
+/// A season's dates and name as given, before they are checked.
+#[derive(Clone, Debug)]
+pub struct SeasonInput<'a> {
+    pub kind: SeasonKind,
+    pub hijri_year: i32,
+    pub name: &'a str,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub housing_deadline: NaiveDate,
+    pub transport_deadline: NaiveDate,
+    pub catering_deadline: NaiveDate,
+}
+
+impl NewSeason {
+    /// Every refused field at once: a known Hijri year, an end after the start within
+    /// [`MAX_SEASON_DAYS`], deadlines within the season, and a hajj season that holds the hajj days
+    /// of its year.
+    pub fn parse(input: SeasonInput<'_>) -> Result<NewSeason, Error> {
+        let mut errors = Vec::new();
+        let name = Name::parse(input.name)
+            .map_err(|e| errors.push(FieldError::new("name", e)))
+            .ok();
+        if !HIJRI_YEARS.contains(&input.hijri_year) {
+            errors.push(FieldError::new("hijri_year", Invalid::new("out_of_range")));
+        }
+        if input.ends_on < input.starts_on {
+            errors.push(FieldError::new("ends_on", Invalid::new("before_start")));
+        } else if (input.ends_on - input.starts_on).num_days() >= MAX_SEASON_DAYS {
+            errors.push(FieldError::new(
+                "ends_on",
+                Invalid::with_limit("span_too_long", MAX_SEASON_DAYS as usize),
+            ));
+        }
+        for (field, date) in [
+            ("deadlines.housing", input.housing_deadline),
+            ("deadlines.transport", input.transport_deadline),
+            ("deadlines.catering", input.catering_deadline),
+        ] {
+            if date > input.ends_on {
+                errors.push(FieldError::new(field, Invalid::new("after_season_end")));
+            }
+        }
+        if input.kind == SeasonKind::Hajj && HIJRI_YEARS.contains(&input.hijri_year) {
+            let covered = hajj_days(input.hijri_year).is_some_and(|days| {
+                days.iter()
+                    .all(|d| *d >= input.starts_on && *d <= input.ends_on)
+            });
+            if !covered {
+                errors.push(FieldError::new(
+                    "ends_on",
+                    Invalid::new("hajj_days_outside"),
+                ));
+            }
+        }
+        match name {
+            Some(name) if errors.is_empty() => Ok(NewSeason {
+                kind: input.kind,
+                hijri_year: input.hijri_year,
+                name,
+                starts_on: input.starts_on,
+                ends_on: input.ends_on,
+                housing_deadline: input.housing_deadline,
+                transport_deadline: input.transport_deadline,
+                catering_deadline: input.catering_deadline,
+            }),
+            _ => Err(Error::invalid(errors)),
+        }
+    }
+}
+
+/// Opens a season (ministry officers and admins); one of each kind per Hijri year
+/// (`season_exists`). The input is judged once the caller may open seasons.
+pub fn create(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    new: Result<NewSeason, Error>,
+) -> Result<SeasonRow, Error> {
+    access::ministry_work(caller)?;
+    let new = new?;
+    let at = now();
+    let row = SeasonRow {
+        id: SeasonId::generate().into_string(),
+        kind: new.kind,
+        hijri_year: new.hijri_year,
+        name: new.name.into_string(),
+        starts_on: new.starts_on,
+        ends_on: new.ends_on,
+        housing_deadline: new.housing_deadline,
+        transport_deadline: new.transport_deadline,
+        catering_deadline: new.catering_deadline,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    seasons::insert(conn, &row).map_err(|e| {
+        if is_unique_violation(&e) {
+            Error::conflict("season_exists")
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(row)
+}
+
+/// Sets a country's quota of pilgrims for a season (ministry officers and admins); never below
+/// what is allocated to the country's office (`below_allocated`).
+pub fn set_quota(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &SeasonId,
+    country: &Country,
+    pilgrims_given: Result<i64, Error>,
+) -> Result<QuotaRow, Error> {
+    access::ministry_work(caller)?;
+    let pilgrims = pilgrims(pilgrims_given?)?;
+    find(conn, id.as_str())?;
+    seasons::set_quota(conn, id.as_str(), country.as_str(), pilgrims).map_err(|e| match e {
+        QuotaError::BelowAllocated => Error::conflict("below_allocated"),
+        QuotaError::Db(e) => e.into(),
+    })
 }
