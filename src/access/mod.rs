@@ -169,6 +169,11 @@ pub fn require_user(caller: &Caller) -> Result<(&UserId, &SessionId), Error> {
     }
 }
 
+/// The ministry's review queue: its staff, viewers included (only officers and admins decide).
+pub fn review_queue(caller: &Caller) -> Result<(), Error> {
+    allow(caller.is_ministry())
+}
+
 /// Work only a ministry officer or admin does: seasons, quotas, allocations to offices, extensions,
 /// reviews.
 pub fn ministry_work(caller: &Caller) -> Result<(), Error> {

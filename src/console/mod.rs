@@ -9,6 +9,7 @@ mod datasets;
 mod facilities;
 pub mod format;
 mod inbox;
+mod organizations;
 mod pages;
 mod readiness;
 mod session;
@@ -76,6 +77,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/amendments/{id}/decide", web::post().to(pages::decide))
         .route("/readiness", web::get().to(readiness::board))
         .route("/readiness/{client}", web::get().to(readiness::client))
+        .route("/season/quotas", web::post().to(readiness::set_quota))
+        .route("/seasons", web::post().to(readiness::open_season))
+        .route("/review", web::get().to(pages::review))
+        .route("/organizations", web::get().to(organizations::list))
+        .route("/organizations", web::post().to(organizations::create))
+        .route("/organizations/{id}", web::get().to(organizations::show))
+        .route("/organizations/{id}", web::post().to(organizations::update))
+        .route(
+            "/organizations/{id}/countries",
+            web::post().to(organizations::set_countries),
+        )
+        .route(
+            "/organizations/{id}/grants",
+            web::post().to(organizations::set_grants),
+        )
+        .route(
+            "/organizations/{id}/users",
+            web::post().to(organizations::add_user),
+        )
+        .route("/users/{id}", web::get().to(organizations::user))
+        .route("/users/{id}", web::post().to(organizations::update_user))
         .route("/facilities", web::get().to(facilities::list))
         .route("/facilities/{id}", web::get().to(facilities::show))
         .route("/datasets", web::get().to(datasets::list))
@@ -218,6 +240,12 @@ impl Frame {
         self.me
             .as_ref()
             .is_some_and(|m| m.kind.is_client() || m.kind == OrgKind::Ministry)
+    }
+    /// The ministry reviews contracts.
+    pub fn reviews(&self) -> bool {
+        self.me
+            .as_ref()
+            .is_some_and(|m| m.kind == OrgKind::Ministry)
     }
     /// Providers keep facilities; the ministry sees them all.
     pub fn sees_facilities(&self) -> bool {

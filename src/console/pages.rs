@@ -142,6 +142,35 @@ where
     }
 }
 
+/// A change from a console form (post, redirect, get): the form's token is checked, `work` runs
+/// as one audited write (a use case the API calls too), then the reader is sent to `to(touched)`,
+/// so that a reload does not repeat the step. A refusal is shown by `again` on the page the form
+/// was on, or as the sign-in or 404 page when there is no page of the reader's to show it on.
+pub(super) async fn submit<W, To, A, Fut>(
+    state: &AppState,
+    visitor: &Visitor,
+    csrf: &str,
+    work: W,
+    to: To,
+    again: A,
+) -> HttpResponse
+where
+    W: FnMut(&mut DbConnection, &Caller) -> Result<Touched, Error> + Send + 'static,
+    To: FnOnce(Touched) -> String,
+    A: FnOnce(Error) -> Fut,
+    Fut: std::future::Future<Output = HttpResponse>,
+{
+    let auth = match form_session(visitor, csrf) {
+        Ok(auth) => auth,
+        Err(answer) => return *answer,
+    };
+    match state.write(auth, work).await {
+        Ok(touched) => see_other(to(touched)),
+        Err(e) if pageless(&e) => unframed(visitor, &e),
+        Err(e) => again(e).await,
+    }
+}
+
 pub(super) fn rendered(t: impl Template) -> HttpResponse {
     match t.render() {
         Ok(body) => html(StatusCode::OK, body),
@@ -481,10 +510,6 @@ pub async fn act(
     id: web::Path<String>,
     form: web::Form<ActForm>,
 ) -> HttpResponse {
-    let auth = match form_session(&visitor, &form.csrf) {
-        Ok(auth) => auth,
-        Err(answer) => return *answer,
-    };
     let form = form.into_inner();
     let Some(id) = id.parse::<ContractId>().ok() else {
         return no_such(&visitor);
@@ -494,18 +519,22 @@ pub async fn act(
     };
     let reason = Some(form.reason.trim().to_owned()).filter(|r| !r.is_empty());
     let target = id.clone();
-    let done = state
-        .write(auth, move |conn, caller| {
+    let target_path = id.to_string();
+    submit(
+        &state,
+        &visitor,
+        &form.csrf,
+        move |conn, caller| {
             contract_cases::act(conn, caller, &target, action, Ok(reason.clone()))
                 .map(|d| Touched(d.contract.id.to_string()))
-        })
-        .await;
-    match done {
-        // Post, redirect, get: a reload does not repeat the step.
-        Ok(_) => see_other(format!("/contracts/{id}")),
-        Err(e) if pageless(&e) => unframed(&visitor, &e),
-        Err(e) => contract_with_notice(&state, &visitor, id, &e).await,
-    }
+        },
+        |_| format!("/contracts/{target_path}"),
+        |e| {
+            let (state, visitor) = (&state, &visitor);
+            async move { contract_with_notice(state, visitor, id, &e).await }
+        },
+    )
+    .await
 }
 
 /// The contract as it stands, with a refusal of a step on it above.
@@ -817,34 +846,36 @@ pub async fn edit(
     id: web::Path<String>,
     form: web::Form<EditForm>,
 ) -> HttpResponse {
-    let auth = match form_session(&visitor, &form.terms.csrf) {
-        Ok(auth) => auth,
-        Err(answer) => return *answer,
-    };
     let Ok(id) = id.parse::<ContractId>() else {
         return no_such(&visitor);
     };
     let form = form.into_inner();
+    let csrf = form.terms.csrf.clone();
     let version =
         form.version.trim().parse::<i64>().map(Some).map_err(|_| {
             Error::invalid_field("version", crate::domain::Invalid::new("invalid_value"))
         });
     let target = id.clone();
-    let done = state
-        .write(auth, move |conn, caller| {
+    let target_path = id.to_string();
+    submit(
+        &state,
+        &visitor,
+        &csrf,
+        move |conn, caller| {
             let current = contract_cases::find(conn, caller, &target)?;
             let terms = form
                 .terms
                 .terms(current.contract.booking.terms.contract_type());
             contract_cases::edit(conn, caller, &target, version.clone(), terms)
                 .map(|d| Touched(d.contract.id.to_string()))
-        })
-        .await;
-    match done {
-        Ok(_) => see_other(format!("/contracts/{id}")),
-        Err(e) if pageless(&e) => unframed(&visitor, &e),
-        Err(e) => contract_with_notice(&state, &visitor, id, &e).await,
-    }
+        },
+        |_| format!("/contracts/{target_path}"),
+        |e| {
+            let (state, visitor) = (&state, &visitor);
+            async move { contract_with_notice(state, visitor, id, &e).await }
+        },
+    )
+    .await
 }
 
 /// Proposes new terms for an approved contract (its client), then shows the contract.
@@ -854,28 +885,30 @@ pub async fn amend(
     id: web::Path<String>,
     form: web::Form<AmendForm>,
 ) -> HttpResponse {
-    let auth = match form_session(&visitor, &form.csrf) {
-        Ok(auth) => auth,
-        Err(answer) => return *answer,
-    };
     let Ok(id) = id.parse::<ContractId>() else {
         return no_such(&visitor);
     };
     let form = form.into_inner();
+    let csrf = form.csrf.clone();
     let target = id.clone();
-    let done = state
-        .write(auth, move |conn, caller| {
+    let target_path = id.to_string();
+    submit(
+        &state,
+        &visitor,
+        &csrf,
+        move |conn, caller| {
             let contract = contract_cases::find(conn, caller, &target)?;
             let proposal = form.proposal(contract.contract.booking.terms.contract_type());
             amendment_cases::propose(conn, caller, &target, proposal)
                 .map(|a| Touched(a.id.to_string()))
-        })
-        .await;
-    match done {
-        Ok(_) => see_other(format!("/contracts/{id}")),
-        Err(e) if pageless(&e) => unframed(&visitor, &e),
-        Err(e) => contract_with_notice(&state, &visitor, id, &e).await,
-    }
+        },
+        |_| format!("/contracts/{target_path}"),
+        |e| {
+            let (state, visitor) = (&state, &visitor);
+            async move { contract_with_notice(state, visitor, id, &e).await }
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -930,5 +963,79 @@ pub async fn decide(
                 Err(other) => unframed(&visitor, &other),
             }
         }
+    }
+}
+
+// ----- The review queue -----
+
+#[derive(Deserialize, Default)]
+pub struct ReviewQuery {
+    #[serde(default)]
+    after: String,
+}
+
+struct ReviewScreen {
+    season: Option<SeasonRow>,
+    rows: Vec<(contract_cases::AwaitingReview, i64)>,
+    next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/review.html")]
+struct ReviewPage<'a> {
+    f: &'a Frame,
+    s: &'a ReviewScreen,
+    after: &'a str,
+}
+
+/// The ministry's review queue of the current season: contracts awaiting approval, oldest filed
+/// first, each with how long it has waited and the days left before its client's last filing day.
+pub async fn review(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<ReviewQuery>,
+) -> HttpResponse {
+    let after = Some(query.after.clone()).filter(|a| !a.is_empty());
+    let loaded = page(&state, &visitor, move |conn, caller, _| {
+        let Some(season) = current_season(conn)? else {
+            access::review_queue(caller)?;
+            return Ok(ReviewScreen {
+                season: None,
+                rows: Vec::new(),
+                next: None,
+            });
+        };
+        let mut rows =
+            contract_cases::review_queue(conn, caller, &season, after.as_deref(), PAGE_SIZE + 1)?;
+        let next = (rows.len() as i64 > PAGE_SIZE).then(|| {
+            rows.truncate(PAGE_SIZE as usize);
+            rows.last()
+                .map(|r| r.details.contract.id.to_string())
+                .unwrap_or_default()
+        });
+        let today = today_in_makkah();
+        Ok(ReviewScreen {
+            season: Some(season),
+            rows: rows
+                .into_iter()
+                .map(|r| {
+                    let left = (r.last_filing_day - today).num_days();
+                    (r, left)
+                })
+                .collect(),
+            next,
+        })
+    })
+    .await;
+    match loaded {
+        Ok((me, lang, s)) => {
+            let f = frame(&visitor, me, lang, "/review", "review_queue");
+            rendered(ReviewPage {
+                f: &f,
+                s: &s,
+                after: &query.after,
+            })
+        }
+        Err(answer) => answer,
     }
 }

@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::Frame;
-use super::pages::{Touched, current_season, frame, no_such, page, pageless, rendered, unframed};
-use super::session::{Visitor, form_session, see_other};
+use super::pages::{Touched, current_season, frame, no_such, page, rendered, submit};
+use super::session::Visitor;
 use crate::domain::ids::{ContractId, OrganizationId, SeasonId};
 use crate::domain::readiness::Readiness;
 use crate::error::Error;
@@ -192,10 +192,6 @@ pub async fn inspect(
     id: web::Path<String>,
     form: web::Form<InspectionForm>,
 ) -> HttpResponse {
-    let auth = match form_session(&visitor, &form.csrf) {
-        Ok(auth) => auth,
-        Err(answer) => return *answer,
-    };
     let Ok(id) = id.parse::<ContractId>() else {
         return no_such(&visitor);
     };
@@ -216,16 +212,21 @@ pub async fn inspect(
             crate::domain::Invalid::new("invalid_value"),
         )),
     };
-    let done = state
-        .write(auth, move |conn, caller| {
+    let to = format!("/contracts/{id}");
+    submit(
+        &state,
+        &visitor,
+        &form.csrf,
+        move |conn, caller| {
             inspections::record(conn, caller, report.clone()).map(|i| Touched(i.id.to_string()))
-        })
-        .await;
-    match done {
-        Ok(_) => see_other(format!("/contracts/{id}")),
-        Err(e) if pageless(&e) => unframed(&visitor, &e),
-        Err(e) => super::pages::contract_with_notice(&state, &visitor, id, &e).await,
-    }
+        },
+        move |_| to.to_owned(),
+        |e| {
+            let (state, visitor) = (&state, &visitor);
+            async move { super::pages::contract_with_notice(state, visitor, id, &e).await }
+        },
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -259,8 +260,10 @@ pub async fn groups(state: web::Data<AppState>, visitor: Visitor) -> HttpRespons
 }
 
 struct SeasonScreen {
-    season: SeasonRow,
-    /// The reader grants extensions (the ministry's officers and admins).
+    /// The newest season; none before the ministry opens one.
+    season: Option<SeasonRow>,
+    /// The reader grants extensions, sets quotas and opens seasons (the ministry's officers and
+    /// admins).
     can_extend: bool,
     /// Whose allocations the reader may change: the ministry an office's, an office its agencies'.
     can_allocate: Vec<String>,
@@ -280,6 +283,7 @@ struct SeasonPage<'a> {
     s: &'a SeasonScreen,
     notice: Option<String>,
     types: &'static [crate::domain::season::ContractType],
+    kinds: &'static [crate::domain::season::SeasonKind],
 }
 
 /// The current season: its dates and deadlines, and the quotas, allocations and extensions the
@@ -291,7 +295,21 @@ pub async fn season(state: web::Data<AppState>, visitor: Visitor) -> HttpRespons
 /// The season page; with `refused`, that refusal above it and its status.
 async fn season_page(state: &AppState, visitor: &Visitor, refused: Option<&Error>) -> HttpResponse {
     let loaded = page(state, visitor, |conn, caller, _| {
-        let season = current_season(conn)?.ok_or_else(Error::not_found)?;
+        let can_extend = crate::access::ministry_work(caller).is_ok();
+        let Some(season) = current_season(conn)? else {
+            // Before the first season only the ministry has anything to do here: open one.
+            if !can_extend {
+                return Err(Error::not_found());
+            }
+            return Ok(SeasonScreen {
+                season: None,
+                can_extend,
+                can_allocate: Vec::new(),
+                quotas: Vec::new(),
+                allocations: Vec::new(),
+                extensions: Vec::new(),
+            });
+        };
         let id = SeasonId::from_stored(season.id.clone());
         let allocations = crate::usecases::seasons::allocations(conn, caller, &id)?;
         let can_allocate = allocations
@@ -307,12 +325,12 @@ async fn season_page(state: &AppState, visitor: &Visitor, refused: Option<&Error
             .map(|(row, _, _)| row.organization_id.clone())
             .collect();
         Ok(SeasonScreen {
-            can_extend: crate::access::ministry_work(caller).is_ok(),
+            can_extend,
             can_allocate,
             quotas: crate::usecases::seasons::quotas(conn, caller, &id)?,
             allocations,
             extensions: crate::usecases::seasons::extensions(conn, caller, &id)?,
-            season,
+            season: Some(season),
         })
     })
     .await;
@@ -324,6 +342,7 @@ async fn season_page(state: &AppState, visitor: &Visitor, refused: Option<&Error
                 s: &s,
                 notice: refused.map(|e| super::pages::refusal_text(lang, e)),
                 types: crate::domain::season::ContractType::ALL,
+                kinds: crate::domain::season::SeasonKind::ALL,
             });
             if let Some(e) = refused {
                 *answer.status_mut() = crate::api::problem::status(e.kind);
@@ -350,29 +369,30 @@ pub async fn allocate(
     org: web::Path<String>,
     form: web::Form<AllocationForm>,
 ) -> HttpResponse {
-    let auth = match form_session(&visitor, &form.csrf) {
-        Ok(auth) => auth,
-        Err(answer) => return *answer,
-    };
     let Ok(org) = org.parse::<OrganizationId>() else {
         return no_such(&visitor);
     };
     let pilgrims = form.pilgrims.trim().parse::<i64>().map_err(|_| {
         Error::invalid_field("pilgrims", crate::domain::Invalid::new("invalid_value"))
     });
-    let done = state
-        .write(auth, move |conn, caller| {
+    let to = "/season";
+    submit(
+        &state,
+        &visitor,
+        &form.csrf,
+        move |conn, caller| {
             let season = current_season(conn)?.ok_or_else(Error::not_found)?;
             let id = SeasonId::from_stored(season.id);
             crate::usecases::seasons::allocate(conn, caller, &id, &org, pilgrims.clone())
                 .map(|(row, _, _)| Touched(row.organization_id))
-        })
-        .await;
-    match done {
-        Ok(_) => see_other("/season"),
-        Err(e) if pageless(&e) => unframed(&visitor, &e),
-        Err(e) => season_page(&state, &visitor, Some(&e)).await,
-    }
+        },
+        move |_| to.to_owned(),
+        |e| {
+            let (state, visitor) = (&state, &visitor);
+            async move { season_page(state, visitor, Some(&e)).await }
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -421,22 +441,164 @@ pub async fn extend(
     visitor: Visitor,
     form: web::Form<ExtensionForm>,
 ) -> HttpResponse {
-    let auth = match form_session(&visitor, &form.csrf) {
-        Ok(auth) => auth,
-        Err(answer) => return *answer,
-    };
     let new = form.extension();
-    let done = state
-        .write(auth, move |conn, caller| {
+    let to = "/season";
+    submit(
+        &state,
+        &visitor,
+        &form.csrf,
+        move |conn, caller| {
             let season = current_season(conn)?.ok_or_else(Error::not_found)?;
             let id = SeasonId::from_stored(season.id);
             crate::usecases::seasons::extend(conn, caller, &id, new.clone())
                 .map(|row| Touched(row.id))
-        })
-        .await;
-    match done {
-        Ok(_) => see_other("/season"),
-        Err(e) if pageless(&e) => unframed(&visitor, &e),
-        Err(e) => season_page(&state, &visitor, Some(&e)).await,
+        },
+        move |_| to.to_owned(),
+        |e| {
+            let (state, visitor) = (&state, &visitor);
+            async move { season_page(state, visitor, Some(&e)).await }
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct QuotaForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    pilgrims: String,
+}
+
+/// Sets a country's quota in the current season (the ministry), then shows the season again.
+pub async fn set_quota(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<QuotaForm>,
+) -> HttpResponse {
+    use crate::domain::Invalid;
+    let country = crate::domain::country::Country::parse(form.country.trim())
+        .map_err(|e| Error::invalid_field("country", e));
+    let pilgrims = form
+        .pilgrims
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| Error::invalid_field("pilgrims", Invalid::new("invalid_value")));
+    let to = "/season";
+    submit(
+        &state,
+        &visitor,
+        &form.csrf,
+        move |conn, caller| {
+            crate::access::ministry_work(caller)?;
+            let season = current_season(conn)?.ok_or_else(Error::not_found)?;
+            let id = SeasonId::from_stored(season.id);
+            let country = country.clone()?;
+            crate::usecases::seasons::set_quota(conn, caller, &id, &country, pilgrims.clone())
+                .map(|_| Touched(id.to_string()))
+        },
+        move |_| to.to_owned(),
+        |e| {
+            let (state, visitor) = (&state, &visitor);
+            async move { season_page(state, visitor, Some(&e)).await }
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct NewSeasonForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    hijri_year: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+    #[serde(default)]
+    housing: String,
+    #[serde(default)]
+    transport: String,
+    #[serde(default)]
+    catering: String,
+}
+
+impl NewSeasonForm {
+    fn parse(&self) -> Result<crate::usecases::seasons::NewSeason, Error> {
+        use crate::domain::Invalid;
+        use crate::error::FieldError;
+        let mut errors = Vec::new();
+        let mut date = |field: &str, text: &str| {
+            let date = crate::domain::calendar::parse_bounded(text.trim());
+            if date.is_none() {
+                errors.push(FieldError::new(field, Invalid::new("invalid_date")));
+            }
+            date
+        };
+        let dates = (
+            date("starts_on", &self.starts_on),
+            date("ends_on", &self.ends_on),
+            date("deadlines.housing", &self.housing),
+            date("deadlines.transport", &self.transport),
+            date("deadlines.catering", &self.catering),
+        );
+        let kind = crate::domain::season::SeasonKind::parse(&self.kind);
+        if kind.is_none() {
+            errors.push(FieldError::new("kind", Invalid::new("invalid_value")));
+        }
+        let year = self.hijri_year.trim().parse::<i32>().ok();
+        if year.is_none() {
+            errors.push(FieldError::new("hijri_year", Invalid::new("out_of_range")));
+        }
+        match (kind, year, dates) {
+            (
+                Some(kind),
+                Some(hijri_year),
+                (Some(starts_on), Some(ends_on), Some(housing), Some(transport), Some(catering)),
+            ) if errors.is_empty() => {
+                crate::usecases::seasons::NewSeason::parse(crate::usecases::seasons::SeasonInput {
+                    kind,
+                    hijri_year,
+                    name: &self.name,
+                    starts_on,
+                    ends_on,
+                    housing_deadline: housing,
+                    transport_deadline: transport,
+                    catering_deadline: catering,
+                })
+            }
+            _ => Err(Error::invalid(errors)),
+        }
     }
+}
+
+/// Opens a season (the ministry); it becomes the console's current season.
+pub async fn open_season(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<NewSeasonForm>,
+) -> HttpResponse {
+    let new = form.parse();
+    let to = "/season";
+    submit(
+        &state,
+        &visitor,
+        &form.csrf,
+        move |conn, caller| {
+            crate::usecases::seasons::create(conn, caller, new.clone()).map(|row| Touched(row.id))
+        },
+        move |_| to.to_owned(),
+        |e| {
+            let (state, visitor) = (&state, &visitor);
+            async move { season_page(state, visitor, Some(&e)).await }
+        },
+    )
+    .await
 }

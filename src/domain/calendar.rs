@@ -35,6 +35,13 @@ pub fn bounded<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::E
     }
 }
 
+/// A date written `YYYY-MM-DD` (as a form sends it) within [`EARLIEST`]..=[`LATEST`].
+pub fn parse_bounded(text: &str) -> Option<NaiveDate> {
+    text.parse::<NaiveDate>()
+        .ok()
+        .filter(|d| (EARLIEST..=LATEST).contains(d))
+}
+
 /// [`bounded`] for an optional date (with `#[serde(default)]`).
 pub fn bounded_optional<'de, D: serde::Deserializer<'de>>(
     d: D,

@@ -97,6 +97,18 @@ pub struct SeasonRow {
     pub updated_at: NaiveDateTime,
 }
 
+impl SeasonRow {
+    /// The season's last day of filing contracts of a type, before any client's extension (R2).
+    pub fn deadline(&self, contract_type: crate::domain::season::ContractType) -> NaiveDate {
+        use crate::domain::season::ContractType;
+        match contract_type {
+            ContractType::Housing => self.housing_deadline,
+            ContractType::Transport => self.transport_deadline,
+            ContractType::Catering => self.catering_deadline,
+        }
+    }
+}
+
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = quotas)]
 pub struct QuotaRow {

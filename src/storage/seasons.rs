@@ -338,11 +338,7 @@ pub fn last_filing_day(
     organization_id: &str,
     contract_type: ContractType,
 ) -> QueryResult<NaiveDate> {
-    let deadline = match contract_type {
-        ContractType::Housing => season.housing_deadline,
-        ContractType::Transport => season.transport_deadline,
-        ContractType::Catering => season.catering_deadline,
-    };
+    let deadline = season.deadline(contract_type);
     let extended: Option<NaiveDate> = extensions::table
         .filter(extensions::season_id.eq(&season.id))
         .filter(extensions::organization_id.eq(organization_id))

@@ -625,3 +625,49 @@ pub fn history(
     let row = visible(conn, caller, id.as_str())?;
     Ok(store::events(conn, &row.id)?)
 }
+
+/// A contract awaiting the ministry's decision, with the last day its client may file contracts of
+/// its type (the season's deadline, or the client's extension if later).
+pub struct AwaitingReview {
+    pub details: ContractDetails,
+    pub last_filing_day: NaiveDate,
+}
+
+/// The ministry's review queue: the season's contracts awaiting approval, oldest filed first, a
+/// page after `after`. The deadlines come from one read of the season's extensions, not one per
+/// contract.
+pub fn review_queue(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    season: &SeasonRow,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AwaitingReview>, Error> {
+    access::review_queue(caller)?;
+    let filter = ContractFilter {
+        season_id: Some(season.id.clone()),
+        status: Some(ContractStatus::PendingReview.as_str().to_owned()),
+        ..ContractFilter::default()
+    };
+    let listed = list(conn, caller, &filter, after, limit)?;
+    let extensions = seasons::extensions(conn, &season.id, None)?;
+    Ok(listed
+        .into_iter()
+        .map(|details| {
+            let contract_type = details.contract.booking.terms.contract_type();
+            let extended = extensions
+                .iter()
+                .filter(|e| {
+                    e.organization_id == details.contract.client_id.as_str()
+                        && e.contract_type == contract_type
+                })
+                .map(|e| e.until)
+                .max();
+            let deadline = season.deadline(contract_type);
+            AwaitingReview {
+                last_filing_day: extended.map_or(deadline, |e| e.max(deadline)),
+                details,
+            }
+        })
+        .collect())
+}

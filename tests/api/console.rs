@@ -324,6 +324,14 @@ async fn console_steps_move_a_contract_like_the_api(app: TestApp) {
         .await;
     let mut ministry = Browser::new(&app);
     ministry.sign_in(&w.ministry.email).await;
+    // The review queue holds it, with the days left before its client's deadline.
+    let queue = ministry.get("/review").await;
+    assert!(
+        queue.body.contains(&format!("/contracts/{id}")),
+        "{}",
+        queue.body
+    );
+    assert!(queue.body.contains("days left") || queue.body.contains("Closed"));
     let page = ministry.get(&format!("/contracts/{id}")).await;
     let mtoken = csrf(&page.body);
     // Returning needs a reason: refused with the reason's field named, nothing moved.
@@ -738,7 +746,317 @@ async fn allocations_are_set_from_the_season_page(app: TestApp) {
     );
 }
 
+/// Organisations and users from the console: the ministry opens an agency, suspends it at the
+/// version it saw, assigns a tawafa establishment's countries; an office's admin invites a user
+/// and changes its role and access; nobody reaches another organisation's page or users; the
+/// review queue is the ministry's; quotas and a new season are set from the season page. Each
+/// change is then read back through the API.
+async fn organisations_users_and_seasons_are_administered_from_the_console(app: TestApp) {
+    let w = World::new(&app).await;
+    let office_id = w.office.organization_id.clone();
+    let mut ministry = Browser::new(&app);
+    ministry.sign_in(&w.ministry.email).await;
+    let list = ministry.get("/organizations").await;
+    assert_eq!(list.status, 200);
+    assert!(list.body.contains(&format!("/organizations/{office_id}")));
+    assert!(
+        list.body.contains("action=\"/organizations\""),
+        "the form to open one"
+    );
+    let token = csrf(&list.body);
+    let agency_form = |country: &'static str| {
+        vec![
+            ("kind", "agency"),
+            ("name", "Console Travel"),
+            ("name_ar", "سفريات الواجهة"),
+            ("country", country),
+        ]
+    };
+    let mut form = agency_form("MY");
+    form.push(("parent_id", office_id.as_str()));
+    form.push(("csrf", token.as_str()));
+    let mismatch = ministry.post("/organizations", &form).await;
+    assert_eq!(mismatch.status, 422, "{}", mismatch.body);
+    assert!(mismatch.body.contains("role=\"alert\""));
+    let mut form = agency_form("ID");
+    form.push(("parent_id", office_id.as_str()));
+    form.push(("csrf", token.as_str()));
+    let opened = ministry.post("/organizations", &form).await;
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    let location = opened.location.unwrap();
+    let agency_id = location.trim_start_matches("/organizations/").to_owned();
+    let api = app
+        .get(&format!("/api/v1/organizations/{agency_id}"))
+        .auth(&w.ministry)
+        .send()
+        .await;
+    assert_eq!(api.status, 200);
+    assert_eq!(api.body["parent_id"], office_id.as_str());
+    assert_eq!(api.body["name_ar"], "سفريات الواجهة");
+
+    // Suspended at the version the form showed; a second post of that same form is stale.
+    let page = ministry.get(&location).await;
+    assert!(page.body.contains("name=\"version\" value=\"1\""));
+    let edit = [
+        ("csrf", token.as_str()),
+        ("version", "1"),
+        ("name", "Console Travel"),
+        ("name_ar", "سفريات الواجهة"),
+        ("status", "suspended"),
+    ];
+    let suspended = ministry.post(&location, &edit).await;
+    assert_eq!(suspended.status, 303, "{}", suspended.body);
+    let stale = ministry.post(&location, &edit).await;
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    let api = app
+        .get(&format!("/api/v1/organizations/{agency_id}"))
+        .auth(&w.ministry)
+        .send()
+        .await;
+    assert_eq!(api.body["status"], "suspended");
+
+    let tawafa = format!("/organizations/{}/countries", w.tawafa.organization_id);
+    let set = ministry
+        .post(
+            &tawafa,
+            &[("csrf", token.as_str()), ("countries", "my, ID")],
+        )
+        .await;
+    assert_eq!(set.status, 303, "{}", set.body);
+    let bad = ministry
+        .post(
+            &tawafa,
+            &[("csrf", token.as_str()), ("countries", "ID ZZZ")],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    let api = app
+        .get(&format!(
+            "/api/v1/organizations/{}",
+            w.tawafa.organization_id
+        ))
+        .auth(&w.ministry)
+        .send()
+        .await;
+    assert_eq!(api.body["countries"], serde_json::json!(["ID", "MY"]));
+
+    // An office's admin: its own page and users, nobody else's, and no ministry work.
+    let mut office = Browser::new(&app);
+    office.sign_in(&w.office.email).await;
+    let own = office.get(&format!("/organizations/{office_id}")).await;
+    assert_eq!(own.status, 200);
+    assert!(own.body.contains(&w.office.email), "its users are listed");
+    assert!(
+        !own.body.contains("name=\"status\""),
+        "only the ministry edits organisations"
+    );
+    let token = csrf(&own.body);
+    for hidden in [
+        format!("/organizations/{}", w.other_office.organization_id),
+        format!("/users/{}", w.other_office.user_id),
+        format!("/organizations/{}", w.tawafa.organization_id),
+    ] {
+        let page = office.get(&hidden).await;
+        assert_eq!(page.status, 404, "{hidden}");
+        assert!(!page.body.contains(&w.other_office.email));
+    }
+    let theirs = office
+        .post(
+            &format!("/organizations/{}/users", w.other_office.organization_id),
+            &[
+                ("csrf", token.as_str()),
+                ("email", "spy@office.example"),
+                ("full_name", "Spy"),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(theirs.status, 404);
+    let not_ministry = office
+        .post(
+            &format!("/organizations/{office_id}"),
+            &[
+                ("csrf", token.as_str()),
+                ("version", "1"),
+                ("status", "suspended"),
+            ],
+        )
+        .await;
+    assert_eq!(not_ministry.status, 403, "{}", not_ministry.body);
+    let invited = office
+        .post(
+            &format!("/organizations/{office_id}/users"),
+            &[
+                ("csrf", token.as_str()),
+                ("email", "clerk@office.example"),
+                ("full_name", "Siti Clerk"),
+                ("role", "officer"),
+                ("language", "fa"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(invited.status, 303, "{}", invited.body);
+    let without_token = office
+        .post(
+            &format!("/organizations/{office_id}/users"),
+            &[
+                ("email", "forged@office.example"),
+                ("full_name", "Forged"),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(without_token.status, 403);
+    let users = app
+        .get(&format!("/api/v1/organizations/{office_id}/users"))
+        .auth(&w.office)
+        .send()
+        .await;
+    let items = users.body["items"].as_array().unwrap();
+    assert!(!items.iter().any(|u| u["email"] == "forged@office.example"));
+    let clerk = items
+        .iter()
+        .find(|u| u["email"] == "clerk@office.example")
+        .expect("the invited user");
+    assert_eq!(clerk["password_set"], false);
+    assert_eq!(clerk["language"], "fa");
+    let clerk_page = format!("/users/{}", clerk["id"].as_str().unwrap());
+    let page = office.get(&clerk_page).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("name=\"administers\""));
+    let changed = office
+        .post(
+            &clerk_page,
+            &[
+                ("csrf", token.as_str()),
+                ("version", "1"),
+                ("full_name", "Siti Clerk"),
+                ("language", "fa"),
+                ("administers", "yes"),
+                ("role", "viewer"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    let api = app
+        .get(&format!("/api/v1{clerk_page}"))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(
+        (api.body["role"].as_str(), api.body["active"].as_bool()),
+        (Some("viewer"), Some(false))
+    );
+    // An admin never locks itself out, from the console either.
+    let own_page = format!("/users/{}", w.office.user_id);
+    let page = office.get(&own_page).await;
+    assert!(!page.body.contains("name=\"administers\""));
+    let lockout = office
+        .post(
+            &own_page,
+            &[
+                ("csrf", token.as_str()),
+                ("version", "1"),
+                ("full_name", "Office Admin"),
+                ("administers", "yes"),
+                ("role", "viewer"),
+            ],
+        )
+        .await;
+    assert_eq!(lockout.status, 409, "{}", lockout.body);
+
+    // The review queue is the ministry's.
+    assert_eq!(office.get("/review").await.status, 403);
+    assert_eq!(ministry.get("/review").await.status, 200);
+
+    // Quotas and a new season from the season page.
+    let season = ministry.get("/season").await;
+    let ministry_token = csrf(&season.body);
+    assert!(season.body.contains("action=\"/season/quotas\""));
+    assert!(
+        !office
+            .get("/season")
+            .await
+            .body
+            .contains("action=\"/season/quotas\"")
+    );
+    let quota = ministry
+        .post(
+            "/season/quotas",
+            &[
+                ("csrf", ministry_token.as_str()),
+                ("country", "pk"),
+                ("pilgrims", "4000"),
+            ],
+        )
+        .await;
+    assert_eq!(quota.status, 303, "{}", quota.body);
+    let below = ministry
+        .post(
+            "/season/quotas",
+            &[
+                ("csrf", ministry_token.as_str()),
+                ("country", "ID"),
+                ("pilgrims", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(below.status, 409, "{}", below.body);
+    let by_office = office
+        .post(
+            "/season/quotas",
+            &[
+                ("csrf", token.as_str()),
+                ("country", "ID"),
+                ("pilgrims", "9000"),
+            ],
+        )
+        .await;
+    assert_eq!(by_office.status, 403);
+    let quotas = app
+        .get(&format!("/api/v1/seasons/{}/quotas", w.season))
+        .auth(&w.ministry)
+        .send()
+        .await;
+    let quota_of = |c: &str| {
+        quotas.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["country"] == c)
+            .map(|q| q["pilgrims"].as_i64().unwrap())
+    };
+    assert_eq!((quota_of("PK"), quota_of("ID")), (Some(4000), Some(1000)));
+    let season_form = |end: &'static str| {
+        [
+            ("csrf", ministry_token.as_str()),
+            ("kind", "umrah"),
+            ("hijri_year", "1449"),
+            ("name", "Umrah 1449"),
+            ("starts_on", "2027-08-01"),
+            ("ends_on", end),
+            ("housing", "2027-09-01"),
+            ("transport", "2027-09-01"),
+            ("catering", "2027-09-01"),
+        ]
+    };
+    let backwards = ministry.post("/seasons", &season_form("2027-07-01")).await;
+    assert_eq!(backwards.status, 422, "{}", backwards.body);
+    let opened = ministry.post("/seasons", &season_form("2028-03-01")).await;
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    let seasons = app.get("/api/v1/seasons").auth(&w.office).send().await;
+    assert!(
+        seasons.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "Umrah 1449")
+    );
+}
+
 crate::backend_tests!(
+    organisations_users_and_seasons_are_administered_from_the_console,
     allocations_are_set_from_the_season_page,
     authorities_read_their_granted_datasets,
     readiness_notifications_and_profile_keep_to_the_reader,

@@ -110,7 +110,8 @@ def lifecycle(browser, javascript, tag):
     ministry_context = browser.new_context(java_script_enabled=javascript, bypass_csp=True)
     ministry = ministry_context.new_page()
     sign_in(ministry, "ministry")
-    ministry.goto(f"{BASE}/contracts?status=pending_review")
+    ministry.goto(f"{BASE}/review")
+    expect(ministry.locator(f"a[href='{contract_url.replace(BASE, '')}']")).to_be_visible()
     shot(ministry, f"review-queue-en{tag}")
     ministry.goto(contract_url)
     # The reviewer sees the building's use around the contract's dates.
@@ -224,6 +225,54 @@ def authority(browser):
     context.close()
 
 
+def administration(browser):
+    """The ministry opens an agency under the demo office, invites its first user and makes it a
+    viewer; the season page offers the ministry its quota and new-season forms; the same screens
+    in Arabic."""
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, "ministry")
+    page.goto(f"{BASE}/organizations")
+    shot(page, "organizations-en")
+    form = page.locator("form[method=post][action='/organizations']")
+    form.locator("select[name=kind]").select_option("agency")
+    form.locator("input[name=name]").fill("Garuda Umrah Travel")
+    form.locator("input[name=name_ar]").fill("غارودا للعمرة")
+    form.locator("input[name=country]").fill("ID")
+    form.locator("select[name=parent_id]").select_option(label="ID · Hajj Affairs Office of Indonesia")
+    form.locator("button").click()
+    page.wait_for_load_state("load")
+    expect(page.locator("h1")).to_have_text("Garuda Umrah Travel")
+    users = page.locator("form[action$='/users']")
+    users.locator("input[name=email]").fill("first.admin@garuda.example")
+    users.locator("input[name=full_name]").fill("Dewi Garuda")
+    users.locator("select[name=role]").select_option("admin")
+    users.locator("button").click()
+    page.wait_for_load_state("load")
+    row = page.locator("tbody tr", has_text="first.admin@garuda.example")
+    expect(row).to_contain_text("Invited")
+    shot(page, "organization-en")
+    row.locator("a").click()
+    page.wait_for_load_state("load")
+    expect(page.locator("h1")).to_have_text("Dewi Garuda")
+    page.locator("select[name=role]").select_option("viewer")
+    page.locator("form[action^='/users/'] button").click()
+    page.wait_for_load_state("load")
+    expect(page.locator(".facts")).to_contain_text("Viewer")
+    shot(page, "user-en")
+    page.goto(f"{BASE}/season")
+    expect(page.locator("form[action='/season/quotas']")).to_be_visible()
+    page.locator("details summary").click()
+    shot(page, "season-ministry-en")
+    switch_language(page, "ar")
+    for path, name in (("/organizations", "organizations-ar"), ("/review", "review-queue-ar"), ("/season", "season-ar")):
+        page.goto(f"{BASE}{path}")
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+        shot(page, name)
+    switch_language(page, "en")
+    context.close()
+
+
 def arabic(browser, contract_url):
     context = browser.new_context(locale="ar-SA", bypass_csp=True)
     page = context.new_page()
@@ -272,6 +321,7 @@ def main():
         lifecycle(browser, javascript=False, tag="-nojs")
         inspection_and_readiness(browser)
         authority(browser)
+        administration(browser)
         arabic(browser, url)
         forged_form(browser, url)
         browser.close()
