@@ -131,9 +131,7 @@ pub async fn verify(
     state: web::Data<AppState>,
     auth: Authenticated,
 ) -> Result<HttpResponse, Error> {
-    let v = state
-        .read(auth, |conn, caller| audit_cases::verify(conn, caller))
-        .await?;
+    let v = state.read(auth, audit_cases::verify).await?;
     Ok(HttpResponse::Ok().json(Verification {
         ok: v.first_broken.is_none(),
         events: v.events,
