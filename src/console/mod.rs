@@ -8,6 +8,7 @@
 mod datasets;
 mod facilities;
 pub mod format;
+mod groups;
 mod inbox;
 mod organizations;
 mod pages;
@@ -67,7 +68,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/contracts/{id}/amend", web::post().to(pages::amend))
         .route("/contracts/{id}/edit", web::post().to(pages::edit))
-        .route("/groups", web::get().to(readiness::groups))
+        .route("/groups", web::get().to(groups::list))
+        .route("/groups", web::post().to(groups::create))
+        .route("/groups/{id}", web::get().to(groups::show))
+        .route("/groups/{id}", web::post().to(groups::update))
+        .route("/groups/{id}/remove", web::post().to(groups::remove))
         .route("/season", web::get().to(readiness::season))
         .route(
             "/season/allocations/{org}",

@@ -229,36 +229,6 @@ pub async fn inspect(
     .await
 }
 
-#[derive(Template)]
-#[template(path = "console/groups.html")]
-struct GroupsPage<'a> {
-    f: &'a Frame,
-    season: &'a SeasonRow,
-    groups: &'a [crate::usecases::groups::PlannedGroup],
-}
-
-/// The reader's pilgrim groups in the current season (an office sees its agencies' too).
-pub async fn groups(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse {
-    let loaded = page(&state, &visitor, |conn, caller, _| {
-        let season = current_season(conn)?.ok_or_else(Error::not_found)?;
-        let id = SeasonId::from_stored(season.id.clone());
-        let groups = crate::usecases::groups::list(conn, caller, &id, None, None, 500)?;
-        Ok((season, groups))
-    })
-    .await;
-    match loaded {
-        Ok((me, lang, (season, groups))) => {
-            let f = frame(&visitor, me, lang, "/groups", "groups");
-            rendered(GroupsPage {
-                f: &f,
-                season: &season,
-                groups: &groups,
-            })
-        }
-        Err(answer) => answer,
-    }
-}
-
 struct SeasonScreen {
     /// The newest season; none before the ministry opens one.
     season: Option<SeasonRow>,

@@ -903,6 +903,34 @@ const WORDS: &[(&str, &str, &str, &str, &str)] = &[
         "تعیین سهمیه کشور",
     ),
     ("saved", "Saved.", "تم الحفظ.", "Enregistré.", "ذخیره شد."),
+    (
+        "plan_group",
+        "Plan a group",
+        "إضافة مجموعة",
+        "Planifier un groupe",
+        "افزودن گروه",
+    ),
+    (
+        "change_group",
+        "Change the group",
+        "تعديل المجموعة",
+        "Modifier le groupe",
+        "ویرایش گروه",
+    ),
+    (
+        "remove_group",
+        "Remove the group",
+        "حذف المجموعة",
+        "Retirer le groupe",
+        "حذف گروه",
+    ),
+    (
+        "edit_organization",
+        "Edit the organisation",
+        "تعديل الجهة",
+        "Modifier l’organisation",
+        "ویرایش سازمان",
+    ),
 ];
 
 /// The word for `code` in `lang`; the code itself when the catalogue has none.
@@ -944,5 +972,28 @@ mod tests {
         for code in crate::domain::contract::Action::ALL {
             assert!(codes().any(|c| c == code.as_str()), "{code}");
         }
+    }
+
+    /// Every word a template asks for by its code (`tr.w("…")`, `tr.n("…", …)`) is in the table.
+    #[test]
+    fn every_word_the_templates_ask_for_is_written() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/console");
+        let mut missing = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for marker in ["tr.w(\"", "tr.n(\""] {
+                for (at, _) in text.match_indices(marker) {
+                    let code = text[at + marker.len()..]
+                        .split('"')
+                        .next()
+                        .unwrap_or_default();
+                    if !codes().any(|c| c == code) {
+                        missing.push(format!("{}: {code}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{missing:?}");
     }
 }

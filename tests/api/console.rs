@@ -1055,7 +1055,112 @@ async fn organisations_users_and_seasons_are_administered_from_the_console(app: 
     );
 }
 
+/// Pilgrim groups from the console: an office plans one, changes it at the version it saw (a
+/// second post of the same form is stale), is refused beyond what it holds (R11) with what it typed
+/// kept, and removes it; another client's group is the 404 page and cannot be changed.
+async fn groups_are_planned_from_the_console(app: TestApp) {
+    let w = World::new(&app).await;
+    let mut office = Browser::new(&app);
+    office.sign_in(&w.office.email).await;
+    let page = office.get("/groups").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("action=\"/groups\""),
+        "the form to plan one"
+    );
+    let token = csrf(&page.body);
+    let group = |name: &'static str, pilgrims: &'static str| {
+        vec![
+            ("name", name),
+            ("pilgrims", pilgrims),
+            ("arrival_port", "jed"),
+            ("arrival_date", "2027-05-10"),
+            ("departure_port", "jed"),
+            ("departure_date", "2027-05-20"),
+            ("stay1_city", "makkah"),
+            ("stay1_from", "2027-05-10"),
+            ("stay1_to", "2027-05-20"),
+            ("stay2_city", ""),
+        ]
+    };
+    let mut form = group("Jakarta console", "40");
+    form.push(("csrf", token.as_str()));
+    let planned = office.post("/groups", &form).await;
+    assert_eq!(planned.status, 303, "{}", planned.body);
+    let mut over = group("Too many", "5000");
+    over.push(("csrf", token.as_str()));
+    let refused = office.post("/groups", &over).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.body.contains("value=\"Too many\""),
+        "what was typed is kept"
+    );
+    let mut bad = group("Bad port", "5");
+    bad[2] = ("arrival_port", "makkah");
+    bad.push(("csrf", token.as_str()));
+    assert_eq!(office.post("/groups", &bad).await.status, 422);
+
+    let groups = app
+        .get(&format!("/api/v1/seasons/{}/groups", w.season))
+        .auth(&w.office)
+        .send()
+        .await;
+    let items = groups.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "only the first was planned: {items:?}");
+    assert_eq!(items[0]["pilgrims"], 40);
+    let id = items[0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/groups/{id}");
+
+    let page = office.get(&path).await;
+    assert!(page.body.contains("name=\"version\" value=\"1\""));
+    let mut change = group("Jakarta console", "45");
+    change.push(("version", "1"));
+    change.push(("csrf", token.as_str()));
+    let changed = office.post(&path, &change).await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    let stale = office.post(&path, &change).await;
+    assert_eq!(stale.status, 412, "{}", stale.body);
+
+    let mut other = Browser::new(&app);
+    other.sign_in(&w.other_office.email).await;
+    let theirs = other.get(&path).await;
+    assert_eq!(theirs.status, 404);
+    let other_token = csrf(&other.get("/groups").await.body);
+    let mut steal = group("Stolen", "1");
+    steal.push(("version", "2"));
+    steal.push(("csrf", other_token.as_str()));
+    assert_eq!(other.post(&path, &steal).await.status, 404);
+    assert_eq!(
+        other
+            .post(&format!("{path}/remove"), &[("csrf", other_token.as_str())])
+            .await
+            .status,
+        404
+    );
+
+    let one = app
+        .get(&format!("/api/v1/groups/{id}"))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(
+        (one.body["pilgrims"].as_i64(), one.body["name"].as_str()),
+        (Some(45), Some("Jakarta console"))
+    );
+    let removed = office
+        .post(&format!("{path}/remove"), &[("csrf", token.as_str())])
+        .await;
+    assert_eq!(removed.status, 303, "{}", removed.body);
+    let gone = app
+        .get(&format!("/api/v1/groups/{id}"))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(gone.status, 404);
+}
+
 crate::backend_tests!(
+    groups_are_planned_from_the_console,
     organisations_users_and_seasons_are_administered_from_the_console,
     allocations_are_set_from_the_season_page,
     authorities_read_their_granted_datasets,

@@ -153,34 +153,48 @@ def lifecycle(browser, javascript, tag):
     return contract_url
 
 
-def inspection_and_readiness(browser):
-    """A tawafa establishment fails an inspection of the office's approved housing: the office's
-    readiness loses that coverage; the office is told, and reads it in its notifications."""
-    context = browser.new_context(bypass_csp=True)
+def inspect(browser, javascript, result, findings, tag):
+    """The tawafa establishment records an inspection of the office's approved 300-bed housing;
+    returns the office's gaps on its readiness page before and after."""
+    context = browser.new_context(java_script_enabled=javascript, bypass_csp=True)
     tawafa = context.new_page()
     sign_in(tawafa, "tawafa")
     tawafa.goto(f"{BASE}/readiness?status=not_ready")
-    shot(tawafa, "readiness-board-en")
+    shot(tawafa, f"readiness-board-en{tag}")
     office_row = tawafa.locator("tbody tr", has_text="Indonesia").first
     office_row.locator("a").click()
     tawafa.wait_for_load_state("load")
     client_url = tawafa.url
-    gaps_before = tawafa.locator("section.card:has(h2:text('Gaps')) tbody tr").count()
+    gaps = "section.card:has(h2:text('Gaps')) tbody tr"
+    before = tawafa.locator(gaps).count()
     tawafa.goto(f"{BASE}/contracts?status=approved&type=housing")
     tawafa.locator("tbody tr", has_text="Hajj Affairs Office of Indonesia").filter(has_text="300 Beds").first.locator("a").click()
     tawafa.wait_for_load_state("load")
     form = tawafa.locator("form.inspection")
-    form.locator("input[value=failed]").check()
-    form.locator("textarea").fill("Fire exits blocked on floors 3 to 5.")
+    form.locator(f"input[value={result}]").check()
+    form.locator("textarea").fill(findings)
     form.locator("button").click()
     tawafa.wait_for_load_state("load")
     expect(tawafa.locator("ol.timeline")).to_be_visible()
     tawafa.goto(client_url)
-    expect(tawafa.locator("h2 .status")).to_have_text("Not ready")
-    gaps_after = tawafa.locator("section.card:has(h2:text('Gaps')) tbody tr").count()
-    assert gaps_after > gaps_before, (gaps_before, gaps_after)
-    shot(tawafa, "readiness-client-en")
+    after = tawafa.locator(gaps).count()
+    if result == "failed":
+        expect(tawafa.locator("h2 .status")).to_have_text("Not ready")
+        shot(tawafa, f"readiness-client-en{tag}")
     context.close()
+    return before, after
+
+
+def inspection_and_readiness(browser):
+    """A tawafa establishment fails an inspection of the office's approved housing (without
+    JavaScript): the office's readiness loses that coverage; a passing re-inspection restores it;
+    a failed one takes it away again. The office is told, and reads it in its notifications."""
+    before, after = inspect(browser, False, "failed", "Fire exits blocked on floors 3 to 5.", "-nojs")
+    assert after > before, (before, after)
+    again_before, restored = inspect(browser, True, "passed", "Fire exits cleared.", "")
+    assert (again_before, restored) == (after, before), (again_before, restored, before, after)
+    before, after = inspect(browser, True, "failed", "Fire exits blocked again on floor 4.", "")
+    assert after > before, (before, after)
 
     context = browser.new_context(bypass_csp=True, accept_downloads=True)
     office = context.new_page()
@@ -202,6 +216,24 @@ def inspection_and_readiness(browser):
     office.goto(f"{BASE}/groups")
     expect(office.locator("tbody tr", has_text="Jakarta 1")).to_be_visible()
     shot(office, "groups-en")
+    # A new group planned from the list, then changed on its own page.
+    plan = office.locator("form.group-plan")
+    plan.locator("input[name=name]").fill("Surabaya 7")
+    plan.locator("input[name=pilgrims]").fill("12")
+    plan.locator("input[name=arrival_date]").fill("2027-05-11")
+    plan.locator("input[name=departure_date]").fill("2027-05-21")
+    plan.locator("select[name=stay1_city]").select_option("makkah")
+    plan.locator("input[name=stay1_from]").fill("2027-05-11")
+    plan.locator("input[name=stay1_to]").fill("2027-05-21")
+    plan.locator("button").click()
+    office.wait_for_load_state("load")
+    office.locator("tbody tr a", has_text="Surabaya 7").click()
+    office.wait_for_load_state("load")
+    office.locator("form.group-plan input[name=pilgrims]").fill("14")
+    office.locator("form.group-plan button").click()
+    office.wait_for_load_state("load")
+    expect(office.locator(".facts")).to_contain_text("14")
+    shot(office, "group-en")
     office.goto(f"{BASE}/season")
     expect(office.locator("table").first).to_be_visible()
     shot(office, "season-en")
