@@ -8,7 +8,9 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::Frame;
-use super::pages::{Touched, current_season, frame, no_such, page, refusal_text, rendered, submit};
+use super::pages::{
+    Touched, current_season, frame, no_such, page, refusal_text, refused_with, rendered, submit,
+};
 use super::session::Visitor;
 use crate::access;
 use crate::domain::Invalid;
@@ -67,16 +69,15 @@ async fn list_page(
     match loaded {
         Ok((me, lang, s)) => {
             let f = frame(visitor, me, lang, "/groups", "groups");
-            let mut answer = rendered(GroupsPage {
-                f: &f,
-                s: &s,
-                notice: refused.map(|e| refusal_text(lang, e)),
-                form,
-            });
-            if let Some(e) = refused {
-                *answer.status_mut() = crate::api::problem::status(e.kind);
-            }
-            answer
+            refused_with(
+                rendered(GroupsPage {
+                    f: &f,
+                    s: &s,
+                    notice: refused.map(|e| refusal_text(lang, e)),
+                    form,
+                }),
+                refused,
+            )
         }
         Err(answer) => answer,
     }
@@ -350,16 +351,15 @@ async fn group_page(
             let mut f = frame(visitor, me, lang, "/groups", "group");
             f.title = s.group.group.name.clone();
             let form = typed.unwrap_or_else(|| GroupFields::of(&s.group));
-            let mut answer = rendered(GroupPage {
-                f: &f,
-                s: &s,
-                notice: refused.map(|e| refusal_text(lang, e)),
-                form,
-            });
-            if let Some(e) = refused {
-                *answer.status_mut() = crate::api::problem::status(e.kind);
-            }
-            answer
+            refused_with(
+                rendered(GroupPage {
+                    f: &f,
+                    s: &s,
+                    notice: refused.map(|e| refusal_text(lang, e)),
+                    form,
+                }),
+                refused,
+            )
         }
         Err(answer) => answer,
     }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::Frame;
 use super::pages::{
-    Touched, frame, no_such, page, pageless, refusal_text, rendered, submit, unframed,
+    Touched, frame, no_such, page, pageless, refusal_text, refused_with, rendered, submit, unframed,
 };
 use super::session::{Visitor, form_session};
 use crate::access;
@@ -106,18 +106,17 @@ async fn list_page(
     match loaded {
         Ok((me, lang, s)) => {
             let f = frame(visitor, me, lang, "/organizations", "organizations");
-            let mut answer = rendered(ListPage {
-                f: &f,
-                s: &s,
-                kind: &query.kind,
-                q: &query.q,
-                kinds: OrgKind::ALL,
-                notice: refused.map(|e| refusal_text(lang, e)),
-            });
-            if let Some(e) = refused {
-                *answer.status_mut() = crate::api::problem::status(e.kind);
-            }
-            answer
+            refused_with(
+                rendered(ListPage {
+                    f: &f,
+                    s: &s,
+                    kind: &query.kind,
+                    q: &query.q,
+                    kinds: OrgKind::ALL,
+                    notice: refused.map(|e| refusal_text(lang, e)),
+                }),
+                refused,
+            )
         }
         Err(answer) => answer,
     }
@@ -264,17 +263,16 @@ async fn org_page(
             f.title =
                 f.tr.name(&s.org.name, &Some(s.org.name_ar.clone()))
                     .to_owned();
-            let mut answer = rendered(OrgPage {
-                f: &f,
-                s: &s,
-                notice: refused.map(|e| refusal_text(lang, e)),
-                roles: Role::ALL,
-                datasets: Dataset::ALL,
-            });
-            if let Some(e) = refused {
-                *answer.status_mut() = crate::api::problem::status(e.kind);
-            }
-            answer
+            refused_with(
+                rendered(OrgPage {
+                    f: &f,
+                    s: &s,
+                    notice: refused.map(|e| refusal_text(lang, e)),
+                    roles: Role::ALL,
+                    datasets: Dataset::ALL,
+                }),
+                refused,
+            )
         }
         Err(answer) => answer,
     }
@@ -556,16 +554,15 @@ async fn user_page(
         Ok((me, lang, s)) => {
             let mut f = frame(visitor, me, lang, "/organizations", "user");
             f.title = s.user.full_name.clone();
-            let mut answer = rendered(UserPage {
-                f: &f,
-                s: &s,
-                notice: refused.map(|e| refusal_text(lang, e)),
-                roles: Role::ALL,
-            });
-            if let Some(e) = refused {
-                *answer.status_mut() = crate::api::problem::status(e.kind);
-            }
-            answer
+            refused_with(
+                rendered(UserPage {
+                    f: &f,
+                    s: &s,
+                    notice: refused.map(|e| refusal_text(lang, e)),
+                    roles: Role::ALL,
+                }),
+                refused,
+            )
         }
         Err(answer) => answer,
     }

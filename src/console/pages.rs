@@ -171,6 +171,14 @@ where
     }
 }
 
+/// A page shown again with a refusal above it answers with the refusal's status.
+pub(super) fn refused_with(mut answer: HttpResponse, refused: Option<&Error>) -> HttpResponse {
+    if let Some(e) = refused {
+        *answer.status_mut() = crate::api::problem::status(e.kind);
+    }
+    answer
+}
+
 pub(super) fn rendered(t: impl Template) -> HttpResponse {
     match t.render() {
         Ok(body) => html(StatusCode::OK, body),

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::Frame;
-use super::pages::{Touched, current_season, frame, no_such, page, rendered, submit};
+use super::pages::{Touched, current_season, frame, no_such, page, refused_with, rendered, submit};
 use super::session::Visitor;
 use crate::domain::ids::{ContractId, OrganizationId, SeasonId};
 use crate::domain::readiness::Readiness;
@@ -307,17 +307,16 @@ async fn season_page(state: &AppState, visitor: &Visitor, refused: Option<&Error
     match loaded {
         Ok((me, lang, s)) => {
             let f = frame(visitor, me, lang, "/season", "season");
-            let mut answer = rendered(SeasonPage {
-                f: &f,
-                s: &s,
-                notice: refused.map(|e| super::pages::refusal_text(lang, e)),
-                types: crate::domain::season::ContractType::ALL,
-                kinds: crate::domain::season::SeasonKind::ALL,
-            });
-            if let Some(e) = refused {
-                *answer.status_mut() = crate::api::problem::status(e.kind);
-            }
-            answer
+            refused_with(
+                rendered(SeasonPage {
+                    f: &f,
+                    s: &s,
+                    notice: refused.map(|e| super::pages::refusal_text(lang, e)),
+                    types: crate::domain::season::ContractType::ALL,
+                    kinds: crate::domain::season::SeasonKind::ALL,
+                }),
+                refused,
+            )
         }
         Err(answer) => answer,
     }
