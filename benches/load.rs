@@ -346,6 +346,8 @@ enum Outcome {
 struct Who {
     token: String,
     org: String,
+    /// The `Cookie` header of a console session, for those who also use the console.
+    console: Option<String>,
 }
 
 struct Http {
@@ -420,7 +422,66 @@ impl Http {
                 .as_str()
                 .unwrap_or_default()
                 .to_owned(),
+            console: None,
         }
+    }
+
+    /// Signs in to the console as a browser does (the sign-in page sets the form cookie and
+    /// carries the form token), and returns the `Cookie` header of the session.
+    async fn console_sign_in(&self, email: &str) -> String {
+        let cookie_of = |res: &awc::ClientResponse<_>, name: &str| {
+            res.headers()
+                .get_all("set-cookie")
+                .filter_map(|v| v.to_str().ok())
+                .find_map(|c| c.strip_prefix(&format!("{name}=")))
+                .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+                .unwrap_or_default()
+        };
+        let mut form = self
+            .client
+            .get(format!("{}/sign-in", self.base))
+            .send()
+            .await
+            .unwrap();
+        let form_cookie = cookie_of(&form, "etrack_form");
+        let body = String::from_utf8_lossy(&form.body().await.unwrap_or_default()).into_owned();
+        let marker = "name=\"csrf\" value=\"";
+        let token = body
+            .split_once(marker)
+            .and_then(|(_, rest)| rest.split('"').next())
+            .unwrap_or_default()
+            .to_owned();
+        let signed = self
+            .client
+            .post(format!("{}/sign-in", self.base))
+            .insert_header(("cookie", format!("etrack_form={form_cookie}")))
+            .send_form(&[("email", email), ("password", PASSWORD), ("csrf", &token)])
+            .await
+            .unwrap();
+        let session = cookie_of(&signed, "etrack_session");
+        assert!(
+            !session.is_empty(),
+            "console sign-in of {email}: {}",
+            signed.status()
+        );
+        format!("etrack_session={session}")
+    }
+
+    /// A console page, as a browser with its session cookie asks for it.
+    async fn page(&self, path: &str, cookie: &str) -> (u16, Duration) {
+        let started = Instant::now();
+        let sent = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .insert_header(("cookie", cookie))
+            .send()
+            .await;
+        let Ok(mut res) = sent else {
+            return (0, started.elapsed());
+        };
+        let status = res.status().as_u16();
+        let _ = res.body().limit(16 * 1024 * 1024).await;
+        (status, started.elapsed())
     }
 }
 
@@ -484,6 +545,14 @@ async fn sign_in(http: &Http, seeded: &Seeded) -> Actors {
     for n in 0..120 {
         clients.push(http.login(&format!("agency-{n}@seed.e-track.sa")).await);
     }
+    // The first clients also use the console (the ones whose contracts the mix reads).
+    for (i, client) in clients.iter_mut().enumerate().take(CONSOLE_CLIENTS) {
+        let email = match seeded.offices.get(i) {
+            Some(c) => format!("office-{c}@seed.e-track.sa"),
+            None => format!("agency-{}@seed.e-track.sa", i - seeded.offices.len()),
+        };
+        client.console = Some(http.console_sign_in(&email).await);
+    }
     let mut providers = Vec::new();
     for n in 0..etrack::storage::seed::POPULAR {
         providers.push(http.login(&format!("provider-{n}@seed.e-track.sa")).await);
@@ -496,10 +565,13 @@ async fn sign_in(http: &Http, seeded: &Seeded) -> Actors {
     }
 }
 
+/// How many clients use the console beside the API (the first ones, whose contracts are read).
+const CONSOLE_CLIENTS: usize = 60;
+
 /// Contracts each client can read: (client index, contract id).
 async fn readable(http: &Http, actors: &Actors) -> Vec<(usize, String)> {
     let mut out = Vec::new();
-    for (i, c) in actors.clients.iter().enumerate().take(60) {
+    for (i, c) in actors.clients.iter().enumerate().take(CONSOLE_CLIENTS) {
         let (_, page, _) = http
             .call("GET", "/api/v1/contracts?limit=20", Some(&c.token), None)
             .await;
@@ -543,10 +615,21 @@ async fn mixed_worker(
 ) {
     let mut rng = StdRng::seed_from_u64(n as u64);
     while !shared.stop.get() {
-        let roll = rng.random_range(0..100);
+        // 0..100 the API's mix; 100..110 the same people's console pages of the same data.
+        let roll = rng.random_range(0..110);
         let client_i = rng.random_range(0..actors.clients.len());
         let client = &actors.clients[client_i];
-        if roll < 45 {
+        if roll >= 100 && !reads.is_empty() {
+            let (i, id) = &reads[rng.random_range(0..reads.len())];
+            let cookie = actors.clients[*i].console.as_deref().unwrap_or_default();
+            let (path, name) = if roll < 105 {
+                ("/contracts".to_owned(), "console: contracts page")
+            } else {
+                (format!("/contracts/{id}"), "console: contract page")
+            };
+            let (s, t) = http.page(&path, cookie).await;
+            shared.stats.borrow_mut().record(name, t, outcome(s, false));
+        } else if roll < 45 {
             let (s, _, t) = http
                 .call(
                     "GET",

@@ -147,6 +147,18 @@ impl Tr {
     pub fn n(&self, code: &str, n: impl Borrow<i64>) -> String {
         texts::word(self.0, code).replace("{n}", &format::number(self.0, *n.borrow()))
     }
+    /// A step of a contract's history in the past tense ("Submitted"); a step on one of its
+    /// amendments says so ("Amendment · Accepted").
+    pub fn done(&self, action: &str, on_amendment: bool) -> String {
+        let code = format!("done_{action}");
+        let word = texts::word(self.0, &code);
+        let word = if word == code { action } else { word };
+        if on_amendment && action != "amend" {
+            format!("{} · {word}", self.w("amendment"))
+        } else {
+            word.to_owned()
+        }
+    }
     pub fn num(&self, n: impl Borrow<i64>) -> String {
         format::number(self.0, *n.borrow())
     }

@@ -398,6 +398,19 @@ struct ContractPage<'a> {
 }
 
 impl ContractPage<'_> {
+    /// Who took a step: the contract's client or provider by name, otherwise the ministry.
+    fn actor(&self, organization_id: &str) -> String {
+        let d = &self.c.details;
+        let tr = self.f.tr;
+        if organization_id == d.contract.client_id.as_str() {
+            tr.name(&d.client_name, &d.client_name_ar).to_owned()
+        } else if organization_id == d.contract.provider_id.as_str() {
+            tr.name(&d.provider_name, &d.provider_name_ar).to_owned()
+        } else {
+            tr.w("ministry").to_owned()
+        }
+    }
+
     /// The facility's use around the contract, its days marked.
     fn strip(&self) -> String {
         let b = &self.c.details.contract.booking;

@@ -931,6 +931,41 @@ const WORDS: &[(&str, &str, &str, &str, &str)] = &[
         "Modifier l’organisation",
         "ویرایش سازمان",
     ),
+    (
+        "done_create",
+        "Drafted",
+        "أُنشئ كمسودة",
+        "Brouillon créé",
+        "پیش‌نویس شد",
+    ),
+    ("done_edit", "Edited", "عُدّل", "Modifié", "ویرایش شد"),
+    (
+        "done_amend",
+        "Amendment proposed",
+        "اقتُرح تعديل",
+        "Avenant proposé",
+        "اصلاحیه پیشنهاد شد",
+    ),
+    ("done_submit", "Submitted", "قُدّم", "Soumis", "ارسال شد"),
+    ("done_accept", "Accepted", "قُبل", "Accepté", "پذیرفته شد"),
+    (
+        "done_decline",
+        "Declined",
+        "اعتُذر عنه",
+        "Décliné",
+        "نپذیرفته شد",
+    ),
+    ("done_approve", "Approved", "اعتُمد", "Approuvé", "تأیید شد"),
+    (
+        "done_return",
+        "Returned for changes",
+        "أُعيد للتعديل",
+        "Renvoyé pour modification",
+        "برای اصلاح بازگردانده شد",
+    ),
+    ("done_reject", "Rejected", "رُفض", "Rejeté", "رد شد"),
+    ("done_cancel", "Cancelled", "أُلغي", "Annulé", "لغو شد"),
+    ("amendment", "Amendment", "التعديل", "Avenant", "اصلاحیه"),
 ];
 
 /// The word for `code` in `lang`; the code itself when the catalogue has none.

@@ -120,6 +120,9 @@ def lifecycle(browser, javascript, tag):
     act(ministry, "approve")
     expect(ministry.locator("#status")).to_have_text("Approved")
     expect(ministry.locator("ol.timeline li")).to_have_count(4)
+    # The history in the past tense, each step with who took it.
+    expect(ministry.locator("ol.timeline")).to_contain_text("Submitted · Hajj Affairs Office of Indonesia")
+    expect(ministry.locator("ol.timeline")).to_contain_text("Approved · Ministry")
     shot(ministry, f"contract-en{tag}")
 
     # An amendment: the office asks for more beds, the provider accepts, the ministry approves.
