@@ -528,19 +528,10 @@ async fn unknown_route(
     routes: web::Data<Routes>,
 ) -> Result<HttpResponse, Error> {
     match routes.allowed(req.path()) {
-        Some(methods) => {
-            let lang = i18n::request_language(&req);
-            let mut response = api::problem::render(
-                &Error::new(crate::error::Kind::MethodNotAllowed, "method_not_allowed"),
-                lang,
-            );
-            if let Ok(value) = HeaderValue::from_str(methods) {
-                response
-                    .headers_mut()
-                    .insert(actix_web::http::header::ALLOW, value);
-            }
-            Ok(response)
-        }
+        Some(methods) => Ok(api::problem::method_not_allowed(
+            methods,
+            i18n::request_language(&req),
+        )),
         None => Err(Error::not_found()),
     }
 }

@@ -66,6 +66,7 @@ pub struct CreateApiKey {
 
 /// Makes an API key for the caller's own organisation (its admins).
 #[utoipa::path(
+    operation_id = "createApiKey",
     tag = "api-keys",
     request_body = CreateApiKey,
     params(("id" = String, Path, description = "Organisation id (the caller's own)")),
@@ -92,6 +93,7 @@ pub async fn create(
 
 /// Lists an organisation's API keys, live and revoked (its admins, or a ministry admin).
 #[utoipa::path(
+    operation_id = "listApiKeys",
     tag = "api-keys",
     params(("id" = String, Path, description = "Organisation id"), PageQuery),
     responses((status = 200, description = "One page", body = Page<ApiKeyView>))
@@ -122,6 +124,7 @@ pub async fn list(
 
 /// Revokes an API key at once. Revoking a revoked key changes nothing and succeeds.
 #[utoipa::path(
+    operation_id = "revokeApiKey",
     tag = "api-keys",
     params(("id" = String, Path, description = "API key id")),
     responses(

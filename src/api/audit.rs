@@ -70,7 +70,7 @@ pub struct AuditQuery {
 }
 
 /// Audit events, oldest first (the ministry).
-#[utoipa::path(tag = "audit", params(AuditQuery), responses((status = 200, description = "One page", body = Page<AuditEventView>)))]
+#[utoipa::path(operation_id = "listAuditEvents", tag = "audit", params(AuditQuery), responses((status = 200, description = "One page", body = Page<AuditEventView>)))]
 #[get("/audit")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -125,7 +125,7 @@ pub struct BrokenLink {
 }
 
 /// Seals what is pending, then recomputes the whole chain (the ministry).
-#[utoipa::path(tag = "audit", responses((status = 200, description = "The result", body = Verification)))]
+#[utoipa::path(operation_id = "verifyAuditChain", tag = "audit", responses((status = 200, description = "The result", body = Verification)))]
 #[get("/audit/verify")]
 pub async fn verify(
     state: web::Data<AppState>,

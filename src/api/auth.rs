@@ -95,6 +95,7 @@ fn refresh_expiry(state: &AppState) -> chrono::NaiveDateTime {
 /// an unknown email, a wrong password and an inactive account get the same answer in similar time.
 /// After repeated failures the next attempt must wait (`429` with `Retry-After`), longer each time.
 #[utoipa::path(
+    operation_id = "login",
     tag = "auth",
     request_body = LoginRequest,
     responses(
@@ -135,6 +136,7 @@ pub async fn login(
 /// again revokes the whole session (it was copied or stolen). Repeated failures from one address
 /// make the next attempt wait.
 #[utoipa::path(
+    operation_id = "refreshSession",
     tag = "auth",
     request_body = RefreshRequest,
     responses(
@@ -200,6 +202,7 @@ pub struct ForgotPassword {
 /// so nobody learns which emails have accounts. Repeated requests for one email, or from one
 /// address, must wait (`429`).
 #[utoipa::path(
+    operation_id = "forgotPassword",
     tag = "auth",
     request_body = ForgotPassword,
     security(()),
@@ -250,6 +253,7 @@ impl crate::audit::AuditEntity for PasswordSet {
 /// ends the user's other links and every session, so whoever held the old password is signed out.
 /// Failed attempts from one address make the next wait.
 #[utoipa::path(
+    operation_id = "setPassword",
     tag = "auth",
     request_body = SetPassword,
     security(()),
@@ -307,6 +311,7 @@ pub(crate) async fn set_password_with_link(
 
 /// Ends the caller's session: its access and refresh tokens stop working.
 #[utoipa::path(
+    operation_id = "logout",
     tag = "auth",
     responses(
         (status = 204, description = "Logged out"),

@@ -20,6 +20,7 @@ pub use crate::usecases::datasets::{
 /// A dataset of a season, for an authority granted it (and the ministry). Rows never hold prices;
 /// each read is written to the audit log. Without the grant the dataset does not exist: 404.
 #[utoipa::path(
+    operation_id = "readDataset",
     tag = "datasets",
     params(
         ("id" = String, Path, description = "Season id"),

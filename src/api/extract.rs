@@ -136,7 +136,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<OptionalJson<T>, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let empty = req.headers().get(CONTENT_TYPE).is_none()
+        // No body at all, with or without a content type: as a generated client sends "nothing".
+        let chunked = req
+            .headers()
+            .get(actix_web::http::header::TRANSFER_ENCODING)
+            .is_some();
+        let empty = !chunked
             && req
                 .headers()
                 .get(actix_web::http::header::CONTENT_LENGTH)
@@ -145,12 +150,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
         if empty {
             return Box::pin(async { Ok(OptionalJson(Ok(None))) });
         }
-        let inner = Json::<T>::from_request(req, payload);
-        Box::pin(async move {
-            inner
-                .await
-                .map(|json| OptionalJson(json.into_inner().map(Some)))
-        })
+        // A JSON `null` is no body too.
+        let inner = Json::<Option<T>>::from_request(req, payload);
+        Box::pin(async move { inner.await.map(|json| OptionalJson(json.into_inner())) })
     }
 }
 

@@ -109,6 +109,7 @@ pub struct CreateFacility {
 
 /// Registers a licensed facility (service providers' officers and admins).
 #[utoipa::path(
+    operation_id = "createFacility",
     tag = "facilities",
     request_body = CreateFacility,
     responses(
@@ -239,7 +240,7 @@ pub struct FacilityQuery {
 
 /// Lists the facilities the caller may see: providers their own, clients those of active
 /// providers, the ministry all.
-#[utoipa::path(tag = "facilities", params(FacilityQuery), responses((status = 200, description = "One page", body = Page<FacilityView>)))]
+#[utoipa::path(operation_id = "listFacilities", tag = "facilities", params(FacilityQuery), responses((status = 200, description = "One page", body = Page<FacilityView>)))]
 #[get("/facilities")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -287,6 +288,7 @@ pub async fn list(
 
 /// One facility, with its least free capacity over its licence.
 #[utoipa::path(
+    operation_id = "getFacility",
     tag = "facilities",
     params(("id" = String, Path, description = "Facility id")),
     responses((status = 200, description = "The facility", body = FacilityView))
@@ -318,6 +320,7 @@ pub struct UpdateFacility {
 
 /// Renames a facility or changes its capacity (its provider). Needs `If-Match`.
 #[utoipa::path(
+    operation_id = "updateFacility",
     tag = "facilities",
     request_body = UpdateFacility,
     params(
@@ -386,6 +389,7 @@ pub struct DayUsage {
 /// How much of the facility pending and approved contracts hold, day by day (its provider and the
 /// ministry).
 #[utoipa::path(
+    operation_id = "getFacilityUsage",
     tag = "facilities",
     params(("id" = String, Path, description = "Facility id"), UsageQuery),
     responses((status = 200, description = "Per day, every day asked for (no next page)", body = Page<DayUsage>))

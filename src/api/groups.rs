@@ -121,6 +121,7 @@ fn respond(view: GroupView) -> HttpResponse {
 /// Adds a group to the caller's plan (offices and agencies). Planned pilgrims never exceed the
 /// client's own allocation (R11).
 #[utoipa::path(
+    operation_id = "createGroup",
     tag = "readiness",
     request_body = GroupInput,
     params(("id" = String, Path, description = "Season id")),
@@ -162,6 +163,7 @@ pub struct GroupQuery {
 /// The groups the caller may see: a client's own (an office also its agencies'), a tawafa
 /// establishment's countries', all for the ministry.
 #[utoipa::path(
+    operation_id = "listGroups",
     tag = "readiness",
     params(("id" = String, Path, description = "Season id"), GroupQuery),
     responses((status = 200, description = "One page", body = Page<GroupView>))
@@ -201,6 +203,7 @@ pub async fn list_groups(
 
 /// One group.
 #[utoipa::path(
+    operation_id = "getGroup",
     tag = "readiness",
     params(("id" = String, Path, description = "Group id")),
     responses((status = 200, description = "The group", body = GroupView))
@@ -222,6 +225,7 @@ pub async fn get_group(
 
 /// Replaces a group's details and itinerary (its client). Needs `If-Match`.
 #[utoipa::path(
+    operation_id = "updateGroup",
     tag = "readiness",
     request_body = GroupInput,
     params(
@@ -256,6 +260,7 @@ pub async fn update_group(
 
 /// Removes a group from the plan (its client).
 #[utoipa::path(
+    operation_id = "deleteGroup",
     tag = "readiness",
     params(("id" = String, Path, description = "Group id")),
     responses((status = 204, description = "Removed"))

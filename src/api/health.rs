@@ -19,7 +19,7 @@ pub struct Health {
 }
 
 /// The process is up.
-#[utoipa::path(tag = "health", responses((status = 200, description = "Alive", body = Health)))]
+#[utoipa::path(operation_id = "healthLive", tag = "health", responses((status = 200, description = "Alive", body = Health)))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health {
@@ -30,6 +30,7 @@ pub async fn live() -> HttpResponse {
 
 /// The process can serve: its database answers.
 #[utoipa::path(
+    operation_id = "healthReady",
     tag = "health",
     responses(
         (status = 200, description = "Ready", body = Health),

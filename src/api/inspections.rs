@@ -87,6 +87,7 @@ impl From<CreateInspection> for NewInspection {
 /// countries' clients, and the ministry). A failure takes the contract's coverage out of readiness
 /// until a later pass.
 #[utoipa::path(
+    operation_id = "createInspection",
     tag = "readiness",
     request_body = CreateInspection,
     responses(
@@ -123,6 +124,7 @@ pub struct InspectionQuery {
 
 /// One inspection, to whoever sees its contract.
 #[utoipa::path(
+    operation_id = "getInspection",
     tag = "readiness",
     params(("id" = String, Path, description = "Inspection id")),
     responses(
@@ -146,7 +148,7 @@ pub async fn get_inspection(
 }
 
 /// Inspections of the contracts the caller may see, oldest first.
-#[utoipa::path(tag = "readiness", params(InspectionQuery), responses((status = 200, description = "One page", body = Page<InspectionView>)))]
+#[utoipa::path(operation_id = "listInspections", tag = "readiness", params(InspectionQuery), responses((status = 200, description = "One page", body = Page<InspectionView>)))]
 #[get("/inspections")]
 pub async fn list_inspections(
     state: web::Data<AppState>,

@@ -32,7 +32,7 @@ pub struct MeView {
 }
 
 /// Who the caller is: user (or API key), role and organisation.
-#[utoipa::path(tag = "me", responses((status = 200, description = "The caller", body = MeView)))]
+#[utoipa::path(operation_id = "getMe", tag = "me", responses((status = 200, description = "The caller", body = MeView)))]
 #[get("/me")]
 pub async fn me(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, Error> {
     let body = state
@@ -68,6 +68,7 @@ pub struct ChangePassword {
 
 /// Changes the caller's password. Every other session of the user ends; this one goes on.
 #[utoipa::path(
+    operation_id = "changePassword",
     tag = "me",
     request_body = ChangePassword,
     responses(

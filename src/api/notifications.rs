@@ -58,7 +58,7 @@ pub struct InboxQuery {
 }
 
 /// The caller's organisation's notifications, oldest first.
-#[utoipa::path(tag = "notifications", params(InboxQuery), responses((status = 200, description = "One page", body = Page<NotificationView>)))]
+#[utoipa::path(operation_id = "listNotifications", tag = "notifications", params(InboxQuery), responses((status = 200, description = "One page", body = Page<NotificationView>)))]
 #[get("/notifications")]
 pub async fn inbox(
     state: web::Data<AppState>,
@@ -97,6 +97,7 @@ pub async fn inbox(
 
 /// Marks one of the organisation's notifications read (again: no change).
 #[utoipa::path(
+    operation_id = "markNotificationRead",
     tag = "notifications",
     params(("id" = String, Path, description = "Notification id")),
     responses((status = 200, description = "The notification", body = NotificationView))

@@ -21,7 +21,7 @@ use crate::api::problem::ProblemDetails;
                        for Hajj and Umrah seasons, filed, counter-signed, reviewed and checked by the bodies \
                        that serve pilgrims. Errors are `application/problem+json` with a stable `code`; \
                        texts follow `Accept-Language` (`ar` or `en`).",
-        license(name = "MIT OR Apache-2.0")
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0")
     ),
     components(schemas(ProblemDetails)),
     modifiers(&Conventions),
@@ -52,7 +52,33 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     let mut api = api;
     apply_conventions(&mut api);
+    // Relative: a client is pointed at whichever portal it talks to (`ETRACK_PUBLIC_URL`).
+    api.servers = Some(vec![utoipa::openapi::server::Server::new("/")]);
+    drop_unused_schemas(&mut api);
     api
+}
+
+/// Components nothing refers to any more (the halves of a flattened body, once merged) are left
+/// out: a generated client would make a class of each.
+fn drop_unused_schemas(api: &mut utoipa::openapi::OpenApi) {
+    loop {
+        let text = serde_json::to_string(&*api).unwrap_or_default();
+        let Some(components) = api.components.as_mut() else {
+            return;
+        };
+        let unused: Vec<String> = components
+            .schemas
+            .keys()
+            .filter(|name| !text.contains(&format!("\"#/components/schemas/{name}\"")))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for name in unused {
+            components.schemas.remove(&name);
+        }
+    }
 }
 
 /// Paths that need no credentials.
@@ -93,6 +119,7 @@ impl Modify for Conventions {
 fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
     if let Some(components) = api.components.as_mut() {
         merge_flattened(&mut components.schemas);
+        pages_refer_to_items(&mut components.schemas);
     }
     for (path, item) in api.paths.paths.iter_mut() {
         let public = is_public(path);
@@ -106,6 +133,7 @@ fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
         ];
         for op in operations.into_iter().flatten() {
             conventions_of(op, public, has_path_params, path.starts_with("/health/"));
+            optional_body(op);
         }
         if let Some(op) = item.get.as_mut() {
             exports(op);
@@ -120,6 +148,57 @@ fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
             if !path.ends_with("/api-keys") {
                 idempotent(op);
             }
+        }
+    }
+}
+
+/// A body that may be absent (`Option<T>`) comes out as `oneOf: [T, null]`, which a generated
+/// client cannot leave out. It is written as `T`, not required: no body, an empty one or `null`
+/// are all "nothing" to the server.
+fn optional_body(op: &mut Operation) {
+    use utoipa::openapi::Content;
+    let Some(RefOr::T(body)) = op.request_body.as_mut() else {
+        return;
+    };
+    for content in body.content.values_mut() {
+        let RefOr::T(Content {
+            schema: Some(schema),
+            ..
+        }) = content
+        else {
+            continue;
+        };
+        let RefOr::T(Schema::OneOf(one_of)) = schema else {
+            continue;
+        };
+        let mut items = one_of.items.iter().filter(|item| {
+            !matches!(item, RefOr::T(Schema::Object(o)) if o.schema_type == Type::Null.into())
+        });
+        if let (Some(only), None) = (items.next(), items.next()) {
+            let only = only.clone();
+            *schema = only;
+            body.required = Some(utoipa::openapi::Required::False);
+        }
+    }
+}
+
+/// A generic `Page<T>` comes out with a copy of `T` as its items; a generated client then has two
+/// classes for one thing. Each page refers to its item's schema instead, where it is a component.
+fn pages_refer_to_items(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
+    use utoipa::openapi::schema::ArrayItems;
+    let names: Vec<String> = schemas.keys().cloned().collect();
+    for name in names {
+        let Some(item) = name.strip_prefix("Page_") else {
+            continue;
+        };
+        if !schemas.contains_key(item) {
+            continue;
+        }
+        if let Some(RefOr::T(Schema::Object(page))) = schemas.get_mut(&name)
+            && let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items")
+        {
+            items.items =
+                ArrayItems::RefOrSchema(Box::new(RefOr::Ref(Ref::from_schema_name(item))));
         }
     }
 }
@@ -272,6 +351,14 @@ fn conventions_of(op: &mut Operation, public: bool, has_path_params: bool, healt
             .entry(status.to_owned())
             .or_insert_with(|| problem(description));
     };
+    if public || health {
+        // Said outright, so that a generated client sends no credentials here.
+        op.security = Some(Vec::new());
+    }
+    add(
+        "405",
+        "The path does not take this method; `Allow` names those it does",
+    );
     if health {
         return;
     }

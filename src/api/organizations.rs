@@ -100,6 +100,7 @@ pub struct CreateOrganization {
 
 /// Opens an organisation (ministry admins).
 #[utoipa::path(
+    operation_id = "createOrganization",
     tag = "organizations",
     request_body = CreateOrganization,
     responses(
@@ -154,6 +155,7 @@ pub struct OrganizationQuery {
 
 /// Lists the organisations the caller may see.
 #[utoipa::path(
+    operation_id = "listOrganizations",
     tag = "organizations",
     params(OrganizationQuery),
     responses((status = 200, description = "One page", body = Page<OrganizationView>))
@@ -212,6 +214,7 @@ pub async fn list(
 
 /// One organisation.
 #[utoipa::path(
+    operation_id = "getOrganization",
     tag = "organizations",
     params(("id" = String, Path, description = "Organisation id")),
     responses((status = 200, description = "The organisation", body = OrganizationView, headers(("ETag" = String, description = "The version"))))
@@ -243,6 +246,7 @@ pub struct UpdateOrganization {
 
 /// Renames, suspends or reactivates an organisation (ministry admins). Needs `If-Match`.
 #[utoipa::path(
+    operation_id = "updateOrganization",
     tag = "organizations",
     request_body = UpdateOrganization,
     params(
@@ -288,6 +292,7 @@ pub struct SetCountries {
 
 /// Assigns the countries whose clients a tawafa establishment serves (ministry admins).
 #[utoipa::path(
+    operation_id = "setTawafaCountries",
     tag = "organizations",
     request_body = SetCountries,
     params(("id" = String, Path, description = "Organisation id of a tawafa establishment")),
@@ -323,6 +328,7 @@ pub struct SetGrants {
 
 /// Grants an authority the datasets it may read (ministry admins).
 #[utoipa::path(
+    operation_id = "setAuthorityGrants",
     tag = "organizations",
     request_body = SetGrants,
     params(("id" = String, Path, description = "Organisation id of an authority")),

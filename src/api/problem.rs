@@ -82,6 +82,18 @@ pub fn render(e: &Error, lang: Language) -> HttpResponse {
     response.body(body)
 }
 
+/// A method the path does not take: `405` with the methods it does in `Allow`.
+pub fn method_not_allowed(methods: &str, lang: Language) -> HttpResponse {
+    let mut response = render(
+        &Error::new(crate::error::Kind::MethodNotAllowed, "method_not_allowed"),
+        lang,
+    );
+    if let Ok(value) = HeaderValue::from_str(methods) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
+}
+
 /// Rendered in English here; the localisation middleware re-renders it for Arabic readers.
 impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {

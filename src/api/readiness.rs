@@ -204,6 +204,7 @@ fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
 /// One row per client the caller may see, worst first: incomplete before ready, then by the share
 /// of needs covered. `Accept: text/csv` exports the same rows.
 #[utoipa::path(
+    operation_id = "getSeasonReadiness",
     tag = "readiness",
     params(("id" = String, Path, description = "Season id")),
     responses((status = 200, description = "Readiness per client", content(
@@ -233,6 +234,7 @@ pub async fn season_readiness(
 /// One client's readiness with every gap (category, city or route, date, needed, covered) and
 /// which groups are visa-eligible.
 #[utoipa::path(
+    operation_id = "getClientReadiness",
     tag = "readiness",
     params(("id" = String, Path, description = "Season id"), ("organization_id" = String, Path, description = "Client id")),
     responses((status = 200, description = "Readiness in detail", body = ReadinessDetail))

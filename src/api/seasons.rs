@@ -132,6 +132,7 @@ pub struct CreateSeason {
 
 /// Opens a season (ministry officers and admins).
 #[utoipa::path(
+    operation_id = "createSeason",
     tag = "seasons",
     request_body = CreateSeason,
     responses(
@@ -178,7 +179,7 @@ pub struct SeasonQuery {
 }
 
 /// Lists seasons (every caller).
-#[utoipa::path(tag = "seasons", params(SeasonQuery), responses((status = 200, description = "One page", body = Page<SeasonView>)))]
+#[utoipa::path(operation_id = "listSeasons", tag = "seasons", params(SeasonQuery), responses((status = 200, description = "One page", body = Page<SeasonView>)))]
 #[get("/seasons")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -198,6 +199,7 @@ pub async fn list(
 
 /// One season, with its hajj days and Hijri dates.
 #[utoipa::path(
+    operation_id = "getSeason",
     tag = "seasons",
     params(("id" = String, Path, description = "Season id")),
     responses((status = 200, description = "The season", body = SeasonView))
@@ -248,6 +250,7 @@ impl From<QuotaRow> for QuotaView {
 
 /// Sets a country's quota of pilgrims (ministry).
 #[utoipa::path(
+    operation_id = "setQuota",
     tag = "seasons",
     request_body = PilgrimsInput,
     params(("id" = String, Path, description = "Season id"), ("country" = String, Path, description = "ISO 3166-1 alpha-2")),
@@ -278,6 +281,7 @@ pub async fn set_quota(
 
 /// The quotas the caller may see: all for the ministry, its country's for a client.
 #[utoipa::path(
+    operation_id = "listQuotas",
     tag = "seasons",
     params(("id" = String, Path, description = "Season id")),
     responses((status = 200, description = "Quotas, every one (no next page)", body = Page<QuotaView>))
@@ -334,6 +338,7 @@ fn allocation_view(
 /// Allocates pilgrims: the ministry to a country's office (out of the country's quota), an office
 /// to its agencies (out of its own allocation). Never below what is passed on or held.
 #[utoipa::path(
+    operation_id = "setAllocation",
     tag = "seasons",
     request_body = PilgrimsInput,
     params(("id" = String, Path, description = "Season id"), ("organization_id" = String, Path, description = "An office or an agency")),
@@ -364,6 +369,7 @@ pub async fn set_allocation(
 /// The allocations the caller may see: all for the ministry; an office's own and its agencies';
 /// an agency's own.
 #[utoipa::path(
+    operation_id = "listAllocations",
     tag = "seasons",
     params(("id" = String, Path, description = "Season id")),
     responses((status = 200, description = "Allocations, every one (no next page)", body = Page<AllocationView>))
@@ -430,6 +436,7 @@ fn extension_view(row: ExtensionRow) -> Result<ExtensionView, Error> {
 /// Grants a client more time to submit contracts of one type (ministry). Every grant is kept, with
 /// who granted it and why.
 #[utoipa::path(
+    operation_id = "createExtension",
     tag = "seasons",
     request_body = CreateExtension,
     params(("id" = String, Path, description = "Season id")),
@@ -465,6 +472,7 @@ pub async fn create_extension(
 
 /// Extensions: all for the ministry, a client's own for a client.
 #[utoipa::path(
+    operation_id = "listExtensions",
     tag = "seasons",
     params(("id" = String, Path, description = "Season id")),
     responses((status = 200, description = "Extensions, every one (no next page)", body = Page<ExtensionView>))

@@ -79,6 +79,7 @@ pub struct CreateUser {
 /// Creates a user in an organisation (its admin, or a ministry admin): with a password, or
 /// without one to invite the user by email.
 #[utoipa::path(
+    operation_id = "createUser",
     tag = "users",
     request_body = CreateUser,
     params(("id" = String, Path, description = "Organisation id")),
@@ -123,6 +124,7 @@ pub async fn create(
 
 /// Lists an organisation's users (its admin, or a ministry admin).
 #[utoipa::path(
+    operation_id = "listUsers",
     tag = "users",
     params(("id" = String, Path, description = "Organisation id"), PageQuery),
     responses((status = 200, description = "One page", body = Page<UserView>))
@@ -153,6 +155,7 @@ pub async fn list(
 
 /// One user (the user itself, its organisation's admin, or a ministry admin).
 #[utoipa::path(
+    operation_id = "getUser",
     tag = "users",
     params(("id" = String, Path, description = "User id")),
     responses((status = 200, description = "The user", body = UserView, headers(("ETag" = String, description = "The version"))))
@@ -188,6 +191,7 @@ pub struct UpdateUser {
 /// Edits a user. A user may change its own name and language; role, activity and password are for
 /// admins, who cannot deactivate or demote themselves. Needs `If-Match`.
 #[utoipa::path(
+    operation_id = "updateUser",
     tag = "users",
     request_body = UpdateUser,
     params(

@@ -940,7 +940,55 @@ async fn allocation_comes_back_when_contracts_end(app: TestApp) {
         .assert_status(200);
 }
 
+/// A step's body may be left out however a client leaves it out: no body, an empty body with a
+/// JSON content type, or `null`; a step's path that is only read (`history`) answers 405.
+async fn a_step_needs_no_body(app: TestApp) {
+    let w = World::new(&app).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(
+            w.draft(&app, &w.agency, w.housing(2, "2027-05-10", "2027-05-12"))
+                .await,
+        );
+    }
+    let path = |id: &str| format!("/api/v1/contracts/{id}/submit");
+    let empty = app
+        .post(&path(&ids[0]))
+        .auth(&w.agency)
+        .raw(Some("application/json"), Vec::new())
+        .await;
+    assert_eq!(empty.assert_status(200)["status"], "pending_provider");
+    let null = app
+        .post(&path(&ids[1]))
+        .auth(&w.agency)
+        .raw(Some("application/json"), b"null".to_vec())
+        .await;
+    assert_eq!(null.assert_status(200)["status"], "pending_provider");
+    let none = app.post(&path(&ids[2])).auth(&w.agency).send().await;
+    assert_eq!(none.assert_status(200)["status"], "pending_provider");
+    // A reason that is not one is still refused.
+    let wrong = app
+        .post(&format!("/api/v1/contracts/{}/cancel", ids[0]))
+        .auth(&w.agency)
+        .raw(Some("application/json"), b"[1]".to_vec())
+        .await;
+    assert_eq!(wrong.status, 422, "{wrong:?}");
+    let history = app
+        .post(&format!("/api/v1/contracts/{}/history", ids[0]))
+        .auth(&w.agency)
+        .send()
+        .await;
+    history.assert_problem(405, "method_not_allowed");
+    assert_eq!(history.header("allow").as_deref(), Some("GET"));
+    let anonymous = app
+        .post(&format!("/api/v1/contracts/{}/history", ids[0]))
+        .send()
+        .await;
+    assert_eq!(anonymous.status, 405);
+}
+
 crate::backend_tests!(
+    a_step_needs_no_body,
     the_whole_lifecycle,
     refusals_explain_themselves,
     every_illegal_transition_is_refused,

@@ -44,6 +44,7 @@ fn reason_of(body: OptionalJson<ReasonInput>) -> Result<Option<String>, Error> {
 /// Drafts a contract (offices and agencies). A draft holds nothing; submitting it does. Send an
 /// `Idempotency-Key` so that a retried request never creates a second contract.
 #[utoipa::path(
+    operation_id = "createContract",
     tag = "contracts",
     request_body = CreateContract,
     responses(
@@ -75,6 +76,7 @@ const CSV_BATCH: u32 = 500;
 /// Lists the contracts the caller may see. `Accept: text/csv` returns every matching row (all
 /// pages, up to 100,000) as CSV, with the same columns the caller sees in JSON.
 #[utoipa::path(
+    operation_id = "listContracts",
     tag = "contracts",
     params(ContractQuery),
     responses((status = 200, description = "One page (JSON) or every row (CSV)", content(
@@ -132,6 +134,7 @@ pub async fn list(
 
 /// One contract.
 #[utoipa::path(
+    operation_id = "getContract",
     tag = "contracts",
     params(("id" = String, Path, description = "Contract id")),
     responses((status = 200, description = "The contract", body = ContractView, headers(("ETag" = String, description = "The version"))))
@@ -153,6 +156,7 @@ pub async fn get(
 
 /// Edits a draft or returned contract (its client). Needs `If-Match`; every edit bumps the version.
 #[utoipa::path(
+    operation_id = "updateContract",
     tag = "contracts",
     request_body = UpdateContract,
     params(
@@ -191,6 +195,7 @@ pub async fn update(
 /// Submitting holds the facility's capacity and the client's allocation; leaving the pending and
 /// approved states releases them.
 #[utoipa::path(
+    operation_id = "actOnContract",
     tag = "contracts",
     request_body(content = Option<ReasonInput>, description = "`reason` is required to decline, return, reject and cancel"),
     params(
@@ -205,11 +210,23 @@ pub async fn update(
 #[post("/contracts/{id}/{action}")]
 pub async fn act(
     state: web::Data<AppState>,
-    auth: Authenticated,
-    path: web::Path<(String, Action)>,
+    auth: Result<Authenticated, Error>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
     body: OptionalJson<ReasonInput>,
 ) -> Result<HttpResponse, Error> {
     let (id, action) = path.into_inner();
+    let Some(action) = Action::parse(&action) else {
+        // `/contracts/{id}/history` is read, never posted to.
+        if action == "history" {
+            return Ok(super::problem::method_not_allowed(
+                "GET",
+                crate::i18n::request_language(&req),
+            ));
+        }
+        return Err(Error::not_found());
+    };
+    let auth = auth?;
     let id: ContractId = path_id(&id)?;
     let reason = reason_of(body);
     let view = state
@@ -223,6 +240,7 @@ pub async fn act(
 
 /// Every transition, edit and amendment step of a contract, oldest first (append-only).
 #[utoipa::path(
+    operation_id = "getContractHistory",
     tag = "contracts",
     params(("id" = String, Path, description = "Contract id")),
     responses((status = 200, description = "The history, every event (no next page)", body = Page<EventView>))
@@ -247,6 +265,7 @@ pub async fn history(
 /// Proposes new terms for an approved contract (its client). The provider accepts, the ministry
 /// approves; meanwhile the capacity the new terms need beyond the old ones is held.
 #[utoipa::path(
+    operation_id = "proposeAmendment",
     tag = "contracts",
     request_body = CreateAmendment,
     params(("id" = String, Path, description = "Contract id")),
@@ -277,6 +296,7 @@ pub async fn amend(
 
 /// The amendments of a contract, oldest first.
 #[utoipa::path(
+    operation_id = "listAmendments",
     tag = "contracts",
     params(("id" = String, Path, description = "Contract id")),
     responses((status = 200, description = "Amendments, every one (no next page)", body = Page<AmendmentView>))
@@ -303,6 +323,7 @@ pub async fn amendments(
 
 /// One amendment, to whoever sees its contract.
 #[utoipa::path(
+    operation_id = "getAmendment",
     tag = "contracts",
     params(("id" = String, Path, description = "Amendment id")),
     responses(
@@ -329,6 +350,7 @@ pub async fn amendment(
 /// Approval replaces the contract's terms and bumps its version; otherwise the contract stays as
 /// it was and the extra capacity is released.
 #[utoipa::path(
+    operation_id = "decideAmendment",
     tag = "contracts",
     request_body(content = Option<ReasonInput>, description = "`reason` is required to decline and reject"),
     params(
