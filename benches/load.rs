@@ -352,6 +352,8 @@ struct Who {
 
 struct Http {
     client: awc::Client,
+    /// A browser's view of the console: redirects are answers, not followed.
+    console: awc::Client,
     base: String,
 }
 
@@ -360,6 +362,11 @@ impl Http {
         Http {
             client: awc::Client::builder()
                 .timeout(Duration::from_secs(30))
+                .connector(awc::Connector::new().limit(1000))
+                .finish(),
+            console: awc::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .disable_redirects()
                 .connector(awc::Connector::new().limit(1000))
                 .finish(),
             base: base.to_owned(),
@@ -438,7 +445,7 @@ impl Http {
                 .unwrap_or_default()
         };
         let mut form = self
-            .client
+            .console
             .get(format!("{}/sign-in", self.base))
             .send()
             .await
@@ -452,7 +459,7 @@ impl Http {
             .unwrap_or_default()
             .to_owned();
         let signed = self
-            .client
+            .console
             .post(format!("{}/sign-in", self.base))
             .insert_header(("cookie", format!("etrack_form={form_cookie}")))
             .send_form(&[("email", email), ("password", PASSWORD), ("csrf", &token)])
@@ -471,7 +478,7 @@ impl Http {
     async fn page(&self, path: &str, cookie: &str) -> (u16, Duration) {
         let started = Instant::now();
         let sent = self
-            .client
+            .console
             .get(format!("{}{path}", self.base))
             .insert_header(("cookie", cookie))
             .send()
@@ -990,10 +997,15 @@ async fn hammer(
                 i += concurrency;
                 let who = &tokens[i % tokens.len()];
                 let (s, _, t) = http.call("GET", path, Some(&who.token), None).await;
-                shared
-                    .stats
-                    .borrow_mut()
-                    .record("GET", t, outcome(s, false));
+                // Failures by kind, so that a run says what went wrong.
+                let name = match s {
+                    200..=299 => "GET",
+                    0 => "GET: no answer",
+                    401 => "GET: 401",
+                    503 => "GET: 503",
+                    _ => "GET: other failure",
+                };
+                shared.stats.borrow_mut().record(name, t, outcome(s, false));
             }
         }
     }));
