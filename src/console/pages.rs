@@ -28,7 +28,7 @@ use crate::state::AppState;
 use crate::storage::contracts::ContractFilter;
 use crate::storage::facilities::FacilityFilter;
 use crate::storage::models::{ContractEventRow, SeasonRow};
-use crate::storage::{DbConnection, organizations, seasons, users};
+use crate::storage::{DbConnection, seasons, users};
 use crate::usecases::amendments as amendment_cases;
 use crate::usecases::contracts::TermsEdit;
 use crate::usecases::contracts::{self as contract_cases, ContractDetails};
@@ -38,26 +38,24 @@ const PAGE_SIZE: i64 = 50;
 
 /// The reader, as the frame shows them, and the language they saved.
 pub(super) fn me(conn: &mut DbConnection, caller: &Caller) -> Result<(Me, Language), Error> {
-    let org = organizations::find(conn, caller.organization_id.as_str())?
+    let access::Actor::User { id, .. } = &caller.actor else {
+        return Err(Error::unauthorized());
+    };
+    let reader = users::reader(conn, id.as_str(), caller.organization_id.as_str())?
         .ok_or_else(Error::unauthorized)?;
-    let (name, lang) = match &caller.actor {
-        access::Actor::User { id, .. } => {
-            let user = users::find(conn, id.as_str())?.ok_or_else(Error::unauthorized)?;
-            (user.full_name, user.language)
-        }
-        access::Actor::ApiKey(_) => return Err(Error::unauthorized()),
-    };
+    let lang = reader.language;
     let organization = match lang {
-        Language::Arabic | Language::Persian if !org.name_ar.is_empty() => org.name_ar,
-        _ => org.name,
+        Language::Arabic | Language::Persian if !reader.organization_name_ar.is_empty() => {
+            reader.organization_name_ar
+        }
+        _ => reader.organization_name,
     };
-    let unread = crate::usecases::notifications::unread(conn, caller)?;
     Ok((
         Me {
-            name,
+            name: reader.full_name,
             organization,
             kind: caller.kind,
-            unread,
+            unread: reader.unread,
         },
         lang,
     ))

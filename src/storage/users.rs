@@ -142,3 +142,48 @@ pub fn set_language(conn: &mut DbConnection, id: &str, lang: Language) -> QueryR
         .execute(conn)
         .map(|_| ())
 }
+
+/// What a console page's frame shows of its reader, in one statement: the user's name and
+/// language, its organisation's names, and the organisation's unread notifications.
+pub struct Reader {
+    pub full_name: String,
+    pub language: Language,
+    pub organization_name: String,
+    pub organization_name_ar: String,
+    pub unread: i64,
+}
+
+pub fn reader(
+    conn: &mut DbConnection,
+    user_id: &str,
+    organization_id: &str,
+) -> QueryResult<Option<Reader>> {
+    use super::schema::notifications;
+    let unread = notifications::table
+        .filter(notifications::organization_id.eq(organization_id.to_owned()))
+        .filter(notifications::read_at.is_null())
+        .count()
+        .single_value();
+    users::table
+        .inner_join(organizations::table)
+        .filter(users::id.eq(user_id))
+        .filter(users::organization_id.eq(organization_id))
+        .select((
+            users::full_name,
+            users::language,
+            organizations::name,
+            organizations::name_ar,
+            unread,
+        ))
+        .first::<(String, Language, String, String, Option<i64>)>(conn)
+        .optional()
+        .map(|row| {
+            row.map(|(full_name, language, name, name_ar, unread)| Reader {
+                full_name,
+                language,
+                organization_name: name,
+                organization_name_ar: name_ar,
+                unread: unread.unwrap_or(0),
+            })
+        })
+}
