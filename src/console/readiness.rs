@@ -344,23 +344,12 @@ pub async fn allocate(
     let pilgrims = form.pilgrims.trim().parse::<i64>().map_err(|_| {
         Error::invalid_field("pilgrims", crate::domain::Invalid::new("invalid_value"))
     });
-    let to = "/season";
-    submit(
-        &state,
-        &visitor,
-        &form.csrf,
-        move |conn, caller| {
-            let season = current_season(conn)?.ok_or_else(Error::not_found)?;
-            let id = SeasonId::from_stored(season.id);
-            crate::usecases::seasons::allocate(conn, caller, &id, &org, pilgrims.clone())
-                .map(|(row, _, _)| Touched(row.organization_id))
-        },
-        move |_| to.to_owned(),
-        |e| {
-            let (state, visitor) = (&state, &visitor);
-            async move { season_page(state, visitor, Some(&e)).await }
-        },
-    )
+    season_change(&state, &visitor, &form.csrf, move |conn, caller| {
+        let season = current_season(conn)?.ok_or_else(Error::not_found)?;
+        let id = SeasonId::from_stored(season.id);
+        crate::usecases::seasons::allocate(conn, caller, &id, &org, pilgrims.clone())
+            .map(|(row, _, _)| Touched(row.organization_id))
+    })
     .await
 }
 
@@ -411,22 +400,28 @@ pub async fn extend(
     form: web::Form<ExtensionForm>,
 ) -> HttpResponse {
     let new = form.extension();
-    let to = "/season";
+    season_change(&state, &visitor, &form.csrf, move |conn, caller| {
+        let season = current_season(conn)?.ok_or_else(Error::not_found)?;
+        let id = SeasonId::from_stored(season.id);
+        crate::usecases::seasons::extend(conn, caller, &id, new.clone()).map(|row| Touched(row.id))
+    })
+    .await
+}
+
+/// A change made on the season page: back to it, or the page again with the refusal.
+async fn season_change<W>(state: &AppState, visitor: &Visitor, csrf: &str, work: W) -> HttpResponse
+where
+    W: FnMut(&mut crate::storage::DbConnection, &crate::access::Caller) -> Result<Touched, Error>
+        + Send
+        + 'static,
+{
     submit(
-        &state,
-        &visitor,
-        &form.csrf,
-        move |conn, caller| {
-            let season = current_season(conn)?.ok_or_else(Error::not_found)?;
-            let id = SeasonId::from_stored(season.id);
-            crate::usecases::seasons::extend(conn, caller, &id, new.clone())
-                .map(|row| Touched(row.id))
-        },
-        move |_| to.to_owned(),
-        |e| {
-            let (state, visitor) = (&state, &visitor);
-            async move { season_page(state, visitor, Some(&e)).await }
-        },
+        state,
+        visitor,
+        csrf,
+        work,
+        |_| "/season".to_owned(),
+        |e| async move { season_page(state, visitor, Some(&e)).await },
     )
     .await
 }
@@ -455,25 +450,14 @@ pub async fn set_quota(
         .trim()
         .parse::<i64>()
         .map_err(|_| Error::invalid_field("pilgrims", Invalid::new("invalid_value")));
-    let to = "/season";
-    submit(
-        &state,
-        &visitor,
-        &form.csrf,
-        move |conn, caller| {
-            crate::access::ministry_work(caller)?;
-            let season = current_season(conn)?.ok_or_else(Error::not_found)?;
-            let id = SeasonId::from_stored(season.id);
-            let country = country.clone()?;
-            crate::usecases::seasons::set_quota(conn, caller, &id, &country, pilgrims.clone())
-                .map(|_| Touched(id.to_string()))
-        },
-        move |_| to.to_owned(),
-        |e| {
-            let (state, visitor) = (&state, &visitor);
-            async move { season_page(state, visitor, Some(&e)).await }
-        },
-    )
+    season_change(&state, &visitor, &form.csrf, move |conn, caller| {
+        crate::access::ministry_work(caller)?;
+        let season = current_season(conn)?.ok_or_else(Error::not_found)?;
+        let id = SeasonId::from_stored(season.id);
+        let country = country.clone()?;
+        crate::usecases::seasons::set_quota(conn, caller, &id, &country, pilgrims.clone())
+            .map(|_| Touched(id.to_string()))
+    })
     .await
 }
 
@@ -555,19 +539,8 @@ pub async fn open_season(
     form: web::Form<NewSeasonForm>,
 ) -> HttpResponse {
     let new = form.parse();
-    let to = "/season";
-    submit(
-        &state,
-        &visitor,
-        &form.csrf,
-        move |conn, caller| {
-            crate::usecases::seasons::create(conn, caller, new.clone()).map(|row| Touched(row.id))
-        },
-        move |_| to.to_owned(),
-        |e| {
-            let (state, visitor) = (&state, &visitor);
-            async move { season_page(state, visitor, Some(&e)).await }
-        },
-    )
+    season_change(&state, &visitor, &form.csrf, move |conn, caller| {
+        crate::usecases::seasons::create(conn, caller, new.clone()).map(|row| Touched(row.id))
+    })
     .await
 }
