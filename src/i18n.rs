@@ -450,6 +450,11 @@ pub fn problem_text(code: &str, lang: Language) -> (&'static str, &'static str) 
     }
 }
 
+/// Every problem code the portal answers with (the closed set the OpenAPI document lists).
+pub fn problem_codes() -> impl Iterator<Item = &'static str> {
+    PROBLEMS.iter().map(|p| p.code)
+}
+
 /// Whether the catalogue has texts for a problem code.
 pub fn knows_problem(code: &str) -> bool {
     PROBLEMS.iter().any(|p| p.code == code)

@@ -120,6 +120,7 @@ fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
     if let Some(components) = api.components.as_mut() {
         merge_flattened(&mut components.schemas);
         pages_refer_to_items(&mut components.schemas);
+        problem_codes(&mut components.schemas);
     }
     for (path, item) in api.paths.paths.iter_mut() {
         let public = is_public(path);
@@ -149,6 +150,17 @@ fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
                 idempotent(op);
             }
         }
+    }
+}
+
+/// A problem's `code` is one of the catalogue's: a closed set a client can switch on.
+fn problem_codes(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
+    if let Some(RefOr::T(Schema::Object(problem))) = schemas.get_mut("ProblemDetails")
+        && let Some(RefOr::T(Schema::Object(code))) = problem.properties.get_mut("code")
+    {
+        let mut codes: Vec<&str> = crate::i18n::problem_codes().collect();
+        codes.sort_unstable();
+        code.enum_values = Some(codes.into_iter().map(serde_json::Value::from).collect());
     }
 }
 
@@ -335,6 +347,25 @@ fn idempotent(op: &mut Operation) {
     op.parameters
         .get_or_insert_with(Vec::new)
         .push(RefOr::T(parameter));
+    if let Some(RefOr::T(created)) = op.responses.responses.get_mut("201") {
+        use utoipa::openapi::header::HeaderBuilder;
+        created.headers.insert(
+            "Idempotent-Replayed".to_owned(),
+            RefOr::T(
+                HeaderBuilder::new()
+                    .schema(Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .enum_values(Some(["true"])),
+                    ))
+                    .description(Some(
+                        "`true` when this is the first answer to the same `Idempotency-Key`, \
+                         replayed: nothing was created now",
+                    ))
+                    .build(),
+            ),
+        );
+    }
     let responses = &mut op.responses.responses;
     responses.entry("400".to_owned()).or_insert_with(|| {
         problem("The body is not valid JSON, or the `Idempotency-Key` header is malformed")
