@@ -32,6 +32,7 @@ pub struct InspectionView {
     pub result: String,
     pub findings: String,
     /// The inspecting organisation.
+    #[schema(format = Uuid)]
     pub organization_id: String,
     pub created_at: DateTime<Utc>,
 }

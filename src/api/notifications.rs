@@ -19,6 +19,7 @@ use super::{Page, utc};
 
 #[derive(Serialize, ToSchema)]
 pub struct NotificationView {
+    #[schema(format = Uuid)]
     pub id: String,
     /// What happened: `contract_submitted`, `contract_approved`, `inspection_failed`, ...
     pub kind: String,

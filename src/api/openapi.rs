@@ -135,6 +135,7 @@ fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
         for op in operations.into_iter().flatten() {
             conventions_of(op, public, has_path_params, path.starts_with("/health/"));
             optional_body(op);
+            uuid_path_ids(op);
         }
         if let Some(op) = item.get.as_mut() {
             exports(op);
@@ -149,6 +150,25 @@ fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
             if !path.ends_with("/api-keys") {
                 idempotent(op);
             }
+        }
+    }
+}
+
+/// Every record's id in a path is a UUID (anything else is a 404, as a missing record is).
+fn uuid_path_ids(op: &mut Operation) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat};
+    for parameter in op.parameters.iter_mut().flatten() {
+        if let RefOr::T(p) = parameter
+            && matches!(p.parameter_in, ParameterIn::Path)
+            && (p.name == "id" || p.name == "organization_id")
+        {
+            p.schema = Some(RefOr::T(Schema::Object(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+                    .build(),
+            )));
         }
     }
 }

@@ -49,6 +49,7 @@ pub struct HajjDay {
 
 #[derive(Serialize, ToSchema)]
 pub struct SeasonView {
+    #[schema(format = Uuid)]
     pub id: String,
     pub kind: SeasonKind,
     pub hijri_year: i32,
@@ -230,6 +231,7 @@ pub struct PilgrimsInput {
 
 #[derive(Serialize, ToSchema)]
 pub struct QuotaView {
+    #[schema(format = Uuid)]
     pub season_id: String,
     pub country: String,
     pub pilgrims: i64,
@@ -308,7 +310,9 @@ pub async fn quotas(
 
 #[derive(Serialize, ToSchema)]
 pub struct AllocationView {
+    #[schema(format = Uuid)]
     pub season_id: String,
+    #[schema(format = Uuid)]
     pub organization_id: String,
     pub organization_name: String,
     pub organization_kind: OrgKind,
@@ -407,8 +411,11 @@ pub struct CreateExtension {
 
 #[derive(Serialize, ToSchema)]
 pub struct ExtensionView {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Uuid)]
     pub season_id: String,
+    #[schema(format = Uuid)]
     pub organization_id: String,
     pub contract_type: ContractType,
     pub until: NaiveDate,

@@ -146,23 +146,50 @@ impl From<ContractDetails> for ContractView {
     }
 }
 
+/// What a step of a contract's history was (the document's name for the closed set the history
+/// records; the history keeps it as text, since it mixes contract and amendment steps).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum EventAction {
+    Create,
+    Edit,
+    Amend,
+    Submit,
+    Accept,
+    Decline,
+    Approve,
+    Return,
+    Reject,
+    Cancel,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct EventView {
+    #[schema(format = Uuid)]
     pub id: String,
     pub at: DateTime<Utc>,
     /// `create`, `edit`, a lifecycle action, or `amend` and the amendment's actions.
+    #[schema(value_type = EventAction)]
     pub action: String,
+    /// A contract's status, or for a step on an amendment the amendment's.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<ContractStatus>)]
     pub from_status: Option<String>,
+    #[schema(value_type = ContractStatus)]
     pub to_status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    #[schema(format = Uuid)]
     pub organization_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
     pub actor_user_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
     pub actor_api_key_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
     pub amendment_id: Option<String>,
 }
 
