@@ -121,6 +121,7 @@ fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
         merge_flattened(&mut components.schemas);
         pages_refer_to_items(&mut components.schemas);
         problem_codes(&mut components.schemas);
+        datasets_by_kind(&mut components.schemas);
     }
     for (path, item) in api.paths.paths.iter_mut() {
         let public = is_public(path);
@@ -170,6 +171,57 @@ fn uuid_path_ids(op: &mut Operation) {
                     .build(),
             )));
         }
+    }
+}
+
+/// A dataset's answer, one shape per dataset: its `dataset` names which, and its rows are of that
+/// dataset's type. (As an untagged `oneOf` of four arrays, an empty `rows` matched all four and so
+/// none.)
+fn datasets_by_kind(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
+    const KINDS: [(&str, &str, &str); 4] = [
+        (
+            "visa_eligibility",
+            "VisaEligibilityDataset",
+            "VisaEligibilityRow",
+        ),
+        ("arrivals", "ArrivalsDataset", "ArrivalRow"),
+        (
+            "transport_schedule",
+            "TransportScheduleDataset",
+            "TransportRow",
+        ),
+        ("housing_registry", "HousingRegistryDataset", "HousingRow"),
+    ];
+    if !schemas.contains_key("DatasetView") {
+        return;
+    }
+    let mut mapping = serde_json::Map::new();
+    let mut one_of = Vec::new();
+    for (dataset, name, row) in KINDS {
+        let variant = serde_json::json!({
+            "type": "object",
+            "description": format!("The `{dataset}` dataset of a season."),
+            "required": ["dataset", "season_id", "rows"],
+            "properties": {
+                "dataset": {"type": "string", "enum": [dataset]},
+                "season_id": {"type": "string", "format": "uuid"},
+                "rows": {"type": "array", "items": {"$ref": format!("#/components/schemas/{row}")}},
+            }
+        });
+        if let Ok(schema) = serde_json::from_value::<Schema>(variant) {
+            schemas.insert(name.to_owned(), RefOr::T(schema));
+        }
+        let reference = format!("#/components/schemas/{name}");
+        mapping.insert(dataset.to_owned(), reference.clone().into());
+        one_of.push(serde_json::json!({"$ref": reference}));
+    }
+    let view = serde_json::json!({
+        "description": "One dataset's rows; `dataset` says which, and so the rows' type.",
+        "oneOf": one_of,
+        "discriminator": {"propertyName": "dataset", "mapping": mapping},
+    });
+    if let Ok(schema) = serde_json::from_value::<Schema>(view) {
+        schemas.insert("DatasetView".to_owned(), RefOr::T(schema));
     }
 }
 
