@@ -237,6 +237,7 @@ pub struct SetPassword {
     /// The `token` of the link from the invitation or reset email.
     pub token: String,
     /// 8 to 128 characters; the most common passwords are refused.
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 

@@ -63,6 +63,7 @@ pub async fn me(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpR
 pub struct ChangePassword {
     pub current_password: String,
     /// 8 to 128 characters; the most common passwords are refused.
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 

@@ -88,11 +88,16 @@ pub use crate::usecases::organizations::visible;
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
     pub kind: OrgKind,
-    #[schema(example = "Hajj Affairs Office of Indonesia")]
+    #[schema(
+        example = "Hajj Affairs Office of Indonesia",
+        min_length = 1,
+        max_length = 200
+    )]
     pub name: String,
-    #[schema(example = "مكتب شؤون حجاج إندونيسيا")]
+    #[schema(example = "مكتب شؤون حجاج إندونيسيا", min_length = 1, max_length = 200)]
     pub name_ar: String,
     /// ISO 3166-1 alpha-2; required for `hajj_office` and `agency`.
+    #[schema(example = "ID", pattern = "^[A-Za-z]{2}$")]
     pub country: Option<String>,
     /// Required for `agency`: the hajj affairs office of the same country.
     pub parent_id: Option<OrganizationId>,
@@ -238,7 +243,9 @@ pub async fn get(
 #[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
     pub name_ar: Option<String>,
     /// `suspended` stops every user and key of the organisation at once; `active` restores them.
     pub status: Option<OrgStatus>,

@@ -64,13 +64,15 @@ fn respond(status: StatusCode, view: UserView) -> HttpResponse {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
-    #[schema(example = "officer@office.example")]
+    #[schema(example = "officer@office.example", max_length = 254)]
     pub email: String,
+    #[schema(min_length = 1, max_length = 200)]
     pub full_name: String,
     pub role: Role,
     /// 8 to 128 characters; the most common passwords are refused. Leave it out to invite the
     /// user instead: an email (in the user's language) carries a single-use link, valid 72 hours,
     /// to set a password; nobody else ever knows it.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: Option<String>,
     /// `ar` or `en` (default `en`).
     pub language: Option<Language>,
@@ -178,6 +180,7 @@ pub async fn get(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    #[schema(min_length = 1, max_length = 200)]
     pub full_name: Option<String>,
     pub language: Option<Language>,
     /// Admins only.
@@ -185,6 +188,7 @@ pub struct UpdateUser {
     /// Admins only; `false` ends every session of the user at once.
     pub active: Option<bool>,
     /// Admins only: sets a new password and ends the user's sessions.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: Option<String>,
 }
 

@@ -122,7 +122,8 @@ impl From<UpdateContract> for TermsEdit {
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonInput {
-    /// Required to decline, return, reject and cancel.
+    /// Required to decline, return, reject and cancel; up to 1,000 characters.
+    #[schema(max_length = 1000)]
     pub reason: Option<String>,
 }
 
