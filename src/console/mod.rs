@@ -44,7 +44,40 @@ pub fn serves(path: &str) -> bool {
         || path.starts_with("/facilities")
         || path.starts_with("/notifications")
         || path.starts_with("/profile")
+        || path.starts_with("/review")
+        || path.starts_with("/organizations")
+        || path.starts_with("/users")
         || path.starts_with("/static/")
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every page the console routes is served with the console's headers (its CSP lets its own
+    /// stylesheet and scripts load); the API's `default-src 'none'` would leave it unstyled.
+    #[test]
+    fn every_console_route_gets_the_console_headers() {
+        for path in [
+            "/",
+            "/sign-in",
+            "/contracts/new",
+            "/groups/x",
+            "/season",
+            "/seasons",
+            "/review",
+            "/organizations",
+            "/organizations/x/users",
+            "/users/x",
+            "/readiness/x",
+            "/facilities",
+            "/datasets",
+            "/notifications",
+            "/profile",
+            "/static/console.css",
+        ] {
+            assert!(super::serves(path), "{path}");
+        }
+        assert!(!super::serves("/api/v1/contracts"));
+    }
 }
 
 const HTMX: &str = include_str!("../../static/htmx.min.js");
