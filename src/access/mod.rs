@@ -342,6 +342,14 @@ pub fn plan_scope(caller: &Caller) -> ContractScope {
     }
 }
 
+/// The change feed a caller follows: the events of the contracts, amendments and inspections it
+/// sees as contracts, the readiness it sees as plans, its own extensions and reminders
+/// (docs/domain.md section 10). Which rows fall in a scope is decided per event by the audience
+/// stored with it (see `usecases::feed`).
+pub fn feed_scope(caller: &Caller) -> ContractScope {
+    contract_scope(caller)
+}
+
 /// The audit log, and checking its chain: the ministry.
 pub fn read_audit(caller: &Caller) -> Result<(), Error> {
     allow(caller.is_ministry())

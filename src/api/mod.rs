@@ -8,6 +8,7 @@ pub mod csv;
 pub mod datasets;
 pub mod extract;
 pub mod facilities;
+pub mod feed;
 pub mod groups;
 pub mod health;
 pub mod idempotency;
@@ -92,7 +93,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(notifications::inbox)
             .service(notifications::mark_read)
             .service(audit::list)
-            .service(audit::verify),
+            .service(audit::verify)
+            .service(feed::read),
     );
 }
 

@@ -39,6 +39,7 @@ use crate::api::problem::ProblemDetails;
         (name = "datasets", description = "The slices of data granted to other government bodies"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "notifications", description = "The organisation's inbox"),
+        (name = "feed", description = "The change feed partner systems follow"),
     )
 )]
 struct ApiDoc;

@@ -58,14 +58,14 @@ fn params(conn: &mut DbConnection, c: &ContractRow, reason: Option<&str>) -> Que
 }
 
 /// Writes one notification to an organisation's inbox and one email to each of its active users,
-/// rendered in the user's language.
+/// rendered in the user's language; answers the notification's id.
 fn deliver(
     conn: &mut DbConnection,
     organization_id: &str,
     template: Template,
     params: &Params,
     entity: Option<&str>,
-) -> QueryResult<()> {
+) -> QueryResult<String> {
     let notification = NotificationRow {
         id: NotificationId::generate().into_string(),
         organization_id: organization_id.to_owned(),
@@ -86,7 +86,7 @@ fn deliver(
             message,
         )?;
     }
-    Ok(())
+    Ok(notification.id)
 }
 
 /// Queues one email in the outbox, due now: to (address, name, language), about an inbox

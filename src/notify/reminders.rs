@@ -57,7 +57,9 @@ pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::er
                         link: link(&format!("/readiness/{}", client.id)),
                         ..Params::default()
                     };
-                    deliver(conn, &client.id, Template::DeadlineReminder, &params, None)?;
+                    let sent =
+                        deliver(conn, &client.id, Template::DeadlineReminder, &params, None)?;
+                    crate::usecases::feed::reminder(conn, &season.id, &client.id, &sent)?;
                     Ok(1)
                 })?;
             }

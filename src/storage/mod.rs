@@ -8,6 +8,7 @@ pub mod audit;
 mod columns;
 pub mod contracts;
 pub mod facilities;
+pub mod feed;
 pub mod holds;
 pub mod idempotency;
 pub mod invariants;
@@ -238,7 +239,8 @@ pub fn migrate(conn: &mut DbConnection) -> Result<(), StorageError> {
         DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
     };
-    result.map_err(|e| StorageError::Migration(e.to_string()))
+    result.map_err(|e| StorageError::Migration(e.to_string()))?;
+    feed::realign(conn).map_err(|e| StorageError::Migration(e.to_string()))
 }
 
 /// Runs `f` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, so the write lock is

@@ -354,6 +354,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    feed_events (seq) {
+        seq -> BigInt,
+        tx -> BigInt,
+        id -> Text,
+        event_type -> Text,
+        occurred_at -> Timestamp,
+        season_id -> Text,
+        record_type -> Text,
+        record_id -> Text,
+        record_version -> Nullable<BigInt>,
+        contract_id -> Nullable<Text>,
+        status -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        client_office_id -> Nullable<Text>,
+        client_country -> Nullable<Text>,
+        provider_id -> Nullable<Text>,
+        recipient_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    readiness_marks (season_id, organization_id) {
+        season_id -> Text,
+        organization_id -> Text,
+        version -> BigInt,
+        fingerprint -> Text,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::table! {
@@ -410,4 +440,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     reminders,
     user_tokens,
+    feed_events,
+    readiness_marks,
 );

@@ -63,7 +63,7 @@ pub fn propose(
     })?;
     take(conn, &row, &increase(&current.load(), &booking.load()))?;
     Event::amendment(
-        &row.id,
+        &row,
         &amendment.id,
         "amend",
         row.status.as_str(),
@@ -149,8 +149,12 @@ pub fn decide(
     if !store::set_amendment_status(conn, &amendment.id, from, to)? {
         return Err(Error::conflict("invalid_transition"));
     }
+    let row = match to {
+        AmendmentStatus::Approved => store::find(conn, &row.id)?.ok_or_else(Error::internal)?,
+        _ => row,
+    };
     Event::amendment(
-        &row.id,
+        &row,
         &amendment.id,
         action.as_str(),
         from.as_str(),
@@ -158,6 +162,9 @@ pub fn decide(
     )
     .because(reason)
     .record(conn, caller)?;
+    if to == AmendmentStatus::Approved {
+        super::feed::readiness_inputs_changed(conn, &row.season_id, &row.client_id)?;
+    }
     let amendment = store::amendment(conn, &amendment.id)?.ok_or_else(Error::internal)?;
     readable(caller, &row, amendment)
 }

@@ -168,9 +168,10 @@ pub(crate) fn release(
     holds::release_facility(conn, &row.facility_id, load).map_err(hold_error)
 }
 
-/// One line of a contract's history (R9).
+/// One line of a contract's history (R9), and the change feed's event for it.
 pub(crate) struct Event<'a> {
-    contract: &'a str,
+    /// The contract as it stands after the step.
+    contract: &'a ContractRow,
     amendment: Option<&'a str>,
     action: &'a str,
     from: Option<&'a str>,
@@ -181,7 +182,7 @@ pub(crate) struct Event<'a> {
 impl<'a> Event<'a> {
     /// A step of the contract itself: `create`, `edit` or a lifecycle action.
     pub fn contract(
-        contract: &'a str,
+        contract: &'a ContractRow,
         action: &'a str,
         from: Option<&'a str>,
         to: &'a str,
@@ -198,7 +199,7 @@ impl<'a> Event<'a> {
 
     /// A step of one of the contract's amendments.
     pub fn amendment(
-        contract: &'a str,
+        contract: &'a ContractRow,
         amendment: &'a str,
         action: &'a str,
         from: &'a str,
@@ -216,14 +217,16 @@ impl<'a> Event<'a> {
         Event { reason, ..self }
     }
 
-    /// Appends the step to the history, by the caller, in the change's transaction (R9).
+    /// Appends the step to the history, by the caller, and publishes it in the change feed, in the
+    /// change's transaction (R9).
     pub fn record(self, conn: &mut DbConnection, caller: &Caller) -> Result<(), Error> {
+        super::feed::contract_step(conn, self.contract, self.amendment, self.action, self.to)?;
         let (user, key) = caller.actor_ids();
         store::insert_event(
             conn,
             &ContractEventRow {
                 id: EventId::generate().into_string(),
-                contract_id: self.contract.to_owned(),
+                contract_id: self.contract.id.clone(),
                 amendment_id: self.amendment.map(str::to_owned),
                 action: self.action.to_owned(),
                 from_status: self.from.map(str::to_owned),
@@ -439,8 +442,7 @@ pub fn draft(
         status_reason: None,
     };
     store::insert(conn, &row)?;
-    Event::contract(&row.id, "create", None, ContractStatus::Draft.as_str())
-        .record(conn, caller)?;
+    Event::contract(&row, "create", None, ContractStatus::Draft.as_str()).record(conn, caller)?;
     one(conn, caller, row)
 }
 
@@ -501,15 +503,15 @@ pub fn edit(
     )? {
         return Err(Error::precondition_failed());
     }
+    let edited = store::find(conn, &row.id)?.ok_or_else(Error::internal)?;
     Event::contract(
-        &row.id,
+        &edited,
         "edit",
         Some(row.status.as_str()),
         row.status.as_str(),
     )
     .record(conn, caller)?;
-    let row = store::find(conn, &row.id)?.ok_or_else(Error::internal)?;
-    one(conn, caller, row)
+    one(conn, caller, edited)
 }
 
 /// Moves a contract along its lifecycle for the caller, with everything that goes with it: the
@@ -577,13 +579,16 @@ fn apply(
         reason.as_deref(),
     )?;
     Event::contract(
-        &row.id,
+        &moved,
         action.as_str(),
         Some(from.as_str()),
         step.to.as_str(),
     )
     .because(reason)
     .record(conn, caller)?;
+    if from == ContractStatus::Approved || step.to == ContractStatus::Approved {
+        super::feed::readiness_inputs_changed(conn, &moved.season_id, &moved.client_id)?;
+    }
     Ok(moved)
 }
 
@@ -603,7 +608,7 @@ fn close_open_amendment(
             release(conn, row, &extra)?;
             store::set_amendment_status(conn, &amendment.id, status, AmendmentStatus::Rejected)?;
             Event::amendment(
-                &row.id,
+                row,
                 &amendment.id,
                 "reject",
                 status.as_str(),

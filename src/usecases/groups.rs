@@ -171,6 +171,7 @@ pub fn plan(
     };
     let row = row_of(&group, &season.id, caller, office)?;
     store::insert_group(conn, &row)?;
+    super::feed::readiness_inputs_changed(conn, &row.season_id, &row.organization_id)?;
     planned(row)
 }
 
@@ -241,6 +242,7 @@ pub fn replan(
     if !store::update_group(conn, &row, version)? {
         return Err(Error::precondition_failed());
     }
+    super::feed::readiness_inputs_changed(conn, &current.season_id, &current.organization_id)?;
     planned(visible(conn, caller, id)?)
 }
 
@@ -248,5 +250,6 @@ pub fn replan(
 pub fn remove(conn: &mut DbConnection, caller: &Caller, id: &GroupId) -> Result<(), Error> {
     let current = visible(conn, caller, id)?;
     own(caller, &current)?;
-    Ok(store::delete_group(conn, &current.id)?)
+    store::delete_group(conn, &current.id)?;
+    super::feed::readiness_inputs_changed(conn, &current.season_id, &current.organization_id)
 }

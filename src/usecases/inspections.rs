@@ -93,6 +93,8 @@ pub fn record(
         created_at: now(),
     };
     store::insert_inspection(conn, &row)?;
+    super::feed::inspection(conn, &contract, &row.id, &row.result)?;
+    super::feed::readiness_inputs_changed(conn, &contract.season_id, &contract.client_id)?;
     if !report.passed {
         crate::notify::inspection_failed(
             conn,

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod contracts;
 pub mod datasets;
 pub mod facilities;
+pub mod feed;
 pub mod groups;
 pub mod inspections;
 pub mod notifications;

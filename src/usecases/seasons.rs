@@ -120,6 +120,13 @@ pub fn allocate(
             AllocationError::Db(e) => e.into(),
         },
     )?;
+    super::feed::readiness_inputs_changed(conn, id.as_str(), org.as_str())?;
+    if kind == OrgKind::Agency
+        && let Some(office_id) = target.parent_id.as_deref()
+    {
+        // What an office passes on to its agencies it no longer plans itself.
+        super::feed::readiness_inputs_changed(conn, id.as_str(), office_id)?;
+    }
     Ok((row, target.name, target.kind))
 }
 
@@ -161,7 +168,7 @@ pub fn extend(
     let row = ExtensionRow {
         id: ExtensionId::generate().into_string(),
         season_id: season.id,
-        organization_id: client.id,
+        organization_id: client.id.clone(),
         contract_type: new.contract_type,
         until: new.until,
         reason: new.reason.into_string(),
@@ -169,6 +176,7 @@ pub fn extend(
         created_at: now(),
     };
     seasons::insert_extension(conn, &row)?;
+    super::feed::extension(conn, &row.season_id, &client, &row.id)?;
     Ok(row)
 }
 

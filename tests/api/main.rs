@@ -14,6 +14,7 @@ mod crash;
 mod datasets;
 mod errors;
 mod facilities;
+mod feed;
 mod hardening;
 mod notifications;
 mod operations;

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Session, TestApp};
 use crate::world::{World, allocate};
 
-fn group(name: &str, pilgrims: i64, arrive: &str, leave: &str) -> Value {
+pub fn group(name: &str, pilgrims: i64, arrive: &str, leave: &str) -> Value {
     json!({"name": name, "pilgrims": pilgrims, "arrival": {"port": "jed", "date": arrive}, "departure": {"port": "jed", "date": leave},
            "stays": [{"city": "makkah", "from": arrive, "to": leave}]})
 }
@@ -18,7 +18,7 @@ async fn plan(app: &TestApp, w: &World, client: &Session, body: Value) -> crate:
 }
 
 /// Approved contracts covering 10 pilgrims in Makkah from 10 to 13 May, arriving and leaving by Jeddah.
-async fn cover_ten(app: &TestApp, w: &World, client: &Session) -> Vec<String> {
+pub async fn cover_ten(app: &TestApp, w: &World, client: &Session) -> Vec<String> {
     let s = &w.season;
     let bodies = [
         w.housing(10, "2027-05-10", "2027-05-12"),

@@ -1,0 +1,3 @@
+DROP TABLE readiness_marks;
+DROP TABLE feed_events;
+DROP TABLE feed_clock;

@@ -1,0 +1,247 @@
+//! The change feed (docs/domain.md section 10): every change a partner system may follow is
+//! published here, in the transaction that makes it, and read back in commit order through the
+//! access layer, like every other read.
+
+use crate::access::{self, Caller, ContractScope};
+use crate::domain::feed::{EventType, Position, RecordType};
+use crate::domain::ids::{EventId, OrganizationId};
+use crate::domain::organization::OrgKind;
+use crate::domain::readiness::Readiness;
+use crate::error::Error;
+use crate::storage::feed::{self as store, FeedEvent, FeedRow};
+use crate::storage::models::{ContractRow, OrganizationRow};
+use crate::storage::{DbConnection, QueryResult, now, organizations, plans};
+
+/// The most events one read answers.
+pub const MAX_EVENTS: u32 = 500;
+
+/// An event about `record`, seen by no one yet: the audience is set by the constructors below.
+fn event(
+    event_type: EventType,
+    season_id: &str,
+    (record_type, record_id, record_version): (RecordType, &str, Option<i64>),
+) -> FeedEvent {
+    FeedEvent {
+        id: EventId::generate().into_string(),
+        event_type: event_type.as_str().to_owned(),
+        occurred_at: now(),
+        season_id: season_id.to_owned(),
+        record_type: record_type.as_str().to_owned(),
+        record_id: record_id.to_owned(),
+        record_version,
+        contract_id: None,
+        status: None,
+        client_id: None,
+        client_office_id: None,
+        client_country: None,
+        provider_id: None,
+        recipient_id: None,
+    }
+}
+
+/// Seen as the contract is: its client, the client's office, the tawafa establishments of the
+/// client's country, its provider, the ministry.
+fn about_contract(row: FeedEvent, c: &ContractRow, status: &str) -> FeedEvent {
+    FeedEvent {
+        contract_id: Some(c.id.clone()),
+        status: Some(status.to_owned()),
+        client_id: Some(c.client_id.clone()),
+        client_office_id: c.client_office_id.clone(),
+        client_country: Some(c.client_country.clone()),
+        provider_id: Some(c.provider_id.clone()),
+        ..row
+    }
+}
+
+/// Seen by the client itself and the ministry only (what the API shows of its extensions).
+fn about_client_only(row: FeedEvent, client: &OrganizationRow) -> FeedEvent {
+    FeedEvent {
+        client_id: Some(client.id.clone()),
+        client_office_id: (client.kind == OrgKind::HajjOffice).then(|| client.id.clone()),
+        ..row
+    }
+}
+
+/// A step of a contract (`create`, `edit`, an action) or of one of its amendments, as the history
+/// records it (R9); `contract` is the contract after the step.
+pub fn contract_step(
+    conn: &mut DbConnection,
+    contract: &ContractRow,
+    amendment: Option<&str>,
+    step: &str,
+    to_status: &str,
+) -> Result<(), Error> {
+    let (event_type, record) = match amendment {
+        None => (
+            EventType::of_contract_step(step),
+            (
+                RecordType::Contract,
+                contract.id.as_str(),
+                Some(contract.version),
+            ),
+        ),
+        Some(id) => (
+            EventType::of_amendment_step(step),
+            (RecordType::Amendment, id, None),
+        ),
+    };
+    let event_type = event_type.ok_or_else(Error::internal)?;
+    let row = about_contract(
+        event(event_type, &contract.season_id, record),
+        contract,
+        to_status,
+    );
+    Ok(store::append(conn, &row)?)
+}
+
+/// An inspection of a contract's facility (`pass` or `fail`).
+pub fn inspection(
+    conn: &mut DbConnection,
+    contract: &ContractRow,
+    inspection_id: &str,
+    result: &str,
+) -> Result<(), Error> {
+    let record = (RecordType::Inspection, inspection_id, None);
+    let row = event(EventType::InspectionRecorded, &contract.season_id, record);
+    Ok(store::append(conn, &about_contract(row, contract, result))?)
+}
+
+/// A deadline extension granted to a client.
+pub fn extension(
+    conn: &mut DbConnection,
+    season_id: &str,
+    client: &OrganizationRow,
+    extension_id: &str,
+) -> Result<(), Error> {
+    let record = (RecordType::Extension, extension_id, None);
+    let row = event(EventType::ExtensionGranted, season_id, record);
+    Ok(store::append(conn, &about_client_only(row, client))?)
+}
+
+/// A deadline reminder, private to the client it was sent to (as its inbox is).
+pub fn reminder(
+    conn: &mut DbConnection,
+    season_id: &str,
+    client_id: &str,
+    notification_id: &str,
+) -> QueryResult<()> {
+    let record = (RecordType::Notification, notification_id, None);
+    let row = FeedEvent {
+        client_id: Some(client_id.to_owned()),
+        recipient_id: Some(client_id.to_owned()),
+        ..event(EventType::ReminderSent, season_id, record)
+    };
+    store::append(conn, &row)
+}
+
+/// What a readiness change is told by: ready or not, and the figures behind it.
+fn fingerprint(r: &Readiness) -> String {
+    let c = |x: crate::domain::readiness::CategoryCoverage| format!("{}/{}", x.covered, x.needed);
+    format!(
+        "{}|{}|{}|{}|{}|{}|{}|{}",
+        r.ready(),
+        r.planned,
+        r.unplanned,
+        c(r.housing),
+        c(r.transport),
+        c(r.catering),
+        r.gaps.len(),
+        r.visa_eligible
+    )
+}
+
+/// One input of a client's readiness changed (a group, an allocation, a contract that covers or no
+/// longer covers, an inspection): its readiness is assessed again and, if it differs from the last
+/// one published, a `readiness.changed` event is. The client's mark is held for the rest of the
+/// transaction, so that concurrent changes are compared one after the other. Run inside the write
+/// transaction of the change.
+pub fn readiness_inputs_changed(
+    conn: &mut DbConnection,
+    season_id: &str,
+    client_id: &str,
+) -> Result<(), Error> {
+    let (_, last) = store::lock_readiness_mark(conn, season_id, client_id)?;
+    let own = ContractScope::Client(OrganizationId::from_stored(client_id.to_owned()));
+    let Some(client) = plans::season_clients(conn, season_id, &own)?.pop() else {
+        return Ok(());
+    };
+    let (readiness, _) =
+        super::readiness::assess_clients(conn, season_id, std::slice::from_ref(&client), false)?
+            .pop()
+            .ok_or_else(Error::internal)?;
+    let now_print = fingerprint(&readiness);
+    if now_print == last {
+        return Ok(());
+    }
+    let version = store::set_readiness_mark(conn, season_id, client_id, &now_print)?;
+    let org = organizations::find(conn, client_id)?.ok_or_else(Error::internal)?;
+    let record = (RecordType::Readiness, client_id, Some(version));
+    let row = FeedEvent {
+        status: Some(
+            if readiness.ready() {
+                "ready"
+            } else {
+                "incomplete"
+            }
+            .to_owned(),
+        ),
+        client_id: Some(org.id.clone()),
+        client_office_id: match org.kind {
+            OrgKind::HajjOffice => Some(org.id.clone()),
+            _ => org.parent_id.clone(),
+        },
+        client_country: org.country.clone(),
+        ..event(EventType::ReadinessChanged, season_id, record)
+    };
+    Ok(store::append(conn, &row)?)
+}
+
+/// A page of the feed: the events, where the reader stands after them, and whether more follow.
+pub struct FeedPage {
+    pub events: Vec<FeedRow>,
+    pub position: Position,
+    pub more: bool,
+}
+
+/// The events after `after` (the start if none) that the caller may see, oldest first, of the
+/// given types if any. The position answered is where to continue: past the last event shown, or,
+/// when no more follow, past everything final so far (events the caller may not see included), so
+/// that a reader who stores it never reads an event twice or misses one.
+pub fn read(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    after: Option<Position>,
+    types: Option<&[EventType]>,
+    limit: u32,
+) -> Result<FeedPage, Error> {
+    let from = after.unwrap_or_default();
+    let until = store::horizon(conn)?;
+    let Some(until) = until.filter(|u| *u > from) else {
+        return Ok(FeedPage {
+            events: Vec::new(),
+            position: from,
+            more: false,
+        });
+    };
+    let types: Option<Vec<String>> =
+        types.map(|t| t.iter().map(|t| t.as_str().to_owned()).collect());
+    let mut events = store::read(
+        conn,
+        &access::feed_scope(caller),
+        caller.organization_id.as_str(),
+        (from, until),
+        types.as_deref(),
+        i64::from(limit) + 1,
+    )?;
+    let more = events.len() > limit as usize;
+    events.truncate(limit as usize);
+    let position = match events.last() {
+        Some(last) if more => last.position(),
+        _ => until,
+    };
+    Ok(FeedPage {
+        events,
+        position,
+        more,
+    })
+}
