@@ -18,20 +18,25 @@ use super::{Page, utc};
 
 #[derive(Serialize, ToSchema)]
 pub struct AuditEventView {
+    #[schema(format = Uuid)]
     pub id: String,
     /// Position in the hash chain; absent until the event is sealed (within seconds).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seq: Option<i64>,
     pub at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
     pub actor_user_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
     pub actor_api_key_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
     pub organization_id: Option<String>,
     /// The request, as method and route: `POST /api/v1/contracts/{id}/approve`.
     pub action: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
     pub entity_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -121,6 +126,7 @@ pub struct Verification {
 pub struct BrokenLink {
     pub seq: i64,
     #[serde(skip_serializing_if = "String::is_empty")]
+    #[schema(format = Uuid)]
     pub id: String,
 }
 

@@ -25,6 +25,7 @@ use super::{Page, utc};
 pub struct InspectionView {
     pub id: InspectionId,
     pub contract_id: ContractId,
+    #[schema(format = Uuid)]
     pub facility_id: String,
     pub inspected_on: NaiveDate,
     pub inspected_on_hijri: String,

@@ -28,6 +28,7 @@ pub struct NotificationView {
     pub text: String,
     /// The contract it is about.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
     pub entity_id: Option<String>,
     pub read: bool,
     pub created_at: DateTime<Utc>,

@@ -10,7 +10,7 @@ use crate::auth::credentials::Authenticated;
 use crate::domain::calendar::hijri;
 use crate::domain::ids::{OrganizationId, SeasonId};
 use crate::domain::organization::OrgKind;
-use crate::domain::readiness::{self as plan, Category, Readiness};
+use crate::domain::readiness::{self as plan, Category, Readiness, ReadinessStatus};
 use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::plans::SeasonClient;
@@ -22,6 +22,7 @@ use super::lists;
 
 #[derive(Serialize, ToSchema, Clone)]
 pub struct ClientRef {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
     pub kind: OrgKind,
@@ -54,8 +55,7 @@ pub struct ReadinessRow {
     pub unplanned: i64,
     /// `ready` when every allocated pilgrim is in a group and every night, route-day and meal-day
     /// of the plan is covered; `incomplete` otherwise.
-    #[schema(example = "incomplete")]
-    pub status: &'static str,
+    pub status: ReadinessStatus,
     pub coverage: CoverageView,
     /// Pilgrims whose whole itinerary is covered (R12).
     pub visa_eligible: i64,
@@ -95,7 +95,9 @@ pub struct GapView {
 /// An approved contract whose latest inspection failed: it covers nothing until a later pass.
 #[derive(Serialize, ToSchema)]
 pub struct WithheldView {
+    #[schema(format = Uuid)]
     pub inspection_id: String,
+    #[schema(format = Uuid)]
     pub contract_id: String,
     /// What the contract would cover on the day.
     pub units: i64,
@@ -103,6 +105,7 @@ pub struct WithheldView {
 
 #[derive(Serialize, ToSchema)]
 pub struct GroupEligibility {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
     pub pilgrims: i64,
@@ -141,7 +144,7 @@ fn row(client: &SeasonClient, r: &Readiness) -> Result<ReadinessRow, Error> {
         allocation: client.pilgrims - client.suballocated,
         planned: r.planned,
         unplanned: r.unplanned,
-        status: if r.ready() { "ready" } else { "incomplete" },
+        status: r.status(),
         coverage: coverage_view(r),
         visa_eligible: r.visa_eligible,
     })

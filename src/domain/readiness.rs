@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 
 use super::Invalid;
+use super::organization::string_enum;
 use super::season::Place;
 
 /// The most stays one group's itinerary can have.
@@ -258,10 +259,26 @@ pub struct Readiness {
     pub eligible_groups: Vec<String>,
 }
 
+string_enum!(
+    /// Whether a client is ready: every allocated pilgrim in a group, every need covered.
+    ReadinessStatus {
+        Ready = "ready",
+        Incomplete = "incomplete",
+    }
+);
+
 impl Readiness {
     /// Every allocated pilgrim is in a group, and every need of every group is covered.
     pub fn ready(&self) -> bool {
         self.gaps.is_empty() && self.unplanned == 0
+    }
+
+    pub fn status(&self) -> ReadinessStatus {
+        if self.ready() {
+            ReadinessStatus::Ready
+        } else {
+            ReadinessStatus::Incomplete
+        }
     }
 
     /// Covered share of everything needed, 0 to 1 (1 when nothing is needed).

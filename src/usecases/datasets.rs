@@ -31,6 +31,7 @@ pub struct PortDate {
 
 #[derive(Serialize, ToSchema)]
 pub struct VisaEligibilityRow {
+    #[schema(format = Uuid)]
     pub organization_id: String,
     pub organization_name: String,
     pub country: Option<String>,
@@ -45,6 +46,7 @@ pub struct VisaEligibilityRow {
 /// A group of pilgrims eligible for visas.
 #[derive(Serialize, ToSchema)]
 pub struct EligibleGroup {
+    #[schema(format = Uuid)]
     pub group_id: String,
     /// The client's own reference for the group.
     pub group_name: String,
@@ -55,9 +57,11 @@ pub struct EligibleGroup {
 
 #[derive(Serialize, ToSchema)]
 pub struct ArrivalRow {
+    #[schema(format = Uuid)]
     pub organization_id: String,
     pub organization_name: String,
     pub country: String,
+    #[schema(format = Uuid)]
     pub group_id: String,
     pub group_name: String,
     pub pilgrims: i64,
@@ -67,11 +71,15 @@ pub struct ArrivalRow {
 
 #[derive(Serialize, ToSchema)]
 pub struct TransportRow {
+    #[schema(format = Uuid)]
     pub contract_id: String,
+    #[schema(format = Uuid)]
     pub client_id: String,
     pub client_name: String,
+    #[schema(format = Uuid)]
     pub provider_id: String,
     pub provider_name: String,
+    #[schema(format = Uuid)]
     pub fleet_id: String,
     pub fleet_name: String,
     pub from: Place,
@@ -83,10 +91,13 @@ pub struct TransportRow {
 
 #[derive(Serialize, ToSchema)]
 pub struct HousingRow {
+    #[schema(format = Uuid)]
     pub contract_id: String,
+    #[schema(format = Uuid)]
     pub building_id: String,
     pub building_name: String,
     pub city: Place,
+    #[schema(format = Uuid)]
     pub client_id: String,
     pub client_name: String,
     pub country: String,
@@ -108,6 +119,7 @@ pub enum DatasetRows {
 #[derive(Serialize, ToSchema)]
 pub struct DatasetView {
     pub dataset: Dataset,
+    #[schema(format = Uuid)]
     pub season_id: String,
     pub rows: DatasetRows,
 }

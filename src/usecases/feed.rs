@@ -177,14 +177,7 @@ pub fn readiness_inputs_changed(
     let org = organizations::find(conn, client_id)?.ok_or_else(Error::internal)?;
     let record = (RecordType::Readiness, client_id, Some(version));
     let row = FeedEvent {
-        status: Some(
-            if readiness.ready() {
-                "ready"
-            } else {
-                "incomplete"
-            }
-            .to_owned(),
-        ),
+        status: Some(readiness.status().as_str().to_owned()),
         client_id: Some(org.id.clone()),
         client_office_id: match org.kind {
             OrgKind::HajjOffice => Some(org.id.clone()),
