@@ -3,6 +3,7 @@
 
 use std::process::ExitCode;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{AdminBootstrap, DatabaseUrl, MIN_JWT_SECRET_BYTES, Secret, Settings};
@@ -127,7 +128,7 @@ struct ServeArgs {
     #[arg(long, env = "ETRACK_LOGIN_WINDOW_SECONDS", default_value_t = 900)]
     login_window_seconds: u64,
     /// Behind a load balancer: take the client's address from the last X-Forwarded-For entry.
-    #[arg(long, env = "ETRACK_BEHIND_PROXY")]
+    #[arg(long, env = "ETRACK_BEHIND_PROXY", value_parser = BoolishValueParser::new())]
     behind_proxy: bool,
     /// Comma-separated browser origins allowed to call the API, e.g. https://portal.example.sa.
     #[arg(long, env = "ETRACK_CORS_ORIGINS", value_delimiter = ',')]
@@ -157,6 +158,17 @@ struct ServeArgs {
     /// unset, `/metrics` does not exist.
     #[arg(long, env = "ETRACK_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Let webhooks target loopback, private and link-local addresses, and plain http (for a
+    /// receiver inside the operator's own network, and for tests). Off, such targets are refused.
+    #[arg(long, env = "ETRACK_WEBHOOKS_ALLOW_PRIVATE", value_parser = BoolishValueParser::new())]
+    webhooks_allow_private: bool,
+    /// Seconds a webhook receiver may take to answer.
+    #[arg(long, env = "ETRACK_WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10)]
+    webhook_timeout_seconds: u64,
+    /// Milliseconds before a failed webhook delivery's first retry; later retries grow from it
+    /// (5 s, 30 s, 2 min ... about a day in all at the default).
+    #[arg(long, env = "ETRACK_WEBHOOK_RETRY_BASE_MS", default_value_t = 5000)]
+    webhook_retry_base_ms: u64,
     /// Seconds between two prunings by this process.
     #[arg(long, env = "ETRACK_PRUNE_INTERVAL_SECONDS", default_value_t = 600)]
     prune_interval_seconds: u64,
@@ -369,6 +381,16 @@ fn serve(database_url: DatabaseUrl, args: ServeArgs) -> Result<(), String> {
     settings.behind_proxy = args.behind_proxy;
     settings.cors_origins = cors_origins(args.cors_origins)?;
     settings.write_attempts = args.write_attempts.clamp(1, 20);
+    let timeout = std::time::Duration::from_secs(args.webhook_timeout_seconds.clamp(1, 60));
+    settings.webhooks = crate::webhooks::worker::Settings {
+        policy: crate::webhooks::TargetPolicy {
+            allow_private: args.webhooks_allow_private,
+        },
+        timeout,
+        lease: timeout * 2 + std::time::Duration::from_secs(5),
+        retry_base: std::time::Duration::from_millis(args.webhook_retry_base_ms.clamp(10, 600_000)),
+        ..settings.webhooks
+    };
     settings.metrics_token = match args.metrics_token {
         Some(token) if token.chars().count() >= 16 => Some(Secret::new(token)),
         Some(_) => return Err("ETRACK_METRICS_TOKEN must be at least 16 characters".into()),
@@ -435,4 +457,26 @@ fn print_demo_logins(app: &Application) {
         crate::demo::DEMO_PASSWORD
     );
     println!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn switches_from_the_environment_take_one_and_true_alike() {
+        for (value, expected) in [("1", true), ("true", true), ("yes", true), ("0", false)] {
+            // SAFETY: no other test of this binary reads these two variables.
+            unsafe {
+                std::env::set_var("ETRACK_BEHIND_PROXY", value);
+                std::env::set_var("ETRACK_WEBHOOKS_ALLOW_PRIVATE", value);
+            }
+            let cli = Cli::try_parse_from(["etrack", "serve"]).expect(value);
+            let Command::Serve(args) = cli.command else {
+                panic!("serve")
+            };
+            assert_eq!(args.behind_proxy, expected, "{value}");
+            assert_eq!(args.webhooks_allow_private, expected, "{value}");
+        }
+    }
 }

@@ -87,6 +87,8 @@ pub struct Settings {
     pub retention: Retention,
     /// The bearer token `GET /metrics` requires; without one, there are no metrics to read.
     pub metrics_token: Option<Secret>,
+    /// How webhook deliveries go out.
+    pub webhooks: crate::webhooks::worker::Settings,
 }
 
 impl Settings {
@@ -115,6 +117,13 @@ impl Settings {
             write_attempts: 4,
             retention: Retention::default(),
             metrics_token: None,
+            webhooks: crate::webhooks::worker::Settings {
+                policy: crate::webhooks::TargetPolicy::default(),
+                every: Duration::from_secs(1),
+                lease: Duration::from_secs(60),
+                timeout: Duration::from_secs(10),
+                retry_base: Duration::from_secs(5),
+            },
         }
     }
 }

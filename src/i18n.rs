@@ -290,6 +290,17 @@ const PROBLEMS: &[Problem] = &[
         ),
     },
     Problem {
+        code: "too_many_subscriptions",
+        en: (
+            "Too many webhooks",
+            "An organisation keeps at most ten webhooks; remove one first.",
+        ),
+        ar: (
+            "عدد إشعارات الويب كبير",
+            "تحتفظ الجهة بعشرة إشعارات ويب على الأكثر؛ احذفوا أحدها أولاً.",
+        ),
+    },
+    Problem {
         code: "amendment_open",
         en: (
             "Amendment pending",
@@ -510,6 +521,14 @@ pub fn field_message(code: &str, limit: Option<usize>, lang: Language) -> String
             "رابط غير صالح: غير معروف أو مستخدم أو منتهي الصلاحية؛ اطلبوا رابطاً جديداً",
         ),
         "invalid_cursor" => ("is not a cursor this server issued", "مؤشر صفحات غير صحيح"),
+        "invalid_url" => (
+            "is not an https URL without credentials",
+            "ليس عنوان https صحيحاً خالياً من بيانات الدخول",
+        ),
+        "target_not_allowed" => (
+            "names a loopback, private or link-local address, which deliveries may not go to",
+            "يشير إلى عنوان محلي أو خاص لا يُسمح بالإرسال إليه",
+        ),
         "common_password" => (
             "is one of the most common passwords",
             "كلمة المرور من أكثر الكلمات شيوعاً",

@@ -78,11 +78,13 @@ impl Application {
         let interval = state.settings.outbox_interval;
         let lease = state.settings.outbox_lease;
         let retention = state.settings.retention.clone();
+        let webhooks = state.settings.webhooks;
         let server = run(listener, state).map_err(|e| StartupError::Bind("listener".into(), e))?;
         spawn_sealer(pool.clone());
         notify::worker::spawn(pool.clone(), Arc::new(mailer), sender, interval, lease);
         spawn_reminders(pool.clone());
         spawn_pruner(pool.clone(), retention);
+        crate::webhooks::worker::spawn(pool.clone(), webhooks);
         Ok(Application {
             port,
             server,

@@ -277,8 +277,13 @@ pub enum ContractScope {
 }
 
 pub fn contract_scope(caller: &Caller) -> ContractScope {
-    let own = caller.organization_id.clone();
-    match caller.kind {
+    contract_scope_of(caller.kind, &caller.organization_id)
+}
+
+/// [`contract_scope`] of an organisation of `kind`, whoever acts for it.
+pub fn contract_scope_of(kind: OrgKind, organization: &OrganizationId) -> ContractScope {
+    let own = organization.clone();
+    match kind {
         OrgKind::Ministry => ContractScope::All,
         OrgKind::HajjOffice => ContractScope::Office(own),
         OrgKind::Agency => ContractScope::Client(own),
@@ -347,7 +352,18 @@ pub fn plan_scope(caller: &Caller) -> ContractScope {
 /// (docs/domain.md section 10). Which rows fall in a scope is decided per event by the audience
 /// stored with it (see `usecases::feed`).
 pub fn feed_scope(caller: &Caller) -> ContractScope {
-    contract_scope(caller)
+    feed_scope_of(caller.kind, &caller.organization_id)
+}
+
+/// [`feed_scope`] of an organisation, for what is pushed to it (its webhooks): exactly what its
+/// people and systems would read through the API.
+pub fn feed_scope_of(kind: OrgKind, organization: &OrganizationId) -> ContractScope {
+    contract_scope_of(kind, organization)
+}
+
+/// An organisation's webhooks: its own admins subscribe, change and read their deliveries.
+pub fn manage_webhooks(caller: &Caller, org: &OrganizationId) -> Result<(), Error> {
+    allow(caller.organization_id == *org && caller.is_admin())
 }
 
 /// The audit log, and checking its chain: the ministry.

@@ -1,57 +1,16 @@
 //! The change feed: what changed, in commit order, for partner systems that poll with a cursor.
 
 use actix_web::{HttpResponse, get, web};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::Query;
-use super::utc;
 use crate::auth::credentials::Authenticated;
 use crate::domain::Invalid;
-use crate::domain::feed::{EventType, Position, RecordType};
+use crate::domain::feed::{EventType, Position};
 use crate::error::Error;
 use crate::state::AppState;
-use crate::storage::feed::FeedRow;
-use crate::usecases::feed::{self, MAX_EVENTS};
-
-/// The record an event is about: read it back with its id (a contract's or an amendment's path, an
-/// inspection's, a client's readiness in the season, an extension in the season's list, a
-/// notification in the inbox).
-#[derive(Serialize, ToSchema)]
-pub struct RecordRef {
-    #[serde(rename = "type")]
-    pub record_type: RecordType,
-    /// The record's id (for readiness, the client organisation's).
-    #[schema(format = Uuid)]
-    pub id: String,
-    /// The record's version after the change, for records that carry one (contracts, readiness).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 1)]
-    pub version: Option<i64>,
-}
-
-/// One change, as the feed tells it.
-#[derive(Serialize, ToSchema)]
-pub struct ChangeEvent {
-    /// Stable: the same event has the same id however often it is read.
-    #[schema(format = Uuid)]
-    pub id: String,
-    #[serde(rename = "type")]
-    pub event_type: EventType,
-    pub occurred_at: DateTime<Utc>,
-    #[schema(format = Uuid)]
-    pub season_id: String,
-    pub record: RecordRef,
-    /// The contract the event concerns (contract, amendment and inspection events).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(format = Uuid)]
-    pub contract_id: Option<String>,
-    /// After the change: the contract's or amendment's status, an inspection's result (`pass`,
-    /// `fail`), a client's readiness (`ready`, `incomplete`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-}
+use crate::usecases::feed::{self, ChangeEvent, MAX_EVENTS};
 
 /// A page of the feed.
 #[derive(Serialize, ToSchema)]
@@ -62,23 +21,6 @@ pub struct ChangeFeed {
     pub next_cursor: String,
     /// More events follow at once: read again with `next_cursor` without waiting.
     pub more: bool,
-}
-
-fn view(row: FeedRow) -> Result<ChangeEvent, Error> {
-    let e = row.event;
-    Ok(ChangeEvent {
-        event_type: EventType::parse(&e.event_type).ok_or_else(Error::internal)?,
-        occurred_at: utc(e.occurred_at),
-        record: RecordRef {
-            record_type: RecordType::parse(&e.record_type).ok_or_else(Error::internal)?,
-            id: e.record_id,
-            version: e.record_version,
-        },
-        id: e.id,
-        season_id: e.season_id,
-        contract_id: e.contract_id,
-        status: e.status,
-    })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -164,7 +106,7 @@ pub async fn read(
                 items: page
                     .events
                     .into_iter()
-                    .map(view)
+                    .map(ChangeEvent::of)
                     .collect::<Result<_, _>>()?,
                 next_cursor: page.position.cursor(),
                 more: page.more,

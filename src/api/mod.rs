@@ -22,6 +22,7 @@ pub mod problem;
 pub mod readiness;
 pub mod seasons;
 pub mod users;
+pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
@@ -94,7 +95,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(notifications::mark_read)
             .service(audit::list)
             .service(audit::verify)
-            .service(feed::read),
+            .service(feed::read)
+            .service(webhooks::create)
+            .service(webhooks::list)
+            .service(webhooks::get)
+            .service(webhooks::update)
+            .service(webhooks::remove)
+            .service(webhooks::rotate)
+            .service(webhooks::deliveries)
+            .service(webhooks::redeliver),
     );
 }
 
@@ -134,6 +143,8 @@ macro_rules! audited_by_id {
 }
 
 audited_by_id!(
+    webhooks::WebhookView,
+    webhooks::DeliveryView,
     organizations::OrganizationView,
     users::UserView,
     api_keys::ApiKeyView,

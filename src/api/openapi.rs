@@ -40,6 +40,7 @@ use crate::api::problem::ProblemDetails;
         (name = "audit", description = "The hash-chained audit log"),
         (name = "notifications", description = "The organisation's inbox"),
         (name = "feed", description = "The change feed partner systems follow"),
+        (name = "webhooks", description = "The change feed pushed to partner systems, signed"),
     )
 )]
 struct ApiDoc;

@@ -167,6 +167,28 @@ pub fn inspection_failed(
     Ok(())
 }
 
+/// Tells an organisation that one of its webhooks was disabled after a day of failed deliveries.
+pub fn webhook_disabled(
+    conn: &mut DbConnection,
+    organization_id: &str,
+    subscription_id: &str,
+    url: &str,
+) -> QueryResult<()> {
+    let params = Params {
+        target: url.to_owned(),
+        link: link(&format!("/api/v1/webhooks/{subscription_id}")),
+        ..Params::default()
+    };
+    deliver(
+        conn,
+        organization_id,
+        Template::WebhookDisabled,
+        &params,
+        Some(subscription_id),
+    )
+    .map(|_| ())
+}
+
 /// The delay before retry `attempt` (1, 2, ...): 2, 4, 8 ... seconds, at most an hour.
 pub fn backoff(attempt: i32) -> Duration {
     Duration::seconds(2i64.saturating_pow(attempt.clamp(1, 12) as u32).min(3600))

@@ -15,10 +15,11 @@ pub enum Template {
     ContractCancelled,
     InspectionFailed,
     DeadlineReminder,
+    WebhookDisabled,
 }
 
 impl Template {
-    pub const ALL: [Template; 9] = [
+    pub const ALL: [Template; 10] = [
         Template::ContractSubmitted,
         Template::ContractAccepted,
         Template::ContractDeclined,
@@ -28,6 +29,7 @@ impl Template {
         Template::ContractCancelled,
         Template::InspectionFailed,
         Template::DeadlineReminder,
+        Template::WebhookDisabled,
     ];
 
     pub fn key(self) -> &'static str {
@@ -41,6 +43,7 @@ impl Template {
             Template::ContractCancelled => "contract_cancelled",
             Template::InspectionFailed => "inspection_failed",
             Template::DeadlineReminder => "deadline_reminder",
+            Template::WebhookDisabled => "webhook_disabled",
         }
     }
 
@@ -82,6 +85,10 @@ impl Template {
                 "Failed inspection: {facility}",
                 Some("إخفاق في التفتيش: {facility}"),
             ),
+            Template::WebhookDisabled => (
+                "Webhook deliveries stopped after a day of failures",
+                Some("توقف إرسال إشعارات الويب بعد يوم من الإخفاق"),
+            ),
             Template::DeadlineReminder => (
                 "{days} days left to file {type} contracts for {season}",
                 Some("بقي {days_ar} على إغلاق تقديم عقود {type_the} لموسم {season}"),
@@ -103,6 +110,11 @@ fn label(key: &str, lang: Language) -> &'static str {
         "season" => ("Season", "الموسم"),
         "deadline" => ("Deadline", "الموعد النهائي"),
         "readiness" => ("Readiness", "الجاهزية"),
+        "webhook" => ("Webhook", "إشعار الويب"),
+        "webhook_disabled" => (
+            "disabled: turn it back on once the receiver answers again",
+            "موقوف: أعيدوا تفعيله حين يستجيب المستقبِل",
+        ),
         "incomplete" => (
             "incomplete: some nights, trips or meals are not covered",
             "غير مكتملة: بعض الليالي أو التنقلات أو الوجبات غير مغطاة",
@@ -155,6 +167,9 @@ pub struct Params {
     pub season: String,
     #[serde(default)]
     pub days_left: i64,
+    /// A webhook's target URL.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub target: String,
 }
 
 /// A rendered message.
@@ -232,7 +247,12 @@ pub fn render(template: Template, params: &Params, lang: Language) -> Rendered {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let mut lines: Vec<(&str, String)> = if template == Template::DeadlineReminder {
+    let mut lines: Vec<(&str, String)> = if template == Template::WebhookDisabled {
+        vec![
+            ("webhook", params.target.clone()),
+            ("status", label("webhook_disabled", lang).to_owned()),
+        ]
+    } else if template == Template::DeadlineReminder {
         vec![
             ("season", params.season.clone()),
             ("deadline", params.dates.clone()),

@@ -25,6 +25,7 @@ pub mod sessions;
 pub mod throttles;
 pub mod user_tokens;
 pub mod users;
+pub mod webhooks;
 
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -384,6 +384,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        organization_id -> Text,
+        url -> Text,
+        event_types -> Text,
+        description -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        status -> Text,
+        disabled_reason -> Nullable<Text>,
+        failing_since -> Nullable<Timestamp>,
+        after_tx -> BigInt,
+        after_seq -> BigInt,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        subscription_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        record_key -> Text,
+        position_tx -> BigInt,
+        position_seq -> BigInt,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::table! {
@@ -411,6 +454,7 @@ diesel::joinable!(amendments -> contracts (contract_id));
 diesel::joinable!(contract_events -> contracts (contract_id));
 diesel::joinable!(inspections -> contracts (contract_id));
 diesel::joinable!(pilgrim_groups -> organizations (organization_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -442,4 +486,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_tokens,
     feed_events,
     readiness_marks,
+    webhook_subscriptions,
+    webhook_deliveries,
 );

@@ -2,6 +2,10 @@
 //! published here, in the transaction that makes it, and read back in commit order through the
 //! access layer, like every other read.
 
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use crate::access::{self, Caller, ContractScope};
 use crate::domain::feed::{EventType, Position, RecordType};
 use crate::domain::ids::{EventId, OrganizationId};
@@ -189,6 +193,64 @@ pub fn readiness_inputs_changed(
     Ok(store::append(conn, &row)?)
 }
 
+/// The record an event is about: read it back with its id (a contract's or an amendment's path, an
+/// inspection's, a client's readiness in the season, an extension in the season's list, a
+/// notification in the inbox).
+#[derive(Serialize, ToSchema)]
+pub struct RecordRef {
+    #[serde(rename = "type")]
+    pub record_type: RecordType,
+    /// The record's id (for readiness, the client organisation's).
+    #[schema(format = Uuid)]
+    pub id: String,
+    /// The record's version after the change, for records that carry one (contracts, readiness).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub version: Option<i64>,
+}
+
+/// One change, as the feed tells it.
+#[derive(Serialize, ToSchema)]
+pub struct ChangeEvent {
+    /// Stable: the same event has the same id however often it is read.
+    #[schema(format = Uuid)]
+    pub id: String,
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    pub occurred_at: DateTime<Utc>,
+    #[schema(format = Uuid)]
+    pub season_id: String,
+    pub record: RecordRef,
+    /// The contract the event concerns (contract, amendment and inspection events).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
+    pub contract_id: Option<String>,
+    /// After the change: the contract's or amendment's status, an inspection's result (`pass`,
+    /// `fail`), a client's readiness (`ready`, `incomplete`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+impl ChangeEvent {
+    /// The event as the feed and webhooks tell it.
+    pub fn of(row: FeedRow) -> Result<ChangeEvent, Error> {
+        let e = row.event;
+        Ok(ChangeEvent {
+            event_type: EventType::parse(&e.event_type).ok_or_else(Error::internal)?,
+            occurred_at: e.occurred_at.and_utc(),
+            record: RecordRef {
+                record_type: RecordType::parse(&e.record_type).ok_or_else(Error::internal)?,
+                id: e.record_id,
+                version: e.record_version,
+            },
+            id: e.id,
+            season_id: e.season_id,
+            contract_id: e.contract_id,
+            status: e.status,
+        })
+    }
+}
+
 /// A page of the feed: the events, where the reader stands after them, and whether more follow.
 pub struct FeedPage {
     pub events: Vec<FeedRow>,
@@ -207,6 +269,18 @@ pub fn read(
     types: Option<&[EventType]>,
     limit: u32,
 ) -> Result<FeedPage, Error> {
+    let reader = (access::feed_scope(caller), caller.organization_id.clone());
+    read_as(conn, reader, after, types, limit)
+}
+
+/// [`read`] for a reader of `scope`, organisation `own` (a person, a system, a webhook).
+pub fn read_as(
+    conn: &mut DbConnection,
+    (scope, own): (ContractScope, OrganizationId),
+    after: Option<Position>,
+    types: Option<&[EventType]>,
+    limit: u32,
+) -> Result<FeedPage, Error> {
     let from = after.unwrap_or_default();
     let until = store::horizon(conn)?;
     let Some(until) = until.filter(|u| *u > from) else {
@@ -220,8 +294,8 @@ pub fn read(
         types.map(|t| t.iter().map(|t| t.as_str().to_owned()).collect());
     let mut events = store::read(
         conn,
-        &access::feed_scope(caller),
-        caller.organization_id.as_str(),
+        &scope,
+        own.as_str(),
         (from, until),
         types.as_deref(),
         i64::from(limit) + 1,

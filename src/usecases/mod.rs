@@ -20,3 +20,4 @@ pub mod readiness;
 pub mod seasons;
 pub mod sign_in;
 pub mod users;
+pub mod webhooks;

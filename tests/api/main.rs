@@ -28,4 +28,5 @@ mod smtp;
 mod upkeep;
 mod users;
 mod visibility;
+mod webhooks;
 mod world;

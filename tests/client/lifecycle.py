@@ -2,18 +2,26 @@
 
 An office's system files a housing contract with its API key, edits it at the version it read,
 submits it; the provider accepts, the ministry approves; the office amends it and the amendment is
-accepted and approved; the office reads its readiness and follows the change feed; the foreign
-affairs ministry reads the dataset granted to it; a step that is not possible is answered with a
-problem document naming why. Nothing here writes HTTP by hand.
+accepted and approved; the office reads its readiness and follows the change feed, and its webhook
+receives the same events, signed (checked with the `standardwebhooks` package); the foreign affairs
+ministry reads the dataset granted to it; a step that is not possible is answered with a problem
+document naming why. Nothing here writes HTTP by hand but the webhook receiver itself.
 
-    python lifecycle.py http://127.0.0.1:8080     (a portal started with `etrack serve --demo`)
+    python lifecycle.py http://127.0.0.1:8080
+    (a portal started with `etrack serve --demo`, ETRACK_WEBHOOKS_ALLOW_PRIVATE=1 for the receiver)
 """
 
 from __future__ import annotations
 
 import datetime
+import http.server
 import sys
+import threading
+import time
 import uuid
+from typing import Any
+
+from standardwebhooks import Webhook
 
 from etrack_client import AuthenticatedClient, Client
 from etrack_client.api.api_keys import create_api_key
@@ -32,6 +40,7 @@ from etrack_client.api.feed import read_change_feed
 from etrack_client.api.me import get_me
 from etrack_client.api.readiness import get_client_readiness
 from etrack_client.api.seasons import list_seasons
+from etrack_client.api.webhooks import create_webhook
 from etrack_client.models import (
     ActOnContractAction,
     AmendmentStatus,
@@ -42,6 +51,7 @@ from etrack_client.models import (
     CreateAmendment,
     CreateApiKey,
     CreateContract,
+    CreateWebhook,
     Dataset,
     DecideAmendmentAction,
     EventType,
@@ -53,6 +63,7 @@ from etrack_client.models import (
     Role,
     UpdateContract,
     VisaEligibilityDataset,
+    WebhookWithSecret,
 )
 
 PASSWORD = "demo-pass-1447"
@@ -62,6 +73,28 @@ def check(condition: bool, what: str) -> None:
     if not condition:
         raise SystemExit(f"FAILED: {what}")
     print(f"ok: {what}")
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """The partner's webhook endpoint: keeps each delivery's headers and body, answers 204."""
+
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        Receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def receiver() -> str:
+    """Starts the endpoint on the loopback; answers its URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/etrack/events"
 
 
 def signed_in(base: str, email: str) -> AuthenticatedClient:
@@ -91,6 +124,16 @@ def main(base: str) -> None:
     assert key is not None and not isinstance(key, ProblemDetails), key
     system = AuthenticatedClient(base_url=base, token=key.key, prefix="", auth_header_name="X-Api-Key")
     check(key.key.startswith(key.prefix), "an API key for the office's system")
+
+    # The office's admin subscribes the system's endpoint to contract and amendment events.
+    contract_events = [t for t in EventType if t.value.startswith(("contract.", "amendment."))]
+    hook = create_webhook.sync(
+        office_id,
+        client=office_admin,
+        body=CreateWebhook(url=receiver(), event_types=[t.value for t in contract_events]),
+    )
+    assert isinstance(hook, WebhookWithSecret), hook
+    check(hook.secret.startswith("whsec_"), "a webhook subscribed, its secret shown once")
 
     seasons = list_seasons.sync(client=system)
     assert seasons is not None and not isinstance(seasons, ProblemDetails), seasons
@@ -178,6 +221,20 @@ def main(base: str) -> None:
         EventType.AMENDMENT_APPROVED,
     ]
     check(mine == expected, "the feed tells the contract's story in order")
+
+    # The webhook got the same story, each delivery signed with the subscription's secret.
+    verifier = Webhook(hook.secret)
+    delivered: list[str] = []
+    for _ in range(300):
+        delivered = []
+        for headers, body in list(Receiver.received):
+            event = verifier.verify(body, headers)
+            if event["contract_id"] == str(contract.id):
+                delivered.append(event["type"])
+        if len(delivered) >= len(expected):
+            break
+        time.sleep(0.1)
+    check(delivered == [t.value for t in expected], f"the webhook delivered the story in order, every signature valid ({delivered}, {len(Receiver.received)} received)")
 
     # The foreign affairs ministry reads the visa-eligibility dataset granted to it.
     dataset = read_dataset.sync(season.id, Dataset.VISA_ELIGIBILITY, client=authority)
