@@ -58,7 +58,7 @@ pub struct CreatedApiKey {
 #[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
-    #[schema(example = "readiness sync")]
+    #[schema(example = "readiness sync", max_length = 200)]
     pub name: String,
     /// `officer` or `viewer`: keys never administer users or keys.
     pub role: Role,

@@ -88,16 +88,16 @@ fn respond(view: FacilityView) -> HttpResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateFacility {
     pub kind: FacilityKind,
-    #[schema(example = "Al-Safwa Tower 2")]
+    #[schema(example = "Al-Safwa Tower 2", max_length = 200)]
     pub name: String,
     /// The name in Arabic (searchable like `name`), shown to Arabic readers.
-    #[schema(example = "برج الصفوة 2")]
+    #[schema(example = "برج الصفوة 2", max_length = 200)]
     pub name_ar: Option<String>,
     /// Buildings and kitchens: `makkah`, `madinah` or `mashaer`.
     pub city: Option<Place>,
     /// Fleets: where the fleet is based (any place, airports included).
     pub base: Option<Place>,
-    #[schema(example = "MK-2026-00417")]
+    #[schema(example = "MK-2026-00417", max_length = 64)]
     pub licence_no: String,
     #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub licence_valid_from: NaiveDate,
@@ -311,7 +311,9 @@ pub async fn get(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateFacility {
+    #[schema(max_length = 200)]
     pub name: Option<String>,
+    #[schema(max_length = 200)]
     pub name_ar: Option<String>,
     /// Never below what contracts hold on any day.
     #[schema(minimum = 1, maximum = 1000000)]

@@ -90,8 +90,9 @@ impl From<PlannedGroup> for GroupView {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupInput {
-    #[schema(example = "Jakarta group 7")]
+    #[schema(example = "Jakarta group 7", max_length = 200)]
     pub name: String,
+    #[schema(minimum = 1, maximum = 100_000)]
     pub pilgrims: i64,
     pub arrival: PortDate,
     pub departure: PortDate,

@@ -71,6 +71,7 @@ pub struct CreateInspection {
     pub result: InspectionResult,
     /// Required for a failure.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub findings: String,
 }
 

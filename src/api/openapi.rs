@@ -150,7 +150,7 @@ fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
             if !path.ends_with("/api-keys") && !path.ends_with("/extensions") {
                 locates(op);
             }
-            if !path.ends_with("/api-keys") {
+            if !path.ends_with("/api-keys") && !path.ends_with("/webhooks") {
                 idempotent(op);
             }
         }
@@ -331,8 +331,8 @@ fn merge_flattened(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema
     }
 }
 
-/// Creations take an `Idempotency-Key` (all but API keys, whose answer holds a secret that is
-/// never stored).
+/// Creations take an `Idempotency-Key` (all but API keys and webhooks, whose answers hold a secret
+/// that is shown once and never kept with a request's answer).
 /// Every list and dataset also answers as a CSV download, to `Accept: text/csv` or `?format=csv`.
 fn exports(op: &mut Operation) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};

@@ -120,9 +120,9 @@ pub struct DeadlinesInput {
 #[serde(deny_unknown_fields)]
 pub struct CreateSeason {
     pub kind: SeasonKind,
-    #[schema(example = 1447)]
+    #[schema(example = 1447, minimum = 1350, maximum = 1550)]
     pub hijri_year: i32,
-    #[schema(example = "Hajj 1447")]
+    #[schema(example = "Hajj 1447", max_length = 200)]
     pub name: String,
     #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub starts_on: NaiveDate,
@@ -406,6 +406,7 @@ pub struct CreateExtension {
     /// The last day the client may submit contracts of the type.
     #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub until: NaiveDate,
+    #[schema(max_length = 200)]
     pub reason: String,
 }
 

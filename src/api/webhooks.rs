@@ -148,7 +148,12 @@ pub async fn create(
             cases::subscribe(conn, caller, &org, new.clone()).map(WebhookWithSecret::from)
         })
         .await?;
-    Ok(HttpResponse::Created().json(view))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/webhooks/{}", view.webhook.id),
+        ))
+        .json(view))
 }
 
 /// An organisation's webhooks (its admins).

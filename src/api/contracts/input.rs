@@ -18,14 +18,18 @@ use super::views::Route;
 #[serde(deny_unknown_fields)]
 pub struct TermsInput {
     /// Housing: beds per night.
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub beds: Option<i64>,
     /// Transport: the route served.
     pub route: Option<Route>,
     /// Transport: seats per day.
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub seats: Option<i64>,
     /// Catering: pilgrims served per day.
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub pilgrims: Option<i64>,
     /// Catering: meals per day, 1 to 3.
+    #[schema(minimum = 1, maximum = 3)]
     pub meals_per_day: Option<i64>,
 }
 
@@ -54,9 +58,10 @@ pub struct CreateContract {
     #[serde(deserialize_with = "crate::domain::calendar::bounded")]
     pub ends_on: NaiveDate,
     /// Per bed-night, seat-day or meal, as a decimal string.
-    #[schema(example = "250.00")]
+    #[schema(example = "250.00", pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub unit_price: String,
-    #[schema(example = "SAR")]
+    /// Only `SAR`.
+    #[schema(example = "SAR", pattern = "^ *[Ss][Aa][Rr] *$")]
     pub currency: String,
     #[serde(flatten)]
     pub terms: TermsInput,
@@ -103,6 +108,7 @@ pub struct UpdateContract {
         deserialize_with = "crate::domain::calendar::bounded_optional"
     )]
     pub ends_on: Option<NaiveDate>,
+    #[schema(pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub unit_price: Option<String>,
     #[serde(flatten)]
     pub terms: TermsInput,
@@ -131,6 +137,7 @@ pub struct ReasonInput {
 #[serde(deny_unknown_fields)]
 pub struct CreateAmendment {
     /// Why the terms change.
+    #[schema(max_length = 1000)]
     pub reason: String,
     #[serde(
         default,
@@ -142,6 +149,7 @@ pub struct CreateAmendment {
         deserialize_with = "crate::domain::calendar::bounded_optional"
     )]
     pub ends_on: Option<NaiveDate>,
+    #[schema(pattern = r"^[0-9]{1,15}(\.[0-9]{1,2})?$")]
     pub unit_price: Option<String>,
     #[serde(flatten)]
     pub terms: TermsInput,
