@@ -423,6 +423,7 @@ fn spawn_pruner(pool: DbPool, retention: crate::config::Retention) {
                     sign_in_counters = p.sign_in_counters,
                     sessions = p.sessions,
                     password_links = p.password_links,
+                    webhook_deliveries = p.webhook_deliveries,
                     "pruned what is past its retention"
                 ),
                 Ok(Err(e)) => tracing::warn!(error = %e, "pruning failed; will retry"),

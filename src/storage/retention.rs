@@ -1,4 +1,4 @@
-//! What is kept only for a while, and its pruning: emails sent or given up, idempotency answers,
+//! What is kept only for a while, and its pruning: emails and webhook deliveries sent or given up, idempotency answers,
 //! sign-in counters, sessions that expired or were revoked, and password links used or expired. Each round deletes in small
 //! batches, each batch its own short transaction, so no lock is held for long. Several processes
 //! take turns: on PostgreSQL a batch runs only where a transaction-scoped advisory lock is free;
@@ -12,6 +12,7 @@ use diesel::sql_types::Bool;
 
 use super::schema::{
     idempotent_requests, outbox, refresh_tokens, sessions, throttles, user_tokens,
+    webhook_deliveries,
 };
 use super::{DbConnection, write_transaction};
 
@@ -24,7 +25,7 @@ const PRUNER_LOCK: i64 = 0x6574_7261_636b_5052;
 /// What is pruned, and rows older than when.
 #[derive(Clone, Copy, Debug)]
 pub struct Cutoffs {
-    /// Emails sent, or given up after their attempts, before this.
+    /// Emails and webhook deliveries sent, or given up after their attempts, before this.
     pub emails: NaiveDateTime,
     /// Idempotency answers given before this.
     pub idempotency: NaiveDateTime,
@@ -45,6 +46,7 @@ pub struct Pruned {
     pub sign_in_counters: usize,
     pub sessions: usize,
     pub password_links: usize,
+    pub webhook_deliveries: usize,
 }
 
 /// Prunes everything past its cutoff, batch by batch, until nothing is left or another process
@@ -58,6 +60,7 @@ pub fn prune(conn: &mut DbConnection, cutoffs: &Cutoffs) -> QueryResult<Pruned> 
         })?,
         sessions: until_done(conn, |c| ended_sessions(c, cutoffs.sessions))?,
         password_links: until_done(conn, |c| ended_links(c, cutoffs.sessions))?,
+        webhook_deliveries: until_done(conn, |c| deliveries(c, cutoffs.emails))?,
     })
 }
 
@@ -106,6 +109,17 @@ fn emails(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> 
     };
     let ids: Vec<String> = done().select(outbox::id).limit(BATCH).load(conn)?;
     diesel::delete(outbox::table.filter(outbox::id.eq_any(&ids))).execute(conn)
+}
+
+fn deliveries(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
+    let ids: Vec<String> = webhook_deliveries::table
+        .filter(webhook_deliveries::status.eq_any(["delivered", "failed"]))
+        .filter(webhook_deliveries::created_at.lt(before))
+        .select(webhook_deliveries::id)
+        .limit(BATCH)
+        .load(conn)?;
+    diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)))
+        .execute(conn)
 }
 
 fn idempotency(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {

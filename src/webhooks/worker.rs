@@ -103,7 +103,7 @@ async fn run_once(pool: &DbPool, http: &awc::Client, worker: &str, settings: &Se
     };
     let count = pairs.len();
     let sends = pairs.into_iter().map(|(row, sub)| async move {
-        let outcome = send(http, &row, &sub).await;
+        let outcome = send(http, settings.policy, &row, &sub).await;
         record(pool, worker, settings, row, sub.id, outcome).await;
     });
     join_all(sends).await;
@@ -113,8 +113,17 @@ async fn run_once(pool: &DbPool, http: &awc::Client, worker: &str, settings: &Se
 /// What a receiver answered: its status, or why none came.
 type Outcome = Result<u16, String>;
 
-/// Posts one delivery, signed with every secret that signs now.
-async fn send(http: &awc::Client, row: &DeliveryRow, sub: &SubscriptionRow) -> Outcome {
+/// Posts one delivery, signed with every secret that signs now, if its target is still allowed
+/// (the policy may have changed since it was subscribed; names are checked as they resolve).
+async fn send(
+    http: &awc::Client,
+    policy: TargetPolicy,
+    row: &DeliveryRow,
+    sub: &SubscriptionRow,
+) -> Outcome {
+    if let Err(e) = policy.check_url(&sub.url) {
+        return Err(format!("the target is not allowed ({})", e.code));
+    }
     let at = now();
     let timestamp = at.and_utc().timestamp();
     let signatures: Vec<String> = usecases::signing_secrets(sub, at)

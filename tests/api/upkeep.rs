@@ -127,11 +127,13 @@ async fn dates_are_bounded(app: TestApp) {
     }
 }
 
-/// Sent emails, idempotency answers, sign-in counters and ended sessions go once their time is
-/// past; live sessions and everything else stay.
+/// Sent emails and webhook deliveries, idempotency answers, sign-in counters and ended sessions go
+/// once their time is past; live sessions and everything else stay.
 async fn bookkeeping_is_pruned_after_its_time(app: TestApp) {
     let w = World::new(&app).await;
     let url = app.database().clone();
+    let hook = crate::webhooks::receiver().await;
+    crate::webhooks::subscribe(&app, &w.office, &hook.url, &["contract.created"]).await;
     // An idempotent creation, a notification email, a failed sign-in, a session ended.
     let key = "retry-me-later";
     let body = w.housing(5, "2027-05-10", "2027-05-12");
@@ -187,6 +189,8 @@ async fn bookkeeping_is_pruned_after_its_time(app: TestApp) {
                 &url,
                 "SELECT count(*) AS n FROM sessions WHERE revoked_at IS NOT NULL",
             ) == 0
+            && count(&url, "SELECT count(*) AS n FROM webhook_deliveries") == 0
+            && !hook.got().is_empty()
             && !app.mails().is_empty();
         if pruned {
             break;
@@ -310,6 +314,8 @@ mod pruning {
         s.retention.sign_in_counters = soon;
         s.retention.sessions = soon;
         s.retention.every = std::time::Duration::from_millis(200);
+        s.webhooks.policy.allow_private = true;
+        s.webhooks.every = std::time::Duration::from_millis(100);
     };
         bookkeeping_is_pruned_after_its_time,
     );

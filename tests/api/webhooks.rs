@@ -17,7 +17,7 @@ use crate::world::World;
 
 /// One request a receiver got.
 #[derive(Clone, Debug)]
-struct Received {
+pub struct Received {
     id: String,
     timestamp: String,
     signature: String,
@@ -42,8 +42,8 @@ struct Behaviour {
 }
 
 /// A partner's endpoint on the loopback, recording what it is sent.
-struct Receiver {
-    url: String,
+pub struct Receiver {
+    pub url: String,
     state: Arc<Mutex<Behaviour>>,
     handle: actix_web::dev::ServerHandle,
 }
@@ -84,7 +84,7 @@ async fn receive(
     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish()
 }
 
-async fn receiver() -> Receiver {
+pub async fn receiver() -> Receiver {
     let state = Arc::new(Mutex::new(Behaviour::default()));
     let data = web::Data::new(state.clone());
     let server = HttpServer::new(move || {
@@ -107,7 +107,7 @@ async fn receiver() -> Receiver {
 }
 
 impl Receiver {
-    fn got(&self) -> Vec<Received> {
+    pub fn got(&self) -> Vec<Received> {
         self.state.lock().unwrap().got.clone()
     }
 
@@ -172,7 +172,12 @@ fn verifies(secret: &str, r: &Received) -> bool {
 }
 
 /// Subscribes `url` for `who`'s organisation; answers (id, secret).
-async fn subscribe(app: &TestApp, who: &Session, url: &str, types: &[&str]) -> (String, String) {
+pub async fn subscribe(
+    app: &TestApp,
+    who: &Session,
+    url: &str,
+    types: &[&str],
+) -> (String, String) {
     let reply = app
         .post(&format!(
             "/api/v1/organizations/{}/webhooks",
