@@ -124,6 +124,7 @@ fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
         pages_refer_to_items(&mut components.schemas);
         problem_codes(&mut components.schemas);
         datasets_by_kind(&mut components.schemas);
+        contracts_by_type(&mut components.schemas);
     }
     for (path, item) in api.paths.paths.iter_mut() {
         let public = is_public(path);
@@ -224,6 +225,100 @@ fn datasets_by_kind(schemas: &mut std::collections::BTreeMap<String, RefOr<Schem
     });
     if let Ok(schema) = serde_json::from_value::<Schema>(view) {
         schemas.insert("DatasetView".to_owned(), RefOr::T(schema));
+    }
+}
+
+/// A new contract, one shape per type: `type` says which, and so which terms it takes (a housing
+/// contract its `beds`; transport its `route` and `seats`; catering its `pilgrims` and
+/// `meals_per_day`); another type's terms may only be absent or `null`, as the server has it.
+fn contracts_by_type(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
+    const TERMS: [&str; 5] = ["beds", "route", "seats", "pilgrims", "meals_per_day"];
+    const TYPES: [(&str, &str, &[&str]); 3] = [
+        ("housing", "CreateHousingContract", &["beds"]),
+        ("transport", "CreateTransportContract", &["route", "seats"]),
+        (
+            "catering",
+            "CreateCateringContract",
+            &["pilgrims", "meals_per_day"],
+        ),
+    ];
+    let Some(flat) = schemas
+        .get("CreateContract")
+        .and_then(|s| serde_json::to_value(s).ok())
+    else {
+        return;
+    };
+    let (Some(properties), Some(required)) = (
+        flat.get("properties").and_then(|p| p.as_object()),
+        flat.get("required").and_then(|r| r.as_array()),
+    ) else {
+        return;
+    };
+    // A term's schema without its `null` (`type: [integer, null]`, or `oneOf: [T, null]`).
+    let not_null = |term: &serde_json::Value| -> serde_json::Value {
+        let mut term = term.clone();
+        if let Some(types) = term.get_mut("type").and_then(|t| t.as_array_mut()) {
+            types.retain(|t| t != "null");
+            if types.len() == 1 {
+                term["type"] = types[0].clone();
+            }
+        }
+        if let Some(one_of) = term.get("oneOf").and_then(|o| o.as_array())
+            && let Some(inner) = one_of
+                .iter()
+                .find(|s| s.get("type") != Some(&"null".into()))
+        {
+            term = inner.clone();
+        }
+        term
+    };
+    let mut mapping = serde_json::Map::new();
+    let mut one_of = Vec::new();
+    for (contract_type, name, own) in TYPES {
+        let mut props = serde_json::Map::new();
+        for (key, value) in properties {
+            if !TERMS.contains(&key.as_str()) {
+                props.insert(key.clone(), value.clone());
+            }
+        }
+        props.insert(
+            "type".to_owned(),
+            serde_json::json!({"type": "string", "enum": [contract_type]}),
+        );
+        for term in TERMS {
+            let Some(schema) = properties.get(term) else {
+                continue;
+            };
+            let shape = if own.contains(&term) {
+                not_null(schema)
+            } else {
+                serde_json::json!({"type": "null", "description": format!("Not for {contract_type} contracts.")})
+            };
+            props.insert(term.to_owned(), shape);
+        }
+        let mut needed: Vec<serde_json::Value> = required.clone();
+        needed.extend(own.iter().map(|t| serde_json::Value::from(*t)));
+        let variant = serde_json::json!({
+            "type": "object",
+            "description": format!("A new {contract_type} contract."),
+            "required": needed,
+            "properties": props,
+            "additionalProperties": false,
+        });
+        if let Ok(schema) = serde_json::from_value::<Schema>(variant) {
+            schemas.insert(name.to_owned(), RefOr::T(schema));
+        }
+        let reference = format!("#/components/schemas/{name}");
+        mapping.insert(contract_type.to_owned(), reference.clone().into());
+        one_of.push(serde_json::json!({"$ref": reference}));
+    }
+    let create = serde_json::json!({
+        "description": "A new contract; `type` says which, and so which terms it takes.",
+        "oneOf": one_of,
+        "discriminator": {"propertyName": "type", "mapping": mapping},
+    });
+    if let Ok(schema) = serde_json::from_value::<Schema>(create) {
+        schemas.insert("CreateContract".to_owned(), RefOr::T(schema));
     }
 }
 

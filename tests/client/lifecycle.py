@@ -46,11 +46,11 @@ from etrack_client.models import (
     AmendmentStatus,
     ChangeEvent,
     ContractStatus,
-    ContractType,
     ContractView,
     CreateAmendment,
     CreateApiKey,
-    CreateContract,
+    CreateHousingContract,
+    CreateHousingContractType,
     CreateWebhook,
     Dataset,
     DecideAmendmentAction,
@@ -144,9 +144,9 @@ def main(base: str) -> None:
 
     # Draft, with an idempotency key: sent twice, it is filed once.
     starts_on = season.starts_on + datetime.timedelta(days=40)
-    draft = CreateContract(
+    draft = CreateHousingContract(
         season_id=season.id,
-        type_=ContractType.HOUSING,
+        type_=CreateHousingContractType.HOUSING,
         facility_id=building.id,
         starts_on=starts_on,
         ends_on=starts_on + datetime.timedelta(days=4),
