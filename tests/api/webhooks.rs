@@ -39,6 +39,8 @@ struct Behaviour {
     delays: VecDeque<Duration>,
     /// Answers given so far.
     answered: usize,
+    /// Where a redirection answer points.
+    location: Option<String>,
 }
 
 /// A partner's endpoint on the loopback, recording what it is sent.
@@ -66,7 +68,7 @@ async fn receive(
             .unwrap_or_default()
             .to_owned()
     };
-    let (status, delay) = {
+    let (status, delay, location) = {
         let mut state = state.lock().unwrap();
         state.got.push(Received {
             id: header("webhook-id"),
@@ -77,11 +79,16 @@ async fn receive(
         (
             state.answers.pop_front().unwrap_or(200),
             state.delays.pop_front().unwrap_or_default(),
+            state.location.clone(),
         )
     };
     actix_web::rt::time::sleep(delay).await;
     state.lock().unwrap().answered += 1;
-    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).finish()
+    let mut answer = HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap());
+    if let Some(location) = location {
+        answer.insert_header(("location", location));
+    }
+    answer.finish()
 }
 
 pub async fn receiver() -> Receiver {
@@ -117,6 +124,10 @@ impl Receiver {
 
     fn answered(&self) -> usize {
         self.state.lock().unwrap().answered
+    }
+
+    fn redirect_to(&self, url: &str) {
+        self.state.lock().unwrap().location = Some(url.to_owned());
     }
 
     fn take_time(&self, delays: &[Duration]) {
@@ -510,6 +521,25 @@ async fn private_targets_are_refused(app: TestApp) {
     assert!(error.contains("no address deliveries may go to"), "{entry}");
 }
 
+/// A receiver that answers with a redirection is not followed: the delivery counts as failed and
+/// is retried at the same URL; the URL redirected to hears nothing.
+async fn redirects_are_not_followed(app: TestApp) {
+    let w = World::new(&app).await;
+    let (hook, elsewhere) = (receiver().await, receiver().await);
+    hook.answer(&[307, 307]);
+    hook.redirect_to(&elsewhere.url);
+    let (id, _) = subscribe(&app, &w.office, &hook.url, &["contract.created"]).await;
+    w.draft(&app, &w.office, w.housing(1, "2027-05-01", "2027-05-02"))
+        .await;
+    until("two refusals and a success", || hook.got().len() == 3).await;
+    let entry = latest_delivery(&app, &w.office, &id, |e| e["status"] == "delivered").await;
+    assert_eq!(entry["attempts"], 3, "{entry}");
+    assert!(
+        elsewhere.got().is_empty(),
+        "the redirection was not followed"
+    );
+}
+
 /// While a receiver holds every delivery unanswered, the API goes on answering: sending never
 /// stands in a request's way.
 async fn a_slow_receiver_never_holds_up_requests(app: TestApp) {
@@ -543,6 +573,7 @@ mod open {
         each_organisation_receives_what_it_may_read,
         failures_are_retried_redelivered_and_disable_the_webhook,
         a_slow_receiver_never_holds_up_requests,
+        redirects_are_not_followed,
     );
     use super::*;
 }
