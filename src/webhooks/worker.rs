@@ -56,13 +56,20 @@ pub fn spawn(pool: DbPool, settings: Settings) {
     });
 }
 
-/// Queues the next events of every active subscription.
+/// Queues the next events of every active subscription that the feed has moved past (read first,
+/// so that a quiet feed costs no write transaction).
 async fn queue_all(pool: &DbPool) {
     let pool = pool.clone();
     let queued = web::block(move || {
         with_connection(&pool, |conn| -> Result<usize, crate::error::Error> {
+            let Some(horizon) = crate::storage::feed::horizon(conn)? else {
+                return Ok(0);
+            };
             let mut queued = 0;
             for sub in store::active(conn)? {
+                if sub.position() >= horizon {
+                    continue;
+                }
                 // Another process may have queued the same events first: then this one did not.
                 queued += write_transaction(conn, |conn| usecases::queue(conn, &sub)).unwrap_or(0);
             }
