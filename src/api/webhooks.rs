@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::{Json, PageQuery, etag, if_match, path_id};
-use super::{Page, utc};
+use super::{Page, lists, utc};
 use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::Authenticated;
 use crate::domain::feed::EventType;
-use crate::domain::ids::{OrganizationId, OutboxId};
+use crate::domain::ids::{OrganizationId, WebhookId};
 use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::webhooks::{DeliveryRow, SubscriptionRow};
@@ -167,15 +167,15 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let org: OrganizationId = path_id(&id)?;
     let rows = state
         .read(auth, move |conn, caller| cases::list(conn, caller, &org))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::whole(
-        rows.into_iter().map(WebhookView::from).collect(),
-    )))
+    let views = rows.into_iter().map(WebhookView::from).collect();
+    Ok(lists::whole(&req, "webhooks", views))
 }
 
 /// One webhook, with its version as `ETag`.
@@ -191,7 +191,7 @@ pub async fn get(
     auth: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let id: OutboxId = path_id(&id)?;
+    let id: WebhookId = path_id(&id)?;
     let row = state
         .read(auth, move |conn, caller| {
             cases::find(conn, caller, id.as_str())
@@ -223,7 +223,7 @@ pub async fn update(
     id: web::Path<String>,
     body: Json<UpdateWebhook>,
 ) -> Result<HttpResponse, Error> {
-    let id: OutboxId = path_id(&id)?;
+    let id: WebhookId = path_id(&id)?;
     let version = if_match(&req);
     let policy = state.settings.webhooks.policy;
     let edit = body.into_inner().and_then(|b| {
@@ -254,7 +254,7 @@ pub async fn remove(
     auth: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let id: OutboxId = path_id(&id)?;
+    let id: WebhookId = path_id(&id)?;
     state
         .write(auth, move |conn, caller| {
             cases::remove(conn, caller, id.as_str())
@@ -277,7 +277,7 @@ pub async fn rotate(
     auth: Authenticated,
     id: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
-    let id: OutboxId = path_id(&id)?;
+    let id: WebhookId = path_id(&id)?;
     let view = state
         .write(auth, move |conn, caller| {
             cases::rotate(conn, caller, id.as_str()).map(WebhookWithSecret::from)
@@ -340,49 +340,31 @@ impl DeliveryView {
 pub async fn deliveries(
     state: web::Data<AppState>,
     auth: Authenticated,
+    req: HttpRequest,
     id: web::Path<String>,
     query: super::extract::Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
-    let id: OutboxId = path_id(&id)?;
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(Error::invalid_query(
-            "limit",
-            crate::domain::Invalid::new("out_of_range"),
-        ));
-    }
-    let before = match query.cursor.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(c) if c.starts_with("msg_") && c.len() <= 40 => Some(c.to_owned()),
-        Some(_) => {
-            return Err(Error::invalid_query(
-                "cursor",
-                crate::domain::Invalid::new("invalid_cursor"),
-            ));
-        }
-    };
-    let page = state
-        .read(auth, move |conn, caller| {
-            let mut rows = cases::deliveries(
-                conn,
-                caller,
-                id.as_str(),
-                before.as_deref(),
-                i64::from(limit) + 1,
-            )?;
-            let more = rows.len() > limit as usize;
-            rows.truncate(limit as usize);
-            let next_cursor = more.then(|| rows.last().map(|r| r.id.clone())).flatten();
-            Ok(Page {
-                items: rows
-                    .into_iter()
-                    .map(DeliveryView::from_row)
-                    .collect::<Result<_, _>>()?,
-                next_cursor,
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(page))
+    let id: WebhookId = path_id(&id)?;
+    let page = query.parse()?;
+    lists::answer(
+        &state,
+        auth,
+        &req,
+        page,
+        "webhook-deliveries",
+        move |conn, caller, page| {
+            // The cursor carries the UUID digits of a delivery's `msg_` id.
+            let before = page.after.as_ref().map(|digits| format!("msg_{digits}"));
+            let rows =
+                cases::deliveries(conn, caller, id.as_str(), before.as_deref(), page.fetch())?;
+            page.try_show(
+                rows,
+                |r| r.id.trim_start_matches("msg_"),
+                DeliveryView::from_row,
+            )
+        },
+    )
+    .await
 }
 
 /// Sends a delivery again, with the same `webhook-id`, whatever became of it before.
@@ -402,7 +384,7 @@ pub async fn redeliver(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Error> {
     let (id, delivery) = path.into_inner();
-    let id: OutboxId = path_id(&id)?;
+    let id: WebhookId = path_id(&id)?;
     if !delivery.starts_with("msg_") || delivery.len() > 40 {
         return Err(Error::not_found());
     }

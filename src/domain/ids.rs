@@ -79,6 +79,7 @@ id_type!(
     InspectionId,
     NotificationId,
     OutboxId,
+    WebhookId,
 );
 
 #[cfg(test)]

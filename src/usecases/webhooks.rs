@@ -8,7 +8,7 @@ use chrono::{Duration, NaiveDateTime};
 use crate::access::{self, Caller};
 use crate::domain::Invalid;
 use crate::domain::feed::EventType;
-use crate::domain::ids::{OrganizationId, OutboxId};
+use crate::domain::ids::{OrganizationId, OutboxId, WebhookId};
 use crate::domain::organization::OrgStatus;
 use crate::error::{Error, FieldError};
 use crate::storage::webhooks::{self as store, DeliveryRow, SubscriptionRow};
@@ -125,7 +125,7 @@ pub fn subscribe(
     let from = feed_store::horizon(conn)?.unwrap_or_default();
     let at = now();
     let row = SubscriptionRow {
-        id: OutboxId::generate().into_string(),
+        id: WebhookId::generate().into_string(),
         organization_id: org.to_string(),
         url: new.url.clone(),
         event_types: new.types_column(),

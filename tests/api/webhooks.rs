@@ -316,6 +316,61 @@ async fn each_organisation_receives_what_it_may_read(app: TestApp) {
         assert_eq!(item["attempts"], if first { 2 } else { 1 }, "{item}");
     }
 
+    // The log pages like every list, and downloads as CSV.
+    let mut paged = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get(&format!(
+                "/api/v1/webhooks/{office_id}/deliveries?limit=2&cursor={cursor}"
+            ))
+            .auth(&w.office)
+            .send()
+            .await;
+        let body = page.assert_status(200).clone();
+        paged.extend(
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["id"].clone()),
+        );
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    let whole: Vec<Value> = items.iter().map(|d| d["id"].clone()).collect();
+    assert!(whole.len() > 2);
+    assert_eq!(paged, whole, "newest first, each once");
+    let csv = app
+        .get(&format!(
+            "/api/v1/webhooks/{office_id}/deliveries?format=csv"
+        ))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert_eq!(csv.text.lines().count(), whole.len() + 1, "{}", csv.text);
+    app.get(&format!(
+        "/api/v1/webhooks/{office_id}/deliveries?cursor=msg_123"
+    ))
+    .auth(&w.office)
+    .send()
+    .await
+    .assert_problem(400, "invalid_query");
+    let listed = app
+        .get(&format!(
+            "/api/v1/organizations/{}/webhooks?format=csv",
+            w.office.organization_id
+        ))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(listed.status, 200);
+    assert!(listed.text.contains(&office_hook.url));
+
     // Nobody else's: another provider hears nothing of it, whatever it waits.
     actix_web::rt::time::sleep(Duration::from_millis(600)).await;
     assert!(contract_steps(&other_hook.got(), &contract).is_empty());
