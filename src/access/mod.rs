@@ -308,6 +308,17 @@ pub fn party(caller: &Caller, client_id: &str, provider_id: &str) -> Option<Part
     }
 }
 
+/// The party a caller decides as on contracts that are not its own filings: a provider on the
+/// contracts it serves, the ministry on every contract; `None` for the others (clients act on
+/// their own contracts as clients, and never decide amendments).
+pub fn deciding_party(caller: &Caller) -> Option<Party> {
+    match caller.kind {
+        OrgKind::ServiceProvider => Some(Party::Provider),
+        OrgKind::Ministry => Some(Party::Ministry),
+        _ => None,
+    }
+}
+
 /// Who allocates pilgrims to whom (R1): the ministry to a country's office, an office to its own
 /// agencies. Call after the target was found visible.
 pub fn allocate(

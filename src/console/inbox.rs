@@ -123,6 +123,8 @@ pub async fn mark_read(
 struct ProfilePage<'a> {
     f: &'a Frame,
     user: &'a UserRow,
+    /// The reader keeps its organisation's API keys and webhooks (its admins).
+    integration: bool,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -136,15 +138,18 @@ async fn profile_page(
 ) -> HttpResponse {
     let loaded = page(state, visitor, |conn, caller, _| {
         let (id, _) = access::require_user(caller)?;
-        users::find(conn, id.as_str())?.ok_or_else(crate::error::Error::unauthorized)
+        let user = users::find(conn, id.as_str())?.ok_or_else(crate::error::Error::unauthorized)?;
+        let integration = access::manage_webhooks(caller, &caller.organization_id).is_ok();
+        Ok((user, integration))
     })
     .await;
     match loaded {
-        Ok((me, lang, user)) => {
+        Ok((me, lang, (user, integration))) => {
             let f = frame(visitor, me, lang, "/profile", "profile");
             let page = ProfilePage {
                 f: &f,
                 user: &user,
+                integration,
                 notice,
                 error: error.map(|e| refusal_text(lang, e)),
             };

@@ -5,11 +5,13 @@
 //! binary) only swaps parts of a page. No inline script or style: the Content-Security-Policy
 //! allows the console's own files only.
 
+mod audit;
 mod datasets;
 mod facilities;
 pub mod format;
 mod groups;
 mod inbox;
+mod integration;
 mod organizations;
 mod pages;
 mod readiness;
@@ -47,6 +49,8 @@ pub fn serves(path: &str) -> bool {
         || path.starts_with("/review")
         || path.starts_with("/organizations")
         || path.starts_with("/users")
+        || path.starts_with("/webhooks")
+        || path.starts_with("/audit")
         || path.starts_with("/static/")
 }
 
@@ -67,6 +71,9 @@ mod tests {
             "/organizations",
             "/organizations/x/users",
             "/users/x",
+            "/organizations/x/integration",
+            "/webhooks/x",
+            "/audit",
             "/readiness/x",
             "/facilities",
             "/datasets",
@@ -134,6 +141,37 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/organizations/{id}/users",
             web::post().to(organizations::add_user),
         )
+        .route(
+            "/organizations/{id}/integration",
+            web::get().to(integration::show),
+        )
+        .route(
+            "/organizations/{id}/api-keys",
+            web::post().to(integration::create_key),
+        )
+        .route(
+            "/organizations/{id}/api-keys/{key}/revoke",
+            web::post().to(integration::revoke_key),
+        )
+        .route(
+            "/organizations/{id}/webhooks",
+            web::post().to(integration::create_hook),
+        )
+        .route("/webhooks/{id}", web::get().to(integration::hook))
+        .route("/webhooks/{id}", web::post().to(integration::update_hook))
+        .route(
+            "/webhooks/{id}/rotate-secret",
+            web::post().to(integration::rotate),
+        )
+        .route(
+            "/webhooks/{id}/remove",
+            web::post().to(integration::remove_hook),
+        )
+        .route(
+            "/webhooks/{id}/deliveries/{delivery}/redeliver",
+            web::post().to(integration::redeliver),
+        )
+        .route("/audit", web::get().to(audit::list))
         .route("/users/{id}", web::get().to(organizations::user))
         .route("/users/{id}", web::post().to(organizations::update_user))
         .route("/facilities", web::get().to(facilities::list))
@@ -296,6 +334,10 @@ impl Frame {
         self.me
             .as_ref()
             .is_some_and(|m| m.kind == OrgKind::Ministry)
+    }
+    /// The ministry reads the audit log.
+    pub fn reads_audit(&self) -> bool {
+        self.reviews()
     }
     /// Providers keep facilities; the ministry sees them all.
     pub fn sees_facilities(&self) -> bool {

@@ -186,6 +186,8 @@ struct OrgScreen {
     can_edit: bool,
     /// Its users, where the reader manages them.
     users: Option<Vec<UserRow>>,
+    /// The reader manages its API keys or webhooks.
+    integration: bool,
 }
 
 #[derive(Template)]
@@ -249,6 +251,8 @@ async fn org_page(
             Err(e) => return Err(e),
         };
         Ok(OrgScreen {
+            integration: access::manage_api_keys(caller, &id).is_ok()
+                || access::manage_webhooks(caller, &id).is_ok(),
             can_edit: access::manage_organizations(caller).is_ok(),
             org,
             settings,

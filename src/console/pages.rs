@@ -197,6 +197,8 @@ struct Home {
     deadlines: Vec<Deadline>,
     allocation: Option<(i64, i64)>,
     party_actions: Vec<(ContractDetails, Vec<Action>)>,
+    /// Amendments awaiting the reader's decision (providers, the ministry).
+    amendments: Vec<amendment_cases::Awaiting>,
 }
 
 #[derive(Template)]
@@ -256,11 +258,16 @@ pub async fn home(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse 
             })
             .take(20)
             .collect();
+        let amendments = match &season {
+            Some(season) => amendment_cases::awaiting(conn, caller, &season.id, None, 20)?,
+            None => Vec::new(),
+        };
         Ok(Home {
             season,
             deadlines,
             allocation,
             party_actions,
+            amendments,
         })
     })
     .await;
@@ -991,12 +998,18 @@ pub async fn decide(
 pub struct ReviewQuery {
     #[serde(default)]
     after: String,
+    /// Where the page of amendments starts (a contract id).
+    #[serde(default)]
+    amendments_after: String,
 }
 
 struct ReviewScreen {
     season: Option<SeasonRow>,
     rows: Vec<(contract_cases::AwaitingReview, i64)>,
     next: Option<String>,
+    /// Amendments of approved contracts awaiting approval, and where their next page starts.
+    amendments: Vec<amendment_cases::Awaiting>,
+    amendments_next: Option<String>,
 }
 
 #[derive(Template)]
@@ -1015,6 +1028,7 @@ pub async fn review(
     query: web::Query<ReviewQuery>,
 ) -> HttpResponse {
     let after = Some(query.after.clone()).filter(|a| !a.is_empty());
+    let amendments_after = Some(query.amendments_after.clone()).filter(|a| !a.is_empty());
     let loaded = page(&state, &visitor, move |conn, caller, _| {
         let Some(season) = current_season(conn)? else {
             access::review_queue(caller)?;
@@ -1022,6 +1036,8 @@ pub async fn review(
                 season: None,
                 rows: Vec::new(),
                 next: None,
+                amendments: Vec::new(),
+                amendments_next: None,
             });
         };
         let mut rows =
@@ -1032,9 +1048,25 @@ pub async fn review(
                 .map(|r| r.details.contract.id.to_string())
                 .unwrap_or_default()
         });
+        let mut amendments = amendment_cases::awaiting(
+            conn,
+            caller,
+            &season.id,
+            amendments_after.as_deref(),
+            PAGE_SIZE + 1,
+        )?;
+        let amendments_next = (amendments.len() as i64 > PAGE_SIZE).then(|| {
+            amendments.truncate(PAGE_SIZE as usize);
+            amendments
+                .last()
+                .map(|a| a.details.contract.id.to_string())
+                .unwrap_or_default()
+        });
         let today = today_in_makkah();
         Ok(ReviewScreen {
             season: Some(season),
+            amendments,
+            amendments_next,
             rows: rows
                 .into_iter()
                 .map(|r| {

@@ -214,6 +214,8 @@ pub struct ContractFilter {
     pub facility_id: Option<String>,
     /// Already folded with `domain::text::search_key`.
     pub q: Option<String>,
+    /// Only contracts with an amendment in this status.
+    pub amendment_status: Option<AmendmentStatus>,
 }
 
 pub fn list(
@@ -246,6 +248,15 @@ pub fn list(
     }
     if let Some(q) = &filter.q {
         query = query.filter(contracts::search_key.like(like_contains(q)).escape('\\'));
+    }
+    if let Some(status) = filter.amendment_status {
+        query = query.filter(
+            contracts::id.eq_any(
+                amendments::table
+                    .filter(amendments::status.eq(status))
+                    .select(amendments::contract_id),
+            ),
+        );
     }
     if let Some(after) = after {
         query = query.filter(contracts::id.gt(after.to_owned()));
@@ -408,6 +419,21 @@ pub fn amendment(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Amendm
 pub fn amendments(conn: &mut DbConnection, contract_id: &str) -> QueryResult<Vec<AmendmentRow>> {
     amendments::table
         .filter(amendments::contract_id.eq(contract_id))
+        .order(amendments::id.asc())
+        .load(conn)
+}
+
+/// The open amendments of some contracts (at most one each), in one query.
+pub fn open_amendments(
+    conn: &mut DbConnection,
+    contract_ids: &[&str],
+) -> QueryResult<Vec<AmendmentRow>> {
+    amendments::table
+        .filter(amendments::contract_id.eq_any(contract_ids))
+        .filter(amendments::status.eq_any([
+            AmendmentStatus::PendingProvider,
+            AmendmentStatus::PendingReview,
+        ]))
         .order(amendments::id.asc())
         .load(conn)
 }

@@ -9,13 +9,13 @@ use crate::domain::contract::{
 };
 use crate::domain::ids::{AmendmentId, ContractId};
 use crate::error::Error;
-use crate::storage::contracts::{self as store, TermsChange};
+use crate::storage::contracts::{self as store, ContractFilter, TermsChange};
 use crate::storage::models::{AmendmentRow, ContractRow};
 use crate::storage::{DbConnection, is_unique_violation};
 
 use super::contracts::{
-    Event, TermsEdit, acting_party, as_client, invalid_transition, priced, reason, release, take,
-    visible,
+    ContractDetails, Event, TermsEdit, acting_party, as_client, invalid_transition, priced, reason,
+    release, take, visible,
 };
 
 /// An amendment as the caller may read it (prices only for those who see them).
@@ -167,4 +167,66 @@ pub fn decide(
     }
     let amendment = store::amendment(conn, &amendment.id)?.ok_or_else(Error::internal)?;
     readable(caller, &row, amendment)
+}
+
+/// An amendment awaiting the caller's decision, with its contract.
+pub struct Awaiting {
+    pub details: ContractDetails,
+    pub amendment: Amendment,
+}
+
+/// The season's amendments awaiting the caller's decision (a provider's acceptance of those on
+/// its contracts, the ministry's approval), by contract, a page after contract `after`: three
+/// queries whatever their number. Clients, tawafa establishments and authorities decide none.
+pub fn awaiting(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    season_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Awaiting>, Error> {
+    let Some(party) = crate::access::deciding_party(caller) else {
+        return Ok(Vec::new());
+    };
+    let Some(status) = [
+        AmendmentStatus::PendingProvider,
+        AmendmentStatus::PendingReview,
+    ]
+    .into_iter()
+    .find(|s| !allowed_amendment_actions(*s, party).is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let filter = ContractFilter {
+        season_id: Some(season_id.to_owned()),
+        amendment_status: Some(status),
+        ..ContractFilter::default()
+    };
+    let rows = store::list(
+        conn,
+        &crate::access::contract_scope(caller),
+        &filter,
+        after,
+        limit,
+    )?;
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut open = store::open_amendments(conn, &ids)?;
+    let mut amendments = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let at = open
+            .iter()
+            .position(|a| a.contract_id == row.id && a.status == status);
+        // Decided between the two reads: no longer awaiting anyone.
+        amendments.push(match at {
+            Some(at) => Some(readable(caller, row, open.swap_remove(at))?),
+            None => None,
+        });
+    }
+    let details = super::contracts::details(conn, caller, rows)?;
+    Ok(details
+        .into_iter()
+        .zip(amendments)
+        .filter_map(|(details, amendment)| {
+            amendment.map(|amendment| Awaiting { details, amendment })
+        })
+        .collect())
 }

@@ -61,7 +61,7 @@ pub struct TermsEdit {
 
 /// The details of stored contracts for the caller: names in two queries, prices only for those
 /// who may see them.
-fn details(
+pub(super) fn details(
     conn: &mut DbConnection,
     caller: &Caller,
     rows: Vec<ContractRow>,

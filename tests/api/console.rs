@@ -388,6 +388,10 @@ async fn console_steps_move_a_contract_like_the_api(app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
+    // It awaits the provider: on the provider's dashboard, not yet in the ministry's queue.
+    let awaiting = format!("/contracts/{id}#amendments");
+    assert!(provider.get("/").await.body.contains(&awaiting));
+    assert!(!ministry.get("/review").await.body.contains(&awaiting));
     // A decision without a reason where one is needed is refused, nothing moves.
     let no_reason = provider
         .post(
@@ -406,12 +410,17 @@ async fn console_steps_move_a_contract_like_the_api(app: TestApp) {
         accepted.location.as_deref(),
         Some(format!("/contracts/{id}").as_str())
     );
+    // Accepted, it leaves the provider's dashboard for the ministry's queue and dashboard.
+    assert!(!provider.get("/").await.body.contains(&awaiting));
+    assert!(ministry.get("/review").await.body.contains(&awaiting));
+    assert!(ministry.get("/").await.body.contains(&awaiting));
     ministry
         .post(
             &format!("/amendments/{amendment_id}/decide"),
             &[("action", "approve"), ("csrf", &mtoken)],
         )
         .await;
+    assert!(!ministry.get("/review").await.body.contains(&awaiting));
     let api = app
         .get(&format!("/api/v1/contracts/{id}"))
         .auth(&w.office)
@@ -1159,7 +1168,237 @@ async fn groups_are_planned_from_the_console(app: TestApp) {
     assert_eq!(gone.status, 404);
 }
 
+/// The secret a page shows once (a new API key, a webhook's signing secret).
+fn shown_secret(body: &str) -> Option<String> {
+    let marker = "class=\"secret-value\">";
+    let start = body.find(marker)? + marker.len();
+    body[start..].split('<').next().map(str::to_owned)
+}
+
+/// API keys and webhooks are kept from the console by their organisation's admin (a ministry admin
+/// sees and revokes keys, never webhooks); secrets are shown once; the audit log is the ministry's.
+async fn api_keys_webhooks_and_the_audit_log_are_kept_from_the_console(app: TestApp) {
+    let w = World::new(&app).await;
+    let org = w.office.organization_id.clone();
+    let integration = format!("/organizations/{org}/integration");
+    let mut office = Browser::new(&app);
+    office.sign_in(&w.office.email).await;
+    let page = office.get(&integration).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("id=\"api-keys\"") && page.body.contains("id=\"webhooks\""));
+    let token = csrf(&page.body);
+    // A form without its token makes nothing.
+    let forged = office
+        .post(
+            &format!("/organizations/{org}/api-keys"),
+            &[("name", "forged"), ("role", "officer")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    // A key is made, shown once, and acts for the office.
+    let made = office
+        .post(
+            &format!("/organizations/{org}/api-keys"),
+            &[
+                ("csrf", &token),
+                ("name", "Booking system"),
+                ("role", "officer"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let key = shown_secret(&made.body).expect("the key on the page");
+    assert!(key.starts_with("etk_"), "{key}");
+    let me = app
+        .get("/api/v1/me")
+        .auth(crate::helpers::Auth::ApiKey(key.clone()))
+        .send()
+        .await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.body["organization"]["id"], org.as_str());
+    let again = office.get(&integration).await;
+    assert!(again.body.contains("Booking system") && !again.body.contains(&key));
+    let keys = app
+        .get(&format!("/api/v1/organizations/{org}/api-keys"))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(keys.body["items"].as_array().map(Vec::len), Some(1));
+    let key_id = keys.body["items"][0]["id"].as_str().unwrap().to_owned();
+    // A refused key (an admin key) is shown above the form, nothing is made.
+    let refused = office
+        .post(
+            &format!("/organizations/{org}/api-keys"),
+            &[("csrf", &token), ("name", "Too strong"), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+
+    // A colleague who is not an admin is refused; another office does not see the page at all.
+    let clerk = app
+        .user_in(&w.office, &org, "clerk@office.example", "officer")
+        .await;
+    let mut colleague = Browser::new(&app);
+    colleague.sign_in(&clerk.email).await;
+    assert_eq!(colleague.get(&integration).await.status, 403);
+    let mut other = Browser::new(&app);
+    other.sign_in(&w.other_office.email).await;
+    assert_eq!(other.get(&integration).await.status, 404);
+
+    // A webhook: its secret shown once; the API sees the same subscription.
+    let made = office
+        .post(
+            &format!("/organizations/{org}/webhooks"),
+            &[
+                ("csrf", &token),
+                ("url", "https://hooks.example.org/etrack"),
+                ("description", "Our booking system"),
+                ("event_type", "contract.created"),
+                ("event_type", "contract.approved"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let secret = shown_secret(&made.body).expect("the secret on the page");
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    let hooks = app
+        .get(&format!("/api/v1/organizations/{org}/webhooks"))
+        .auth(&w.office)
+        .send()
+        .await;
+    let hook = hooks.body["items"][0].clone();
+    assert_eq!(hook["url"], "https://hooks.example.org/etrack");
+    assert_eq!(
+        hook["event_types"],
+        serde_json::json!(["contract.created", "contract.approved"])
+    );
+    let hook_id = hook["id"].as_str().unwrap().to_owned();
+    let hook_path = format!("/webhooks/{hook_id}");
+    // A private target is refused with its field named.
+    let private = office
+        .post(
+            &format!("/organizations/{org}/webhooks"),
+            &[("csrf", &token), ("url", "https://127.0.0.1/hook")],
+        )
+        .await;
+    assert_eq!(private.status, 422, "{}", private.body);
+    assert!(private.body.contains("url"));
+    // Nobody else opens it: not another office, not the ministry, not a colleague.
+    assert_eq!(other.get(&hook_path).await.status, 404);
+    let mut ministry = Browser::new(&app);
+    ministry.sign_in(&w.ministry.email).await;
+    assert_eq!(ministry.get(&hook_path).await.status, 404);
+    assert_eq!(colleague.get(&hook_path).await.status, 403);
+    let page = office.get(&hook_path).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        !page.body.contains(&secret),
+        "the secret is not shown again"
+    );
+    // Turned off at the version shown; a stale form is refused.
+    let off = office
+        .post(
+            &hook_path,
+            &[
+                ("csrf", &token),
+                ("version", "1"),
+                ("url", "https://hooks.example.org/etrack"),
+                ("description", "Paused"),
+            ],
+        )
+        .await;
+    assert_eq!(off.status, 303, "{}", off.body);
+    let stale = office
+        .post(
+            &hook_path,
+            &[
+                ("csrf", &token),
+                ("version", "1"),
+                ("url", "https://hooks.example.org/other"),
+                ("active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, 412, "{}", stale.body);
+    let api = app
+        .get(&format!("/api/v1/webhooks/{hook_id}"))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(api.body["status"], "disabled");
+    assert_eq!(api.body["description"], "Paused");
+    assert_eq!(api.body["event_types"], serde_json::json!([]));
+    // A new secret, shown once, the old one still signing for a while.
+    let rotated = office
+        .post(&format!("{hook_path}/rotate-secret"), &[("csrf", &token)])
+        .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let new_secret = shown_secret(&rotated.body).unwrap();
+    assert!(new_secret.starts_with("whsec_") && new_secret != secret);
+    assert!(rotated.body.contains("Previous secret signs until"));
+    let otoken = csrf(&other.get("/profile").await.body);
+    let forged = other
+        .post(
+            &format!("{hook_path}/remove"),
+            &[("csrf", &otoken), ("org", &org)],
+        )
+        .await;
+    assert_eq!(forged.status, 404);
+    let removed = office
+        .post(
+            &format!("{hook_path}/remove"),
+            &[("csrf", &token), ("org", &org)],
+        )
+        .await;
+    assert_eq!(removed.location.as_deref(), Some(integration.as_str()));
+    let hooks = app
+        .get(&format!("/api/v1/organizations/{org}/webhooks"))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(hooks.body["items"], serde_json::json!([]));
+
+    // A ministry admin sees the office's keys and revokes one (incident response), but has no
+    // say over its webhooks.
+    let page = ministry.get(&integration).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Booking system"));
+    assert!(!page.body.contains("id=\"webhooks\""));
+    assert!(
+        !page.body.contains("new-key"),
+        "only the office makes its keys"
+    );
+    let mtoken = csrf(&page.body);
+    let revoked = ministry
+        .post(
+            &format!("/organizations/{org}/api-keys/{key_id}/revoke"),
+            &[("csrf", &mtoken)],
+        )
+        .await;
+    assert_eq!(revoked.status, 303, "{}", revoked.body);
+    let me = app
+        .get("/api/v1/me")
+        .auth(crate::helpers::Auth::ApiKey(key))
+        .send()
+        .await;
+    assert_eq!(me.status, 401);
+
+    // The audit log: the ministry reads it, by record, and checks its chain; nobody else.
+    let audit = ministry.get(&format!("/audit?entity={key_id}")).await;
+    assert_eq!(audit.status, 200, "{}", audit.body);
+    assert!(audit.body.contains(&key_id) && !audit.body.contains("No event."));
+    let checked = ministry.get("/audit?verify=1").await;
+    assert!(
+        checked.body.contains("hash chain is intact"),
+        "{}",
+        checked.body
+    );
+    assert_eq!(office.get("/audit").await.status, 403);
+    assert!(!office.get("/").await.body.contains("href=\"/audit\""));
+}
+
 crate::backend_tests!(
+    api_keys_webhooks_and_the_audit_log_are_kept_from_the_console,
     groups_are_planned_from_the_console,
     organisations_users_and_seasons_are_administered_from_the_console,
     allocations_are_set_from_the_season_page,

@@ -110,6 +110,7 @@ pub async fn list(
         provider_id: query.provider_id.map(OrganizationId::into_string),
         facility_id: query.facility_id.map(FacilityId::into_string),
         q,
+        amendment_status: None,
     };
     if csv::wanted(&req) {
         let body = state

@@ -1,0 +1,120 @@
+//! The audit log in the console, for the ministry: every change and every dataset read, oldest
+//! first, by the record it touched or the organisation whose user or key acted; and a check of
+//! its hash chain. The same use cases as `GET /api/v1/audit` and `/audit/verify`.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::Frame;
+use super::pages::{frame, page, rendered};
+use crate::state::AppState;
+use crate::storage::audit::{AuditFilter, AuditRow, Verification};
+use crate::storage::organizations;
+use crate::usecases::audit as cases;
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+pub struct AuditQuery {
+    #[serde(default)]
+    entity: String,
+    #[serde(default)]
+    organization: String,
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    verify: String,
+}
+
+struct AuditScreen {
+    rows: Vec<AuditRow>,
+    /// The acting organisations' names.
+    names: HashMap<String, String>,
+    next: Option<String>,
+    verification: Option<Verification>,
+}
+
+#[derive(Template)]
+#[template(path = "console/audit.html")]
+struct AuditPage<'a> {
+    f: &'a Frame,
+    s: &'a AuditScreen,
+    q: &'a AuditQuery,
+}
+
+impl AuditPage<'_> {
+    fn organization<'a>(&'a self, row: &'a AuditRow) -> &'a str {
+        row.organization_id
+            .as_ref()
+            .map_or("—", |id| self.s.names.get(id).map_or(id.as_str(), |n| n))
+    }
+    /// Who acted: a user or an API key (shortened id), or the portal itself.
+    fn actor(&self, row: &AuditRow) -> String {
+        let short = |id: &str| id.chars().take(8).collect::<String>();
+        match (&row.actor_user_id, &row.actor_api_key_id) {
+            (Some(user), _) => format!("{} {}", self.f.tr.w("user"), short(user)),
+            (None, Some(key)) => format!("{} {}", self.f.tr.w("api_key"), short(key)),
+            (None, None) => self.f.tr.w("the_portal").to_owned(),
+        }
+    }
+    /// The query of the next page: the same filters, after the last row.
+    fn next_query(&self, after: &str) -> String {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("entity", &self.q.entity)
+            .append_pair("organization", &self.q.organization)
+            .append_pair("after", after)
+            .finish()
+    }
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    visitor: super::Visitor,
+    query: web::Query<AuditQuery>,
+) -> HttpResponse {
+    let query = query.into_inner();
+    let filter = AuditFilter {
+        entity_id: Some(query.entity.trim().to_owned()).filter(|e| !e.is_empty()),
+        organization_id: Some(query.organization.trim().to_owned()).filter(|o| !o.is_empty()),
+    };
+    let after = Some(query.after.clone()).filter(|a| !a.is_empty());
+    let verify = !query.verify.is_empty();
+    let loaded = page(&state, &visitor, move |conn, caller, _| {
+        let mut rows = cases::list(conn, caller, &filter, Ok((after.as_deref(), PAGE_SIZE + 1)))?;
+        let next = (rows.len() as i64 > PAGE_SIZE).then(|| {
+            rows.truncate(PAGE_SIZE as usize);
+            rows.last().map(|r| r.id.clone()).unwrap_or_default()
+        });
+        let ids: Vec<&str> = rows
+            .iter()
+            .filter_map(|r| r.organization_id.as_deref())
+            .collect();
+        let names = organizations::names(conn, &ids)?;
+        let verification = if verify {
+            Some(cases::verify(conn, caller)?)
+        } else {
+            None
+        };
+        Ok(AuditScreen {
+            rows,
+            names,
+            next,
+            verification,
+        })
+    })
+    .await;
+    match loaded {
+        Ok((me, lang, s)) => {
+            let f = frame(&visitor, me, lang, "/audit", "audit_log");
+            rendered(AuditPage {
+                f: &f,
+                s: &s,
+                q: &query,
+            })
+        }
+        Err(answer) => answer,
+    }
+}
