@@ -1,5 +1,5 @@
-//! The message catalogue: every text a caller reads, in English and Arabic, keyed by stable codes.
-//! Codes never change; texts may. A missing Arabic text falls back to English.
+//! The message catalogue: every problem and field message a caller reads, in English, Arabic,
+//! French and Persian, keyed by stable codes. Codes never change; texts may.
 
 use actix_web::http::header::ACCEPT_LANGUAGE;
 use actix_web::{HttpMessage, HttpRequest};
@@ -61,6 +61,8 @@ struct Problem {
     code: &'static str,
     en: (&'static str, &'static str),
     ar: (&'static str, &'static str),
+    fr: (&'static str, &'static str),
+    fa: (&'static str, &'static str),
 }
 
 const PROBLEMS: &[Problem] = &[
@@ -68,6 +70,11 @@ const PROBLEMS: &[Problem] = &[
         code: "malformed_json",
         en: ("Malformed JSON", "The request body is not valid JSON."),
         ar: ("صيغة JSON غير صحيحة", "محتوى الطلب ليس بصيغة JSON صحيحة."),
+        fr: (
+            "JSON mal formé",
+            "Le corps de la requête n’est pas un JSON valide.",
+        ),
+        fa: ("JSON نادرست", "بدنهٔ درخواست JSON معتبری نیست."),
     },
     Problem {
         code: "invalid_query",
@@ -79,11 +86,24 @@ const PROBLEMS: &[Problem] = &[
             "معاملات الاستعلام غير صحيحة",
             "أحد معاملات الاستعلام مفقود أو غير صحيح أو خارج النطاق.",
         ),
+        fr: (
+            "Requête invalide",
+            "Un paramètre de la requête manque, est mal formé ou hors limites.",
+        ),
+        fa: (
+            "پرس‌وجوی نامعتبر",
+            "یکی از پارامترهای پرس‌وجو وجود ندارد، نادرست است یا خارج از محدوده است.",
+        ),
     },
     Problem {
         code: "invalid_header",
         en: ("Invalid header", "A request header is malformed."),
         ar: ("ترويسة غير صحيحة", "إحدى ترويسات الطلب غير صحيحة."),
+        fr: (
+            "En-tête invalide",
+            "Un en-tête de la requête est mal formé.",
+        ),
+        fa: ("سرآیند نامعتبر", "یکی از سرآیندهای درخواست نادرست است."),
     },
     Problem {
         code: "unauthorized",
@@ -94,6 +114,14 @@ const PROBLEMS: &[Problem] = &[
         ar: (
             "المصادقة مطلوبة",
             "بيانات الاعتماد مفقودة أو غير صحيحة أو منتهية أو ملغاة.",
+        ),
+        fr: (
+            "Authentification requise",
+            "Les identifiants manquent, sont invalides, expirés ou révoqués.",
+        ),
+        fa: (
+            "احراز هویت لازم است",
+            "اطلاعات ورود وجود ندارد، نامعتبر است، منقضی شده یا باطل شده است.",
         ),
     },
     Problem {
@@ -106,16 +134,25 @@ const PROBLEMS: &[Problem] = &[
             "بيانات الدخول غير صحيحة",
             "البريد الإلكتروني أو كلمة المرور غير صحيحة.",
         ),
+        fr: (
+            "Identifiants invalides",
+            "L’adresse e-mail ou le mot de passe est incorrect.",
+        ),
+        fa: ("اطلاعات ورود نادرست", "ایمیل یا گذرواژه نادرست است."),
     },
     Problem {
         code: "forbidden",
         en: ("Not allowed", "Your role does not allow this action."),
         ar: ("غير مسموح", "دورك لا يسمح بهذا الإجراء."),
+        fr: ("Non autorisé", "Votre rôle ne permet pas cette action."),
+        fa: ("مجاز نیست", "نقش شما اجازهٔ این کار را نمی‌دهد."),
     },
     Problem {
         code: "not_found",
         en: ("Not found", "There is no such resource."),
         ar: ("غير موجود", "المورد المطلوب غير موجود."),
+        fr: ("Introuvable", "Cette ressource n’existe pas."),
+        fa: ("یافت نشد", "چنین منبعی وجود ندارد."),
     },
     Problem {
         code: "method_not_allowed",
@@ -124,6 +161,11 @@ const PROBLEMS: &[Problem] = &[
             "This resource does not accept that method.",
         ),
         ar: ("الطريقة غير مسموحة", "هذا المورد لا يقبل هذه الطريقة."),
+        fr: (
+            "Méthode non autorisée",
+            "Cette ressource n’accepte pas cette méthode.",
+        ),
+        fa: ("روش مجاز نیست", "این منبع این روش را نمی‌پذیرد."),
     },
     Problem {
         code: "email_taken",
@@ -135,6 +177,14 @@ const PROBLEMS: &[Problem] = &[
             "البريد الإلكتروني مسجل",
             "يوجد مستخدم آخر بهذا البريد الإلكتروني.",
         ),
+        fr: (
+            "Adresse déjà enregistrée",
+            "Un autre utilisateur a déjà cette adresse e-mail.",
+        ),
+        fa: (
+            "ایمیل قبلاً ثبت شده است",
+            "کاربر دیگری همین نشانی ایمیل را دارد.",
+        ),
     },
     Problem {
         code: "office_exists",
@@ -143,6 +193,14 @@ const PROBLEMS: &[Problem] = &[
             "This country already has a hajj affairs office.",
         ),
         ar: ("المكتب موجود", "لهذه الدولة مكتب شؤون حجاج بالفعل."),
+        fr: (
+            "Le bureau existe déjà",
+            "Ce pays a déjà un bureau des affaires du hajj.",
+        ),
+        fa: (
+            "دفتر از قبل وجود دارد",
+            "این کشور از قبل یک دفتر امور حج دارد.",
+        ),
     },
     Problem {
         code: "self_lockout",
@@ -153,6 +211,14 @@ const PROBLEMS: &[Problem] = &[
         ar: (
             "لا يمكنك إيقاف حسابك",
             "لا يمكنك تعطيل حسابك أو منظمتك أو خفض صلاحياتك بنفسك.",
+        ),
+        fr: (
+            "Impossible de vous exclure vous-même",
+            "Vous ne pouvez pas désactiver, rétrograder ou suspendre votre propre compte ou organisation.",
+        ),
+        fa: (
+            "نمی‌توانید خودتان را مسدود کنید",
+            "نمی‌توانید حساب یا سازمان خودتان را غیرفعال، تنزل یا تعلیق کنید.",
         ),
     },
     Problem {
@@ -165,6 +231,14 @@ const PROBLEMS: &[Problem] = &[
             "غيّر كلمة مرورك بكلمة المرور الحالية",
             "تتغير كلمة مرورك عبر POST /me/password الذي يطلب كلمة المرور الحالية.",
         ),
+        fr: (
+            "Changez votre mot de passe avec l’actuel",
+            "Votre propre mot de passe se change par POST /me/password, qui demande le mot de passe actuel.",
+        ),
+        fa: (
+            "گذرواژهٔ خود را با گذرواژهٔ فعلی تغییر دهید",
+            "گذرواژهٔ خودتان از راه POST /me/password تغییر می‌کند که گذرواژهٔ فعلی را می‌خواهد.",
+        ),
     },
     Problem {
         code: "wrong_organization_kind",
@@ -176,6 +250,14 @@ const PROBLEMS: &[Problem] = &[
             "نوع المنظمة غير مناسب",
             "هذا الإعداد لا ينطبق على هذا النوع من المنظمات.",
         ),
+        fr: (
+            "Mauvais type d’organisation",
+            "Ce réglage ne s’applique pas à ce type d’organisation.",
+        ),
+        fa: (
+            "نوع سازمان نادرست",
+            "این تنظیم برای این نوع سازمان کاربرد ندارد.",
+        ),
     },
     Problem {
         code: "season_exists",
@@ -184,6 +266,14 @@ const PROBLEMS: &[Problem] = &[
             "There is already a season of this kind for this Hijri year.",
         ),
         ar: ("الموسم موجود", "يوجد موسم من هذا النوع لهذه السنة الهجرية."),
+        fr: (
+            "La saison existe déjà",
+            "Il existe déjà une saison de ce type pour cette année hégirienne.",
+        ),
+        fa: (
+            "فصل از قبل وجود دارد",
+            "برای این سال هجری قمری از قبل فصلی از این نوع وجود دارد.",
+        ),
     },
     Problem {
         code: "capacity_exceeded",
@@ -194,6 +284,14 @@ const PROBLEMS: &[Problem] = &[
         ar: (
             "السعة غير كافية",
             "لا توجد سعة كافية في المنشأة في أحد أيام العقد.",
+        ),
+        fr: (
+            "Capacité dépassée",
+            "L’établissement n’a pas assez de capacité libre sur un des jours du contrat.",
+        ),
+        fa: (
+            "ظرفیت کافی نیست",
+            "ظرفیت آزاد مرکز در یکی از روزهای قرارداد کافی نیست.",
         ),
     },
     Problem {
@@ -206,6 +304,14 @@ const PROBLEMS: &[Problem] = &[
             "تجاوز الحصة",
             "هذا يتجاوز عدد الحجاج المخصص (حصة الدولة أو تخصيص المكتب أو تخصيص الجهة).",
         ),
+        fr: (
+            "Quota dépassé",
+            "Cela dépasserait les pèlerins attribués (le quota du pays, l’attribution du bureau ou celle du client).",
+        ),
+        fa: (
+            "سهمیه بیش از حد",
+            "این کار از تعداد زائران تخصیص‌یافته (سهمیهٔ کشور، تخصیص دفتر یا تخصیص خود متقاضی) بیشتر می‌شود.",
+        ),
     },
     Problem {
         code: "deadline_passed",
@@ -217,6 +323,14 @@ const PROBLEMS: &[Problem] = &[
             "انتهى الموعد النهائي",
             "انتهى الموعد النهائي لتقديم هذا النوع من العقود ولا يوجد تمديد ساري.",
         ),
+        fr: (
+            "Date limite dépassée",
+            "La date limite de dépôt de ce type de contrat est passée et aucune prolongation ne couvre aujourd’hui.",
+        ),
+        fa: (
+            "مهلت گذشته است",
+            "مهلت ثبت این نوع قرارداد گذشته و هیچ تمدیدی امروز را پوشش نمی‌دهد.",
+        ),
     },
     Problem {
         code: "invalid_transition",
@@ -225,6 +339,14 @@ const PROBLEMS: &[Problem] = &[
             "The contract is not in a state that allows this action.",
         ),
         ar: ("غير ممكن الآن", "حالة العقد لا تسمح بهذا الإجراء."),
+        fr: (
+            "Impossible pour le moment",
+            "Le contrat n’est pas dans un état qui permet cette action.",
+        ),
+        fa: (
+            "اکنون ممکن نیست",
+            "قرارداد در وضعیتی نیست که این اقدام را اجازه دهد.",
+        ),
     },
     Problem {
         code: "no_allocation",
@@ -235,6 +357,14 @@ const PROBLEMS: &[Problem] = &[
         ar: (
             "لا يوجد تخصيص",
             "لا يوجد للجهة تخصيص من الحجاج في هذا الموسم.",
+        ),
+        fr: (
+            "Aucune attribution",
+            "Le client n’a aucune attribution de pèlerins pour cette saison.",
+        ),
+        fa: (
+            "تخصیصی وجود ندارد",
+            "متقاضی در این فصل هیچ تخصیص زائری ندارد.",
         ),
     },
     Problem {
@@ -247,6 +377,14 @@ const PROBLEMS: &[Problem] = &[
             "لا توجد حصة",
             "لا توجد حصة للدولة أو للمكتب في هذا الموسم للتخصيص منها.",
         ),
+        fr: (
+            "Aucun quota",
+            "Le pays (ou le bureau) n’a pas de quota pour cette saison à partir duquel attribuer.",
+        ),
+        fa: (
+            "سهمیه‌ای وجود ندارد",
+            "کشور (یا دفتر) در این فصل سهمیه‌ای برای تخصیص ندارد.",
+        ),
     },
     Problem {
         code: "allocation_in_use",
@@ -257,6 +395,14 @@ const PROBLEMS: &[Problem] = &[
         ar: (
             "التخصيص مستخدم",
             "لا يمكن أن يقل التخصيص عما وزع على الشركات أو حجزته العقود.",
+        ),
+        fr: (
+            "Attribution utilisée",
+            "L’attribution ne peut descendre sous ce qui est transmis aux agences ou retenu par des contrats.",
+        ),
+        fa: (
+            "تخصیص در حال استفاده است",
+            "تخصیص نمی‌تواند از مقداری که به دفاتر خدمات سپرده شده یا در قراردادها نگه داشته شده کمتر شود.",
         ),
     },
     Problem {
@@ -269,6 +415,14 @@ const PROBLEMS: &[Problem] = &[
             "أقل من المخصص",
             "لا يمكن أن تقل الحصة عما خصص بالفعل لمكتب الدولة.",
         ),
+        fr: (
+            "Inférieur à l’attribué",
+            "Le quota ne peut descendre sous ce qui est déjà attribué au bureau du pays.",
+        ),
+        fa: (
+            "کمتر از مقدار تخصیص‌یافته",
+            "سهمیه نمی‌تواند از مقداری که به دفتر کشور تخصیص یافته کمتر شود.",
+        ),
     },
     Problem {
         code: "licence_exists",
@@ -277,6 +431,14 @@ const PROBLEMS: &[Problem] = &[
             "A facility of this kind with this licence number is already registered.",
         ),
         ar: ("الترخيص مسجل", "توجد منشأة من هذا النوع بنفس رقم الترخيص."),
+        fr: (
+            "Licence déjà enregistrée",
+            "Un établissement de ce type avec ce numéro de licence est déjà enregistré.",
+        ),
+        fa: (
+            "پروانه قبلاً ثبت شده است",
+            "مرکزی از این نوع با این شمارهٔ پروانه از قبل ثبت شده است.",
+        ),
     },
     Problem {
         code: "capacity_in_use",
@@ -287,6 +449,14 @@ const PROBLEMS: &[Problem] = &[
         ar: (
             "السعة مستخدمة",
             "لا يمكن أن تقل السعة عما تحجزه العقود في أحد الأيام.",
+        ),
+        fr: (
+            "Capacité utilisée",
+            "La capacité ne peut descendre sous ce que retiennent des contrats sur un des jours.",
+        ),
+        fa: (
+            "ظرفیت در حال استفاده است",
+            "ظرفیت نمی‌تواند از مقداری که قراردادها در یکی از روزها نگه داشته‌اند کمتر شود.",
         ),
     },
     Problem {
@@ -299,6 +469,14 @@ const PROBLEMS: &[Problem] = &[
             "عدد إشعارات الويب كبير",
             "تحتفظ الجهة بعشرة إشعارات ويب على الأكثر؛ احذفوا أحدها أولاً.",
         ),
+        fr: (
+            "Trop de webhooks",
+            "Une organisation garde au plus dix webhooks ; supprimez-en un d’abord.",
+        ),
+        fa: (
+            "وب‌هوک‌ها بیش از حد است",
+            "هر سازمان حداکثر ده وب‌هوک دارد؛ نخست یکی را حذف کنید.",
+        ),
     },
     Problem {
         code: "amendment_open",
@@ -307,6 +485,14 @@ const PROBLEMS: &[Problem] = &[
             "This contract already has an amendment awaiting decision.",
         ),
         ar: ("يوجد تعديل معلق", "لهذا العقد تعديل بانتظار القرار."),
+        fr: (
+            "Avenant en cours",
+            "Ce contrat a déjà un avenant en attente de décision.",
+        ),
+        fa: (
+            "اصلاحیهٔ باز",
+            "این قرارداد از قبل اصلاحیه‌ای در انتظار تصمیم دارد.",
+        ),
     },
     Problem {
         code: "idempotency_key_reused",
@@ -318,6 +504,14 @@ const PROBLEMS: &[Problem] = &[
             "مفتاح مكرر",
             "استخدم مفتاح Idempotency-Key هذا مع محتوى طلب مختلف.",
         ),
+        fr: (
+            "Clé d’idempotence réutilisée",
+            "Cette Idempotency-Key a déjà servi avec un autre corps de requête.",
+        ),
+        fa: (
+            "کلید یکتایی دوباره به کار رفته است",
+            "این Idempotency-Key قبلاً با بدنهٔ درخواست دیگری به کار رفته است.",
+        ),
     },
     Problem {
         code: "provider_inactive",
@@ -326,6 +520,14 @@ const PROBLEMS: &[Problem] = &[
             "The contract's service provider is suspended.",
         ),
         ar: ("المزود موقوف", "مزود الخدمة في هذا العقد موقوف."),
+        fr: (
+            "Prestataire suspendu",
+            "Le prestataire de service du contrat est suspendu.",
+        ),
+        fa: (
+            "ارائه‌دهنده تعلیق شده است",
+            "ارائه‌دهندهٔ خدمت این قرارداد تعلیق شده است.",
+        ),
     },
     Problem {
         code: "precondition_required",
@@ -336,6 +538,14 @@ const PROBLEMS: &[Problem] = &[
         ar: (
             "ترويسة If-Match مطلوبة",
             "أرسل رقم الإصدار الذي تعدله في ترويسة If-Match.",
+        ),
+        fr: (
+            "If-Match requis",
+            "Envoyez la version que vous modifiez dans un en-tête If-Match.",
+        ),
+        fa: (
+            "If-Match لازم است",
+            "نسخه‌ای را که تغییر می‌دهید در سرآیند If-Match بفرستید.",
         ),
     },
     Problem {
@@ -348,6 +558,14 @@ const PROBLEMS: &[Problem] = &[
             "إصدار قديم",
             "تغير المورد منذ قراءتك له؛ أعد قراءته ثم حاول مرة أخرى.",
         ),
+        fr: (
+            "Version périmée",
+            "La ressource a changé depuis votre lecture ; relisez-la puis réessayez.",
+        ),
+        fa: (
+            "نسخهٔ کهنه",
+            "منبع پس از خواندن شما تغییر کرده است؛ دوباره بخوانید و تلاش کنید.",
+        ),
     },
     Problem {
         code: "payload_too_large",
@@ -356,6 +574,14 @@ const PROBLEMS: &[Problem] = &[
             "The request body is larger than allowed.",
         ),
         ar: ("الطلب كبير جداً", "حجم محتوى الطلب أكبر من المسموح."),
+        fr: (
+            "Requête trop volumineuse",
+            "Le corps de la requête dépasse la taille autorisée.",
+        ),
+        fa: (
+            "درخواست بیش از حد بزرگ است",
+            "بدنهٔ درخواست از اندازهٔ مجاز بزرگ‌تر است.",
+        ),
     },
     Problem {
         code: "unsupported_media_type",
@@ -366,6 +592,14 @@ const PROBLEMS: &[Problem] = &[
         ar: (
             "نوع المحتوى غير مدعوم",
             "أرسل المحتوى بصيغة application/json.",
+        ),
+        fr: (
+            "Type de contenu non pris en charge",
+            "Envoyez le corps en application/json.",
+        ),
+        fa: (
+            "نوع محتوا پشتیبانی نمی‌شود",
+            "بدنه را به صورت application/json بفرستید.",
         ),
     },
     Problem {
@@ -378,6 +612,14 @@ const PROBLEMS: &[Problem] = &[
             "قيم غير صحيحة",
             "بعض الحقول تحتوي على قيم غير صحيحة؛ راجع قائمة الأخطاء.",
         ),
+        fr: (
+            "Valeurs invalides",
+            "Certains champs ont des valeurs invalides ; voir errors.",
+        ),
+        fa: (
+            "مقادیر نامعتبر",
+            "برخی فیلدها مقدار نامعتبر دارند؛ errors را ببینید.",
+        ),
     },
     Problem {
         code: "not_acceptable",
@@ -386,6 +628,14 @@ const PROBLEMS: &[Problem] = &[
             "This resource cannot be returned in the requested format.",
         ),
         ar: ("غير مقبول", "لا يمكن إرجاع هذا المورد بالصيغة المطلوبة."),
+        fr: (
+            "Format non disponible",
+            "Cette ressource ne peut être rendue dans le format demandé.",
+        ),
+        fa: (
+            "قالب پذیرفتنی نیست",
+            "این منبع را نمی‌توان در قالب درخواستی برگرداند.",
+        ),
     },
     Problem {
         code: "rate_limited",
@@ -396,6 +646,14 @@ const PROBLEMS: &[Problem] = &[
         ar: (
             "طلبات كثيرة",
             "تمهل وأعد المحاولة بعد المدة المحددة في Retry-After.",
+        ),
+        fr: (
+            "Trop de requêtes",
+            "Ralentissez et réessayez après le délai indiqué dans Retry-After.",
+        ),
+        fa: (
+            "درخواست‌ها بیش از حد است",
+            "آهسته‌تر پیش بروید و پس از زمانی که Retry-After می‌گوید دوباره تلاش کنید.",
         ),
     },
     Problem {
@@ -408,6 +666,14 @@ const PROBLEMS: &[Problem] = &[
             "ترويسات الطلب كبيرة جدًا",
             "ترويسات الطلب أكبر مما يقبله الخادم.",
         ),
+        fr: (
+            "En-têtes trop volumineux",
+            "Les en-têtes de la requête dépassent ce que le serveur accepte.",
+        ),
+        fa: (
+            "سرآیندها بیش از حد بزرگ است",
+            "سرآیندهای درخواست از آنچه کارساز می‌پذیرد بزرگ‌ترند.",
+        ),
     },
     Problem {
         code: "service_unavailable",
@@ -418,6 +684,14 @@ const PROBLEMS: &[Problem] = &[
         ar: (
             "الخدمة غير متاحة",
             "الخدمة مشغولة أو قاعدة البيانات غير متاحة؛ أعد المحاولة بعد قليل.",
+        ),
+        fr: (
+            "Service indisponible",
+            "Le service est occupé ou sa base de données est injoignable ; réessayez sous peu.",
+        ),
+        fa: (
+            "سرویس در دسترس نیست",
+            "سرویس مشغول است یا پایگاه داده‌اش در دسترس نیست؛ کمی بعد دوباره تلاش کنید.",
         ),
     },
     Problem {
@@ -431,6 +705,14 @@ const PROBLEMS: &[Problem] = &[
             "الخدمة مشغولة، أعد المحاولة",
             "عدّلت طلبات كثيرة السجلات نفسها في الوقت ذاته فتعذّر إتمام هذا الطلب، ولم يتغيّر شيء. أرسله مرة أخرى.",
         ),
+        fr: (
+            "Occupé, réessayez",
+            "De nombreuses requêtes ont modifié les mêmes enregistrements en même temps et celle-ci n’a pu aboutir ; rien n’a changé. Renvoyez-la.",
+        ),
+        fa: (
+            "مشغول است، دوباره تلاش کنید",
+            "درخواست‌های بسیاری هم‌زمان همان رکوردها را تغییر دادند و این درخواست انجام نشد؛ چیزی تغییر نکرد. دوباره بفرستید.",
+        ),
     },
     Problem {
         code: "internal_error",
@@ -439,24 +721,22 @@ const PROBLEMS: &[Problem] = &[
             "Something went wrong on our side; the error was logged.",
         ),
         ar: ("خطأ داخلي", "حدث خطأ من جهتنا وتم تسجيله."),
+        fr: (
+            "Erreur interne",
+            "Un problème est survenu de notre côté ; l’erreur a été consignée.",
+        ),
+        fa: ("خطای داخلی", "مشکلی در سمت ما رخ داد؛ خطا ثبت شد."),
     },
 ];
-
-/// The language of the API's and the emails' texts for a reader of `lang`: these are written in
-/// Arabic and English; French and Persian readers get them in English (the console speaks all four).
-pub fn catalogued(lang: Language) -> Language {
-    match lang {
-        Language::Arabic => Language::Arabic,
-        _ => Language::English,
-    }
-}
 
 /// Title and detail of a problem code, in the requested language.
 pub fn problem_text(code: &str, lang: Language) -> (&'static str, &'static str) {
     let found = PROBLEMS.iter().find(|p| p.code == code);
     match (found, lang) {
+        (Some(p), Language::English) => p.en,
         (Some(p), Language::Arabic) => p.ar,
-        (Some(p), _) => p.en,
+        (Some(p), Language::French) => p.fr,
+        (Some(p), Language::Persian) => p.fa,
         (None, _) => ("Error", "The request could not be completed."),
     }
 }
@@ -486,122 +766,260 @@ pub fn field_expects(code: &str) -> Option<&'static str> {
 }
 
 pub fn field_message(code: &str, limit: Option<usize>, lang: Language) -> String {
-    let (en, ar) = match code {
-        "required" => ("is required", "حقل مطلوب"),
-        "invalid_type" => ("has the wrong type", "نوع القيمة غير صحيح"),
-        "unknown_field" => ("is not a known field", "حقل غير معروف"),
-        "unknown_parameter" => (
+    let [en, ar, fr, fa] = match code {
+        "required" => ["is required", "حقل مطلوب", "est obligatoire", "الزامی است"],
+        "invalid_type" => [
+            "has the wrong type",
+            "نوع القيمة غير صحيح",
+            "n’a pas le bon type",
+            "نوع آن نادرست است",
+        ],
+        "unknown_field" => [
+            "is not a known field",
+            "حقل غير معروف",
+            "n’est pas un champ connu",
+            "فیلد شناخته‌شده‌ای نیست",
+        ],
+        "unknown_parameter" => [
             "is not a parameter of this list",
             "ليس من معاملات هذه القائمة",
-        ),
-        "invalid_number" => ("is not a whole number", "ليس عدداً صحيحاً"),
-        "invalid_value" => ("is not an accepted value", "قيمة غير مقبولة"),
-        "too_short" => (
+            "n’est pas un paramètre de cette liste",
+            "از پارامترهای این فهرست نیست",
+        ],
+        "invalid_number" => [
+            "is not a whole number",
+            "ليس عدداً صحيحاً",
+            "n’est pas un nombre entier",
+            "عدد صحیح نیست",
+        ],
+        "invalid_value" => [
+            "is not an accepted value",
+            "قيمة غير مقبولة",
+            "n’est pas une valeur acceptée",
+            "مقدار پذیرفتنی نیست",
+        ],
+        "too_short" => [
             "must have at least {n} characters",
             "يجب ألا يقل عن {n} حرفاً",
-        ),
-        "too_long" => (
+            "doit compter au moins {n} caractères",
+            "باید دست‌کم {n} نویسه باشد",
+        ],
+        "too_long" => [
             "must have at most {n} characters",
             "يجب ألا يزيد عن {n} حرفاً",
-        ),
-        "out_of_range" => ("is out of range", "القيمة خارج النطاق المسموح"),
-        "too_many" => ("has more than {n} items", "عدد العناصر أكثر من {n}"),
-        "invalid_email" => ("is not a valid email address", "بريد إلكتروني غير صحيح"),
-        "invalid_country" => (
+            "doit compter au plus {n} caractères",
+            "باید حداکثر {n} نویسه باشد",
+        ],
+        "out_of_range" => [
+            "is out of range",
+            "القيمة خارج النطاق المسموح",
+            "est hors limites",
+            "خارج از محدوده است",
+        ],
+        "too_many" => [
+            "has more than {n} items",
+            "عدد العناصر أكثر من {n}",
+            "compte plus de {n} éléments",
+            "بیش از {n} مورد دارد",
+        ],
+        "invalid_email" => [
+            "is not a valid email address",
+            "بريد إلكتروني غير صحيح",
+            "n’est pas une adresse e-mail valide",
+            "نشانی ایمیل معتبری نیست",
+        ],
+        "invalid_country" => [
             "is not an ISO 3166-1 alpha-2 country code",
             "ليس رمز دولة صحيحاً وفق ISO 3166-1",
-        ),
-        "invalid_characters" => (
+            "n’est pas un code pays ISO 3166-1 alpha-2",
+            "کد کشور ISO 3166-1 alpha-2 نیست",
+        ],
+        "invalid_characters" => [
             "contains control characters",
             "يحتوي على محارف تحكم غير مسموحة",
-        ),
-        "invalid_id" => ("is not a valid id", "معرّف غير صحيح"),
-        "invalid_token" => (
+            "contient des caractères de contrôle",
+            "نویسه‌های کنترلی دارد",
+        ],
+        "invalid_id" => [
+            "is not a valid id",
+            "معرّف غير صحيح",
+            "n’est pas un identifiant valide",
+            "شناسهٔ معتبری نیست",
+        ],
+        "invalid_token" => [
             "is not a live link: it is unknown, used or expired; ask for a new one",
             "رابط غير صالح: غير معروف أو مستخدم أو منتهي الصلاحية؛ اطلبوا رابطاً جديداً",
-        ),
-        "invalid_cursor" => ("is not a cursor this server issued", "مؤشر صفحات غير صحيح"),
-        "invalid_url" => (
+            "n’est pas un lien valable : inconnu, déjà utilisé ou expiré ; demandez-en un nouveau",
+            "پیوند معتبری نیست: ناشناخته، استفاده‌شده یا منقضی است؛ پیوند تازه‌ای بخواهید",
+        ],
+        "invalid_cursor" => [
+            "is not a cursor this server issued",
+            "مؤشر صفحات غير صحيح",
+            "n’est pas un curseur émis par ce serveur",
+            "نشانگری نیست که این کارساز داده باشد",
+        ],
+        "invalid_url" => [
             "is not an https URL without credentials",
             "ليس عنوان https صحيحاً خالياً من بيانات الدخول",
-        ),
-        "target_not_allowed" => (
+            "n’est pas une URL https sans identifiants",
+            "نشانی https بدون اطلاعات ورود نیست",
+        ],
+        "target_not_allowed" => [
             "names a loopback, private or link-local address, which deliveries may not go to",
             "يشير إلى عنوان محلي أو خاص لا يُسمح بالإرسال إليه",
-        ),
-        "common_password" => (
+            "désigne une adresse locale, privée ou de liaison, vers laquelle rien n’est envoyé",
+            "به نشانی محلی، خصوصی یا پیوندی اشاره دارد که ارسال به آن مجاز نیست",
+        ],
+        "common_password" => [
             "is one of the most common passwords",
             "كلمة المرور من أكثر الكلمات شيوعاً",
-        ),
-        "wrong_password" => ("is not your current password", "ليست كلمة المرور الحالية"),
-        "not_allowed" => ("is not allowed here", "غير مسموح هنا"),
-        "not_a_parent" => (
+            "fait partie des mots de passe les plus courants",
+            "از رایج‌ترین گذرواژه‌هاست",
+        ],
+        "wrong_password" => [
+            "is not your current password",
+            "ليست كلمة المرور الحالية",
+            "n’est pas votre mot de passe actuel",
+            "گذرواژهٔ فعلی شما نیست",
+        ],
+        "not_allowed" => [
+            "is not allowed here",
+            "غير مسموح هنا",
+            "n’est pas permis ici",
+            "اینجا مجاز نیست",
+        ],
+        "not_a_parent" => [
             "must be the hajj affairs office of the same country",
             "يجب أن يكون مكتب شؤون الحجاج لنفس الدولة",
-        ),
-        "country_mismatch" => (
+            "doit être le bureau des affaires du hajj du même pays",
+            "باید دفتر امور حج همان کشور باشد",
+        ],
+        "country_mismatch" => [
             "must be the country of the parent office",
             "يجب أن تكون دولة المكتب الأم",
-        ),
-        "unknown_reference" => (
+            "doit être le pays du bureau parent",
+            "باید کشور دفتر مادر باشد",
+        ],
+        "unknown_reference" => [
             "names nothing you can use",
             "يشير إلى عنصر غير موجود أو غير متاح لك",
-        ),
-        "facility_kind_mismatch" => (
+            "ne désigne rien que vous puissiez utiliser",
+            "به چیزی اشاره دارد که در دسترس شما نیست",
+        ],
+        "facility_kind_mismatch" => [
             "is not a facility of the kind this contract type needs",
             "نوع المنشأة لا يناسب نوع العقد",
-        ),
-        "outside_season" => ("lies outside the season's dates", "خارج تواريخ الموسم"),
-        "outside_licence" => (
+            "n’est pas un établissement du type requis par ce contrat",
+            "مرکزی از نوع مورد نیاز این قرارداد نیست",
+        ],
+        "outside_season" => [
+            "lies outside the season's dates",
+            "خارج تواريخ الموسم",
+            "est en dehors des dates de la saison",
+            "خارج از تاریخ‌های فصل است",
+        ],
+        "outside_licence" => [
             "lies outside the facility's licence",
             "خارج مدة ترخيص المنشأة",
-        ),
-        "before_start" => ("is before the start", "قبل تاريخ البداية"),
-        "span_too_long" => ("spans more than {n} days", "المدة أطول من {n} يوماً"),
-        "same_place" => (
+            "est en dehors de la licence de l’établissement",
+            "خارج از مدت پروانهٔ مرکز است",
+        ],
+        "before_start" => [
+            "is before the start",
+            "قبل تاريخ البداية",
+            "est antérieure au début",
+            "پیش از تاریخ آغاز است",
+        ],
+        "span_too_long" => [
+            "spans more than {n} days",
+            "المدة أطول من {n} يوماً",
+            "couvre plus de {n} jours",
+            "بیش از {n} روز است",
+        ],
+        "same_place" => [
             "must join two different places",
             "يجب أن يربط بين مكانين مختلفين",
-        ),
-        "invalid_amount" => (
+            "doit relier deux lieux différents",
+            "باید دو مکان متفاوت را به هم وصل کند",
+        ],
+        "invalid_amount" => [
             "is not an amount like 1250.00",
             "ليس مبلغاً صحيحاً مثل 1250.00",
-        ),
-        "invalid_currency" => ("must be SAR", "يجب أن تكون العملة SAR"),
-        "invalid_date" => (
+            "n’est pas un montant comme 1250.00",
+            "مبلغی مانند 1250.00 نیست",
+        ],
+        "invalid_currency" => [
+            "must be SAR",
+            "يجب أن تكون العملة SAR",
+            "doit être SAR",
+            "باید SAR باشد",
+        ],
+        "invalid_date" => [
             "is not a date (YYYY-MM-DD)",
             "ليس تاريخاً صحيحاً (YYYY-MM-DD)",
-        ),
-        "hajj_days_outside" => (
+            "n’est pas une date (AAAA-MM-JJ)",
+            "تاریخ معتبری نیست (YYYY-MM-DD)",
+        ],
+        "hajj_days_outside" => [
             "must contain the hajj days (8-13 Dhu al-Hijjah)",
             "يجب أن يشمل أيام الحج (8-13 ذو الحجة)",
-        ),
-        "after_season_end" => ("is after the season's end", "بعد نهاية الموسم"),
-        "not_contiguous" => (
+            "doit contenir les jours du hajj (8-13 dhou al-hijja)",
+            "باید روزهای حج (۸ تا ۱۳ ذی‌الحجه) را در بر بگیرد",
+        ],
+        "after_season_end" => [
+            "is after the season's end",
+            "بعد نهاية الموسم",
+            "est après la fin de la saison",
+            "پس از پایان فصل است",
+        ],
+        "not_contiguous" => [
             "must start on the day the previous stay ends",
             "يجب أن تبدأ في يوم انتهاء الإقامة السابقة",
-        ),
-        "not_first_stay" => (
+            "doit commencer le jour où finit le séjour précédent",
+            "باید در روز پایان اقامت قبلی آغاز شود",
+        ],
+        "not_first_stay" => [
             "must be the first stay's first day",
             "يجب أن يكون أول يوم في الإقامة الأولى",
-        ),
-        "not_last_stay" => (
+            "doit être le premier jour du premier séjour",
+            "باید نخستین روز اقامت نخست باشد",
+        ],
+        "not_last_stay" => [
             "must be the last stay's last day",
             "يجب أن يكون آخر يوم في الإقامة الأخيرة",
-        ),
-        "over_allocation" => (
+            "doit être le dernier jour du dernier séjour",
+            "باید آخرین روز اقامت آخر باشد",
+        ],
+        "over_allocation" => [
             "would plan more pilgrims than allocated",
             "يتجاوز عدد الحجاج المخصص",
-        ),
-        "in_future" => ("cannot be in the future", "لا يمكن أن يكون في المستقبل"),
-        "not_for_type" => (
+            "prévoirait plus de pèlerins qu’attribués",
+            "بیش از زائران تخصیص‌یافته برنامه‌ریزی می‌کند",
+        ],
+        "in_future" => [
+            "cannot be in the future",
+            "لا يمكن أن يكون في المستقبل",
+            "ne peut être dans le futur",
+            "نمی‌تواند در آینده باشد",
+        ],
+        "not_for_type" => [
             "does not apply to this contract type",
             "لا ينطبق على هذا النوع من العقود",
-        ),
-        _ => ("is invalid", "قيمة غير صحيحة"),
+            "ne s’applique pas à ce type de contrat",
+            "برای این نوع قرارداد کاربرد ندارد",
+        ],
+        _ => [
+            "is invalid",
+            "قيمة غير صحيحة",
+            "est invalide",
+            "مقدار نامعتبر است",
+        ],
     };
     let text = match lang {
+        Language::English => en,
         Language::Arabic => ar,
-        _ => en,
+        Language::French => fr,
+        Language::Persian => fa,
     };
     match limit {
         Some(n) => text.replace("{n}", &n.to_string()),
@@ -629,16 +1047,44 @@ mod tests {
     }
 
     #[test]
-    fn every_problem_has_both_languages_and_is_unique() {
+    fn every_problem_has_four_languages_and_is_unique() {
         let mut codes: Vec<_> = PROBLEMS.iter().map(|p| p.code).collect();
         codes.sort();
         codes.dedup();
         assert_eq!(codes.len(), PROBLEMS.len());
         for p in PROBLEMS {
-            for text in [p.en.0, p.en.1, p.ar.0, p.ar.1] {
-                assert!(!text.is_empty(), "{}", p.code);
+            let texts = [p.en, p.ar, p.fr, p.fa];
+            for (title, detail) in texts {
+                assert!(!title.is_empty() && !detail.is_empty(), "{}", p.code);
+            }
+            // Each language has its own words, not a copy of another's.
+            for (i, a) in texts.iter().enumerate() {
+                for b in &texts[i + 1..] {
+                    assert_ne!(a.1, b.1, "{}", p.code);
+                }
             }
         }
+    }
+
+    #[test]
+    fn field_messages_speak_four_languages() {
+        for code in ["required", "too_long", "outside_season", "no-such-code"] {
+            let texts: Vec<String> = [
+                Language::English,
+                Language::Arabic,
+                Language::French,
+                Language::Persian,
+            ]
+            .into_iter()
+            .map(|lang| field_message(code, Some(3), lang))
+            .collect();
+            for (i, a) in texts.iter().enumerate() {
+                for b in &texts[i + 1..] {
+                    assert_ne!(a, b, "{code}");
+                }
+            }
+        }
+        assert!(field_message("too_long", Some(200), Language::French).contains("200"));
     }
 
     #[test]

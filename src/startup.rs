@@ -335,7 +335,7 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
         .max_age(3600)
 }
 
-/// Problems are rendered in English where they arise; Arabic readers get them re-rendered here.
+/// Problems are rendered in English where they arise; other readers get them re-rendered here.
 fn localize<B: actix_web::body::MessageBody + 'static>(
     response: actix_web::dev::ServiceResponse<B>,
     lang: Language,

@@ -66,7 +66,6 @@ pub fn problem(e: &Error, lang: Language) -> ProblemDetails {
 
 /// The whole answer: status, headers and the problem document.
 pub fn render(e: &Error, lang: Language) -> HttpResponse {
-    let lang = crate::i18n::catalogued(lang);
     let status = status(e.kind);
     let mut response = HttpResponse::build(status);
     response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
@@ -94,7 +93,7 @@ pub fn method_not_allowed(methods: &str, lang: Language) -> HttpResponse {
     response
 }
 
-/// Rendered in English here; the localisation middleware re-renders it for Arabic readers.
+/// Rendered in English here; the localisation middleware re-renders it in the reader's language.
 impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         status(self.kind)

@@ -87,8 +87,7 @@ pub fn failed(frame: &Frame, e: &Error) -> HttpResponse {
             frame.tr.w("not_found_text"),
         ),
         _ => {
-            let lang = crate::i18n::catalogued(frame.tr.0);
-            let (title, detail) = crate::i18n::problem_text(e.code, lang);
+            let (title, detail) = crate::i18n::problem_text(e.code, frame.tr.0);
             let status = crate::api::problem::status(e.kind);
             message(frame, status, title, detail)
         }
@@ -593,7 +592,7 @@ pub(super) async fn contract_with_notice(
 
 /// A refusal in words: its title and detail, and every refused field.
 pub(super) fn refusal_text(lang: Language, e: &Error) -> String {
-    let (title, detail) = crate::i18n::problem_text(e.code, crate::i18n::catalogued(lang));
+    let (title, detail) = crate::i18n::problem_text(e.code, lang);
     let mut text = format!("{title}: {detail}");
     for field in &e.errors {
         text.push_str(&format!(

@@ -26,7 +26,6 @@ pub fn render(
     link: &str,
     hours: i64,
 ) -> Rendered {
-    let lang = crate::i18n::catalogued(lang);
     let (subject, body, action) = match (mail, lang) {
         (AccountMail::Invitation, Language::Arabic) => (
             "دعوة إلى منصة e-track".to_owned(),
@@ -37,7 +36,25 @@ pub fn render(
             ),
             "تعيين كلمة المرور",
         ),
-        (AccountMail::Invitation, _) => (
+        (AccountMail::Invitation, Language::French) => (
+            "Vous êtes invité sur e-track".to_owned(),
+            format!(
+                "{organization} vous a créé un compte e-track, avec l’identifiant {email}. \
+                 Choisissez votre mot de passe avec le lien ci-dessous dans les {hours} heures ; \
+                 il ne sert qu’une fois. Si vous n’attendiez pas ce message, ignorez-le."
+            ),
+            "Choisir mon mot de passe",
+        ),
+        (AccountMail::Invitation, Language::Persian) => (
+            "دعوت به e-track".to_owned(),
+            format!(
+                "{organization} برای شما در e-track حسابی با نام کاربری {email} ساخته است. \
+                 گذرواژهٔ خود را تا {hours} ساعت دیگر با پیوند زیر تعیین کنید؛ پیوند فقط یک بار کار می‌کند. \
+                 اگر انتظار این پیام را نداشتید، آن را نادیده بگیرید."
+            ),
+            "تعیین گذرواژه",
+        ),
+        (AccountMail::Invitation, Language::English) => (
             "You are invited to e-track".to_owned(),
             format!(
                 "{organization} created an e-track account for you, signing in as {email}. \
@@ -55,7 +72,25 @@ pub fn render(
             ),
             "تعيين كلمة مرور جديدة",
         ),
-        (AccountMail::Reset, _) => (
+        (AccountMail::Reset, Language::French) => (
+            "Réinitialisez votre mot de passe e-track".to_owned(),
+            format!(
+                "Quelqu’un a demandé à réinitialiser le mot de passe de votre compte e-track ({email}). \
+                 Choisissez-en un nouveau avec le lien ci-dessous dans les {hours} heures ; il ne sert \
+                 qu’une fois. Si ce n’était pas vous, ignorez ce message : votre mot de passe ne change pas."
+            ),
+            "Choisir un nouveau mot de passe",
+        ),
+        (AccountMail::Reset, Language::Persian) => (
+            "بازنشانی گذرواژهٔ e-track".to_owned(),
+            format!(
+                "کسی خواسته است گذرواژهٔ حساب e-track شما ({email}) بازنشانی شود. \
+                 تا {hours} ساعت دیگر با پیوند زیر گذرواژهٔ تازه‌ای تعیین کنید؛ پیوند فقط یک بار کار می‌کند. \
+                 اگر شما نبودید، این پیام را نادیده بگیرید: گذرواژهٔ شما تغییر نمی‌کند."
+            ),
+            "تعیین گذرواژهٔ تازه",
+        ),
+        (AccountMail::Reset, Language::English) => (
             "Reset your e-track password".to_owned(),
             format!(
                 "Someone asked to reset the password of your e-track account ({email}). \
@@ -65,10 +100,7 @@ pub fn render(
             "Set a new password",
         ),
     };
-    let (dir, code) = match lang {
-        Language::Arabic => ("rtl", "ar"),
-        _ => ("ltr", "en"),
-    };
+    let (dir, code) = (super::templates::direction(lang), lang.as_str());
     let text = format!("{subject}\n\n{body}\n\n{action}: {link}\n");
     let html = format!(
         "<!DOCTYPE html><html lang=\"{code}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
@@ -114,7 +146,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn account_mails_speak_both_languages_and_escape() {
+    fn account_mails_speak_four_languages_and_escape() {
         for mail in [AccountMail::Invitation, AccountMail::Reset] {
             let ar = render(
                 mail,
@@ -139,6 +171,14 @@ mod tests {
             );
             assert!(en.html.contains("dir=\"ltr\"") && en.text.contains("a@b.sa"));
             assert_ne!(ar.subject, en.subject);
+            let fr = render(mail, Language::French, "Office", "a@b.sa", "https://x", 1);
+            let fa = render(mail, Language::Persian, "Office", "a@b.sa", "https://x", 1);
+            assert!(fr.html.contains("lang=\"fr\" dir=\"ltr\""), "{}", fr.html);
+            assert!(fa.html.contains("lang=\"fa\" dir=\"rtl\""), "{}", fa.html);
+            assert!(fr.text.contains("a@b.sa") && fa.text.contains("a@b.sa"));
+            for other in [&en.subject, &ar.subject, &fa.subject] {
+                assert_ne!(&fr.subject, other);
+            }
         }
     }
 }

@@ -1,5 +1,4 @@
-//! Every notification's words, in English and Arabic, in one place. A text without an Arabic
-//! version falls back to English, never to an empty message.
+//! Every notification's words, in English, Arabic, French and Persian, in one place.
 
 use crate::domain::organization::Language;
 
@@ -51,94 +50,154 @@ impl Template {
         Template::ALL.into_iter().find(|t| t.key() == key)
     }
 
-    /// The subject line: English, and Arabic where written.
-    fn subject(self) -> (&'static str, Option<&'static str>) {
+    /// The subject line in English, Arabic, French and Persian.
+    fn subject(self) -> [&'static str; 4] {
         match self {
-            Template::ContractSubmitted => (
+            Template::ContractSubmitted => [
                 "New {type} contract from {client}",
-                Some("عقد {type} جديد من {client}"),
-            ),
-            Template::ContractAccepted => (
+                "عقد {type} جديد من {client}",
+                "Nouveau contrat de {type} de {client}",
+                "قرارداد {type} تازه از {client}",
+            ],
+            Template::ContractAccepted => [
                 "{provider} accepted your {type} contract",
-                Some("قبل {provider} عقد {type} الخاص بكم"),
-            ),
-            Template::ContractDeclined => (
+                "قبل {provider} عقد {type} الخاص بكم",
+                "{provider} a accepté votre contrat de {type}",
+                "{provider} قرارداد {type} شما را پذیرفت",
+            ],
+            Template::ContractDeclined => [
                 "{provider} declined your {type} contract",
-                Some("رفض {provider} عقد {type} الخاص بكم"),
-            ),
-            Template::ContractApproved => (
+                "رفض {provider} عقد {type} الخاص بكم",
+                "{provider} a refusé votre contrat de {type}",
+                "{provider} قرارداد {type} شما را نپذیرفت",
+            ],
+            Template::ContractApproved => [
                 "The ministry approved the {type} contract",
-                Some("اعتمدت الوزارة عقد {type}"),
-            ),
-            Template::ContractReturned => (
+                "اعتمدت الوزارة عقد {type}",
+                "Le ministère a approuvé le contrat de {type}",
+                "وزارت قرارداد {type} را تأیید کرد",
+            ],
+            Template::ContractReturned => [
                 "The ministry returned your {type} contract",
-                Some("أعادت الوزارة عقد {type} الخاص بكم"),
-            ),
-            Template::ContractRejected => (
+                "أعادت الوزارة عقد {type} الخاص بكم",
+                "Le ministère vous a renvoyé le contrat de {type}",
+                "وزارت قرارداد {type} شما را برای اصلاح بازگرداند",
+            ],
+            Template::ContractRejected => [
                 "The ministry rejected the {type} contract",
-                Some("رفضت الوزارة عقد {type}"),
-            ),
-            Template::ContractCancelled => {
-                ("The {type} contract was cancelled", Some("ألغي عقد {type}"))
-            }
-            Template::InspectionFailed => (
+                "رفضت الوزارة عقد {type}",
+                "Le ministère a rejeté le contrat de {type}",
+                "وزارت قرارداد {type} را رد کرد",
+            ],
+            Template::ContractCancelled => [
+                "The {type} contract was cancelled",
+                "ألغي عقد {type}",
+                "Le contrat de {type} a été annulé",
+                "قرارداد {type} لغو شد",
+            ],
+            Template::InspectionFailed => [
                 "Failed inspection: {facility}",
-                Some("إخفاق في التفتيش: {facility}"),
-            ),
-            Template::WebhookDisabled => (
+                "إخفاق في التفتيش: {facility}",
+                "Inspection non conforme : {facility}",
+                "بازرسی مردود: {facility}",
+            ],
+            Template::WebhookDisabled => [
                 "Webhook deliveries stopped after a day of failures",
-                Some("توقف إرسال إشعارات الويب بعد يوم من الإخفاق"),
-            ),
-            Template::DeadlineReminder => (
-                "{days} days left to file {type} contracts for {season}",
-                Some("بقي {days_ar} على إغلاق تقديم عقود {type_the} لموسم {season}"),
-            ),
+                "توقف إرسال إشعارات الويب بعد يوم من الإخفاق",
+                "Envois du webhook arrêtés après un jour d’échecs",
+                "ارسال‌های وب‌هوک پس از یک روز ناکامی متوقف شد",
+            ],
+            Template::DeadlineReminder => [
+                "{days} left to file {type} contracts for {season}",
+                "بقي {days} على إغلاق تقديم عقود {type_the} لموسم {season}",
+                "Plus que {days} pour déposer les contrats de {type} de {season}",
+                "{days} تا پایان مهلت ثبت قراردادهای {type} فصل {season} مانده است",
+            ],
         }
     }
 }
 
+/// The text of `lang` among the four.
+fn pick(texts: [&'static str; 4], lang: Language) -> &'static str {
+    match lang {
+        Language::English => texts[0],
+        Language::Arabic => texts[1],
+        Language::French => texts[2],
+        Language::Persian => texts[3],
+    }
+}
+
+/// The writing direction of `lang`.
+pub fn direction(lang: Language) -> &'static str {
+    match lang {
+        Language::Arabic | Language::Persian => "rtl",
+        Language::English | Language::French => "ltr",
+    }
+}
+
 fn label(key: &str, lang: Language) -> &'static str {
-    let (en, ar) = match key {
-        "contract" => ("Contract", "العقد"),
-        "facility" => ("Facility", "المنشأة"),
-        "client" => ("Client", "الجهة"),
-        "provider" => ("Provider", "مزود الخدمة"),
-        "status" => ("Status", "الحالة"),
-        "dates" => ("Dates", "التواريخ"),
-        "reason" => ("Reason", "السبب"),
-        "link" => ("Open", "فتح"),
-        "season" => ("Season", "الموسم"),
-        "deadline" => ("Deadline", "الموعد النهائي"),
-        "readiness" => ("Readiness", "الجاهزية"),
-        "webhook" => ("Webhook", "إشعار الويب"),
-        "webhook_disabled" => (
+    let texts = match key {
+        "contract" => ["Contract", "العقد", "Contrat", "قرارداد"],
+        "facility" => ["Facility", "المنشأة", "Établissement", "مرکز"],
+        "client" => ["Client", "الجهة", "Client", "متقاضی"],
+        "provider" => ["Provider", "مزود الخدمة", "Prestataire", "ارائه‌دهندهٔ خدمت"],
+        "status" => ["Status", "الحالة", "Statut", "وضعیت"],
+        "dates" => ["Dates", "التواريخ", "Dates", "تاریخ‌ها"],
+        "reason" => ["Reason", "السبب", "Motif", "دلیل"],
+        "link" => ["Open", "فتح", "Ouvrir", "باز کردن"],
+        "season" => ["Season", "الموسم", "Saison", "فصل"],
+        "deadline" => ["Deadline", "الموعد النهائي", "Date limite", "مهلت"],
+        "readiness" => ["Readiness", "الجاهزية", "Préparation", "آمادگی"],
+        "webhook" => ["Webhook", "إشعار الويب", "Webhook", "وب‌هوک"],
+        "webhook_disabled" => [
             "disabled: turn it back on once the receiver answers again",
             "موقوف: أعيدوا تفعيله حين يستجيب المستقبِل",
-        ),
-        "incomplete" => (
+            "désactivé : réactivez-le quand le récepteur répond de nouveau",
+            "غیرفعال: وقتی گیرنده دوباره پاسخ داد، آن را فعال کنید",
+        ],
+        "incomplete" => [
             "incomplete: some nights, trips or meals are not covered",
             "غير مكتملة: بعض الليالي أو التنقلات أو الوجبات غير مغطاة",
-        ),
-        "housing" => ("housing", "إسكان"),
-        "transport" => ("transport", "نقل"),
-        "catering" => ("catering", "إعاشة"),
-        "housing_the" => ("housing", "الإسكان"),
-        "transport_the" => ("transport", "النقل"),
-        "catering_the" => ("catering", "الإعاشة"),
-        "draft" => ("draft", "مسودة"),
-        "pending_provider" => ("awaiting the provider", "بانتظار مزود الخدمة"),
-        "pending_review" => ("awaiting the ministry's review", "بانتظار مراجعة الوزارة"),
-        "approved" => ("approved", "معتمد"),
-        "returned" => ("returned for changes", "معاد للتعديل"),
-        "declined" => ("declined", "مرفوض من المزود"),
-        "rejected" => ("rejected", "مرفوض"),
-        "cancelled" => ("cancelled", "ملغى"),
-        _ => ("", ""),
+            "incomplète : des nuits, trajets ou repas ne sont pas couverts",
+            "ناقص: برخی شب‌ها، سفرها یا وعده‌ها پوشش داده نشده‌اند",
+        ],
+        "housing" => ["housing", "إسكان", "logement", "اسکان"],
+        "transport" => ["transport", "نقل", "transport", "حمل‌ونقل"],
+        "catering" => ["catering", "إعاشة", "restauration", "تغذیه"],
+        "housing_the" => ["housing", "الإسكان", "logement", "اسکان"],
+        "transport_the" => ["transport", "النقل", "transport", "حمل‌ونقل"],
+        "catering_the" => ["catering", "الإعاشة", "restauration", "تغذیه"],
+        "draft" => ["draft", "مسودة", "brouillon", "پیش‌نویس"],
+        "pending_provider" => [
+            "awaiting the provider",
+            "بانتظار مزود الخدمة",
+            "en attente du prestataire",
+            "در انتظار ارائه‌دهنده",
+        ],
+        "pending_review" => [
+            "awaiting the ministry's review",
+            "بانتظار مراجعة الوزارة",
+            "en attente de la revue du ministère",
+            "در انتظار بررسی وزارت",
+        ],
+        "approved" => ["approved", "معتمد", "approuvé", "تأییدشده"],
+        "returned" => [
+            "returned for changes",
+            "معاد للتعديل",
+            "renvoyé pour modification",
+            "بازگشته برای اصلاح",
+        ],
+        "declined" => [
+            "declined",
+            "مرفوض من المزود",
+            "refusé par le prestataire",
+            "ردشده از سوی ارائه‌دهنده",
+        ],
+        "rejected" => ["rejected", "مرفوض", "rejeté", "ردشده"],
+        "cancelled" => ["cancelled", "ملغى", "annulé", "لغوشده"],
+        _ => return "",
     };
-    match lang {
-        Language::Arabic if !ar.is_empty() => ar,
-        _ => en,
-    }
+    pick(texts, lang)
 }
 
 /// What a notification is about.
@@ -180,21 +239,27 @@ pub struct Rendered {
     pub html: String,
 }
 
-/// A name in the reader's language: the Arabic one for Arabic readers, where there is one.
+/// A name in the reader's language: the Arabic one for Arabic and Persian readers, where there
+/// is one (as the console shows them).
 fn named<'a>(name: &'a str, arabic: &'a str, lang: Language) -> &'a str {
     match lang {
-        Language::Arabic if !arabic.is_empty() => arabic,
+        Language::Arabic | Language::Persian if !arabic.is_empty() => arabic,
         _ => name,
     }
 }
 
-/// "n days" as Arabic says it: يوم واحد، يومان، 3-10 أيام، 11 يوماً فأكثر.
-fn arabic_days(n: i64) -> String {
-    match n {
-        1 => "يوم واحد".to_owned(),
-        2 => "يومان".to_owned(),
-        3..=10 => format!("{n} أيام"),
-        _ => format!("{n} يوماً"),
+/// "n days" as each language says it (Arabic: يوم واحد، يومان، 3-10 أيام، 11 يوماً فأكثر).
+fn days(n: i64, lang: Language) -> String {
+    match (lang, n) {
+        (Language::English, 1) => "1 day".to_owned(),
+        (Language::English, _) => format!("{n} days"),
+        (Language::Arabic, 1) => "يوم واحد".to_owned(),
+        (Language::Arabic, 2) => "يومان".to_owned(),
+        (Language::Arabic, 3..=10) => format!("{n} أيام"),
+        (Language::Arabic, _) => format!("{n} يوماً"),
+        (Language::French, 1) => "1 jour".to_owned(),
+        (Language::French, _) => format!("{n} jours"),
+        (Language::Persian, _) => format!("{n} روز"),
     }
 }
 
@@ -205,7 +270,6 @@ fn fill(pattern: &str, params: &Params, lang: Language) -> String {
             "{type_the}",
             label(&format!("{}_the", params.contract_type), lang),
         )
-        .replace("{days_ar}", &arabic_days(params.days_left))
         .replace("{client}", named(&params.client, &params.client_ar, lang))
         .replace(
             "{provider}",
@@ -216,15 +280,7 @@ fn fill(pattern: &str, params: &Params, lang: Language) -> String {
             named(&params.facility, &params.facility_ar, lang),
         )
         .replace("{season}", &params.season)
-        .replace(
-            "{days} days",
-            &if params.days_left == 1 {
-                "1 day".to_owned()
-            } else {
-                format!("{} days", params.days_left)
-            },
-        )
-        .replace("{days}", &params.days_left.to_string())
+        .replace("{days}", &days(params.days_left, lang))
 }
 
 /// HTML-escapes text that users wrote (names, reasons).
@@ -237,11 +293,7 @@ pub fn escape(text: &str) -> String {
 }
 
 pub fn render(template: Template, params: &Params, lang: Language) -> Rendered {
-    let (en, ar) = template.subject();
-    let pattern = match (lang, ar) {
-        (Language::Arabic, Some(ar)) => ar,
-        _ => en,
-    };
+    let pattern = pick(template.subject(), lang);
     // Subjects are one line: whatever a name holds, no line break reaches the header.
     let subject: String = fill(pattern, params, lang)
         .chars()
@@ -291,10 +343,7 @@ pub fn render(template: Template, params: &Params, lang: Language) -> Rendered {
         ));
     }
     text.push_str(&format!("\n{}: {}\n", label("link", lang), params.link));
-    let (dir, code) = match lang {
-        Language::Arabic => ("rtl", "ar"),
-        _ => ("ltr", "en"),
-    };
+    let (dir, code) = (direction(lang), lang.as_str());
     let html = format!(
         "<!DOCTYPE html><html lang=\"{code}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
          <body><h1>{title}</h1><table>{rows}</table><p><a href=\"{link}\">{open}</a></p></body></html>",
@@ -358,15 +407,35 @@ mod tests {
     }
 
     #[test]
-    fn every_template_has_both_languages() {
+    fn every_template_speaks_four_languages() {
         for t in Template::ALL {
             assert_eq!(Template::parse(t.key()), Some(t));
-            for lang in [Language::English, Language::Arabic] {
+            let subjects: Vec<String> = [
+                Language::English,
+                Language::Arabic,
+                Language::French,
+                Language::Persian,
+            ]
+            .into_iter()
+            .map(|lang| {
                 let r = render(t, &params(), lang);
                 assert!(!r.subject.trim().is_empty() && !r.text.is_empty() && !r.html.is_empty());
+                assert!(r.html.contains(&format!("lang=\"{}\"", lang.as_str())));
+                r.subject
+            })
+            .collect();
+            for (i, a) in subjects.iter().enumerate() {
+                for b in &subjects[i + 1..] {
+                    assert_ne!(a, b, "{t:?}");
+                }
             }
-            assert!(t.subject().1.is_some(), "{t:?} has an Arabic subject");
         }
+        let fa = render(Template::ContractReturned, &params(), Language::Persian);
+        assert!(fa.html.contains("dir=\"rtl\"") && fa.text.contains("بازگشته برای اصلاح"));
+        let mut p = params();
+        p.days_left = 1;
+        let fr = render(Template::DeadlineReminder, &p, Language::French);
+        assert!(fr.subject.starts_with("Plus que 1 jour "), "{}", fr.subject);
     }
 
     #[test]
@@ -386,10 +455,12 @@ mod tests {
     }
 
     #[test]
-    fn missing_arabic_falls_back_to_english() {
+    fn unknown_labels_are_empty() {
         assert_eq!(label("contract", Language::Arabic), "العقد");
-        assert_eq!(label("unknown-key", Language::Arabic), "");
-        let (en, _) = Template::ContractApproved.subject();
-        assert!(en.starts_with("The ministry"));
+        assert_eq!(label("unknown-key", Language::French), "");
+        assert!(
+            pick(Template::ContractApproved.subject(), Language::English)
+                .starts_with("The ministry")
+        );
     }
 }

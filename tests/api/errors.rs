@@ -130,7 +130,7 @@ async fn bad_queries_paths_and_methods(app: TestApp) {
         .assert_problem(401, "unauthorized");
 }
 
-async fn problems_speak_arabic_on_request(app: TestApp) {
+async fn problems_speak_the_readers_language(app: TestApp) {
     let reply = app
         .get("/api/v1/me")
         .header("Accept-Language", "ar-SA, en;q=0.5")
@@ -155,9 +155,33 @@ async fn problems_speak_arabic_on_request(app: TestApp) {
             .unwrap()
             .contains("حرف")
     );
-    let english = app
+    // French and Persian readers get their own words too; a language the portal does not speak,
+    // English.
+    let french = app
         .get("/api/v1/me")
         .header("Accept-Language", "fr, en")
+        .send()
+        .await;
+    assert_eq!(french.body["title"], "Authentification requise");
+    assert_eq!(french.header("content-language").as_deref(), Some("fr"));
+    let persian = app
+        .post("/api/v1/organizations")
+        .auth(&ministry)
+        .header("Accept-Language", "fa-IR")
+        .json(json!({"kind": "tawafa", "name": "", "name_ar": "ط"}))
+        .await;
+    persian.assert_problem(422, "validation_failed");
+    assert_eq!(persian.body["title"], "مقادیر نامعتبر");
+    assert_eq!(persian.header("content-language").as_deref(), Some("fa"));
+    assert!(
+        persian.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("نویسه")
+    );
+    let english = app
+        .get("/api/v1/me")
+        .header("Accept-Language", "de, it")
         .send()
         .await;
     assert_eq!(english.body["title"], "Authentication required");
@@ -417,5 +441,5 @@ crate::backend_tests!(
     locations_head_and_the_front_door,
     malformed_bodies_are_4xx_problems,
     bad_queries_paths_and_methods,
-    problems_speak_arabic_on_request,
+    problems_speak_the_readers_language,
 );
