@@ -31,8 +31,8 @@ pub struct AuditQuery {
 
 struct AuditScreen {
     rows: Vec<AuditRow>,
-    /// The acting organisations' names.
-    names: HashMap<String, String>,
+    /// The acting organisations' names, in English and Arabic.
+    names: HashMap<String, (String, String)>,
     next: Option<String>,
     verification: Option<Verification>,
 }
@@ -47,9 +47,13 @@ struct AuditPage<'a> {
 
 impl AuditPage<'_> {
     fn organization<'a>(&'a self, row: &'a AuditRow) -> &'a str {
-        row.organization_id
-            .as_ref()
-            .map_or("—", |id| self.s.names.get(id).map_or(id.as_str(), |n| n))
+        let Some(id) = row.organization_id.as_ref() else {
+            return "—";
+        };
+        match self.s.names.get(id) {
+            Some((name, arabic)) => self.f.tr.either(name, arabic),
+            None => id,
+        }
     }
     /// Who acted: a user or an API key (shortened id), or the portal itself.
     fn actor(&self, row: &AuditRow) -> String {
@@ -92,7 +96,7 @@ pub async fn list(
             .iter()
             .filter_map(|r| r.organization_id.as_deref())
             .collect();
-        let names = organizations::names(conn, &ids)?;
+        let names = organizations::bilingual_names(conn, &ids)?;
         let verification = if verify {
             Some(cases::verify(conn, caller)?)
         } else {

@@ -50,6 +50,32 @@ struct TablePage<'a> {
     rows: &'a [Vec<String>],
 }
 
+impl TablePage<'_> {
+    /// A column's heading in words (the column's name in the CSV and the API stays its title).
+    fn heading(&self, column: &str) -> String {
+        let code = format!("col_{}", column.replace('.', "_"));
+        let word = self.f.tr.w(&code);
+        if word == code {
+            column.to_owned()
+        } else {
+            word.to_owned()
+        }
+    }
+    /// A cell as the reader reads it: places in words, the rest as given.
+    fn cell<'a>(&'a self, column: &usize, value: &'a str) -> &'a str {
+        let place = self.columns.get(*column).is_some_and(|c| {
+            matches!(
+                c.as_str(),
+                "from" | "to" | "city" | "arrival.port" | "departure.port"
+            )
+        });
+        match crate::domain::season::Place::parse(value) {
+            Some(p) if place => self.f.tr.w(p.as_str()),
+            _ => value,
+        }
+    }
+}
+
 /// A read dataset with its reader, for the audit log: the dataset it is.
 struct Read(Me, Language, DatasetView);
 

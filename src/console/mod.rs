@@ -281,8 +281,12 @@ impl Tr {
     /// A name in the reader's language: the Arabic one for Arabic and Persian readers, where
     /// there is one.
     pub fn name<'a>(&self, name: &'a str, arabic: &'a Option<String>) -> &'a str {
-        match (self.0, arabic.as_deref()) {
-            (Language::Arabic | Language::Persian, Some(ar)) if !ar.is_empty() => ar,
+        self.either(name, arabic.as_deref().unwrap_or_default())
+    }
+    /// [`Tr::name`] for a name whose Arabic form is empty where there is none.
+    pub fn either<'a>(&self, name: &'a str, arabic: &'a str) -> &'a str {
+        match self.0 {
+            Language::Arabic | Language::Persian if !arabic.is_empty() => arabic,
             _ => name,
         }
     }

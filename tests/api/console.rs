@@ -628,6 +628,10 @@ async fn authorities_read_their_granted_datasets(app: TestApp) {
     let table = authority.get("/datasets/visa_eligibility").await;
     assert_eq!(table.status, 200);
     assert!(table.body.contains("organization_name"));
+    assert!(
+        table.body.contains(">Eligible for visas<"),
+        "columns in words"
+    );
     assert!(!table.body.contains("price"));
     let csv = authority.get("/datasets/visa_eligibility?format=csv").await;
     assert_eq!(csv.status, 200);

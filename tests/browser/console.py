@@ -1,8 +1,10 @@
-"""The console in a real browser: a contract from draft to approval by three organisations' users,
-a tawafa inspection that changes readiness, notifications and the profile, an Arabic session laid
+"""The console in a real browser: a contract from draft to approval by four users (the office's
+admin drafts, a colleague it adds submits, the provider accepts, the ministry approves), an
+amendment through the provider's dashboard and the ministry's review queue, a tawafa inspection that changes readiness, notifications and the profile, an Arabic session laid
 out right to left, a form without its token refused, another organisation's contract giving the
 404 page, the same flow with JavaScript off, an accessibility check (axe-core) of every screen
-visited, and screenshots of the main screens for docs/console.md.
+visited, API keys, webhooks and the audit log, pages loaded under the real Content-Security-Policy,
+and screenshots of the main screens for docs/console.md.
 
 Usage: python3 tests/browser/console.py BASE_URL [SCREENSHOT_DIR]
 Runs against a server started with `etrack serve --demo`.
@@ -17,6 +19,7 @@ from playwright.sync_api import expect, sync_playwright
 BASE = sys.argv[1].rstrip("/")
 SHOTS = sys.argv[2] if len(sys.argv) > 2 else None
 PASSWORD = "demo-pass-1447"
+CLERK_PASSWORD = "clerk-files-contracts-1447"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 AXE = os.path.join(os.path.dirname(__file__), "..", "..", "node_modules", "axe-core", "axe.min.js")
 CHECKED = set()
@@ -38,10 +41,10 @@ def accessible(page):
     assert not bad, f"{key}: " + "; ".join(bad)
 
 
-def sign_in(page, who, lang="en"):
+def sign_in(page, who, lang="en", password=PASSWORD, domain="demo.e-track.sa"):
     page.goto(f"{BASE}/sign-in")
-    page.fill("input[name=email]", f"{who}@demo.e-track.sa")
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=email]", f"{who}@{domain}")
+    page.fill("input[name=password]", password)
     page.click("form[action='/sign-in'] button[type=submit]")
     expect(page).to_have_url(f"{BASE}/")
     switch_language(page, lang)
@@ -90,8 +93,29 @@ def lifecycle(browser, javascript, tag):
     contract_url = office.url
     expect(office.locator("#status")).to_have_text("Draft")
     shot(office, f"draft-en{tag}")
-    act(office, "submit")
-    expect(office.locator("#status")).to_have_text("Awaiting the provider")
+
+    # A second user of the office submits it: the office's admin adds a filing clerk from its own
+    # organisation's page, the clerk signs in with the password given.
+    clerk_email = f"clerk{tag or '-js'}@demo-office.example"
+    office.goto(f"{BASE}/profile")
+    office.locator("dl.facts a[href^='/organizations/']").click()
+    office.wait_for_load_state("load")
+    users = office.locator("form[action$='/users']")
+    users.locator("input[name=email]").fill(clerk_email)
+    users.locator("input[name=full_name]").fill("Siti Rahma")
+    users.locator("select[name=role]").select_option("officer")
+    users.locator("input[name=password]").fill(CLERK_PASSWORD)
+    users.locator("button").click()
+    office.wait_for_load_state("load")
+    expect(office.locator("tbody tr", has_text=clerk_email)).to_contain_text("Can sign in")
+    clerk_context = browser.new_context(java_script_enabled=javascript, bypass_csp=True)
+    clerk = clerk_context.new_page()
+    sign_in(clerk, clerk_email.split("@")[0], password=CLERK_PASSWORD, domain=clerk_email.split("@")[1])
+    clerk.goto(contract_url)
+    act(clerk, "submit")
+    expect(clerk.locator("#status")).to_have_text("Awaiting the provider")
+    expect(clerk.locator("ol.timeline")).to_contain_text("Submitted")
+    clerk_context.close()
 
     provider_context = browser.new_context(java_script_enabled=javascript, bypass_csp=True)
     provider = provider_context.new_page()
@@ -134,10 +158,17 @@ def lifecycle(browser, javascript, tag):
     office.wait_for_load_state("load")
     expect(office.locator(".amendment .status").first).to_have_text("Awaiting the provider")
     shot(office, f"amendment-en{tag}")
+    # It awaits the provider on its dashboard.
+    provider.goto(f"{BASE}/")
+    expect(provider.locator(f"table.amendments-awaiting a[href='{contract_url.replace(BASE, '')}#amendments']")).to_be_visible()
+    shot(provider, f"provider-home-en{tag}")
     provider.goto(contract_url)
     provider.locator(".amendment form.a-accept button").click()
     provider.wait_for_load_state("load")
-    ministry.goto(contract_url)
+    # The accepted amendment waits in the ministry's review queue, which leads to it.
+    ministry.goto(f"{BASE}/review")
+    ministry.locator(f"#amendments a[href='{contract_url.replace(BASE, '')}#amendments']").click()
+    ministry.wait_for_load_state("load")
     ministry.locator(".amendment form.a-approve button").click()
     ministry.wait_for_load_state("load")
     expect(ministry.locator(".amendment .status").first).to_have_text("Approved")
@@ -252,7 +283,9 @@ def authority(browser):
     shot(page, "datasets-en")
     page.click("a[href='/datasets/visa_eligibility']:not([download])")
     page.wait_for_load_state("load")
-    expect(page.locator("table thead")).to_contain_text("visa_eligible")
+    # Columns in words, the CSV's column names kept as their titles.
+    expect(page.locator("table thead")).to_contain_text("Eligible for visas")
+    expect(page.locator("table thead th[title=visa_eligible]")).to_be_visible()
     shot(page, "dataset-en")
     with page.expect_download() as download:
         page.click("a[href='/datasets/visa_eligibility?format=csv']")
@@ -308,6 +341,55 @@ def administration(browser):
     context.close()
 
 
+def integration(browser):
+    """The office's admin makes an API key and a webhook (each secret shown once) and turns the
+    webhook off; the ministry reads the audit log and checks its chain."""
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, "office")
+    page.goto(f"{BASE}/profile")
+    page.locator("a[href$='/integration']").click()
+    page.wait_for_load_state("load")
+    form = page.locator("form.new-key")
+    form.locator("input[name=name]").fill("Booking system")
+    form.locator("button").click()
+    page.wait_for_load_state("load")
+    expect(page.locator(".secret-value")).to_contain_text("etk_")
+    expect(page.locator("#api-keys tbody tr", has_text="Booking system")).to_be_visible()
+    form = page.locator("form.new-webhook")
+    form.locator("input[name=url]").fill("https://hooks.example.org/e-track")
+    form.locator("input[name=description]").fill("Our booking system")
+    form.locator("input[value='contract.approved']").check()
+    form.locator("button").click()
+    page.wait_for_load_state("load")
+    expect(page.locator(".secret-value")).to_contain_text("whsec_")
+    shot(page, "integration-en")
+    page.locator("#webhooks tbody a").first.click()
+    page.wait_for_load_state("load")
+    expect(page.locator(".secret-value")).to_have_count(0)
+    page.locator("form.edit-webhook input[name=active]").uncheck()
+    page.locator("form.edit-webhook button").click()
+    page.wait_for_load_state("load")
+    expect(page.locator("dl.facts")).to_contain_text("Turned off")
+    shot(page, "webhook-en")
+    context.close()
+
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, "ministry")
+    page.goto(f"{BASE}/audit")
+    page.locator("form.verify button").click()
+    page.wait_for_load_state("load")
+    expect(page.locator("p.done")).to_contain_text("intact")
+    expect(page.locator("table.audit tbody tr").first).to_be_visible()
+    shot(page, "audit-en")
+    switch_language(page, "ar")
+    page.goto(f"{BASE}/audit")
+    shot(page, "audit-ar")
+    switch_language(page, "en")
+    context.close()
+
+
 def arabic(browser, contract_url):
     context = browser.new_context(locale="ar-SA", bypass_csp=True)
     page = context.new_page()
@@ -337,9 +419,20 @@ def arabic(browser, contract_url):
 
 
 def forged_form(browser, contract_url):
+    """A form without its token is refused. This context does not bypass the
+    Content-Security-Policy: the console's stylesheet and scripts load under it, and nothing on
+    the pages visited breaks it."""
     context = browser.new_context()
     page = context.new_page()
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     sign_in(page, "office")
+    for path in ("/", "/contracts", contract_url.replace(BASE, ""), "/readiness", "/season", "/groups"):
+        page.goto(f"{BASE}{path}")
+        page.wait_for_load_state("load")
+        assert page.evaluate("getComputedStyle(document.querySelector('header.top')).borderBottomStyle") == "solid", path
+        assert page.evaluate("typeof htmx") == "object", path
+    assert not violations, violations
     reply = page.request.post(
         f"{contract_url}/act", form={"action": "cancel", "reason": "forged"}
     )
@@ -357,6 +450,7 @@ def main():
         inspection_and_readiness(browser)
         authority(browser)
         administration(browser)
+        integration(browser)
         arabic(browser, url)
         forged_form(browser, url)
         browser.close()
