@@ -191,10 +191,18 @@ struct Deadline {
     days_left: i64,
 }
 
+/// A client's allocation: the pilgrims it holds, what it passed on to its agencies, what its
+/// groups plan.
+struct Allocated {
+    pilgrims: i64,
+    suballocated: i64,
+    planned: i64,
+}
+
 struct Home {
     season: Option<SeasonRow>,
     deadlines: Vec<Deadline>,
-    allocation: Option<(i64, i64)>,
+    allocation: Option<Allocated>,
     party_actions: Vec<(ContractDetails, Vec<Action>)>,
     /// Amendments awaiting the reader's decision (providers, the ministry).
     amendments: Vec<amendment_cases::Awaiting>,
@@ -232,8 +240,20 @@ pub async fn home(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse 
                     days_left: (day - today).num_days(),
                 });
             }
-            allocation = seasons::allocation(conn, &season.id, caller.organization_id.as_str())?
-                .map(|a| (a.pilgrims, a.suballocated));
+            allocation =
+                match seasons::allocation(conn, &season.id, caller.organization_id.as_str())? {
+                    Some(a) => Some(Allocated {
+                        pilgrims: a.pilgrims,
+                        suballocated: a.suballocated,
+                        planned: crate::storage::plans::planned(
+                            conn,
+                            &season.id,
+                            caller.organization_id.as_str(),
+                            None,
+                        )?,
+                    }),
+                    None => None,
+                };
         }
         // What awaits the reader: the contracts where it may take a step, first of the list.
         let filter = ContractFilter {

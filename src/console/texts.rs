@@ -1456,6 +1456,27 @@ const WORDS: &[(&str, &str, &str, &str, &str)] = &[
     ),
     ("col_city", "City", "المدينة", "Ville", "شهر"),
     ("col_beds", "Beds", "الأسرّة", "Lits", "تخت‌ها"),
+    (
+        "planned_in_groups",
+        "Planned in pilgrim groups",
+        "مخطط في مجموعات الحجاج",
+        "Prévus dans les groupes de pèlerins",
+        "برنامه‌ریزی‌شده در گروه‌های زائران",
+    ),
+    (
+        "passed_to_agencies",
+        "Passed on to agencies",
+        "محوّل إلى الوكالات",
+        "Transmis aux agences",
+        "واگذارشده به دفاتر خدمات",
+    ),
+    (
+        "left_to_plan",
+        "{n} left to plan",
+        "{n} متبقٍ للتخطيط",
+        "{n} restent à prévoir",
+        "{n} زائر باقی مانده برای برنامه‌ریزی",
+    ),
 ];
 
 /// The word for `code` in `lang`; the code itself when the catalogue has none.

@@ -418,6 +418,29 @@ def arabic(browser, contract_url):
     context.close()
 
 
+def arabic_without_javascript(browser, contract_url):
+    """An Arabic session with JavaScript off: right to left from the sign-in page on, the language
+    switched to Persian and back by the plain form, a contract read and the contracts filtered."""
+    context = browser.new_context(locale="ar-SA", java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{BASE}/sign-in")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    sign_in(page, "office", "ar")
+    page.goto(contract_url)
+    expect(page.locator("html")).to_have_attribute("lang", "ar")
+    expect(page.locator("#status")).to_have_text("معتمد")
+    page.goto(f"{BASE}/contracts")
+    page.locator("form.filters select[name=status]").select_option("approved")
+    page.locator("form.filters button").click()
+    page.wait_for_load_state("load")
+    assert "status=approved" in page.url, page.url
+    expect(page.locator("tbody tr").first).to_be_visible()
+    switch_language(page, "fa")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    switch_language(page, "en")
+    context.close()
+
+
 def forged_form(browser, contract_url):
     """A form without its token is refused. This context does not bypass the
     Content-Security-Policy: the console's stylesheet and scripts load under it, and nothing on
@@ -452,6 +475,7 @@ def main():
         administration(browser)
         integration(browser)
         arabic(browser, url)
+        arabic_without_javascript(browser, url)
         forged_form(browser, url)
         browser.close()
     print("console browser tests passed")
