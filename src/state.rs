@@ -69,6 +69,22 @@ impl AppState {
         .await
     }
 
+    /// [`AppState::read`] for a console page: the caller and what the page's frame shows of it
+    /// (see [`Authenticated::resolve_reader`]) come from one statement.
+    pub async fn read_as_reader<T, F>(&self, auth: Authenticated, f: F) -> Result<T, Error>
+    where
+        F: FnOnce(&mut DbConnection, &Caller, crate::storage::users::Reader) -> Result<T, Error>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        self.on_connection(move |conn| {
+            let (caller, reader) = auth.resolve_reader(conn)?;
+            f(conn, &caller, reader)
+        })
+        .await
+    }
+
     /// A change by an authenticated caller, in one write transaction: the caller is resolved, `f`
     /// runs and the request's audit event is appended; all of it happens, or none of it. A
     /// transaction the database aborts for a concurrent one is run again (see [`retrying`]).

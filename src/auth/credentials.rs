@@ -7,6 +7,7 @@ use crate::domain::ids::{ApiKeyId, OrganizationId, SessionId, UserId};
 use crate::domain::organization::Role;
 use crate::error::Error;
 use crate::storage::models::OrganizationRow;
+use crate::storage::users::Reader;
 use crate::storage::{DbConnection, api_keys, users};
 
 /// A request's credentials, checked as far as they can be without the database.
@@ -51,6 +52,36 @@ impl Authenticated {
                 caller(Actor::ApiKey(ApiKeyId::from_stored(key.id)), role, org)
             }
         }
+    }
+}
+
+impl Authenticated {
+    /// The caller and what a console page's frame shows of it: for a console session both come
+    /// from one statement; other credentials take a second one for the reader.
+    pub fn resolve_reader(&self, conn: &mut DbConnection) -> Result<(Caller, Reader), Error> {
+        let Authenticated::Console { hash } = self else {
+            let caller = self.resolve(conn)?;
+            let Actor::User { id, .. } = &caller.actor else {
+                return Err(Error::unauthorized());
+            };
+            let reader = users::reader(conn, id.as_str(), caller.organization_id.as_str())?
+                .ok_or_else(Error::unauthorized)?;
+            return Ok((caller, reader));
+        };
+        let (session, row, org, unread) =
+            users::resolve_console_reader(conn, hash)?.ok_or_else(Error::unauthorized)?;
+        let reader = Reader {
+            full_name: row.full_name,
+            language: row.language,
+            organization_name: org.name.clone(),
+            organization_name_ar: org.name_ar.clone(),
+            unread,
+        };
+        let actor = Actor::User {
+            id: UserId::from_stored(row.id),
+            session: SessionId::from_stored(session),
+        };
+        Ok((caller(actor, row.role, org)?, reader))
     }
 }
 

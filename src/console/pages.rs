@@ -43,6 +43,11 @@ pub(super) fn me(conn: &mut DbConnection, caller: &Caller) -> Result<(Me, Langua
     };
     let reader = users::reader(conn, id.as_str(), caller.organization_id.as_str())?
         .ok_or_else(Error::unauthorized)?;
+    Ok(me_of(caller, reader))
+}
+
+/// The reader as the frame shows them, from what was read of them.
+fn me_of(caller: &Caller, reader: users::Reader) -> (Me, Language) {
     let lang = reader.language;
     let organization = match lang {
         Language::Arabic | Language::Persian if !reader.organization_name_ar.is_empty() => {
@@ -50,7 +55,7 @@ pub(super) fn me(conn: &mut DbConnection, caller: &Caller) -> Result<(Me, Langua
         }
         _ => reader.organization_name,
     };
-    Ok((
+    (
         Me {
             name: reader.full_name,
             organization,
@@ -58,7 +63,7 @@ pub(super) fn me(conn: &mut DbConnection, caller: &Caller) -> Result<(Me, Langua
             unread: reader.unread,
         },
         lang,
-    ))
+    )
 }
 
 /// A signed-in page's frame.
@@ -126,8 +131,8 @@ where
         return Err(to_sign_in());
     };
     let answer = state
-        .read(auth, move |conn, caller| {
-            let (me, lang) = me(conn, caller)?;
+        .read_as_reader(auth, move |conn, caller, reader| {
+            let (me, lang) = me_of(caller, reader);
             let value = work(conn, caller, lang);
             Ok((me, lang, value))
         })

@@ -86,6 +86,34 @@ pub fn resolve_console_session(
         .optional()
 }
 
+/// [`resolve_console_session`] with what a console page's frame shows besides: its
+/// organisation's unread notifications, counted in the same statement.
+pub fn resolve_console_reader(
+    conn: &mut DbConnection,
+    secret_hash: &str,
+) -> QueryResult<Option<(String, UserRow, OrganizationRow, i64)>> {
+    let unread = diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "(SELECT COUNT(*) FROM notifications \
+          WHERE notifications.organization_id = users.organization_id \
+          AND notifications.read_at IS NULL)",
+    );
+    sessions::table
+        .inner_join(users::table.inner_join(organizations::table))
+        .filter(sessions::console_secret_hash.eq(secret_hash))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now()))
+        .filter(users::active.eq(true))
+        .filter(organizations::status.eq(OrgStatus::Active))
+        .select((
+            sessions::id,
+            users::all_columns,
+            organizations::all_columns,
+            unread,
+        ))
+        .first(conn)
+        .optional()
+}
+
 /// Changes of `PATCH /users/{id}`; `None` leaves a column as it is.
 #[derive(AsChangeset, Default, Debug)]
 #[diesel(table_name = users)]
