@@ -201,7 +201,7 @@ pub fn awaiting(
         amendment_status: Some(status),
         ..ContractFilter::default()
     };
-    let rows = store::list(
+    let (rows, names) = store::list_named(
         conn,
         &crate::access::contract_scope(caller),
         &filter,
@@ -221,7 +221,7 @@ pub fn awaiting(
             None => None,
         });
     }
-    let details = super::contracts::details(conn, caller, rows)?;
+    let details = super::contracts::named_details(caller, rows, &names)?;
     Ok(details
         .into_iter()
         .zip(amendments)
