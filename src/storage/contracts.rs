@@ -160,79 +160,23 @@ pub fn names(conn: &mut DbConnection, rows: &[ContractRow]) -> QueryResult<Names
 
 type Boxed = contracts::BoxedQuery<'static, MultiBackend>;
 
-/// Keeps to the contracts a scope covers, on a query of contracts alone or joined to their names;
-/// `None` where the scope covers nothing.
-macro_rules! within {
-    ($query:expr, $scope:expr) => {
-        match $scope {
-            ContractScope::All => Some($query),
-            ContractScope::Client(own) => {
-                Some($query.filter(contracts::client_id.eq(own.to_string())))
-            }
-            ContractScope::Office(own) => {
-                Some($query.filter(contracts::client_office_id.eq(own.to_string())))
-            }
-            ContractScope::Provider(own) => {
-                Some($query.filter(contracts::provider_id.eq(own.to_string())))
-            }
-            ContractScope::TawafaCountries(own) => Some(
-                $query.filter(
-                    contracts::client_country.eq_any(
-                        organization_countries::table
-                            .filter(organization_countries::organization_id.eq(own.to_string()))
-                            .select(organization_countries::country),
-                    ),
-                ),
-            ),
-            ContractScope::Nothing => None,
-        }
-    };
-}
-
-/// A list's filters and page, on a query of contracts alone or joined to their names.
-macro_rules! filtered {
-    ($query:expr, $filter:expr, $after:expr, $limit:expr) => {{
-        let (mut query, filter) = ($query, $filter);
-        if let Some(v) = &filter.season_id {
-            query = query.filter(contracts::season_id.eq(v.clone()));
-        }
-        if let Some(v) = &filter.contract_type {
-            query = query.filter(contracts::contract_type.eq(v.clone()));
-        }
-        if let Some(v) = &filter.status {
-            query = query.filter(contracts::status.eq(v.clone()));
-        }
-        if let Some(v) = &filter.client_id {
-            query = query.filter(contracts::client_id.eq(v.clone()));
-        }
-        if let Some(v) = &filter.provider_id {
-            query = query.filter(contracts::provider_id.eq(v.clone()));
-        }
-        if let Some(v) = &filter.facility_id {
-            query = query.filter(contracts::facility_id.eq(v.clone()));
-        }
-        if let Some(q) = &filter.q {
-            query = query.filter(contracts::search_key.like(like_contains(q)).escape('\\'));
-        }
-        if let Some(status) = filter.amendment_status {
-            query = query.filter(
-                contracts::id.eq_any(
-                    amendments::table
-                        .filter(amendments::status.eq(status))
-                        .select(amendments::contract_id),
-                ),
-            );
-        }
-        if let Some(after) = $after {
-            query = query.filter(contracts::id.gt(after.to_owned()));
-        }
-        query.order(contracts::id.asc()).limit($limit)
-    }};
-}
-
 /// The contracts a scope covers.
 fn scoped(scope: &ContractScope) -> Option<Boxed> {
-    within!(contracts::table.into_boxed(), scope)
+    let query = contracts::table.into_boxed();
+    Some(match scope {
+        ContractScope::All => query,
+        ContractScope::Client(own) => query.filter(contracts::client_id.eq(own.to_string())),
+        ContractScope::Office(own) => query.filter(contracts::client_office_id.eq(own.to_string())),
+        ContractScope::Provider(own) => query.filter(contracts::provider_id.eq(own.to_string())),
+        ContractScope::TawafaCountries(own) => query.filter(
+            contracts::client_country.eq_any(
+                organization_countries::table
+                    .filter(organization_countries::organization_id.eq(own.to_string()))
+                    .select(organization_countries::country),
+            ),
+        ),
+        ContractScope::Nothing => return None,
+    })
 }
 
 pub fn insert(conn: &mut DbConnection, row: &ContractRow) -> QueryResult<()> {
@@ -281,69 +225,43 @@ pub fn list(
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<ContractRow>> {
-    let Some(query) = scoped(scope) else {
+    let Some(mut query) = scoped(scope) else {
         return Ok(Vec::new());
     };
-    filtered!(query, filter, after, limit).load(conn)
-}
-
-diesel::alias!(
-    super::schema::organizations as clients: Clients,
-    super::schema::organizations as providers: Providers,
-);
-
-/// [`list`] with the names the page shows (its facilities' and both parties'), read in the same
-/// statement: one round trip for a page of contracts.
-pub fn list_named(
-    conn: &mut DbConnection,
-    scope: &ContractScope,
-    filter: &ContractFilter,
-    after: Option<&str>,
-    limit: i64,
-) -> QueryResult<(Vec<ContractRow>, Names)> {
-    use super::schema::{facilities, organizations};
-    let joined = contracts::table
-        .inner_join(facilities::table)
-        .inner_join(clients.on(clients.field(organizations::id).eq(contracts::client_id)))
-        .inner_join(
-            providers.on(providers
-                .field(organizations::id)
-                .eq(contracts::provider_id)),
-        )
-        .select((
-            contracts::all_columns,
-            (facilities::name, facilities::name_ar, facilities::city),
-            (
-                clients.field(organizations::name),
-                clients.field(organizations::name_ar),
-            ),
-            (
-                providers.field(organizations::name),
-                providers.field(organizations::name_ar),
-            ),
-        ))
-        .into_boxed::<MultiBackend>();
-    let Some(query) = within!(joined, scope) else {
-        return Ok((Vec::new(), Names::default()));
-    };
-    type Named = (
-        ContractRow,
-        (String, String, String),
-        (String, String),
-        (String, String),
-    );
-    let found: Vec<Named> = filtered!(query, filter, after, limit).load(conn)?;
-    let mut names = Names::default();
-    let mut rows = Vec::with_capacity(found.len());
-    for (row, facility, client, provider) in found {
-        names.facilities.insert(row.facility_id.clone(), facility);
-        names.organizations.insert(row.client_id.clone(), client);
-        names
-            .organizations
-            .insert(row.provider_id.clone(), provider);
-        rows.push(row);
+    if let Some(v) = &filter.season_id {
+        query = query.filter(contracts::season_id.eq(v.clone()));
     }
-    Ok((rows, names))
+    if let Some(v) = &filter.contract_type {
+        query = query.filter(contracts::contract_type.eq(v.clone()));
+    }
+    if let Some(v) = &filter.status {
+        query = query.filter(contracts::status.eq(v.clone()));
+    }
+    if let Some(v) = &filter.client_id {
+        query = query.filter(contracts::client_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.provider_id {
+        query = query.filter(contracts::provider_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.facility_id {
+        query = query.filter(contracts::facility_id.eq(v.clone()));
+    }
+    if let Some(q) = &filter.q {
+        query = query.filter(contracts::search_key.like(like_contains(q)).escape('\\'));
+    }
+    if let Some(status) = filter.amendment_status {
+        query = query.filter(
+            contracts::id.eq_any(
+                amendments::table
+                    .filter(amendments::status.eq(status))
+                    .select(amendments::contract_id),
+            ),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(contracts::id.gt(after.to_owned()));
+    }
+    query.order(contracts::id.asc()).limit(limit).load(conn)
 }
 
 /// Every approved contract of a type in a season, in id order.

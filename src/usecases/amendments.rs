@@ -201,7 +201,7 @@ pub fn awaiting(
         amendment_status: Some(status),
         ..ContractFilter::default()
     };
-    let (rows, names) = store::list_named(
+    let rows = store::list(
         conn,
         &crate::access::contract_scope(caller),
         &filter,
@@ -221,7 +221,7 @@ pub fn awaiting(
             None => None,
         });
     }
-    let details = super::contracts::named_details(caller, rows, &names)?;
+    let details = super::contracts::details(conn, caller, rows)?;
     Ok(details
         .into_iter()
         .zip(amendments)

@@ -61,24 +61,15 @@ pub struct TermsEdit {
 
 /// The details of stored contracts for the caller: names in two queries, prices only for those
 /// who may see them.
-fn details(
+pub(super) fn details(
     conn: &mut DbConnection,
     caller: &Caller,
     rows: Vec<ContractRow>,
 ) -> Result<Vec<ContractDetails>, Error> {
     let names = store::names(conn, &rows)?;
-    named_details(caller, rows, &names)
-}
-
-/// Rows with their names read beside them.
-pub(super) fn named_details(
-    caller: &Caller,
-    rows: Vec<ContractRow>,
-    names: &Names,
-) -> Result<Vec<ContractDetails>, Error> {
     let prices = access::sees_prices(caller);
     rows.into_iter()
-        .map(|row| detail(row, names, prices))
+        .map(|row| detail(row, &names, prices))
         .collect()
 }
 
@@ -463,9 +454,8 @@ pub fn list(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<ContractDetails>, Error> {
-    let (rows, names) =
-        store::list_named(conn, &access::contract_scope(caller), filter, after, limit)?;
-    named_details(caller, rows, &names)
+    let rows = store::list(conn, &access::contract_scope(caller), filter, after, limit)?;
+    details(conn, caller, rows)
 }
 
 /// One contract the caller may see.
