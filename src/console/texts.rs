@@ -1481,9 +1481,12 @@ const WORDS: &[(&str, &str, &str, &str, &str)] = &[
 
 /// The word for `code` in `lang`; the code itself when the catalogue has none.
 pub fn word(lang: Language, code: &str) -> &str {
-    WORDS
-        .iter()
-        .find(|w| w.0 == code)
+    /// The catalogue by code, built once: a page looks up hundreds of words.
+    static BY_CODE: std::sync::LazyLock<
+        std::collections::HashMap<&'static str, &'static (&str, &str, &str, &str, &str)>,
+    > = std::sync::LazyLock::new(|| WORDS.iter().map(|w| (w.0, w)).collect());
+    BY_CODE
+        .get(code)
         .map(|w| match lang {
             Language::English => w.1,
             Language::Arabic => w.2,
