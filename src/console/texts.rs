@@ -6,7 +6,15 @@
 use crate::domain::organization::Language;
 
 /// (code, English, Arabic, French, Persian)
-const WORDS: &[(&str, &str, &str, &str, &str)] = &[
+type Word = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const WORDS: &[Word] = &[
     ("portal", "e-track", "إي-تراك", "e-track", "ای-ترک"),
     (
         "portal_long",
@@ -1482,9 +1490,8 @@ const WORDS: &[(&str, &str, &str, &str, &str)] = &[
 /// The word for `code` in `lang`; the code itself when the catalogue has none.
 pub fn word(lang: Language, code: &str) -> &str {
     /// The catalogue by code, built once: a page looks up hundreds of words.
-    static BY_CODE: std::sync::LazyLock<
-        std::collections::HashMap<&'static str, &'static (&str, &str, &str, &str, &str)>,
-    > = std::sync::LazyLock::new(|| WORDS.iter().map(|w| (w.0, w)).collect());
+    static BY_CODE: std::sync::LazyLock<std::collections::HashMap<&str, &Word>> =
+        std::sync::LazyLock::new(|| WORDS.iter().map(|w| (w.0, w)).collect());
     BY_CODE
         .get(code)
         .map(|w| match lang {
