@@ -1,6 +1,7 @@
-//! The audit log in the console, for the ministry: every change and every dataset read, oldest
+//! The audit log in the console, for the ministry: every change and every dataset read, newest
 //! first, by the record it touched or the organisation whose user or key acted; and a check of
-//! its hash chain. The same use cases as `GET /api/v1/audit` and `/audit/verify`.
+//! its hash chain. The same access rule and storage as `GET /api/v1/audit` (which lists oldest
+//! first, for systems that follow it) and `/audit/verify`.
 
 use std::collections::HashMap;
 
@@ -24,7 +25,7 @@ pub struct AuditQuery {
     #[serde(default)]
     organization: String,
     #[serde(default)]
-    after: String,
+    before: String,
     #[serde(default)]
     verify: String,
 }
@@ -64,12 +65,12 @@ impl AuditPage<'_> {
             (None, None) => self.f.tr.w("the_portal").to_owned(),
         }
     }
-    /// The query of the next page: the same filters, after the last row.
-    fn next_query(&self, after: &str) -> String {
+    /// The query of the next page: the same filters, before the last row.
+    fn next_query(&self, before: &str) -> String {
         form_urlencoded::Serializer::new(String::new())
             .append_pair("entity", &self.q.entity)
             .append_pair("organization", &self.q.organization)
-            .append_pair("after", after)
+            .append_pair("before", before)
             .finish()
     }
 }
@@ -84,10 +85,10 @@ pub async fn list(
         entity_id: Some(query.entity.trim().to_owned()).filter(|e| !e.is_empty()),
         organization_id: Some(query.organization.trim().to_owned()).filter(|o| !o.is_empty()),
     };
-    let after = Some(query.after.clone()).filter(|a| !a.is_empty());
+    let before = Some(query.before.clone()).filter(|a| !a.is_empty());
     let verify = !query.verify.is_empty();
     let loaded = page(&state, &visitor, move |conn, caller, _| {
-        let mut rows = cases::list(conn, caller, &filter, Ok((after.as_deref(), PAGE_SIZE + 1)))?;
+        let mut rows = cases::newest(conn, caller, &filter, before.as_deref(), PAGE_SIZE + 1)?;
         let next = (rows.len() as i64 > PAGE_SIZE).then(|| {
             rows.truncate(PAGE_SIZE as usize);
             rows.last().map(|r| r.id.clone()).unwrap_or_default()

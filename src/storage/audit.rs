@@ -184,12 +184,8 @@ pub struct AuditFilter {
     pub organization_id: Option<String>,
 }
 
-pub fn list(
-    conn: &mut DbConnection,
-    filter: &AuditFilter,
-    after: Option<&str>,
-    limit: i64,
-) -> QueryResult<Vec<AuditRow>> {
+/// The events a filter keeps.
+fn filtered(filter: &AuditFilter) -> audit_events::BoxedQuery<'static, super::MultiBackend> {
     let mut query = audit_events::table.into_boxed();
     if let Some(e) = &filter.entity_id {
         query = query.filter(audit_events::entity_id.eq(e.clone()));
@@ -197,10 +193,34 @@ pub fn list(
     if let Some(o) = &filter.organization_id {
         query = query.filter(audit_events::organization_id.eq(o.clone()));
     }
+    query
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &AuditFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    let mut query = filtered(filter);
     if let Some(after) = after {
         query = query.filter(audit_events::id.gt(after.to_owned()));
     }
     query.order(audit_events::id.asc()).limit(limit).load(conn)
+}
+
+/// [`list`] newest first: the events before `before` (an event id), most recent first.
+pub fn list_newest(
+    conn: &mut DbConnection,
+    filter: &AuditFilter,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    let mut query = filtered(filter);
+    if let Some(before) = before {
+        query = query.filter(audit_events::id.lt(before.to_owned()));
+    }
+    query.order(audit_events::id.desc()).limit(limit).load(conn)
 }
 
 /// Events not yet chained: how many, and when the oldest was appended.

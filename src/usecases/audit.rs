@@ -21,6 +21,19 @@ pub fn list(
     Ok(store::list(conn, filter, after, limit)?)
 }
 
+/// A page of events, newest first, before the event `before` (the console's order: a reader
+/// looks for what happened lately).
+pub fn newest(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    filter: &AuditFilter,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AuditRow>, Error> {
+    access::read_audit(caller)?;
+    Ok(store::list_newest(conn, filter, before, limit)?)
+}
+
 /// Seals what is pending, then recomputes the whole chain.
 pub fn verify(conn: &mut DbConnection, caller: &Caller) -> Result<Verification, Error> {
     access::read_audit(caller)?;

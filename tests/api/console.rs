@@ -1391,6 +1391,16 @@ async fn api_keys_webhooks_and_the_audit_log_are_kept_from_the_console(app: Test
     let audit = ministry.get(&format!("/audit?entity={key_id}")).await;
     assert_eq!(audit.status, 200, "{}", audit.body);
     assert!(audit.body.contains(&key_id) && !audit.body.contains("No event."));
+    // Newest first: the key's revocation above its making.
+    let revocation = audit
+        .body
+        .find("/revoke")
+        .expect("the revocation in the log");
+    let making = audit
+        .body
+        .find(&format!("/organizations/{org}/api-keys</code>"))
+        .expect("the making in the log");
+    assert!(revocation < making, "newest first");
     let checked = ministry.get("/audit?verify=1").await;
     assert!(
         checked.body.contains("hash chain is intact"),
