@@ -56,9 +56,14 @@ impl AuditPage<'_> {
             None => id,
         }
     }
-    /// Who acted: a user or an API key (shortened id), or the portal itself.
+    /// Who acted: a user or an API key (the end of its id: ids begin with their time, so their
+    /// beginnings look alike), or the portal itself.
     fn actor(&self, row: &AuditRow) -> String {
-        let short = |id: &str| id.chars().take(8).collect::<String>();
+        let short = |id: &str| {
+            id.get(id.len().saturating_sub(8)..)
+                .unwrap_or(id)
+                .to_owned()
+        };
         match (&row.actor_user_id, &row.actor_api_key_id) {
             (Some(user), _) => format!("{} {}", self.f.tr.w("user"), short(user)),
             (None, Some(key)) => format!("{} {}", self.f.tr.w("api_key"), short(key)),
