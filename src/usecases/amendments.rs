@@ -176,7 +176,7 @@ pub struct Awaiting {
 }
 
 /// The season's amendments awaiting the caller's decision (a provider's acceptance of those on
-/// its contracts, the ministry's approval), by contract, a page after contract `after`: three
+/// its contracts, the ministry's approval), by contract, a page after contract `after`: four
 /// queries whatever their number. Clients, tawafa establishments and authorities decide none.
 pub fn awaiting(
     conn: &mut DbConnection,
