@@ -6,7 +6,7 @@ use crate::access::{Actor, Caller};
 use crate::domain::ids::{ApiKeyId, OrganizationId, SessionId, UserId};
 use crate::domain::organization::Role;
 use crate::error::Error;
-use crate::storage::models::OrganizationRow;
+use crate::storage::models::{OrganizationRow, UserRow};
 use crate::storage::users::Reader;
 use crate::storage::{DbConnection, api_keys, users};
 
@@ -39,12 +39,7 @@ impl Authenticated {
             Authenticated::Console { hash } => {
                 let (session, row, org) =
                     users::resolve_console_session(conn, hash)?.ok_or_else(Error::unauthorized)?;
-                let role = row.role;
-                let actor = Actor::User {
-                    id: UserId::from_stored(row.id),
-                    session: SessionId::from_stored(session),
-                };
-                caller(actor, role, org)
+                console_caller(session, row, org)
             }
             Authenticated::ApiKey { hash } => {
                 let (key, org) = api_keys::resolve(conn, hash)?.ok_or_else(Error::unauthorized)?;
@@ -53,36 +48,33 @@ impl Authenticated {
             }
         }
     }
-}
 
-impl Authenticated {
-    /// The caller and what a console page's frame shows of it: for a console session both come
-    /// from one statement; other credentials take a second one for the reader.
+    /// The caller of a console page and what the page's frame shows of it, from one statement.
+    /// Only a console session has a frame: other credentials are a 401 here.
     pub fn resolve_reader(&self, conn: &mut DbConnection) -> Result<(Caller, Reader), Error> {
         let Authenticated::Console { hash } = self else {
-            let caller = self.resolve(conn)?;
-            let Actor::User { id, .. } = &caller.actor else {
-                return Err(Error::unauthorized());
-            };
-            let reader = users::reader(conn, id.as_str(), caller.organization_id.as_str())?
-                .ok_or_else(Error::unauthorized)?;
-            return Ok((caller, reader));
+            return Err(Error::unauthorized());
         };
         let (session, row, org, unread) =
             users::resolve_console_reader(conn, hash)?.ok_or_else(Error::unauthorized)?;
         let reader = Reader {
-            full_name: row.full_name,
+            full_name: row.full_name.clone(),
             language: row.language,
             organization_name: org.name.clone(),
             organization_name_ar: org.name_ar.clone(),
             unread,
         };
-        let actor = Actor::User {
-            id: UserId::from_stored(row.id),
-            session: SessionId::from_stored(session),
-        };
-        Ok((caller(actor, row.role, org)?, reader))
+        Ok((console_caller(session, row, org)?, reader))
     }
+}
+
+/// The caller of a console session, from its row, its user's and its organisation's.
+fn console_caller(session: String, row: UserRow, org: OrganizationRow) -> Result<Caller, Error> {
+    let actor = Actor::User {
+        id: UserId::from_stored(row.id),
+        session: SessionId::from_stored(session),
+    };
+    caller(actor, row.role, org)
 }
 
 fn caller(actor: Actor, role: Role, org: OrganizationRow) -> Result<Caller, Error> {

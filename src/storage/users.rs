@@ -68,19 +68,35 @@ pub fn resolve_session(
         .optional()
 }
 
+type ConsoleSessions = diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::InnerJoin<
+        sessions::table,
+        diesel::dsl::InnerJoin<users::table, organizations::table>,
+    >,
+    super::MultiBackend,
+>;
+
+/// The live console session whose cookie secret hashes to `secret_hash`, joined to its user and
+/// organisation, both active.
+fn live_console_session(secret_hash: &str) -> ConsoleSessions {
+    sessions::table
+        .inner_join(users::table.inner_join(organizations::table))
+        .filter(sessions::console_secret_hash.eq(secret_hash.to_owned()))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now()))
+        .filter(users::active.eq(true))
+        .filter(organizations::status.eq(OrgStatus::Active))
+        .into_boxed()
+}
+
 /// The live console session whose cookie secret hashes to `secret_hash`, with its user and
 /// organisation, both active: the one query that resolves a console caller.
 pub fn resolve_console_session(
     conn: &mut DbConnection,
     secret_hash: &str,
 ) -> QueryResult<Option<(String, UserRow, OrganizationRow)>> {
-    sessions::table
-        .inner_join(users::table.inner_join(organizations::table))
-        .filter(sessions::console_secret_hash.eq(secret_hash))
-        .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(now()))
-        .filter(users::active.eq(true))
-        .filter(organizations::status.eq(OrgStatus::Active))
+    live_console_session(secret_hash)
         .select((sessions::id, users::all_columns, organizations::all_columns))
         .first(conn)
         .optional()
@@ -92,26 +108,22 @@ pub fn resolve_console_reader(
     conn: &mut DbConnection,
     secret_hash: &str,
 ) -> QueryResult<Option<(String, UserRow, OrganizationRow, i64)>> {
-    let unread = diesel::dsl::sql::<diesel::sql_types::BigInt>(
-        "(SELECT COUNT(*) FROM notifications \
-          WHERE notifications.organization_id = users.organization_id \
-          AND notifications.read_at IS NULL)",
-    );
-    sessions::table
-        .inner_join(users::table.inner_join(organizations::table))
-        .filter(sessions::console_secret_hash.eq(secret_hash))
-        .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(now()))
-        .filter(users::active.eq(true))
-        .filter(organizations::status.eq(OrgStatus::Active))
+    use super::schema::notifications;
+    let unread = notifications::table
+        .filter(notifications::organization_id.eq(users::organization_id))
+        .filter(notifications::read_at.is_null())
+        .count()
+        .single_value();
+    live_console_session(secret_hash)
         .select((
             sessions::id,
             users::all_columns,
             organizations::all_columns,
             unread,
         ))
-        .first(conn)
+        .first::<(String, UserRow, OrganizationRow, Option<i64>)>(conn)
         .optional()
+        .map(|found| found.map(|(id, user, org, unread)| (id, user, org, unread.unwrap_or(0))))
 }
 
 /// Changes of `PATCH /users/{id}`; `None` leaves a column as it is.

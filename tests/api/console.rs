@@ -521,6 +521,12 @@ async fn readiness_notifications_and_profile_keep_to_the_reader(app: TestApp) {
     let page = office.get("/notifications").await;
     assert!(page.body.contains(&first));
     assert!(page.body.contains("class=\"badge\""), "an unread count");
+    // The count is the office's own unread notifications, as the API lists them.
+    let unread = inbox.body["items"].as_array().map_or(0, Vec::len);
+    assert!(
+        page.body.contains(&format!("unread\">{unread}</span>")),
+        "{unread} unread"
+    );
     let token = csrf(&page.body);
     let read = office
         .post(
