@@ -183,11 +183,14 @@ const AMENDMENT_LIFECYCLE: &[(AmendmentStatus, Action, Party, AmendmentStatus)] 
 };
 
 impl AmendmentStatus {
+    /// The statuses of an amendment still awaiting a decision (a contract has at most one).
+    pub const OPEN: [AmendmentStatus; 2] = [
+        AmendmentStatus::PendingProvider,
+        AmendmentStatus::PendingReview,
+    ];
+
     pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            AmendmentStatus::PendingProvider | AmendmentStatus::PendingReview
-        )
+        Self::OPEN.contains(&self)
     }
 }
 

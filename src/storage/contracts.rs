@@ -430,10 +430,7 @@ pub fn open_amendments(
 ) -> QueryResult<Vec<AmendmentRow>> {
     amendments::table
         .filter(amendments::contract_id.eq_any(contract_ids))
-        .filter(amendments::status.eq_any([
-            AmendmentStatus::PendingProvider,
-            AmendmentStatus::PendingReview,
-        ]))
+        .filter(amendments::status.eq_any(AmendmentStatus::OPEN))
         .order(amendments::id.asc())
         .load(conn)
 }

@@ -30,15 +30,8 @@ type ClientDay = (String, String, String, NaiveDate);
 pub fn check(conn: &mut DbConnection) -> QueryResult<Report> {
     let mut report = Report::default();
     let rows: Vec<ContractRow> = contracts::table.load(conn)?;
-    let open: Vec<&str> = [
-        AmendmentStatus::PendingProvider,
-        AmendmentStatus::PendingReview,
-    ]
-    .iter()
-    .map(|s| s.as_str())
-    .collect();
     let open_amendments: Vec<AmendmentRow> = amendments::table
-        .filter(amendments::status.eq_any(open))
+        .filter(amendments::status.eq_any(AmendmentStatus::OPEN))
         .load(conn)?;
     let mut amendment_of: BTreeMap<&str, &AmendmentRow> = BTreeMap::new();
     for a in &open_amendments {

@@ -188,12 +188,10 @@ pub fn awaiting(
     let Some(party) = crate::access::deciding_party(caller) else {
         return Ok(Vec::new());
     };
-    let Some(status) = [
-        AmendmentStatus::PendingProvider,
-        AmendmentStatus::PendingReview,
-    ]
-    .into_iter()
-    .find(|s| !allowed_amendment_actions(*s, party).is_empty()) else {
+    let Some(status) = AmendmentStatus::OPEN
+        .into_iter()
+        .find(|s| !allowed_amendment_actions(*s, party).is_empty())
+    else {
         return Ok(Vec::new());
     };
     let filter = ContractFilter {
