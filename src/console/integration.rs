@@ -11,13 +11,14 @@ use askama::Template;
 use super::Frame;
 use super::pages::{
     Touched, frame, no_such, page, pageless, refusal_text, refused_with, submit, unframed,
+    unless_forbidden,
 };
 use super::session::{Visitor, form_session};
 use crate::domain::Invalid;
 use crate::domain::feed::EventType;
 use crate::domain::ids::{ApiKeyId, OrganizationId, WebhookId};
 use crate::domain::organization::Role;
-use crate::error::{Error, Kind};
+use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::models::{ApiKeyRow, OrganizationRow};
 use crate::storage::webhooks::{DeliveryRow, SubscriptionRow};
@@ -56,7 +57,6 @@ enum Shown {
 
 struct IntegrationScreen {
     org: OrganizationRow,
-    org_name_ar: Option<String>,
     /// Its keys, where the reader manages them.
     keys: Option<Vec<ApiKeyRow>>,
     /// The reader makes keys for it (its own admin).
@@ -90,16 +90,7 @@ impl IntegrationPage<'_> {
         hook_word(&h.status)
     }
     fn org_name(&self) -> &str {
-        self.f.tr.name(&self.s.org.name, &self.s.org_name_ar)
-    }
-}
-
-/// `Forbidden` as "not this reader's to manage"; anything else is an answer.
-fn unless_forbidden<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(e) if e.kind == Kind::Forbidden => Ok(None),
-        Err(e) => Err(e),
+        self.f.tr.either(&self.s.org.name, &self.s.org.name_ar)
     }
 }
 
@@ -130,7 +121,6 @@ async fn integration_page(
         }
         Ok(IntegrationScreen {
             makes_keys: crate::access::create_api_key(caller, &id).is_ok(),
-            org_name_ar: Some(org.name_ar.clone()),
             org,
             keys,
             hooks,
@@ -140,7 +130,7 @@ async fn integration_page(
     match loaded {
         Ok((me, lang, s)) => {
             let mut f = frame(visitor, me, lang, "/organizations", "integration");
-            f.title = format!("{} · {}", f.title, f.tr.name(&s.org.name, &s.org_name_ar));
+            f.title = format!("{} · {}", f.title, f.tr.either(&s.org.name, &s.org.name_ar));
             let status = if shown.is_some() {
                 StatusCode::CREATED
             } else {

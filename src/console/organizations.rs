@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use super::Frame;
 use super::pages::{
-    Touched, frame, no_such, page, pageless, refusal_text, refused_with, rendered, submit, unframed,
+    Touched, frame, no_such, page, pageless, refusal_text, refused_with, rendered, submit,
+    unframed, unless_forbidden,
 };
 use super::session::{Visitor, form_session};
 use crate::access;
@@ -245,11 +246,7 @@ async fn org_page(
             }
             None => None,
         };
-        let users = match user_cases::list(conn, caller, &id, None, USERS_SHOWN) {
-            Ok(users) => Some(users),
-            Err(e) if e.kind == crate::error::Kind::Forbidden => None,
-            Err(e) => return Err(e),
-        };
+        let users = unless_forbidden(user_cases::list(conn, caller, &id, None, USERS_SHOWN))?;
         Ok(OrgScreen {
             integration: access::manage_api_keys(caller, &id).is_ok()
                 || access::manage_webhooks(caller, &id).is_ok(),
@@ -264,9 +261,7 @@ async fn org_page(
     match loaded {
         Ok((me, lang, s)) => {
             let mut f = frame(visitor, me, lang, "/organizations", "organizations");
-            f.title =
-                f.tr.name(&s.org.name, &Some(s.org.name_ar.clone()))
-                    .to_owned();
+            f.title = f.tr.either(&s.org.name, &s.org.name_ar).to_owned();
             refused_with(
                 rendered(OrgPage {
                     f: &f,

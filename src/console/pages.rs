@@ -49,12 +49,9 @@ pub(super) fn me(conn: &mut DbConnection, caller: &Caller) -> Result<(Me, Langua
 /// The reader as the frame shows them, from what was read of them.
 fn me_of(caller: &Caller, reader: users::Reader) -> (Me, Language) {
     let lang = reader.language;
-    let organization = match lang {
-        Language::Arabic | Language::Persian if !reader.organization_name_ar.is_empty() => {
-            reader.organization_name_ar
-        }
-        _ => reader.organization_name,
-    };
+    let organization = Tr(lang)
+        .either(&reader.organization_name, &reader.organization_name_ar)
+        .to_owned();
     (
         Me {
             name: reader.full_name,
@@ -103,6 +100,16 @@ pub fn failed(frame: &Frame, e: &Error) -> HttpResponse {
 /// page, or the refusal on a bare page.
 pub(super) fn unframed(visitor: &Visitor, e: &Error) -> HttpResponse {
     failed(&visitor.anonymous_frame("/", "e-track"), e)
+}
+
+/// A part of a page the reader may not be allowed: `Forbidden` as "not this reader's", so the
+/// page shows without it; anything else is the page's answer.
+pub(super) fn unless_forbidden<T>(result: Result<T, Error>) -> Result<Option<T>, Error> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.kind == Kind::Forbidden => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// A path id that is not an id: as absent as a record the reader may not see.
