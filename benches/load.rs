@@ -1131,22 +1131,29 @@ fn main() {
         );
 
         println!("\n-- the ministry's all-clients readiness view, alone");
-        let mut views = Vec::new();
-        let mut clients = 0;
-        for _ in 0..5 {
-            let path = format!("/api/v1/seasons/{}/readiness", seeded.season);
-            let (s, body, t) = http
-                .call("GET", &path, Some(&actors.ministry.token), None)
-                .await;
-            assert_eq!(s, 200);
-            clients = body["items"].as_array().map_or(0, Vec::len);
-            views.push(t.as_secs_f64() * 1000.0);
+        let base = format!("/api/v1/seasons/{}/readiness", seeded.season);
+        for (what, query) in [
+            ("first page of 50, worst first", "?limit=50"),
+            ("one country's incomplete clients, 50", "?limit=50&country=ID&status=incomplete"),
+            ("a page of 200", "?limit=200"),
+        ] {
+            let mut views = Vec::new();
+            let mut rows = 0;
+            for _ in 0..7 {
+                let path = format!("{base}{query}");
+                let (s, body, t) = http
+                    .call("GET", &path, Some(&actors.ministry.token), None)
+                    .await;
+                assert_eq!(s, 200);
+                rows = body["items"].as_array().map_or(0, Vec::len);
+                views.push(t.as_secs_f64() * 1000.0);
+            }
+            views.sort_by(f64::total_cmp);
+            println!(
+                "  {what}: {rows} rows, median {:.1} ms (min {:.1}, max {:.1}) over 7 requests",
+                views[3], views[0], views[6]
+            );
         }
-        views.sort_by(f64::total_cmp);
-        println!(
-            "  {clients} clients: median {:.0} ms (min {:.0}, max {:.0}) over 5 requests",
-            views[2], views[0], views[4]
-        );
 
         println!("\n-- scoped contract lists alone (offices)");
         // Settle the database first, so that autovacuum catching up on the mix's writes does not

@@ -7,19 +7,22 @@ use crate::access::{Actor, Caller};
 use crate::auth::password;
 use crate::config::AdminBootstrap;
 use crate::domain::contract::{Action, Booking, Terms};
-use crate::domain::ids::{FacilityId, GroupId, InspectionId, SeasonId, SessionId};
+use crate::domain::ids::{FacilityId, SeasonId, SessionId};
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::money::Money;
 use crate::domain::organization::{Dataset, Language, OrgKind, OrgStatus, Role};
+use crate::domain::readiness::Stay;
 use crate::domain::season::{FacilityKind, Place, SeasonKind};
 use crate::domain::text::{Email, NewPassword, search_key};
 use crate::error::Error;
-use crate::storage::models::{FacilityRow, GroupRow, InspectionRow, SeasonRow};
+use crate::storage::facilities;
+use crate::storage::models::{FacilityRow, SeasonRow};
 use crate::storage::models::{OrganizationRow, UserRow};
 use crate::storage::seasons::{self, Parent};
 use crate::storage::{DbConnection, now, organizations, users, write_transaction};
-use crate::storage::{facilities, plans};
 use crate::usecases::contracts::{self, NewContract};
+use crate::usecases::groups::{self, GroupPlan};
+use crate::usecases::inspections::NewInspection;
 
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "demo-pass-1447";
@@ -538,52 +541,43 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
         }
     }
     if let (Some(c), Some(tawafa)) = (failed_kitchen, callers.get(4)) {
-        plans::insert_inspection(
+        crate::usecases::inspections::record(
             conn,
-            &InspectionRow {
-                id: InspectionId::generate().into_string(),
-                contract_id: c.id.into_string(),
-                facility_id: c.facility_id.into_string(),
+            tawafa,
+            Ok(NewInspection {
+                contract_id: c.id,
                 inspected_on: day("2026-11-01"),
-                result: "fail".to_owned(),
+                passed: false,
                 findings: "Cold storage above 5 °C; food handlers without certificates.".to_owned(),
-                organization_id: tawafa.organization_id.to_string(),
-                actor_user_id: tawafa.user_id().map(|u| u.to_string()),
-                actor_api_key_id: None,
-                created_at: now(),
-            },
+            }),
         )?;
     }
-    let group = |client: &Caller, name: &str, pilgrims: i64, from: &str, to: &str| GroupRow {
-        id: GroupId::generate().into_string(),
-        season_id: season.id.clone(),
-        organization_id: client.organization_id.to_string(),
-        office_id: Some(
-            client
-                .parent_id
-                .clone()
-                .unwrap_or_else(|| client.organization_id.clone())
-                .to_string(),
-        ),
-        country: client.country.clone().unwrap_or_default(),
-        name: name.to_owned(),
-        pilgrims,
-        arrival_port: Place::Jed,
-        arrival_date: day(from),
-        departure_port: Place::Jed,
-        departure_date: day(to),
-        stays: format!(r#"[{{"city":"makkah","from":"{from}","to":"{to}"}}]"#),
-        version: 1,
-        created_at: now(),
-        updated_at: now(),
+    let season_id = SeasonId::from_stored(season.id.clone());
+    let group = |name: &str, pilgrims: i64, from: &str, to: &str| {
+        let (from, to) = (day(from), day(to));
+        Ok(GroupPlan {
+            name: name.to_owned(),
+            pilgrims,
+            arrival: (Place::Jed, from),
+            departure: (Place::Jed, to),
+            stays: vec![Stay {
+                city: Place::Makkah,
+                from,
+                to,
+            }],
+        })
     };
-    plans::insert_group(
+    groups::plan(
         conn,
-        &group(office, "Jakarta 1", 150, "2027-05-08", "2027-05-20"),
+        office,
+        &season_id,
+        group("Jakarta 1", 150, "2027-05-08", "2027-05-20"),
     )?;
-    plans::insert_group(
+    groups::plan(
         conn,
-        &group(agency, "Surabaya 1", 80, "2027-05-14", "2027-05-21"),
+        agency,
+        &season_id,
+        group("Surabaya 1", 80, "2027-05-14", "2027-05-21"),
     )?;
     Ok(())
 }

@@ -3,21 +3,22 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::credentials::Authenticated;
 use crate::domain::calendar::hijri;
+use crate::domain::country::Country;
 use crate::domain::ids::{OrganizationId, SeasonId};
 use crate::domain::organization::OrgKind;
-use crate::domain::readiness::{self as plan, Category, Readiness, ReadinessStatus};
+use crate::domain::readiness::{self as plan, Category, ReadinessStatus, Summary};
 use crate::error::Error;
 use crate::state::AppState;
-use crate::storage::plans::SeasonClient;
-use crate::usecases::readiness::{self, ClientDetail};
+use crate::storage::readiness::{Line, LineFilter};
+use crate::usecases::readiness::{self, ClientDetail, own_allocation};
 
 use super::Page;
-use super::extract::path_id;
+use super::extract::{Query, page, path_id};
 use super::lists;
 
 #[derive(Serialize, ToSchema, Clone)]
@@ -57,6 +58,9 @@ pub struct ReadinessRow {
     /// of the plan is covered; `incomplete` otherwise.
     pub status: ReadinessStatus,
     pub coverage: CoverageView,
+    /// How many gaps the client's detail lists: each day short of coverage, and its unplanned
+    /// pilgrims as one.
+    pub gap_count: i64,
     /// Pilgrims whose whole itinerary is covered (R12).
     pub visa_eligible: i64,
 }
@@ -121,33 +125,45 @@ pub struct ReadinessDetail {
     pub groups: Vec<GroupEligibility>,
 }
 
-fn coverage_view(r: &Readiness) -> CoverageView {
+fn coverage_view(s: &Summary) -> CoverageView {
     let c = |x: plan::CategoryCoverage| Coverage {
         needed: x.needed,
         covered: x.covered,
     };
     CoverageView {
-        housing: c(r.housing),
-        transport: c(r.transport),
-        catering: c(r.catering),
+        housing: c(s.housing),
+        transport: c(s.transport),
+        catering: c(s.catering),
     }
 }
 
-fn row(client: &SeasonClient, r: &Readiness) -> Result<ReadinessRow, Error> {
-    Ok(ReadinessRow {
+fn row(
+    id: String,
+    name: String,
+    kind: OrgKind,
+    country: Option<String>,
+    s: &Summary,
+) -> ReadinessRow {
+    ReadinessRow {
         organization: ClientRef {
-            id: client.id.clone(),
-            name: client.name.clone(),
-            kind: OrgKind::parse(&client.kind).ok_or_else(Error::internal)?,
-            country: client.country.clone(),
+            id,
+            name,
+            kind,
+            country,
         },
-        allocation: client.pilgrims - client.suballocated,
-        planned: r.planned,
-        unplanned: r.unplanned,
-        status: r.status(),
-        coverage: coverage_view(r),
-        visa_eligible: r.visa_eligible,
-    })
+        allocation: s.allocation,
+        planned: s.planned,
+        unplanned: s.unplanned,
+        status: s.status(),
+        coverage: coverage_view(s),
+        gap_count: s.gaps,
+        visa_eligible: s.visa_eligible,
+    }
+}
+
+fn line(l: Line) -> ReadinessRow {
+    let summary = l.row.summary();
+    row(l.row.client_id, l.name, l.kind, l.country, &summary)
 }
 
 fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
@@ -158,7 +174,7 @@ fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
         route: None,
         date: None,
         date_hijri: None,
-        needed: d.client.pilgrims - d.client.suballocated,
+        needed: own_allocation(&d.client),
         covered: r.planned,
         pilgrims: Some(r.unplanned),
         failed_inspections: Vec::new(),
@@ -197,19 +213,37 @@ fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
             arrival_date: g.arrival_date,
         })
         .collect();
+    let c = d.client;
+    let summary = r.summary(own_allocation(&c));
     Ok(ReadinessDetail {
-        summary: row(&d.client, r)?,
+        summary: row(c.id, c.name, c.kind, c.country, &summary),
         gaps,
         groups,
     })
 }
 
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReadinessQuery {
+    /// Only the clients of this country (ISO 3166-1 alpha-2).
+    #[param(example = "ID")]
+    pub country: Option<String>,
+    /// Only the clients that are `ready`, or only those `incomplete`.
+    pub status: Option<ReadinessStatus>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
 /// One row per client the caller may see, worst first: incomplete before ready, then by the share
-/// of needs covered. `Accept: text/csv` exports the same rows.
+/// of the allocation planned and covered, then by name. Each row is kept current by the changes to
+/// the client's groups, allocation, contracts and inspections, so a page costs a page read.
+/// `Accept: text/csv` exports every row the filters keep.
 #[utoipa::path(
     operation_id = "getSeasonReadiness",
     tag = "readiness",
-    params(("id" = String, Path, description = "Season id")),
+    params(("id" = String, Path, description = "Season id"), ReadinessQuery),
     responses((status = 200, description = "Readiness per client", content(
         (Page<ReadinessRow> = "application/json"),
         (String = "text/csv"),
@@ -221,17 +255,43 @@ pub async fn season_readiness(
     auth: Authenticated,
     req: HttpRequest,
     id: web::Path<String>,
+    query: Query<ReadinessQuery>,
 ) -> Result<HttpResponse, Error> {
     let season_id: SeasonId = path_id(&id)?;
-    let rows = state
-        .read(auth, move |conn, caller| {
-            readiness::season_view(conn, caller, &season_id)?
-                .iter()
-                .map(|c| row(&c.client, &c.readiness))
-                .collect::<Result<Vec<_>, Error>>()
-        })
-        .await?;
-    Ok(lists::whole(&req, "readiness", rows))
+    let query = query.into_inner();
+    let page = page(query.limit, query.cursor)?;
+    let country = match query.country.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(c) => Some(
+            Country::parse(c)
+                .map_err(|e| Error::invalid_query("country", e))?
+                .as_str()
+                .to_owned(),
+        ),
+    };
+    let filter = LineFilter {
+        country,
+        ready: query.status.map(|s| s == ReadinessStatus::Ready),
+    };
+    lists::answer(
+        &state,
+        auth,
+        &req,
+        page,
+        "readiness",
+        move |conn, caller, page| {
+            let lines = readiness::season_page(
+                conn,
+                caller,
+                &season_id,
+                &filter,
+                page.after.as_deref(),
+                page.fetch(),
+            )?;
+            Ok(page.show(lines, |l| &l.row.client_id, line))
+        },
+    )
+    .await
 }
 
 /// One client's readiness with every gap (category, city or route, date, needed, covered) and

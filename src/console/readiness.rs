@@ -10,12 +10,12 @@ use super::Frame;
 use super::pages::{Touched, current_season, frame, no_such, page, refused_with, rendered, submit};
 use super::session::Visitor;
 use crate::domain::ids::{ContractId, OrganizationId, SeasonId};
-use crate::domain::readiness::Readiness;
 use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::models::SeasonRow;
+use crate::storage::readiness::{Line, LineFilter};
 use crate::usecases::inspections::{self, NewInspection};
-use crate::usecases::readiness::{self as cases, ClientDetail, ClientReadiness};
+use crate::usecases::readiness::{self as cases, ClientDetail};
 
 /// A need's place in words: a city, or a route `from>to`.
 pub fn place_words(tr: &super::Tr, place: &str) -> String {
@@ -27,8 +27,8 @@ pub fn place_words(tr: &super::Tr, place: &str) -> String {
 }
 
 /// The share covered, as a whole percentage.
-pub fn percent(r: &Readiness) -> i64 {
-    (r.ratio() * 100.0).floor() as i64
+pub fn percent(ratio: f64) -> i64 {
+    (ratio * 100.0).floor() as i64
 }
 
 #[derive(Template)]
@@ -36,15 +36,15 @@ pub fn percent(r: &Readiness) -> i64 {
 struct BoardPage<'a> {
     f: &'a Frame,
     season: &'a SeasonRow,
-    rows: &'a [ClientReadiness],
+    rows: &'a [Line],
     query: &'a BoardQuery,
     countries: Vec<String>,
-    total: usize,
-    next: Option<usize>,
+    total: i64,
+    next: Option<String>,
 }
 
 /// How many clients a page of the board shows.
-const BOARD_PAGE: usize = 50;
+const BOARD_PAGE: i64 = 50;
 
 #[derive(Deserialize, Default)]
 pub struct BoardQuery {
@@ -54,14 +54,25 @@ pub struct BoardQuery {
     /// `ready`, `not_ready`, or empty for all.
     #[serde(default)]
     status: String,
-    /// Where the page starts in the filtered board (a number; anything else is the start).
+    /// The client after whose row the page starts (its id; anything else is the start).
     #[serde(default)]
-    from: String,
+    after: String,
 }
 
 impl BoardQuery {
-    fn start(&self) -> usize {
-        self.from.parse().unwrap_or(0)
+    fn filter(&self) -> LineFilter {
+        LineFilter {
+            country: Some(self.country.clone()).filter(|c| !c.is_empty()),
+            ready: match self.status.as_str() {
+                "ready" => Some(true),
+                "not_ready" => Some(false),
+                _ => None,
+            },
+        }
+    }
+
+    fn after(&self) -> Option<OrganizationId> {
+        self.after.parse().ok()
     }
 }
 
@@ -74,18 +85,25 @@ struct ClientPage<'a> {
 }
 
 enum Board {
-    All(SeasonRow, Vec<ClientReadiness>),
+    All {
+        season: SeasonRow,
+        rows: Vec<Line>,
+        total: i64,
+        countries: Vec<String>,
+    },
     One(SeasonRow, Box<ClientDetail>),
 }
 
-/// The ministry's and tawafa establishments' board; a client sees its own readiness.
+/// The ministry's and tawafa establishments' board, worst first, filtered and a page at a time; a
+/// client sees its own readiness.
 pub async fn board(
     state: web::Data<AppState>,
     visitor: Visitor,
     query: web::Query<BoardQuery>,
 ) -> HttpResponse {
     let query = query.into_inner();
-    let loaded = page(&state, &visitor, |conn, caller, _| {
+    let (filter, after) = (query.filter(), query.after());
+    let loaded = page(&state, &visitor, move |conn, caller, _| {
         let season = current_season(conn)?.ok_or_else(Error::not_found)?;
         let id = SeasonId::from_stored(season.id.clone());
         if caller.kind.is_client() {
@@ -93,43 +111,48 @@ pub async fn board(
             let detail = cases::client_view(conn, caller, &id, &own)?;
             return Ok(Board::One(season, Box::new(detail)));
         }
-        let rows = cases::season_view(conn, caller, &id)?;
-        Ok(Board::All(season, rows))
+        let after = after.as_ref().map(|a| a.as_str());
+        // A cursor that is not a row of this board (a stale link) starts from the first page.
+        let rows = match cases::season_page(conn, caller, &id, &filter, after, BOARD_PAGE + 1) {
+            Err(e) if e.code == "invalid_query" => {
+                cases::season_page(conn, caller, &id, &filter, None, BOARD_PAGE + 1)?
+            }
+            other => other?,
+        };
+        let (total, countries) = cases::season_totals(conn, caller, &id, &filter)?;
+        Ok(Board::All {
+            season,
+            rows,
+            total,
+            countries,
+        })
     })
     .await;
     match loaded {
-        Ok((me, lang, Board::All(season, rows))) => {
+        Ok((
+            me,
+            lang,
+            Board::All {
+                season,
+                mut rows,
+                total,
+                countries,
+            },
+        )) => {
             let f = frame(&visitor, me, lang, "/readiness", "readiness");
-            let mut countries: Vec<String> = rows
-                .iter()
-                .filter_map(|r| r.client.country.clone())
-                .collect();
-            countries.sort();
-            countries.dedup();
-            // Worst first (as the use case orders them), then the reader's filters, a page at a time.
-            let kept: Vec<ClientReadiness> = rows
-                .into_iter()
-                .filter(|r| {
-                    query.country.is_empty()
-                        || r.client.country.as_deref() == Some(query.country.as_str())
-                })
-                .filter(|r| match query.status.as_str() {
-                    "ready" => r.readiness.ready(),
-                    "not_ready" => !r.readiness.ready(),
-                    _ => true,
-                })
-                .collect();
-            let total = kept.len();
-            let from = query.start().min(total);
-            let to = (from + BOARD_PAGE).min(total);
+            let more = rows.len() as i64 > BOARD_PAGE;
+            rows.truncate(BOARD_PAGE as usize);
+            let next = more
+                .then(|| rows.last().map(|r| r.row.client_id.clone()))
+                .flatten();
             rendered(BoardPage {
                 f: &f,
                 season: &season,
-                rows: &kept[from..to],
+                rows: &rows,
                 query: &query,
                 countries,
                 total,
-                next: (to < total).then_some(to),
+                next,
             })
         }
         Ok((me, lang, Board::One(season, d))) => {

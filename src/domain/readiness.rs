@@ -283,12 +283,77 @@ impl Readiness {
 
     /// Covered share of everything needed, 0 to 1 (1 when nothing is needed).
     pub fn ratio(&self) -> f64 {
+        self.summary(0).ratio()
+    }
+
+    /// In figures, for a client holding `allocation` pilgrims itself.
+    pub fn summary(&self, allocation: i64) -> Summary {
+        Summary {
+            allocation,
+            planned: self.planned,
+            unplanned: self.unplanned,
+            ready: self.ready(),
+            housing: self.housing,
+            transport: self.transport,
+            catering: self.catering,
+            gaps: self.gaps.len() as i64 + i64::from(self.unplanned > 0),
+            visa_eligible: self.visa_eligible,
+        }
+    }
+}
+
+/// A client's readiness in figures, as the all-clients view lists it: everything but the gaps
+/// themselves and the eligible groups.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// The pilgrims the client holds itself (its allocation less what it passed on).
+    pub allocation: i64,
+    pub planned: i64,
+    pub unplanned: i64,
+    pub ready: bool,
+    pub housing: CategoryCoverage,
+    pub transport: CategoryCoverage,
+    pub catering: CategoryCoverage,
+    /// How many gaps the client's detail lists: each day short of coverage, and the unplanned
+    /// pilgrims as one.
+    pub gaps: i64,
+    pub visa_eligible: i64,
+}
+
+/// The resolution of [`Summary::rank`]'s share: a billionth.
+const RANK_SCALE: i64 = 1_000_000_000;
+
+impl Summary {
+    pub fn status(&self) -> ReadinessStatus {
+        if self.ready {
+            ReadinessStatus::Ready
+        } else {
+            ReadinessStatus::Incomplete
+        }
+    }
+
+    /// Covered share of everything needed, 0 to 1 (1 when nothing is needed).
+    pub fn ratio(&self) -> f64 {
         let needed = self.housing.needed + self.transport.needed + self.catering.needed;
         let covered = self.housing.covered + self.transport.covered + self.catering.covered;
         if needed == 0 {
             1.0
         } else {
             covered as f64 / needed as f64
+        }
+    }
+
+    /// Where the client stands worst first, as one integer (lower is worse): incomplete clients
+    /// before ready ones, then by the share planned times the share of the plan's needs covered (a
+    /// client with nothing planned is the least ready), to a billionth.
+    pub fn rank(&self) -> i64 {
+        let own = self.allocation.max(1) as f64;
+        let share = (self.planned as f64 / own).min(1.0) * self.ratio();
+        let score = (share.clamp(0.0, 1.0) * RANK_SCALE as f64).round() as i64;
+        if self.ready {
+            2 * RANK_SCALE + score
+        } else {
+            score
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod models;
 pub mod notifications;
 pub mod organizations;
 pub mod plans;
+pub mod readiness;
 pub mod retention;
 pub mod schema;
 pub mod seasons;

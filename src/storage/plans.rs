@@ -256,16 +256,52 @@ pub fn coverage(
         .collect())
 }
 
-/// A client of a season, as readiness lists it.
-#[derive(Queryable, Debug, Clone)]
+/// A client of a season, as readiness lists it: the organisation with its allocation.
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = organizations)]
 pub struct SeasonClient {
     pub id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: crate::domain::organization::OrgKind,
     pub country: Option<String>,
+    #[diesel(select_expression = allocations::pilgrims)]
     pub pilgrims: i64,
+    #[diesel(select_expression = allocations::suballocated)]
     pub suballocated: i64,
 }
+
+/// Narrows a boxed query that joins `organizations` to the clients whose plans a scope covers:
+/// `None` when it covers none of them.
+macro_rules! clients_in_scope {
+    ($query:expr, $scope:expr) => {{
+        use $crate::access::ContractScope;
+        use $crate::storage::schema::{organization_countries, organizations};
+        match $scope {
+            ContractScope::All => Some($query),
+            ContractScope::Client(own) => {
+                Some($query.filter(organizations::id.eq(own.to_string())))
+            }
+            ContractScope::Office(own) => Some(
+                $query.filter(
+                    organizations::id
+                        .eq(own.to_string())
+                        .or(organizations::parent_id.eq(own.to_string())),
+                ),
+            ),
+            ContractScope::TawafaCountries(own) => Some(
+                $query.filter(
+                    organizations::country.eq_any(
+                        organization_countries::table
+                            .filter(organization_countries::organization_id.eq(own.to_string()))
+                            .select(organization_countries::country.nullable()),
+                    ),
+                ),
+            ),
+            ContractScope::Provider(_) | ContractScope::Nothing => None,
+        }
+    }};
+}
+pub(crate) use clients_in_scope;
 
 /// The clients holding an allocation in a season, within a scope.
 pub fn season_clients(
@@ -273,36 +309,15 @@ pub fn season_clients(
     season_id: &str,
     scope: &ContractScope,
 ) -> QueryResult<Vec<SeasonClient>> {
-    let mut query = allocations::table
+    let query = allocations::table
         .inner_join(organizations::table)
         .filter(allocations::season_id.eq(season_id.to_owned()))
-        .select((
-            organizations::id,
-            organizations::name,
-            organizations::kind,
-            organizations::country,
-            allocations::pilgrims,
-            allocations::suballocated,
-        ))
+        .select(SeasonClient::as_select())
         .into_boxed();
-    query = match scope {
-        ContractScope::All => query,
-        ContractScope::Client(own) => query.filter(organizations::id.eq(own.to_string())),
-        ContractScope::Office(own) => query.filter(
-            organizations::id
-                .eq(own.to_string())
-                .or(organizations::parent_id.eq(own.to_string())),
-        ),
-        ContractScope::TawafaCountries(own) => query.filter(
-            organizations::country.eq_any(
-                organization_countries::table
-                    .filter(organization_countries::organization_id.eq(own.to_string()))
-                    .select(organization_countries::country.nullable()),
-            ),
-        ),
-        ContractScope::Provider(_) | ContractScope::Nothing => return Ok(Vec::new()),
-    };
-    query.order(organizations::id.asc()).load(conn)
+    match clients_in_scope!(query, scope) {
+        Some(query) => query.order(organizations::id.asc()).load(conn),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// Every group of a season (of some clients, or all).

@@ -385,6 +385,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    readiness_view (season_id, client_id) {
+        season_id -> Text,
+        client_id -> Text,
+        allocation -> BigInt,
+        planned -> BigInt,
+        unplanned -> BigInt,
+        ready -> Bool,
+        rank -> BigInt,
+        housing_needed -> BigInt,
+        housing_covered -> BigInt,
+        transport_needed -> BigInt,
+        transport_covered -> BigInt,
+        catering_needed -> BigInt,
+        catering_covered -> BigInt,
+        gaps -> BigInt,
+        visa_eligible -> BigInt,
+    }
+}
+
+diesel::table! {
     webhook_subscriptions (id) {
         id -> Text,
         organization_id -> Text,
@@ -447,6 +467,7 @@ diesel::joinable!(organization_countries -> organizations (organization_id));
 diesel::joinable!(organization_grants -> organizations (organization_id));
 diesel::joinable!(facilities -> organizations (provider_id));
 diesel::joinable!(allocations -> organizations (organization_id));
+diesel::joinable!(readiness_view -> organizations (client_id));
 diesel::joinable!(facility_days -> facilities (facility_id));
 diesel::joinable!(contracts -> facilities (facility_id));
 diesel::joinable!(contracts -> seasons (season_id));
@@ -486,6 +507,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_tokens,
     feed_events,
     readiness_marks,
+    readiness_view,
     webhook_subscriptions,
     webhook_deliveries,
 );

@@ -155,8 +155,8 @@ fn fingerprint(r: &Readiness) -> String {
 }
 
 /// One input of a client's readiness changed (a group, an allocation, a contract that covers or no
-/// longer covers, an inspection): its readiness is assessed again and, if it differs from the last
-/// one published, a `readiness.changed` event is. The client's mark is held for the rest of the
+/// longer covers, an inspection): its readiness is assessed again, its line in the all-clients view
+/// written and, if it differs from the last one published, a `readiness.changed` event is. The client's mark is held for the rest of the
 /// transaction, so that concurrent changes are compared one after the other. Run inside the write
 /// transaction of the change.
 pub fn readiness_inputs_changed(
@@ -173,6 +173,7 @@ pub fn readiness_inputs_changed(
         super::readiness::assess_clients(conn, season_id, std::slice::from_ref(&client), false)?
             .pop()
             .ok_or_else(Error::internal)?;
+    super::readiness::record(conn, season_id, &client, &readiness)?;
     let now_print = fingerprint(&readiness);
     if now_print == last {
         return Ok(());

@@ -194,6 +194,11 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// The database this app serves, where it owns one.
+    pub fn database_url(&self) -> Option<&DatabaseUrl> {
+        self._db.as_ref().map(|db| &db.url)
+    }
+
     /// The emails this app wrote, as (file name, contents).
     pub fn mails(&self) -> Vec<String> {
         let dir = self

@@ -545,9 +545,285 @@ async fn who_sees_which_plans_and_readiness(app: TestApp) {
         .assert_problem(404, "not_found");
 }
 
+/// Every page of the all-clients view (read two rows at a time, by the ministry), row by row against
+/// each client's own readiness, which is assessed afresh on every read; answers the rows.
+async fn view_against_details(app: &TestApp, w: &World) -> Vec<Value> {
+    let list = format!("/api/v1/seasons/{}/readiness", w.season);
+    let rows: Vec<Value> = pages(app, &list, 2, &w.ministry).await.concat();
+    for row in &rows {
+        let id = row["organization"]["id"].as_str().unwrap();
+        let detail = app
+            .get(&format!("/api/v1/seasons/{}/readiness/{id}", w.season))
+            .auth(&w.ministry)
+            .send()
+            .await;
+        let detail = detail.assert_status(200);
+        for key in [
+            "organization",
+            "allocation",
+            "planned",
+            "unplanned",
+            "status",
+            "coverage",
+            "gap_count",
+            "visa_eligible",
+        ] {
+            assert_eq!(
+                row[key], detail[key],
+                "{key} of {id}: {row} against {detail}"
+            );
+        }
+        assert_eq!(
+            row["gap_count"].as_u64().unwrap() as usize,
+            detail["gaps"].as_array().unwrap().len()
+        );
+    }
+    // Worst first: every incomplete client before every ready one.
+    let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    let first_ready = statuses.iter().position(|s| *s == "ready");
+    if let Some(at) = first_ready {
+        assert!(statuses[at..].iter().all(|s| *s == "ready"), "{statuses:?}");
+    }
+    rows
+}
+
+/// The all-clients view is written by each change to a client's inputs, in the change's
+/// transaction. After every step of a random walk of changes (groups planned and removed,
+/// contracts approved and cancelled, inspections failed and passed, allocations changed), each row
+/// of it equals the client's readiness assessed afresh, and `etrack check` finds the whole view
+/// equal to the season assessed from scratch.
+async fn the_readiness_view_matches_a_fresh_assessment_after_random_changes(app: TestApp) {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    let w = World::new(&app).await;
+    let clients = [&w.office, &w.agency, &w.other_office];
+    let windows = [("2027-05-10", "2027-05-13"), ("2027-05-11", "2027-05-13")];
+    let mut rng = StdRng::seed_from_u64(1447);
+    let (mut groups, mut approved): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    let mut inspected = 0;
+    let rows = view_against_details(&app, &w).await;
+    assert_eq!(rows.len(), 3, "the three clients holding an allocation");
+    for step in 0..30 {
+        let client = clients[rng.random_range(0..clients.len())];
+        match rng.random_range(0..7) {
+            0 | 1 => {
+                let (arrive, leave) = windows[rng.random_range(0..windows.len())];
+                let pilgrims = rng.random_range(1..=12);
+                let body = group(&format!("step {step}"), pilgrims, arrive, leave);
+                let made = plan(&app, &w, client, body).await;
+                if made.status == 201 {
+                    groups.push(made.body["id"].as_str().unwrap().to_owned());
+                }
+            }
+            2 if !groups.is_empty() => {
+                let id = groups.swap_remove(rng.random_range(0..groups.len()));
+                let owner = app
+                    .get(&format!("/api/v1/groups/{id}"))
+                    .auth(&w.ministry)
+                    .send()
+                    .await;
+                let owner = owner.body["organization_id"].as_str().unwrap().to_owned();
+                let by = clients.iter().find(|c| c.organization_id == owner).unwrap();
+                app.delete(&format!("/api/v1/groups/{id}"))
+                    .auth(*by)
+                    .send()
+                    .await
+                    .assert_status(204);
+            }
+            3 if approved.len() < 8 => {
+                let units = rng.random_range(1..=10);
+                let s = &w.season;
+                let body = match rng.random_range(0..3) {
+                    0 => w.housing(units, "2027-05-10", "2027-05-12"),
+                    1 => {
+                        json!({"season_id": s, "type": "catering", "facility_id": w.kitchen, "starts_on": "2027-05-11", "ends_on": "2027-05-12", "pilgrims": units, "meals_per_day": 3, "unit_price": "20", "currency": "SAR"})
+                    }
+                    _ => {
+                        json!({"season_id": s, "type": "transport", "facility_id": w.fleet, "starts_on": "2027-05-13", "ends_on": "2027-05-13", "route": {"from": "makkah", "to": "jed"}, "seats": units, "unit_price": "40", "currency": "SAR"})
+                    }
+                };
+                approved.push(w.approved(&app, client, body).await);
+            }
+            4 if !approved.is_empty() => {
+                let id = approved.swap_remove(rng.random_range(0..approved.len()));
+                w.step(
+                    &app,
+                    &w.ministry,
+                    &id,
+                    "cancel",
+                    Some("the building failed its survey"),
+                )
+                .await
+                .assert_status(200);
+            }
+            5 if !approved.is_empty() => {
+                inspected += 1;
+                let id = &approved[rng.random_range(0..approved.len())];
+                let (result, findings) = if rng.random_bool(0.5) {
+                    ("fail", "fire exits blocked")
+                } else {
+                    ("pass", "")
+                };
+                app.post("/api/v1/inspections")
+                    .auth(&w.ministry)
+                    .json(json!({"contract_id": id, "inspected_on": format!("2026-11-{:02}", inspected.min(28)), "result": result, "findings": findings}))
+                    .await
+                    .assert_status(201);
+            }
+            _ => {
+                // An allocation the client's plans and contracts may refuse (409): nothing changes.
+                let (by, whom) = if client.organization_id == w.agency.organization_id {
+                    (&w.office, &w.agency)
+                } else {
+                    (&w.ministry, client)
+                };
+                let base = if by.organization_id == w.office.organization_id {
+                    0
+                } else {
+                    200
+                };
+                let pilgrims = rng.random_range(0..=40) + base;
+                let reply = allocate(&app, by, &w.season, &whom.organization_id, pilgrims).await;
+                assert!(matches!(reply.status, 200 | 409), "{}", reply.text);
+            }
+        }
+        view_against_details(&app, &w).await;
+    }
+    if let Some(url) = app.database_url() {
+        let (ok, report) = crate::process::run_etrack(url, &["check"]);
+        assert!(
+            ok && report.contains("3 readiness lines as assessed afresh"),
+            "{report}"
+        );
+    }
+}
+
+/// The view's filters and pages: by country and by status, within the caller's scope, a page at a
+/// time with a cursor (one that is no row of it refused), and as CSV.
+async fn the_readiness_view_filters_and_pages(app: TestApp) {
+    let w = World::new(&app).await;
+    let list = format!("/api/v1/seasons/{}/readiness", w.season);
+    let ids = |r: crate::helpers::Reply| -> Vec<String> {
+        r.assert_status(200)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["organization"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let get = |query: &str, by: &Session| app.get(&format!("{list}?{query}")).auth(by).send();
+    let (office, agency, other) = (
+        w.office.organization_id.clone(),
+        w.agency.organization_id.clone(),
+        w.other_office.organization_id.clone(),
+    );
+    // The agency plans its ten pilgrims, keeps exactly them, and has them covered: ready.
+    plan(
+        &app,
+        &w,
+        &w.agency,
+        group("only", 10, "2027-05-10", "2027-05-13"),
+    )
+    .await
+    .assert_status(201);
+    allocate(&app, &w.office, &w.season, &agency, 10)
+        .await
+        .assert_status(200);
+    cover_ten(&app, &w, &w.agency).await;
+
+    assert_eq!(
+        ids(get("country=my", &w.ministry).await),
+        vec![other.clone()]
+    );
+    let mut id_clients = ids(get("country=ID", &w.ministry).await);
+    id_clients.sort();
+    let mut expected = vec![office.clone(), agency.clone()];
+    expected.sort();
+    assert_eq!(id_clients, expected);
+    assert_eq!(
+        ids(get("status=ready", &w.ministry).await),
+        vec![agency.clone()]
+    );
+    let incomplete = ids(get("status=incomplete", &w.ministry).await);
+    assert_eq!(incomplete.len(), 2);
+    assert!(!incomplete.contains(&agency));
+    // Worst first: the ready agency comes last.
+    assert_eq!(ids(get("", &w.ministry).await).last(), Some(&agency));
+    // Filters keep to the caller's scope: the office has no Malaysian client; the other country's
+    // tawafa establishment sees none of Indonesia's.
+    assert!(ids(get("country=MY", &w.office).await).is_empty());
+    assert!(ids(get("status=ready", &w.other_tawafa).await).is_empty());
+    assert_eq!(
+        ids(get("status=ready", &w.tawafa).await),
+        vec![agency.clone()]
+    );
+    for bad in [
+        "country=XX",
+        "status=almost",
+        "limit=0",
+        "cursor=nonsense",
+        "colour=red",
+    ] {
+        get(bad, &w.ministry)
+            .await
+            .assert_problem(400, "invalid_query");
+    }
+    // A cursor naming a client that is no row of this list is refused, not read as the start.
+    let stranger = base64_id(&w.provider.organization_id);
+    get(&format!("cursor={stranger}"), &w.ministry)
+        .await
+        .assert_problem(400, "invalid_query");
+    // One row a page: three pages, each client once.
+    let seen: Vec<String> = pages(&app, &list, 1, &w.ministry)
+        .await
+        .iter()
+        .map(|page| {
+            assert_eq!(page.len(), 1);
+            page[0]["organization"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(seen, ids(get("", &w.ministry).await));
+    // CSV: every row the filters keep.
+    let csv = app
+        .get(&format!("{list}?country=ID"))
+        .auth(&w.ministry)
+        .header("Accept", "text/csv")
+        .send()
+        .await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.text.lines().count(), 3, "{}", csv.text);
+    assert!(!csv.text.contains(&other));
+}
+
+/// Every page of a list, `limit` rows a page, following `next_cursor`.
+async fn pages(app: &TestApp, list: &str, limit: u32, by: &Session) -> Vec<Vec<Value>> {
+    let mut pages = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get(&format!("{list}?limit={limit}&cursor={cursor}"))
+            .auth(by)
+            .send()
+            .await;
+        let body = page.assert_status(200).clone();
+        pages.push(body["items"].as_array().unwrap().clone());
+        match body["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => return pages,
+        }
+    }
+}
+
+fn base64_id(id: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id)
+}
+
 crate::backend_tests!(
     readiness_and_eligibility_on_a_small_season,
     a_failed_inspection_takes_coverage_away_until_a_pass,
     plans_stay_within_the_allocation,
     who_sees_which_plans_and_readiness,
+    the_readiness_view_matches_a_fresh_assessment_after_random_changes,
+    the_readiness_view_filters_and_pages,
 );
