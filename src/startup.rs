@@ -7,8 +7,8 @@ use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, Service};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{Condition, DefaultHeaders, Next, from_fn};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{Compress, Condition, DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_actix_web::AppExt;
@@ -59,6 +59,17 @@ impl Application {
         } else {
             Vec::new()
         };
+        {
+            // The all-clients readiness view brought up to date once here (lines missing for data
+            // from before the view, lines left behind by a process of an earlier version), so that
+            // reading it is only ever reading it. Several processes may start together.
+            let mut conn = pool
+                .get()
+                .map_err(|e| StartupError::Setup(format!("no database connection: {e}")))?;
+            crate::usecases::readiness::settle_seasons(&mut conn).map_err(|e| {
+                StartupError::Setup(format!("writing the readiness view: {}", e.code))
+            })?;
+        }
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| StartupError::Bind(settings.bind.clone(), e))?;
         let port = listener
@@ -184,6 +195,16 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .wrap(security_headers())
             .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
             .wrap(TracingLogger::default())
+            .wrap(Compress::default())
+            .wrap_fn(|mut req, srv| {
+                // Pages that carry a form token beside what the reader typed are never compressed
+                // (a compressed size would tell an eavesdropper about the token); the API, its
+                // documents and the CSV exports are, when the caller asks.
+                if !compressible(req.path()) {
+                    req.headers_mut().remove(header::ACCEPT_ENCODING);
+                }
+                srv.call(req)
+            })
             .into_utoipa_app()
             .configure(api::configure)
             .split_for_parts();
@@ -199,6 +220,12 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     .workers(workers)
     .worker_max_blocking_threads(blocking_threads);
     Ok(server.listen(listener)?.run())
+}
+
+/// Whether an answer may be compressed (gzip, when the request asks): all but the pages for people,
+/// which carry a form token.
+fn compressible(path: &str) -> bool {
+    !(crate::console::serves(path) || path == "/password")
 }
 
 /// On every response, unless a handler set its own. Nothing is cached: answers carry tokens and

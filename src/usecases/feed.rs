@@ -14,7 +14,7 @@ use crate::domain::readiness::Readiness;
 use crate::error::Error;
 use crate::storage::feed::{self as store, FeedEvent, FeedRow};
 use crate::storage::models::{ContractRow, OrganizationRow};
-use crate::storage::{DbConnection, QueryResult, now, organizations, plans};
+use crate::storage::{DbConnection, QueryResult, now, organizations};
 
 /// The most events one read answers.
 pub const MAX_EVENTS: u32 = 500;
@@ -164,16 +164,9 @@ pub fn readiness_inputs_changed(
     season_id: &str,
     client_id: &str,
 ) -> Result<(), Error> {
-    let (_, last) = store::lock_readiness_mark(conn, season_id, client_id)?;
-    let own = ContractScope::Client(OrganizationId::from_stored(client_id.to_owned()));
-    let Some(client) = plans::season_clients(conn, season_id, &own)?.pop() else {
+    let Some((readiness, last)) = super::readiness::reassess(conn, season_id, client_id)? else {
         return Ok(());
     };
-    let (readiness, _) =
-        super::readiness::assess_clients(conn, season_id, std::slice::from_ref(&client), false)?
-            .pop()
-            .ok_or_else(Error::internal)?;
-    super::readiness::record(conn, season_id, &client, &readiness)?;
     let now_print = fingerprint(&readiness);
     if now_print == last {
         return Ok(());

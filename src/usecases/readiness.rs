@@ -9,6 +9,7 @@ use crate::domain::ids::{OrganizationId, SeasonId};
 use crate::domain::readiness::{self as plan, Cover, Group, Readiness};
 use crate::error::Error;
 use crate::storage::DbConnection;
+use crate::storage::models::SeasonRow;
 use crate::storage::plans::{self as store, SeasonClient, cover_of, group_of};
 use crate::storage::readiness::{self as view, Line, LineFilter, LineRow, PageError};
 
@@ -54,8 +55,8 @@ pub struct ClientDetail {
 }
 
 /// The readiness of the clients the caller may see, worst first, a page at a time: each client's
-/// line as the last change to its inputs wrote it (see [`record`]). Clients with no line yet (a
-/// season seeded, or from before the view) are assessed first and their lines written.
+/// line as the last change to its inputs wrote it (see [`record`]; clients with none yet were
+/// written by [`fill_seasons`] when the server started).
 pub fn season_page(
     conn: &mut DbConnection,
     caller: &Caller,
@@ -66,7 +67,6 @@ pub fn season_page(
 ) -> Result<Vec<Line>, Error> {
     super::seasons::find(conn, season_id.as_str())?;
     let scope = access::plan_scope(caller);
-    fill(conn, season_id.as_str(), &scope)?;
     view::page(conn, season_id.as_str(), &scope, filter, after, limit).map_err(|e| match e {
         PageError::UnknownCursor => Error::invalid_query("cursor", Invalid::new("invalid_cursor")),
         PageError::Query(e) => e.into(),
@@ -74,7 +74,7 @@ pub fn season_page(
 }
 
 /// How many clients [`season_page`] lists in all with this filter, and the countries of those it
-/// lists with none (for a reader's filter). Read after a page, whose reading filled the view.
+/// lists with none (for a reader's filter).
 pub fn season_totals(
     conn: &mut DbConnection,
     caller: &Caller,
@@ -86,6 +86,61 @@ pub fn season_totals(
         view::count(conn, season_id.as_str(), &scope, filter)?,
         view::countries(conn, season_id.as_str(), &scope)?,
     ))
+}
+
+/// Brings the all-clients view of every season up to date as a process starts: writes the lines
+/// of clients that have none (insert-if-absent: a line a change wrote meanwhile is kept), then
+/// assesses each client whose line differs from a fresh assessment again under its readiness mark,
+/// in a transaction of its own (a line left behind by a process of an earlier version, which did
+/// not keep the view). Answers the lines written and those brought up to date.
+pub fn settle_seasons(conn: &mut DbConnection) -> Result<(usize, usize), Error> {
+    let (mut written, mut repaired) = (0, 0);
+    for season in every_season(conn)? {
+        written += fill(conn, &season.id, &ContractScope::All)?;
+        let (_, differing) = compare(conn, &season.id)?;
+        for (client_id, _) in differing {
+            crate::storage::write_transaction(conn, |conn| {
+                reassess(conn, &season.id, &client_id).map(|_| ())
+            })?;
+            repaired += 1;
+        }
+    }
+    Ok((written, repaired))
+}
+
+/// Assesses one client afresh and writes its line in the view, holding the client's readiness mark
+/// for the rest of the transaction, so that the changes to one client are taken one after the
+/// other in every process and the line follows the last of them. Answers the readiness and the
+/// fingerprint last published for the feed; `None` for a client holding no allocation. Run inside
+/// a write transaction, after the change.
+pub fn reassess(
+    conn: &mut DbConnection,
+    season_id: &str,
+    client_id: &str,
+) -> Result<Option<(Readiness, String)>, Error> {
+    let (_, last) = crate::storage::feed::lock_readiness_mark(conn, season_id, client_id)?;
+    let own = ContractScope::Client(OrganizationId::from_stored(client_id.to_owned()));
+    let Some(client) = store::season_clients(conn, season_id, &own)?.pop() else {
+        return Ok(None);
+    };
+    let (readiness, _) = assess_clients(conn, season_id, std::slice::from_ref(&client), false)?
+        .pop()
+        .ok_or_else(Error::internal)?;
+    record(conn, season_id, &client, &readiness)?;
+    Ok(Some((readiness, last)))
+}
+
+/// Every season, oldest first.
+fn every_season(conn: &mut DbConnection) -> Result<Vec<SeasonRow>, Error> {
+    let mut seasons = Vec::new();
+    loop {
+        let after = seasons.last().map(|s: &SeasonRow| s.id.clone());
+        let batch = crate::storage::seasons::list(conn, None, after.as_deref(), 100)?;
+        if batch.is_empty() {
+            return Ok(seasons);
+        }
+        seasons.extend(batch);
+    }
 }
 
 /// Writes the lines of the season's clients within a scope that have none; answers how many.
@@ -130,47 +185,62 @@ pub fn own_allocation(client: &SeasonClient) -> i64 {
 }
 
 /// Compares every line of the view with the readiness assessed afresh from the season's groups,
-/// contracts and inspections: answers how many lines were compared and each that differs. A client
-/// with no line yet is not a fault (its line is written when the view is first read).
+/// contracts and inspections: answers how many lines were compared and each that differs, is
+/// missing (a client holding an allocation with no line) or is about a client holding none.
 pub fn verify_view(conn: &mut DbConnection) -> Result<(usize, Vec<String>), Error> {
     let mut compared = 0;
     let mut problems = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let seasons = crate::storage::seasons::list(conn, None, after.as_deref(), 100)?;
-        let Some(last) = seasons.last() else { break };
-        after = Some(last.id.clone());
-        for season in &seasons {
-            let clients = store::season_clients(conn, &season.id, &ContractScope::All)?;
-            let assessed = assess_clients(conn, &season.id, &clients, true)?;
-            let expected: HashMap<&str, LineRow> = clients
-                .iter()
-                .zip(&assessed)
-                .map(|(c, (r, _))| {
-                    let row = LineRow::new(&season.id, &c.id, &r.summary(own_allocation(c)));
-                    (c.id.as_str(), row)
-                })
-                .collect();
-            for line in view::season_lines(conn, &season.id)? {
-                compared += 1;
-                match expected.get(line.client_id.as_str()) {
-                    Some(fresh) if *fresh == line => {}
-                    Some(fresh) => problems.push(format!(
-                        "readiness of client {} in season {} is listed as {:?} but is {:?}",
-                        line.client_id,
-                        season.id,
-                        line.summary(),
-                        fresh.summary()
-                    )),
-                    None => problems.push(format!(
-                        "readiness of client {} is listed in season {}, where it holds no allocation",
-                        line.client_id, season.id
-                    )),
-                }
-            }
-        }
+    for season in &every_season(conn)? {
+        let (lines, differing) = compare(conn, &season.id)?;
+        compared += lines;
+        problems.extend(differing.into_iter().map(|(_, problem)| problem));
     }
     Ok((compared, problems))
+}
+
+/// One season's lines against a fresh assessment of its clients: how many lines there are, and
+/// each client whose line differs, is missing or should not be there, with what is wrong.
+fn compare(
+    conn: &mut DbConnection,
+    season_id: &str,
+) -> Result<(usize, Vec<(String, String)>), Error> {
+    let clients = store::season_clients(conn, season_id, &ContractScope::All)?;
+    let assessed = assess_clients(conn, season_id, &clients, true)?;
+    let mut expected: HashMap<&str, LineRow> = clients
+        .iter()
+        .zip(&assessed)
+        .map(|(c, (r, _))| {
+            let row = LineRow::new(season_id, &c.id, &r.summary(own_allocation(c)));
+            (c.id.as_str(), row)
+        })
+        .collect();
+    let lines = view::season_lines(conn, season_id)?;
+    let mut differing = Vec::new();
+    for line in &lines {
+        let about = format!(
+            "readiness of client {} in season {season_id}",
+            line.client_id
+        );
+        let problem = match expected.remove(line.client_id.as_str()) {
+            Some(fresh) if fresh == *line => continue,
+            Some(fresh) => format!(
+                "{about} is listed as {:?} but is {:?}",
+                line.summary(),
+                fresh.summary()
+            ),
+            None => format!("{about} is listed, but it holds no allocation"),
+        };
+        differing.push((line.client_id.clone(), problem));
+    }
+    let mut unlisted: Vec<&str> = expected.into_keys().collect();
+    unlisted.sort_unstable();
+    for client in unlisted {
+        differing.push((
+            client.to_owned(),
+            format!("readiness of client {client} in season {season_id} is not listed"),
+        ));
+    }
+    Ok((lines.len(), differing))
 }
 
 /// One client's readiness, if the caller may see its plans.

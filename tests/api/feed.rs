@@ -501,5 +501,13 @@ async fn a_restored_feed_keeps_rising() {
         .await;
     settle(&app, &w.ministry, "contract.created", &id).await;
     let (next, _) = follow(&app, &w.ministry, &cursor, 500).await;
-    assert_eq!(steps(&next), [("contract.created".to_owned(), id)]);
+    // The new event comes after the cursor, and nothing read before comes again. (An event of the
+    // set-up may come with it: a busy cluster can hold a committed one back until every older
+    // transaction has ended.)
+    let seen: Vec<&Value> = before.iter().map(|e| &e["id"]).collect();
+    assert!(next.iter().all(|e| !seen.contains(&&e["id"])), "{next:?}");
+    assert!(
+        steps(&next).contains(&("contract.created".to_owned(), id)),
+        "{next:?}"
+    );
 }

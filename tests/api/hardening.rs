@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{ADMIN_EMAIL, Backend, PASSWORD, Reply, TestApp, TestDb};
 use crate::process::ServerProcess;
@@ -199,6 +199,65 @@ async fn security_headers_on_every_answer(app: TestApp) {
         .send()
         .await;
     assert_eq!(cross.header("access-control-allow-origin"), None);
+}
+
+/// The API's answers are gzip-compressed when the caller asks (and only then), and say so; the
+/// console's pages, which carry form tokens, never are.
+async fn answers_compressed_when_asked(app: TestApp) {
+    use std::io::Read;
+    let session = app.ministry_admin().await;
+    for path in ["/api/v1/organizations?limit=200", "/openapi.json"] {
+        let plain = app.get(path).auth(&session).send().await;
+        assert_eq!(plain.status, 200);
+        assert_eq!(plain.header("content-encoding"), None, "{path}");
+        let packed = app
+            .get(path)
+            .auth(&session)
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await;
+        assert_eq!(packed.status, 200);
+        assert_eq!(packed.header("content-encoding").as_deref(), Some("gzip"));
+        assert!(
+            packed
+                .header("vary")
+                .is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")),
+            "{packed:?}"
+        );
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(packed.bytes.as_slice())
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        let read: Value = serde_json::from_slice(&unpacked).unwrap();
+        assert_eq!(read, plain.body, "{path}");
+    }
+    // A problem document is compressed too, and still in the language asked for.
+    let problem = app
+        .get("/api/v1/no-such-thing")
+        .header("Accept-Encoding", "gzip")
+        .header("Accept-Language", "ar")
+        .send()
+        .await;
+    assert_eq!(problem.status, 404);
+    assert_eq!(problem.header("content-encoding").as_deref(), Some("gzip"));
+    let mut unpacked = Vec::new();
+    flate2::read::GzDecoder::new(problem.bytes.as_slice())
+        .read_to_end(&mut unpacked)
+        .unwrap();
+    let read: Value = serde_json::from_slice(&unpacked).unwrap();
+    assert_eq!(read["code"], "not_found");
+    let title = read["title"].as_str().unwrap();
+    assert!(
+        title
+            .chars()
+            .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+        "{title}"
+    );
+    for page in ["/sign-in", "/password"] {
+        let reply = app.get(page).header("Accept-Encoding", "gzip").send().await;
+        assert!(reply.text.contains("<html"), "{page}: {reply:?}");
+        assert_eq!(reply.header("content-encoding"), None, "{page}");
+    }
 }
 
 /// A configured origin may call the API from a browser (preflight included); others get no
@@ -515,6 +574,7 @@ mod plain {
     use super::*;
     crate::backend_tests!(
         security_headers_on_every_answer,
+        answers_compressed_when_asked,
         limits_on_what_a_request_carries,
         replayed_creations_create_nothing,
         control_characters_are_refused_in_one_place,

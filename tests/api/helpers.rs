@@ -273,6 +273,8 @@ pub struct Reply {
     pub headers: HeaderMap,
     pub body: Value,
     pub text: String,
+    /// The body as it came, before any reading as text.
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -432,6 +434,7 @@ where
         headers,
         body,
         text,
+        bytes: bytes.to_vec(),
     }
 }
 

@@ -68,6 +68,27 @@ fn seeds_a_small_season(backend: Backend) {
             .await;
         assert!(planned.assert_status(200)["planned"].as_i64().unwrap() > 0);
     });
+    drop(server);
+    // A line of the readiness view left behind (as by a process of an earlier version, which did
+    // not keep the view) and one missing: `etrack check` names both, and the next server to start
+    // brings them up to date.
+    use diesel::RunQueryDsl;
+    let mut conn = etrack::storage::establish(&db.url).unwrap();
+    for damage in [
+        "UPDATE readiness_view SET planned = planned + 1 \
+         WHERE client_id = (SELECT MIN(client_id) FROM readiness_view)",
+        "DELETE FROM readiness_view WHERE client_id = (SELECT MAX(client_id) FROM readiness_view)",
+    ] {
+        assert_eq!(diesel::sql_query(damage).execute(&mut conn).unwrap(), 1);
+    }
+    let (ok, report) = run(&db, &["check"]);
+    assert!(
+        !ok && report.contains("is listed as") && report.contains("is not listed"),
+        "{report}"
+    );
+    drop(ServerProcess::start(&db.url));
+    let (ok, report) = run(&db, &["check"]);
+    assert!(ok, "{report}");
 }
 
 #[test]
