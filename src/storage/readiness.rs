@@ -183,7 +183,7 @@ impl From<diesel::result::Error> for PageError {
 }
 
 /// A page of lines, worst first (by rank, then the client's name and id), after the line of the
-/// client `after`.
+/// client `after` (which must be in the same list).
 pub fn page(
     conn: &mut DbConnection,
     season_id: &str,
@@ -196,10 +196,11 @@ pub fn page(
         return Ok(Vec::new());
     };
     if let Some(after) = after {
-        let (rank, name): (i64, String) = readiness_view::table
-            .inner_join(organizations::table)
-            .filter(readiness_view::season_id.eq(season_id))
-            .filter(readiness_view::client_id.eq(after))
+        // The cursor's own line, within the same scope and filter: a client the caller may not
+        // see is no cursor, exactly as an id that names nothing.
+        let (rank, name): (i64, String) = lines(season_id, scope, filter)
+            .ok_or(PageError::UnknownCursor)?
+            .filter(readiness_view::client_id.eq(after.to_owned()))
             .select((readiness_view::rank, organizations::name))
             .first(conn)
             .optional()?

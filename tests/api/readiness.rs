@@ -768,11 +768,23 @@ async fn the_readiness_view_filters_and_pages(app: TestApp) {
             .await
             .assert_problem(400, "invalid_query");
     }
-    // A cursor naming a client that is no row of this list is refused, not read as the start.
+    // A cursor naming a client that is no row of this list is refused, not read as the start; so
+    // is one naming a client the caller may not see (the other country's office, for the office),
+    // exactly alike.
     let stranger = base64_id(&w.provider.organization_id);
     get(&format!("cursor={stranger}"), &w.ministry)
         .await
         .assert_problem(400, "invalid_query");
+    let hidden = base64_id(&other);
+    let refused = get(&format!("cursor={hidden}"), &w.office).await;
+    refused.assert_problem(400, "invalid_query");
+    assert_eq!(
+        refused.body,
+        get(&format!("cursor={stranger}"), &w.office).await.body
+    );
+    get(&format!("cursor={hidden}"), &w.ministry)
+        .await
+        .assert_status(200);
     // One row a page: three pages, each client once.
     let seen: Vec<String> = pages(&app, &list, 1, &w.ministry)
         .await
