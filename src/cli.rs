@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 
-use crate::access::ContractScope;
 use crate::config::{AdminBootstrap, DatabaseUrl, MIN_JWT_SECRET_BYTES, Secret, Settings};
 use crate::startup::Application;
 use crate::{storage, telemetry};
@@ -222,7 +221,7 @@ fn seed(url: &DatabaseUrl, scale: &str) -> Result<(), String> {
     let s = crate::storage::seed::seed(&mut conn, &scale, &hash)?;
     // The all-clients readiness view is written by the changes the portal makes; a seeded
     // season's is written here, so that its first reading is as quick as the next.
-    crate::usecases::readiness::fill(&mut conn, &s.season_id, &ContractScope::All)
+    crate::usecases::readiness::fill(&mut conn, &s.season_id)
         .map_err(|e| format!("writing the readiness view: {}", e.code))?;
     println!(
         "seeded `{}` on {} in {:.1} s: {} organisations, {} facilities ({} facility days), \

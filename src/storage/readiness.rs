@@ -119,28 +119,20 @@ pub fn put_missing(conn: &mut DbConnection, rows: &[LineRow]) -> QueryResult<()>
     Ok(())
 }
 
-/// The clients of a season within a scope that hold an allocation but have no line yet (a season
-/// seeded or restored from before the view).
-pub fn missing(
-    conn: &mut DbConnection,
-    season_id: &str,
-    scope: &ContractScope,
-) -> QueryResult<Vec<SeasonClient>> {
-    let query = allocations::table
+/// The clients of a season that hold an allocation but have no line yet (a season just seeded).
+pub fn missing(conn: &mut DbConnection, season_id: &str) -> QueryResult<Vec<SeasonClient>> {
+    allocations::table
         .inner_join(organizations::table)
         .left_join(
             readiness_view::table.on(readiness_view::season_id
                 .eq(allocations::season_id)
                 .and(readiness_view::client_id.eq(allocations::organization_id))),
         )
-        .filter(allocations::season_id.eq(season_id.to_owned()))
+        .filter(allocations::season_id.eq(season_id))
         .filter(readiness_view::client_id.nullable().is_null())
         .select(SeasonClient::as_select())
-        .into_boxed();
-    match clients_in_scope!(query, scope) {
-        Some(query) => query.order(organizations::id.asc()).load(conn),
-        None => Ok(Vec::new()),
-    }
+        .order(organizations::id.asc())
+        .load(conn)
 }
 
 type Lines = diesel::dsl::IntoBoxed<

@@ -56,7 +56,7 @@ pub struct ClientDetail {
 
 /// The readiness of the clients the caller may see, worst first, a page at a time: each client's
 /// line as the last change to its inputs wrote it (see [`record`]; clients with none yet were
-/// written by [`fill_seasons`] when the server started).
+/// written by [`settle_seasons`] when the server started, or by `etrack seed`).
 pub fn season_page(
     conn: &mut DbConnection,
     caller: &Caller,
@@ -88,24 +88,22 @@ pub fn season_totals(
     ))
 }
 
-/// Brings the all-clients view of every season up to date as a process starts: writes the lines
-/// of clients that have none (insert-if-absent: a line a change wrote meanwhile is kept), then
-/// assesses each client whose line differs from a fresh assessment again under its readiness mark,
-/// in a transaction of its own (a line left behind by a process of an earlier version, which did
-/// not keep the view). Answers the lines written and those brought up to date.
-pub fn settle_seasons(conn: &mut DbConnection) -> Result<(usize, usize), Error> {
-    let (mut written, mut repaired) = (0, 0);
+/// Brings the all-clients view of every season up to date as a process starts: each client whose
+/// line is missing (data from before the view) or differs from a fresh assessment (a line left
+/// behind by a process of an earlier version, which did not keep the view) is assessed again under
+/// its readiness mark, in a transaction of its own, as a change would. Answers how many.
+pub fn settle_seasons(conn: &mut DbConnection) -> Result<usize, Error> {
+    let mut mended = 0;
     for season in every_season(conn)? {
-        written += fill(conn, &season.id, &ContractScope::All)?;
         let (_, differing) = compare(conn, &season.id)?;
         for (client_id, _) in differing {
             crate::storage::write_transaction(conn, |conn| {
                 reassess(conn, &season.id, &client_id).map(|_| ())
             })?;
-            repaired += 1;
+            mended += 1;
         }
     }
-    Ok((written, repaired))
+    Ok(mended)
 }
 
 /// Assesses one client afresh and writes its line in the view, holding the client's readiness mark
@@ -143,18 +141,15 @@ fn every_season(conn: &mut DbConnection) -> Result<Vec<SeasonRow>, Error> {
     }
 }
 
-/// Writes the lines of the season's clients within a scope that have none; answers how many.
-pub fn fill(
-    conn: &mut DbConnection,
-    season_id: &str,
-    scope: &ContractScope,
-) -> Result<usize, Error> {
-    let missing = view::missing(conn, season_id, scope)?;
+/// Writes the lines of the season's clients that have none (a season just seeded), keeping any
+/// line a change wrote meanwhile; answers how many.
+pub fn fill(conn: &mut DbConnection, season_id: &str) -> Result<usize, Error> {
+    let missing = view::missing(conn, season_id)?;
     if missing.is_empty() {
         return Ok(0);
     }
     // Many clients: read the season's groups and contracts whole rather than by a long list of ids.
-    let all = *scope == ContractScope::All && missing.len() > 200;
+    let all = missing.len() > 200;
     let rows: Vec<LineRow> = assess_clients(conn, season_id, &missing, all)?
         .iter()
         .zip(&missing)
