@@ -260,13 +260,16 @@ fn check(url: &DatabaseUrl) -> Result<(), String> {
     let (lines, differ) = crate::usecases::readiness::verify_view(&mut conn)
         .map_err(|e| format!("reading the readiness view: {}", e.code))?;
     report.problems.extend(differ);
+    let money = crate::usecases::money::verify(&mut conn)
+        .map_err(|e| format!("reading the ledger: {}", e.code))?;
+    report.problems.extend(money);
     for problem in &report.problems {
         println!("problem: {problem}");
     }
     if report.problems.is_empty() {
         println!(
             "ok: {} contracts, {} facility days, {} client days, {} audit events chained, \
-             {} readiness lines as assessed afresh",
+             {} readiness lines as assessed afresh, the ledger balanced",
             report.contracts, report.facility_days, report.client_days, report.audit_events, lines
         );
         Ok(())

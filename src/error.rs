@@ -93,6 +93,9 @@ pub struct Details {
     pub available: Option<i64>,
     /// The last day of filing (`deadline_passed`).
     pub deadline: Option<chrono::NaiveDate>,
+    /// What a step would commit and what the wallet has free (`insufficient_funds`).
+    pub amount_required: Option<crate::domain::money::Money>,
+    pub amount_available: Option<crate::domain::money::Money>,
 }
 
 impl std::fmt::Display for Error {

@@ -514,6 +514,63 @@ const PROBLEMS: &[Problem] = &[
         ),
     },
     Problem {
+        code: "insufficient_funds",
+        en: (
+            "Insufficient funds",
+            "The client's wallet does not cover what this would commit. Fund the wallet by bank transfer first.",
+        ),
+        ar: (
+            "رصيد غير كافٍ",
+            "رصيد محفظة الجهة لا يغطي المبلغ الذي سيُلتزم به. يجب تمويل المحفظة بحوالة بنكية أولاً.",
+        ),
+        fr: (
+            "Fonds insuffisants",
+            "Le portefeuille du client ne couvre pas ce que cela engagerait. Alimentez d’abord le portefeuille par virement.",
+        ),
+        fa: (
+            "موجودی کافی نیست",
+            "موجودی کیف پول متقاضی مبلغی را که متعهد می‌شود پوشش نمی‌دهد. ابتدا کیف پول را با حوالهٔ بانکی شارژ کنید.",
+        ),
+    },
+    Problem {
+        code: "bank_reference_used",
+        en: (
+            "Bank reference already recorded",
+            "A transfer with this bank reference was already recorded, for another organisation, season or amount.",
+        ),
+        ar: (
+            "المرجع البنكي مسجل مسبقاً",
+            "سُجلت حوالة بهذا المرجع البنكي من قبل لجهة أو موسم أو مبلغ آخر.",
+        ),
+        fr: (
+            "Référence bancaire déjà enregistrée",
+            "Un virement portant cette référence bancaire a déjà été enregistré, pour un autre organisme, une autre saison ou un autre montant.",
+        ),
+        fa: (
+            "مرجع بانکی قبلاً ثبت شده است",
+            "حواله‌ای با این مرجع بانکی قبلاً برای سازمان، فصل یا مبلغ دیگری ثبت شده است.",
+        ),
+    },
+    Problem {
+        code: "schedule_in_use",
+        en: (
+            "Payment schedule in use",
+            "Money has already been committed to contracts of this type under the season's schedule; it can no longer change.",
+        ),
+        ar: (
+            "جدول الدفعات مستخدم",
+            "التُزم بمبالغ لعقود من هذا النوع وفق جدول الموسم، فلم يعد تغييره ممكناً.",
+        ),
+        fr: (
+            "Échéancier déjà appliqué",
+            "Des sommes ont déjà été engagées pour des contrats de ce type selon l’échéancier de la saison ; il ne peut plus changer.",
+        ),
+        fa: (
+            "جدول پرداخت در حال استفاده است",
+            "برای قراردادهای این نوع طبق جدول فصل مبلغی متعهد شده است؛ دیگر نمی‌توان آن را تغییر داد.",
+        ),
+    },
+    Problem {
         code: "provider_inactive",
         en: (
             "Provider suspended",
@@ -899,6 +956,18 @@ pub fn field_message(code: &str, limit: Option<usize>, lang: Language) -> String
             "يجب أن تكون دولة المكتب الأم",
             "doit être le pays du bureau parent",
             "باید کشور دفتر مادر باشد",
+        ],
+        "invalid_schedule" => [
+            "must be one to {n} instalments, due in order (approval, service start, season end), whole percents adding up to 100",
+            "يجب أن يتكون من دفعة إلى {n} دفعات مرتبة (عند الاعتماد، عند بدء الخدمة، بعد الموسم) نسبها أعداد صحيحة مجموعها 100",
+            "doit compter d’une à {n} échéances, dans l’ordre (approbation, début du service, fin de saison), en pourcentages entiers totalisant 100",
+            "باید یک تا {n} قسط به ترتیب (تأیید، آغاز خدمت، پایان فصل) با درصدهای صحیح به جمع 100 باشد",
+        ],
+        "invalid_reference" => [
+            "must be 1 to {n} letters, digits, spaces or - _ / .",
+            "يجب أن يكون من 1 إلى {n} من الحروف أو الأرقام أو المسافات أو - _ / .",
+            "doit compter de 1 à {n} lettres, chiffres, espaces ou - _ / .",
+            "باید 1 تا {n} حرف، رقم، فاصله یا - _ / . باشد",
         ],
         "unknown_reference" => [
             "names nothing you can use",

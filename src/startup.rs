@@ -94,6 +94,7 @@ impl Application {
         spawn_sealer(pool.clone());
         notify::worker::spawn(pool.clone(), Arc::new(mailer), sender, interval, lease);
         spawn_reminders(pool.clone());
+        spawn_payments(pool.clone());
         spawn_pruner(pool.clone(), retention);
         crate::webhooks::worker::spawn(pool.clone(), webhooks);
         Ok(Application {
@@ -398,23 +399,45 @@ fn spawn_sealer(pool: DbPool) {
     });
 }
 
-/// Looks for due deadline reminders every minute; each is sent once, whichever process finds it.
-fn spawn_reminders(pool: DbPool) {
+/// Runs `work` every minute with today's date in Makkah, on a pooled connection; a failure is
+/// logged and the next minute tries again.
+fn spawn_every_minute(
+    pool: DbPool,
+    failed: &'static str,
+    work: fn(&mut storage::DbConnection, chrono::NaiveDate) -> Result<usize, crate::error::Error>,
+) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
         loop {
             tick.tick().await;
             let pool = pool.clone();
             let today = crate::domain::calendar::today_in_makkah();
-            let done = web::block(move || {
-                storage::with_connection(&pool, |conn| notify::reminders::run(conn, today))
-            })
-            .await;
+            let done =
+                web::block(move || storage::with_connection(&pool, |conn| work(conn, today))).await;
             if let Ok(Err(e)) = done {
-                tracing::warn!(error = %e, "sending deadline reminders failed; will retry");
+                tracing::warn!(error = %e, "{failed}; will retry");
             }
         }
     });
+}
+
+/// Looks for due deadline reminders every minute; each is sent once, whichever process finds it.
+fn spawn_reminders(pool: DbPool) {
+    spawn_every_minute(
+        pool,
+        "sending deadline reminders failed",
+        notify::reminders::run,
+    );
+}
+
+/// Pays the instalments that fell due every minute; each is paid once, whichever process finds it
+/// (docs/domain.md section 11).
+fn spawn_payments(pool: DbPool) {
+    spawn_every_minute(
+        pool,
+        "paying due instalments failed",
+        crate::usecases::money::pay_due,
+    );
 }
 
 /// Deletes what is kept only for a while once its time is past (`config::Retention`), in small

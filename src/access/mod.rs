@@ -204,6 +204,37 @@ pub fn change_facility(caller: &Caller, provider_id: &str) -> Result<(), Error> 
     act(caller)
 }
 
+/// Recording bank transfers and setting payment schedules (docs/domain.md section 11): the
+/// ministry's officers and admins.
+pub fn manage_money(caller: &Caller) -> Result<(), Error> {
+    allow(caller.is_ministry() && caller.role.can_act())
+}
+
+/// The season's money as a whole (every organisation's totals): the ministry.
+pub fn season_money(caller: &Caller) -> Result<(), Error> {
+    allow(caller.is_ministry())
+}
+
+/// Whether a caller deals in money at all: tawafa establishments and authorities never see it.
+pub fn sees_money(caller: &Caller) -> bool {
+    sees_prices(caller)
+}
+
+/// Whether a caller sees an organisation's accounts (given its parent): the ministry every
+/// organisation's; an office its own and its agencies'; an agency or a provider its own.
+pub fn sees_money_of(
+    caller: &Caller,
+    organization: &OrganizationId,
+    parent: Option<&OrganizationId>,
+) -> bool {
+    if caller.is_ministry() {
+        return true;
+    }
+    sees_money(caller)
+        && (&caller.organization_id == organization
+            || (caller.kind == OrgKind::HajjOffice && parent == Some(&caller.organization_id)))
+}
+
 /// Whether prices show: never to tawafa establishments or authorities.
 pub fn sees_prices(caller: &Caller) -> bool {
     !matches!(caller.kind, OrgKind::Tawafa | OrgKind::Authority)

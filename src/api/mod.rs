@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod inspections;
 pub mod lists;
 pub mod me;
+pub mod money;
 pub mod notifications;
 pub mod openapi;
 pub mod organizations;
@@ -103,7 +104,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(webhooks::remove)
             .service(webhooks::rotate)
             .service(webhooks::deliveries)
-            .service(webhooks::redeliver),
+            .service(webhooks::redeliver)
+            .service(money::set_schedule)
+            .service(money::schedules)
+            .service(money::create_transfer)
+            .service(money::balances)
+            .service(money::entries)
+            .service(money::season_money)
+            .service(money::contract_payments),
     );
 }
 
@@ -164,6 +172,13 @@ impl AuditEntity for seasons::AllocationView {
 }
 
 impl AuditEntity for seasons::QuotaView {}
+impl AuditEntity for money::ScheduleView {}
+
+impl AuditEntity for money::Recording {
+    fn audit_entity(&self) -> Option<String> {
+        Some(self.0.id.clone())
+    }
+}
 impl AuditEntity for crate::storage::sessions::Rotation {}
 
 /// A login is about the user who logged in.

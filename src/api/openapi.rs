@@ -41,6 +41,7 @@ use crate::api::problem::ProblemDetails;
         (name = "notifications", description = "The organisation's inbox"),
         (name = "feed", description = "The change feed partner systems follow"),
         (name = "webhooks", description = "The change feed pushed to partner systems, signed"),
+        (name = "money", description = "Wallets, bank transfers, payment schedules, instalments and statements"),
     )
 )]
 struct ApiDoc;

@@ -151,6 +151,14 @@ pub struct Explanation {
     pub deadline: Option<NaiveDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline_hijri: Option<String>,
+    /// `insufficient_funds`: what the step would commit (SAR, a decimal string).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "45000.00")]
+    pub amount_required: Option<String>,
+    /// `insufficient_funds`: what the wallet has free.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "12500.00")]
+    pub amount_available: Option<String>,
 }
 
 impl From<&Details> for Explanation {
@@ -164,6 +172,8 @@ impl From<&Details> for Explanation {
             available: d.available,
             deadline: d.deadline,
             deadline_hijri: d.deadline.map(hijri),
+            amount_required: d.amount_required.map(|m| m.to_string()),
+            amount_available: d.amount_available.map(|m| m.to_string()),
         }
     }
 }

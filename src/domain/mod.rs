@@ -5,6 +5,7 @@ pub mod contract;
 pub mod country;
 pub mod feed;
 pub mod ids;
+pub mod ledger;
 pub mod money;
 pub mod organization;
 pub mod readiness;

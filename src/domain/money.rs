@@ -61,6 +61,14 @@ impl std::fmt::Display for Money {
     }
 }
 
+/// A signed amount of halalas as a decimal string: `"-1250.50"`, `"0.05"` (ledger movements and
+/// balances, which can be negative).
+pub fn signed(halalas: i64) -> String {
+    let sign = if halalas < 0 { "-" } else { "" };
+    let abs = halalas.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
 /// The currency of a request: only `SAR`.
 pub fn parse_currency(input: &str) -> Result<&'static str, Invalid> {
     if input.trim().eq_ignore_ascii_case(CURRENCY) {
@@ -73,6 +81,14 @@ pub fn parse_currency(input: &str) -> Result<&'static str, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writes_signed_amounts() {
+        assert_eq!(signed(-125_050), "-1250.50");
+        assert_eq!(signed(5), "0.05");
+        assert_eq!(signed(-5), "-0.05");
+        assert_eq!(signed(0), "0.00");
+    }
 
     #[test]
     fn parses_exact_decimals() {

@@ -1,4 +1,4 @@
-//! Notifications (docs/domain.md section 9): the parties of a contract are told of every transition
+//! Notifications (docs/domain.md section 11): the parties of a contract are told of every transition
 //! that concerns them, in their inbox and by email, in each reader's language. Everything here runs
 //! inside the transaction of the change it tells of, so a notification exists exactly when the
 //! change does; the outbox worker sends the emails afterwards, at least once.

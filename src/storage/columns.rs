@@ -11,6 +11,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::contract::{Action, AmendmentStatus, ContractStatus};
+use crate::domain::ledger::{AccountKind, Due, TransactionKind};
 use crate::domain::organization::{Dataset, Language, OrgKind, OrgStatus, Role};
 use crate::domain::season::{ContractType, FacilityKind, Place, SeasonKind};
 
@@ -57,4 +58,7 @@ text_columns!(
     AmendmentStatus as AmendmentStatusColumn,
     Action as ActionColumn,
     Place as PlaceColumn,
+    AccountKind as AccountKindColumn,
+    TransactionKind as TransactionKindColumn,
+    Due as DueColumn,
 );

@@ -12,6 +12,7 @@ pub mod feed;
 pub mod holds;
 pub mod idempotency;
 pub mod invariants;
+pub mod ledger;
 pub mod metrics;
 pub mod models;
 pub mod notifications;

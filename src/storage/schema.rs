@@ -467,6 +467,53 @@ diesel::joinable!(organization_countries -> organizations (organization_id));
 diesel::joinable!(organization_grants -> organizations (organization_id));
 diesel::joinable!(facilities -> organizations (provider_id));
 diesel::joinable!(allocations -> organizations (organization_id));
+diesel::table! {
+    payment_schedules (season_id, contract_type, position) {
+        season_id -> Text,
+        contract_type -> Text,
+        position -> BigInt,
+        share_percent -> BigInt,
+        due -> Text,
+    }
+}
+
+diesel::table! {
+    ledger_accounts (id) {
+        id -> Text,
+        season_id -> Text,
+        organization_id -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ledger_transactions (id) {
+        id -> Text,
+        season_id -> Text,
+        kind -> Text,
+        organization_id -> Text,
+        contract_id -> Nullable<Text>,
+        instalment -> Nullable<BigInt>,
+        bank_reference -> Nullable<Text>,
+        memo -> Text,
+        actor_user_id -> Nullable<Text>,
+        actor_api_key_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ledger_entries (id) {
+        id -> Text,
+        transaction_id -> Text,
+        account_id -> Text,
+        contract_id -> Nullable<Text>,
+        amount -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(readiness_view -> organizations (client_id));
 diesel::joinable!(facility_days -> facilities (facility_id));
 diesel::joinable!(contracts -> facilities (facility_id));
@@ -476,6 +523,9 @@ diesel::joinable!(contract_events -> contracts (contract_id));
 diesel::joinable!(inspections -> contracts (contract_id));
 diesel::joinable!(pilgrim_groups -> organizations (organization_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::joinable!(ledger_entries -> ledger_accounts (account_id));
+diesel::joinable!(ledger_entries -> ledger_transactions (transaction_id));
+diesel::joinable!(ledger_accounts -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -510,4 +560,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     readiness_view,
     webhook_subscriptions,
     webhook_deliveries,
+    payment_schedules,
+    ledger_accounts,
+    ledger_transactions,
+    ledger_entries,
 );

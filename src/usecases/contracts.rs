@@ -570,6 +570,9 @@ fn apply(
         return Err(Error::conflict("invalid_transition"));
     }
     let moved = store::find(conn, &row.id)?.ok_or_else(Error::internal)?;
+    if from == ContractStatus::Approved || step.to == ContractStatus::Approved {
+        super::money::settle(conn, &moved, step.to == ContractStatus::Approved)?;
+    }
     notify::contract_moved(
         conn,
         &moved,

@@ -14,6 +14,7 @@ pub mod facilities;
 pub mod feed;
 pub mod groups;
 pub mod inspections;
+pub mod money;
 pub mod notifications;
 pub mod organizations;
 pub mod readiness;

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, Session, TestApp, TestDb};
-use crate::process::ServerProcess;
+use crate::helpers::{Backend, Session, TestApp};
+use crate::process::TwoProcesses;
 use crate::readiness::{cover_ten, group};
 use crate::world::{World, allocate};
 
@@ -460,15 +460,10 @@ crate::backend_tests!(
 
 #[actix_web::test]
 async fn two_postgres_processes_feed_one_consumer() {
-    let Some(db) = TestDb::create(Backend::Postgres) else {
+    let Some(two) = TwoProcesses::start(Backend::Postgres) else {
         return;
     };
-    let (a, b) = (ServerProcess::start(&db.url), ServerProcess::start(&db.url));
-    let (a, b) = (
-        TestApp::remote(&a.base, Backend::Postgres),
-        TestApp::remote(&b.base, Backend::Postgres),
-    );
-    a_consumer_misses_nothing_while_others_write(&[&a, &b]).await;
+    a_consumer_misses_nothing_while_others_write(&[&two.a, &two.b]).await;
 }
 
 /// Restored into another PostgreSQL cluster, whose transaction ids run lower than the ones the feed

@@ -16,6 +16,7 @@ mod errors;
 mod facilities;
 mod feed;
 mod hardening;
+mod money;
 mod notifications;
 mod operations;
 mod organizations;

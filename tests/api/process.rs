@@ -121,3 +121,26 @@ pub fn run_etrack(url: &DatabaseUrl, args: &[&str]) -> (bool, String) {
         ),
     )
 }
+
+/// Two server processes on one fresh database, with a client of each. The database and the
+/// processes go when this is dropped.
+pub struct TwoProcesses {
+    pub a: crate::helpers::TestApp,
+    pub b: crate::helpers::TestApp,
+    _servers: (ServerProcess, ServerProcess),
+    _db: crate::helpers::TestDb,
+}
+
+impl TwoProcesses {
+    /// `None` where the backend is unreachable (the test then skips, as `TestDb::create` says).
+    pub fn start(backend: crate::helpers::Backend) -> Option<TwoProcesses> {
+        let db = crate::helpers::TestDb::create(backend)?;
+        let servers = (ServerProcess::start(&db.url), ServerProcess::start(&db.url));
+        Some(TwoProcesses {
+            a: crate::helpers::TestApp::remote(&servers.0.base, backend),
+            b: crate::helpers::TestApp::remote(&servers.1.base, backend),
+            _servers: servers,
+            _db: db,
+        })
+    }
+}

@@ -4,8 +4,8 @@
 
 use futures_util::future::join_all;
 
-use crate::helpers::{Backend, Session, TestApp, TestDb};
-use crate::process::ServerProcess;
+use crate::helpers::{Backend, Session, TestApp};
+use crate::process::TwoProcesses;
 use crate::world::{World, allocate, facility};
 
 /// Drafts `count` contracts of `beds` beds on 10-12 May in `building`, spread over `clients`.
@@ -173,27 +173,15 @@ crate::backend_tests!(
 
 /// The same races, half the requests through each of two server processes on one database.
 async fn two_processes(backend: Backend) {
-    let Some(db) = TestDb::create(backend) else {
-        return;
-    };
-    let (a, b) = (ServerProcess::start(&db.url), ServerProcess::start(&db.url));
-    let (a, b) = (
-        TestApp::remote(&a.base, backend),
-        TestApp::remote(&b.base, backend),
-    );
-    race_for_capacity(&[&a, &b]).await;
+    if let Some(two) = TwoProcesses::start(backend) {
+        race_for_capacity(&[&two.a, &two.b]).await;
+    }
 }
 
 async fn two_processes_allocation(backend: Backend) {
-    let Some(db) = TestDb::create(backend) else {
-        return;
-    };
-    let (a, b) = (ServerProcess::start(&db.url), ServerProcess::start(&db.url));
-    let (a, b) = (
-        TestApp::remote(&a.base, backend),
-        TestApp::remote(&b.base, backend),
-    );
-    race_for_allocation(&[&a, &b]).await;
+    if let Some(two) = TwoProcesses::start(backend) {
+        race_for_allocation(&[&two.a, &two.b]).await;
+    }
 }
 
 #[actix_web::test]

@@ -1,0 +1,4 @@
+DROP TABLE ledger_entries;
+DROP TABLE ledger_transactions;
+DROP TABLE ledger_accounts;
+DROP TABLE payment_schedules;

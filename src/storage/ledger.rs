@@ -1,0 +1,546 @@
+//! The ledger (docs/domain.md section 11): accounts, balanced transactions of entries that are only
+//! ever added, and the seasons' payment schedules. Every balance is a sum of entries; nothing here
+//! edits an amount.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use super::DbConnection;
+use super::schema::{
+    contracts, inspections, ledger_accounts, ledger_entries, ledger_transactions, organizations,
+    payment_schedules, seasons,
+};
+use crate::domain::contract::ContractStatus;
+use crate::domain::ledger::{AccountKind, Due, Instalment, Schedule, TransactionKind};
+use crate::domain::organization::OrgKind;
+use crate::domain::season::ContractType;
+
+/// The sum of the selected entries' amounts, 0 when there are none (an exact integer on both
+/// backends: PostgreSQL sums `BIGINT` as `NUMERIC`).
+const SUM: &str = "CAST(COALESCE(SUM(ledger_entries.amount), 0) AS BIGINT)";
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = payment_schedules)]
+pub struct ScheduleRow {
+    pub season_id: String,
+    pub contract_type: ContractType,
+    pub position: i64,
+    pub share_percent: i64,
+    pub due: Due,
+}
+
+/// A transaction as stored; its entries are in `ledger_entries`.
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = ledger_transactions)]
+pub struct TransactionRow {
+    pub id: String,
+    pub season_id: String,
+    pub kind: TransactionKind,
+    /// Whose money it is: the client funded or paying, for a commitment or an instalment.
+    pub organization_id: String,
+    pub contract_id: Option<String>,
+    /// The schedule position an instalment pays.
+    pub instalment: Option<i64>,
+    pub bank_reference: Option<String>,
+    pub memo: String,
+    pub actor_user_id: Option<String>,
+    pub actor_api_key_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = ledger_entries)]
+pub struct EntryRow {
+    pub id: String,
+    pub transaction_id: String,
+    pub account_id: String,
+    pub contract_id: Option<String>,
+    pub amount: i64,
+    pub created_at: NaiveDateTime,
+}
+
+/// An entry of an organisation's statement: the movement, the account it moved, the transaction.
+#[derive(Queryable, Debug, Clone)]
+pub struct StatementLine {
+    pub entry: EntryRow,
+    pub account: AccountKind,
+    pub transaction: TransactionRow,
+}
+
+fn stored_schedule(rows: Vec<ScheduleRow>) -> QueryResult<Schedule> {
+    Schedule::new(
+        rows.into_iter()
+            .map(|r| Instalment {
+                share_percent: r.share_percent,
+                due: r.due,
+            })
+            .collect(),
+    )
+    .map_err(|_| {
+        diesel::result::Error::DeserializationError(
+            "a stored payment schedule does not add up".into(),
+        )
+    })
+}
+
+/// The schedule of one contract type in a season, if the ministry set one.
+pub fn schedule(
+    conn: &mut DbConnection,
+    season_id: &str,
+    contract_type: ContractType,
+) -> QueryResult<Option<Schedule>> {
+    let rows: Vec<ScheduleRow> = payment_schedules::table
+        .filter(payment_schedules::season_id.eq(season_id))
+        .filter(payment_schedules::contract_type.eq(contract_type))
+        .order(payment_schedules::position.asc())
+        .select(ScheduleRow::as_select())
+        .load(conn)?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    stored_schedule(rows).map(Some)
+}
+
+/// Every schedule of a season, by contract type.
+pub fn schedules(
+    conn: &mut DbConnection,
+    season_id: &str,
+) -> QueryResult<Vec<(ContractType, Schedule)>> {
+    let mut found = Vec::new();
+    for contract_type in ContractType::ALL {
+        if let Some(s) = schedule(conn, season_id, *contract_type)? {
+            found.push((*contract_type, s));
+        }
+    }
+    Ok(found)
+}
+
+/// Replaces the schedule of a contract type in a season.
+pub fn set_schedule(
+    conn: &mut DbConnection,
+    season_id: &str,
+    contract_type: ContractType,
+    schedule: &Schedule,
+) -> QueryResult<()> {
+    diesel::delete(
+        payment_schedules::table
+            .filter(payment_schedules::season_id.eq(season_id))
+            .filter(payment_schedules::contract_type.eq(contract_type)),
+    )
+    .execute(conn)?;
+    let rows: Vec<ScheduleRow> = schedule
+        .instalments()
+        .iter()
+        .enumerate()
+        .map(|(i, instalment)| ScheduleRow {
+            season_id: season_id.to_owned(),
+            contract_type,
+            position: i as i64,
+            share_percent: instalment.share_percent,
+            due: instalment.due,
+        })
+        .collect();
+    for row in &rows {
+        diesel::insert_into(payment_schedules::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The id of an organisation's account of a kind in a season, opened on first use.
+pub fn account(
+    conn: &mut DbConnection,
+    season_id: &str,
+    organization_id: &str,
+    kind: AccountKind,
+) -> QueryResult<String> {
+    let existing = || {
+        ledger_accounts::table
+            .filter(ledger_accounts::season_id.eq(season_id))
+            .filter(ledger_accounts::organization_id.eq(organization_id))
+            .filter(ledger_accounts::kind.eq(kind))
+            .select(ledger_accounts::id)
+    };
+    if let Some(id) = existing().first::<String>(conn).optional()? {
+        return Ok(id);
+    }
+    let values = (
+        ledger_accounts::id.eq(uuid::Uuid::now_v7().to_string()),
+        ledger_accounts::season_id.eq(season_id),
+        ledger_accounts::organization_id.eq(organization_id),
+        ledger_accounts::kind.eq(kind),
+        ledger_accounts::created_at.eq(super::now()),
+    );
+    match conn {
+        DbConnection::Postgresql(c) => diesel::insert_into(ledger_accounts::table)
+            .values(values)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(ledger_accounts::table)
+            .values(values)
+            .execute(c)?,
+    };
+    existing().first::<String>(conn)
+}
+
+/// Takes an organisation's turn at its money in a season until the transaction ends: every
+/// change to a client's wallet, commitments and payments locks its wallet first, so that two of
+/// them never decide on the same balance (on PostgreSQL; SQLite writes one transaction at a time).
+pub fn lock(conn: &mut DbConnection, account_id: &str) -> QueryResult<()> {
+    if let DbConnection::Postgresql(c) = conn {
+        ledger_accounts::table
+            .filter(ledger_accounts::id.eq(account_id))
+            .select(ledger_accounts::id)
+            .for_update()
+            .load::<String>(c)?;
+    }
+    Ok(())
+}
+
+/// An account's balance: the sum of its entries.
+pub fn balance(conn: &mut DbConnection, account_id: &str) -> QueryResult<i64> {
+    ledger_entries::table
+        .filter(ledger_entries::account_id.eq(account_id))
+        .select(sql::<BigInt>(SUM))
+        .first(conn)
+}
+
+/// An organisation's balances in a season, by account kind (kinds it has no entry in are left out).
+pub fn balances(
+    conn: &mut DbConnection,
+    season_id: &str,
+    organization_id: &str,
+) -> QueryResult<Vec<(AccountKind, i64)>> {
+    ledger_entries::table
+        .inner_join(ledger_accounts::table)
+        .filter(ledger_accounts::season_id.eq(season_id))
+        .filter(ledger_accounts::organization_id.eq(organization_id))
+        .group_by(ledger_accounts::kind)
+        .select((ledger_accounts::kind, sql::<BigInt>(SUM)))
+        .load(conn)
+}
+
+/// A season's balances over every organisation, by account kind.
+pub fn season_balances(
+    conn: &mut DbConnection,
+    season_id: &str,
+) -> QueryResult<Vec<(AccountKind, i64)>> {
+    ledger_entries::table
+        .inner_join(ledger_accounts::table)
+        .filter(ledger_accounts::season_id.eq(season_id))
+        .group_by(ledger_accounts::kind)
+        .select((ledger_accounts::kind, sql::<BigInt>(SUM)))
+        .load(conn)
+}
+
+/// What a contract's entries add up to on accounts of one kind: committed to it, or received
+/// for it.
+pub fn contract_sum(
+    conn: &mut DbConnection,
+    contract_id: &str,
+    kind: AccountKind,
+) -> QueryResult<i64> {
+    ledger_entries::table
+        .inner_join(ledger_accounts::table)
+        .filter(ledger_entries::contract_id.eq(contract_id))
+        .filter(ledger_accounts::kind.eq(kind))
+        .select(sql::<BigInt>(SUM))
+        .first(conn)
+}
+
+/// What is committed, not yet paid, to a provider's contracts in a season.
+pub fn owed_to(conn: &mut DbConnection, season_id: &str, provider_id: &str) -> QueryResult<i64> {
+    let ids = contracts::table
+        .filter(contracts::season_id.eq(season_id))
+        .filter(contracts::provider_id.eq(provider_id))
+        .select(contracts::id);
+    ledger_entries::table
+        .inner_join(ledger_accounts::table)
+        .filter(ledger_accounts::kind.eq(AccountKind::Committed))
+        .filter(ledger_entries::contract_id.eq_any(ids.nullable()))
+        .select(sql::<BigInt>(SUM))
+        .first(conn)
+}
+
+/// Writes a transaction and its entries. The entries must add up to zero: anything else is a bug,
+/// refused before a row is written.
+pub fn post(
+    conn: &mut DbConnection,
+    transaction: &TransactionRow,
+    entries: &[(String, i64)],
+) -> QueryResult<()> {
+    if entries.iter().map(|(_, amount)| amount).sum::<i64>() != 0 {
+        return Err(diesel::result::Error::QueryBuilderError(
+            "an unbalanced ledger transaction".into(),
+        ));
+    }
+    diesel::insert_into(ledger_transactions::table)
+        .values(transaction)
+        .execute(conn)?;
+    let rows: Vec<EntryRow> = entries
+        .iter()
+        .filter(|(_, amount)| *amount != 0)
+        .map(|(account_id, amount)| EntryRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            transaction_id: transaction.id.clone(),
+            account_id: account_id.clone(),
+            contract_id: transaction.contract_id.clone(),
+            amount: *amount,
+            created_at: transaction.created_at,
+        })
+        .collect();
+    for row in &rows {
+        diesel::insert_into(ledger_entries::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The transfer recorded with a bank reference, and what it moved into the wallet.
+pub fn transfer_by_reference(
+    conn: &mut DbConnection,
+    reference: &str,
+) -> QueryResult<Option<(TransactionRow, i64)>> {
+    let Some(row) = ledger_transactions::table
+        .filter(ledger_transactions::bank_reference.eq(reference))
+        .select(TransactionRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let amount = ledger_entries::table
+        .inner_join(ledger_accounts::table)
+        .filter(ledger_entries::transaction_id.eq(&row.id))
+        .filter(ledger_accounts::kind.eq(AccountKind::Wallet))
+        .select(sql::<BigInt>(SUM))
+        .first(conn)?;
+    Ok(Some((row, amount)))
+}
+
+/// The instalments of a contract paid so far: their positions, what each moved, and when.
+pub fn paid_instalments(
+    conn: &mut DbConnection,
+    contract_id: &str,
+) -> QueryResult<Vec<(i64, i64, NaiveDateTime)>> {
+    let paid: Vec<(Option<i64>, String, NaiveDateTime)> = ledger_transactions::table
+        .filter(ledger_transactions::contract_id.eq(contract_id))
+        .filter(ledger_transactions::kind.eq(TransactionKind::Instalment))
+        .order(ledger_transactions::instalment.asc())
+        .select((
+            ledger_transactions::instalment,
+            ledger_transactions::id,
+            ledger_transactions::created_at,
+        ))
+        .load(conn)?;
+    let mut answer = Vec::with_capacity(paid.len());
+    for (position, id, at) in paid {
+        let amount = ledger_entries::table
+            .inner_join(ledger_accounts::table)
+            .filter(ledger_entries::transaction_id.eq(&id))
+            .filter(ledger_accounts::kind.eq(AccountKind::Received))
+            .select(sql::<BigInt>(SUM))
+            .first(conn)?;
+        answer.push((position.unwrap_or(-1), amount, at));
+    }
+    Ok(answer)
+}
+
+/// When a contract's value was first committed (the day of its approval, for its schedule).
+pub fn committed_at(
+    conn: &mut DbConnection,
+    contract_id: &str,
+) -> QueryResult<Option<NaiveDateTime>> {
+    ledger_transactions::table
+        .filter(ledger_transactions::contract_id.eq(contract_id))
+        .filter(ledger_transactions::kind.eq(TransactionKind::Commitment))
+        .order(ledger_transactions::created_at.asc())
+        .select(ledger_transactions::created_at)
+        .first(conn)
+        .optional()
+}
+
+/// Whether a contract's latest inspection failed.
+pub fn latest_inspection_failed(conn: &mut DbConnection, contract_id: &str) -> QueryResult<bool> {
+    let latest: Option<String> = inspections::table
+        .filter(inspections::contract_id.eq(contract_id))
+        .order((
+            inspections::inspected_on.desc(),
+            inspections::created_at.desc(),
+        ))
+        .select(inspections::result)
+        .first(conn)
+        .optional()?;
+    Ok(latest.as_deref() == Some("fail"))
+}
+
+/// Approved contracts of seasons with a schedule for their type that have an instalment left to
+/// pay, and whose service has started or whose season is over by `today` (a cheap first filter:
+/// the payer decides each instalment under the client's lock).
+pub fn contracts_with_instalments_due(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+) -> QueryResult<Vec<String>> {
+    let positions = payment_schedules::table
+        .filter(payment_schedules::season_id.eq(contracts::season_id))
+        .filter(payment_schedules::contract_type.eq(contracts::contract_type))
+        .select(diesel::dsl::count_star())
+        .single_value();
+    let paid = ledger_transactions::table
+        .filter(ledger_transactions::contract_id.eq(contracts::id.nullable()))
+        .filter(ledger_transactions::kind.eq(TransactionKind::Instalment))
+        .select(diesel::dsl::count_star())
+        .single_value();
+    contracts::table
+        .inner_join(seasons::table)
+        .filter(contracts::status.eq(ContractStatus::Approved))
+        .filter(positions.gt(paid))
+        .filter(
+            contracts::starts_on
+                .le(today)
+                .or(seasons::ends_on.lt(today)),
+        )
+        .select(contracts::id)
+        .order(contracts::id.asc())
+        .load(conn)
+}
+
+/// One page of an organisation's statement in a season, oldest first, after the entry `after`.
+pub fn statement(
+    conn: &mut DbConnection,
+    season_id: &str,
+    organization_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<StatementLine>> {
+    let mut query = ledger_entries::table
+        .inner_join(ledger_accounts::table)
+        .inner_join(ledger_transactions::table)
+        .filter(ledger_accounts::season_id.eq(season_id))
+        .filter(ledger_accounts::organization_id.eq(organization_id))
+        .select((
+            EntryRow::as_select(),
+            ledger_accounts::kind,
+            TransactionRow::as_select(),
+        ))
+        .order(ledger_entries::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(ledger_entries::id.gt(after.to_owned()));
+    }
+    query.load(conn)
+}
+
+/// Whether an entry belongs to an organisation's accounts in a season (a statement's cursor).
+pub fn entry_of(
+    conn: &mut DbConnection,
+    entry_id: &str,
+    season_id: &str,
+    organization_id: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        ledger_entries::table
+            .inner_join(ledger_accounts::table)
+            .filter(ledger_entries::id.eq(entry_id))
+            .filter(ledger_accounts::season_id.eq(season_id))
+            .filter(ledger_accounts::organization_id.eq(organization_id)),
+    ))
+    .get_result(conn)
+}
+
+/// The kind of an organisation, for whose accounts it may hold.
+pub fn organization_kind(
+    conn: &mut DbConnection,
+    organization_id: &str,
+) -> QueryResult<Option<(OrgKind, Option<String>)>> {
+    organizations::table
+        .filter(organizations::id.eq(organization_id))
+        .select((organizations::kind, organizations::parent_id))
+        .first(conn)
+        .optional()
+}
+
+/// What `etrack check` finds wrong in the ledger.
+pub mod checks {
+    use super::*;
+
+    /// Transactions whose entries do not add up to zero.
+    pub fn unbalanced(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+        ledger_entries::table
+            .group_by(ledger_entries::transaction_id)
+            .select((ledger_entries::transaction_id, sql::<BigInt>(SUM)))
+            .having(sql::<diesel::sql_types::Bool>(&format!("{SUM} <> 0")))
+            .load(conn)
+    }
+
+    /// Wallets below zero: (season, organisation, balance).
+    pub fn negative_wallets(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, i64)>> {
+        ledger_entries::table
+            .inner_join(ledger_accounts::table)
+            .filter(ledger_accounts::kind.eq(AccountKind::Wallet))
+            .group_by((ledger_accounts::season_id, ledger_accounts::organization_id))
+            .select((
+                ledger_accounts::season_id,
+                ledger_accounts::organization_id,
+                sql::<BigInt>(SUM),
+            ))
+            .having(sql::<diesel::sql_types::Bool>(&format!("{SUM} < 0")))
+            .load(conn)
+    }
+
+    /// A contract's money as the check reads it.
+    pub struct ContractMoney {
+        pub contract_id: String,
+        pub status: ContractStatus,
+        pub value: i64,
+        pub committed: i64,
+        pub received: i64,
+    }
+
+    /// Every contract with ledger entries: its status, value, what is committed to it and what
+    /// its provider received for it.
+    pub fn contract_money(conn: &mut DbConnection) -> QueryResult<Vec<ContractMoney>> {
+        let with_entries =
+            ledger_entries::table.filter(ledger_entries::contract_id.eq(contracts::id.nullable()));
+        let rows: Vec<(String, ContractStatus, i64)> = contracts::table
+            .filter(diesel::dsl::exists(with_entries))
+            .select((contracts::id, contracts::status, contracts::total))
+            .load(conn)?;
+        let mut answer = Vec::with_capacity(rows.len());
+        for (id, status, total) in rows {
+            let committed = contract_sum(conn, &id, AccountKind::Committed)?;
+            let received = contract_sum(conn, &id, AccountKind::Received)?;
+            answer.push(ContractMoney {
+                contract_id: id,
+                status,
+                value: total,
+                committed,
+                received,
+            });
+        }
+        Ok(answer)
+    }
+}
+
+/// Whether any contract of a type has had money committed in a season (its schedule is then fixed).
+pub fn schedule_in_use(
+    conn: &mut DbConnection,
+    season_id: &str,
+    contract_type: ContractType,
+) -> QueryResult<bool> {
+    let of_type = contracts::table
+        .filter(contracts::season_id.eq(season_id))
+        .filter(contracts::contract_type.eq(contract_type))
+        .select(contracts::id.nullable());
+    diesel::select(diesel::dsl::exists(
+        ledger_transactions::table
+            .filter(ledger_transactions::kind.eq(TransactionKind::Commitment))
+            .filter(ledger_transactions::contract_id.eq_any(of_type)),
+    ))
+    .get_result(conn)
+}

@@ -1,0 +1,581 @@
+//! Money (docs/domain.md section 11): clients' wallets funded by bank transfer, approved contracts'
+//! values committed from them, instalments paid to providers by the season's payment schedule,
+//! and every balance derived from the ledger's entries.
+
+use chrono::NaiveDate;
+
+use crate::access::{self, Caller};
+use crate::domain::Invalid;
+use crate::domain::calendar::today_in_makkah;
+use crate::domain::contract::ContractStatus;
+use crate::domain::ids::{ContractId, OrganizationId, SeasonId};
+use crate::domain::ledger::{AccountKind, Instalment, Schedule, TransactionKind, due_on};
+use crate::domain::money::Money;
+use crate::domain::season::ContractType;
+use crate::error::{Details, Error};
+use crate::storage::ledger::{self as store, StatementLine, TransactionRow};
+use crate::storage::models::ContractRow;
+use crate::storage::{DbConnection, contracts, now, write_transaction};
+
+/// The longest bank reference accepted.
+pub const MAX_REFERENCE_CHARS: usize = 64;
+/// The longest note on a transfer.
+pub const MAX_MEMO_CHARS: usize = 500;
+
+/// A bank transfer into a client's wallet, as the ministry records it.
+#[derive(Clone, Debug)]
+pub struct Transfer {
+    pub organization_id: OrganizationId,
+    pub amount: Money,
+    pub bank_reference: String,
+    pub memo: String,
+}
+
+/// A recorded transfer: the transaction, what it put in the wallet, and whether this request
+/// recorded it (or found it recorded by an earlier one with the same bank reference).
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub transaction: TransactionRow,
+    pub amount: i64,
+    pub created: bool,
+}
+
+/// An organisation's money in a season.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Balances {
+    pub organization_id: String,
+    pub season_id: String,
+    /// Free to commit (clients).
+    pub wallet: i64,
+    /// Set aside for approved contracts, not yet paid (clients).
+    pub committed: i64,
+    /// Lodged as guarantees (clients).
+    pub guarantees: i64,
+    /// Paid to it (providers).
+    pub received: i64,
+    /// Committed by clients to its contracts, not yet paid (providers).
+    pub owed: i64,
+}
+
+/// The ministry's view of a season's money.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SeasonMoney {
+    /// Every bank transfer in.
+    pub funded: i64,
+    pub wallets: i64,
+    pub committed: i64,
+    pub guarantees: i64,
+    /// Paid to providers.
+    pub paid: i64,
+}
+
+/// One instalment of a contract: its share, when it falls due, what it pays and whether it has.
+#[derive(Clone, Debug)]
+pub struct ContractInstalment {
+    pub position: i64,
+    pub instalment: Instalment,
+    /// `None` until the contract is approved.
+    pub due_on: Option<NaiveDate>,
+    /// What it pays (or paid).
+    pub amount: i64,
+    pub paid_at: Option<chrono::NaiveDateTime>,
+}
+
+/// A contract's money: its value, what is committed and paid, and its instalments.
+#[derive(Clone, Debug)]
+pub struct ContractMoney {
+    pub contract_id: String,
+    pub value: i64,
+    pub committed: i64,
+    pub paid: i64,
+    /// Empty when the season has no schedule for the contract's type (its money does not move
+    /// through the portal).
+    pub instalments: Vec<ContractInstalment>,
+}
+
+fn season(
+    conn: &mut DbConnection,
+    id: &SeasonId,
+) -> Result<crate::storage::models::SeasonRow, Error> {
+    super::seasons::find(conn, id.as_str())
+}
+
+/// Sets how contracts of a type are paid in a season (ministry officers and admins). Fixed once
+/// money has been committed under it. `instalments` is the request's input, or why it could not
+/// be read.
+pub fn set_schedule(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    season_id: &SeasonId,
+    contract_type: ContractType,
+    instalments: Result<Vec<Instalment>, Error>,
+) -> Result<Schedule, Error> {
+    access::manage_money(caller)?;
+    season(conn, season_id)?;
+    let schedule =
+        Schedule::new(instalments?).map_err(|e| Error::invalid_field("instalments", e))?;
+    if store::schedule_in_use(conn, season_id.as_str(), contract_type)? {
+        return Err(Error::conflict("schedule_in_use"));
+    }
+    store::set_schedule(conn, season_id.as_str(), contract_type, &schedule)?;
+    Ok(schedule)
+}
+
+/// A season's payment schedules, to whoever deals in money.
+pub fn schedules(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    season_id: &SeasonId,
+) -> Result<Vec<(ContractType, Schedule)>, Error> {
+    if !access::sees_money(caller) {
+        return Err(Error::not_found());
+    }
+    season(conn, season_id)?;
+    Ok(store::schedules(conn, season_id.as_str())?)
+}
+
+/// A bank reference as given: trimmed, letters, digits, spaces and `- _ / .`.
+fn reference(given: &str) -> Result<String, Error> {
+    let trimmed = given.trim();
+    let fits = !trimmed.is_empty()
+        && trimmed.chars().count() <= MAX_REFERENCE_CHARS
+        && trimmed
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '/' | '.'));
+    if !fits {
+        return Err(Error::invalid_field(
+            "bank_reference",
+            Invalid::with_limit("invalid_reference", MAX_REFERENCE_CHARS),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Records a bank transfer into a client's wallet (ministry officers and admins). The bank's
+/// reference makes it once only: the same transfer sent again is answered with the first record;
+/// the reference used for anything else is refused (`bank_reference_used`).
+pub fn fund(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    season_id: &SeasonId,
+    transfer: Result<Transfer, Error>,
+) -> Result<Recorded, Error> {
+    access::manage_money(caller)?;
+    season(conn, season_id)?;
+    let transfer = transfer?;
+    let bank_reference = reference(&transfer.bank_reference)?;
+    let memo = transfer.memo.trim().to_owned();
+    if memo.chars().count() > MAX_MEMO_CHARS {
+        return Err(Error::invalid_field(
+            "memo",
+            Invalid::with_limit("too_long", MAX_MEMO_CHARS),
+        ));
+    }
+    if transfer.amount.halalas() <= 0 {
+        return Err(Error::invalid_field("amount", Invalid::new("out_of_range")));
+    }
+    let org = transfer.organization_id.as_str();
+    let Some((kind, _)) = store::organization_kind(conn, org)? else {
+        return Err(Error::invalid_field(
+            "organization_id",
+            Invalid::new("unknown_reference"),
+        ));
+    };
+    if !kind.is_client() {
+        return Err(Error::conflict("wrong_organization_kind"));
+    }
+    if let Some((row, amount)) = store::transfer_by_reference(conn, &bank_reference)? {
+        let same = row.season_id == season_id.as_str()
+            && row.organization_id == org
+            && amount == transfer.amount.halalas();
+        return if same {
+            Ok(Recorded {
+                transaction: row,
+                amount,
+                created: false,
+            })
+        } else {
+            Err(Error::conflict("bank_reference_used"))
+        };
+    }
+    let wallet = store::account(conn, season_id.as_str(), org, AccountKind::Wallet)?;
+    let bank = store::account(
+        conn,
+        season_id.as_str(),
+        caller.organization_id.as_str(),
+        AccountKind::Bank,
+    )?;
+    let (user, key) = caller.actor_ids();
+    let row = TransactionRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        season_id: season_id.to_string(),
+        kind: TransactionKind::Funding,
+        organization_id: org.to_owned(),
+        contract_id: None,
+        instalment: None,
+        bank_reference: Some(bank_reference),
+        memo,
+        actor_user_id: user,
+        actor_api_key_id: key,
+        created_at: now(),
+    };
+    let amount = transfer.amount.halalas();
+    store::post(conn, &row, &[(bank, -amount), (wallet, amount)])?;
+    Ok(Recorded {
+        transaction: row,
+        amount,
+        created: true,
+    })
+}
+
+/// Brings a contract's commitment in line with its status and value, in the transaction of the
+/// step that changed them: an approval commits its value from the client's wallet (refused with
+/// `insufficient_funds` if the wallet does not cover it, and nothing changes), an approved
+/// amendment commits or releases the difference, a cancellation releases what is not paid yet.
+/// Instalments already due are paid at once. Contracts of a type with no schedule in their season,
+/// and contracts approved before the schedule was set, move no money.
+pub fn settle(conn: &mut DbConnection, row: &ContractRow, approving: bool) -> Result<(), Error> {
+    let Some(schedule) = store::schedule(conn, &row.season_id, row.contract_type)? else {
+        return Ok(());
+    };
+    if !approving && store::committed_at(conn, &row.id)?.is_none() {
+        return Ok(());
+    }
+    let wallet = store::account(conn, &row.season_id, &row.client_id, AccountKind::Wallet)?;
+    let committed = store::account(conn, &row.season_id, &row.client_id, AccountKind::Committed)?;
+    store::lock(conn, &wallet)?;
+    let value = if row.status == ContractStatus::Approved {
+        row.total
+    } else {
+        0
+    };
+    let paid = store::contract_sum(conn, &row.id, AccountKind::Received)?;
+    let held = store::contract_sum(conn, &row.id, AccountKind::Committed)?;
+    let change = (value - paid).max(0) - held;
+    if change > 0 {
+        let free = store::balance(conn, &wallet)?;
+        if free < change {
+            return Err(Error::conflict("insufficient_funds").with_details(Details {
+                amount_required: Some(Money::from_halalas(change)),
+                amount_available: Some(Money::from_halalas(free.max(0))),
+                ..Details::default()
+            }));
+        }
+    }
+    if change != 0 || approving {
+        let kind = if change >= 0 {
+            TransactionKind::Commitment
+        } else {
+            TransactionKind::Release
+        };
+        let transaction = ledger_row(row, kind, None, "");
+        store::post(
+            conn,
+            &transaction,
+            &[(wallet, -change), (committed, change)],
+        )?;
+    }
+    if row.status == ContractStatus::Approved {
+        pay(conn, row, &schedule, today_in_makkah())?;
+    }
+    Ok(())
+}
+
+fn ledger_row(
+    row: &ContractRow,
+    kind: TransactionKind,
+    instalment: Option<i64>,
+    memo: &str,
+) -> TransactionRow {
+    TransactionRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        season_id: row.season_id.clone(),
+        kind,
+        organization_id: row.client_id.clone(),
+        contract_id: Some(row.id.clone()),
+        instalment,
+        bank_reference: None,
+        memo: memo.to_owned(),
+        actor_user_id: None,
+        actor_api_key_id: None,
+        created_at: now(),
+    }
+}
+
+/// Pays the instalments of an approved contract that are due by `today` and not paid yet, in
+/// order; the season-end instalment waits while the contract's latest inspection failed. The
+/// caller holds the client's wallet lock. Returns how many were paid.
+fn pay(
+    conn: &mut DbConnection,
+    row: &ContractRow,
+    schedule: &Schedule,
+    today: NaiveDate,
+) -> Result<usize, Error> {
+    let Some(approved_at) = store::committed_at(conn, &row.id)? else {
+        return Ok(0);
+    };
+    let season = super::seasons::find(conn, &row.season_id)?;
+    let paid_positions: Vec<i64> = store::paid_instalments(conn, &row.id)?
+        .into_iter()
+        .map(|(position, _, _)| position)
+        .collect();
+    let targets = schedule.targets(row.total);
+    let committed = store::account(conn, &row.season_id, &row.client_id, AccountKind::Committed)?;
+    let received = store::account(
+        conn,
+        &row.season_id,
+        &row.provider_id,
+        AccountKind::Received,
+    )?;
+    let mut count = 0;
+    for (position, (instalment, target)) in schedule.instalments().iter().zip(targets).enumerate() {
+        let position = position as i64;
+        if paid_positions.contains(&position) {
+            continue;
+        }
+        let due = due_on(
+            instalment.due,
+            approved_at.date(),
+            row.starts_on,
+            season.ends_on,
+        );
+        if due > today {
+            break;
+        }
+        if instalment.due == crate::domain::ledger::Due::SeasonEnd
+            && store::latest_inspection_failed(conn, &row.id)?
+        {
+            break;
+        }
+        let paid = store::contract_sum(conn, &row.id, AccountKind::Received)?;
+        let held = store::contract_sum(conn, &row.id, AccountKind::Committed)?;
+        let amount = (target - paid).clamp(0, held);
+        let transaction = ledger_row(row, TransactionKind::Instalment, Some(position), "");
+        store::post(
+            conn,
+            &transaction,
+            &[(committed.clone(), -amount), (received.clone(), amount)],
+        )?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// Pays every instalment due by `today` that is not paid yet, each contract in a transaction of
+/// its own under its client's wallet lock: whichever process finds an instalment first pays it,
+/// once. Returns how many were paid. The background job runs it every minute with today's date
+/// in Makkah.
+pub fn pay_due(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, Error> {
+    let mut paid = 0;
+    for id in store::contracts_with_instalments_due(conn, today)? {
+        paid += write_transaction(conn, |conn| -> Result<usize, Error> {
+            let Some(first) = contracts::find(conn, &id)? else {
+                return Ok(0);
+            };
+            let wallet = store::account(
+                conn,
+                &first.season_id,
+                &first.client_id,
+                AccountKind::Wallet,
+            )?;
+            store::lock(conn, &wallet)?;
+            // Read again under the lock: a cancellation may have committed meanwhile.
+            let Some(row) = contracts::find(conn, &id)? else {
+                return Ok(0);
+            };
+            if row.status != ContractStatus::Approved {
+                return Ok(0);
+            }
+            let Some(schedule) = store::schedule(conn, &row.season_id, row.contract_type)? else {
+                return Ok(0);
+            };
+            pay(conn, &row, &schedule, today)
+        })?;
+    }
+    Ok(paid)
+}
+
+/// An organisation whose money the caller may see, or 404.
+fn visible_organization(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    organization_id: &OrganizationId,
+) -> Result<(), Error> {
+    let Some((_, parent)) = store::organization_kind(conn, organization_id.as_str())? else {
+        return Err(Error::not_found());
+    };
+    let parent = parent.map(OrganizationId::from_stored);
+    if !access::sees_money_of(caller, organization_id, parent.as_ref()) {
+        return Err(Error::not_found());
+    }
+    Ok(())
+}
+
+/// An organisation's balances in a season: the ministry's for any, a client's own (an office's
+/// also its agencies'), a provider's own; nothing for tawafa establishments and authorities.
+pub fn balances(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
+) -> Result<Balances, Error> {
+    visible_organization(conn, caller, organization_id)?;
+    season(conn, season_id)?;
+    let mut b = Balances {
+        organization_id: organization_id.to_string(),
+        season_id: season_id.to_string(),
+        ..Balances::default()
+    };
+    for (kind, amount) in store::balances(conn, season_id.as_str(), organization_id.as_str())? {
+        match kind {
+            AccountKind::Wallet => b.wallet = amount,
+            AccountKind::Committed => b.committed = amount,
+            AccountKind::Guarantees => b.guarantees = amount,
+            AccountKind::Received => b.received = amount,
+            AccountKind::Bank => {}
+        }
+    }
+    b.owed = store::owed_to(conn, season_id.as_str(), organization_id.as_str())?;
+    Ok(b)
+}
+
+/// One page of an organisation's statement in a season, oldest first (who may see it: as for
+/// [`balances`]). The cursor must be an entry of this statement.
+pub fn statement(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<StatementLine>, Error> {
+    visible_organization(conn, caller, organization_id)?;
+    season(conn, season_id)?;
+    if let Some(after) = after
+        && !store::entry_of(conn, after, season_id.as_str(), organization_id.as_str())?
+    {
+        return Err(Error::invalid_query(
+            "cursor",
+            Invalid::new("invalid_value"),
+        ));
+    }
+    Ok(store::statement(
+        conn,
+        season_id.as_str(),
+        organization_id.as_str(),
+        after,
+        limit,
+    )?)
+}
+
+/// The season's money as a whole (the ministry).
+pub fn season_money(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    season_id: &SeasonId,
+) -> Result<SeasonMoney, Error> {
+    access::season_money(caller)?;
+    season(conn, season_id)?;
+    let mut m = SeasonMoney::default();
+    for (kind, amount) in store::season_balances(conn, season_id.as_str())? {
+        match kind {
+            AccountKind::Bank => m.funded = -amount,
+            AccountKind::Wallet => m.wallets = amount,
+            AccountKind::Committed => m.committed = amount,
+            AccountKind::Guarantees => m.guarantees = amount,
+            AccountKind::Received => m.paid = amount,
+        }
+    }
+    Ok(m)
+}
+
+/// A contract's money, to its parties and the ministry (never to those who do not see prices).
+pub fn contract_money(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &ContractId,
+) -> Result<ContractMoney, Error> {
+    let row = super::contracts::visible(conn, caller, id.as_str())?;
+    if !access::sees_money(caller) {
+        return Err(Error::not_found());
+    }
+    let committed = store::contract_sum(conn, &row.id, AccountKind::Committed)?;
+    let paid_rows = store::paid_instalments(conn, &row.id)?;
+    let paid = paid_rows.iter().map(|(_, amount, _)| amount).sum();
+    let mut instalments = Vec::new();
+    if let Some(schedule) = store::schedule(conn, &row.season_id, row.contract_type)? {
+        let approved = store::committed_at(conn, &row.id)?;
+        let season = super::seasons::find(conn, &row.season_id)?;
+        let targets = schedule.targets(row.total);
+        let mut before = 0;
+        for (position, (instalment, target)) in
+            schedule.instalments().iter().zip(targets).enumerate()
+        {
+            let position = position as i64;
+            let done = paid_rows.iter().find(|(p, _, _)| *p == position);
+            let amount = match done {
+                Some((_, amount, _)) => *amount,
+                None => (target - before).max(0),
+            };
+            before += amount;
+            instalments.push(ContractInstalment {
+                position,
+                instalment: *instalment,
+                due_on: approved
+                    .map(|a| due_on(instalment.due, a.date(), row.starts_on, season.ends_on)),
+                amount,
+                paid_at: done.map(|(_, _, at)| *at),
+            });
+        }
+    }
+    Ok(ContractMoney {
+        contract_id: row.id,
+        value: row.total,
+        committed,
+        paid,
+        instalments,
+    })
+}
+
+/// What `etrack check` finds wrong with the money: unbalanced transactions, wallets below zero,
+/// commitments that differ from the approved contracts' unpaid value, payments beyond a value.
+pub fn verify(conn: &mut DbConnection) -> Result<Vec<String>, Error> {
+    let mut problems = Vec::new();
+    for (transaction, sum) in store::checks::unbalanced(conn)? {
+        problems.push(format!(
+            "ledger transaction {transaction} does not balance: its entries add up to {}",
+            crate::domain::money::signed(sum)
+        ));
+    }
+    for (season, org, balance) in store::checks::negative_wallets(conn)? {
+        problems.push(format!(
+            "wallet of organisation {org} in season {season} is below zero: {}",
+            crate::domain::money::signed(balance)
+        ));
+    }
+    for c in store::checks::contract_money(conn)? {
+        let (contract, status, total, committed, received) =
+            (c.contract_id, c.status, c.value, c.committed, c.received);
+        let expected = if status == ContractStatus::Approved {
+            (total - received).max(0)
+        } else {
+            0
+        };
+        if committed != expected {
+            problems.push(format!(
+                "contract {contract} ({}) has {} committed, expected {}",
+                status.as_str(),
+                crate::domain::money::signed(committed),
+                crate::domain::money::signed(expected)
+            ));
+        }
+        if status == ContractStatus::Approved && received > total {
+            problems.push(format!(
+                "contract {contract} was paid {} of a value of {}",
+                crate::domain::money::signed(received),
+                crate::domain::money::signed(total)
+            ));
+        }
+    }
+    Ok(problems)
+}

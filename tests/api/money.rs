@@ -1,0 +1,573 @@
+//! Money over HTTP: a season's payment schedule, bank transfers into wallets, approvals that
+//! commit a contract's value (and are refused when the wallet does not cover it), instalments paid
+//! as their days come, an amendment, a cancellation with its refund, statements that add up to the
+//! transfers; who sees whose money; approvals racing for the last riyals of one wallet, in one
+//! process and across two.
+
+use chrono::NaiveDate;
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, Reply, Session, TestApp};
+use crate::process::TwoProcesses;
+use crate::world::World;
+
+async fn set_schedule(app: &TestApp, by: &Session, season: &str, kind: &str, body: Value) -> Reply {
+    app.put(&format!(
+        "/api/v1/seasons/{season}/payment-schedules/{kind}"
+    ))
+    .auth(by)
+    .json(body)
+    .await
+}
+
+fn thirds() -> Value {
+    json!({"instalments": [
+        {"share_percent": 30, "due": "approval"},
+        {"share_percent": 40, "due": "service_start"},
+        {"share_percent": 30, "due": "season_end"}
+    ]})
+}
+
+async fn fund(app: &TestApp, w: &World, org: &str, amount: &str, reference: &str) -> Reply {
+    app.post(&format!("/api/v1/seasons/{}/transfers", w.season))
+        .auth(&w.ministry)
+        .json(json!({"organization_id": org, "amount": amount, "currency": "SAR", "bank_reference": reference}))
+        .await
+}
+
+async fn balances(app: &TestApp, w: &World, by: &Session, org: &str) -> Reply {
+    app.get(&format!("/api/v1/seasons/{}/accounts/{org}", w.season))
+        .auth(by)
+        .send()
+        .await
+}
+
+/// (wallet, committed) of a client, as the ministry reads them.
+async fn wallet(app: &TestApp, w: &World, org: &str) -> (String, String) {
+    let b = balances(app, w, &w.ministry, org).await;
+    let b = b.assert_status(200);
+    (
+        b["wallet"].as_str().unwrap().to_owned(),
+        b["committed"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn to_review(app: &TestApp, w: &World, client: &Session, body: Value) -> String {
+    let id = w.draft(app, client, body).await;
+    w.step(app, client, &id, "submit", None)
+        .await
+        .assert_status(200);
+    w.step(app, &w.provider, &id, "accept", None)
+        .await
+        .assert_status(200);
+    id
+}
+
+fn pay(app: &TestApp, day: &str) -> usize {
+    let mut conn = etrack::storage::establish(app.database()).unwrap();
+    etrack::usecases::money::pay_due(&mut conn, day.parse::<NaiveDate>().unwrap()).unwrap()
+}
+
+async fn payments(app: &TestApp, by: &Session, contract: &str) -> Reply {
+    app.get(&format!("/api/v1/contracts/{contract}/payments"))
+        .auth(by)
+        .send()
+        .await
+}
+
+async fn a_season_of_money_adds_up(app: TestApp) {
+    let w = World::new(&app).await;
+    let office = w.office.organization_id.clone();
+    let provider = w.provider.organization_id.clone();
+
+    // The schedule: only whole shares adding up to 100, in order, set by the ministry.
+    let bad = set_schedule(
+        &app,
+        &w.ministry,
+        &w.season,
+        "housing",
+        json!({"instalments": [
+        {"share_percent": 30, "due": "approval"}, {"share_percent": 40, "due": "season_end"}]}),
+    )
+    .await;
+    bad.assert_problem(422, "validation_failed");
+    assert_eq!(bad.body["errors"][0]["field"], "instalments");
+    assert_eq!(bad.body["errors"][0]["code"], "invalid_schedule");
+    set_schedule(
+        &app,
+        &w.ministry,
+        &w.season,
+        "housing",
+        json!({"instalments": [
+        {"share_percent": 50, "due": "season_end"}, {"share_percent": 50, "due": "approval"}]}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    set_schedule(&app, &w.office, &w.season, "housing", thirds())
+        .await
+        .assert_problem(403, "forbidden");
+    set_schedule(&app, &w.ministry, &w.season, "lodging", thirds())
+        .await
+        .assert_status(404);
+    let set = set_schedule(&app, &w.ministry, &w.season, "housing", thirds()).await;
+    assert_eq!(
+        set.assert_status(200)["instalments"][1]["due"],
+        "service_start"
+    );
+
+    // Transfers: once per bank reference, into clients' wallets only.
+    let first = fund(&app, &w, &office, "3000", "SNB-0001").await;
+    let first_id = first.assert_status(201)["id"].as_str().unwrap().to_owned();
+    assert_eq!(first.body["amount"], "3000.00");
+    let again = fund(&app, &w, &office, "3000.00", "SNB-0001").await;
+    assert_eq!(
+        again.assert_status(200)["id"],
+        first_id.as_str(),
+        "the same transfer again"
+    );
+    fund(&app, &w, &office, "3000.01", "SNB-0001")
+        .await
+        .assert_problem(409, "bank_reference_used");
+    fund(&app, &w, &provider, "10", "SNB-0009")
+        .await
+        .assert_problem(409, "wrong_organization_kind");
+    let bad = fund(&app, &w, &office, "12.345", "SNB-0010").await;
+    bad.assert_problem(422, "validation_failed");
+    assert_eq!(bad.body["errors"][0]["field"], "amount");
+    fund(&app, &w, &office, "0", "SNB-0011")
+        .await
+        .assert_problem(422, "validation_failed");
+    fund(&app, &w, &office, "10", "SNB 0012;DROP")
+        .await
+        .assert_problem(422, "validation_failed");
+    app.post(&format!("/api/v1/seasons/{}/transfers", w.season))
+        .auth(&w.office)
+        .json(json!({"organization_id": office, "amount": "10", "currency": "SAR", "bank_reference": "SELF-1"}))
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(
+        wallet(&app, &w, &office).await,
+        ("3000.00".into(), "0.00".into())
+    );
+
+    // An approval the wallet does not cover is refused, and nothing changes.
+    let a = to_review(
+        &app,
+        &w,
+        &w.office,
+        w.housing(10, "2027-05-10", "2027-05-12"),
+    )
+    .await;
+    let refused = w.step(&app, &w.ministry, &a, "approve", None).await;
+    refused.assert_problem(409, "insufficient_funds");
+    assert_eq!(refused.body["amount_required"], "4500.00");
+    assert_eq!(refused.body["amount_available"], "3000.00");
+    let contract = app
+        .get(&format!("/api/v1/contracts/{a}"))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(contract.body["status"], "pending_review");
+    assert_eq!(
+        wallet(&app, &w, &office).await,
+        ("3000.00".into(), "0.00".into())
+    );
+
+    // Funded, it passes: its value is committed and the first 30% paid at once.
+    fund(&app, &w, &office, "2000", "SNB-0002")
+        .await
+        .assert_status(201);
+    w.step(&app, &w.ministry, &a, "approve", None)
+        .await
+        .assert_status(200);
+    assert_eq!(
+        wallet(&app, &w, &office).await,
+        ("500.00".into(), "3150.00".into())
+    );
+    let p = balances(&app, &w, &w.provider, &provider).await;
+    assert_eq!(p.assert_status(200)["received"], "1350.00");
+    assert_eq!(p.body["owed"], "3150.00");
+    let a_pay = payments(&app, &w.office, &a).await;
+    let a_pay = a_pay.assert_status(200);
+    assert_eq!(
+        (
+            a_pay["value"].as_str(),
+            a_pay["paid"].as_str(),
+            a_pay["committed"].as_str()
+        ),
+        (Some("4500.00"), Some("1350.00"), Some("3150.00"))
+    );
+    let instalments = a_pay["instalments"].as_array().unwrap();
+    assert_eq!(instalments[0]["paid"], true);
+    assert_eq!(instalments[1]["amount"], "1800.00");
+    assert_eq!(instalments[1]["due_on"], "2027-05-10");
+    assert_eq!(instalments[2]["due_on"], "2027-07-01");
+    assert_eq!(instalments[2]["paid"], false);
+
+    // The schedule is fixed now that money is committed under it; another type's is not.
+    set_schedule(
+        &app,
+        &w.ministry,
+        &w.season,
+        "housing",
+        json!({"instalments": [{"share_percent": 100, "due": "season_end"}]}),
+    )
+    .await
+    .assert_problem(409, "schedule_in_use");
+    set_schedule(
+        &app,
+        &w.ministry,
+        &w.season,
+        "catering",
+        json!({"instalments": [{"share_percent": 100, "due": "service_start"}]}),
+    )
+    .await
+    .assert_status(200);
+
+    fund(&app, &w, &office, "20000", "SNB-0003")
+        .await
+        .assert_status(201);
+    let b = to_review(
+        &app,
+        &w,
+        &w.office,
+        w.housing(20, "2027-05-10", "2027-05-12"),
+    )
+    .await;
+    w.step(&app, &w.ministry, &b, "approve", None)
+        .await
+        .assert_status(200);
+    assert_eq!(
+        wallet(&app, &w, &office).await,
+        ("11500.00".into(), "9450.00".into())
+    );
+
+    // An amendment doubling A commits the difference.
+    let amendment = app
+        .post(&format!("/api/v1/contracts/{a}/amendments"))
+        .auth(&w.office)
+        .json(json!({"reason": "a larger group", "beds": 20}))
+        .await;
+    let amendment = amendment.assert_status(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (who, action) in [(&w.provider, "accept"), (&w.ministry, "approve")] {
+        app.post(&format!("/api/v1/amendments/{amendment}/{action}"))
+            .auth(who)
+            .send()
+            .await
+            .assert_status(200);
+    }
+    assert_eq!(
+        wallet(&app, &w, &office).await,
+        ("7000.00".into(), "13950.00".into())
+    );
+
+    // The ministry cancels B: what it had not paid goes back to the wallet.
+    w.step(&app, &w.ministry, &b, "cancel", Some("the group withdrew"))
+        .await
+        .assert_status(200);
+    assert_eq!(
+        wallet(&app, &w, &office).await,
+        ("13300.00".into(), "7650.00".into())
+    );
+    let b_pay = payments(&app, &w.ministry, &b).await;
+    assert_eq!(
+        (
+            b_pay.body["paid"].as_str(),
+            b_pay.body["committed"].as_str()
+        ),
+        (Some("2700.00"), Some("0.00"))
+    );
+
+    // Instalments as their days come, each once.
+    assert_eq!(pay(&app, "2027-05-09"), 0);
+    assert_eq!(pay(&app, "2027-05-10"), 1);
+    assert_eq!(pay(&app, "2027-05-10"), 0, "paid once");
+    let a_pay = payments(&app, &w.provider, &a).await;
+    assert_eq!(
+        a_pay.body["instalments"][1]["amount"], "4950.00",
+        "70% of the new value less the 30% paid"
+    );
+    assert_eq!(a_pay.body["instalments"][1]["paid"], true);
+
+    // The season-end share waits while the latest inspection failed.
+    let today = etrack::domain::calendar::today_in_makkah().to_string();
+    let inspect = |result: &'static str| {
+        app.post("/api/v1/inspections").auth(&w.tawafa).json(
+            json!({"contract_id": a, "inspected_on": today, "result": result, "findings": "no air conditioning"}),
+        )
+    };
+    inspect("fail").await.assert_status(201);
+    assert_eq!(
+        pay(&app, "2027-07-01"),
+        0,
+        "held back after a failed inspection"
+    );
+    inspect("pass").await.assert_status(201);
+    assert_eq!(pay(&app, "2027-07-01"), 1);
+    let a_pay = payments(&app, &w.office, &a).await;
+    assert_eq!(
+        (
+            a_pay.body["paid"].as_str(),
+            a_pay.body["committed"].as_str()
+        ),
+        (Some("9000.00"), Some("0.00"))
+    );
+
+    // Everything adds up to the transfers.
+    assert_eq!(
+        wallet(&app, &w, &office).await,
+        ("13300.00".into(), "0.00".into())
+    );
+    let p = balances(&app, &w, &w.provider, &provider).await;
+    assert_eq!(
+        (p.body["received"].as_str(), p.body["owed"].as_str()),
+        (Some("11700.00"), Some("0.00"))
+    );
+    let totals = app
+        .get(&format!("/api/v1/seasons/{}/money", w.season))
+        .auth(&w.ministry)
+        .send()
+        .await;
+    let totals = totals.assert_status(200);
+    assert_eq!(totals["funded"], "25000.00");
+    assert_eq!(totals["wallets"], "13300.00");
+    assert_eq!(totals["committed"], "0.00");
+    assert_eq!(totals["paid"], "11700.00");
+    app.get(&format!("/api/v1/seasons/{}/money", w.season))
+        .auth(&w.office)
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+
+    // The office's statement, page by page: its movements add up to its balances.
+    let mut cursor = String::new();
+    let mut amounts = Vec::new();
+    loop {
+        let page = app
+            .get(&format!(
+                "/api/v1/seasons/{}/accounts/{office}/entries?limit=3&cursor={cursor}",
+                w.season
+            ))
+            .auth(&w.office)
+            .send()
+            .await;
+        let page = page.assert_status(200);
+        for e in page["items"].as_array().unwrap() {
+            let halalas = etrack::domain::money::Money::parse(
+                e["amount"].as_str().unwrap().trim_start_matches('-'),
+            )
+            .unwrap()
+            .halalas();
+            amounts.push(if e["amount"].as_str().unwrap().starts_with('-') {
+                -halalas
+            } else {
+                halalas
+            });
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(amounts.iter().sum::<i64>(), 1_330_000, "wallet + committed");
+    assert!(amounts.len() > 10, "{amounts:?}");
+    let csv = app
+        .get(&format!(
+            "/api/v1/seasons/{}/accounts/{office}/entries",
+            w.season
+        ))
+        .auth(&w.office)
+        .header("accept", "text/csv")
+        .send()
+        .await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.text.lines().count(), amounts.len() + 1, "{}", csv.text);
+    app.get(&format!(
+        "/api/v1/seasons/{}/accounts/{office}/entries?cursor={first_id}",
+        w.season
+    ))
+    .auth(&w.office)
+    .send()
+    .await
+    .assert_problem(400, "invalid_query");
+
+    if let Some(url) = app.database_url() {
+        let (ok, report) = crate::process::run_etrack(url, &["check"]);
+        assert!(ok && report.contains("the ledger balanced"), "{report}");
+    }
+}
+
+async fn money_is_seen_only_by_those_it_belongs_to(app: TestApp) {
+    let w = World::new(&app).await;
+    set_schedule(&app, &w.ministry, &w.season, "housing", thirds())
+        .await
+        .assert_status(200);
+    let (office, agency) = (&w.office.organization_id, &w.agency.organization_id);
+    fund(&app, &w, office, "50000", "RJ-1")
+        .await
+        .assert_status(201);
+    fund(&app, &w, agency, "50000", "RJ-2")
+        .await
+        .assert_status(201);
+    let contract = w
+        .approved(&app, &w.agency, w.housing(10, "2027-05-10", "2027-05-12"))
+        .await;
+    let provider = &w.provider.organization_id;
+    let orgs = [office, agency, provider];
+    // (who, which of office / agency / provider it sees)
+    let cases: [(&Session, [bool; 3]); 8] = [
+        (&w.ministry, [true, true, true]),
+        (&w.office, [true, true, false]),
+        (&w.agency, [false, true, false]),
+        (&w.other_office, [false, false, false]),
+        (&w.provider, [false, false, true]),
+        (&w.other_provider, [false, false, false]),
+        (&w.tawafa, [false, false, false]),
+        (&w.authority, [false, false, false]),
+    ];
+    for (who, sees) in cases {
+        for (org, seen) in orgs.iter().zip(sees) {
+            for path in ["", "/entries"] {
+                let reply = app
+                    .get(&format!(
+                        "/api/v1/seasons/{}/accounts/{org}{path}",
+                        w.season
+                    ))
+                    .auth(who)
+                    .send()
+                    .await;
+                if seen {
+                    reply.assert_status(200);
+                } else {
+                    reply.assert_problem(404, "not_found");
+                }
+            }
+        }
+    }
+    let agency_wallet = balances(&app, &w, &w.office, agency).await;
+    assert_eq!(agency_wallet.body["wallet"], "45500.00");
+    // A contract's payments: its parties and the ministry; never those who do not see prices.
+    for (who, seen) in [
+        (&w.ministry, true),
+        (&w.agency, true),
+        (&w.office, true),
+        (&w.provider, true),
+        (&w.other_office, false),
+        (&w.other_provider, false),
+        (&w.tawafa, false),
+        (&w.authority, false),
+    ] {
+        let reply = payments(&app, who, &contract).await;
+        if seen {
+            assert_eq!(reply.assert_status(200)["paid"], "1350.00");
+        } else {
+            reply.assert_problem(404, "not_found");
+        }
+    }
+    for who in [&w.tawafa, &w.authority] {
+        app.get(&format!("/api/v1/seasons/{}/payment-schedules", w.season))
+            .auth(who)
+            .send()
+            .await
+            .assert_problem(404, "not_found");
+    }
+    let schedules = app
+        .get(&format!("/api/v1/seasons/{}/payment-schedules", w.season))
+        .auth(&w.provider)
+        .send()
+        .await;
+    assert_eq!(
+        schedules.assert_status(200)["items"][0]["contract_type"],
+        "housing"
+    );
+    // An unknown organisation and an unknown season are the same 404.
+    let nobody = uuid::Uuid::now_v7();
+    balances(&app, &w, &w.ministry, &nobody.to_string())
+        .await
+        .assert_problem(404, "not_found");
+    app.get(&format!("/api/v1/seasons/{nobody}/accounts/{office}"))
+        .auth(&w.ministry)
+        .send()
+        .await
+        .assert_problem(404, "not_found");
+}
+
+/// Six contracts of 4,500.00 each wait for approval; the wallet holds enough for three. All six
+/// approvals at once, spread over `apis`: exactly three pass, three are refused for funds, and
+/// the wallet ends at the one halala left.
+async fn approvals_race_for_the_last_riyals(apis: &[&TestApp]) {
+    let app = apis[0];
+    let w = World::new(app).await;
+    set_schedule(app, &w.ministry, &w.season, "housing", thirds())
+        .await
+        .assert_status(200);
+    let office = w.office.organization_id.clone();
+    fund(app, &w, &office, "13500.01", "RACE-1")
+        .await
+        .assert_status(201);
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        ids.push(
+            to_review(
+                app,
+                &w,
+                &w.office,
+                w.housing(10, "2027-05-10", "2027-05-12"),
+            )
+            .await,
+        );
+    }
+    let approvals = ids.iter().enumerate().map(|(i, id)| {
+        apis[i % apis.len()]
+            .post(&format!("/api/v1/contracts/{id}/approve"))
+            .auth(&w.ministry)
+            .send()
+    });
+    let replies = join_all(approvals).await;
+    let passed = replies.iter().filter(|r| r.status == 200).count();
+    let refused: Vec<&str> = replies
+        .iter()
+        .filter(|r| r.status != 200)
+        .map(|r| r.problem_code())
+        .collect();
+    assert_eq!(passed, 3, "{refused:?}");
+    assert_eq!(refused, vec!["insufficient_funds"; 3]);
+    assert_eq!(
+        wallet(app, &w, &office).await,
+        ("0.01".into(), "9450.00".into())
+    );
+    if let Some(url) = app.database_url() {
+        let (ok, report) = crate::process::run_etrack(url, &["check"]);
+        assert!(ok && report.contains("the ledger balanced"), "{report}");
+    }
+}
+
+async fn approvals_race_for_one_wallet(app: TestApp) {
+    approvals_race_for_the_last_riyals(&[&app]).await;
+}
+
+async fn two_processes(backend: Backend) {
+    if let Some(two) = TwoProcesses::start(backend) {
+        approvals_race_for_the_last_riyals(&[&two.a, &two.b]).await;
+    }
+}
+
+#[actix_web::test]
+async fn two_postgres_processes_race_for_one_wallet() {
+    two_processes(Backend::Postgres).await;
+}
+
+#[actix_web::test]
+async fn two_sqlite_processes_race_for_one_wallet() {
+    two_processes(Backend::Sqlite).await;
+}
+
+crate::backend_tests!(
+    a_season_of_money_adds_up,
+    money_is_seen_only_by_those_it_belongs_to,
+    approvals_race_for_one_wallet
+);
