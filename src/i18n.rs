@@ -552,6 +552,41 @@ const PROBLEMS: &[Problem] = &[
         ),
     },
     Problem {
+        code: "no_guarantee",
+        en: (
+            "No guarantee held",
+            "This contract holds no guarantee to decide on.",
+        ),
+        ar: ("لا يوجد ضمان", "لا يوجد ضمان محتجز لهذا العقد للبت فيه."),
+        fr: (
+            "Aucune garantie",
+            "Ce contrat ne détient aucune garantie sur laquelle statuer.",
+        ),
+        fa: (
+            "ضمانتی نگه داشته نشده است",
+            "برای این قرارداد ضمانتی نگه داشته نشده که دربارهٔ آن تصمیم گرفته شود.",
+        ),
+    },
+    Problem {
+        code: "guarantee_not_due",
+        en: (
+            "Guarantee not open to a decision",
+            "A guarantee is decided on after its season has ended or once the contract's latest inspection failed.",
+        ),
+        ar: (
+            "لا يمكن البت في الضمان بعد",
+            "يُبت في الضمان بعد انتهاء الموسم أو عند إخفاق آخر تفتيش للعقد.",
+        ),
+        fr: (
+            "Garantie pas encore décidable",
+            "Une garantie se décide une fois la saison terminée ou après l’échec de la dernière inspection du contrat.",
+        ),
+        fa: (
+            "هنوز نمی‌توان دربارهٔ ضمانت تصمیم گرفت",
+            "دربارهٔ ضمانت پس از پایان فصل یا پس از مردود شدن آخرین بازرسی قرارداد تصمیم گرفته می‌شود.",
+        ),
+    },
+    Problem {
         code: "schedule_in_use",
         en: (
             "Payment schedule in use",

@@ -111,7 +111,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(money::balances)
             .service(money::entries)
             .service(money::season_money)
-            .service(money::contract_payments),
+            .service(money::contract_payments)
+            .service(money::decide_guarantee),
     );
 }
 
@@ -173,6 +174,12 @@ impl AuditEntity for seasons::AllocationView {
 
 impl AuditEntity for seasons::QuotaView {}
 impl AuditEntity for money::ScheduleView {}
+
+impl AuditEntity for money::ContractPaymentsView {
+    fn audit_entity(&self) -> Option<String> {
+        Some(self.contract_id.to_string())
+    }
+}
 
 impl AuditEntity for money::Recording {
     fn audit_entity(&self) -> Option<String> {

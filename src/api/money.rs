@@ -36,6 +36,11 @@ pub struct ScheduleInput {
     /// One to three instalments, due in the order approval, service_start, season_end; their
     /// shares add up to 100.
     pub instalments: Vec<InstalmentInput>,
+    /// The guarantee a client lodges from its wallet when it submits a contract of this type, a
+    /// whole percent of the contract's value (0, the default, for none).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 100)]
+    pub guarantee_percent: i64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -44,6 +49,7 @@ pub struct ScheduleView {
     pub season_id: String,
     pub contract_type: ContractType,
     pub instalments: Vec<InstalmentInput>,
+    pub guarantee_percent: i64,
 }
 
 fn schedule_view(season_id: &SeasonId, contract_type: ContractType, s: &Schedule) -> ScheduleView {
@@ -58,12 +64,14 @@ fn schedule_view(season_id: &SeasonId, contract_type: ContractType, s: &Schedule
                 due: i.due,
             })
             .collect(),
+        guarantee_percent: s.guarantee_percent(),
     }
 }
 
-/// Sets how contracts of a type are paid in the season (ministry officers and admins): approval
-/// then commits a contract's value from its client's wallet, and instalments pay the provider
-/// when due. Fixed once money has been committed under it (`schedule_in_use`).
+/// Sets how contracts of a type are paid in the season, and the guarantee a submission lodges
+/// (ministry officers and admins): submission then lodges the guarantee from the client's wallet,
+/// approval commits the contract's value, and instalments pay the provider when due. Fixed once
+/// money has been committed or lodged under it (`schedule_in_use`).
 #[utoipa::path(
     operation_id = "setPaymentSchedule",
     tag = "money",
@@ -86,16 +94,18 @@ pub async fn set_schedule(
     let contract_type = ContractType::parse(&contract_type).ok_or_else(Error::not_found)?;
     let view = state
         .write(auth, move |conn, caller| {
-            let instalments = body.get().map(|b| {
-                b.instalments
+            let terms = body.get().map(|b| {
+                let instalments = b
+                    .instalments
                     .into_iter()
                     .map(|i| Instalment {
                         share_percent: i.share_percent,
                         due: i.due,
                     })
-                    .collect()
+                    .collect();
+                (instalments, b.guarantee_percent)
             });
-            let schedule = money::set_schedule(conn, caller, &id, contract_type, instalments)?;
+            let schedule = money::set_schedule(conn, caller, &id, contract_type, terms)?;
             Ok(schedule_view(&id, contract_type, &schedule))
         })
         .await?;
@@ -454,6 +464,10 @@ pub struct ContractPaymentsView {
     pub value: String,
     pub committed: String,
     pub paid: String,
+    /// Lodged from the client's wallet, not given back yet.
+    pub guarantee_held: String,
+    /// Forfeited to the provider by the ministry's decision.
+    pub guarantee_forfeited: String,
     /// Empty when the season has no payment schedule for the contract's type.
     pub instalments: Vec<InstalmentView>,
 }
@@ -466,6 +480,8 @@ impl From<ContractMoney> for ContractPaymentsView {
             value: signed(m.value),
             committed: signed(m.committed),
             paid: signed(m.paid),
+            guarantee_held: signed(m.guarantee_held),
+            guarantee_forfeited: signed(m.guarantee_forfeited),
             instalments: m
                 .instalments
                 .into_iter()
@@ -505,6 +521,54 @@ pub async fn contract_payments(
     let view = state
         .read(auth, move |conn, caller| {
             money::contract_money(conn, caller, &id).map(ContractPaymentsView::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct GuaranteeDecision {
+    /// What goes to the provider (SAR, a decimal string; `"0"` gives it all back).
+    #[schema(example = "1200.00")]
+    pub forfeit: String,
+    #[schema(max_length = 1000)]
+    pub reason: String,
+}
+
+/// Settles a contract's guarantee by the ministry's decision (ministry officers and admins), once
+/// its season has ended or its latest inspection failed: `forfeit` goes to the provider, the rest
+/// back to the client's wallet. After the season, a guarantee no decision is pending on goes back
+/// by itself.
+#[utoipa::path(
+    operation_id = "decideGuarantee",
+    tag = "money",
+    request_body = GuaranteeDecision,
+    params(("id" = String, Path, description = "Contract id")),
+    responses(
+        (status = 200, description = "The contract's payments after the decision", body = ContractPaymentsView),
+        (status = 409, description = "`no_guarantee`, `guarantee_not_due`", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[post("/contracts/{id}/guarantee/decide")]
+pub async fn decide_guarantee(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<String>,
+    body: Json<GuaranteeDecision>,
+) -> Result<HttpResponse, Error> {
+    let id: ContractId = path_id(&id)?;
+    let view = state
+        .write(auth, move |conn, caller| {
+            let decision = body.get().and_then(|b| {
+                let forfeit = Money::parse(b.forfeit.trim())
+                    .map_err(|e| Error::invalid_field("forfeit", e))?;
+                Ok(money::Forfeiture {
+                    forfeit,
+                    reason: Some(b.reason),
+                })
+            });
+            money::decide_guarantee(conn, caller, &id, decision).map(ContractPaymentsView::from)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -24,12 +24,18 @@ string_enum!(
 string_enum!(
     /// Why money moved: a bank transfer in; a commitment of an approved contract's value (or its
     /// change by an amendment); a release of what a cancelled or reduced contract no longer needs;
-    /// an instalment paid to the provider.
+    /// an instalment paid to the provider; a guarantee lodged at submission (or raised by an
+    /// amendment), given back when the contract stops holding capacity, settled after the season
+    /// (given back) or by the ministry's decision (part of it forfeited to the provider).
     TransactionKind {
         Funding = "funding",
         Commitment = "commitment",
         Release = "release",
         Instalment = "instalment",
+        Guarantee = "guarantee",
+        GuaranteeRelease = "guarantee_release",
+        GuaranteeSettled = "guarantee_settled",
+        Forfeit = "forfeit",
     }
 );
 
@@ -52,12 +58,19 @@ pub struct Instalment {
 }
 
 /// How contracts of one type are paid in a season: one to three instalments, their events in
-/// order (approval, service start, season end), their shares whole percents adding up to 100.
+/// order (approval, service start, season end), their shares whole percents adding up to 100; and
+/// the guarantee a client lodges when it submits one, a whole percent of its value.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Schedule(Vec<Instalment>);
+pub struct Schedule {
+    instalments: Vec<Instalment>,
+    guarantee_percent: i64,
+}
 
 impl Schedule {
-    pub fn new(instalments: Vec<Instalment>) -> Result<Schedule, Invalid> {
+    pub fn new(instalments: Vec<Instalment>, guarantee_percent: i64) -> Result<Schedule, Invalid> {
+        if !(0..=100).contains(&guarantee_percent) {
+            return Err(Invalid::new("out_of_range"));
+        }
         if instalments.is_empty() || instalments.len() > Due::ALL.len() {
             return Err(Invalid::with_limit("invalid_schedule", Due::ALL.len()));
         }
@@ -72,11 +85,23 @@ impl Schedule {
         if !ordered || !shares_ok || total != 100 {
             return Err(Invalid::with_limit("invalid_schedule", Due::ALL.len()));
         }
-        Ok(Schedule(instalments))
+        Ok(Schedule {
+            instalments,
+            guarantee_percent,
+        })
     }
 
     pub fn instalments(&self) -> &[Instalment] {
-        &self.0
+        &self.instalments
+    }
+
+    pub fn guarantee_percent(&self) -> i64 {
+        self.guarantee_percent
+    }
+
+    /// The guarantee of a contract of `value`, rounded down to the halala.
+    pub fn guarantee(&self, value: i64) -> i64 {
+        value * self.guarantee_percent / 100
     }
 
     /// What must have been paid of `value` once each instalment is paid: the cumulative share,
@@ -85,8 +110,8 @@ impl Schedule {
     /// the value, whatever amendments changed it between instalments.
     pub fn targets(&self, value: i64) -> Vec<i64> {
         let mut share = 0;
-        let last = self.0.len() - 1;
-        self.0
+        let last = self.instalments.len() - 1;
+        self.instalments
             .iter()
             .enumerate()
             .map(|(i, instalment)| {
@@ -146,6 +171,7 @@ mod tests {
                     due: *due,
                 })
                 .collect(),
+            5,
         )
     }
 
@@ -161,6 +187,7 @@ mod tests {
         assert_eq!(s.targets(1), vec![0, 0, 1]);
         let whole = schedule(&[(100, Due::SeasonEnd)]).unwrap();
         assert_eq!(whole.targets(5), vec![5]);
+        assert_eq!(whole.guarantee(100_019), 5_000, "5%, rounded down");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use diesel::sql_types::BigInt;
 use super::DbConnection;
 use super::schema::{
     contracts, inspections, ledger_accounts, ledger_entries, ledger_transactions, organizations,
-    payment_schedules, seasons,
+    payment_schedules, payment_terms, seasons,
 };
 use crate::domain::contract::ContractStatus;
 use crate::domain::ledger::{AccountKind, Due, Instalment, Schedule, TransactionKind};
@@ -69,7 +69,7 @@ pub struct StatementLine {
     pub transaction: TransactionRow,
 }
 
-fn stored_schedule(rows: Vec<ScheduleRow>) -> QueryResult<Schedule> {
+fn stored_schedule(rows: Vec<ScheduleRow>, guarantee_percent: i64) -> QueryResult<Schedule> {
     Schedule::new(
         rows.into_iter()
             .map(|r| Instalment {
@@ -77,6 +77,7 @@ fn stored_schedule(rows: Vec<ScheduleRow>) -> QueryResult<Schedule> {
                 due: r.due,
             })
             .collect(),
+        guarantee_percent,
     )
     .map_err(|_| {
         diesel::result::Error::DeserializationError(
@@ -100,7 +101,14 @@ pub fn schedule(
     if rows.is_empty() {
         return Ok(None);
     }
-    stored_schedule(rows).map(Some)
+    let guarantee_percent = payment_terms::table
+        .filter(payment_terms::season_id.eq(season_id))
+        .filter(payment_terms::contract_type.eq(contract_type))
+        .select(payment_terms::guarantee_percent)
+        .first::<i64>(conn)
+        .optional()?
+        .unwrap_or(0);
+    stored_schedule(rows, guarantee_percent).map(Some)
 }
 
 /// Every schedule of a season, by contract type.
@@ -147,6 +155,19 @@ pub fn set_schedule(
             .values(row)
             .execute(conn)?;
     }
+    diesel::delete(
+        payment_terms::table
+            .filter(payment_terms::season_id.eq(season_id))
+            .filter(payment_terms::contract_type.eq(contract_type)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(payment_terms::table)
+        .values((
+            payment_terms::season_id.eq(season_id),
+            payment_terms::contract_type.eq(contract_type),
+            payment_terms::guarantee_percent.eq(schedule.guarantee_percent()),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -247,6 +268,18 @@ pub fn contract_sum(
         .inner_join(ledger_accounts::table)
         .filter(ledger_entries::contract_id.eq(contract_id))
         .filter(ledger_accounts::kind.eq(kind))
+        .select(sql::<BigInt>(SUM))
+        .first(conn)
+}
+
+/// What a contract's instalments have paid its provider so far.
+pub fn paid(conn: &mut DbConnection, contract_id: &str) -> QueryResult<i64> {
+    ledger_entries::table
+        .inner_join(ledger_accounts::table)
+        .inner_join(ledger_transactions::table)
+        .filter(ledger_entries::contract_id.eq(contract_id))
+        .filter(ledger_accounts::kind.eq(AccountKind::Received))
+        .filter(ledger_transactions::kind.eq(TransactionKind::Instalment))
         .select(sql::<BigInt>(SUM))
         .first(conn)
 }
@@ -355,13 +388,45 @@ pub fn committed_at(
     conn: &mut DbConnection,
     contract_id: &str,
 ) -> QueryResult<Option<NaiveDateTime>> {
+    first_of(conn, contract_id, &[TransactionKind::Commitment])
+}
+
+/// When the first of a contract's transactions of these kinds was written, if one was.
+pub fn first_of(
+    conn: &mut DbConnection,
+    contract_id: &str,
+    kinds: &[TransactionKind],
+) -> QueryResult<Option<NaiveDateTime>> {
     ledger_transactions::table
         .filter(ledger_transactions::contract_id.eq(contract_id))
-        .filter(ledger_transactions::kind.eq(TransactionKind::Commitment))
+        .filter(ledger_transactions::kind.eq_any(kinds.to_vec()))
         .order(ledger_transactions::created_at.asc())
         .select(ledger_transactions::created_at)
         .first(conn)
         .optional()
+}
+
+/// Contracts still holding a guarantee in seasons that ended before `today`.
+pub fn guarantees_after_season(
+    conn: &mut DbConnection,
+    today: NaiveDate,
+) -> QueryResult<Vec<String>> {
+    let ended = contracts::table
+        .inner_join(seasons::table)
+        .filter(seasons::ends_on.lt(today))
+        .select(contracts::id.nullable());
+    let held: Vec<(Option<String>, i64)> = ledger_entries::table
+        .inner_join(ledger_accounts::table)
+        .filter(ledger_accounts::kind.eq(AccountKind::Guarantees))
+        .filter(ledger_entries::contract_id.eq_any(ended))
+        .group_by(ledger_entries::contract_id)
+        .select((ledger_entries::contract_id, sql::<BigInt>(SUM)))
+        .load(conn)?;
+    Ok(held
+        .into_iter()
+        .filter(|(_, amount)| *amount > 0)
+        .filter_map(|(id, _)| id)
+        .collect())
 }
 
 /// Whether a contract's latest inspection failed.
@@ -500,6 +565,7 @@ pub mod checks {
         pub value: i64,
         pub committed: i64,
         pub received: i64,
+        pub guarantee: i64,
     }
 
     /// Every contract with ledger entries: its status, value, what is committed to it and what
@@ -514,13 +580,15 @@ pub mod checks {
         let mut answer = Vec::with_capacity(rows.len());
         for (id, status, total) in rows {
             let committed = contract_sum(conn, &id, AccountKind::Committed)?;
-            let received = contract_sum(conn, &id, AccountKind::Received)?;
+            let received = paid(conn, &id)?;
+            let guarantee = contract_sum(conn, &id, AccountKind::Guarantees)?;
             answer.push(ContractMoney {
                 contract_id: id,
                 status,
                 value: total,
                 committed,
                 received,
+                guarantee,
             });
         }
         Ok(answer)
@@ -539,7 +607,10 @@ pub fn schedule_in_use(
         .select(contracts::id.nullable());
     diesel::select(diesel::dsl::exists(
         ledger_transactions::table
-            .filter(ledger_transactions::kind.eq(TransactionKind::Commitment))
+            .filter(
+                ledger_transactions::kind
+                    .eq_any([TransactionKind::Commitment, TransactionKind::Guarantee]),
+            )
             .filter(ledger_transactions::contract_id.eq_any(of_type)),
     ))
     .get_result(conn)

@@ -478,6 +478,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    payment_terms (season_id, contract_type) {
+        season_id -> Text,
+        contract_type -> Text,
+        guarantee_percent -> BigInt,
+    }
+}
+
+diesel::table! {
     ledger_accounts (id) {
         id -> Text,
         season_id -> Text,
@@ -561,6 +569,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_subscriptions,
     webhook_deliveries,
     payment_schedules,
+    payment_terms,
     ledger_accounts,
     ledger_transactions,
     ledger_entries,

@@ -163,7 +163,7 @@ pub fn decide(
     .because(reason)
     .record(conn, caller)?;
     if to == AmendmentStatus::Approved {
-        super::money::settle(conn, &row, false)?;
+        super::money::settle(conn, &row, super::money::Step::Changed)?;
         super::feed::readiness_inputs_changed(conn, &row.season_id, &row.client_id)?;
     }
     let amendment = store::amendment(conn, &amendment.id)?.ok_or_else(Error::internal)?;

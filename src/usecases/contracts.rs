@@ -570,8 +570,14 @@ fn apply(
         return Err(Error::conflict("invalid_transition"));
     }
     let moved = store::find(conn, &row.id)?.ok_or_else(Error::internal)?;
-    if from == ContractStatus::Approved || step.to == ContractStatus::Approved {
-        super::money::settle(conn, &moved, step.to == ContractStatus::Approved)?;
+    let money = match (step.holding, step.to) {
+        (Holding::Take, _) => Some(super::money::Step::Submitted),
+        (_, ContractStatus::Approved) => Some(super::money::Step::Approved),
+        (Holding::Release, _) => Some(super::money::Step::Changed),
+        (Holding::Keep, _) => None,
+    };
+    if let Some(money) = money {
+        super::money::settle(conn, &moved, money)?;
     }
     notify::contract_moved(
         conn,

@@ -88,6 +88,10 @@ pub struct ContractMoney {
     pub value: i64,
     pub committed: i64,
     pub paid: i64,
+    /// Its guarantee, lodged from the client's wallet and not given back yet.
+    pub guarantee_held: i64,
+    /// What of its guarantee the ministry forfeited to the provider.
+    pub guarantee_forfeited: i64,
     /// Empty when the season has no schedule for the contract's type (its money does not move
     /// through the portal).
     pub instalments: Vec<ContractInstalment>,
@@ -100,20 +104,27 @@ fn season(
     super::seasons::find(conn, id.as_str())
 }
 
-/// Sets how contracts of a type are paid in a season (ministry officers and admins). Fixed once
-/// money has been committed under it. `instalments` is the request's input, or why it could not
+/// Sets how contracts of a type are paid in a season and the guarantee their submission lodges
+/// (ministry officers and admins). Fixed once money has been committed or lodged under it. `instalments` is the request's input, or why it could not
 /// be read.
 pub fn set_schedule(
     conn: &mut DbConnection,
     caller: &Caller,
     season_id: &SeasonId,
     contract_type: ContractType,
-    instalments: Result<Vec<Instalment>, Error>,
+    terms: Result<(Vec<Instalment>, i64), Error>,
 ) -> Result<Schedule, Error> {
     access::manage_money(caller)?;
     season(conn, season_id)?;
-    let schedule =
-        Schedule::new(instalments?).map_err(|e| Error::invalid_field("instalments", e))?;
+    let (instalments, guarantee_percent) = terms?;
+    if !(0..=100).contains(&guarantee_percent) {
+        return Err(Error::invalid_field(
+            "guarantee_percent",
+            Invalid::new("out_of_range"),
+        ));
+    }
+    let schedule = Schedule::new(instalments, guarantee_percent)
+        .map_err(|e| Error::invalid_field("instalments", e))?;
     if store::schedule_in_use(conn, season_id.as_str(), contract_type)? {
         return Err(Error::conflict("schedule_in_use"));
     }
@@ -228,56 +239,127 @@ pub fn fund(
     })
 }
 
-/// Brings a contract's commitment in line with its status and value, in the transaction of the
-/// step that changed them: an approval commits its value from the client's wallet (refused with
-/// `insufficient_funds` if the wallet does not cover it, and nothing changes), an approved
-/// amendment commits or releases the difference, a cancellation releases what is not paid yet.
-/// Instalments already due are paid at once. Contracts of a type with no schedule in their season,
-/// and contracts approved before the schedule was set, move no money.
-pub fn settle(conn: &mut DbConnection, row: &ContractRow, approving: bool) -> Result<(), Error> {
+/// What a contract's step does to its money.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Submitted: it holds capacity, and its guarantee is lodged.
+    Submitted,
+    /// Approved: its value is committed.
+    Approved,
+    /// Its terms changed by an approved amendment, or it stopped holding capacity (declined,
+    /// returned, rejected, cancelled): what it holds follows.
+    Changed,
+}
+
+/// Refuses a change the wallet does not cover (R17): nothing of the step is kept.
+fn cover(conn: &mut DbConnection, wallet: &str, change: i64) -> Result<(), Error> {
+    if change <= 0 {
+        return Ok(());
+    }
+    let free = store::balance(conn, wallet)?;
+    if free < change {
+        return Err(Error::conflict("insufficient_funds").with_details(Details {
+            amount_required: Some(Money::from_halalas(change)),
+            amount_available: Some(Money::from_halalas(free.max(0))),
+            ..Details::default()
+        }));
+    }
+    Ok(())
+}
+
+/// Brings a contract's money in line with its status and value, in the transaction of the step
+/// that changed them (docs/domain.md section 11): a submission lodges its guarantee from the
+/// client's wallet, an approval commits its value (each refused with `insufficient_funds` if the
+/// wallet does not cover it, and nothing changes), an approved amendment lodges or commits the
+/// difference or gives it back, and a contract that stops holding capacity gets back its
+/// guarantee and what of its value is not paid yet. Instalments already due are paid at once.
+/// Contracts of a type with no schedule in their season, and contracts submitted or approved
+/// before it was set, move no money (for that part).
+pub fn settle(conn: &mut DbConnection, row: &ContractRow, step: Step) -> Result<(), Error> {
     let Some(schedule) = store::schedule(conn, &row.season_id, row.contract_type)? else {
         return Ok(());
     };
-    if !approving && store::committed_at(conn, &row.id)?.is_none() {
+    let guaranteed = step == Step::Submitted
+        || store::first_of(conn, &row.id, &[TransactionKind::Guarantee])?.is_some();
+    let committing = step == Step::Approved || store::committed_at(conn, &row.id)?.is_some();
+    if !guaranteed && !committing {
         return Ok(());
     }
     let wallet = store::account(conn, &row.season_id, &row.client_id, AccountKind::Wallet)?;
-    let committed = store::account(conn, &row.season_id, &row.client_id, AccountKind::Committed)?;
     store::lock(conn, &wallet)?;
-    let value = if row.status == ContractStatus::Approved {
-        row.total
-    } else {
-        0
-    };
-    let paid = store::contract_sum(conn, &row.id, AccountKind::Received)?;
-    let held = store::contract_sum(conn, &row.id, AccountKind::Committed)?;
-    let change = (value - paid).max(0) - held;
-    if change > 0 {
-        let free = store::balance(conn, &wallet)?;
-        if free < change {
-            return Err(Error::conflict("insufficient_funds").with_details(Details {
-                amount_required: Some(Money::from_halalas(change)),
-                amount_available: Some(Money::from_halalas(free.max(0))),
-                ..Details::default()
-            }));
-        }
-    }
-    if change != 0 || approving {
-        let kind = if change >= 0 {
-            TransactionKind::Commitment
+    if guaranteed {
+        let settled = [TransactionKind::GuaranteeSettled, TransactionKind::Forfeit];
+        let target = if row.status.holds() && store::first_of(conn, &row.id, &settled)?.is_none() {
+            schedule.guarantee(row.total)
         } else {
-            TransactionKind::Release
+            0
         };
-        let transaction = ledger_row(row, kind, None, "");
-        store::post(
+        let held = store::contract_sum(conn, &row.id, AccountKind::Guarantees)?;
+        let kinds = (
+            TransactionKind::Guarantee,
+            TransactionKind::GuaranteeRelease,
+        );
+        let mark = step == Step::Submitted;
+        hold(
             conn,
-            &transaction,
-            &[(wallet, -change), (committed, change)],
+            row,
+            &wallet,
+            AccountKind::Guarantees,
+            target - held,
+            kinds,
+            mark,
         )?;
     }
-    if row.status == ContractStatus::Approved {
-        pay(conn, row, &schedule, today_in_makkah())?;
+    if committing {
+        let value = if row.status == ContractStatus::Approved {
+            row.total
+        } else {
+            0
+        };
+        let paid = store::paid(conn, &row.id)?;
+        let held = store::contract_sum(conn, &row.id, AccountKind::Committed)?;
+        let change = (value - paid).max(0) - held;
+        let kinds = (TransactionKind::Commitment, TransactionKind::Release);
+        let mark = step == Step::Approved;
+        hold(
+            conn,
+            row,
+            &wallet,
+            AccountKind::Committed,
+            change,
+            kinds,
+            mark,
+        )?;
+        if row.status == ContractStatus::Approved {
+            pay(conn, row, &schedule, today_in_makkah())?;
+        }
     }
+    Ok(())
+}
+
+/// Moves `change` from the client's wallet into its account of `kind` for the contract (back, if
+/// negative), refused if the wallet does not cover it. The transaction is written even with no
+/// change when `mark` asks (the step that puts the contract under the ledger).
+fn hold(
+    conn: &mut DbConnection,
+    row: &ContractRow,
+    wallet: &str,
+    kind: AccountKind,
+    change: i64,
+    (up, down): (TransactionKind, TransactionKind),
+    mark: bool,
+) -> Result<(), Error> {
+    cover(conn, wallet, change)?;
+    if change == 0 && !mark {
+        return Ok(());
+    }
+    let account = store::account(conn, &row.season_id, &row.client_id, kind)?;
+    let transaction = ledger_row(row, if change >= 0 { up } else { down }, None, "");
+    store::post(
+        conn,
+        &transaction,
+        &[(wallet.to_owned(), -change), (account, change)],
+    )?;
     Ok(())
 }
 
@@ -347,7 +429,7 @@ fn pay(
         {
             break;
         }
-        let paid = store::contract_sum(conn, &row.id, AccountKind::Received)?;
+        let paid = store::paid(conn, &row.id)?;
         let held = store::contract_sum(conn, &row.id, AccountKind::Committed)?;
         let amount = (target - paid).clamp(0, held);
         let transaction = ledger_row(row, TransactionKind::Instalment, Some(position), "");
@@ -361,38 +443,141 @@ fn pay(
     Ok(count)
 }
 
-/// Pays every instalment due by `today` that is not paid yet, each contract in a transaction of
-/// its own under its client's wallet lock: whichever process finds an instalment first pays it,
-/// once. Returns how many were paid. The background job runs it every minute with today's date
-/// in Makkah.
+/// Pays every instalment due by `today` that is not paid yet, and gives back the guarantees of
+/// contracts whose season ended before `today` (unless their latest inspection failed: those
+/// wait for the ministry's decision), each contract in a transaction of its own under its
+/// client's wallet lock: whichever process finds one first moves its money, once. Returns how
+/// many transactions it wrote. The background job runs it every minute with today's date in
+/// Makkah.
 pub fn pay_due(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, Error> {
-    let mut paid = 0;
+    let mut moved = 0;
     for id in store::contracts_with_instalments_due(conn, today)? {
-        paid += write_transaction(conn, |conn| -> Result<usize, Error> {
-            let Some(first) = contracts::find(conn, &id)? else {
-                return Ok(0);
-            };
-            let wallet = store::account(
-                conn,
-                &first.season_id,
-                &first.client_id,
-                AccountKind::Wallet,
-            )?;
-            store::lock(conn, &wallet)?;
-            // Read again under the lock: a cancellation may have committed meanwhile.
-            let Some(row) = contracts::find(conn, &id)? else {
-                return Ok(0);
-            };
+        moved += under_lock(conn, &id, |conn, row| {
             if row.status != ContractStatus::Approved {
                 return Ok(0);
             }
             let Some(schedule) = store::schedule(conn, &row.season_id, row.contract_type)? else {
                 return Ok(0);
             };
-            pay(conn, &row, &schedule, today)
+            pay(conn, row, &schedule, today)
         })?;
     }
-    Ok(paid)
+    for id in store::guarantees_after_season(conn, today)? {
+        moved += under_lock(conn, &id, |conn, row| {
+            let held = store::contract_sum(conn, &row.id, AccountKind::Guarantees)?;
+            if held <= 0 || store::latest_inspection_failed(conn, &row.id)? {
+                return Ok(0);
+            }
+            release_guarantee(conn, row, held, 0, "the season ended")?;
+            Ok(1)
+        })?;
+    }
+    Ok(moved)
+}
+
+/// Runs `f` on a contract in a write transaction of its own, under its client's wallet lock, with
+/// the contract read again once the lock is held (a step may have committed meanwhile).
+fn under_lock(
+    conn: &mut DbConnection,
+    id: &str,
+    f: impl FnOnce(&mut DbConnection, &ContractRow) -> Result<usize, Error>,
+) -> Result<usize, Error> {
+    write_transaction(conn, |conn| -> Result<usize, Error> {
+        let Some(first) = contracts::find(conn, id)? else {
+            return Ok(0);
+        };
+        let wallet = store::account(
+            conn,
+            &first.season_id,
+            &first.client_id,
+            AccountKind::Wallet,
+        )?;
+        store::lock(conn, &wallet)?;
+        let Some(row) = contracts::find(conn, id)? else {
+            return Ok(0);
+        };
+        f(conn, &row)
+    })
+}
+
+/// Ends a contract's guarantee: `forfeit` of the `held` amount to its provider, the rest back to
+/// the client's wallet. The caller holds the wallet lock.
+fn release_guarantee(
+    conn: &mut DbConnection,
+    row: &ContractRow,
+    held: i64,
+    forfeit: i64,
+    memo: &str,
+) -> Result<(), Error> {
+    let (season, client) = (&row.season_id, &row.client_id);
+    let guarantees = store::account(conn, season, client, AccountKind::Guarantees)?;
+    let wallet = store::account(conn, season, client, AccountKind::Wallet)?;
+    let received = store::account(conn, season, &row.provider_id, AccountKind::Received)?;
+    let kind = if forfeit > 0 {
+        TransactionKind::Forfeit
+    } else {
+        TransactionKind::GuaranteeSettled
+    };
+    let transaction = ledger_row(row, kind, None, memo);
+    store::post(
+        conn,
+        &transaction,
+        &[
+            (guarantees, -held),
+            (received, forfeit),
+            (wallet, held - forfeit),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The ministry's decision on a contract's guarantee.
+#[derive(Clone, Debug)]
+pub struct Forfeiture {
+    /// What goes to the provider; the rest of the guarantee goes back to the client's wallet.
+    pub forfeit: Money,
+    pub reason: Option<String>,
+}
+
+/// Settles a contract's guarantee by the ministry's decision (ministry officers and admins), once
+/// its season has ended or its latest inspection failed: part of it forfeited to the provider
+/// with a reason, the rest given back. `decision` is the request's input, or why it could not be
+/// read. Run inside a write transaction.
+pub fn decide_guarantee(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &ContractId,
+    decision: Result<Forfeiture, Error>,
+) -> Result<ContractMoney, Error> {
+    let row = super::contracts::visible(conn, caller, id.as_str())?;
+    if !access::sees_money(caller) {
+        return Err(Error::not_found());
+    }
+    access::manage_money(caller)?;
+    let decision = decision?;
+    let reason = super::contracts::reason(true, decision.reason)?.unwrap_or_default();
+    let wallet = store::account(conn, &row.season_id, &row.client_id, AccountKind::Wallet)?;
+    store::lock(conn, &wallet)?;
+    let held = store::contract_sum(conn, &row.id, AccountKind::Guarantees)?;
+    if held <= 0 {
+        return Err(Error::conflict("no_guarantee"));
+    }
+    let season = super::seasons::find(conn, &row.season_id)?;
+    if today_in_makkah() <= season.ends_on && !store::latest_inspection_failed(conn, &row.id)? {
+        return Err(Error::conflict("guarantee_not_due"));
+    }
+    let forfeit = decision.forfeit.halalas();
+    if forfeit > held {
+        return Err(
+            Error::invalid_field("forfeit", Invalid::new("out_of_range")).with_details(Details {
+                amount_required: Some(decision.forfeit),
+                amount_available: Some(Money::from_halalas(held)),
+                ..Details::default()
+            }),
+        );
+    }
+    release_guarantee(conn, &row, held, forfeit, &reason)?;
+    contract_money(conn, caller, id)
 }
 
 /// An organisation whose money the caller may see, or 404.
@@ -528,11 +713,15 @@ pub fn contract_money(
             });
         }
     }
+    let guarantee_held = store::contract_sum(conn, &row.id, AccountKind::Guarantees)?;
+    let guarantee_forfeited = store::contract_sum(conn, &row.id, AccountKind::Received)? - paid;
     Ok(ContractMoney {
         contract_id: row.id,
         value: row.total,
         committed,
         paid,
+        guarantee_held,
+        guarantee_forfeited,
         instalments,
     })
 }
@@ -567,6 +756,13 @@ pub fn verify(conn: &mut DbConnection) -> Result<Vec<String>, Error> {
                 status.as_str(),
                 crate::domain::money::signed(committed),
                 crate::domain::money::signed(expected)
+            ));
+        }
+        if c.guarantee < 0 || (!status.holds() && c.guarantee != 0) {
+            problems.push(format!(
+                "contract {contract} ({}) holds a guarantee of {}",
+                status.as_str(),
+                crate::domain::money::signed(c.guarantee)
             ));
         }
         if status == ContractStatus::Approved && received > total {

@@ -496,6 +496,194 @@ async fn money_is_seen_only_by_those_it_belongs_to(app: TestApp) {
         .assert_problem(404, "not_found");
 }
 
+/// (wallet, committed, guarantees) of a client, as the ministry reads them.
+async fn held(app: &TestApp, w: &World, org: &str) -> [String; 3] {
+    let b = balances(app, w, &w.ministry, org).await;
+    let b = b.assert_status(200);
+    ["wallet", "committed", "guarantees"].map(|k| b[k].as_str().unwrap().to_owned())
+}
+
+async fn guarantees_are_lodged_at_submission_and_settled_after_the_season(app: TestApp) {
+    let w = World::new(&app).await;
+    let office = w.office.organization_id.clone();
+    let mut terms = thirds();
+    terms["guarantee_percent"] = 101.into();
+    let bad = set_schedule(&app, &w.ministry, &w.season, "housing", terms.clone()).await;
+    bad.assert_problem(422, "validation_failed");
+    assert_eq!(bad.body["errors"][0]["field"], "guarantee_percent");
+    terms["guarantee_percent"] = 10.into();
+    let set = set_schedule(&app, &w.ministry, &w.season, "housing", terms).await;
+    assert_eq!(set.assert_status(200)["guarantee_percent"], 10);
+    fund(&app, &w, &office, "1000", "G-1")
+        .await
+        .assert_status(201);
+
+    // Submitting lodges 10% of the value from the wallet; one the wallet cannot cover is refused
+    // and holds nothing.
+    let a = w
+        .draft(&app, &w.office, w.housing(10, "2027-05-10", "2027-05-12"))
+        .await;
+    w.step(&app, &w.office, &a, "submit", None)
+        .await
+        .assert_status(200);
+    assert_eq!(held(&app, &w, &office).await, ["550.00", "0.00", "450.00"]);
+    let b = w
+        .draft(&app, &w.office, w.housing(20, "2027-05-10", "2027-05-12"))
+        .await;
+    let refused = w.step(&app, &w.office, &b, "submit", None).await;
+    refused.assert_problem(409, "insufficient_funds");
+    assert_eq!(
+        (
+            refused.body["amount_required"].as_str(),
+            refused.body["amount_available"].as_str()
+        ),
+        (Some("900.00"), Some("550.00"))
+    );
+    let still = app
+        .get(&format!("/api/v1/contracts/{b}"))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(still.body["status"], "draft");
+    assert_eq!(
+        w.held(&app, &w.building, "2027-05-10", "2027-05-12").await,
+        vec![10, 10, 10]
+    );
+
+    // Declined, it gets its guarantee back.
+    w.step(&app, &w.provider, &a, "decline", Some("fully booked"))
+        .await
+        .assert_status(200);
+    assert_eq!(held(&app, &w, &office).await, ["1000.00", "0.00", "0.00"]);
+
+    fund(&app, &w, &office, "20000", "G-2")
+        .await
+        .assert_status(201);
+    let c = to_review(
+        &app,
+        &w,
+        &w.office,
+        w.housing(10, "2027-05-10", "2027-05-12"),
+    )
+    .await;
+    w.step(&app, &w.ministry, &c, "approve", None)
+        .await
+        .assert_status(200);
+    let d = to_review(
+        &app,
+        &w,
+        &w.office,
+        w.housing(10, "2027-05-10", "2027-05-12"),
+    )
+    .await;
+    w.step(&app, &w.ministry, &d, "approve", None)
+        .await
+        .assert_status(200);
+    assert_eq!(
+        held(&app, &w, &office).await,
+        ["11100.00", "6300.00", "900.00"]
+    );
+
+    // An amendment doubling D raises its guarantee and its commitment.
+    let amendment = app
+        .post(&format!("/api/v1/contracts/{d}/amendments"))
+        .auth(&w.office)
+        .json(json!({"reason": "a larger group", "beds": 20}))
+        .await;
+    let amendment = amendment.assert_status(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (who, action) in [(&w.provider, "accept"), (&w.ministry, "approve")] {
+        app.post(&format!("/api/v1/amendments/{amendment}/{action}"))
+            .auth(who)
+            .send()
+            .await
+            .assert_status(200);
+    }
+    assert_eq!(
+        held(&app, &w, &office).await,
+        ["6150.00", "10800.00", "1350.00"]
+    );
+
+    // The ministry decides on a guarantee only after a failed inspection or the season's end.
+    let decide = |who: &Session, body: Value| {
+        app.post(&format!("/api/v1/contracts/{c}/guarantee/decide"))
+            .auth(who)
+            .json(body)
+    };
+    let rooms = json!({"forfeit": "200", "reason": "rooms left damaged"});
+    decide(&w.ministry, rooms.clone())
+        .await
+        .assert_problem(409, "guarantee_not_due");
+    decide(&w.office, rooms.clone())
+        .await
+        .assert_problem(403, "forbidden");
+    decide(&w.tawafa, rooms.clone())
+        .await
+        .assert_problem(404, "not_found");
+    decide(&w.other_office, rooms.clone())
+        .await
+        .assert_problem(404, "not_found");
+    let today = etrack::domain::calendar::today_in_makkah().to_string();
+    app.post("/api/v1/inspections")
+        .auth(&w.tawafa)
+        .json(json!({"contract_id": c, "inspected_on": today, "result": "fail", "findings": "rooms damaged"}))
+        .await
+        .assert_status(201);
+    decide(
+        &w.ministry,
+        json!({"forfeit": "450.01", "reason": "more than held"}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    decide(&w.ministry, json!({"forfeit": "200"}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let decided = decide(&w.ministry, rooms.clone()).await;
+    let decided = decided.assert_status(200);
+    assert_eq!(
+        (
+            decided["guarantee_held"].as_str(),
+            decided["guarantee_forfeited"].as_str()
+        ),
+        (Some("0.00"), Some("200.00"))
+    );
+    decide(&w.ministry, rooms)
+        .await
+        .assert_problem(409, "no_guarantee");
+    assert_eq!(
+        held(&app, &w, &office).await,
+        ["6400.00", "10800.00", "900.00"]
+    );
+
+    // After the season: instalments paid (C's last one held back by its failed inspection), and
+    // D's guarantee back in the wallet.
+    pay(&app, "2027-07-01");
+    assert_eq!(
+        held(&app, &w, &office).await,
+        ["7300.00", "1350.00", "0.00"]
+    );
+    let p = balances(&app, &w, &w.provider, &w.provider.organization_id).await;
+    assert_eq!(p.body["received"], "12350.00");
+    let c_pay = payments(&app, &w.office, &c).await;
+    assert_eq!(c_pay.body["instalments"][2]["paid"], false);
+    let totals = app
+        .get(&format!("/api/v1/seasons/{}/money", w.season))
+        .auth(&w.ministry)
+        .send()
+        .await;
+    assert_eq!(
+        ["funded", "wallets", "committed", "guarantees", "paid"]
+            .map(|k| totals.body[k].as_str().unwrap().to_owned()),
+        ["21000.00", "7300.00", "1350.00", "0.00", "12350.00"]
+    );
+    if let Some(url) = app.database_url() {
+        let (ok, report) = crate::process::run_etrack(url, &["check"]);
+        assert!(ok && report.contains("the ledger balanced"), "{report}");
+    }
+}
+
 /// Six contracts of 4,500.00 each wait for approval; the wallet holds enough for three. All six
 /// approvals at once, spread over `apis`: exactly three pass, three are refused for funds, and
 /// the wallet ends at the one halala left.
@@ -569,5 +757,6 @@ async fn two_sqlite_processes_race_for_one_wallet() {
 crate::backend_tests!(
     a_season_of_money_adds_up,
     money_is_seen_only_by_those_it_belongs_to,
+    guarantees_are_lodged_at_submission_and_settled_after_the_season,
     approvals_race_for_one_wallet
 );

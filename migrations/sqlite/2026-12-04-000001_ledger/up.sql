@@ -12,6 +12,15 @@ CREATE TABLE payment_schedules (
     PRIMARY KEY (season_id, contract_type, position)
 );
 
+-- The rest of a season's terms for a contract type: the guarantee a client lodges from its wallet
+-- when it submits a contract, a whole percent of the contract's value.
+CREATE TABLE payment_terms (
+    season_id TEXT NOT NULL REFERENCES seasons (id),
+    contract_type TEXT NOT NULL,
+    guarantee_percent BIGINT NOT NULL CHECK (guarantee_percent BETWEEN 0 AND 100),
+    PRIMARY KEY (season_id, contract_type)
+);
+
 -- One account per organisation, season and kind (a client's wallet, what it has committed, its
 -- guarantees; what a provider has received; the ministry's bank account the transfers come in by).
 CREATE TABLE ledger_accounts (
