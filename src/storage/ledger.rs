@@ -561,6 +561,8 @@ pub mod checks {
     /// A contract's money as the check reads it.
     pub struct ContractMoney {
         pub contract_id: String,
+        pub season_id: String,
+        pub contract_type: ContractType,
         pub status: ContractStatus,
         pub value: i64,
         pub committed: i64,
@@ -573,17 +575,25 @@ pub mod checks {
     pub fn contract_money(conn: &mut DbConnection) -> QueryResult<Vec<ContractMoney>> {
         let with_entries =
             ledger_entries::table.filter(ledger_entries::contract_id.eq(contracts::id.nullable()));
-        let rows: Vec<(String, ContractStatus, i64)> = contracts::table
+        let rows: Vec<(String, String, ContractType, ContractStatus, i64)> = contracts::table
             .filter(diesel::dsl::exists(with_entries))
-            .select((contracts::id, contracts::status, contracts::total))
+            .select((
+                contracts::id,
+                contracts::season_id,
+                contracts::contract_type,
+                contracts::status,
+                contracts::total,
+            ))
             .load(conn)?;
         let mut answer = Vec::with_capacity(rows.len());
-        for (id, status, total) in rows {
+        for (id, season_id, contract_type, status, total) in rows {
             let committed = contract_sum(conn, &id, AccountKind::Committed)?;
             let received = paid(conn, &id)?;
             let guarantee = contract_sum(conn, &id, AccountKind::Guarantees)?;
             answer.push(ContractMoney {
                 contract_id: id,
+                season_id,
+                contract_type,
                 status,
                 value: total,
                 committed,

@@ -9,7 +9,7 @@ use crate::domain::Invalid;
 use crate::domain::calendar::today_in_makkah;
 use crate::domain::contract::ContractStatus;
 use crate::domain::ids::{ContractId, OrganizationId, SeasonId};
-use crate::domain::ledger::{AccountKind, Instalment, Schedule, TransactionKind, due_on};
+use crate::domain::ledger::{AccountKind, Due, Instalment, Schedule, TransactionKind, due_on};
 use crate::domain::money::Money;
 use crate::domain::season::ContractType;
 use crate::error::{Details, Error};
@@ -424,9 +424,7 @@ fn pay(
         if due > today {
             break;
         }
-        if instalment.due == crate::domain::ledger::Due::SeasonEnd
-            && store::latest_inspection_failed(conn, &row.id)?
-        {
+        if instalment.due == Due::SeasonEnd && store::latest_inspection_failed(conn, &row.id)? {
             break;
         }
         let paid = store::paid(conn, &row.id)?;
@@ -764,6 +762,29 @@ pub fn verify(conn: &mut DbConnection) -> Result<Vec<String>, Error> {
                 status.as_str(),
                 crate::domain::money::signed(c.guarantee)
             ));
+        }
+        if status == ContractStatus::Approved && store::committed_at(conn, &contract)?.is_some() {
+            let schedule = store::schedule(conn, &c.season_id, c.contract_type)?;
+            let paid: Vec<i64> = store::paid_instalments(conn, &contract)?
+                .into_iter()
+                .map(|(position, _, _)| position)
+                .collect();
+            let instalments = schedule.as_ref().map_or(&[][..], |s| s.instalments());
+            for (position, instalment) in instalments.iter().enumerate() {
+                if instalment.due == Due::Approval && !paid.contains(&(position as i64)) {
+                    problems.push(format!(
+                        "contract {contract} is approved but its instalment {position}, due at approval, is not paid"
+                    ));
+                }
+            }
+            if paid
+                .iter()
+                .any(|p| *p < 0 || *p >= instalments.len() as i64)
+            {
+                problems.push(format!(
+                    "contract {contract} has an instalment paid that its schedule does not have"
+                ));
+            }
         }
         if status == ContractStatus::Approved && received > total {
             problems.push(format!(

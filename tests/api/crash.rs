@@ -4,6 +4,10 @@
 //! `Idempotency-Key` across the crashes exist once, held capacity and allocations equal what the
 //! contracts hold, every status matches its history, and the audit chain verifies (`etrack check`).
 //! The same load through three processes at once keeps the same invariants, and sends each email once.
+//! Money moves through the same load: submissions lodge guarantees, approvals commit contracts'
+//! values and pay their first instalment, declines and cancellations give them back; afterwards the
+//! ledger balances, and the instalments that fall due later are each paid once by two payers
+//! racing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -217,6 +221,7 @@ fn crash_under_load(backend: Backend) {
     let app = TestApp::remote(&base, backend);
     let system = actix_web::rt::System::new();
     let w = system.block_on(World::new(&app));
+    system.block_on(with_money(&app, &w));
 
     // The killer: five times, let the load run a moment, then SIGKILL and start again.
     let stop = Arc::new(AtomicBool::new(false));
@@ -249,11 +254,89 @@ fn crash_under_load(backend: Backend) {
     let (answered, uncertain, replays) = system.block_on(verify(&app, &clients, &results));
     let (ok, report) = check(&db);
     assert!(ok && report.starts_with("ok:"), "{report}");
+    let paid = system.block_on(instalments_paid_once(&app, &db, &w, &clients));
+    let (ok, report) = check(&db);
+    assert!(ok && report.starts_with("ok:"), "{report}");
+    eprintln!("crash test ({backend:?}): {paid} approved contracts paid in full after the season");
     eprintln!(
         "crash test ({backend:?}): 5 kills, {answered} contracts as answered, {uncertain} cut off mid-request, \
          {replays} creations answered after a retry; {}",
         report.trim()
     );
+}
+
+/// Housing and catering contracts pay 30% at approval, 70% after the season, with a 5% guarantee;
+/// every client's wallet holds far more than its contracts can cost.
+async fn with_money(app: &TestApp, w: &World) {
+    for kind in ["housing", "catering"] {
+        app.put(&format!("/api/v1/seasons/{}/payment-schedules/{kind}", w.season))
+            .auth(&w.ministry)
+            .json(json!({"guarantee_percent": 5, "instalments": [
+                {"share_percent": 30, "due": "approval"}, {"share_percent": 70, "due": "season_end"}]}))
+            .await
+            .assert_status(200);
+    }
+    for (i, client) in [&w.office, &w.agency, &w.other_office].iter().enumerate() {
+        app.post(&format!("/api/v1/seasons/{}/transfers", w.season))
+            .auth(&w.ministry)
+            .json(
+                json!({"organization_id": client.organization_id, "amount": "50000000",
+                "currency": "SAR", "bank_reference": format!("CRASH-{i}")}),
+            )
+            .await
+            .assert_status(201);
+    }
+}
+
+/// After the season, two payers race over the same instalments: every approved contract ends paid
+/// in full, exactly, and a third run finds nothing left. Answers how many instalments were paid.
+async fn instalments_paid_once(
+    app: &TestApp,
+    db: &TestDb,
+    w: &World,
+    clients: &[&Session],
+) -> usize {
+    let after = "2027-07-01".parse::<chrono::NaiveDate>().unwrap();
+    let payers: Vec<_> = (0..2)
+        .map(|_| {
+            let url = db.url.clone();
+            std::thread::spawn(move || {
+                let mut conn = etrack::storage::establish(&url).unwrap();
+                etrack::usecases::money::pay_due(&mut conn, after).unwrap()
+            })
+        })
+        .collect();
+    let paid: usize = payers.into_iter().map(|p| p.join().unwrap()).sum();
+    let mut conn = etrack::storage::establish(&db.url).unwrap();
+    assert_eq!(
+        etrack::usecases::money::pay_due(&mut conn, after).unwrap(),
+        0
+    );
+    let mut approved = 0;
+    for client in clients {
+        for (id, status) in all_contracts(app, client).await {
+            let payments = app
+                .get(&format!("/api/v1/contracts/{id}/payments"))
+                .auth(&w.ministry)
+                .send()
+                .await;
+            let p = payments.assert_status(200);
+            if status == "approved" {
+                approved += 1;
+                assert_eq!(p["paid"], p["value"], "{id}: {p}");
+                let instalments = p["instalments"].as_array().unwrap();
+                assert!(instalments.iter().all(|i| i["paid"] == true), "{id}: {p}");
+            }
+            assert_eq!(p["committed"], "0.00", "{id} ({status}): {p}");
+            assert_eq!(p["guarantee_held"], "0.00", "{id} ({status}): {p}");
+        }
+    }
+    // One season-end instalment per approved contract, and the guarantees given back.
+    assert!(
+        paid >= approved,
+        "{paid} transactions for {approved} approved contracts"
+    );
+    approved
 }
 
 /// Every contract a client has is one it was answered for, in a status the answers allow.
