@@ -279,6 +279,46 @@ fn day(s: &str) -> NaiveDate {
     s.parse().unwrap_or_default()
 }
 
+/// The demo season's money: every contract type paid 30% at approval, 40% when its service
+/// starts and 30% after the season, with a 5% guarantee at submission; the clients' wallets
+/// funded by bank transfer.
+fn money(
+    conn: &mut DbConnection,
+    ministry: &Caller,
+    season_id: &str,
+    funds: &[(&Caller, &str)],
+) -> Result<(), Error> {
+    use crate::domain::ledger::{Due, Instalment};
+    use crate::usecases::money::{self, Transfer};
+    let season_id = SeasonId::from_stored(season_id.to_owned());
+    let instalments = [
+        (30, Due::Approval),
+        (40, Due::ServiceStart),
+        (30, Due::SeasonEnd),
+    ]
+    .map(|(share_percent, due)| Instalment { share_percent, due })
+    .to_vec();
+    for contract_type in crate::domain::season::ContractType::ALL {
+        money::set_schedule(
+            conn,
+            ministry,
+            &season_id,
+            *contract_type,
+            Ok((instalments.clone(), 5)),
+        )?;
+    }
+    for (i, (client, amount)) in funds.iter().enumerate() {
+        let transfer = Transfer {
+            organization_id: client.organization_id.clone(),
+            amount: Money::parse(amount).map_err(|_| Error::internal())?,
+            bank_reference: format!("DEMO-1448-{:04}", i + 1),
+            memo: "Season advance".to_owned(),
+        };
+        money::fund(conn, ministry, &season_id, Ok(transfer))?;
+    }
+    Ok(())
+}
+
 /// The demo season: Hajj 1448 with quotas, allocations, four facilities and contracts in several
 /// states, made through the same code paths as the API's.
 fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
@@ -518,6 +558,12 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
             &[],
         ),
     ];
+    money(
+        conn,
+        ministry,
+        &season.id,
+        &[(office, "1500000"), (agency, "450000")],
+    )?;
     let mut failed_kitchen = None;
     for (i, (client, facility, terms, from, to, unit_price, steps)) in plan.iter().enumerate() {
         let price = Money::parse(unit_price).map_err(|_| Error::internal())?;

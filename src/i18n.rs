@@ -67,6 +67,13 @@ struct Problem {
 
 const PROBLEMS: &[Problem] = &[
     Problem {
+        code: "malformed_csv",
+        en: ("Malformed CSV", "The body is not UTF-8 text."),
+        ar: ("CSV غير صالح", "المحتوى ليس نصاً بترميز UTF-8."),
+        fr: ("CSV mal formé", "Le corps n’est pas du texte UTF-8."),
+        fa: ("CSV نادرست", "بدنه متن UTF-8 نیست."),
+    },
+    Problem {
         code: "malformed_json",
         en: ("Malformed JSON", "The request body is not valid JSON."),
         ar: ("صيغة JSON غير صحيحة", "محتوى الطلب ليس بصيغة JSON صحيحة."),
@@ -997,6 +1004,18 @@ pub fn field_message(code: &str, limit: Option<usize>, lang: Language) -> String
             "يجب أن يتكون من دفعة إلى {n} دفعات مرتبة (عند الاعتماد، عند بدء الخدمة، بعد الموسم) نسبها أعداد صحيحة مجموعها 100",
             "doit compter d’une à {n} échéances, dans l’ordre (approbation, début du service, fin de saison), en pourcentages entiers totalisant 100",
             "باید یک تا {n} قسط به ترتیب (تأیید، آغاز خدمت، پایان فصل) با درصدهای صحیح به جمع 100 باشد",
+        ],
+        "not_a_client" => [
+            "is not an office or an agency",
+            "ليست مكتب شؤون حجاج أو وكالة",
+            "n’est ni un bureau ni une agence",
+            "دفتر یا آژانس نیست",
+        ],
+        "invalid_csv" => [
+            "is not a line of the expected columns",
+            "ليس سطراً بالأعمدة المتوقعة",
+            "n’est pas une ligne aux colonnes attendues",
+            "سطری با ستون‌های مورد انتظار نیست",
         ],
         "invalid_reference" => [
             "must be 1 to {n} letters, digits, spaces or - _ / .",

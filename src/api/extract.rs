@@ -52,13 +52,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Json<T>, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
+        let is_json = media_type(req)
             .map(|mime| {
-                let mime = mime.trim().to_ascii_lowercase();
                 mime == "application/json"
                     || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
@@ -67,27 +62,73 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             .app_data::<web::Data<AppState>>()
             .map(|s| s.settings.max_body_bytes)
             .unwrap_or(64 * 1024);
-        let mut payload = payload.take();
+        let payload = payload.take();
         Box::pin(async move {
-            let mut body = web::BytesMut::new();
-            let mut too_large = false;
-            while let Some(chunk) = payload.next().await {
-                let Ok(chunk) = chunk else {
-                    return Ok(Json::refused(Error::bad_request("malformed_json")));
-                };
-                if body.len() + chunk.len() > limit {
-                    too_large = true;
-                    break;
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(if too_large {
-                Json::refused(Error::payload_too_large())
-            } else if !is_json {
-                Json::refused(Error::unsupported_media_type())
-            } else {
-                Json::parse(&body)
+            Ok(match read_limited(payload, limit, "malformed_json").await {
+                Err(refused) => Json::refused(refused),
+                Ok(_) if !is_json => Json::refused(Error::unsupported_media_type()),
+                Ok(body) => Json::parse(&body),
             })
+        })
+    }
+}
+
+/// The request's media type, lower case, without its parameters.
+fn media_type(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| mime.trim().to_ascii_lowercase())
+}
+
+/// Reads a body of at most `limit` bytes: too large is 413 (the rest is not read), a broken
+/// stream is 400 `broken`.
+async fn read_limited(
+    mut payload: Payload,
+    limit: usize,
+    broken: &'static str,
+) -> Result<web::BytesMut, Error> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| Error::bad_request(broken))?;
+        if body.len() + chunk.len() > limit {
+            return Err(Error::payload_too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The largest CSV upload (a bank statement): 1 MiB.
+pub const MAX_CSV_BYTES: usize = 1024 * 1024;
+
+/// A CSV upload (`Content-Type: text/csv`, UTF-8, a byte-order mark allowed), up to
+/// [`MAX_CSV_BYTES`]; its refusal waits, as [`Json`]'s does, until the caller may make the change.
+pub struct CsvBody(Result<String, Error>);
+
+impl CsvBody {
+    pub fn get(&self) -> Result<String, Error> {
+        self.0.clone()
+    }
+}
+
+impl FromRequest for CsvBody {
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<CsvBody, Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_csv = media_type(req).is_some_and(|mime| mime == "text/csv");
+        let payload = payload.take();
+        Box::pin(async move {
+            let text = match read_limited(payload, MAX_CSV_BYTES, "malformed_csv").await {
+                Err(refused) => Err(refused),
+                Ok(_) if !is_csv => Err(Error::unsupported_media_type()),
+                Ok(body) => String::from_utf8(body.to_vec())
+                    .map(|t| t.trim_start_matches('\u{feff}').to_owned())
+                    .map_err(|_| Error::bad_request("malformed_csv")),
+            };
+            Ok(CsvBody(text))
         })
     }
 }

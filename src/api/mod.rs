@@ -108,6 +108,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(money::set_schedule)
             .service(money::schedules)
             .service(money::create_transfer)
+            .service(money::import_transfers)
             .service(money::balances)
             .service(money::entries)
             .service(money::season_money)
@@ -174,6 +175,7 @@ impl AuditEntity for seasons::AllocationView {
 
 impl AuditEntity for seasons::QuotaView {}
 impl AuditEntity for money::ScheduleView {}
+impl AuditEntity for money::ImportView {}
 
 impl AuditEntity for money::ContractPaymentsView {
     fn audit_entity(&self) -> Option<String> {

@@ -7,10 +7,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::extract::{Json, PageQuery, Query, path_id};
+use super::extract::{CsvBody, Json, PageQuery, Query, path_id};
 use super::problem::ProblemDetails;
 use super::{lists, utc};
 use crate::auth::credentials::Authenticated;
+use crate::domain::Invalid;
 use crate::domain::calendar::hijri;
 use crate::domain::ids::{ContractId, OrganizationId, SeasonId};
 use crate::domain::ledger::{AccountKind, Due, Instalment, Schedule, TransactionKind};
@@ -569,6 +570,180 @@ pub async fn decide_guarantee(
                 })
             });
             money::decide_guarantee(conn, caller, &id, decision).map(ContractPaymentsView::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The columns of a bank statement, in any order; `memo` may be left out.
+const STATEMENT_COLUMNS: [&str; 5] = [
+    "bank_reference",
+    "organization_id",
+    "amount",
+    "currency",
+    "memo",
+];
+
+/// Reads a bank statement: a header naming the columns, then one transfer a line. Every line
+/// that cannot be read is named (`lines[N]` with N the line of the file, the header being 1).
+fn statement(text: &str) -> Result<Vec<money::StatementTransfer>, Error> {
+    use crate::error::FieldError;
+    let expected = "bank_reference,organization_id,amount,currency[,memo]";
+    let bad_header = || {
+        Error::invalid(vec![
+            FieldError::new("header", Invalid::new("invalid_csv")).expecting(expected),
+        ])
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header = reader.headers().map_err(|_| bad_header())?.clone();
+    let column = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let [Some(reference), Some(org), Some(amount), Some(currency)] = STATEMENT_COLUMNS[..4]
+        .iter()
+        .map(|c| column(c))
+        .collect::<Vec<_>>()[..]
+    else {
+        return Err(bad_header());
+    };
+    let memo = column(STATEMENT_COLUMNS[4]);
+    if header.len() > STATEMENT_COLUMNS.len() || (memo.is_none() && header.len() > 4) {
+        return Err(bad_header());
+    }
+    let mut transfers = Vec::new();
+    let mut refused = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        if i >= money::MAX_STATEMENT_LINES {
+            return Err(Error::invalid_field(
+                "lines",
+                Invalid::with_limit("too_many", money::MAX_STATEMENT_LINES),
+            ));
+        }
+        let record = match record {
+            Ok(r) if r.len() == header.len() => r,
+            Ok(r) => {
+                let line = r.position().map_or(0, |p| p.line());
+                refused.push(
+                    FieldError::new(format!("lines[{line}]"), Invalid::new("invalid_csv"))
+                        .expecting(expected),
+                );
+                continue;
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                refused.push(FieldError::new(
+                    format!("lines[{line}]"),
+                    Invalid::new("invalid_csv"),
+                ));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        let field = |name: &str, invalid| FieldError::new(format!("lines[{line}].{name}"), invalid);
+        let organization_id = record[org].parse::<OrganizationId>();
+        if organization_id.is_err() {
+            refused.push(field("organization_id", Invalid::new("invalid_id")));
+        }
+        let parsed_amount = Money::parse(&record[amount]);
+        if let Err(e) = parsed_amount {
+            refused.push(field("amount", e));
+        }
+        if let Err(e) = parse_currency(&record[currency]) {
+            refused.push(field("currency", e));
+        }
+        if let (Ok(organization_id), Ok(amount)) = (organization_id, parsed_amount) {
+            transfers.push(money::StatementTransfer {
+                line,
+                transfer: Transfer {
+                    organization_id,
+                    amount,
+                    bank_reference: record[reference].to_owned(),
+                    memo: memo.map(|m| record[m].to_owned()).unwrap_or_default(),
+                },
+            });
+        }
+    }
+    if !refused.is_empty() {
+        return Err(Error::invalid(refused));
+    }
+    if transfers.is_empty() {
+        return Err(Error::invalid_field("lines", Invalid::new("required")));
+    }
+    Ok(transfers)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportedTransfer {
+    /// The line of the file (the header is line 1).
+    pub line: u64,
+    pub transfer: TransferView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SkippedLine {
+    pub line: u64,
+    pub bank_reference: String,
+    /// `already_recorded` (the same transfer, recorded before), `bank_reference_used` (the
+    /// reference recorded before for another organisation, season or amount) or
+    /// `repeated_in_file`.
+    pub reason: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportView {
+    pub recorded: Vec<ImportedTransfer>,
+    pub skipped: Vec<SkippedLine>,
+}
+
+/// Records the transfers of a bank statement (ministry officers and admins): `text/csv`, UTF-8, a
+/// header naming the columns `bank_reference`, `organization_id`, `amount`, `currency` and
+/// optionally `memo`, then one transfer a line (at most 5,000, 1 MiB). All or nothing: a line that
+/// cannot be read or fails a check rejects the whole file, its fields named `lines[N].field` with
+/// N the line of the file. A reference recorded before, or repeated in the file, is skipped and
+/// reported.
+#[utoipa::path(
+    operation_id = "importTransfers",
+    tag = "money",
+    request_body(content = String, content_type = "text/csv", description = "A bank statement"),
+    params(("id" = String, Path, description = "Season id")),
+    responses(
+        (status = 200, description = "What was recorded and what was skipped", body = ImportView),
+        (status = 400, description = "The body is not UTF-8 (`malformed_csv`)", body = ProblemDetails, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not text/csv", body = ProblemDetails, content_type = "application/problem+json"),
+    )
+)]
+#[post("/seasons/{id}/transfers/import")]
+pub async fn import_transfers(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<String>,
+    body: CsvBody,
+) -> Result<HttpResponse, Error> {
+    let id: SeasonId = path_id(&id)?;
+    let view = state
+        .write(auth, move |conn, caller| {
+            let lines = body.get().and_then(|text| statement(&text));
+            let imported = money::import(conn, caller, &id, lines)?;
+            Ok(ImportView {
+                recorded: imported
+                    .recorded
+                    .into_iter()
+                    .map(|(line, r)| ImportedTransfer {
+                        line,
+                        transfer: TransferView::from(r),
+                    })
+                    .collect(),
+                skipped: imported
+                    .skipped
+                    .into_iter()
+                    .map(|s| SkippedLine {
+                        line: s.line,
+                        bank_reference: s.bank_reference,
+                        reason: s.reason,
+                    })
+                    .collect(),
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -148,11 +148,14 @@ fn apply_conventions(api: &mut utoipa::openapi::OpenApi) {
         if let Some(op) = item.post.as_mut()
             && op.responses.responses.contains_key("201")
         {
-            // API keys and extensions have no page of their own to point to.
-            if !path.ends_with("/api-keys") && !path.ends_with("/extensions") {
+            // API keys, extensions and transfers have no page of their own to point to.
+            let unaddressed = ["/api-keys", "/extensions", "/transfers"];
+            if !unaddressed.iter().any(|end| path.ends_with(end)) {
                 locates(op);
             }
-            if !path.ends_with("/api-keys") && !path.ends_with("/webhooks") {
+            // A transfer is made once by its bank reference, not by a key.
+            let unkeyed = ["/api-keys", "/webhooks", "/transfers"];
+            if !unkeyed.iter().any(|end| path.ends_with(end)) {
                 idempotent(op);
             }
         }

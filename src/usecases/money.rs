@@ -12,7 +12,7 @@ use crate::domain::ids::{ContractId, OrganizationId, SeasonId};
 use crate::domain::ledger::{AccountKind, Due, Instalment, Schedule, TransactionKind, due_on};
 use crate::domain::money::Money;
 use crate::domain::season::ContractType;
-use crate::error::{Details, Error};
+use crate::error::{Details, Error, FieldError};
 use crate::storage::ledger::{self as store, StatementLine, TransactionRow};
 use crate::storage::models::ContractRow;
 use crate::storage::{DbConnection, contracts, now, write_transaction};
@@ -145,21 +145,129 @@ pub fn schedules(
     Ok(store::schedules(conn, season_id.as_str())?)
 }
 
-/// A bank reference as given: trimmed, letters, digits, spaces and `- _ / .`.
-fn reference(given: &str) -> Result<String, Error> {
-    let trimmed = given.trim();
-    let fits = !trimmed.is_empty()
-        && trimmed.chars().count() <= MAX_REFERENCE_CHARS
-        && trimmed
+/// A transfer that passed its checks: its reference and memo cleaned, its organisation a client.
+struct Checked {
+    organization_id: String,
+    amount: i64,
+    reference: String,
+    memo: String,
+}
+
+/// What the ledger already knows of a transfer's bank reference.
+enum Known {
+    New,
+    /// Recorded before, for the same organisation, season and amount.
+    Same(Box<Recorded>),
+    /// Recorded before, for something else.
+    Used,
+}
+
+/// Checks a transfer: a reference of letters, digits, spaces and `- _ / .`, a memo that fits, an
+/// amount above zero, an office or agency. Answers the refused fields, or the transfer cleaned.
+fn check_transfer(
+    conn: &mut DbConnection,
+    transfer: Transfer,
+) -> Result<Result<Checked, Vec<FieldError>>, Error> {
+    let mut refused = Vec::new();
+    let reference = transfer.bank_reference.trim().to_owned();
+    let fits = !reference.is_empty()
+        && reference.chars().count() <= MAX_REFERENCE_CHARS
+        && reference
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '/' | '.'));
     if !fits {
-        return Err(Error::invalid_field(
+        refused.push(FieldError::new(
             "bank_reference",
             Invalid::with_limit("invalid_reference", MAX_REFERENCE_CHARS),
         ));
     }
-    Ok(trimmed.to_owned())
+    let memo = transfer.memo.trim().to_owned();
+    if memo.chars().count() > MAX_MEMO_CHARS {
+        refused.push(FieldError::new(
+            "memo",
+            Invalid::with_limit("too_long", MAX_MEMO_CHARS),
+        ));
+    }
+    if transfer.amount.halalas() <= 0 {
+        refused.push(FieldError::new("amount", Invalid::new("out_of_range")));
+    }
+    let org = transfer.organization_id.into_string();
+    match store::organization_kind(conn, &org)? {
+        None => refused.push(FieldError::new(
+            "organization_id",
+            Invalid::new("unknown_reference"),
+        )),
+        Some((kind, _)) if !kind.is_client() => refused.push(FieldError::new(
+            "organization_id",
+            Invalid::new("not_a_client"),
+        )),
+        Some(_) => {}
+    }
+    Ok(if refused.is_empty() {
+        Ok(Checked {
+            organization_id: org,
+            amount: transfer.amount.halalas(),
+            reference,
+            memo,
+        })
+    } else {
+        Err(refused)
+    })
+}
+
+fn known(conn: &mut DbConnection, season_id: &SeasonId, t: &Checked) -> Result<Known, Error> {
+    Ok(match store::transfer_by_reference(conn, &t.reference)? {
+        None => Known::New,
+        Some((row, amount))
+            if row.season_id == season_id.as_str()
+                && row.organization_id == t.organization_id
+                && amount == t.amount =>
+        {
+            Known::Same(Box::new(Recorded {
+                transaction: row,
+                amount,
+                created: false,
+            }))
+        }
+        Some(_) => Known::Used,
+    })
+}
+
+/// Writes a checked transfer whose reference is new: bank → the client's wallet.
+fn record_transfer(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    season_id: &SeasonId,
+    t: Checked,
+) -> Result<Recorded, Error> {
+    let season = season_id.as_str();
+    let wallet = store::account(conn, season, &t.organization_id, AccountKind::Wallet)?;
+    let bank = store::account(
+        conn,
+        season,
+        caller.organization_id.as_str(),
+        AccountKind::Bank,
+    )?;
+    let (user, key) = caller.actor_ids();
+    let row = TransactionRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        season_id: season.to_owned(),
+        kind: TransactionKind::Funding,
+        organization_id: t.organization_id,
+        contract_id: None,
+        instalment: None,
+        bank_reference: Some(t.reference),
+        memo: t.memo,
+        actor_user_id: user,
+        actor_api_key_id: key,
+        created_at: now(),
+    };
+    store::post(conn, &row, &[(bank, -t.amount), (wallet, t.amount)])?;
+    Ok(Recorded {
+        transaction: row,
+        amount: t.amount,
+        created: true,
+    })
 }
 
 /// Records a bank transfer into a client's wallet (ministry officers and admins). The bank's
@@ -173,70 +281,96 @@ pub fn fund(
 ) -> Result<Recorded, Error> {
     access::manage_money(caller)?;
     season(conn, season_id)?;
-    let transfer = transfer?;
-    let bank_reference = reference(&transfer.bank_reference)?;
-    let memo = transfer.memo.trim().to_owned();
-    if memo.chars().count() > MAX_MEMO_CHARS {
-        return Err(Error::invalid_field(
-            "memo",
-            Invalid::with_limit("too_long", MAX_MEMO_CHARS),
-        ));
-    }
-    if transfer.amount.halalas() <= 0 {
-        return Err(Error::invalid_field("amount", Invalid::new("out_of_range")));
-    }
-    let org = transfer.organization_id.as_str();
-    let Some((kind, _)) = store::organization_kind(conn, org)? else {
-        return Err(Error::invalid_field(
-            "organization_id",
-            Invalid::new("unknown_reference"),
-        ));
+    let checked = match check_transfer(conn, transfer?)? {
+        Ok(checked) => checked,
+        Err(refused) if refused.iter().all(|f| f.invalid.code == "not_a_client") => {
+            return Err(Error::conflict("wrong_organization_kind"));
+        }
+        Err(refused) => return Err(Error::invalid(refused)),
     };
-    if !kind.is_client() {
-        return Err(Error::conflict("wrong_organization_kind"));
+    match known(conn, season_id, &checked)? {
+        Known::New => record_transfer(conn, caller, season_id, checked),
+        Known::Same(recorded) => Ok(*recorded),
+        Known::Used => Err(Error::conflict("bank_reference_used")),
     }
-    if let Some((row, amount)) = store::transfer_by_reference(conn, &bank_reference)? {
-        let same = row.season_id == season_id.as_str()
-            && row.organization_id == org
-            && amount == transfer.amount.halalas();
-        return if same {
-            Ok(Recorded {
-                transaction: row,
-                amount,
-                created: false,
-            })
-        } else {
-            Err(Error::conflict("bank_reference_used"))
+}
+
+/// The most lines a bank statement may have.
+pub const MAX_STATEMENT_LINES: usize = 5000;
+
+/// One transfer of a bank statement, with the line of the file it is on.
+#[derive(Clone, Debug)]
+pub struct StatementTransfer {
+    pub line: u64,
+    pub transfer: Transfer,
+}
+
+/// A line of a statement that was not recorded, and why: its reference was recorded before for
+/// the same transfer (`already_recorded`) or for another (`bank_reference_used`), or came earlier
+/// in the same file (`repeated_in_file`).
+#[derive(Clone, Debug)]
+pub struct Skipped {
+    pub line: u64,
+    pub bank_reference: String,
+    pub reason: &'static str,
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default)]
+pub struct Imported {
+    pub recorded: Vec<(u64, Recorded)>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Records the transfers of a bank statement (ministry officers and admins), all or none: a line
+/// that fails its checks rejects the whole file, its fields named `lines[N].field` with N the line
+/// of the file; a reference already recorded (or repeated in the file) is skipped and reported.
+/// `lines` is the parsed file, or why it could not be read. Run inside a write transaction.
+pub fn import(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    season_id: &SeasonId,
+    lines: Result<Vec<StatementTransfer>, Error>,
+) -> Result<Imported, Error> {
+    access::manage_money(caller)?;
+    season(conn, season_id)?;
+    let lines = lines?;
+    let mut checked = Vec::with_capacity(lines.len());
+    let mut refused = Vec::new();
+    for l in lines {
+        match check_transfer(conn, l.transfer)? {
+            Ok(c) => checked.push((l.line, c)),
+            Err(fields) => refused.extend(fields.into_iter().map(|mut f| {
+                f.field = format!("lines[{}].{}", l.line, f.field);
+                f
+            })),
+        }
+    }
+    if !refused.is_empty() {
+        return Err(Error::invalid(refused));
+    }
+    let mut imported = Imported::default();
+    let mut seen = std::collections::HashSet::new();
+    for (line, t) in checked {
+        let skip = |reason| Skipped {
+            line,
+            bank_reference: t.reference.clone(),
+            reason,
         };
+        if !seen.insert(t.reference.clone()) {
+            imported.skipped.push(skip("repeated_in_file"));
+            continue;
+        }
+        match known(conn, season_id, &t)? {
+            Known::Same(_) => imported.skipped.push(skip("already_recorded")),
+            Known::Used => imported.skipped.push(skip("bank_reference_used")),
+            Known::New => {
+                let recorded = record_transfer(conn, caller, season_id, t)?;
+                imported.recorded.push((line, recorded));
+            }
+        }
     }
-    let wallet = store::account(conn, season_id.as_str(), org, AccountKind::Wallet)?;
-    let bank = store::account(
-        conn,
-        season_id.as_str(),
-        caller.organization_id.as_str(),
-        AccountKind::Bank,
-    )?;
-    let (user, key) = caller.actor_ids();
-    let row = TransactionRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        season_id: season_id.to_string(),
-        kind: TransactionKind::Funding,
-        organization_id: org.to_owned(),
-        contract_id: None,
-        instalment: None,
-        bank_reference: Some(bank_reference),
-        memo,
-        actor_user_id: user,
-        actor_api_key_id: key,
-        created_at: now(),
-    };
-    let amount = transfer.amount.halalas();
-    store::post(conn, &row, &[(bank, -amount), (wallet, amount)])?;
-    Ok(Recorded {
-        transaction: row,
-        amount,
-        created: true,
-    })
+    Ok(imported)
 }
 
 /// What a contract's step does to its money.

@@ -684,6 +684,148 @@ async fn guarantees_are_lodged_at_submission_and_settled_after_the_season(app: T
     }
 }
 
+/// The (field, code) of each refused field of a problem document.
+fn refused_fields(reply: &Reply) -> Vec<(&str, &str)> {
+    reply.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect()
+}
+
+async fn bank_statements_are_imported_all_or_nothing(app: TestApp) {
+    let w = World::new(&app).await;
+    let (office, agency, other) = (
+        &w.office.organization_id,
+        &w.agency.organization_id,
+        &w.other_office.organization_id,
+    );
+    let import = |who: &Session, body: String| {
+        app.post(&format!("/api/v1/seasons/{}/transfers/import", w.season))
+            .auth(who)
+            .raw(Some("text/csv"), body)
+    };
+    let statement = format!(
+        "\u{feff}bank_reference,organization_id,amount,currency,memo\n\
+         ST-1,{office},1000,SAR,first\n\
+         ST-2,{agency},2000.50,SAR,\"advance, Dhu al-Qadah\"\n\
+         ST-3,{other},300.00,sar,\n"
+    );
+    import(&w.office, statement.clone())
+        .await
+        .assert_problem(403, "forbidden");
+    let first = import(&w.ministry, statement.clone()).await;
+    let first = first.assert_status(200);
+    assert_eq!(first["recorded"].as_array().unwrap().len(), 3, "{first}");
+    assert_eq!(first["recorded"][1]["line"], 3);
+    assert_eq!(
+        first["recorded"][1]["transfer"]["memo"],
+        "advance, Dhu al-Qadah"
+    );
+    assert_eq!(wallet(&app, &w, agency).await.0, "2000.50");
+
+    // The same file again records nothing: every line is reported as recorded before.
+    let again = import(&w.ministry, statement).await;
+    let again = again.assert_status(200);
+    assert_eq!(again["recorded"].as_array().unwrap().len(), 0);
+    let reasons: Vec<&str> = again["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["already_recorded"; 3]);
+
+    // Columns in another order, no memo; a reference repeated in the file, one used before for
+    // another amount, and one new line.
+    let mixed = format!(
+        "amount,currency,organization_id,bank_reference\n\
+         500,SAR,{office},ST-4\n\
+         500,SAR,{office},ST-4\n\
+         999,SAR,{office},ST-1\n"
+    );
+    let mixed = import(&w.ministry, mixed).await;
+    let mixed = mixed.assert_status(200);
+    assert_eq!(mixed["recorded"][0]["transfer"]["bank_reference"], "ST-4");
+    let skipped: Vec<(i64, &str)> = mixed["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["line"].as_i64().unwrap(), s["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [(3, "repeated_in_file"), (4, "bank_reference_used")]
+    );
+    assert_eq!(wallet(&app, &w, office).await.0, "1500.00");
+
+    // One bad line rejects the whole file, every bad line named by its line in the file.
+    let provider = &w.provider.organization_id;
+    let bad = format!(
+        "bank_reference,organization_id,amount,currency\n\
+         ST-5,{office},100,SAR\n\
+         ST-6,{office},12.345,SAR\n\
+         ST-7,{provider},100,SAR\n\
+         ST-8,{office},100\n\
+         ST-9,not-an-id,100,USD\n"
+    );
+    let refused = import(&w.ministry, bad).await;
+    refused.assert_problem(422, "validation_failed");
+    let fields = refused_fields(&refused);
+    assert_eq!(
+        fields,
+        [
+            ("lines[3].amount", "invalid_amount"),
+            ("lines[5]", "invalid_csv"),
+            ("lines[6].organization_id", "invalid_id"),
+            ("lines[6].currency", "invalid_currency"),
+        ],
+        "what cannot be read (the rules are checked once all of it can)"
+    );
+    let unreadable_fixed = format!(
+        "bank_reference,organization_id,amount,currency\n\
+         ST-5,{office},100,SAR\n\
+         ST-6,{office},0,SAR\n\
+         ST-7,{provider},100,SAR\n"
+    );
+    let refused = import(&w.ministry, unreadable_fixed).await;
+    refused.assert_problem(422, "validation_failed");
+    let fields = refused_fields(&refused);
+    assert_eq!(
+        fields,
+        [
+            ("lines[3].amount", "out_of_range"),
+            ("lines[4].organization_id", "not_a_client")
+        ]
+    );
+    assert_eq!(
+        wallet(&app, &w, office).await.0,
+        "1500.00",
+        "nothing of it recorded"
+    );
+
+    let header = import(&w.ministry, format!("reference,org,amount\nX,{office},1\n")).await;
+    header.assert_problem(422, "validation_failed");
+    assert_eq!(header.body["errors"][0]["field"], "header");
+    import(
+        &w.ministry,
+        "bank_reference,organization_id,amount,currency\n".into(),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    app.post(&format!("/api/v1/seasons/{}/transfers/import", w.season))
+        .auth(&w.ministry)
+        .raw(Some("text/csv"), vec![0xff, 0xfe, 0x00, 0x41])
+        .await
+        .assert_problem(400, "malformed_csv");
+    app.post(&format!("/api/v1/seasons/{}/transfers/import", w.season))
+        .auth(&w.ministry)
+        .json(json!({"bank_reference": "X"}))
+        .await
+        .assert_problem(415, "unsupported_media_type");
+}
+
 /// Six contracts of 4,500.00 each wait for approval; the wallet holds enough for three. All six
 /// approvals at once, spread over `apis`: exactly three pass, three are refused for funds, and
 /// the wallet ends at the one halala left.
@@ -758,5 +900,6 @@ crate::backend_tests!(
     a_season_of_money_adds_up,
     money_is_seen_only_by_those_it_belongs_to,
     guarantees_are_lodged_at_submission_and_settled_after_the_season,
+    bank_statements_are_imported_all_or_nothing,
     approvals_race_for_one_wallet
 );

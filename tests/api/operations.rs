@@ -204,6 +204,23 @@ async fn demo_data_has_every_kind_and_contracts_in_several_states(backend: Backe
     );
     let inspections = app.get("/api/v1/inspections").auth(&ministry).send().await;
     assert_eq!(inspections.body["items"][0]["result"], "fail");
+    // Its money: wallets funded, guarantees lodged, approved values committed and their first
+    // instalments paid; all of it adds up to the transfers in.
+    let totals = app
+        .get(&format!("/api/v1/seasons/{season}/money"))
+        .auth(&ministry)
+        .send()
+        .await;
+    let totals = totals.assert_status(200);
+    let [funded, wallets, committed, guarantees, paid] =
+        ["funded", "wallets", "committed", "guarantees", "paid"].map(|k| {
+            etrack::domain::money::Money::parse(totals[k].as_str().unwrap())
+                .unwrap()
+                .halalas()
+        });
+    assert_eq!(funded, 195_000_000, "{totals}");
+    assert!(committed > 0 && guarantees > 0 && paid > 0, "{totals}");
+    assert_eq!(wallets + committed + guarantees + paid, funded, "{totals}");
     let tawafa = app
         .login("tawafa@demo.e-track.sa", etrack::demo::DEMO_PASSWORD)
         .await;
