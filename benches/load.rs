@@ -4,15 +4,17 @@
 //!
 //!   cargo bench --bench load -- [--backend sqlite|postgres] [--scale small|season]
 //!                               [--seconds 20] [--concurrency 32]
-//!                               [--baseline PATH/TO/OLD/etrack [--rounds 3]]
+//!                               [--baseline PATH/TO/OLD/etrack [--rounds 3]] [--without-money]
 //!
 //! With `--baseline`, the run compares two builds instead: on one seeded database, the mixed load
 //! and the scoped lists run against this build's server and the baseline binary's in turn
 //! (new, old, new, old ...; one server at a time), and the figures of each side are summed.
 //!
-//! Phases: seed (`etrack seed`), sign in, the mixed load (lists, reads, submissions and accepts
-//! racing for the popular buildings, reviews, readiness views, logins at a steady rate), contended
-//! submissions on one building, scoped lists alone, then the references: a minimal actix-web
+//! Phases: seed (`etrack seed`), sign in, the season's money (payment schedules with a guarantee,
+//! every client's wallet funded by one bank statement; left out with `--without-money`), the mixed
+//! load (lists, reads, submissions and accepts racing for the popular buildings, reviews,
+//! readiness views, logins at a steady rate), contended submissions on one building, the approval
+//! of every contract they held all at once (the ledger's hot path), scoped lists alone, then the references: a minimal actix-web
 //! endpoint that only verifies the token (its own process), and on PostgreSQL the same SQL
 //! statements as a scoped list through pgbench. Ends with `etrack check` (nothing overbooked).
 //! Figures and how to read them: docs/performance.md.
@@ -42,6 +44,8 @@ struct Args {
     concurrency: usize,
     baseline: Option<String>,
     rounds: usize,
+    /// Run with no payment schedule, so that no money moves (to weigh the ledger's part).
+    without_money: bool,
 }
 
 impl Args {
@@ -53,6 +57,7 @@ impl Args {
             concurrency: 32,
             baseline: None,
             rounds: 3,
+            without_money: false,
         };
         let given: Vec<String> = std::env::args().skip(1).collect();
         let mut i = 0;
@@ -65,6 +70,11 @@ impl Args {
                 "--concurrency" => args.concurrency = value.parse().expect("--concurrency N"),
                 "--baseline" => args.baseline = Some(value),
                 "--rounds" => args.rounds = value.parse().expect("--rounds N"),
+                "--without-money" => {
+                    args.without_money = true;
+                    i += 1;
+                    continue;
+                }
                 _ => {
                     i += 1;
                     continue;
@@ -415,6 +425,7 @@ impl Http {
         let url = format!("{}{path}", self.base);
         let mut req = match method {
             "POST" => self.client.post(url),
+            "PUT" => self.client.put(url),
             _ => self.client.get(url),
         };
         if let Some(t) = token {
@@ -437,6 +448,25 @@ impl Http {
             status,
             serde_json::from_slice(&bytes).unwrap_or(Value::Null),
             took,
+        )
+    }
+
+    /// A POST of a body of another media type than JSON (a CSV upload).
+    async fn raw_post(&self, path: &str, token: &str, media: &str, body: String) -> (u16, Value) {
+        let sent = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .insert_header(("Content-Type", media))
+            .send_body(body)
+            .await;
+        let Ok(mut res) = sent else {
+            return (0, Value::Null);
+        };
+        let bytes = res.body().limit(64 * 1024 * 1024).await.unwrap_or_default();
+        (
+            res.status().as_u16(),
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         )
     }
 
@@ -804,7 +834,7 @@ async fn contended(
     actors: &Actors,
     seeded: &Seeded,
     concurrency: usize,
-) -> (f64, usize, usize) {
+) -> (f64, usize, usize, Vec<String>) {
     let facility = seeded.popular.last().unwrap().clone();
     let mut rng = StdRng::seed_from_u64(7);
     let mut drafts = Vec::new();
@@ -818,7 +848,7 @@ async fn contended(
         drafts.push((client.token.clone(), d["id"].as_str().unwrap().to_owned()));
     }
     let queue = Rc::new(RefCell::new(drafts));
-    let won = Rc::new(std::cell::Cell::new(0usize));
+    let won = Rc::new(RefCell::new(Vec::new()));
     let refused = Rc::new(std::cell::Cell::new(0usize));
     let started = Instant::now();
     let workers = (0..concurrency).map(|_| {
@@ -830,7 +860,7 @@ async fn contended(
                 let path = format!("/api/v1/contracts/{id}/submit");
                 let (s, body, _) = http.call("POST", &path, Some(&token), None).await;
                 match s {
-                    200 => won.set(won.get() + 1),
+                    200 => won.borrow_mut().push(id),
                     409 => refused.set(refused.get() + 1),
                     _ => panic!("submit answered {s}: {body}"),
                 }
@@ -839,7 +869,92 @@ async fn contended(
     });
     futures_util::future::join_all(workers).await;
     let rate = 400.0 / started.elapsed().as_secs_f64();
-    (rate, won.get(), refused.get())
+    let won = won.take();
+    (rate, won.len(), refused.get(), won)
+}
+
+/// The season's money: every contract type paid 30% at approval, 40% at service start and 30%
+/// after the season, with a 5% guarantee lodged at submission; every signed-in client's wallet
+/// funded by one bank statement. Answers how long the statement's import took.
+async fn with_money(http: &Http, actors: &Actors, seeded: &Seeded) -> Duration {
+    for kind in ["housing", "transport", "catering"] {
+        let path = format!("/api/v1/seasons/{}/payment-schedules/{kind}", seeded.season);
+        let body = serde_json::json!({"guarantee_percent": 5, "instalments": [
+            {"share_percent": 30, "due": "approval"},
+            {"share_percent": 40, "due": "service_start"},
+            {"share_percent": 30, "due": "season_end"}]});
+        let (s, reply, _) = http
+            .call("PUT", &path, Some(&actors.ministry.token), Some(&body))
+            .await;
+        assert_eq!(s, 200, "{reply}");
+    }
+    let mut statement = String::from("bank_reference,organization_id,amount,currency\n");
+    let mut funded = std::collections::BTreeSet::new();
+    for c in &actors.clients {
+        if funded.insert(c.org.clone()) {
+            statement.push_str(&format!("BENCH-{},{},50000000,SAR\n", funded.len(), c.org));
+        }
+    }
+    let path = format!("/api/v1/seasons/{}/transfers/import", seeded.season);
+    let started = Instant::now();
+    let (s, reply) = http
+        .raw_post(&path, &actors.ministry.token, "text/csv", statement)
+        .await;
+    let took = started.elapsed();
+    assert_eq!(s, 200, "{reply}");
+    println!(
+        "  {} wallets funded by one bank statement in {:.0} ms",
+        reply["recorded"].as_array().map_or(0, Vec::len),
+        took.as_secs_f64() * 1000.0
+    );
+    took
+}
+
+/// The ledger's hot path: the contracts the contended phase held, accepted, then approved all at
+/// once, each approval committing the contract's value from its client's wallet (under the
+/// wallet's lock) and paying its first instalment. Prints approvals/s and their latencies.
+async fn approvals_with_money(
+    http: &Http,
+    actors: &Actors,
+    seeded: &Seeded,
+    held: Vec<String>,
+    concurrency: usize,
+) {
+    let provider = &actors.providers[(seeded.popular.len() - 1) % actors.providers.len()];
+    for id in &held {
+        let path = format!("/api/v1/contracts/{id}/accept");
+        let (s, reply, _) = http.call("POST", &path, Some(&provider.token), None).await;
+        assert_eq!(s, 200, "{reply}");
+    }
+    let count = held.len();
+    let queue = Rc::new(RefCell::new(held));
+    let times = Rc::new(RefCell::new(Vec::new()));
+    let started = Instant::now();
+    let workers = (0..concurrency).map(|_| {
+        let (queue, times) = (queue.clone(), times.clone());
+        async move {
+            loop {
+                let next = queue.borrow_mut().pop();
+                let Some(id) = next else { break };
+                let path = format!("/api/v1/contracts/{id}/approve");
+                let (s, body, t) = http
+                    .call("POST", &path, Some(&actors.ministry.token), None)
+                    .await;
+                assert_eq!(s, 200, "approve answered {s}: {body}");
+                times.borrow_mut().push(t.as_micros() as u64);
+            }
+        }
+    });
+    futures_util::future::join_all(workers).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let mut times = times.take();
+    times.sort_unstable();
+    println!(
+        "  {count} approvals in {seconds:.2} s: {:.0}/s, p50 {:.1} ms, p99 {:.1} ms",
+        count as f64 / seconds,
+        pct(&times, 0.50),
+        pct(&times, 0.99)
+    );
 }
 
 /// A server of `binary` on the run's database.
@@ -1151,6 +1266,9 @@ fn main() {
             started.elapsed().as_secs_f64()
         );
         let reads = Rc::new(readable(&http, &actors).await);
+        if !args.without_money {
+            with_money(&http, &actors, &seeded).await;
+        }
 
         println!("\n-- mixed deadline-day load");
         let shared = shared();
@@ -1162,10 +1280,17 @@ fn main() {
         println!("  server memory: peak {peak:.0} MiB, now {now:.0} MiB");
 
         println!("\n-- contended submissions: 400 contracts of 2 beds for one building of 300");
-        let (rate, won, refused) = contended(&http, &actors, &seeded, args.concurrency).await;
+        let (rate, won, refused, held) =
+            contended(&http, &actors, &seeded, args.concurrency).await;
         println!(
             "  {rate:.0} submissions/s; {won} held, {refused} refused (capacity_exceeded)"
         );
+
+        println!(
+            "\n-- approvals{} (the ledger's hot path)",
+            if args.without_money { ", no money moving" } else { " with their commitment" }
+        );
+        approvals_with_money(&http, &actors, &seeded, held, args.concurrency).await;
 
         println!("\n-- the ministry's all-clients readiness view, alone");
         let base = format!("/api/v1/seasons/{}/readiness", seeded.season);

@@ -86,29 +86,33 @@ fn stored_schedule(rows: Vec<ScheduleRow>, guarantee_percent: i64) -> QueryResul
     })
 }
 
-/// The schedule of one contract type in a season, if the ministry set one.
+/// The schedule of one contract type in a season, if the ministry set one (one statement).
 pub fn schedule(
     conn: &mut DbConnection,
     season_id: &str,
     contract_type: ContractType,
 ) -> QueryResult<Option<Schedule>> {
-    let rows: Vec<ScheduleRow> = payment_schedules::table
+    let terms = payment_terms::table.on(payment_terms::season_id
+        .eq(payment_schedules::season_id)
+        .and(payment_terms::contract_type.eq(payment_schedules::contract_type)));
+    let rows: Vec<(ScheduleRow, Option<i64>)> = payment_schedules::table
+        .left_join(terms)
         .filter(payment_schedules::season_id.eq(season_id))
         .filter(payment_schedules::contract_type.eq(contract_type))
         .order(payment_schedules::position.asc())
-        .select(ScheduleRow::as_select())
+        .select((
+            ScheduleRow::as_select(),
+            payment_terms::guarantee_percent.nullable(),
+        ))
         .load(conn)?;
-    if rows.is_empty() {
+    let Some(guarantee_percent) = rows.first().map(|(_, g)| g.unwrap_or(0)) else {
         return Ok(None);
-    }
-    let guarantee_percent = payment_terms::table
-        .filter(payment_terms::season_id.eq(season_id))
-        .filter(payment_terms::contract_type.eq(contract_type))
-        .select(payment_terms::guarantee_percent)
-        .first::<i64>(conn)
-        .optional()?
-        .unwrap_or(0);
-    stored_schedule(rows, guarantee_percent).map(Some)
+    };
+    stored_schedule(
+        rows.into_iter().map(|(r, _)| r).collect(),
+        guarantee_percent,
+    )
+    .map(Some)
 }
 
 /// Every schedule of a season, by contract type.
@@ -272,6 +276,81 @@ pub fn contract_sum(
         .first(conn)
 }
 
+/// A contract's money as its ledger holds it, read in two statements: the sums of its entries and
+/// the marks of its transactions.
+#[derive(Clone, Debug, Default)]
+pub struct ContractLedger {
+    /// Its guarantee, lodged and not given back.
+    pub guarantee: i64,
+    /// Committed to it, not yet paid.
+    pub committed: i64,
+    /// Paid to its provider by its instalments.
+    pub paid: i64,
+    /// Forfeited to its provider from its guarantee.
+    pub forfeited: i64,
+    /// Its transactions, oldest first: kind, the instalment paid, when.
+    pub marks: Vec<(TransactionKind, Option<i64>, NaiveDateTime)>,
+}
+
+impl ContractLedger {
+    /// When its first transaction of these kinds was written.
+    pub fn first(&self, kinds: &[TransactionKind]) -> Option<NaiveDateTime> {
+        self.marks
+            .iter()
+            .find(|(kind, _, _)| kinds.contains(kind))
+            .map(|(_, _, at)| *at)
+    }
+
+    /// The schedule positions its instalments paid.
+    pub fn paid_positions(&self) -> Vec<i64> {
+        self.marks
+            .iter()
+            .filter(|(kind, _, _)| *kind == TransactionKind::Instalment)
+            .filter_map(|(_, position, _)| *position)
+            .collect()
+    }
+}
+
+pub fn contract_ledger(conn: &mut DbConnection, contract_id: &str) -> QueryResult<ContractLedger> {
+    let sums: Vec<(AccountKind, TransactionKind, i64)> = ledger_entries::table
+        .inner_join(ledger_accounts::table)
+        .inner_join(ledger_transactions::table)
+        .filter(ledger_entries::contract_id.eq(contract_id))
+        .group_by((ledger_accounts::kind, ledger_transactions::kind))
+        .select((
+            ledger_accounts::kind,
+            ledger_transactions::kind,
+            sql::<BigInt>(SUM),
+        ))
+        .load(conn)?;
+    let marks = ledger_transactions::table
+        .filter(ledger_transactions::contract_id.eq(contract_id))
+        .order((
+            ledger_transactions::created_at.asc(),
+            ledger_transactions::id.asc(),
+        ))
+        .select((
+            ledger_transactions::kind,
+            ledger_transactions::instalment,
+            ledger_transactions::created_at,
+        ))
+        .load(conn)?;
+    let mut ledger = ContractLedger {
+        marks,
+        ..ContractLedger::default()
+    };
+    for (account, transaction, amount) in sums {
+        match (account, transaction) {
+            (AccountKind::Guarantees, _) => ledger.guarantee += amount,
+            (AccountKind::Committed, _) => ledger.committed += amount,
+            (AccountKind::Received, TransactionKind::Instalment) => ledger.paid += amount,
+            (AccountKind::Received, _) => ledger.forfeited += amount,
+            _ => {}
+        }
+    }
+    Ok(ledger)
+}
+
 /// What a contract's instalments have paid its provider so far.
 pub fn paid(conn: &mut DbConnection, contract_id: &str) -> QueryResult<i64> {
     ledger_entries::table
@@ -325,10 +404,15 @@ pub fn post(
             created_at: transaction.created_at,
         })
         .collect();
-    for row in &rows {
-        diesel::insert_into(ledger_entries::table)
-            .values(row)
-            .execute(conn)?;
+    if !rows.is_empty() {
+        match conn {
+            DbConnection::Postgresql(c) => diesel::insert_into(ledger_entries::table)
+                .values(&rows)
+                .execute(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_into(ledger_entries::table)
+                .values(&rows)
+                .execute(c)?,
+        };
     }
     Ok(())
 }

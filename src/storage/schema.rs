@@ -574,3 +574,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_transactions,
     ledger_entries,
 );
+
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    ledger_accounts::kind,
+    ledger_transactions::kind,
+);

@@ -413,33 +413,39 @@ pub fn settle(conn: &mut DbConnection, row: &ContractRow, step: Step) -> Result<
     let Some(schedule) = store::schedule(conn, &row.season_id, row.contract_type)? else {
         return Ok(());
     };
-    let guaranteed = step == Step::Submitted
-        || store::first_of(conn, &row.id, &[TransactionKind::Guarantee])?.is_some();
-    let committing = step == Step::Approved || store::committed_at(conn, &row.id)?.is_some();
-    if !guaranteed && !committing {
+    // Only steps on this contract put it under the ledger, and they wait for one another on its
+    // row: whether it is under the ledger is known before the wallet's lock.
+    let marks = [TransactionKind::Guarantee, TransactionKind::Commitment];
+    if step == Step::Changed && store::first_of(conn, &row.id, &marks)?.is_none() {
         return Ok(());
     }
     let wallet = store::account(conn, &row.season_id, &row.client_id, AccountKind::Wallet)?;
     store::lock(conn, &wallet)?;
+    // What it holds is read under the lock: the payer may have paid an instalment meanwhile.
+    let mut ledger = store::contract_ledger(conn, &row.id)?;
+    let guaranteed =
+        step == Step::Submitted || ledger.first(&[TransactionKind::Guarantee]).is_some();
+    let committing =
+        step == Step::Approved || ledger.first(&[TransactionKind::Commitment]).is_some();
     if guaranteed {
         let settled = [TransactionKind::GuaranteeSettled, TransactionKind::Forfeit];
-        let target = if row.status.holds() && store::first_of(conn, &row.id, &settled)?.is_none() {
+        let target = if row.status.holds() && ledger.first(&settled).is_none() {
             schedule.guarantee(row.total)
         } else {
             0
         };
-        let held = store::contract_sum(conn, &row.id, AccountKind::Guarantees)?;
         let kinds = (
             TransactionKind::Guarantee,
             TransactionKind::GuaranteeRelease,
         );
+        let change = target - ledger.guarantee;
         let mark = step == Step::Submitted;
         hold(
             conn,
             row,
             &wallet,
             AccountKind::Guarantees,
-            target - held,
+            change,
             kinds,
             mark,
         )?;
@@ -450,12 +456,10 @@ pub fn settle(conn: &mut DbConnection, row: &ContractRow, step: Step) -> Result<
         } else {
             0
         };
-        let paid = store::paid(conn, &row.id)?;
-        let held = store::contract_sum(conn, &row.id, AccountKind::Committed)?;
-        let change = (value - paid).max(0) - held;
+        let change = (value - ledger.paid).max(0) - ledger.committed;
         let kinds = (TransactionKind::Commitment, TransactionKind::Release);
         let mark = step == Step::Approved;
-        hold(
+        let at = hold(
             conn,
             row,
             &wallet,
@@ -464,8 +468,14 @@ pub fn settle(conn: &mut DbConnection, row: &ContractRow, step: Step) -> Result<
             kinds,
             mark,
         )?;
+        ledger.committed += change;
+        if let Some(at) = at
+            && ledger.first(&[TransactionKind::Commitment]).is_none()
+        {
+            ledger.marks.push((TransactionKind::Commitment, None, at));
+        }
         if row.status == ContractStatus::Approved {
-            pay(conn, row, &schedule, today_in_makkah())?;
+            pay(conn, row, &schedule, &mut ledger, today_in_makkah())?;
         }
     }
     Ok(())
@@ -473,7 +483,8 @@ pub fn settle(conn: &mut DbConnection, row: &ContractRow, step: Step) -> Result<
 
 /// Moves `change` from the client's wallet into its account of `kind` for the contract (back, if
 /// negative), refused if the wallet does not cover it. The transaction is written even with no
-/// change when `mark` asks (the step that puts the contract under the ledger).
+/// change when `mark` asks (the step that puts the contract under the ledger). Answers when it was
+/// written, if it was.
 fn hold(
     conn: &mut DbConnection,
     row: &ContractRow,
@@ -482,10 +493,10 @@ fn hold(
     change: i64,
     (up, down): (TransactionKind, TransactionKind),
     mark: bool,
-) -> Result<(), Error> {
+) -> Result<Option<chrono::NaiveDateTime>, Error> {
     cover(conn, wallet, change)?;
     if change == 0 && !mark {
-        return Ok(());
+        return Ok(None);
     }
     let account = store::account(conn, &row.season_id, &row.client_id, kind)?;
     let transaction = ledger_row(row, if change >= 0 { up } else { down }, None, "");
@@ -494,7 +505,7 @@ fn hold(
         &transaction,
         &[(wallet.to_owned(), -change), (account, change)],
     )?;
-    Ok(())
+    Ok(Some(transaction.created_at))
 }
 
 fn ledger_row(
@@ -525,24 +536,19 @@ fn pay(
     conn: &mut DbConnection,
     row: &ContractRow,
     schedule: &Schedule,
+    ledger: &mut store::ContractLedger,
     today: NaiveDate,
 ) -> Result<usize, Error> {
-    let Some(approved_at) = store::committed_at(conn, &row.id)? else {
+    let Some(approved_at) = ledger.first(&[TransactionKind::Commitment]) else {
         return Ok(0);
     };
+    let paid_positions = ledger.paid_positions();
+    if paid_positions.len() >= schedule.instalments().len() {
+        return Ok(0);
+    }
     let season = super::seasons::find(conn, &row.season_id)?;
-    let paid_positions: Vec<i64> = store::paid_instalments(conn, &row.id)?
-        .into_iter()
-        .map(|(position, _, _)| position)
-        .collect();
     let targets = schedule.targets(row.total);
-    let committed = store::account(conn, &row.season_id, &row.client_id, AccountKind::Committed)?;
-    let received = store::account(
-        conn,
-        &row.season_id,
-        &row.provider_id,
-        AccountKind::Received,
-    )?;
+    let mut accounts = None;
     let mut count = 0;
     for (position, (instalment, target)) in schedule.instalments().iter().zip(targets).enumerate() {
         let position = position as i64;
@@ -561,15 +567,27 @@ fn pay(
         if instalment.due == Due::SeasonEnd && store::latest_inspection_failed(conn, &row.id)? {
             break;
         }
-        let paid = store::paid(conn, &row.id)?;
-        let held = store::contract_sum(conn, &row.id, AccountKind::Committed)?;
-        let amount = (target - paid).clamp(0, held);
+        let (committed, received) = match &accounts {
+            Some(pair) => pair,
+            None => accounts.insert((
+                store::account(conn, &row.season_id, &row.client_id, AccountKind::Committed)?,
+                store::account(
+                    conn,
+                    &row.season_id,
+                    &row.provider_id,
+                    AccountKind::Received,
+                )?,
+            )),
+        };
+        let amount = (target - ledger.paid).clamp(0, ledger.committed);
         let transaction = ledger_row(row, TransactionKind::Instalment, Some(position), "");
         store::post(
             conn,
             &transaction,
             &[(committed.clone(), -amount), (received.clone(), amount)],
         )?;
+        ledger.paid += amount;
+        ledger.committed -= amount;
         count += 1;
     }
     Ok(count)
@@ -591,7 +609,8 @@ pub fn pay_due(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, Error
             let Some(schedule) = store::schedule(conn, &row.season_id, row.contract_type)? else {
                 return Ok(0);
             };
-            pay(conn, row, &schedule, today)
+            let mut ledger = store::contract_ledger(conn, &row.id)?;
+            pay(conn, row, &schedule, &mut ledger, today)
         })?;
     }
     for id in store::guarantees_after_season(conn, today)? {
