@@ -826,6 +826,58 @@ async fn bank_statements_are_imported_all_or_nothing(app: TestApp) {
         .assert_problem(415, "unsupported_media_type");
 }
 
+/// Entries and transactions are never changed or removed, whatever reaches the database; and
+/// `etrack check` names a transaction that no longer balances (made here by lifting the guard).
+async fn the_ledger_keeps_its_past(app: TestApp) {
+    use diesel::RunQueryDsl;
+    let w = World::new(&app).await;
+    set_schedule(&app, &w.ministry, &w.season, "housing", thirds())
+        .await
+        .assert_status(200);
+    fund(&app, &w, &w.office.organization_id, "10000", "PAST-1")
+        .await
+        .assert_status(201);
+    w.approved(&app, &w.office, w.housing(10, "2027-05-10", "2027-05-12"))
+        .await;
+    let mut conn = etrack::storage::establish(app.database()).unwrap();
+    for change in [
+        "UPDATE ledger_entries SET amount = amount + 1",
+        "DELETE FROM ledger_entries",
+        "UPDATE ledger_transactions SET memo = 'edited'",
+        "DELETE FROM ledger_transactions",
+    ] {
+        let refused = diesel::sql_query(change).execute(&mut conn);
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|e| e.to_string().contains("only ever added")),
+            "{change}: {refused:?}"
+        );
+    }
+    assert_eq!(
+        wallet(&app, &w, &w.office.organization_id).await.0,
+        "5500.00"
+    );
+    let Some(url) = app.database_url() else {
+        return;
+    };
+    let lift = match url {
+        etrack::config::DatabaseUrl::Sqlite(_) => "DROP TRIGGER ledger_entries_no_update",
+        etrack::config::DatabaseUrl::Postgres(_) => {
+            "DROP TRIGGER ledger_entries_append_only ON ledger_entries"
+        }
+    };
+    diesel::sql_query(lift).execute(&mut conn).unwrap();
+    diesel::sql_query(
+        "UPDATE ledger_entries SET amount = amount + 1 \
+         WHERE id = (SELECT MIN(id) FROM ledger_entries)",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    let (ok, report) = crate::process::run_etrack(url, &["check"]);
+    assert!(!ok && report.contains("does not balance"), "{report}");
+}
+
 /// Six contracts of 4,500.00 each wait for approval; the wallet holds enough for three. All six
 /// approvals at once, spread over `apis`: exactly three pass, three are refused for funds, and
 /// the wallet ends at the one halala left.
@@ -901,5 +953,6 @@ crate::backend_tests!(
     money_is_seen_only_by_those_it_belongs_to,
     guarantees_are_lodged_at_submission_and_settled_after_the_season,
     bank_statements_are_imported_all_or_nothing,
+    the_ledger_keeps_its_past,
     approvals_race_for_one_wallet
 );
