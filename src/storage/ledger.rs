@@ -301,12 +301,12 @@ impl ContractLedger {
             .map(|(_, _, at)| *at)
     }
 
-    /// The schedule positions its instalments paid.
+    /// The schedule positions its instalments paid (-1 for one stored without its position).
     pub fn paid_positions(&self) -> Vec<i64> {
         self.marks
             .iter()
             .filter(|(kind, _, _)| *kind == TransactionKind::Instalment)
-            .filter_map(|(_, position, _)| *position)
+            .map(|(_, position, _)| position.unwrap_or(-1))
             .collect()
     }
 }
@@ -349,18 +349,6 @@ pub fn contract_ledger(conn: &mut DbConnection, contract_id: &str) -> QueryResul
         }
     }
     Ok(ledger)
-}
-
-/// What a contract's instalments have paid its provider so far.
-pub fn paid(conn: &mut DbConnection, contract_id: &str) -> QueryResult<i64> {
-    ledger_entries::table
-        .inner_join(ledger_accounts::table)
-        .inner_join(ledger_transactions::table)
-        .filter(ledger_entries::contract_id.eq(contract_id))
-        .filter(ledger_accounts::kind.eq(AccountKind::Received))
-        .filter(ledger_transactions::kind.eq(TransactionKind::Instalment))
-        .select(sql::<BigInt>(SUM))
-        .first(conn)
 }
 
 /// What is committed, not yet paid, to a provider's contracts in a season.
@@ -439,40 +427,41 @@ pub fn transfer_by_reference(
     Ok(Some((row, amount)))
 }
 
-/// The instalments of a contract paid so far: their positions, what each moved, and when.
+/// The instalments of a contract paid so far: their positions, what each moved, and when (two
+/// statements, however many were paid).
 pub fn paid_instalments(
     conn: &mut DbConnection,
     contract_id: &str,
 ) -> QueryResult<Vec<(i64, i64, NaiveDateTime)>> {
-    let paid: Vec<(Option<i64>, String, NaiveDateTime)> = ledger_transactions::table
+    let paid: Vec<(Option<i64>, NaiveDateTime)> = ledger_transactions::table
         .filter(ledger_transactions::contract_id.eq(contract_id))
         .filter(ledger_transactions::kind.eq(TransactionKind::Instalment))
         .order(ledger_transactions::instalment.asc())
         .select((
             ledger_transactions::instalment,
-            ledger_transactions::id,
             ledger_transactions::created_at,
         ))
         .load(conn)?;
-    let mut answer = Vec::with_capacity(paid.len());
-    for (position, id, at) in paid {
-        let amount = ledger_entries::table
-            .inner_join(ledger_accounts::table)
-            .filter(ledger_entries::transaction_id.eq(&id))
-            .filter(ledger_accounts::kind.eq(AccountKind::Received))
-            .select(sql::<BigInt>(SUM))
-            .first(conn)?;
-        answer.push((position.unwrap_or(-1), amount, at));
-    }
-    Ok(answer)
-}
-
-/// When a contract's value was first committed (the day of its approval, for its schedule).
-pub fn committed_at(
-    conn: &mut DbConnection,
-    contract_id: &str,
-) -> QueryResult<Option<NaiveDateTime>> {
-    first_of(conn, contract_id, &[TransactionKind::Commitment])
+    // An instalment that moved nothing has no entry: it is paid, with 0.
+    let amounts: Vec<(Option<i64>, i64)> = ledger_entries::table
+        .inner_join(ledger_accounts::table)
+        .inner_join(ledger_transactions::table)
+        .filter(ledger_transactions::contract_id.eq(contract_id))
+        .filter(ledger_transactions::kind.eq(TransactionKind::Instalment))
+        .filter(ledger_accounts::kind.eq(AccountKind::Received))
+        .group_by(ledger_transactions::instalment)
+        .select((ledger_transactions::instalment, sql::<BigInt>(SUM)))
+        .load(conn)?;
+    Ok(paid
+        .into_iter()
+        .map(|(position, at)| {
+            let amount = amounts
+                .iter()
+                .find(|(p, _)| *p == position)
+                .map_or(0, |(_, a)| *a);
+            (position.unwrap_or(-1), amount, at)
+        })
+        .collect())
 }
 
 /// When the first of a contract's transactions of these kinds was written, if one was.
@@ -652,6 +641,10 @@ pub mod checks {
         pub committed: i64,
         pub received: i64,
         pub guarantee: i64,
+        /// When its value was first committed.
+        pub approved_at: Option<NaiveDateTime>,
+        /// The schedule positions its instalments paid.
+        pub paid_positions: Vec<i64>,
     }
 
     /// Every contract with ledger entries: its status, value, what is committed to it and what
@@ -671,18 +664,18 @@ pub mod checks {
             .load(conn)?;
         let mut answer = Vec::with_capacity(rows.len());
         for (id, season_id, contract_type, status, total) in rows {
-            let committed = contract_sum(conn, &id, AccountKind::Committed)?;
-            let received = paid(conn, &id)?;
-            let guarantee = contract_sum(conn, &id, AccountKind::Guarantees)?;
+            let ledger = contract_ledger(conn, &id)?;
             answer.push(ContractMoney {
                 contract_id: id,
                 season_id,
                 contract_type,
                 status,
                 value: total,
-                committed,
-                received,
-                guarantee,
+                committed: ledger.committed,
+                received: ledger.paid,
+                guarantee: ledger.guarantee,
+                approved_at: ledger.first(&[TransactionKind::Commitment]),
+                paid_positions: ledger.paid_positions(),
             });
         }
         Ok(answer)

@@ -835,12 +835,11 @@ pub fn contract_money(
     if !access::sees_money(caller) {
         return Err(Error::not_found());
     }
-    let committed = store::contract_sum(conn, &row.id, AccountKind::Committed)?;
+    let ledger = store::contract_ledger(conn, &row.id)?;
     let paid_rows = store::paid_instalments(conn, &row.id)?;
-    let paid = paid_rows.iter().map(|(_, amount, _)| amount).sum();
     let mut instalments = Vec::new();
     if let Some(schedule) = store::schedule(conn, &row.season_id, row.contract_type)? {
-        let approved = store::committed_at(conn, &row.id)?;
+        let approved = ledger.first(&[TransactionKind::Commitment]);
         let season = super::seasons::find(conn, &row.season_id)?;
         let targets = schedule.targets(row.total);
         let mut before = 0;
@@ -864,15 +863,13 @@ pub fn contract_money(
             });
         }
     }
-    let guarantee_held = store::contract_sum(conn, &row.id, AccountKind::Guarantees)?;
-    let guarantee_forfeited = store::contract_sum(conn, &row.id, AccountKind::Received)? - paid;
     Ok(ContractMoney {
         contract_id: row.id,
         value: row.total,
-        committed,
-        paid,
-        guarantee_held,
-        guarantee_forfeited,
+        committed: ledger.committed,
+        paid: ledger.paid,
+        guarantee_held: ledger.guarantee,
+        guarantee_forfeited: ledger.forfeited,
         instalments,
     })
 }
@@ -916,12 +913,9 @@ pub fn verify(conn: &mut DbConnection) -> Result<Vec<String>, Error> {
                 crate::domain::money::signed(c.guarantee)
             ));
         }
-        if status == ContractStatus::Approved && store::committed_at(conn, &contract)?.is_some() {
+        if status == ContractStatus::Approved && c.approved_at.is_some() {
             let schedule = store::schedule(conn, &c.season_id, c.contract_type)?;
-            let paid: Vec<i64> = store::paid_instalments(conn, &contract)?
-                .into_iter()
-                .map(|(position, _, _)| position)
-                .collect();
+            let paid = &c.paid_positions;
             let instalments = schedule.as_ref().map_or(&[][..], |s| s.instalments());
             for (position, instalment) in instalments.iter().enumerate() {
                 if instalment.due == Due::Approval && !paid.contains(&(position as i64)) {

@@ -76,6 +76,26 @@ async fn payments(app: &TestApp, by: &Session, contract: &str) -> Reply {
         .await
 }
 
+/// The office amends a contract to 20 beds; its provider accepts and the ministry approves.
+async fn amend_to_20_beds(app: &TestApp, w: &World, contract: &str) {
+    let amendment = app
+        .post(&format!("/api/v1/contracts/{contract}/amendments"))
+        .auth(&w.office)
+        .json(json!({"reason": "a larger group", "beds": 20}))
+        .await;
+    let amendment = amendment.assert_status(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (who, action) in [(&w.provider, "accept"), (&w.ministry, "approve")] {
+        app.post(&format!("/api/v1/amendments/{amendment}/{action}"))
+            .auth(who)
+            .send()
+            .await
+            .assert_status(200);
+    }
+}
+
 async fn a_season_of_money_adds_up(app: TestApp) {
     let w = World::new(&app).await;
     let office = w.office.organization_id.clone();
@@ -244,22 +264,7 @@ async fn a_season_of_money_adds_up(app: TestApp) {
     );
 
     // An amendment doubling A commits the difference.
-    let amendment = app
-        .post(&format!("/api/v1/contracts/{a}/amendments"))
-        .auth(&w.office)
-        .json(json!({"reason": "a larger group", "beds": 20}))
-        .await;
-    let amendment = amendment.assert_status(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    for (who, action) in [(&w.provider, "accept"), (&w.ministry, "approve")] {
-        app.post(&format!("/api/v1/amendments/{amendment}/{action}"))
-            .auth(who)
-            .send()
-            .await
-            .assert_status(200);
-    }
+    amend_to_20_beds(&app, &w, &a).await;
     assert_eq!(
         wallet(&app, &w, &office).await,
         ("7000.00".into(), "13950.00".into())
@@ -585,22 +590,7 @@ async fn guarantees_are_lodged_at_submission_and_settled_after_the_season(app: T
     );
 
     // An amendment doubling D raises its guarantee and its commitment.
-    let amendment = app
-        .post(&format!("/api/v1/contracts/{d}/amendments"))
-        .auth(&w.office)
-        .json(json!({"reason": "a larger group", "beds": 20}))
-        .await;
-    let amendment = amendment.assert_status(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    for (who, action) in [(&w.provider, "accept"), (&w.ministry, "approve")] {
-        app.post(&format!("/api/v1/amendments/{amendment}/{action}"))
-            .auth(who)
-            .send()
-            .await
-            .assert_status(200);
-    }
+    amend_to_20_beds(&app, &w, &d).await;
     assert_eq!(
         held(&app, &w, &office).await,
         ["6150.00", "10800.00", "1350.00"]
