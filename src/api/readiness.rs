@@ -6,10 +6,12 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::access;
 use crate::auth::credentials::Authenticated;
 use crate::domain::calendar::hijri;
 use crate::domain::country::Country;
 use crate::domain::ids::{OrganizationId, SeasonId};
+use crate::domain::money::signed;
 use crate::domain::organization::OrgKind;
 use crate::domain::readiness::{self as plan, Category, ReadinessStatus, Summary};
 use crate::error::Error;
@@ -58,18 +60,25 @@ pub struct ReadinessRow {
     /// of the plan is covered; `incomplete` otherwise.
     pub status: ReadinessStatus,
     pub coverage: CoverageView,
-    /// How many gaps the client's detail lists: each day short of coverage, and its unplanned
-    /// pilgrims as one.
+    /// How many gaps the client's detail lists: each day short of coverage, its unplanned
+    /// pilgrims as one, and what its wallet lacks as one.
     pub gap_count: i64,
     /// Pilgrims whose whole itinerary is covered (R12).
     pub visa_eligible: i64,
+    /// What the client's wallet lacks (SAR) for its contracts awaiting approval (R20), `"0.00"`
+    /// when it covers them. Only for those who see the client's money: never for tawafa
+    /// establishments and authorities, who see only that a client is not ready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "12500.00")]
+    pub unfunded: Option<String>,
 }
 
-/// What keeps a client from being ready: pilgrims not in any group yet (`unplanned`), or one day
-/// of the plan short of coverage (`housing`, `transport`, `catering`).
+/// What keeps a client from being ready: pilgrims not in any group yet (`unplanned`), one day of
+/// the plan short of coverage (`housing`, `transport`, `catering`), or a wallet that does not cover
+/// the contracts awaiting approval (`unfunded`).
 #[derive(Serialize, ToSchema)]
 pub struct GapView {
-    /// `unplanned`, `housing`, `transport` or `catering`.
+    /// `unplanned`, `housing`, `transport`, `catering` or `unfunded`.
     #[schema(example = "housing")]
     pub category: &'static str,
     /// Housing and catering: the city.
@@ -84,12 +93,17 @@ pub struct GapView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_hijri: Option<String>,
     /// A day: pilgrims the plan needs covered. `unplanned`: the client's own allocation.
+    /// `unfunded`: 0.
     pub needed: i64,
     /// A day: pilgrims the counted contracts cover. `unplanned`: pilgrims in groups.
+    /// `unfunded`: 0.
     pub covered: i64,
     /// `unplanned`: the allocated pilgrims in no group yet.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pilgrims: Option<i64>,
+    /// `unfunded`: what the wallet lacks (SAR), for those who see the client's money.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
     /// Contracts that would cover this day but are withheld by a failed inspection, each naming
     /// the inspection; coverage comes back with a later pass.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -143,6 +157,7 @@ fn row(
     kind: OrgKind,
     country: Option<String>,
     s: &Summary,
+    money: bool,
 ) -> ReadinessRow {
     ReadinessRow {
         organization: ClientRef {
@@ -158,16 +173,19 @@ fn row(
         coverage: coverage_view(s),
         gap_count: s.gaps,
         visa_eligible: s.visa_eligible,
+        unfunded: money.then(|| signed(s.unfunded)),
     }
 }
 
-fn line(l: Line) -> ReadinessRow {
+/// A line of the view; `money` whether the caller sees money (all it sees in the view are clients
+/// whose money it may see: the ministry every one, an office itself and its agencies).
+fn line(l: Line, money: bool) -> ReadinessRow {
     let summary = l.row.summary();
-    row(l.row.client_id, l.name, l.kind, l.country, &summary)
+    row(l.row.client_id, l.name, l.kind, l.country, &summary, money)
 }
 
 fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
-    let r = &d.readiness;
+    let (r, money) = (&d.readiness, d.money);
     let unplanned = (r.unplanned > 0).then(|| GapView {
         category: "unplanned",
         city: None,
@@ -177,6 +195,19 @@ fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
         needed: own_allocation(&d.client),
         covered: r.planned,
         pilgrims: Some(r.unplanned),
+        amount: None,
+        failed_inspections: Vec::new(),
+    });
+    let unfunded = (r.unfunded > 0).then(|| GapView {
+        category: "unfunded",
+        city: None,
+        route: None,
+        date: None,
+        date_hijri: None,
+        needed: 0,
+        covered: 0,
+        pilgrims: None,
+        amount: money.then(|| signed(r.unfunded)),
         failed_inspections: Vec::new(),
     });
     let days = r.gaps.iter().map(|g| {
@@ -190,6 +221,7 @@ fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
             needed: g.needed,
             covered: g.covered,
             pilgrims: None,
+            amount: None,
             failed_inspections: g
                 .withheld
                 .iter()
@@ -201,7 +233,7 @@ fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
                 .collect(),
         }
     });
-    let gaps = unplanned.into_iter().chain(days).collect();
+    let gaps = unplanned.into_iter().chain(unfunded).chain(days).collect();
     let groups = d
         .groups
         .into_iter()
@@ -216,7 +248,7 @@ fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
     let c = d.client;
     let summary = r.summary(own_allocation(&c));
     Ok(ReadinessDetail {
-        summary: row(c.id, c.name, c.kind, c.country, &summary),
+        summary: row(c.id, c.name, c.kind, c.country, &summary, money),
         gaps,
         groups,
     })
@@ -288,7 +320,8 @@ pub async fn season_readiness(
                 page.after.as_deref(),
                 page.fetch(),
             )?;
-            Ok(page.show(lines, |l| &l.row.client_id, line))
+            let money = access::sees_money(caller);
+            Ok(page.show(lines, |l| &l.row.client_id, |l| line(l, money)))
         },
     )
     .await

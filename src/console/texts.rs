@@ -452,6 +452,20 @@ const WORDS: &[Word] = &[
         "زائران بدون گروه",
     ),
     (
+        "unfunded",
+        "Wallet short by",
+        "عجز المحفظة",
+        "Manque au portefeuille",
+        "کسری کیف پول",
+    ),
+    (
+        "unfunded_gap",
+        "The wallet does not cover the contracts awaiting approval:",
+        "رصيد المحفظة لا يغطي العقود التي تنتظر الاعتماد:",
+        "Le portefeuille ne couvre pas les contrats en attente d’approbation :",
+        "موجودی کیف پول قراردادهای در انتظار تأیید را پوشش نمی‌دهد:",
+    ),
+    (
         "no_gaps",
         "Nothing is missing.",
         "لا نواقص.",

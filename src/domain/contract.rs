@@ -57,6 +57,15 @@ impl ContractStatus {
         )
     }
 
+    /// Submitted and not decided yet: its approval would commit its value from the client's
+    /// wallet (R20).
+    pub fn awaits_approval(self) -> bool {
+        matches!(
+            self,
+            ContractStatus::PendingProvider | ContractStatus::PendingReview
+        )
+    }
+
     /// Only the client edits, and only a draft or a returned contract (R5).
     pub fn editable(self) -> bool {
         matches!(self, ContractStatus::Draft | ContractStatus::Returned)

@@ -257,6 +257,9 @@ pub struct Readiness {
     pub visa_eligible: i64,
     /// Ids of the eligible groups, in the order they were walked.
     pub eligible_groups: Vec<String>,
+    /// Halalas the client's wallet lacks for its contracts awaiting approval (R20): a client with
+    /// any is not ready, as the ministry could not approve them all.
+    pub unfunded: i64,
 }
 
 string_enum!(
@@ -268,9 +271,10 @@ string_enum!(
 );
 
 impl Readiness {
-    /// Every allocated pilgrim is in a group, and every need of every group is covered.
+    /// Every allocated pilgrim is in a group, every need of every group is covered, and the
+    /// wallet covers the contracts awaiting approval.
     pub fn ready(&self) -> bool {
-        self.gaps.is_empty() && self.unplanned == 0
+        self.gaps.is_empty() && self.unplanned == 0 && self.unfunded == 0
     }
 
     pub fn status(&self) -> ReadinessStatus {
@@ -296,8 +300,11 @@ impl Readiness {
             housing: self.housing,
             transport: self.transport,
             catering: self.catering,
-            gaps: self.gaps.len() as i64 + i64::from(self.unplanned > 0),
+            gaps: self.gaps.len() as i64
+                + i64::from(self.unplanned > 0)
+                + i64::from(self.unfunded > 0),
             visa_eligible: self.visa_eligible,
+            unfunded: self.unfunded,
         }
     }
 }
@@ -314,10 +321,12 @@ pub struct Summary {
     pub housing: CategoryCoverage,
     pub transport: CategoryCoverage,
     pub catering: CategoryCoverage,
-    /// How many gaps the client's detail lists: each day short of coverage, and the unplanned
-    /// pilgrims as one.
+    /// How many gaps the client's detail lists: each day short of coverage, the unplanned
+    /// pilgrims as one, and what the wallet lacks as one.
     pub gaps: i64,
     pub visa_eligible: i64,
+    /// Halalas the wallet lacks for the contracts awaiting approval.
+    pub unfunded: i64,
 }
 
 /// The resolution of [`Summary::rank`]'s share: a billionth.
@@ -396,6 +405,7 @@ pub fn assess(groups: &[Group], covers: &[Cover], allocation: i64) -> Readiness 
         catering: total(Category::Catering),
         visa_eligible,
         eligible_groups,
+        unfunded: 0,
     }
 }
 

@@ -1,13 +1,17 @@
 //! Deadline reminders: clients whose readiness is incomplete are reminded 14, 7 and 1 days before
 //! each filing deadline of their season (their own, if an extension moved it), once per reminder.
+//! Wallet reminders: a client whose wallet does not cover its contracts awaiting approval that
+//! start within the next 14 days is told 14, 7 and 1 days before the first of them starts, once
+//! per reminder (docs/domain.md section 11, R20).
 
 use chrono::NaiveDate;
 
 use super::templates::{Params, Template};
 use super::{deliver, link};
 use crate::access::ContractScope;
+use crate::domain::money::signed;
 use crate::domain::season::ContractType;
-use crate::storage::{DbConnection, notifications, plans, seasons, write_transaction};
+use crate::storage::{DbConnection, ledger, notifications, plans, seasons, write_transaction};
 
 /// Days before a deadline when clients are reminded.
 pub const DAYS_BEFORE: [i64; 3] = [14, 7, 1];
@@ -25,6 +29,9 @@ pub fn due(deadline: NaiveDate, today: NaiveDate) -> Option<i64> {
 pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::error::Error> {
     let open = seasons::open_on(conn, today)?;
     let mut sent = 0;
+    for season in &open {
+        sent += wallets(conn, season, today)?;
+    }
     for season in open {
         let clients = plans::season_clients(conn, &season.id, &ContractScope::All)?;
         let assessed =
@@ -64,6 +71,53 @@ pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::er
                 })?;
             }
         }
+    }
+    Ok(sent)
+}
+
+/// Days ahead in which what falls due is weighed against the wallet.
+pub const WALLET_HORIZON: u64 = 14;
+
+/// Tells each client of the season whose wallet lacks what its contracts awaiting approval and
+/// starting within [`WALLET_HORIZON`] days need, once per reminder before the first of them starts
+/// (one that already started counts as a day away); returns how many were sent.
+fn wallets(
+    conn: &mut DbConnection,
+    season: &crate::storage::models::SeasonRow,
+    today: NaiveDate,
+) -> Result<usize, crate::error::Error> {
+    let by = today + chrono::Days::new(WALLET_HORIZON);
+    let mut sent = 0;
+    for short in ledger::shortfalls(conn, &season.id, None, Some(by))? {
+        let left = (short.first_day - today).num_days().max(1);
+        let Some(days) = DAYS_BEFORE.into_iter().filter(|k| left <= *k).min() else {
+            continue;
+        };
+        sent += write_transaction(conn, |conn| -> Result<usize, crate::error::Error> {
+            let first = notifications::claim_wallet_reminder(
+                conn,
+                &season.id,
+                &short.client_id,
+                short.first_day,
+                days,
+            )?;
+            if !first {
+                return Ok(0);
+            }
+            let params = Params {
+                dates: short.first_day.to_string(),
+                season: season.name.clone(),
+                days_left: left,
+                amount: signed(short.lacking()),
+                falling_due: signed(short.awaiting),
+                wallet: signed(short.free),
+                link: link(&format!("/readiness/{}", short.client_id)),
+                ..Params::default()
+            };
+            let sent = deliver(conn, &short.client_id, Template::WalletShort, &params, None)?;
+            crate::usecases::feed::reminder(conn, &season.id, &short.client_id, &sent)?;
+            Ok(1)
+        })?;
     }
     Ok(sent)
 }

@@ -14,11 +14,12 @@ pub enum Template {
     ContractCancelled,
     InspectionFailed,
     DeadlineReminder,
+    WalletShort,
     WebhookDisabled,
 }
 
 impl Template {
-    pub const ALL: [Template; 10] = [
+    pub const ALL: [Template; 11] = [
         Template::ContractSubmitted,
         Template::ContractAccepted,
         Template::ContractDeclined,
@@ -28,6 +29,7 @@ impl Template {
         Template::ContractCancelled,
         Template::InspectionFailed,
         Template::DeadlineReminder,
+        Template::WalletShort,
         Template::WebhookDisabled,
     ];
 
@@ -42,6 +44,7 @@ impl Template {
             Template::ContractCancelled => "contract_cancelled",
             Template::InspectionFailed => "inspection_failed",
             Template::DeadlineReminder => "deadline_reminder",
+            Template::WalletShort => "wallet_short",
             Template::WebhookDisabled => "webhook_disabled",
         }
     }
@@ -107,6 +110,12 @@ impl Template {
                 "Envois du webhook arrêtés après un jour d’échecs",
                 "ارسال‌های وب‌هوک پس از یک روز ناکامی متوقف شد",
             ],
+            Template::WalletShort => [
+                "Your {season} wallet is {amount} SAR short of contracts starting within {days}",
+                "ينقص محفظتكم لموسم {season} مبلغ {amount} ريال لعقود تبدأ خلال {days}",
+                "Il manque {amount} SAR à votre portefeuille de {season} pour des contrats qui commencent d’ici {days}",
+                "کیف پول شما در فصل {season} برای قراردادهایی که تا {days} دیگر آغاز می‌شوند {amount} ریال کم دارد",
+            ],
             Template::DeadlineReminder => [
                 "{days} left to file {type} contracts for {season}",
                 "بقي {days} على إغلاق تقديم عقود {type_the} لموسم {season}",
@@ -149,6 +158,24 @@ fn label(key: &str, lang: Language) -> &'static str {
         "deadline" => ["Deadline", "الموعد النهائي", "Date limite", "مهلت"],
         "readiness" => ["Readiness", "الجاهزية", "Préparation", "آمادگی"],
         "webhook" => ["Webhook", "إشعار الويب", "Webhook", "وب‌هوک"],
+        "falling_due" => [
+            "Contracts awaiting approval (SAR)",
+            "عقود تنتظر الاعتماد (ريال)",
+            "Contrats en attente d’approbation (SAR)",
+            "قراردادهای در انتظار تأیید (ریال)",
+        ],
+        "wallet" => [
+            "In the wallet (SAR)",
+            "رصيد المحفظة (ريال)",
+            "Dans le portefeuille (SAR)",
+            "موجودی کیف پول (ریال)",
+        ],
+        "first_day" => [
+            "The first of them starts on",
+            "يبدأ أولها في",
+            "Le premier commence le",
+            "نخستین آن‌ها آغاز می‌شود در",
+        ],
         "webhook_disabled" => [
             "disabled: turn it back on once the receiver answers again",
             "موقوف: أعيدوا تفعيله حين يستجيب المستقبِل",
@@ -229,6 +256,13 @@ pub struct Params {
     /// A webhook's target URL.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub target: String,
+    /// Wallet reminders: what the wallet lacks, what falls due and what it holds (SAR).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub amount: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub falling_due: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub wallet: String,
 }
 
 /// A rendered message.
@@ -281,6 +315,7 @@ fn fill(pattern: &str, params: &Params, lang: Language) -> String {
         )
         .replace("{season}", &params.season)
         .replace("{days}", &days(params.days_left, lang))
+        .replace("{amount}", &params.amount)
 }
 
 /// HTML-escapes text that users wrote (names, reasons).
@@ -303,6 +338,13 @@ pub fn render(template: Template, params: &Params, lang: Language) -> Rendered {
         vec![
             ("webhook", params.target.clone()),
             ("status", label("webhook_disabled", lang).to_owned()),
+        ]
+    } else if template == Template::WalletShort {
+        vec![
+            ("season", params.season.clone()),
+            ("falling_due", params.falling_due.clone()),
+            ("wallet", params.wallet.clone()),
+            ("first_day", params.dates.clone()),
         ]
     } else if template == Template::DeadlineReminder {
         vec![

@@ -516,6 +516,93 @@ pub fn latest_inspection_failed(conn: &mut DbConnection, contract_id: &str) -> Q
     Ok(latest.as_deref() == Some("fail"))
 }
 
+/// What a client's wallet lacks for its contracts awaiting approval in a season (docs/domain.md
+/// section 11, R20).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shortfall {
+    pub client_id: String,
+    /// The value of its contracts awaiting the provider or the ministry, of types with a payment
+    /// schedule in the season (an approval commits it from the wallet).
+    pub awaiting: i64,
+    /// What its wallet holds.
+    pub free: i64,
+    /// The first day of those contracts.
+    pub first_day: NaiveDate,
+}
+
+impl Shortfall {
+    /// Halalas the wallet lacks, 0 if it covers them.
+    pub fn lacking(&self) -> i64 {
+        (self.awaiting - self.free.max(0)).max(0)
+    }
+}
+
+/// The clients of a season (or of `clients` among them) whose wallets do not cover their contracts
+/// awaiting approval (only those starting by `starting_by`, if given), in two statements whatever
+/// their number.
+pub fn shortfalls(
+    conn: &mut DbConnection,
+    season_id: &str,
+    clients: Option<&[String]>,
+    starting_by: Option<NaiveDate>,
+) -> QueryResult<Vec<Shortfall>> {
+    let awaiting = [
+        ContractStatus::PendingProvider.as_str(),
+        ContractStatus::PendingReview.as_str(),
+    ];
+    let mut query = contracts::table
+        .inner_join(
+            payment_terms::table.on(payment_terms::season_id
+                .eq(contracts::season_id)
+                .and(payment_terms::contract_type.eq(contracts::contract_type))),
+        )
+        .filter(contracts::season_id.eq(season_id.to_owned()))
+        .filter(contracts::status.eq_any(awaiting))
+        .group_by(contracts::client_id)
+        .select((
+            contracts::client_id,
+            sql::<BigInt>("CAST(COALESCE(SUM(contracts.total), 0) AS BIGINT)"),
+            diesel::dsl::min(contracts::starts_on),
+        ))
+        .into_boxed();
+    if let Some(clients) = clients {
+        query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
+    }
+    if let Some(day) = starting_by {
+        query = query.filter(contracts::starts_on.le(day));
+    }
+    let awaited: Vec<(String, i64, Option<NaiveDate>)> = query.load(conn)?;
+    if awaited.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&str> = awaited.iter().map(|(id, _, _)| id.as_str()).collect();
+    let mut wallets = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let found: Vec<(String, i64)> = ledger_entries::table
+            .inner_join(ledger_accounts::table)
+            .filter(ledger_accounts::season_id.eq(season_id))
+            .filter(ledger_accounts::kind.eq(AccountKind::Wallet))
+            .filter(ledger_accounts::organization_id.eq_any(chunk))
+            .group_by(ledger_accounts::organization_id)
+            .select((ledger_accounts::organization_id, sql::<BigInt>(SUM)))
+            .load(conn)?;
+        wallets.extend(found);
+    }
+    Ok(awaited
+        .into_iter()
+        .filter_map(|(client_id, awaiting, first_day)| {
+            let free = wallets.get(&client_id).copied().unwrap_or(0);
+            let s = Shortfall {
+                client_id,
+                awaiting,
+                free,
+                first_day: first_day?,
+            };
+            (s.lacking() > 0).then_some(s)
+        })
+        .collect())
+}
+
 /// Approved contracts of seasons with a schedule for their type that have an instalment left to
 /// pay, and whose service has started or whose season is over by `today` (a cheap first filter:
 /// the payer decides each instalment under the client's lock).

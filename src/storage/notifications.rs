@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::{notifications, organizations, outbox, reminders, users};
+use super::schema::{notifications, organizations, outbox, reminders, users, wallet_reminders};
 use super::{DbConnection, now};
 use crate::domain::season::ContractType;
 
@@ -245,6 +245,34 @@ pub fn claim_reminder(
             .on_conflict_do_nothing()
             .execute(c)?,
         DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(reminders::table)
+            .values(row)
+            .execute(c)?,
+    };
+    Ok(inserted == 1)
+}
+
+/// Claims the wallet reminder of a client in a season for the contracts starting on `first_day`,
+/// `days_before` it: true the first time only, whichever process asks.
+pub fn claim_wallet_reminder(
+    conn: &mut DbConnection,
+    season_id: &str,
+    organization_id: &str,
+    first_day: chrono::NaiveDate,
+    days_before: i64,
+) -> QueryResult<bool> {
+    let row = (
+        wallet_reminders::season_id.eq(season_id),
+        wallet_reminders::organization_id.eq(organization_id),
+        wallet_reminders::first_day.eq(first_day),
+        wallet_reminders::days_before.eq(days_before as i32),
+        wallet_reminders::sent_at.eq(now()),
+    );
+    let inserted = match conn {
+        DbConnection::Postgresql(c) => diesel::insert_into(wallet_reminders::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+        DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(wallet_reminders::table)
             .values(row)
             .execute(c)?,
     };

@@ -30,6 +30,7 @@ pub struct LineRow {
     pub catering_covered: i64,
     pub gaps: i64,
     pub visa_eligible: i64,
+    pub unfunded: i64,
 }
 
 impl LineRow {
@@ -50,6 +51,7 @@ impl LineRow {
             catering_covered: s.catering.covered,
             gaps: s.gaps,
             visa_eligible: s.visa_eligible,
+            unfunded: s.unfunded,
         }
     }
 
@@ -65,6 +67,7 @@ impl LineRow {
             catering: c(self.catering_needed, self.catering_covered),
             gaps: self.gaps,
             visa_eligible: self.visa_eligible,
+            unfunded: self.unfunded,
         }
     }
 }
@@ -100,6 +103,19 @@ pub fn put(conn: &mut DbConnection, row: &LineRow) -> QueryResult<()> {
             .execute(c)?,
     };
     Ok(())
+}
+
+/// A client's line, if it has one.
+pub fn line(
+    conn: &mut DbConnection,
+    season_id: &str,
+    client_id: &str,
+) -> QueryResult<Option<LineRow>> {
+    readiness_view::table
+        .find((season_id, client_id))
+        .select(LineRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Writes lines for clients that have none, keeping any line a change wrote in the meantime (which

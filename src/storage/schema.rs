@@ -401,6 +401,17 @@ diesel::table! {
         catering_covered -> BigInt,
         gaps -> BigInt,
         visa_eligible -> BigInt,
+        unfunded -> BigInt,
+    }
+}
+
+diesel::table! {
+    wallet_reminders (season_id, organization_id, first_day, days_before) {
+        season_id -> Text,
+        organization_id -> Text,
+        first_day -> Date,
+        days_before -> Integer,
+        sent_at -> Timestamp,
     }
 }
 
@@ -573,6 +584,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_accounts,
     ledger_transactions,
     ledger_entries,
+    wallet_reminders,
 );
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(

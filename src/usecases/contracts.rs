@@ -576,9 +576,10 @@ fn apply(
         (Holding::Release, _) => Some(super::money::Step::Changed),
         (Holding::Keep, _) => None,
     };
-    if let Some(money) = money {
-        super::money::settle(conn, &moved, money)?;
-    }
+    let priced = match money {
+        Some(money) => super::money::settle(conn, &moved, money)?,
+        None => false,
+    };
     notify::contract_moved(
         conn,
         &moved,
@@ -597,6 +598,8 @@ fn apply(
     .record(conn, caller)?;
     if from == ContractStatus::Approved || step.to == ContractStatus::Approved {
         super::feed::readiness_inputs_changed(conn, &moved.season_id, &moved.client_id)?;
+    } else if priced && from.awaits_approval() != step.to.awaits_approval() {
+        super::feed::funding_changed(conn, &moved.season_id, &moved.client_id)?;
     }
     Ok(moved)
 }

@@ -10,7 +10,7 @@ use crate::access::{self, Caller, ContractScope};
 use crate::domain::feed::{EventType, Position, RecordType};
 use crate::domain::ids::{EventId, OrganizationId};
 use crate::domain::organization::OrgKind;
-use crate::domain::readiness::Readiness;
+use crate::domain::readiness::Summary;
 use crate::error::Error;
 use crate::storage::feed::{self as store, FeedEvent, FeedRow};
 use crate::storage::models::{ContractRow, OrganizationRow};
@@ -138,27 +138,33 @@ pub fn reminder(
     store::append(conn, &row)
 }
 
-/// What a readiness change is told by: ready or not, and the figures behind it.
-fn fingerprint(r: &Readiness) -> String {
+/// What a readiness change is told by: ready or not, and the figures behind it. A client whose
+/// wallet lacks nothing is told by the same text as before wallets counted.
+fn fingerprint(s: &Summary) -> String {
     let c = |x: crate::domain::readiness::CategoryCoverage| format!("{}/{}", x.covered, x.needed);
-    format!(
+    let day_gaps = s.gaps - i64::from(s.unplanned > 0) - i64::from(s.unfunded > 0);
+    let mut print = format!(
         "{}|{}|{}|{}|{}|{}|{}|{}",
-        r.ready(),
-        r.planned,
-        r.unplanned,
-        c(r.housing),
-        c(r.transport),
-        c(r.catering),
-        r.gaps.len(),
-        r.visa_eligible
-    )
+        s.ready,
+        s.planned,
+        s.unplanned,
+        c(s.housing),
+        c(s.transport),
+        c(s.catering),
+        day_gaps,
+        s.visa_eligible
+    );
+    if s.unfunded > 0 {
+        print.push_str(&format!("|{}", s.unfunded));
+    }
+    print
 }
 
 /// One input of a client's readiness changed (a group, an allocation, a contract that covers or no
 /// longer covers, an inspection): its readiness is assessed again, its line in the all-clients view
-/// written and, if it differs from the last one published, a `readiness.changed` event is. The client's mark is held for the rest of the
-/// transaction, so that concurrent changes are compared one after the other. Run inside the write
-/// transaction of the change.
+/// written and, if it differs from the last one published, a `readiness.changed` event is. The
+/// client's mark is held for the rest of the transaction, so that concurrent changes are compared
+/// one after the other. Run inside the write transaction of the change.
 pub fn readiness_inputs_changed(
     conn: &mut DbConnection,
     season_id: &str,
@@ -167,7 +173,49 @@ pub fn readiness_inputs_changed(
     let Some((readiness, last)) = super::readiness::reassess(conn, season_id, client_id)? else {
         return Ok(());
     };
-    let now_print = fingerprint(&readiness);
+    publish(conn, season_id, client_id, &readiness.summary(0), &last)
+}
+
+/// Only what a client's wallet lacks for its contracts awaiting approval may have changed (a
+/// transfer, a guarantee given back, a contract submitted, accepted, declined or withdrawn): that
+/// figure alone is read again and the client's line mended from the one stored, as a full
+/// assessment would write it (docs/domain.md section 11, R20). Run inside the write transaction
+/// of the change, after any lock on the client's wallet.
+pub fn funding_changed(
+    conn: &mut DbConnection,
+    season_id: &str,
+    client_id: &str,
+) -> Result<(), Error> {
+    let (_, last) = store::lock_readiness_mark(conn, season_id, client_id)?;
+    let Some(line) = crate::storage::readiness::line(conn, season_id, client_id)? else {
+        return readiness_inputs_changed(conn, season_id, client_id);
+    };
+    let ids = [client_id.to_owned()];
+    let unfunded = crate::storage::ledger::shortfalls(conn, season_id, Some(&ids), None)?
+        .first()
+        .map_or(0, crate::storage::ledger::Shortfall::lacking);
+    if line.unfunded == unfunded {
+        return Ok(());
+    }
+    let mut summary = line.summary();
+    summary.gaps += i64::from(unfunded > 0) - i64::from(summary.unfunded > 0);
+    summary.unfunded = unfunded;
+    summary.ready = summary.gaps == 0;
+    let row = crate::storage::readiness::LineRow::new(season_id, client_id, &summary);
+    crate::storage::readiness::put(conn, &row)?;
+    publish(conn, season_id, client_id, &summary, &last)
+}
+
+/// Publishes a `readiness.changed` event if the client's readiness differs from the last one
+/// published (`last`), under its mark.
+fn publish(
+    conn: &mut DbConnection,
+    season_id: &str,
+    client_id: &str,
+    summary: &Summary,
+    last: &str,
+) -> Result<(), Error> {
+    let now_print = fingerprint(summary);
     if now_print == last {
         return Ok(());
     }
@@ -175,7 +223,7 @@ pub fn readiness_inputs_changed(
     let org = organizations::find(conn, client_id)?.ok_or_else(Error::internal)?;
     let record = (RecordType::Readiness, client_id, Some(version));
     let row = FeedEvent {
-        status: Some(readiness.status().as_str().to_owned()),
+        status: Some(summary.status().as_str().to_owned()),
         client_id: Some(org.id.clone()),
         client_office_id: match org.kind {
             OrgKind::HajjOffice => Some(org.id.clone()),

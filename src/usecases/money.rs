@@ -263,6 +263,7 @@ fn record_transfer(
         created_at: now(),
     };
     store::post(conn, &row, &[(bank, -t.amount), (wallet, t.amount)])?;
+    super::feed::funding_changed(conn, season, &row.organization_id)?;
     Ok(Recorded {
         transaction: row,
         amount: t.amount,
@@ -408,16 +409,17 @@ fn cover(conn: &mut DbConnection, wallet: &str, change: i64) -> Result<(), Error
 /// difference or gives it back, and a contract that stops holding capacity gets back its
 /// guarantee and what of its value is not paid yet. Instalments already due are paid at once.
 /// Contracts of a type with no schedule in their season, and contracts submitted or approved
-/// before it was set, move no money (for that part).
-pub fn settle(conn: &mut DbConnection, row: &ContractRow, step: Step) -> Result<(), Error> {
+/// before it was set, move no money (for that part). Answers whether the contract's type has a
+/// schedule in its season (whether its value counts against its client's wallet).
+pub fn settle(conn: &mut DbConnection, row: &ContractRow, step: Step) -> Result<bool, Error> {
     let Some(schedule) = store::schedule(conn, &row.season_id, row.contract_type)? else {
-        return Ok(());
+        return Ok(false);
     };
     // Only steps on this contract put it under the ledger, and they wait for one another on its
     // row: whether it is under the ledger is known before the wallet's lock.
     let marks = [TransactionKind::Guarantee, TransactionKind::Commitment];
     if step == Step::Changed && store::first_of(conn, &row.id, &marks)?.is_none() {
-        return Ok(());
+        return Ok(true);
     }
     let wallet = store::account(conn, &row.season_id, &row.client_id, AccountKind::Wallet)?;
     store::lock(conn, &wallet)?;
@@ -478,7 +480,7 @@ pub fn settle(conn: &mut DbConnection, row: &ContractRow, step: Step) -> Result<
             pay(conn, row, &schedule, &mut ledger, today_in_makkah())?;
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Moves `change` from the client's wallet into its account of `kind` for the contract (back, if
@@ -679,7 +681,7 @@ fn release_guarantee(
             (wallet, held - forfeit),
         ],
     )?;
-    Ok(())
+    super::feed::funding_changed(conn, season, client)
 }
 
 /// The ministry's decision on a contract's guarantee.

@@ -8,12 +8,12 @@ use crate::domain::Invalid;
 use crate::domain::ids::{OrganizationId, SeasonId};
 use crate::domain::readiness::{self as plan, Cover, Group, Readiness};
 use crate::error::Error;
-use crate::storage::DbConnection;
 use crate::storage::models::SeasonRow;
 use crate::storage::plans::{self as store, SeasonClient, cover_of, group_of};
 use crate::storage::readiness::{self as view, Line, LineFilter, LineRow, PageError};
+use crate::storage::{DbConnection, ledger};
 
-/// Readiness of the given clients of a season, from three queries whatever their number; `all`
+/// Readiness of the given clients of a season, from a few queries whatever their number; `all`
 /// reads every client of the season at once (the ministry's view, the reminders).
 pub fn assess_clients(
     conn: &mut DbConnection,
@@ -36,12 +36,17 @@ pub fn assess_clients(
             covers.entry(c.client_id.clone()).or_default().push(cover);
         }
     }
+    let lacking: HashMap<String, i64> = ledger::shortfalls(conn, season_id, filter, None)?
+        .into_iter()
+        .map(|s| (s.client_id.clone(), s.lacking()))
+        .collect();
     Ok(clients
         .iter()
         .map(|c| {
             let g = groups.remove(&c.id).unwrap_or_default();
             let covers = covers.get(&c.id).map(Vec::as_slice).unwrap_or(&[]);
-            let r = plan::assess(&g, covers, own_allocation(c));
+            let mut r = plan::assess(&g, covers, own_allocation(c));
+            r.unfunded = lacking.get(&c.id).copied().unwrap_or(0);
             (r, g)
         })
         .collect())
@@ -52,6 +57,9 @@ pub struct ClientDetail {
     pub client: SeasonClient,
     pub readiness: Readiness,
     pub groups: Vec<Group>,
+    /// Whether the caller sees the client's money (what its wallet lacks): not tawafa
+    /// establishments and authorities.
+    pub money: bool,
 }
 
 /// The readiness of the clients the caller may see, worst first, a page at a time: each client's
@@ -263,5 +271,6 @@ pub fn client_view(
         client,
         readiness,
         groups,
+        money: access::sees_money(caller),
     })
 }

@@ -1,7 +1,7 @@
 //! Money over HTTP: a season's payment schedule, bank transfers into wallets, approvals that
 //! commit a contract's value (and are refused when the wallet does not cover it), instalments paid
 //! as their days come, an amendment, a cancellation with its refund, statements that add up to the
-//! transfers; who sees whose money; approvals racing for the last riyals of one wallet, in one
+//! transfers; what a wallet lacks as a readiness gap and a reminder; who sees whose money; approvals racing for the last riyals of one wallet, in one
 //! process and across two.
 
 use chrono::NaiveDate;
@@ -871,6 +871,178 @@ async fn the_ledger_keeps_its_past(app: TestApp) {
 /// Six contracts of 4,500.00 each wait for approval; the wallet holds enough for three. All six
 /// approvals at once, spread over `apis`: exactly three pass, three are refused for funds, and
 /// the wallet ends at the one halala left.
+/// A client's readiness as `by` reads it.
+async fn readiness(app: &TestApp, w: &World, by: &Session, org: &str) -> Reply {
+    app.get(&format!("/api/v1/seasons/{}/readiness/{org}", w.season))
+        .auth(by)
+        .send()
+        .await
+}
+
+/// (gap count, what the wallet lacks) of the office's readiness, as it reads them.
+async fn lacking(app: &TestApp, w: &World) -> (i64, String) {
+    let r = readiness(app, w, &w.office, &w.office.organization_id).await;
+    let r = r.assert_status(200);
+    (
+        r["gap_count"].as_i64().unwrap(),
+        r["unfunded"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// The `unfunded` gap of a readiness detail, if it lists one.
+fn unfunded_gap(detail: &Value) -> Option<&Value> {
+    detail["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["category"] == "unfunded")
+}
+
+fn remind(app: &TestApp, day: &str) -> usize {
+    let mut conn = etrack::storage::establish(app.database()).unwrap();
+    etrack::notify::reminders::run(&mut conn, day.parse::<NaiveDate>().unwrap()).unwrap()
+}
+
+async fn an_unfunded_wallet_is_a_readiness_gap(app: TestApp) {
+    let w = World::new(&app).await;
+    let office = w.office.organization_id.clone();
+    set_schedule(&app, &w.ministry, &w.season, "housing", thirds())
+        .await
+        .assert_status(200);
+    fund(&app, &w, &office, "1000", "U-1")
+        .await
+        .assert_status(201);
+    // The office planned nothing yet: one gap, its unplanned pilgrims; its wallet lacks nothing.
+    assert_eq!(lacking(&app, &w).await, (1, "0.00".to_owned()));
+
+    // A contract of 4,500.00 awaiting the ministry, against 1,000.00 in the wallet.
+    let a = to_review(
+        &app,
+        &w,
+        &w.office,
+        w.housing(10, "2027-05-10", "2027-05-12"),
+    )
+    .await;
+    let short = readiness(&app, &w, &w.office, &office).await;
+    let short = short.assert_status(200);
+    assert_eq!(
+        (&short["gap_count"], &short["unfunded"], &short["status"]),
+        (&json!(2), &json!("3500.00"), &json!("incomplete"))
+    );
+    assert_eq!(unfunded_gap(short).unwrap()["amount"], "3500.00");
+    // The ministry's board says the same; a tawafa establishment serving the office's country
+    // sees the gap, never the amount; other organisations see nothing of it.
+    let board = app
+        .get(&format!("/api/v1/seasons/{}/readiness?limit=200", w.season))
+        .auth(&w.ministry)
+        .send()
+        .await;
+    let line = board.assert_status(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["organization"]["id"] == office.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (&line["unfunded"], &line["gap_count"]),
+        (&json!("3500.00"), &json!(2))
+    );
+    let seen = readiness(&app, &w, &w.tawafa, &office).await;
+    let seen = seen.assert_status(200);
+    assert_eq!(seen["gap_count"], 2);
+    assert!(seen.get("unfunded").is_none(), "{seen}");
+    let gap = unfunded_gap(seen).unwrap();
+    assert!(gap.get("amount").is_none(), "{gap}");
+    let tawafa_board = app
+        .get(&format!("/api/v1/seasons/{}/readiness?limit=200", w.season))
+        .auth(&w.tawafa)
+        .send()
+        .await;
+    let tawafa_board = tawafa_board.assert_status(200);
+    assert!(
+        tawafa_board["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l.get("unfunded").is_none()),
+        "{tawafa_board}"
+    );
+    for outsider in [&w.other_tawafa, &w.other_office, &w.agency, &w.provider] {
+        readiness(&app, &w, outsider, &office)
+            .await
+            .assert_status(404);
+    }
+
+    // The wallet reminder: not while the contract starts more than 14 days away; then once at 14
+    // days and once at 7, whichever process runs it.
+    assert_eq!(remind(&app, "2027-04-20"), 0);
+    assert_eq!(remind(&app, "2027-05-01"), 1);
+    assert_eq!(remind(&app, "2027-05-01"), 0, "once per reminder");
+    assert_eq!(remind(&app, "2027-05-04"), 1);
+    let inbox = app
+        .get("/api/v1/notifications")
+        .auth(&w.office)
+        .send()
+        .await;
+    let subjects: Vec<String> = inbox.assert_status(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "wallet_short")
+        .map(|n| n["subject"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert!(
+        subjects.contains(
+            &"Your Hajj 1448 wallet is 3500.00 SAR short of contracts starting within 9 days"
+                .to_owned()
+        ),
+        "{subjects:?}"
+    );
+    for other in [&w.agency, &w.other_office] {
+        let inbox = app.get("/api/v1/notifications").auth(other).send().await;
+        assert!(
+            inbox.assert_status(200)["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|n| n["kind"] != "wallet_short")
+        );
+    }
+
+    // Funded, the gap goes; approved, the contract takes its value and nothing is lacking.
+    fund(&app, &w, &office, "3500", "U-2")
+        .await
+        .assert_status(201);
+    assert_eq!(lacking(&app, &w).await, (1, "0.00".to_owned()));
+    assert_eq!(remind(&app, "2027-05-09"), 0, "nothing lacking");
+    w.step(&app, &w.ministry, &a, "approve", None)
+        .await
+        .assert_status(200);
+    assert_eq!(wallet(&app, &w, &office).await.0, "0.00");
+    assert_eq!(lacking(&app, &w).await, (1, "0.00".to_owned()));
+
+    // Another contract awaiting the provider lacks its whole value; declined, it lacks nothing.
+    let b = w
+        .draft(&app, &w.office, w.housing(5, "2027-05-20", "2027-05-22"))
+        .await;
+    w.step(&app, &w.office, &b, "submit", None)
+        .await
+        .assert_status(200);
+    assert_eq!(lacking(&app, &w).await, (2, "2250.00".to_owned()));
+    w.step(&app, &w.provider, &b, "decline", Some("fully booked"))
+        .await
+        .assert_status(200);
+    assert_eq!(lacking(&app, &w).await, (1, "0.00".to_owned()));
+
+    // Each line mended on the way is the line a fresh assessment writes.
+    let mut conn = etrack::storage::establish(app.database()).unwrap();
+    let (compared, problems) = etrack::usecases::readiness::verify_view(&mut conn).unwrap();
+    assert!(compared > 0);
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
 async fn approvals_race_for_the_last_riyals(apis: &[&TestApp]) {
     let app = apis[0];
     let w = World::new(app).await;
@@ -944,5 +1116,6 @@ crate::backend_tests!(
     guarantees_are_lodged_at_submission_and_settled_after_the_season,
     bank_statements_are_imported_all_or_nothing,
     the_ledger_keeps_its_past,
-    approvals_race_for_one_wallet
+    approvals_race_for_one_wallet,
+    an_unfunded_wallet_is_a_readiness_gap
 );
