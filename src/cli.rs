@@ -263,14 +263,23 @@ fn check(url: &DatabaseUrl) -> Result<(), String> {
     let money = crate::usecases::money::verify(&mut conn)
         .map_err(|e| format!("reading the ledger: {}", e.code))?;
     report.problems.extend(money);
+    let (contents, documents) = crate::usecases::documents::verify(&mut conn)
+        .map_err(|e| format!("reading the documents: {}", e.code))?;
+    report.problems.extend(documents);
     for problem in &report.problems {
         println!("problem: {problem}");
     }
     if report.problems.is_empty() {
         println!(
             "ok: {} contracts, {} facility days, {} client days, {} audit events chained, \
-             {} readiness lines as assessed afresh, the ledger balanced",
-            report.contracts, report.facility_days, report.client_days, report.audit_events, lines
+             {} readiness lines as assessed afresh, the ledger balanced, {} document contents \
+             matching their hashes",
+            report.contracts,
+            report.facility_days,
+            report.client_days,
+            report.audit_events,
+            lines,
+            contents
         );
         Ok(())
     } else {

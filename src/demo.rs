@@ -275,6 +275,47 @@ type DemoContract<'a> = (
     &'a [Step<'a>],
 );
 
+/// A one-page PDF showing `lines` (ASCII), as small as a valid PDF gets.
+fn one_page_pdf(lines: &[&str]) -> Vec<u8> {
+    let mut text = String::from("BT /F1 14 Tf 72 760 Td 20 TL");
+    for line in lines {
+        let escaped = line
+            .replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)");
+        text.push_str(&format!(" ({escaped}) '"));
+    }
+    text.push_str(" ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_owned(),
+        format!("<< /Length {} >>\nstream\n{text}\nendstream", text.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+    ];
+    let mut pdf = String::from("%PDF-1.4\n");
+    let mut offsets = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.push_str(&format!("{} 0 obj\n{object}\nendobj\n", i + 1));
+    }
+    let xref = pdf.len();
+    pdf.push_str(&format!(
+        "xref\n0 {}\n0000000000 65535 f \n",
+        objects.len() + 1
+    ));
+    for offset in offsets {
+        pdf.push_str(&format!("{offset:010} 00000 n \n"));
+    }
+    pdf.push_str(&format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    ));
+    pdf.into_bytes()
+}
+
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap_or_default()
 }
@@ -419,6 +460,29 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
         "Al-Safwa Kitchen - مطبخ الصفوة",
         Place::Makkah,
         2_000,
+    )?;
+    // The tower's licence, as its provider would scan and attach it.
+    crate::usecases::documents::attach(
+        conn,
+        provider,
+        &crate::usecases::documents::Record {
+            kind: crate::domain::document::RecordKind::Facility,
+            id: makkah.clone(),
+        },
+        Ok(crate::usecases::documents::Upload {
+            kind: Some("licence".to_owned()),
+            valid_from: Some("2027-01-01".to_owned()),
+            valid_until: Some("2027-12-31".to_owned()),
+            file: Some(crate::usecases::documents::File {
+                name: "building-licence-al-safwa-tower-1.pdf".to_owned(),
+                declared: Some("application/pdf".to_owned()),
+                content: std::sync::Arc::new(one_page_pdf(&[
+                    "Building licence",
+                    "Al-Safwa Tower 1, Makkah: 800 beds",
+                    "Valid from 2027-01-01 to 2027-12-31",
+                ])),
+            }),
+        }),
     )?;
 
     // Each contract: who files it, where, what, when, at what price, and how far it goes.

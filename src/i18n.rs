@@ -521,6 +521,51 @@ const PROBLEMS: &[Problem] = &[
         ),
     },
     Problem {
+        code: "malformed_multipart",
+        en: (
+            "Malformed upload",
+            "The body is not a readable multipart/form-data upload.",
+        ),
+        ar: (
+            "رفع غير صالح",
+            "المحتوى ليس رفعاً مقروءاً بصيغة multipart/form-data.",
+        ),
+        fr: (
+            "Envoi mal formé",
+            "Le corps n’est pas un envoi multipart/form-data lisible.",
+        ),
+        fa: (
+            "بارگذاری نادرست",
+            "بدنه یک بارگذاری multipart/form-data خوانا نیست.",
+        ),
+    },
+    Problem {
+        code: "record_documents_full",
+        en: (
+            "No room for more documents",
+            "This record carries as many documents as it may (50, and 50 MiB together). Withdraw one first.",
+        ),
+        ar: (
+            "لا مجال لمستندات أخرى",
+            "يحمل هذا السجل الحد الأقصى من المستندات (50 مستنداً و50 ميغابايت معاً). اسحب أحدها أولاً.",
+        ),
+        fr: (
+            "Plus de place pour des documents",
+            "Cet enregistrement porte autant de documents qu’il le peut (50, et 50 Mio en tout). Retirez-en un d’abord.",
+        ),
+        fa: (
+            "جایی برای سند دیگر نیست",
+            "این رکورد بیشترین شمار سند مجاز را دارد (50 سند و روی هم 50 مگابایت). ابتدا یکی را پس بگیرید.",
+        ),
+    },
+    Problem {
+        code: "already_withdrawn",
+        en: ("Already withdrawn", "This document was withdrawn already."),
+        ar: ("مسحوب مسبقاً", "سُحب هذا المستند من قبل."),
+        fr: ("Déjà retiré", "Ce document a déjà été retiré."),
+        fa: ("پیش‌تر پس گرفته شده", "این سند پیش‌تر پس گرفته شده است."),
+    },
+    Problem {
         code: "insufficient_funds",
         en: (
             "Insufficient funds",
@@ -1124,6 +1169,37 @@ pub fn field_message(code: &str, limit: Option<usize>, lang: Language) -> String
             "لا يمكن أن يكون في المستقبل",
             "ne peut être dans le futur",
             "نمی‌تواند در آینده باشد",
+        ],
+        "unsupported_content" => [
+            "is not a PDF, JPEG or PNG file",
+            "ليس ملف PDF أو JPEG أو PNG",
+            "n’est pas un fichier PDF, JPEG ou PNG",
+            "فایل PDF، JPEG یا PNG نیست",
+        ],
+        "type_mismatch" => [
+            "is not the type it declares",
+            "لا يطابق النوع المُعلن عنه",
+            "n’est pas du type qu’il déclare",
+            "از نوعی که اعلام می‌کند نیست",
+        ],
+        "empty" => ["is empty", "فارغ", "est vide", "خالی است"],
+        "repeated" => [
+            "is given more than once",
+            "مكرر أكثر من مرة",
+            "est donné plus d’une fois",
+            "بیش از یک بار آمده است",
+        ],
+        "invalid_kind" => [
+            "is not a known document kind",
+            "ليس نوع مستند معروفاً",
+            "n’est pas un type de document connu",
+            "نوع سند شناخته‌شده‌ای نیست",
+        ],
+        "invalid_range" => [
+            "ends before it starts",
+            "ينتهي قبل أن يبدأ",
+            "finit avant de commencer",
+            "پیش از آغاز پایان می‌یابد",
         ],
         "not_for_type" => [
             "does not apply to this contract type",

@@ -235,6 +235,26 @@ pub fn sees_money_of(
             || (caller.kind == OrgKind::HajjOffice && parent == Some(&caller.organization_id)))
 }
 
+/// Whether a caller sees a document of this kind on a record it sees (docs/domain.md section 12):
+/// every kind, but a signed contract (which states its prices) only to those who see prices.
+pub fn sees_document(caller: &Caller, kind: crate::domain::document::DocumentKind) -> bool {
+    kind != crate::domain::document::DocumentKind::SignedContract || sees_prices(caller)
+}
+
+/// Attaching documents to a record the caller sees: `owners` are the organisations whose record it
+/// is (a facility's provider; a contract's client and provider; an inspection's inspector), and
+/// the ministry on contracts and inspections (`ministry`); the caller must be able to act.
+pub fn attach_documents(caller: &Caller, owners: &[&str], ministry: bool) -> Result<(), Error> {
+    allow(owners.contains(&caller.organization_id.as_str()) || (ministry && caller.is_ministry()))?;
+    act(caller)
+}
+
+/// Withdrawing a document: the organisation that uploaded it, by someone who can act.
+pub fn withdraw_document(caller: &Caller, uploader: &str) -> Result<(), Error> {
+    allow(caller.organization_id.as_str() == uploader)?;
+    act(caller)
+}
+
 /// Whether prices show: never to tawafa establishments or authorities.
 pub fn sees_prices(caller: &Caller) -> bool {
     !matches!(caller.kind, OrgKind::Tawafa | OrgKind::Authority)

@@ -74,7 +74,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 }
 
 /// The request's media type, lower case, without its parameters.
-fn media_type(req: &HttpRequest) -> Option<String> {
+pub(crate) fn media_type(req: &HttpRequest) -> Option<String> {
     req.headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -43,6 +43,12 @@ impl<V: AuditEntity> AuditEntity for Created<V> {
 impl Idempotency {
     /// Reads the header of a creation with this body.
     pub fn new<T>(req: &HttpRequest, body: &Json<T>) -> Result<Idempotency, Error> {
+        Idempotency::of(req, body.fingerprint())
+    }
+
+    /// Reads the header of a creation whose input `fingerprint` tells apart (an upload's fields
+    /// and its content's hash, say).
+    pub fn of(req: &HttpRequest, fingerprint: impl AsRef<[u8]>) -> Result<Idempotency, Error> {
         let key = match req.headers().get("idempotency-key") {
             None => None,
             Some(v) => {
@@ -61,7 +67,7 @@ impl Idempotency {
         digest.update(b" ");
         digest.update(req.path());
         digest.update(b"\n");
-        digest.update(body.fingerprint());
+        digest.update(fingerprint);
         Ok(Idempotency {
             key,
             hash: format!("{:x}", digest.finalize()),

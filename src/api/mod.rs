@@ -6,6 +6,7 @@ pub mod auth;
 pub mod contracts;
 pub mod csv;
 pub mod datasets;
+pub mod documents;
 pub mod extract;
 pub mod facilities;
 pub mod feed;
@@ -66,6 +67,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(seasons::allocations)
             .service(seasons::create_extension)
             .service(seasons::extensions)
+            // Before the routes whose last segment is an action (`/contracts/{id}/{action}`).
+            .service(documents::attach_to_facility)
+            .service(documents::facility_documents)
+            .service(documents::attach_to_contract)
+            .service(documents::contract_documents)
+            .service(documents::attach_to_amendment)
+            .service(documents::amendment_documents)
+            .service(documents::attach_to_inspection)
+            .service(documents::inspection_documents)
+            .service(documents::get_document)
+            .service(documents::download)
+            .service(documents::withdraw)
             .service(facilities::create)
             .service(facilities::list)
             .service(facilities::get)

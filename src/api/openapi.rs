@@ -42,6 +42,7 @@ use crate::api::problem::ProblemDetails;
         (name = "feed", description = "The change feed partner systems follow"),
         (name = "webhooks", description = "The change feed pushed to partner systems, signed"),
         (name = "money", description = "Wallets, bank transfers, payment schedules, instalments and statements"),
+        (name = "documents", description = "Licences, leases, certificates and signed copies on the records they prove"),
     )
 )]
 struct ApiDoc;

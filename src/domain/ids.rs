@@ -80,6 +80,7 @@ id_type!(
     NotificationId,
     OutboxId,
     WebhookId,
+    DocumentId,
 );
 
 #[cfg(test)]

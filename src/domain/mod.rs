@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod contract;
 pub mod country;
+pub mod document;
 pub mod feed;
 pub mod ids;
 pub mod ledger;

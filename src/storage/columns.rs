@@ -11,6 +11,7 @@ use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 
 use crate::domain::contract::{Action, AmendmentStatus, ContractStatus};
+use crate::domain::document::{DocumentKind, MediaType, RecordKind};
 use crate::domain::ledger::{AccountKind, Due, TransactionKind};
 use crate::domain::organization::{Dataset, Language, OrgKind, OrgStatus, Role};
 use crate::domain::season::{ContractType, FacilityKind, Place, SeasonKind};
@@ -61,4 +62,7 @@ text_columns!(
     AccountKind as AccountKindColumn,
     TransactionKind as TransactionKindColumn,
     Due as DueColumn,
+    DocumentKind as DocumentKindColumn,
+    RecordKind as RecordKindColumn,
+    MediaType as MediaTypeColumn,
 );

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit;
 mod columns;
 pub mod contracts;
+pub mod documents;
 pub mod facilities;
 pub mod feed;
 pub mod holds;

@@ -406,6 +406,38 @@ diesel::table! {
 }
 
 diesel::table! {
+    document_contents (sha256) {
+        sha256 -> Text,
+        size -> BigInt,
+        media_type -> Text,
+        content -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        record_kind -> Text,
+        record_id -> Text,
+        kind -> Text,
+        name -> Text,
+        media_type -> Text,
+        sha256 -> Text,
+        size -> BigInt,
+        valid_from -> Nullable<Date>,
+        valid_until -> Nullable<Date>,
+        organization_id -> Text,
+        uploaded_by_user_id -> Nullable<Text>,
+        uploaded_by_api_key_id -> Nullable<Text>,
+        uploaded_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        withdrawn_by_user_id -> Nullable<Text>,
+        withdrawal_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     wallet_reminders (season_id, organization_id, first_day, days_before) {
         season_id -> Text,
         organization_id -> Text,
@@ -585,7 +617,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_transactions,
     ledger_entries,
     wallet_reminders,
+    document_contents,
+    documents,
 );
+
+diesel::joinable!(documents -> document_contents (sha256));
 
 diesel::allow_columns_to_appear_in_same_group_by_clause!(
     ledger_accounts::kind,

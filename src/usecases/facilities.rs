@@ -52,7 +52,7 @@ pub struct DayUse {
     pub held: i64,
 }
 
-fn visible(
+pub(crate) fn visible(
     conn: &mut DbConnection,
     caller: &Caller,
     id: &FacilityId,

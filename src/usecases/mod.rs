@@ -10,6 +10,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod contracts;
 pub mod datasets;
+pub mod documents;
 pub mod facilities;
 pub mod feed;
 pub mod groups;

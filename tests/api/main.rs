@@ -12,6 +12,7 @@ mod contract_visibility;
 mod contracts;
 mod crash;
 mod datasets;
+mod documents;
 mod errors;
 mod facilities;
 mod feed;

@@ -1,0 +1,299 @@
+//! Documents on the records they prove (docs/domain.md section 12): attached to facilities,
+//! contracts, amendments and inspections, visible exactly to those who see the record, withdrawn
+//! but never forgotten. Every interface calls these.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::access::{self, Caller};
+use crate::domain::Invalid;
+use crate::domain::document::{self as doc, DocumentKind, MediaType, RecordKind};
+use crate::domain::ids::{AmendmentId, ContractId, DocumentId, FacilityId, InspectionId};
+use crate::error::{Error, FieldError};
+use crate::storage::DbConnection;
+use crate::storage::documents::{self as store, DocumentRow};
+
+/// A file as it came in, read whole before any database work.
+#[derive(Clone, Debug)]
+pub struct File {
+    /// The name the uploader gave it.
+    pub name: String,
+    /// The type the upload declared, if any.
+    pub declared: Option<String>,
+    pub content: Arc<Vec<u8>>,
+}
+
+/// An upload's fields as they came in; judged only once the caller may attach.
+#[derive(Clone, Debug, Default)]
+pub struct Upload {
+    pub kind: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_until: Option<String>,
+    pub file: Option<File>,
+}
+
+/// The record a document belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub kind: RecordKind,
+    pub id: String,
+}
+
+impl Record {
+    pub fn new(kind: RecordKind, id: &str) -> Record {
+        Record {
+            kind,
+            id: id.to_owned(),
+        }
+    }
+}
+
+/// A document as its readers see it.
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub id: String,
+    pub record: Record,
+    pub kind: DocumentKind,
+    pub name: String,
+    pub media_type: MediaType,
+    pub size: i64,
+    pub sha256: String,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+    pub organization_id: String,
+    pub uploaded_at: NaiveDateTime,
+    pub withdrawn_at: Option<NaiveDateTime>,
+    pub withdrawal_reason: Option<String>,
+}
+
+impl crate::audit::AuditEntity for Document {
+    fn audit_entity(&self) -> Option<String> {
+        Some(self.id.clone())
+    }
+}
+
+/// A document's content, for download.
+pub struct Content {
+    pub document: Document,
+    pub bytes: Vec<u8>,
+}
+
+impl crate::audit::AuditEntity for Content {
+    fn audit_entity(&self) -> Option<String> {
+        Some(self.document.id.clone())
+    }
+}
+
+fn document(row: DocumentRow) -> Document {
+    Document {
+        id: row.id,
+        record: Record {
+            kind: row.record_kind,
+            id: row.record_id,
+        },
+        kind: row.kind,
+        name: row.name,
+        media_type: row.media_type,
+        size: row.size,
+        sha256: row.sha256,
+        valid_from: row.valid_from,
+        valid_until: row.valid_until,
+        organization_id: row.organization_id,
+        uploaded_at: row.uploaded_at,
+        withdrawn_at: row.withdrawn_at,
+        withdrawal_reason: row.withdrawal_reason,
+    }
+}
+
+/// The record if the caller sees it (404 otherwise), with the organisations whose record it is
+/// and whether the ministry attaches to it too.
+fn record_of(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    record: &Record,
+) -> Result<(Vec<String>, bool), Error> {
+    let parse_err = |_| Error::not_found();
+    match record.kind {
+        RecordKind::Facility => {
+            let id: FacilityId = record.id.parse().map_err(parse_err)?;
+            let row = super::facilities::visible(conn, caller, &id)?;
+            Ok((vec![row.provider_id], false))
+        }
+        RecordKind::Contract => {
+            let id: ContractId = record.id.parse().map_err(parse_err)?;
+            let row = super::contracts::visible(conn, caller, id.as_str())?;
+            Ok((vec![row.client_id, row.provider_id], true))
+        }
+        RecordKind::Amendment => {
+            let id: AmendmentId = record.id.parse().map_err(parse_err)?;
+            let amendment = crate::storage::contracts::amendment(conn, id.as_str())?
+                .ok_or_else(Error::not_found)?;
+            let row = super::contracts::visible(conn, caller, &amendment.contract_id)?;
+            Ok((vec![row.client_id, row.provider_id], true))
+        }
+        RecordKind::Inspection => {
+            let id: InspectionId = record.id.parse().map_err(parse_err)?;
+            let inspection = super::inspections::find(conn, caller, &id)?;
+            Ok((vec![inspection.organization_id.to_string()], true))
+        }
+    }
+}
+
+/// Attaches a document to a record (its owners, who can act): the file must be a PDF, JPEG or
+/// PNG by its content, agree with any type it declared, be at most [`doc::MAX_BYTES`] and keep the
+/// record within [`doc::MAX_PER_RECORD`] documents and [`doc::MAX_RECORD_BYTES`]. `upload` is the
+/// request's input, or why it could not be read: it is looked at only once the caller may attach.
+/// The content is kept once however often it is attached. Run inside a write transaction.
+pub fn attach(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    record: &Record,
+    upload: Result<Upload, Error>,
+) -> Result<Document, Error> {
+    let (owners, ministry) = record_of(conn, caller, record)?;
+    let owners: Vec<&str> = owners.iter().map(String::as_str).collect();
+    access::attach_documents(caller, &owners, ministry)?;
+    let upload = upload?;
+    let mut errors = Vec::new();
+    let kind = match upload.kind.as_deref().map(str::trim) {
+        None | Some("") => Err(Invalid::new("required")),
+        Some(k) => DocumentKind::parse(k).ok_or(Invalid::new("invalid_kind")),
+    };
+    let date = |field: &str, text: &Option<String>, errors: &mut Vec<FieldError>| match text
+        .as_deref()
+        .map(str::trim)
+    {
+        None | Some("") => None,
+        Some(t) => match t.parse::<NaiveDate>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.push(FieldError::new(field, Invalid::new("invalid_date")));
+                None
+            }
+        },
+    };
+    let valid_from = date("valid_from", &upload.valid_from, &mut errors);
+    let valid_until = date("valid_until", &upload.valid_until, &mut errors);
+    if let Err(e) = kind {
+        errors.push(FieldError::new("kind", e));
+    }
+    if let Err(e) = doc::check_validity(valid_from, valid_until) {
+        errors.push(FieldError::new("valid_until", e));
+    }
+    let file = match upload.file {
+        None => Err(Invalid::new("required")),
+        Some(f) if f.content.is_empty() => Err(Invalid::new("empty")),
+        Some(f) => match MediaType::sniff(&f.content) {
+            None => Err(Invalid::new("unsupported_content")),
+            Some(media) => doc::check_declared(f.declared.as_deref(), media).map(|()| (f, media)),
+        },
+    };
+    let (file, media) = match file {
+        Ok(found) => found,
+        Err(e) => {
+            errors.push(FieldError::new("file", e));
+            return Err(Error::invalid(errors));
+        }
+    };
+    if !errors.is_empty() {
+        return Err(Error::invalid(errors));
+    }
+    let kind = kind.map_err(|_| Error::internal())?;
+    let size = file.content.len() as i64;
+    let (count, weight) = store::record_load(conn, record.kind, &record.id)?;
+    if count >= doc::MAX_PER_RECORD || weight + size > doc::MAX_RECORD_BYTES {
+        return Err(Error::conflict("record_documents_full"));
+    }
+    let sha256 = store::digest(&file.content);
+    store::keep_content(conn, &sha256, media, &file.content)?;
+    let (user, key) = caller.actor_ids();
+    let row = DocumentRow {
+        id: DocumentId::generate().into_string(),
+        record_kind: record.kind,
+        record_id: record.id.clone(),
+        kind,
+        name: doc::clean_name(&file.name, media),
+        media_type: media,
+        sha256,
+        size,
+        valid_from,
+        valid_until,
+        organization_id: caller.organization_id.to_string(),
+        uploaded_by_user_id: user,
+        uploaded_by_api_key_id: key,
+        uploaded_at: crate::storage::now(),
+        withdrawn_at: None,
+        withdrawn_by_user_id: None,
+        withdrawal_reason: None,
+    };
+    store::insert(conn, &row)?;
+    Ok(document(row))
+}
+
+/// A record's documents the caller may see, withdrawn ones too, oldest first.
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    record: &Record,
+) -> Result<Vec<Document>, Error> {
+    record_of(conn, caller, record)?;
+    Ok(store::of_record(conn, record.kind, &record.id)?
+        .into_iter()
+        .filter(|d| access::sees_document(caller, d.kind))
+        .map(document)
+        .collect())
+}
+
+/// A document, if the caller sees its record and its kind.
+fn visible(conn: &mut DbConnection, caller: &Caller, id: &DocumentId) -> Result<Document, Error> {
+    let row = store::find(conn, id.as_str())?.ok_or_else(Error::not_found)?;
+    let found = document(row);
+    record_of(conn, caller, &found.record)?;
+    if !access::sees_document(caller, found.kind) {
+        return Err(Error::not_found());
+    }
+    Ok(found)
+}
+
+pub fn find(conn: &mut DbConnection, caller: &Caller, id: &DocumentId) -> Result<Document, Error> {
+    visible(conn, caller, id)
+}
+
+/// A document's content, for a caller who sees it; run in a write transaction, so that the
+/// download is audited.
+pub fn download(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &DocumentId,
+) -> Result<Content, Error> {
+    let document = visible(conn, caller, id)?;
+    let bytes = store::content(conn, &document.sha256)?.ok_or_else(Error::internal)?;
+    Ok(Content { document, bytes })
+}
+
+/// Withdraws a document (its uploader's organisation) with a reason; it stays listed, marked
+/// withdrawn. Run inside a write transaction.
+pub fn withdraw(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &DocumentId,
+    reason: Result<Option<String>, Error>,
+) -> Result<Document, Error> {
+    let found = visible(conn, caller, id)?;
+    access::withdraw_document(caller, &found.organization_id)?;
+    let reason = super::contracts::reason(true, reason?)?.unwrap_or_default();
+    if found.withdrawn_at.is_some() {
+        return Err(Error::conflict("already_withdrawn"));
+    }
+    let (user, _) = caller.actor_ids();
+    if !store::withdraw(conn, id.as_str(), user.as_deref(), &reason)? {
+        return Err(Error::conflict("already_withdrawn"));
+    }
+    visible(conn, caller, id)
+}
+
+/// `etrack check`: every kept content against its hash; how many were read and what is wrong.
+pub fn verify(conn: &mut DbConnection) -> Result<(usize, Vec<String>), Error> {
+    Ok(store::verify(conn)?)
+}
