@@ -96,6 +96,8 @@ pub struct Details {
     /// What a step would commit and what the wallet has free (`insufficient_funds`).
     pub amount_required: Option<crate::domain::money::Money>,
     pub amount_available: Option<crate::domain::money::Money>,
+    /// The document kinds a submission lacks (`documents_missing`).
+    pub missing_documents: Option<Vec<&'static str>>,
 }
 
 impl std::fmt::Display for Error {

@@ -559,6 +559,25 @@ const PROBLEMS: &[Problem] = &[
         ),
     },
     Problem {
+        code: "documents_missing",
+        en: (
+            "Documents missing",
+            "The season's rule needs documents this submission lacks, valid over the contract's dates, on the contract or its facility: see missing_documents.",
+        ),
+        ar: (
+            "مستندات ناقصة",
+            "تشترط قواعد الموسم مستندات لا يتضمنها هذا التقديم، سارية طوال مدة العقد، على العقد أو منشأته: انظر missing_documents.",
+        ),
+        fr: (
+            "Documents manquants",
+            "La règle de la saison exige des documents que ce dépôt n’a pas, valides sur les dates du contrat, sur le contrat ou son établissement : voir missing_documents.",
+        ),
+        fa: (
+            "سندها ناقص است",
+            "قاعدهٔ فصل سندهایی می‌خواهد که این ثبت ندارد، معتبر در تمام تاریخ‌های قرارداد، روی قرارداد یا مرکز آن: missing_documents را ببینید.",
+        ),
+    },
+    Problem {
         code: "already_withdrawn",
         en: ("Already withdrawn", "This document was withdrawn already."),
         ar: ("مسحوب مسبقاً", "سُحب هذا المستند من قبل."),

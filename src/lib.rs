@@ -21,6 +21,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod notify;
 pub mod pages;
+pub mod sheet;
 pub mod startup;
 pub mod state;
 pub mod storage;

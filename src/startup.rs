@@ -159,6 +159,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                 let csp = match req.path() {
                     p if p.starts_with("/docs") => DOCS_CSP,
                     "/password" | "/password.css" => crate::pages::PAGE_CSP,
+                    p if crate::sheet::serves(p) => crate::sheet::SHEET_CSP,
                     p if crate::console::serves(p) => crate::console::CONSOLE_CSP,
                     _ => API_CSP,
                 };

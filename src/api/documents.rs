@@ -8,7 +8,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header::{
     Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
 };
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,8 @@ use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::Authenticated;
 use crate::domain::Invalid;
 use crate::domain::document::{self as doc, DocumentKind, MediaType, RecordKind};
-use crate::domain::ids::DocumentId;
+use crate::domain::ids::{DocumentId, SeasonId};
+use crate::domain::season::ContractType;
 use crate::error::Error;
 use crate::state::AppState;
 use crate::usecases::documents::{self, Document, File, Record, Upload};
@@ -106,6 +107,8 @@ pub struct UploadForm {
 
 /// The longest text field of an upload, in bytes.
 const MAX_FIELD_BYTES: usize = 200;
+/// What an upload may carry besides its file: its fields, their headers and boundaries.
+const MAX_ENVELOPE_BYTES: usize = 64 * 1024;
 
 /// Reads a `multipart/form-data` upload whole: a file over [`doc::MAX_BYTES`] is 413 (the rest is
 /// not read), a broken body 400 `malformed_multipart`, another content type 415.
@@ -113,6 +116,15 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
     let multipart = super::extract::media_type(req).as_deref() == Some("multipart/form-data");
     if !multipart {
         return Err(Error::unsupported_media_type());
+    }
+    // A body declared larger than a file and its fields can be is refused before it is read.
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > doc::MAX_BYTES + MAX_ENVELOPE_BYTES) {
+        return Err(Error::payload_too_large());
     }
     let broken = || Error::bad_request("malformed_multipart");
     let mut parts = Multipart::new(req.headers(), payload);
@@ -417,4 +429,84 @@ pub async fn withdraw(
         })
         .await?;
     Ok(HttpResponse::Ok().json(done))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleInput {
+    /// The document kinds a submission needs (at most 9; none: nothing needed).
+    #[schema(max_items = 9)]
+    pub kinds: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RuleView {
+    pub contract_type: ContractType,
+    /// Each must be on the contract or its facility, not withdrawn, valid over the contract's
+    /// dates, when it is submitted.
+    pub kinds: Vec<DocumentKind>,
+}
+
+/// The audit event names the season (the path's id).
+impl crate::audit::AuditEntity for RuleView {}
+
+/// Sets the document kinds a submission of a contract type needs in the season (ministry
+/// officers and admins): a submission lacking one, on the contract or its facility and valid over
+/// its dates, is refused with `documents_missing` naming them.
+#[utoipa::path(
+    operation_id = "setDocumentRule",
+    tag = "documents",
+    request_body = RuleInput,
+    params(("id" = String, Path, description = "Season id"), ("contract_type" = ContractType, Path, description = "housing, transport or catering")),
+    responses((status = 200, description = "The rule", body = RuleView))
+)]
+#[put("/seasons/{id}/document-rules/{contract_type}")]
+pub async fn set_rule(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    path: web::Path<(String, String)>,
+    body: Json<RuleInput>,
+) -> Result<HttpResponse, Error> {
+    let (id, contract_type) = path.into_inner();
+    let id: SeasonId = path_id(&id)?;
+    let contract_type = ContractType::parse(&contract_type).ok_or_else(Error::not_found)?;
+    let kinds = body.into_inner().map(|b| b.kinds);
+    let view = state
+        .write(auth, move |conn, caller| {
+            let kinds = documents::set_rules(conn, caller, &id, contract_type, kinds.clone())?;
+            Ok(RuleView {
+                contract_type,
+                kinds,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The document kinds each contract type needs in the season, to every organisation.
+#[utoipa::path(
+    operation_id = "listDocumentRules",
+    tag = "documents",
+    params(("id" = String, Path, description = "Season id")),
+    responses((status = 200, description = "Every contract type's rule (no next page)", body = Page<RuleView>))
+)]
+#[get("/seasons/{id}/document-rules")]
+pub async fn rules(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let id: SeasonId = path_id(&id)?;
+    let items = state
+        .read(auth, move |conn, _| documents::rules(conn, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::whole(
+        items
+            .into_iter()
+            .map(|(contract_type, kinds)| RuleView {
+                contract_type,
+                kinds,
+            })
+            .collect(),
+    )))
 }

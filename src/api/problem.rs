@@ -159,6 +159,10 @@ pub struct Explanation {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "12500.00")]
     pub amount_available: Option<String>,
+    /// `documents_missing`: the document kinds the submission lacks, valid over the contract's
+    /// dates, on the contract or its facility.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_documents: Option<Vec<&'static str>>,
 }
 
 impl From<&Details> for Explanation {
@@ -174,6 +178,7 @@ impl From<&Details> for Explanation {
             deadline_hijri: d.deadline.map(hijri),
             amount_required: d.amount_required.map(|m| m.to_string()),
             amount_available: d.amount_available.map(|m| m.to_string()),
+            missing_documents: d.missing_documents.clone(),
         }
     }
 }

@@ -101,6 +101,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/contracts/new", web::get().to(pages::new_contract))
         .route("/contracts/new", web::post().to(pages::create_contract))
         .route("/contracts/{id}", web::get().to(pages::contract))
+        .route("/contracts/{id}/sheet", web::get().to(pages::sheet))
         .route("/contracts/{id}/act", web::post().to(pages::act))
         .route(
             "/contracts/{id}/inspect",
@@ -193,6 +194,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/static/console.css",
             web::get().to(|| asset(CSS, "text/css")),
+        )
+        .route(
+            "/static/sheet.css",
+            web::get().to(|| asset(crate::sheet::CSS, "text/css")),
         );
 }
 

@@ -542,6 +542,26 @@ pub async fn contract(
     }
 }
 
+/// The contract's printable sheet (the same page as `GET /api/v1/contracts/{id}/sheet`).
+pub async fn sheet(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let id = id.parse::<ContractId>().ok();
+    let loaded = page(&state, &visitor, move |conn, caller, _| {
+        let id = id.ok_or_else(Error::not_found)?;
+        crate::sheet::render(&crate::usecases::sheet::sheet(conn, caller, &id)?)
+    })
+    .await;
+    match loaded {
+        Ok((_, _, body)) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        Err(answer) => answer,
+    }
+}
+
 #[derive(Deserialize)]
 pub struct ActForm {
     #[serde(default)]

@@ -452,6 +452,13 @@ const WORDS: &[Word] = &[
         "زائران بدون گروه",
     ),
     (
+        "print_sheet",
+        "The contract sheet, to print",
+        "صحيفة العقد للطباعة",
+        "La fiche du contrat, à imprimer",
+        "برگهٔ قرارداد برای چاپ",
+    ),
+    (
         "unfunded",
         "Wallet short by",
         "عجز المحفظة",

@@ -6,8 +6,9 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::DbConnection;
-use super::schema::{document_contents, documents};
+use super::schema::{document_contents, document_rules, documents};
 use crate::domain::document::{DocumentKind, MediaType, RecordKind};
+use crate::domain::season::ContractType;
 
 /// A document as stored.
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
@@ -179,4 +180,91 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<(usize, Vec<String>)> {
             .map(|id| format!("document {id} has no content")),
     );
     Ok((checked, problems))
+}
+
+/// Sets the document kinds a submission of the type needs in the season (none: nothing needed).
+pub fn set_rules(
+    conn: &mut DbConnection,
+    season_id: &str,
+    contract_type: ContractType,
+    kinds: &[DocumentKind],
+) -> QueryResult<()> {
+    diesel::delete(
+        document_rules::table
+            .filter(document_rules::season_id.eq(season_id))
+            .filter(document_rules::contract_type.eq(contract_type)),
+    )
+    .execute(conn)?;
+    for kind in kinds {
+        diesel::insert_into(document_rules::table)
+            .values((
+                document_rules::season_id.eq(season_id),
+                document_rules::contract_type.eq(contract_type),
+                document_rules::kind.eq(kind),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Every rule of a season: (contract type, kind needed).
+pub fn rules(
+    conn: &mut DbConnection,
+    season_id: &str,
+) -> QueryResult<Vec<(ContractType, DocumentKind)>> {
+    document_rules::table
+        .filter(document_rules::season_id.eq(season_id))
+        .order((document_rules::contract_type, document_rules::kind))
+        .select((document_rules::contract_type, document_rules::kind))
+        .load(conn)
+}
+
+/// The kinds a submission of the type needs in the season that no document attached to the
+/// contract or to its facility provides, withdrawn ones aside, valid over `from`..=`to` (a
+/// document that states no validity is taken as valid); in one statement beside the rules'.
+pub fn missing_kinds(
+    conn: &mut DbConnection,
+    season_id: &str,
+    contract_type: ContractType,
+    records: (&str, &str),
+    (from, to): (NaiveDate, NaiveDate),
+) -> QueryResult<Vec<DocumentKind>> {
+    let needed: Vec<DocumentKind> = document_rules::table
+        .filter(document_rules::season_id.eq(season_id))
+        .filter(document_rules::contract_type.eq(contract_type))
+        .order(document_rules::kind)
+        .select(document_rules::kind)
+        .load(conn)?;
+    if needed.is_empty() {
+        return Ok(needed);
+    }
+    let (contract_id, facility_id) = records;
+    let present: Vec<DocumentKind> = documents::table
+        .filter(
+            documents::record_kind
+                .eq(RecordKind::Contract)
+                .and(documents::record_id.eq(contract_id))
+                .or(documents::record_kind
+                    .eq(RecordKind::Facility)
+                    .and(documents::record_id.eq(facility_id))),
+        )
+        .filter(documents::withdrawn_at.is_null())
+        .filter(documents::kind.eq_any(needed.clone()))
+        .filter(
+            documents::valid_from
+                .is_null()
+                .or(documents::valid_from.le(from)),
+        )
+        .filter(
+            documents::valid_until
+                .is_null()
+                .or(documents::valid_until.ge(to)),
+        )
+        .select(documents::kind)
+        .distinct()
+        .load(conn)?;
+    Ok(needed
+        .into_iter()
+        .filter(|k| !present.contains(k))
+        .collect())
 }

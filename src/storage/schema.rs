@@ -416,6 +416,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    document_rules (season_id, contract_type, kind) {
+        season_id -> Text,
+        contract_type -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
     documents (id) {
         id -> Text,
         record_kind -> Text,
@@ -619,6 +627,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     wallet_reminders,
     document_contents,
     documents,
+    document_rules,
 );
 
 diesel::joinable!(documents -> document_contents (sha256));

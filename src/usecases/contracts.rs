@@ -557,6 +557,13 @@ fn apply(
         if provider.status != OrgStatus::Active {
             return Err(Error::conflict("provider_inactive"));
         }
+        let missing = super::documents::missing_for(conn, &row)?;
+        if !missing.is_empty() {
+            return Err(Error::conflict("documents_missing").with_details(Details {
+                missing_documents: Some(missing.iter().map(|k| k.as_str()).collect()),
+                ..Details::default()
+            }));
+        }
     }
     match step.holding {
         Holding::Take => take(conn, &row, &load)?,

@@ -9,10 +9,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::access::{self, Caller};
 use crate::domain::Invalid;
 use crate::domain::document::{self as doc, DocumentKind, MediaType, RecordKind};
-use crate::domain::ids::{AmendmentId, ContractId, DocumentId, FacilityId, InspectionId};
+use crate::domain::ids::{AmendmentId, ContractId, DocumentId, FacilityId, InspectionId, SeasonId};
+use crate::domain::season::ContractType;
 use crate::error::{Error, FieldError};
 use crate::storage::DbConnection;
 use crate::storage::documents::{self as store, DocumentRow};
+use crate::storage::models::ContractRow;
 
 /// A file as it came in, read whole before any database work.
 #[derive(Clone, Debug)]
@@ -291,6 +293,84 @@ pub fn withdraw(
         return Err(Error::conflict("already_withdrawn"));
     }
     visible(conn, caller, id)
+}
+
+/// The most kinds one rule names.
+pub const MAX_RULE_KINDS: usize = 9;
+
+/// Sets the document kinds a submission of `contract_type` needs in a season (ministry officers
+/// and admins); an empty list needs none. `kinds` is the request's input, or why it could not be
+/// read. Run inside a write transaction.
+pub fn set_rules(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    season_id: &SeasonId,
+    contract_type: ContractType,
+    kinds: Result<Vec<String>, Error>,
+) -> Result<Vec<DocumentKind>, Error> {
+    access::ministry_work(caller)?;
+    super::seasons::find(conn, season_id.as_str())?;
+    let kinds = kinds?;
+    if kinds.len() > MAX_RULE_KINDS {
+        return Err(Error::invalid_field(
+            "kinds",
+            Invalid::with_limit("too_many", MAX_RULE_KINDS),
+        ));
+    }
+    let mut parsed = Vec::new();
+    let mut errors = Vec::new();
+    for (i, k) in kinds.iter().enumerate() {
+        match DocumentKind::parse(k.trim()) {
+            Some(kind) if !parsed.contains(&kind) => parsed.push(kind),
+            Some(_) => errors.push(FieldError::new(
+                format!("kinds[{i}]"),
+                Invalid::new("repeated"),
+            )),
+            None => errors.push(FieldError::new(
+                format!("kinds[{i}]"),
+                Invalid::new("invalid_kind"),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::invalid(errors));
+    }
+    parsed.sort_by_key(|k| k.as_str());
+    store::set_rules(conn, season_id.as_str(), contract_type, &parsed)?;
+    Ok(parsed)
+}
+
+/// The kinds each contract type needs in a season, to every organisation (every type listed,
+/// those needing none with an empty list).
+pub fn rules(
+    conn: &mut DbConnection,
+    season_id: &SeasonId,
+) -> Result<Vec<(ContractType, Vec<DocumentKind>)>, Error> {
+    super::seasons::find(conn, season_id.as_str())?;
+    let all = store::rules(conn, season_id.as_str())?;
+    Ok(ContractType::ALL
+        .iter()
+        .map(|t| {
+            let kinds = all
+                .iter()
+                .filter(|(c, _)| c == t)
+                .map(|(_, k)| *k)
+                .collect();
+            (*t, kinds)
+        })
+        .collect())
+}
+
+/// What a contract's submission lacks (R24): the kinds its season's rule for its type needs that
+/// no document on it or on its facility provides over its dates.
+pub fn missing_for(conn: &mut DbConnection, row: &ContractRow) -> Result<Vec<DocumentKind>, Error> {
+    Ok(store::missing_kinds(
+        conn,
+        &row.season_id,
+        row.contract_type,
+        (&row.id, &row.facility_id),
+        (row.starts_on, row.ends_on),
+    )?)
 }
 
 /// `etrack check`: every kept content against its hash; how many were read and what is wrong.

@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod organizations;
 pub mod readiness;
 pub mod seasons;
+pub mod sheet;
 pub mod sign_in;
 pub mod users;
 pub mod webhooks;

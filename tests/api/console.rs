@@ -1417,7 +1417,98 @@ async fn api_keys_webhooks_and_the_audit_log_are_kept_from_the_console(app: Test
     assert!(!office.get("/").await.body.contains("href=\"/audit\""));
 }
 
+/// The contract sheet: the same printable page over the API and in the console, to whoever sees
+/// the contract (its prices only to those who see prices), with one history hash for every reader
+/// that changes as soon as the history grows.
+async fn the_contract_sheet_prints_for_whoever_sees_the_contract(app: TestApp) {
+    let w = World::new(&app).await;
+    let contract = w
+        .approved(&app, &w.office, w.housing(10, "2027-05-10", "2027-05-12"))
+        .await;
+    let path = format!("/api/v1/contracts/{contract}/sheet");
+    let read = |by: &crate::helpers::Session| app.get(&path).auth(by).send();
+    let office = read(&w.office).await;
+    assert_eq!(office.status, 200);
+    assert_eq!(
+        office.header("content-type").as_deref(),
+        Some("text/html; charset=utf-8")
+    );
+    let csp = office.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("style-src 'self'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    let page = &office.text;
+    let hijri = etrack::domain::calendar::hijri("2027-05-10".parse().unwrap());
+    for shown in [
+        contract.as_str(),
+        "Contract sheet",
+        "صحيفة العقد",
+        "2027-05-10",
+        hijri.as_str(),
+        "10 beds",
+        "4500.00 SAR",
+        "Submit",
+        "Accept",
+        "Approve",
+    ] {
+        assert!(page.contains(shown), "{shown} in {page}");
+    }
+    let hash = |page: &str| {
+        let at = page.find("SHA-256 <code>").expect("a hash") + "SHA-256 <code>".len();
+        page[at..at + 64].to_owned()
+    };
+    let printed = hash(page);
+    assert!(printed.bytes().all(|b| b.is_ascii_hexdigit()), "{printed}");
+    // The provider's and the tawafa establishment's sheets: the same hash; no prices for tawafa.
+    let provider = read(&w.provider).await;
+    assert_eq!(hash(&provider.text), printed);
+    let tawafa = read(&w.tawafa).await;
+    assert_eq!(tawafa.status, 200);
+    assert_eq!(hash(&tawafa.text), printed);
+    assert!(!tawafa.text.contains("SAR"), "{}", tawafa.text);
+    for outsider in [
+        &w.other_office,
+        &w.agency,
+        &w.other_provider,
+        &w.other_tawafa,
+        &w.authority,
+    ] {
+        read(outsider).await.assert_status(404);
+    }
+    // The history grows: the hash changes.
+    app.post(&format!("/api/v1/contracts/{contract}/amendments"))
+        .auth(&w.office)
+        .json(serde_json::json!({"reason": "a larger group", "beds": 12}))
+        .await
+        .assert_status(201);
+    assert_ne!(hash(&read(&w.office).await.text), printed);
+
+    // In the console: linked from the contract's page, the same sheet, its stylesheet served.
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&w.office.email).await;
+    let shown = browser.get(&format!("/contracts/{contract}")).await;
+    assert!(shown.body.contains(&format!("/contracts/{contract}/sheet")));
+    let sheet = browser.get(&format!("/contracts/{contract}/sheet")).await;
+    assert_eq!(sheet.status, 200);
+    assert!(sheet.body.contains("4500.00 SAR") && sheet.body.contains("صحيفة العقد"));
+    assert_eq!(browser.get("/static/sheet.css").await.status, 200);
+    let mut outsider = Browser::new(&app);
+    outsider.sign_in(&w.other_office.email).await;
+    assert_eq!(
+        outsider
+            .get(&format!("/contracts/{contract}/sheet"))
+            .await
+            .status,
+        404
+    );
+    let mut anonymous = Browser::new(&app);
+    let away = anonymous.get(&format!("/contracts/{contract}/sheet")).await;
+    assert_eq!(away.status, 303);
+}
+
 crate::backend_tests!(
+    the_contract_sheet_prints_for_whoever_sees_the_contract,
     api_keys_webhooks_and_the_audit_log_are_kept_from_the_console,
     groups_are_planned_from_the_console,
     organisations_users_and_seasons_are_administered_from_the_console,

@@ -517,24 +517,32 @@ async fn documents_are_checked_kept_once_and_seen_with_their_record(app: TestApp
     assert_eq!(contents, 5);
 }
 
-/// A record holds at most 50 MiB of documents; the same content attached five times is one.
+/// A record holds at most 50 documents, withdrawn ones aside; the same content attached fifty
+/// times is kept once. (The 50 MiB a record may weigh is the same check on sizes.)
 async fn a_record_has_room_for_so_much(app: TestApp) {
     let w = World::new(&app).await;
     let facility = format!("facilities/{}", w.fleet);
-    let mut large = pdf("permit scan");
-    large.resize(10 * 1024 * 1024, b' ');
-    for _ in 0..5 {
-        attach(&app, &w.provider, &facility, "permit", "permit.pdf", &large)
-            .await
-            .assert_status(201);
+    let permit = pdf("permit scan");
+    for _ in 0..50 {
+        attach(
+            &app,
+            &w.provider,
+            &facility,
+            "permit",
+            "permit.pdf",
+            &permit,
+        )
+        .await
+        .assert_status(201);
     }
+    let small = pdf("small");
     attach(
         &app,
         &w.provider,
         &facility,
         "permit",
         "one more.pdf",
-        &pdf("small"),
+        &small,
     )
     .await
     .assert_problem(409, "record_documents_full");
@@ -554,7 +562,7 @@ async fn a_record_has_room_for_so_much(app: TestApp) {
         &facility,
         "permit",
         "one more.pdf",
-        &pdf("small"),
+        &small,
     )
     .await
     .assert_status(201);
@@ -638,8 +646,146 @@ async fn check_catches_a_changed_content(app: TestApp) {
     );
 }
 
+/// A season's rule: a housing submission needs the building's licence and civil-defence
+/// certificate, valid over the contract's dates and not withdrawn.
+async fn a_submission_needs_the_documents_its_season_asks_for(app: TestApp) {
+    let w = World::new(&app).await;
+    let rule = |by: &Session, kinds: Value| {
+        let path = format!("/api/v1/seasons/{}/document-rules/housing", w.season);
+        let request = app.put(&path).auth(by);
+        async move { request.json(json!({ "kinds": kinds })).await }
+    };
+    rule(&w.office, json!(["licence"]))
+        .await
+        .assert_problem(403, "forbidden");
+    let refused = rule(&w.ministry, json!(["licence", "passport", "licence"])).await;
+    refused.assert_problem(422, "validation_failed");
+    assert_eq!(
+        field_codes(&refused),
+        vec![
+            ("kinds[1]".to_owned(), "invalid_kind".to_owned()),
+            ("kinds[2]".to_owned(), "repeated".to_owned())
+        ]
+    );
+    let set = rule(&w.ministry, json!(["licence", "civil_defence"])).await;
+    assert_eq!(
+        set.assert_status(200)["kinds"],
+        json!(["civil_defence", "licence"])
+    );
+    let rules = app
+        .get(&format!("/api/v1/seasons/{}/document-rules", w.season))
+        .auth(&w.office)
+        .send()
+        .await;
+    let rules = rules.assert_status(200)["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(rules.len(), 3);
+    assert!(
+        rules.contains(&json!({"contract_type": "housing", "kinds": ["civil_defence", "licence"]}))
+    );
+    assert!(rules.contains(&json!({"contract_type": "transport", "kinds": []})));
+
+    let submit = |id: &str| {
+        let path = format!("/api/v1/contracts/{id}/submit");
+        let request = app.post(&path).auth(&w.office);
+        async move { request.send().await }
+    };
+    let missing = |reply: &Reply| reply.body["missing_documents"].clone();
+    let contract = w
+        .draft(&app, &w.office, w.housing(10, "2027-05-10", "2027-05-12"))
+        .await;
+    let refused = submit(&contract).await;
+    refused.assert_problem(409, "documents_missing");
+    assert_eq!(missing(&refused), json!(["civil_defence", "licence"]));
+    assert_eq!(
+        w.held(&app, &w.building, "2027-05-10", "2027-05-12").await,
+        vec![0, 0, 0],
+        "a refused submission holds nothing"
+    );
+
+    // The licence, and a certificate that expires before the contract ends: one is missing.
+    let building = format!("facilities/{}", w.building);
+    upload(
+        &app,
+        &w.provider,
+        &building,
+        &[
+            ("kind", "licence"),
+            ("valid_from", "2027-01-01"),
+            ("valid_until", "2027-12-31"),
+        ],
+        Some(("licence.pdf", None, &pdf("licence"))),
+    )
+    .await
+    .assert_status(201);
+    upload(
+        &app,
+        &w.provider,
+        &building,
+        &[("kind", "civil_defence"), ("valid_until", "2027-05-11")],
+        Some(("civil defence 2026.pdf", None, &pdf("expiring"))),
+    )
+    .await
+    .assert_status(201);
+    let refused = submit(&contract).await;
+    refused.assert_problem(409, "documents_missing");
+    assert_eq!(missing(&refused), json!(["civil_defence"]));
+
+    // A valid certificate withdrawn does not count; the office's copy on the contract does.
+    let renewed = upload(
+        &app,
+        &w.provider,
+        &building,
+        &[("kind", "civil_defence"), ("valid_until", "2027-12-31")],
+        Some(("civil defence 2027.pdf", None, &pdf("renewed"))),
+    )
+    .await;
+    let renewed = renewed.assert_status(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(&format!("/api/v1/documents/{renewed}/withdraw"))
+        .auth(&w.provider)
+        .json(json!({"reason": "wrong building"}))
+        .await
+        .assert_status(200);
+    submit(&contract)
+        .await
+        .assert_problem(409, "documents_missing");
+    attach(
+        &app,
+        &w.office,
+        &format!("contracts/{contract}"),
+        "civil_defence",
+        "certificate copy.pdf",
+        &pdf("copy"),
+    )
+    .await
+    .assert_status(201);
+    submit(&contract).await.assert_status(200);
+    assert_eq!(
+        w.held(&app, &w.building, "2027-05-10", "2027-05-12").await,
+        vec![10, 10, 10]
+    );
+
+    // Other contract types need nothing.
+    let bus = w
+        .draft(
+            &app,
+            &w.office,
+            json!({"season_id": w.season, "type": "transport", "facility_id": w.fleet,
+                   "starts_on": "2027-05-10", "ends_on": "2027-05-10",
+                   "route": {"from": "jed", "to": "makkah"}, "seats": 10, "unit_price": "40", "currency": "SAR"}),
+        )
+        .await;
+    submit(&bus).await.assert_status(200);
+}
+
 crate::backend_tests!(
     documents_are_checked_kept_once_and_seen_with_their_record,
     a_record_has_room_for_so_much,
-    check_catches_a_changed_content
+    check_catches_a_changed_content,
+    a_submission_needs_the_documents_its_season_asks_for
 );

@@ -405,6 +405,11 @@ def arabic(browser, contract_url):
     page.goto(contract_url)
     expect(page.locator("#status")).to_have_text("معتمد")
     shot(page, "contract-ar")
+    # The printable sheet, English and Arabic side by side, with its history hash.
+    page.click("#sheet")
+    expect(page.locator("footer code")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+    expect(page.locator("header")).to_contain_text("صحيفة العقد")
+    shot(page, "contract-sheet")
     page.goto(f"{BASE}/readiness")
     shot(page, "readiness-ar")
     page.goto(f"{BASE}/contracts/new?type=housing&starts_on=2027-05-10&ends_on=2027-05-14")

@@ -263,6 +263,32 @@ pub async fn history(
     Ok(lists::whole(&req, "history", events))
 }
 
+/// The contract's sheet: its terms, parties, dates (Gregorian and Hijri), who took each step and
+/// when, and the SHA-256 of its history, as a printable page in English and Arabic (prices only
+/// for those who see them). A paper copy is checked by comparing its hash with the sheet's.
+#[utoipa::path(
+    operation_id = "getContractSheet",
+    tag = "contracts",
+    params(("id" = String, Path, description = "Contract id")),
+    responses((status = 200, description = "The sheet", content_type = "text/html", body = String))
+)]
+#[get("/contracts/{id}/sheet")]
+pub async fn sheet(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let id: ContractId = path_id(&id)?;
+    let page = state
+        .read(auth, move |conn, caller| {
+            crate::sheet::render(&usecases::sheet::sheet(conn, caller, &id)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page))
+}
+
 /// Proposes new terms for an approved contract (its client). The provider accepts, the ministry
 /// approves; meanwhile the capacity the new terms need beyond the old ones is held.
 #[utoipa::path(
