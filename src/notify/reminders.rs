@@ -22,6 +22,11 @@ pub fn due(deadline: NaiveDate, today: NaiveDate) -> Option<i64> {
     if left <= 0 {
         return None;
     }
+    most_urgent(left)
+}
+
+/// The most urgent of [`DAYS_BEFORE`] that `left` days have reached, if any.
+fn most_urgent(left: i64) -> Option<i64> {
     DAYS_BEFORE.into_iter().filter(|k| left <= *k).min()
 }
 
@@ -90,7 +95,7 @@ fn wallets(
     let mut sent = 0;
     for short in ledger::shortfalls(conn, &season.id, None, Some(by))? {
         let left = (short.first_day - today).num_days().max(1);
-        let Some(days) = DAYS_BEFORE.into_iter().filter(|k| left <= *k).min() else {
+        let Some(days) = most_urgent(left) else {
             continue;
         };
         sent += write_transaction(conn, |conn| -> Result<usize, crate::error::Error> {
