@@ -14,8 +14,9 @@
 //! every client's wallet funded by one bank statement; left out with `--without-money`), the mixed
 //! load (lists, reads, submissions and accepts racing for the popular buildings, reviews,
 //! readiness views, logins at a steady rate), contended submissions on one building, the approval
-//! of every contract they held all at once (the ledger's hot path), scoped lists alone, then the references: a minimal actix-web
-//! endpoint that only verifies the token (its own process), and on PostgreSQL the same SQL
+//! of every contract they held all at once (the ledger's hot path), 5 MB document uploads (one at a
+//! time, then eight at once, with the server's memory), scoped lists alone, then the references: a
+//! minimal actix-web endpoint that only verifies the token (its own process), and on PostgreSQL the same SQL
 //! statements as a scoped list through pgbench. Ends with `etrack check` (nothing overbooked).
 //! Figures and how to read them: docs/performance.md.
 
@@ -452,7 +453,13 @@ impl Http {
     }
 
     /// A POST of a body of another media type than JSON (a CSV upload).
-    async fn raw_post(&self, path: &str, token: &str, media: &str, body: String) -> (u16, Value) {
+    async fn raw_post(
+        &self,
+        path: &str,
+        token: &str,
+        media: &str,
+        body: impl actix_web::body::MessageBody + 'static,
+    ) -> (u16, Value) {
         let sent = self
             .client
             .post(format!("{}{path}", self.base))
@@ -910,6 +917,64 @@ async fn with_money(http: &Http, actors: &Actors, seeded: &Seeded) -> Duration {
     took
 }
 
+/// The size of each uploaded document: 5 MB.
+const UPLOAD_BYTES: usize = 5_000_000;
+
+/// A `multipart/form-data` upload of a PDF of [`UPLOAD_BYTES`], different for each `n`.
+fn upload_body(n: usize) -> Vec<u8> {
+    let mut content = format!("%PDF-1.7\n% bench upload {n}\n").into_bytes();
+    content.resize(UPLOAD_BYTES - 6, b' ');
+    content.extend_from_slice(b"%%EOF\n");
+    let mut body = format!(
+        "--{UPLOAD_BOUNDARY}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nother\r\n\
+         --{UPLOAD_BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan-{n}.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&content);
+    body.extend_from_slice(format!("\r\n--{UPLOAD_BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+const UPLOAD_BOUNDARY: &str = "etrack-bench-upload-boundary";
+
+/// 5 MB uploads, each a different PDF attached by the ministry to a different contract: ten one
+/// after the other, then eight at once; the server's memory before and after.
+async fn uploads(http: &Http, actors: &Actors, reads: &[(usize, String)], server: &Server) {
+    let media = format!("multipart/form-data; boundary={UPLOAD_BOUNDARY}");
+    let token = actors.ministry.token.as_str();
+    let (peak_before, _) = server.memory();
+    let one = |n: usize| {
+        let path = format!("/api/v1/contracts/{}/documents", reads[n % reads.len()].1);
+        let media = media.clone();
+        async move {
+            let started = Instant::now();
+            let (status, _) = http.raw_post(&path, token, &media, upload_body(n)).await;
+            assert_eq!(status, 201, "an upload of 5 MB");
+            started.elapsed().as_secs_f64() * 1000.0
+        }
+    };
+    let mut single = Vec::new();
+    for n in 0..10 {
+        single.push(one(n).await);
+    }
+    single.sort_by(f64::total_cmp);
+    let (peak_single, _) = server.memory();
+    let started = Instant::now();
+    let mut together = futures_util::future::join_all((10..18).map(one)).await;
+    let wall = started.elapsed().as_secs_f64() * 1000.0;
+    together.sort_by(f64::total_cmp);
+    let (peak, now) = server.memory();
+    println!(
+        "  one at a time: median {:.0} ms (min {:.0}, max {:.0}) over 10; server peak {peak_single:.0} MiB (before {peak_before:.0})",
+        single[5], single[0], single[9]
+    );
+    println!(
+        "  eight at once: all in {wall:.0} ms, each median {:.0} ms, max {:.0}; server peak {peak:.0} MiB, now {now:.0} MiB",
+        together[4], together[7]
+    );
+}
+
 /// The ledger's hot path: the contracts the contended phase held, accepted, then approved all at
 /// once, each approval committing the contract's value from its client's wallet (under the
 /// wallet's lock) and paying its first instalment. Prints approvals/s and their latencies.
@@ -1291,6 +1356,9 @@ fn main() {
             if args.without_money { ", no money moving" } else { " with their commitment" }
         );
         approvals_with_money(&http, &actors, &seeded, held, args.concurrency).await;
+
+        println!("\n-- documents: 5 MB uploads, read whole before a connection is taken");
+        uploads(&http, &actors, &reads, &server).await;
 
         println!("\n-- the ministry's all-clients readiness view, alone");
         let base = format!("/api/v1/seasons/{}/readiness", seeded.season);

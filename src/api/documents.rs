@@ -111,8 +111,14 @@ const MAX_FIELD_BYTES: usize = 200;
 const MAX_ENVELOPE_BYTES: usize = 64 * 1024;
 
 /// Reads a `multipart/form-data` upload whole: a file over [`doc::MAX_BYTES`] is 413 (the rest is
-/// not read), a broken body 400 `malformed_multipart`, another content type 415.
-async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload, Error> {
+/// not read), a broken body 400 `malformed_multipart`, another content type 415. A console form
+/// also carries its token (`csrf`, before the file): it is put in `csrf` as soon as it is read,
+/// so that a refusal of the rest can still be shown to the form's session.
+pub(crate) async fn read_upload(
+    req: &HttpRequest,
+    payload: web::Payload,
+    mut csrf: Option<&mut String>,
+) -> Result<Upload, Error> {
     let multipart = super::extract::media_type(req).as_deref() == Some("multipart/form-data");
     if !multipart {
         return Err(Error::unsupported_media_type());
@@ -174,6 +180,11 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<Upload,
             "valid_from" => upload.valid_from = Some(text(bytes)?),
             "valid_until" if upload.valid_until.is_some() => return Err(repeated()),
             "valid_until" => upload.valid_until = Some(text(bytes)?),
+            crate::console::CSRF_FIELD if csrf.is_some() => {
+                if let Some(token) = csrf.as_deref_mut() {
+                    *token = text(bytes)?;
+                }
+            }
             _ => return Err(Error::invalid_field(&name, Invalid::new("unknown_field"))),
         }
     }
@@ -210,7 +221,7 @@ async fn attach(
     id: &str,
 ) -> Result<HttpResponse, Error> {
     let record = Record::new(kind, id);
-    let upload = read_upload(&req, payload).await;
+    let upload = read_upload(&req, payload, None).await;
     let idempotency = Idempotency::of(&req, fingerprint(&upload))?;
     let created = idempotency
         .create(&state, auth, move |conn, caller| {
@@ -383,15 +394,20 @@ pub async fn download(
             documents::download(conn, caller, &id)
         })
         .await?;
+    Ok(attachment(content))
+}
+
+/// A document's content as a download: an attachment under its cleaned name, never sniffed or
+/// cached, its hash as the `ETag`.
+pub(crate) fn attachment(content: documents::Content) -> HttpResponse {
     let d = &content.document;
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type(d.media_type.as_str())
         .insert_header(disposition(&d.name))
         .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
         .insert_header(("Cache-Control", "private, no-store"))
         .insert_header(("ETag", format!("\"{}\"", d.sha256)))
-        .body(content.bytes))
+        .body(content.bytes)
 }
 
 #[derive(Deserialize, ToSchema)]

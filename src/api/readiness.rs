@@ -10,6 +10,7 @@ use crate::access;
 use crate::auth::credentials::Authenticated;
 use crate::domain::calendar::hijri;
 use crate::domain::country::Country;
+use crate::domain::document::DocumentKind;
 use crate::domain::ids::{OrganizationId, SeasonId};
 use crate::domain::money::signed;
 use crate::domain::organization::OrgKind;
@@ -61,7 +62,7 @@ pub struct ReadinessRow {
     pub status: ReadinessStatus,
     pub coverage: CoverageView,
     /// How many gaps the client's detail lists: each day short of coverage, its unplanned
-    /// pilgrims as one, and what its wallet lacks as one.
+    /// pilgrims as one, what its wallet lacks as one, and each lapsing paper.
     pub gap_count: i64,
     /// Pilgrims whose whole itinerary is covered (R12).
     pub visa_eligible: i64,
@@ -74,11 +75,12 @@ pub struct ReadinessRow {
 }
 
 /// What keeps a client from being ready: pilgrims not in any group yet (`unplanned`), one day of
-/// the plan short of coverage (`housing`, `transport`, `catering`), or a wallet that does not cover
-/// the contracts awaiting approval (`unfunded`).
+/// the plan short of coverage (`housing`, `transport`, `catering`), a wallet that does not cover
+/// the contracts awaiting approval (`unfunded`), or a facility paper lapsing before the end of an
+/// approved contract relying on it (`document_expiring`, one per contract and kind of paper).
 #[derive(Serialize, ToSchema)]
 pub struct GapView {
-    /// `unplanned`, `housing`, `transport`, `catering` or `unfunded`.
+    /// `unplanned`, `housing`, `transport`, `catering`, `unfunded` or `document_expiring`.
     #[schema(example = "housing")]
     pub category: &'static str,
     /// Housing and catering: the city.
@@ -87,16 +89,17 @@ pub struct GapView {
     /// Transport: the route, as `from>to`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
-    /// The day short of coverage (absent for `unplanned`).
+    /// The day short of coverage; `document_expiring`: the paper's last valid day (absent for
+    /// `unplanned` and `unfunded`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<NaiveDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_hijri: Option<String>,
     /// A day: pilgrims the plan needs covered. `unplanned`: the client's own allocation.
-    /// `unfunded`: 0.
+    /// `unfunded`, `document_expiring`: 0.
     pub needed: i64,
     /// A day: pilgrims the counted contracts cover. `unplanned`: pilgrims in groups.
-    /// `unfunded`: 0.
+    /// `unfunded`, `document_expiring`: 0.
     pub covered: i64,
     /// `unplanned`: the allocated pilgrims in no group yet.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -108,6 +111,25 @@ pub struct GapView {
     /// the inspection; coverage comes back with a later pass.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failed_inspections: Vec<WithheldView>,
+    /// `document_expiring`: the facility paper that lapses (`date` is its last valid day) before
+    /// the approved contract relying on it ends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<LapseView>,
+}
+
+/// A facility paper lapsing before the end of an approved contract relying on it (R25): the
+/// document of its kind valid the longest.
+#[derive(Serialize, ToSchema)]
+pub struct LapseView {
+    #[schema(format = Uuid)]
+    pub document_id: String,
+    pub kind: DocumentKind,
+    #[schema(format = Uuid)]
+    pub facility_id: String,
+    #[schema(format = Uuid)]
+    pub contract_id: String,
+    /// The contract's last day.
+    pub contract_ends_on: NaiveDate,
 }
 
 /// An approved contract whose latest inspection failed: it covers nothing until a later pass.
@@ -197,6 +219,7 @@ fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
         pilgrims: Some(r.unplanned),
         amount: None,
         failed_inspections: Vec::new(),
+        document: None,
     });
     let unfunded = (r.unfunded > 0).then(|| GapView {
         category: "unfunded",
@@ -209,6 +232,7 @@ fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
         pilgrims: None,
         amount: money.then(|| signed(r.unfunded)),
         failed_inspections: Vec::new(),
+        document: None,
     });
     let days = r.gaps.iter().map(|g| {
         let transport = g.need.category == Category::Transport;
@@ -231,9 +255,34 @@ fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
                     units: *units,
                 })
                 .collect(),
+            document: None,
         }
     });
-    let gaps = unplanned.into_iter().chain(unfunded).chain(days).collect();
+    let lapsing = r.lapsing.iter().map(|l| GapView {
+        category: "document_expiring",
+        city: None,
+        route: None,
+        date: Some(l.valid_until),
+        date_hijri: Some(hijri(l.valid_until)),
+        needed: 0,
+        covered: 0,
+        pilgrims: None,
+        amount: None,
+        failed_inspections: Vec::new(),
+        document: Some(LapseView {
+            document_id: l.document_id.clone(),
+            kind: l.kind,
+            facility_id: l.facility_id.clone(),
+            contract_id: l.contract_id.clone(),
+            contract_ends_on: l.contract_ends_on,
+        }),
+    });
+    let gaps = unplanned
+        .into_iter()
+        .chain(unfunded)
+        .chain(lapsing)
+        .chain(days)
+        .collect();
     let groups = d
         .groups
         .into_iter()

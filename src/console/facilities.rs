@@ -4,13 +4,15 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::Frame;
-use super::pages::{current_season, frame, page, rendered};
+use super::pages::{current_season, frame, page, refusal_text, refused_with, rendered};
 use super::session::Visitor;
+use crate::domain::document::RecordKind;
 use crate::domain::ids::FacilityId;
 use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::facilities::FacilityFilter;
 use crate::storage::models::SeasonRow;
+use crate::usecases::documents::{self, Record, Shelf};
 use crate::usecases::facilities::{self as cases, DayUse, FacilityDetails};
 
 #[derive(Template)]
@@ -44,18 +46,32 @@ struct FacilityPage<'a> {
     x: &'a FacilityDetails,
     season: Option<&'a SeasonRow>,
     strip: String,
+    shelf: &'a Shelf,
+    docs_path: String,
+    notice: Option<String>,
 }
 
 /// One facility with its use per day over the current season (for its provider and the
-/// ministry); anyone else who may see it gets it without the use.
+/// ministry); anyone else who may see it gets it without the use. Its documents below.
 pub async fn show(
     state: web::Data<AppState>,
     visitor: Visitor,
     id: web::Path<String>,
 ) -> HttpResponse {
-    let id = id.parse::<FacilityId>().ok();
-    let loaded = page(&state, &visitor, move |conn, caller, _| {
-        let id = id.ok_or_else(Error::not_found)?;
+    match id.parse::<FacilityId>() {
+        Ok(id) => show_with(&state, &visitor, id, None).await,
+        Err(_) => super::pages::no_such(&visitor),
+    }
+}
+
+/// The facility's page, with a refusal above it if one is given (and its status).
+pub(super) async fn show_with(
+    state: &AppState,
+    visitor: &Visitor,
+    id: FacilityId,
+    refused: Option<&Error>,
+) -> HttpResponse {
+    let loaded = page(state, visitor, move |conn, caller, _| {
         let facility = cases::find(conn, caller, &id)?;
         let season = current_season(conn)?;
         let usage: Vec<DayUse> = match &season {
@@ -69,24 +85,30 @@ pub async fn show(
             }
             _ => Vec::new(),
         };
-        Ok((facility, season, usage))
+        let record = Record::new(RecordKind::Facility, id.as_str());
+        let shelf = documents::shelf(conn, caller, &record)?;
+        Ok((facility, season, usage, shelf))
     })
     .await;
     match loaded {
-        Ok((me, lang, (x, season, usage))) => {
-            let mut f = frame(&visitor, me, lang, "/facilities", "facilities");
+        Ok((me, lang, (x, season, usage, shelf))) => {
+            let mut f = frame(visitor, me, lang, "/facilities", "facilities");
             f.title = f.tr.name(&x.facility.name, &x.facility.name_ar).to_owned();
             let strip = if usage.is_empty() {
                 String::new()
             } else {
                 super::strip(&f.tr, &usage, None)
             };
-            rendered(FacilityPage {
+            let page = FacilityPage {
                 f: &f,
                 x: &x,
                 season: season.as_ref(),
                 strip,
-            })
+                shelf: &shelf,
+                docs_path: format!("/facilities/{}/documents", x.facility.id),
+                notice: refused.map(|e| refusal_text(lang, e)),
+            };
+            refused_with(rendered(page), refused)
         }
         Err(answer) => answer,
     }

@@ -7,6 +7,7 @@
 
 mod audit;
 mod datasets;
+pub mod documents;
 mod facilities;
 pub mod format;
 mod groups;
@@ -44,6 +45,7 @@ pub fn serves(path: &str) -> bool {
         || path.starts_with("/season")
         || path.starts_with("/datasets")
         || path.starts_with("/facilities")
+        || path.starts_with("/documents")
         || path.starts_with("/notifications")
         || path.starts_with("/profile")
         || path.starts_with("/review")
@@ -76,6 +78,7 @@ mod tests {
             "/audit",
             "/readiness/x",
             "/facilities",
+            "/documents/x",
             "/datasets",
             "/notifications",
             "/profile",
@@ -177,6 +180,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}", web::post().to(organizations::update_user))
         .route("/facilities", web::get().to(facilities::list))
         .route("/facilities/{id}", web::get().to(facilities::show))
+        .route(
+            "/facilities/{id}/documents",
+            web::post().to(documents::attach_to_facility),
+        )
+        .route(
+            "/facilities/{id}/documents/{document}/withdraw",
+            web::post().to(documents::withdraw_from_facility),
+        )
+        .route(
+            "/contracts/{id}/documents",
+            web::post().to(documents::attach_to_contract),
+        )
+        .route(
+            "/contracts/{id}/documents/{document}/withdraw",
+            web::post().to(documents::withdraw_from_contract),
+        )
+        .route("/documents/{id}", web::get().to(documents::download))
         .route("/datasets", web::get().to(datasets::list))
         .route("/datasets/{dataset}", web::get().to(datasets::show))
         .route("/notifications", web::get().to(inbox::notifications))

@@ -415,6 +415,8 @@ struct ContractScreen {
     /// ministry (a reviewer weighs the contract against it).
     usage: Vec<crate::usecases::facilities::DayUse>,
     today: NaiveDate,
+    /// Its documents the reader sees.
+    pub(super) shelf: crate::usecases::documents::Shelf,
 }
 
 /// A contract page's frame: titled with its facility, under the contracts tab.
@@ -504,7 +506,13 @@ fn load_contract(
     } else {
         Vec::new()
     };
+    let record = crate::usecases::documents::Record::new(
+        crate::domain::document::RecordKind::Contract,
+        details.contract.id.as_str(),
+    );
+    let shelf = crate::usecases::documents::shelf(conn, caller, &record)?;
     Ok(ContractScreen {
+        shelf,
         details,
         history,
         actions,

@@ -50,6 +50,68 @@ pub const MAX_PER_RECORD: i64 = 50;
 /// The longest name kept, in characters.
 pub const MAX_NAME_CHARS: usize = 120;
 
+/// A document of a facility that an approved contract relies on, as the lapse check reads it.
+#[derive(Clone, Debug)]
+pub struct Held {
+    pub contract_id: String,
+    pub contract_ends_on: NaiveDate,
+    pub facility_id: String,
+    /// The facility's name, and in Arabic.
+    pub facility_name: (String, String),
+    pub document_id: String,
+    pub kind: DocumentKind,
+    pub valid_until: Option<NaiveDate>,
+}
+
+/// A kind of paper a facility holds that lapses before the end of an approved contract relying on
+/// it (R25): the document of that kind valid the longest still ends before the contract does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lapse {
+    pub contract_id: String,
+    pub contract_ends_on: NaiveDate,
+    pub facility_id: String,
+    /// The facility's name, and in Arabic.
+    pub facility_name: (String, String),
+    /// The document of the kind valid the longest.
+    pub document_id: String,
+    pub kind: DocumentKind,
+    /// Its last valid day.
+    pub valid_until: NaiveDate,
+}
+
+/// The lapses among the documents held for contracts (withdrawn ones left out by the caller): per
+/// contract and kind, the document valid the longest (one stating no end is valid for good) ends
+/// before the contract. By contract, then kind.
+pub fn lapses(held: impl IntoIterator<Item = Held>) -> Vec<Lapse> {
+    let mut longest: std::collections::BTreeMap<(String, &str), Held> = Default::default();
+    for h in held {
+        let key = (h.contract_id.clone(), h.kind.as_str());
+        let longer = |kept: &Held| match (kept.valid_until, h.valid_until) {
+            (_, None) => true,
+            (None, Some(_)) => false,
+            (Some(a), Some(b)) => (b, &h.document_id) > (a, &kept.document_id),
+        };
+        if longest.get(&key).is_none_or(longer) {
+            longest.insert(key, h);
+        }
+    }
+    longest
+        .into_values()
+        .filter_map(|h| {
+            let until = h.valid_until.filter(|u| *u < h.contract_ends_on)?;
+            Some(Lapse {
+                contract_id: h.contract_id,
+                contract_ends_on: h.contract_ends_on,
+                facility_id: h.facility_id,
+                facility_name: h.facility_name,
+                document_id: h.document_id,
+                kind: h.kind,
+                valid_until: until,
+            })
+        })
+        .collect()
+}
+
 impl MediaType {
     /// The accepted type `content` is, from its first bytes; `None` for anything else (an
     /// executable, an archive, HTML, an empty file).
@@ -125,6 +187,40 @@ pub fn check_validity(from: Option<NaiveDate>, until: Option<NaiveDate>) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kind_lapses_when_its_longest_valid_paper_ends_before_the_contract() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let held = |contract: &str, doc: &str, kind, until: Option<&str>| Held {
+            contract_id: contract.into(),
+            contract_ends_on: d("2027-05-20"),
+            facility_id: "f".into(),
+            facility_name: ("Tower".into(), String::new()),
+            document_id: doc.into(),
+            kind,
+            valid_until: until.map(d),
+        };
+        let licence = DocumentKind::Licence;
+        let lapsed = lapses([
+            // Two licences ending before the contract: the later one is named.
+            held("c1", "a", licence, Some("2027-05-01")),
+            held("c1", "b", licence, Some("2027-05-19")),
+            // A certificate renewed to the contract's last day, one stating no end: neither lapses.
+            held("c1", "c", DocumentKind::CivilDefence, Some("2027-05-10")),
+            held("c1", "d", DocumentKind::CivilDefence, Some("2027-05-20")),
+            held("c2", "e", licence, Some("2027-01-01")),
+            held("c2", "f", licence, None),
+        ]);
+        assert_eq!(lapsed.len(), 1, "{lapsed:?}");
+        assert_eq!(
+            (
+                lapsed[0].contract_id.as_str(),
+                lapsed[0].document_id.as_str()
+            ),
+            ("c1", "b")
+        );
+        assert_eq!(lapsed[0].valid_until, d("2027-05-19"));
+    }
 
     #[test]
     fn contents_are_recognised_by_their_first_bytes() {

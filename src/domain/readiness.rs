@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 
 use super::Invalid;
+use super::document::Lapse;
 use super::organization::string_enum;
 use super::season::Place;
 
@@ -260,6 +261,9 @@ pub struct Readiness {
     /// Halalas the client's wallet lacks for its contracts awaiting approval (R20): a client with
     /// any is not ready, as the ministry could not approve them all.
     pub unfunded: i64,
+    /// Facility papers lapsing before the end of an approved contract relying on them (R25): a
+    /// client with any is not ready.
+    pub lapsing: Vec<Lapse>,
 }
 
 string_enum!(
@@ -274,7 +278,7 @@ impl Readiness {
     /// Every allocated pilgrim is in a group, every need of every group is covered, and the
     /// wallet covers the contracts awaiting approval.
     pub fn ready(&self) -> bool {
-        self.gaps.is_empty() && self.unplanned == 0 && self.unfunded == 0
+        self.gaps.is_empty() && self.unplanned == 0 && self.unfunded == 0 && self.lapsing.is_empty()
     }
 
     pub fn status(&self) -> ReadinessStatus {
@@ -302,9 +306,11 @@ impl Readiness {
             catering: self.catering,
             gaps: self.gaps.len() as i64
                 + i64::from(self.unplanned > 0)
-                + i64::from(self.unfunded > 0),
+                + i64::from(self.unfunded > 0)
+                + self.lapsing.len() as i64,
             visa_eligible: self.visa_eligible,
             unfunded: self.unfunded,
+            lapsing: self.lapsing.len() as i64,
         }
     }
 }
@@ -322,11 +328,13 @@ pub struct Summary {
     pub transport: CategoryCoverage,
     pub catering: CategoryCoverage,
     /// How many gaps the client's detail lists: each day short of coverage, the unplanned
-    /// pilgrims as one, and what the wallet lacks as one.
+    /// pilgrims as one, what the wallet lacks as one, and each lapsing paper.
     pub gaps: i64,
     pub visa_eligible: i64,
     /// Halalas the wallet lacks for the contracts awaiting approval.
     pub unfunded: i64,
+    /// Facility papers lapsing before the end of a contract relying on them, each a gap.
+    pub lapsing: i64,
 }
 
 /// The resolution of [`Summary::rank`]'s share: a billionth.
@@ -406,6 +414,7 @@ pub fn assess(groups: &[Group], covers: &[Cover], allocation: i64) -> Readiness 
         visa_eligible,
         eligible_groups,
         unfunded: 0,
+        lapsing: Vec::new(),
     }
 }
 

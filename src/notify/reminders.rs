@@ -3,15 +3,23 @@
 //! Wallet reminders: a client whose wallet does not cover its contracts awaiting approval that
 //! start within the next 14 days is told 14, 7 and 1 days before the first of them starts, once
 //! per reminder (docs/domain.md section 11, R20).
+//! Expiry reminders: the provider of a facility whose paper lapses before the end of an approved
+//! contract relying on it, and the contract's client, are told 30, 14 and 3 days before it lapses,
+//! once per reminder (docs/domain.md section 12, R25).
 
 use chrono::NaiveDate;
 
 use super::templates::{Params, Template};
 use super::{deliver, link};
 use crate::access::ContractScope;
+use crate::domain::document;
 use crate::domain::money::signed;
 use crate::domain::season::ContractType;
-use crate::storage::{DbConnection, ledger, notifications, plans, seasons, write_transaction};
+use crate::storage::documents::{self as papers, HeldBy, HeldRow};
+use crate::storage::{
+    DbConnection, facilities, ledger, notifications, plans, seasons, write_transaction,
+};
+use crate::usecases::feed::{self, Recipient};
 
 /// Days before a deadline when clients are reminded.
 pub const DAYS_BEFORE: [i64; 3] = [14, 7, 1];
@@ -27,13 +35,18 @@ pub fn due(deadline: NaiveDate, today: NaiveDate) -> Option<i64> {
 
 /// The most urgent of [`DAYS_BEFORE`] that `left` days have reached, if any.
 fn most_urgent(left: i64) -> Option<i64> {
-    DAYS_BEFORE.into_iter().filter(|k| left <= *k).min()
+    most_urgent_of(&DAYS_BEFORE, left)
+}
+
+/// The most urgent of `days` that `left` days have reached, if any.
+fn most_urgent_of(days: &[i64], left: i64) -> Option<i64> {
+    days.iter().copied().filter(|k| left <= *k).min()
 }
 
 /// Sends the reminders due on `today` that were not sent yet; returns how many.
 pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::error::Error> {
     let open = seasons::open_on(conn, today)?;
-    let mut sent = 0;
+    let mut sent = papers(conn, today)?;
     for season in &open {
         sent += wallets(conn, season, today)?;
     }
@@ -71,7 +84,7 @@ pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::er
                     };
                     let sent =
                         deliver(conn, &client.id, Template::DeadlineReminder, &params, None)?;
-                    crate::usecases::feed::reminder(conn, &season.id, &client.id, &sent)?;
+                    feed::reminder(conn, &season.id, Recipient::Client(&client.id), &sent)?;
                     Ok(1)
                 })?;
             }
@@ -120,9 +133,62 @@ fn wallets(
                 ..Params::default()
             };
             let sent = deliver(conn, &short.client_id, Template::WalletShort, &params, None)?;
-            crate::usecases::feed::reminder(conn, &season.id, &short.client_id, &sent)?;
+            feed::reminder(conn, &season.id, Recipient::Client(&short.client_id), &sent)?;
             Ok(1)
         })?;
+    }
+    Ok(sent)
+}
+
+/// Days before a facility paper lapses when those relying on it are told.
+pub const PAPER_DAYS_BEFORE: [i64; 3] = [30, 14, 3];
+
+/// Tells the provider and the client of each approved contract not ended yet whose facility's
+/// paper lapses before the contract ends, once per reminder before the paper's last valid day;
+/// returns how many were sent.
+fn papers(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::error::Error> {
+    let held = papers::held(conn, HeldBy::EndingFrom(today))?;
+    let lapses = document::lapses(held.iter().map(HeldRow::held));
+    let mut sent = 0;
+    for lapse in lapses {
+        let left = (lapse.valid_until - today).num_days();
+        let Some(days) = (left > 0)
+            .then(|| most_urgent_of(&PAPER_DAYS_BEFORE, left))
+            .flatten()
+        else {
+            continue;
+        };
+        let Some(contract) = held.iter().find(|h| h.contract_id == lapse.contract_id) else {
+            continue;
+        };
+        let Some(facility) = facilities::find(conn, &lapse.facility_id)? else {
+            continue;
+        };
+        let params = Params {
+            contract_id: lapse.contract_id.clone(),
+            facility: facility.name.clone(),
+            facility_ar: facility.name_ar.clone(),
+            document: lapse.kind.as_str().to_owned(),
+            dates: lapse.valid_until.to_string(),
+            days_left: left,
+            link: link(&format!("/contracts/{}", lapse.contract_id)),
+            ..Params::default()
+        };
+        let told = [
+            Recipient::Provider(&contract.provider_id),
+            Recipient::Client(&contract.client_id),
+        ];
+        for to in told {
+            let (Recipient::Provider(org) | Recipient::Client(org)) = to;
+            sent += write_transaction(conn, |conn| -> Result<usize, crate::error::Error> {
+                if !papers::claim_reminder(conn, &lapse.document_id, org, days)? {
+                    return Ok(0);
+                }
+                let id = deliver(conn, org, Template::DocumentExpiring, &params, None)?;
+                feed::reminder(conn, &contract.season_id, to, &id)?;
+                Ok(1)
+            })?;
+        }
     }
     Ok(sent)
 }

@@ -15,11 +15,12 @@ pub enum Template {
     InspectionFailed,
     DeadlineReminder,
     WalletShort,
+    DocumentExpiring,
     WebhookDisabled,
 }
 
 impl Template {
-    pub const ALL: [Template; 11] = [
+    pub const ALL: [Template; 12] = [
         Template::ContractSubmitted,
         Template::ContractAccepted,
         Template::ContractDeclined,
@@ -30,6 +31,7 @@ impl Template {
         Template::InspectionFailed,
         Template::DeadlineReminder,
         Template::WalletShort,
+        Template::DocumentExpiring,
         Template::WebhookDisabled,
     ];
 
@@ -45,6 +47,7 @@ impl Template {
             Template::InspectionFailed => "inspection_failed",
             Template::DeadlineReminder => "deadline_reminder",
             Template::WalletShort => "wallet_short",
+            Template::DocumentExpiring => "document_expiring",
             Template::WebhookDisabled => "webhook_disabled",
         }
     }
@@ -116,6 +119,12 @@ impl Template {
                 "Il manque {amount} SAR à votre portefeuille de {season} pour des contrats qui commencent d’ici {days}",
                 "کیف پول شما در فصل {season} برای قراردادهایی که تا {days} دیگر آغاز می‌شوند {amount} ریال کم دارد",
             ],
+            Template::DocumentExpiring => [
+                "The {document} of {facility} lapses in {days}, before a contract ends",
+                "تنتهي صلاحية {document} لـ{facility} خلال {days}، قبل انتهاء عقد",
+                "Le document « {document} » de {facility} expire d’ici {days}, avant la fin d’un contrat",
+                "اعتبار {document} {facility} تا {days} دیگر پیش از پایان یک قرارداد به سر می‌رسد",
+            ],
             Template::DeadlineReminder => [
                 "{days} left to file {type} contracts for {season}",
                 "بقي {days} على إغلاق تقديم عقود {type_the} لموسم {season}",
@@ -176,6 +185,53 @@ fn label(key: &str, lang: Language) -> &'static str {
             "Le premier commence le",
             "نخستین آن‌ها آغاز می‌شود در",
         ],
+        "document" => ["Document", "المستند", "Document", "سند"],
+        "valid_until" => ["Valid until", "صالح حتى", "Valable jusqu’au", "معتبر تا"],
+        "lapsing" => [
+            "renew it before the contract ends: until then the client is not ready",
+            "جدّدوه قبل انتهاء العقد: إلى ذلك الحين لا تكون الجهة جاهزة",
+            "renouvelez-le avant la fin du contrat : d’ici là le client n’est pas prêt",
+            "پیش از پایان قرارداد آن را تمدید کنید: تا آن زمان متقاضی آماده نیست",
+        ],
+        "doc_licence" => ["licence", "الترخيص", "licence", "پروانه"],
+        "doc_civil_defence" => [
+            "civil defence certificate",
+            "شهادة الدفاع المدني",
+            "certificat de la protection civile",
+            "گواهی دفاع مدنی",
+        ],
+        "doc_lease" => ["lease", "عقد الإيجار", "bail", "اجاره‌نامه"],
+        "doc_insurance" => [
+            "insurance policy",
+            "وثيقة التأمين",
+            "police d’assurance",
+            "بیمه‌نامه",
+        ],
+        "doc_permit" => [
+            "operating permit",
+            "تصريح التشغيل",
+            "permis d’exploitation",
+            "مجوز بهره‌برداری",
+        ],
+        "doc_health_certificate" => [
+            "health certificate",
+            "الشهادة الصحية",
+            "certificat sanitaire",
+            "گواهی بهداشت",
+        ],
+        "doc_signed_contract" => [
+            "signed contract",
+            "العقد الموقع",
+            "contrat signé",
+            "قرارداد امضاشده",
+        ],
+        "doc_inspection_report" => [
+            "inspection report",
+            "تقرير التفتيش",
+            "rapport d’inspection",
+            "گزارش بازرسی",
+        ],
+        "doc_other" => ["document", "مستند", "document", "سند"],
         "webhook_disabled" => [
             "disabled: turn it back on once the receiver answers again",
             "موقوف: أعيدوا تفعيله حين يستجيب المستقبِل",
@@ -263,6 +319,9 @@ pub struct Params {
     pub falling_due: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub wallet: String,
+    /// Expiry reminders: the kind of the lapsing paper.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub document: String,
 }
 
 /// A rendered message.
@@ -316,6 +375,10 @@ fn fill(pattern: &str, params: &Params, lang: Language) -> String {
         .replace("{season}", &params.season)
         .replace("{days}", &days(params.days_left, lang))
         .replace("{amount}", &params.amount)
+        .replace(
+            "{document}",
+            label(&format!("doc_{}", params.document), lang),
+        )
 }
 
 /// HTML-escapes text that users wrote (names, reasons).
@@ -338,6 +401,20 @@ pub fn render(template: Template, params: &Params, lang: Language) -> Rendered {
         vec![
             ("webhook", params.target.clone()),
             ("status", label("webhook_disabled", lang).to_owned()),
+        ]
+    } else if template == Template::DocumentExpiring {
+        vec![
+            ("contract", params.contract_id.clone()),
+            (
+                "facility",
+                named(&params.facility, &params.facility_ar, lang).to_owned(),
+            ),
+            (
+                "document",
+                label(&format!("doc_{}", params.document), lang).to_owned(),
+            ),
+            ("valid_until", params.dates.clone()),
+            ("status", label("lapsing", lang).to_owned()),
         ]
     } else if template == Template::WalletShort {
         vec![

@@ -6,8 +6,10 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::DbConnection;
-use super::schema::{document_contents, document_rules, documents};
-use crate::domain::document::{DocumentKind, MediaType, RecordKind};
+use super::schema::{
+    contracts, document_contents, document_reminders, document_rules, documents, facilities,
+};
+use crate::domain::document::{DocumentKind, Held, MediaType, RecordKind};
 use crate::domain::season::ContractType;
 
 /// A document as stored.
@@ -53,15 +55,7 @@ pub fn keep_content(
         document_contents::content.eq(content),
         document_contents::created_at.eq(super::now()),
     );
-    match conn {
-        DbConnection::Postgresql(c) => diesel::insert_into(document_contents::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(document_contents::table)
-            .values(row)
-            .execute(c)?,
-    };
+    super::insert_or_ignore!(conn, document_contents::table, row)?;
     Ok(())
 }
 
@@ -267,4 +261,110 @@ pub fn missing_kinds(
         .into_iter()
         .filter(|k| !present.contains(k))
         .collect())
+}
+
+/// A document of the facility an approved contract relies on, with the contract's parties.
+#[derive(Queryable, Debug, Clone)]
+pub struct HeldRow {
+    pub contract_id: String,
+    pub season_id: String,
+    pub client_id: String,
+    pub provider_id: String,
+    pub contract_ends_on: NaiveDate,
+    pub facility_id: String,
+    pub facility_name: String,
+    pub facility_name_ar: String,
+    pub document_id: String,
+    pub kind: DocumentKind,
+    pub valid_until: Option<NaiveDate>,
+}
+
+impl HeldRow {
+    pub fn held(&self) -> Held {
+        Held {
+            contract_id: self.contract_id.clone(),
+            contract_ends_on: self.contract_ends_on,
+            facility_id: self.facility_id.clone(),
+            facility_name: (self.facility_name.clone(), self.facility_name_ar.clone()),
+            document_id: self.document_id.clone(),
+            kind: self.kind,
+            valid_until: self.valid_until,
+        }
+    }
+}
+
+/// Which approved contracts' facility documents [`held`] reads.
+pub enum HeldBy<'a> {
+    /// Of a season's contracts, of these clients only if some are named.
+    Season(&'a str, Option<&'a [String]>),
+    /// Of every contract ending on or after the day.
+    EndingFrom(NaiveDate),
+}
+
+/// The documents, withdrawn ones aside, of the facilities that approved contracts rely on.
+pub fn held(conn: &mut DbConnection, by: HeldBy) -> QueryResult<Vec<HeldRow>> {
+    let mut query = contracts::table
+        .inner_join(
+            documents::table.on(documents::record_kind
+                .eq(RecordKind::Facility)
+                .and(documents::record_id.eq(contracts::facility_id))),
+        )
+        .inner_join(facilities::table)
+        .filter(contracts::status.eq("approved"))
+        .filter(documents::withdrawn_at.is_null())
+        .select((
+            contracts::id,
+            contracts::season_id,
+            contracts::client_id,
+            contracts::provider_id,
+            contracts::ends_on,
+            contracts::facility_id,
+            facilities::name,
+            facilities::name_ar,
+            documents::id,
+            documents::kind,
+            documents::valid_until,
+        ))
+        .into_boxed();
+    match by {
+        HeldBy::Season(season_id, clients) => {
+            query = query.filter(contracts::season_id.eq(season_id.to_owned()));
+            if let Some(clients) = clients {
+                query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
+            }
+        }
+        HeldBy::EndingFrom(day) => query = query.filter(contracts::ends_on.ge(day)),
+    }
+    query.load(conn)
+}
+
+/// The seasons and clients of the approved contracts relying on a facility, in order.
+pub fn relying_clients(
+    conn: &mut DbConnection,
+    facility_id: &str,
+) -> QueryResult<Vec<(String, String)>> {
+    contracts::table
+        .filter(contracts::facility_id.eq(facility_id))
+        .filter(contracts::status.eq("approved"))
+        .select((contracts::season_id, contracts::client_id))
+        .distinct()
+        .order((contracts::season_id, contracts::client_id))
+        .load(conn)
+}
+
+/// Claims the expiry reminder of a document for an organisation, `days_before` it lapses: true the
+/// first time only, whichever process asks.
+pub fn claim_reminder(
+    conn: &mut DbConnection,
+    document_id: &str,
+    organization_id: &str,
+    days_before: i64,
+) -> QueryResult<bool> {
+    let row = (
+        document_reminders::document_id.eq(document_id),
+        document_reminders::organization_id.eq(organization_id),
+        document_reminders::days_before.eq(days_before as i32),
+        document_reminders::sent_at.eq(super::now()),
+    );
+    Ok(super::insert_or_ignore!(conn, document_reminders::table, row)? == 1)
 }

@@ -175,15 +175,7 @@ pub fn lock_readiness_mark(
             readiness_marks::version.eq(0),
             readiness_marks::fingerprint.eq(""),
         );
-        match conn {
-            DbConnection::Postgresql(c) => diesel::insert_into(readiness_marks::table)
-                .values(row)
-                .on_conflict_do_nothing()
-                .execute(c)?,
-            DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(readiness_marks::table)
-                .values(row)
-                .execute(c)?,
-        };
+        super::insert_or_ignore!(conn, readiness_marks::table, row)?;
         touch(conn)?;
     }
     key()

@@ -215,19 +215,7 @@ fn ensure_client_days(
         })
         .collect();
     for row in rows {
-        match conn {
-            DbConnection::Postgresql(c) => {
-                diesel::insert_into(client_days::table)
-                    .values(row)
-                    .on_conflict_do_nothing()
-                    .execute(c)?;
-            }
-            DbConnection::Sqlite(c) => {
-                diesel::insert_or_ignore_into(client_days::table)
-                    .values(row)
-                    .execute(c)?;
-            }
-        }
+        super::insert_or_ignore!(conn, client_days::table, row)?;
     }
     Ok(())
 }

@@ -199,15 +199,7 @@ pub fn account(
         ledger_accounts::kind.eq(kind),
         ledger_accounts::created_at.eq(super::now()),
     );
-    match conn {
-        DbConnection::Postgresql(c) => diesel::insert_into(ledger_accounts::table)
-            .values(values)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(ledger_accounts::table)
-            .values(values)
-            .execute(c)?,
-    };
+    super::insert_or_ignore!(conn, ledger_accounts::table, values)?;
     existing().first::<String>(conn)
 }
 

@@ -30,6 +30,24 @@ pub mod user_tokens;
 pub mod users;
 pub mod webhooks;
 
+/// Inserts `values` into `table` unless a row with the same key is there already (whichever
+/// process wrote it): `ON CONFLICT DO NOTHING` on PostgreSQL, `INSERT OR IGNORE` on SQLite.
+/// Answers the number of rows inserted.
+macro_rules! insert_or_ignore {
+    ($conn:expr, $table:expr, $values:expr) => {
+        match $conn {
+            $crate::storage::DbConnection::Postgresql(c) => diesel::insert_into($table)
+                .values($values)
+                .on_conflict_do_nothing()
+                .execute(c),
+            $crate::storage::DbConnection::Sqlite(c) => diesel::insert_or_ignore_into($table)
+                .values($values)
+                .execute(c),
+        }
+    };
+}
+pub(crate) use insert_or_ignore;
+
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};

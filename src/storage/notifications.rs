@@ -239,15 +239,7 @@ pub fn claim_reminder(
         reminders::days_before.eq(days_before as i32),
         reminders::sent_at.eq(now()),
     );
-    let inserted = match conn {
-        DbConnection::Postgresql(c) => diesel::insert_into(reminders::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(reminders::table)
-            .values(row)
-            .execute(c)?,
-    };
+    let inserted = super::insert_or_ignore!(conn, reminders::table, row)?;
     Ok(inserted == 1)
 }
 
@@ -267,15 +259,7 @@ pub fn claim_wallet_reminder(
         wallet_reminders::days_before.eq(days_before as i32),
         wallet_reminders::sent_at.eq(now()),
     );
-    let inserted = match conn {
-        DbConnection::Postgresql(c) => diesel::insert_into(wallet_reminders::table)
-            .values(row)
-            .on_conflict_do_nothing()
-            .execute(c)?,
-        DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(wallet_reminders::table)
-            .values(row)
-            .execute(c)?,
-    };
+    let inserted = super::insert_or_ignore!(conn, wallet_reminders::table, row)?;
     Ok(inserted == 1)
 }
 

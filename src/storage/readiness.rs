@@ -31,6 +31,7 @@ pub struct LineRow {
     pub gaps: i64,
     pub visa_eligible: i64,
     pub unfunded: i64,
+    pub lapsing: i64,
 }
 
 impl LineRow {
@@ -52,6 +53,7 @@ impl LineRow {
             gaps: s.gaps,
             visa_eligible: s.visa_eligible,
             unfunded: s.unfunded,
+            lapsing: s.lapsing,
         }
     }
 
@@ -68,6 +70,7 @@ impl LineRow {
             gaps: self.gaps,
             visa_eligible: self.visa_eligible,
             unfunded: self.unfunded,
+            lapsing: self.lapsing,
         }
     }
 }
@@ -122,15 +125,7 @@ pub fn line(
 /// is at least as new as these).
 pub fn put_missing(conn: &mut DbConnection, rows: &[LineRow]) -> QueryResult<()> {
     for chunk in rows.chunks(500) {
-        match conn {
-            DbConnection::Postgresql(c) => diesel::insert_into(readiness_view::table)
-                .values(chunk)
-                .on_conflict_do_nothing()
-                .execute(c)?,
-            DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(readiness_view::table)
-                .values(chunk)
-                .execute(c)?,
-        };
+        super::insert_or_ignore!(conn, readiness_view::table, chunk)?;
     }
     Ok(())
 }

@@ -402,6 +402,7 @@ diesel::table! {
         gaps -> BigInt,
         visa_eligible -> BigInt,
         unfunded -> BigInt,
+        lapsing -> BigInt,
     }
 }
 
@@ -442,6 +443,15 @@ diesel::table! {
         withdrawn_at -> Nullable<Timestamp>,
         withdrawn_by_user_id -> Nullable<Text>,
         withdrawal_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    document_reminders (document_id, organization_id, days_before) {
+        document_id -> Text,
+        organization_id -> Text,
+        days_before -> Integer,
+        sent_at -> Timestamp,
     }
 }
 
@@ -625,6 +635,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_transactions,
     ledger_entries,
     wallet_reminders,
+    document_reminders,
     document_contents,
     documents,
     document_rules,

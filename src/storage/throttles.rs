@@ -37,15 +37,7 @@ pub fn charge(
                 throttles::last_at.eq(at),
                 throttles::blocked_until.eq(blocked_until),
             );
-            match conn {
-                DbConnection::Postgresql(c) => diesel::insert_into(throttles::table)
-                    .values(row)
-                    .on_conflict_do_nothing()
-                    .execute(c)?,
-                DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(throttles::table)
-                    .values(row)
-                    .execute(c)?,
-            }
+            super::insert_or_ignore!(conn, throttles::table, row)?
         }
         Some(row) => diesel::update(
             throttles::table

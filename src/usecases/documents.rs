@@ -230,7 +230,20 @@ pub fn attach(
         withdrawal_reason: None,
     };
     store::insert(conn, &row)?;
+    papers_changed(conn, record)?;
     Ok(document(row))
+}
+
+/// A facility's papers changed: each client relying on it through an approved contract may have
+/// gained or lost a lapsing paper (R25), so its readiness is assessed again, clients in order.
+fn papers_changed(conn: &mut DbConnection, record: &Record) -> Result<(), Error> {
+    if record.kind != RecordKind::Facility {
+        return Ok(());
+    }
+    for (season_id, client_id) in store::relying_clients(conn, &record.id)? {
+        super::feed::readiness_inputs_changed(conn, &season_id, &client_id)?;
+    }
+    Ok(())
 }
 
 /// A record's documents the caller may see, withdrawn ones too, oldest first.
@@ -245,6 +258,32 @@ pub fn list(
         .filter(|d| access::sees_document(caller, d.kind))
         .map(document)
         .collect())
+}
+
+/// A record's documents as a page shows them: each the caller sees, with whether it may withdraw
+/// it, and whether it may attach more.
+pub struct Shelf {
+    pub documents: Vec<(Document, bool)>,
+    pub can_attach: bool,
+}
+
+/// The [`Shelf`] of a record the caller sees.
+pub fn shelf(conn: &mut DbConnection, caller: &Caller, record: &Record) -> Result<Shelf, Error> {
+    let (owners, ministry) = record_of(conn, caller, record)?;
+    let owners: Vec<&str> = owners.iter().map(String::as_str).collect();
+    let can_attach = access::attach_documents(caller, &owners, ministry).is_ok();
+    let documents = list(conn, caller, record)?
+        .into_iter()
+        .map(|d| {
+            let withdrawable = d.withdrawn_at.is_none()
+                && access::withdraw_document(caller, &d.organization_id).is_ok();
+            (d, withdrawable)
+        })
+        .collect();
+    Ok(Shelf {
+        documents,
+        can_attach,
+    })
 }
 
 /// A document, if the caller sees its record and its kind.
@@ -292,6 +331,7 @@ pub fn withdraw(
     if !store::withdraw(conn, id.as_str(), user.as_deref(), &reason)? {
         return Err(Error::conflict("already_withdrawn"));
     }
+    papers_changed(conn, &found.record)?;
     visible(conn, caller, id)
 }
 

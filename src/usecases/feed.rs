@@ -122,27 +122,43 @@ pub fn extension(
     Ok(store::append(conn, &about_client_only(row, client))?)
 }
 
-/// A deadline reminder, private to the client it was sent to (as its inbox is).
+/// Who a reminder was sent to.
+#[derive(Clone, Copy, Debug)]
+pub enum Recipient<'a> {
+    Client(&'a str),
+    Provider(&'a str),
+}
+
+/// A reminder, private to the organisation it was sent to (as its inbox is).
 pub fn reminder(
     conn: &mut DbConnection,
     season_id: &str,
-    client_id: &str,
+    to: Recipient,
     notification_id: &str,
 ) -> QueryResult<()> {
     let record = (RecordType::Notification, notification_id, None);
-    let row = FeedEvent {
-        client_id: Some(client_id.to_owned()),
-        recipient_id: Some(client_id.to_owned()),
-        ..event(EventType::ReminderSent, season_id, record)
+    let base = event(EventType::ReminderSent, season_id, record);
+    let row = match to {
+        Recipient::Client(id) => FeedEvent {
+            client_id: Some(id.to_owned()),
+            recipient_id: Some(id.to_owned()),
+            ..base
+        },
+        Recipient::Provider(id) => FeedEvent {
+            provider_id: Some(id.to_owned()),
+            recipient_id: Some(id.to_owned()),
+            ..base
+        },
     };
     store::append(conn, &row)
 }
 
 /// What a readiness change is told by: ready or not, and the figures behind it. A client whose
-/// wallet lacks nothing is told by the same text as before wallets counted.
+/// wallet lacks nothing and whose papers lapse nowhere is told by the same text as before wallets
+/// and papers counted.
 fn fingerprint(s: &Summary) -> String {
     let c = |x: crate::domain::readiness::CategoryCoverage| format!("{}/{}", x.covered, x.needed);
-    let day_gaps = s.gaps - i64::from(s.unplanned > 0) - i64::from(s.unfunded > 0);
+    let day_gaps = s.gaps - i64::from(s.unplanned > 0) - i64::from(s.unfunded > 0) - s.lapsing;
     let mut print = format!(
         "{}|{}|{}|{}|{}|{}|{}|{}",
         s.ready,
@@ -156,6 +172,9 @@ fn fingerprint(s: &Summary) -> String {
     );
     if s.unfunded > 0 {
         print.push_str(&format!("|{}", s.unfunded));
+    }
+    if s.lapsing > 0 {
+        print.push_str(&format!("|lapsing {}", s.lapsing));
     }
     print
 }

@@ -1,13 +1,16 @@
 //! Readiness: each client's needs against what its approved, uninspected-or-passed contracts cover
-//! (docs/domain.md section 5, rules R11 and R12).
+//! (docs/domain.md section 5, rules R11 and R12), what the wallet lacks (R20) and the facility papers
+//! lapsing before the end of a contract (R25).
 
 use std::collections::HashMap;
 
 use crate::access::{self, Caller, ContractScope};
 use crate::domain::Invalid;
+use crate::domain::document::{self, Lapse};
 use crate::domain::ids::{OrganizationId, SeasonId};
 use crate::domain::readiness::{self as plan, Cover, Group, Readiness};
 use crate::error::Error;
+use crate::storage::documents::{self, HeldBy, HeldRow};
 use crate::storage::models::SeasonRow;
 use crate::storage::plans::{self as store, SeasonClient, cover_of, group_of};
 use crate::storage::readiness::{self as view, Line, LineFilter, LineRow, PageError};
@@ -40,6 +43,16 @@ pub fn assess_clients(
         .into_iter()
         .map(|s| (s.client_id.clone(), s.lacking()))
         .collect();
+    let held = documents::held(conn, HeldBy::Season(season_id, filter))?;
+    let client_of: HashMap<&str, &str> = held
+        .iter()
+        .map(|h| (h.contract_id.as_str(), h.client_id.as_str()))
+        .collect();
+    let mut lapsing: HashMap<String, Vec<Lapse>> = HashMap::new();
+    for lapse in document::lapses(held.iter().map(HeldRow::held)) {
+        let client = client_of[lapse.contract_id.as_str()].to_owned();
+        lapsing.entry(client).or_default().push(lapse);
+    }
     Ok(clients
         .iter()
         .map(|c| {
@@ -47,6 +60,7 @@ pub fn assess_clients(
             let covers = covers.get(&c.id).map(Vec::as_slice).unwrap_or(&[]);
             let mut r = plan::assess(&g, covers, own_allocation(c));
             r.unfunded = lacking.get(&c.id).copied().unwrap_or(0);
+            r.lapsing = lapsing.remove(&c.id).unwrap_or_default();
             (r, g)
         })
         .collect())

@@ -98,6 +98,46 @@ impl<'a> Browser<'a> {
         self.answer(reply).await
     }
 
+    /// Posts a `multipart/form-data` form: its text fields in order, then a file.
+    async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        (name, content): (&str, &[u8]),
+    ) -> Page {
+        let boundary = "console-test-boundary-q1w2e3";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let reply = self
+            .client
+            .post(format!("{}{path}", self.app.base))
+            .insert_header(("cookie", self.cookie_header()))
+            .insert_header(("accept-language", "en"))
+            .insert_header((
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            ))
+            .send_body(body)
+            .await
+            .unwrap();
+        self.answer(reply).await
+    }
+
     async fn sign_in(&mut self, email: &str) -> Page {
         let form = self.get("/sign-in").await;
         let token = csrf(&form.body);
@@ -1507,8 +1547,154 @@ async fn the_contract_sheet_prints_for_whoever_sees_the_contract(app: TestApp) {
     assert_eq!(away.status, 303);
 }
 
+/// Documents from the console: attached with a form, listed on their record's page, downloaded,
+/// withdrawn; a refused file stores nothing; outsiders get the 404 page; a lapsing licence shows
+/// on the client's readiness page.
+async fn documents_are_kept_from_the_console(app: TestApp) {
+    let w = World::new(&app).await;
+    let contract = w
+        .approved(&app, &w.office, w.housing(10, "2027-05-10", "2027-05-12"))
+        .await;
+    let facility = format!("/facilities/{}", w.building);
+    let listed = |by: &crate::helpers::Session| {
+        let request = app
+            .get(&format!("/api/v1/facilities/{}/documents", w.building))
+            .auth(by);
+        async move { request.send().await.assert_status(200)["items"].clone() }
+    };
+    let pdf = b"%PDF-1.7\n% the licence\n%%EOF\n".to_vec();
+    let mut provider = Browser::new(&app);
+    provider.sign_in(&w.provider.email).await;
+    let page = provider.get(&facility).await;
+    assert!(page.body.contains("Attach a document"), "{}", page.body);
+    let token = csrf(&page.body);
+    let fields = [
+        ("csrf", token.as_str()),
+        ("kind", "licence"),
+        ("valid_until", "2027-05-11"),
+    ];
+    // Without the form's token, or an executable named .pdf: nothing is stored.
+    let forged = provider
+        .post_file(
+            &format!("{facility}/documents"),
+            &fields[1..],
+            ("licence.pdf", &pdf),
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let disguised = provider
+        .post_file(
+            &format!("{facility}/documents"),
+            &fields,
+            ("licence.pdf", b"\x7fELF\x02\x01\x01 not a pdf"),
+        )
+        .await;
+    assert_eq!(disguised.status, 422);
+    assert!(disguised.body.contains("Attach a document"));
+    assert_eq!(listed(&w.provider).await, serde_json::json!([]));
+    let attached = provider
+        .post_file(
+            &format!("{facility}/documents"),
+            &fields,
+            ("licence.pdf", &pdf),
+        )
+        .await;
+    assert_eq!(attached.status, 303);
+    assert_eq!(
+        attached.location.as_deref(),
+        Some(format!("{facility}#documents").as_str())
+    );
+    let items = listed(&w.provider).await;
+    let id = items[0]["id"].as_str().unwrap().to_owned();
+    let page = provider.get(&facility).await;
+    assert!(page.body.contains(&format!("/documents/{id}")) && page.body.contains("licence.pdf"));
+    let download = provider.get(&format!("/documents/{id}")).await;
+    assert_eq!(download.status, 200);
+    assert_eq!(download.body.as_bytes(), pdf.as_slice());
+
+    // The client sees it lapse on its readiness page, and can download it; outsiders cannot.
+    let mut office = Browser::new(&app);
+    office.sign_in(&w.office.email).await;
+    let readiness = office
+        .get(&format!("/readiness/{}", w.office.organization_id))
+        .await;
+    assert!(
+        readiness
+            .body
+            .contains("Papers lapsing before a contract ends"),
+        "{}",
+        readiness.body
+    );
+    assert_eq!(office.get(&format!("/documents/{id}")).await.status, 200);
+    // A paper on the contract: its parties see it, another office gets the 404 page (a
+    // facility's papers are seen by whoever sees the facility).
+    let shown = office.get(&format!("/contracts/{contract}")).await;
+    assert!(shown.body.contains("Attach a document"));
+    let attached = office
+        .post_file(
+            &format!("/contracts/{contract}/documents"),
+            &[("csrf", &csrf(&shown.body)), ("kind", "lease")],
+            ("lease.pdf", &pdf),
+        )
+        .await;
+    assert_eq!(attached.status, 303);
+    let shown = office.get(&format!("/contracts/{contract}")).await;
+    let lease_at = shown.body.find("lease.pdf").expect("the lease listed");
+    let lease = shown.body[..lease_at].rsplit("/documents/").next().unwrap()[..36].to_owned();
+    assert_eq!(
+        provider.get(&format!("/documents/{lease}")).await.status,
+        200
+    );
+    let mut outsider = Browser::new(&app);
+    outsider.sign_in(&w.other_office.email).await;
+    assert_eq!(
+        outsider.get(&format!("/documents/{lease}")).await.status,
+        404
+    );
+    assert_eq!(
+        outsider.get(&format!("/contracts/{contract}")).await.status,
+        404
+    );
+    let outsider_token = csrf(&outsider.get("/").await.body);
+    let refused = outsider
+        .post_file(
+            &format!("/contracts/{contract}/documents"),
+            &[("csrf", &outsider_token), ("kind", "other")],
+            ("note.pdf", &pdf),
+        )
+        .await;
+    assert_eq!(refused.status, 404);
+    // The office may not withdraw the provider's paper; the provider may.
+    let office_token = csrf(&shown.body);
+    let refused = office
+        .post(
+            &format!("{facility}/documents/{id}/withdraw"),
+            &[("csrf", &office_token), ("reason", "mine now")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    let withdrawn = provider
+        .post(
+            &format!("{facility}/documents/{id}/withdraw"),
+            &[("csrf", &token), ("reason", "renewed elsewhere")],
+        )
+        .await;
+    assert_eq!(withdrawn.status, 303);
+    let items = listed(&w.office).await;
+    assert_eq!(items[0]["withdrawal_reason"], "renewed elsewhere");
+    let readiness = office
+        .get(&format!("/readiness/{}", w.office.organization_id))
+        .await;
+    assert!(
+        !readiness
+            .body
+            .contains("Papers lapsing before a contract ends")
+    );
+}
+
 crate::backend_tests!(
     the_contract_sheet_prints_for_whoever_sees_the_contract,
+    documents_are_kept_from_the_console,
     api_keys_webhooks_and_the_audit_log_are_kept_from_the_console,
     groups_are_planned_from_the_console,
     organisations_users_and_seasons_are_administered_from_the_console,

@@ -4,6 +4,9 @@
 //! `Idempotency-Key` across the crashes exist once, held capacity and allocations equal what the
 //! contracts hold, every status matches its history, and the audit chain verifies (`etrack check`).
 //! The same load through three processes at once keeps the same invariants, and sends each email once.
+//! Beside them the building's provider uploads papers (some the same content again) and withdraws
+//! them, retried with their keys: each answered upload is there once, and every stored content
+//! matches its hash.
 //! Money moves through the same load: submissions lodge guarantees, approvals commit contracts'
 //! values and pay their first instalment, declines and cancellations give them back; afterwards the
 //! ledger balances, and the instalments that fall due later are each paid once by two payers
@@ -47,6 +50,92 @@ async fn attempt(
         status,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     ))
+}
+
+/// An upload whose answer may never come: `None` when the server was killed under it.
+async fn attempt_upload(
+    base: &str,
+    who: &Session,
+    path: &str,
+    body: Vec<u8>,
+    key: &str,
+) -> Option<(u16, Value)> {
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .finish();
+    let mut response = client
+        .post(format!("{base}{path}"))
+        .bearer_auth(&who.access_token)
+        .insert_header(("Idempotency-Key", key))
+        .insert_header((
+            "Content-Type",
+            format!("multipart/form-data; boundary={UPLOAD_BOUNDARY}"),
+        ))
+        .send_body(body)
+        .await
+        .ok()?;
+    let status = response.status().as_u16();
+    let bytes = response.body().await.ok()?;
+    Some((
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    ))
+}
+
+const UPLOAD_BOUNDARY: &str = "crash-upload-boundary";
+
+/// A paper of about 20 KB: every fourth the same content as the one before (kept once).
+fn paper(i: usize) -> Vec<u8> {
+    let n = if i.is_multiple_of(4) { i - 1 } else { i };
+    let mut content = format!("%PDF-1.7\n% paper {n}\n").into_bytes();
+    content.resize(20_000, b'.');
+    let mut body = format!(
+        "--{UPLOAD_BOUNDARY}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nlicence\r\n\
+         --{UPLOAD_BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"paper-{i}.pdf\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&content);
+    body.extend_from_slice(format!("\r\n--{UPLOAD_BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// The building's provider attaches papers through the crashes, each retried with its key until
+/// answered, and withdraws each once answered (so that the building never fills up): answers the
+/// documents acknowledged.
+async fn uploader(base: &str, w: &World, stop: &AtomicBool) -> BTreeSet<String> {
+    let mut acknowledged = BTreeSet::new();
+    let path = format!("/api/v1/facilities/{}/documents", w.building);
+    let mut i = 0;
+    while !stop.load(Ordering::Relaxed) {
+        i += 1;
+        let key = format!("crash-upload-{i}");
+        let mut tries = 0;
+        let id = loop {
+            tries += 1;
+            match attempt_upload(base, &w.provider, &path, paper(i), &key).await {
+                Some((201, reply)) => break reply["id"].as_str().unwrap().to_owned(),
+                Some((status, reply)) if status != 503 => {
+                    panic!("uploading answered {status}: {reply}")
+                }
+                _ => actix_web::rt::time::sleep(Duration::from_millis(100)).await,
+            }
+            assert!(tries < 600, "the server never came back");
+        };
+        acknowledged.insert(id.clone());
+        let withdraw = format!("/api/v1/documents/{id}/withdraw");
+        let reason = json!({"reason": "superseded"});
+        loop {
+            match attempt(base, &w.provider, &withdraw, Some(reason.clone()), None).await {
+                Some((200 | 409, _)) => break,
+                Some((status, reply)) if status != 503 => {
+                    panic!("withdrawing answered {status}: {reply}")
+                }
+                _ => actix_web::rt::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    acknowledged
 }
 
 /// What a worker knows of its contracts: the statuses each may be in.
@@ -243,13 +332,32 @@ fn crash_under_load(backend: Backend) {
     };
     let clients = [&w.office, &w.agency, &w.other_office];
     let bases = [base.clone()];
-    let results = system.block_on(futures_util::future::join_all(
-        clients
-            .iter()
-            .enumerate()
-            .map(|(n, c)| worker(&bases, &w, c, n, &stop)),
+    let (results, papers) = system.block_on(futures_util::future::join(
+        futures_util::future::join_all(
+            clients
+                .iter()
+                .enumerate()
+                .map(|(n, c)| worker(&bases, &w, c, n, &stop)),
+        ),
+        uploader(&base, &w, &stop),
     ));
     let _server = killer.join().unwrap();
+    // Each paper answered is there once, withdrawn, and nothing else was attached.
+    let listed = system.block_on(
+        app.get(&format!("/api/v1/facilities/{}/documents", w.building))
+            .auth(&w.provider)
+            .send(),
+    );
+    let listed = listed.assert_status(200)["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let ids: BTreeSet<String> = listed
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, papers, "every upload answered is there, once");
+    assert!(listed.iter().all(|d| d["withdrawn_at"].is_string()));
 
     let (answered, uncertain, replays) = system.block_on(verify(&app, &clients, &results));
     let (ok, report) = check(&db);
@@ -257,6 +365,10 @@ fn crash_under_load(backend: Backend) {
     let paid = system.block_on(instalments_paid_once(&app, &db, &w, &clients));
     let (ok, report) = check(&db);
     assert!(ok && report.starts_with("ok:"), "{report}");
+    eprintln!(
+        "crash test ({backend:?}): {} papers uploaded and withdrawn through the kills",
+        papers.len()
+    );
     eprintln!("crash test ({backend:?}): {paid} approved contracts paid in full after the season");
     eprintln!(
         "crash test ({backend:?}): 5 kills, {answered} contracts as answered, {uncertain} cut off mid-request, \

@@ -783,9 +783,173 @@ async fn a_submission_needs_the_documents_its_season_asks_for(app: TestApp) {
     submit(&bus).await.assert_status(200);
 }
 
+async fn readiness_of(app: &TestApp, w: &World, by: &Session) -> Reply {
+    let office = &w.office.organization_id;
+    app.get(&format!("/api/v1/seasons/{}/readiness/{office}", w.season))
+        .auth(by)
+        .send()
+        .await
+}
+
+/// The `document_expiring` gaps of the office's readiness, as (kind, last valid day).
+async fn lapsing(app: &TestApp, w: &World) -> (i64, Vec<(String, String)>) {
+    let r = readiness_of(app, w, &w.office).await;
+    let r = r.assert_status(200);
+    let gaps = r["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["category"] == "document_expiring")
+        .map(|g| {
+            (
+                g["document"]["kind"].as_str().unwrap().to_owned(),
+                g["date"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (r["gap_count"].as_i64().unwrap(), gaps)
+}
+
+fn remind(app: &TestApp, day: &str) {
+    let mut conn = etrack::storage::establish(app.database()).unwrap();
+    etrack::notify::reminders::run(&mut conn, day.parse().unwrap()).unwrap();
+}
+
+/// The subjects of an organisation's expiry reminders.
+async fn expiry_reminders(app: &TestApp, by: &Session) -> Vec<String> {
+    let inbox = app.get("/api/v1/notifications").auth(by).send().await;
+    inbox.assert_status(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "document_expiring")
+        .map(|n| n["subject"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// R25: a facility paper lapsing before the end of an approved contract relying on it is a gap in
+/// the client's readiness until a renewed one is attached, and the provider and the client are
+/// told 30, 14 and 3 days before it lapses.
+async fn a_paper_lapsing_before_a_contract_ends_is_a_gap_and_told(app: TestApp) {
+    let w = World::new(&app).await;
+    let contract = w
+        .approved(&app, &w.office, w.housing(10, "2027-05-10", "2027-05-20"))
+        .await;
+    let (before, gaps) = lapsing(&app, &w).await;
+    assert!(gaps.is_empty());
+    let building = format!("facilities/{}", w.building);
+    let paper = |kind: &'static str, until: Option<&'static str>, text: &'static str| {
+        let mut fields = vec![("kind", kind)];
+        if let Some(until) = until {
+            fields.push(("valid_until", until));
+        }
+        let (app, w, building) = (&app, &w, &building);
+        async move {
+            let reply = upload(
+                app,
+                &w.provider,
+                building,
+                &fields,
+                Some(("paper.pdf", None, &pdf(text))),
+            )
+            .await;
+            reply.assert_status(201)["id"].as_str().unwrap().to_owned()
+        }
+    };
+    // A licence valid until the 15th, an insurance policy stating no end: the licence lapses.
+    let licence = paper("licence", Some("2027-05-15"), "licence").await;
+    paper("insurance", None, "insurance").await;
+    let (count, gaps) = lapsing(&app, &w).await;
+    assert_eq!(count, before + 1);
+    assert_eq!(gaps, vec![("licence".to_owned(), "2027-05-15".to_owned())]);
+    let detail = readiness_of(&app, &w, &w.office).await;
+    let gap = detail.body["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["category"] == "document_expiring")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        gap["document"],
+        json!({"document_id": licence, "kind": "licence", "facility_id": w.building,
+               "contract_id": contract, "contract_ends_on": "2027-05-20"})
+    );
+    assert_eq!(detail.body["status"], "incomplete");
+    // The ministry's board counts it; the tawafa establishment sees it; outsiders see nothing.
+    let board = app
+        .get(&format!("/api/v1/seasons/{}/readiness?limit=200", w.season))
+        .auth(&w.ministry)
+        .send()
+        .await;
+    let line = board.assert_status(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["organization"]["id"] == w.office.organization_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(line["gap_count"], before + 1);
+    let seen = readiness_of(&app, &w, &w.tawafa).await;
+    assert_eq!(seen.assert_status(200)["gap_count"], before + 1);
+    for outsider in [&w.other_office, &w.agency, &w.other_tawafa] {
+        readiness_of(&app, &w, outsider).await.assert_status(404);
+    }
+
+    // Reminders: not 31 days before; at 30 days the provider and the client, once each; at 14.
+    remind(&app, "2027-04-14");
+    assert!(expiry_reminders(&app, &w.provider).await.is_empty());
+    remind(&app, "2027-04-15");
+    remind(&app, "2027-04-16");
+    let told = expiry_reminders(&app, &w.office).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(
+        told[0].starts_with("The licence of ")
+            && told[0].ends_with(" lapses in 30 days, before a contract ends"),
+        "{told:?}"
+    );
+    assert_eq!(expiry_reminders(&app, &w.provider).await.len(), 1);
+    remind(&app, "2027-05-01");
+    assert_eq!(expiry_reminders(&app, &w.office).await.len(), 2);
+    assert_eq!(expiry_reminders(&app, &w.provider).await.len(), 2);
+    for other in [&w.other_office, &w.other_provider, &w.agency] {
+        assert!(expiry_reminders(&app, other).await.is_empty());
+    }
+
+    // A renewed licence clears the gap, and nothing more is told.
+    let renewed = paper("licence", Some("2027-12-31"), "renewed").await;
+    let (count, gaps) = lapsing(&app, &w).await;
+    assert_eq!((count, gaps.len()), (before, 0));
+    remind(&app, "2027-05-12");
+    assert_eq!(expiry_reminders(&app, &w.office).await.len(), 2);
+    // Withdrawn, the old one lapses again; both withdrawn, no licence lapses (a missing one is
+    // the submission rule's business, R24).
+    let withdraw = |id: String| {
+        let request = app
+            .post(&format!("/api/v1/documents/{id}/withdraw"))
+            .auth(&w.provider);
+        async move { request.json(json!({"reason": "replaced"})).await }
+    };
+    withdraw(renewed).await.assert_status(200);
+    assert_eq!(lapsing(&app, &w).await.1.len(), 1);
+    remind(&app, "2027-05-12");
+    assert_eq!(
+        expiry_reminders(&app, &w.office).await.len(),
+        3,
+        "3 days before"
+    );
+    withdraw(licence).await.assert_status(200);
+    assert_eq!(lapsing(&app, &w).await, (before, Vec::new()));
+    // The view kept by each change is what a fresh assessment finds.
+    let mut conn = etrack::storage::establish(app.database()).unwrap();
+    let (_, problems) = etrack::usecases::readiness::verify_view(&mut conn).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
 crate::backend_tests!(
     documents_are_checked_kept_once_and_seen_with_their_record,
     a_record_has_room_for_so_much,
     check_catches_a_changed_content,
-    a_submission_needs_the_documents_its_season_asks_for
+    a_submission_needs_the_documents_its_season_asks_for,
+    a_paper_lapsing_before_a_contract_ends_is_a_gap_and_told
 );

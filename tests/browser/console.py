@@ -470,6 +470,58 @@ def forged_form(browser, contract_url):
     context.close()
 
 
+def documents(browser, contract_url):
+    """The provider of the approved contract's building attaches a civil-defence certificate that
+    lapses before the contract ends; the office, reading in Persian, finds the lapsing paper on
+    its readiness page; the provider then attaches the renewed one from the same form."""
+    context = browser.new_context(bypass_csp=True)
+    office = context.new_page()
+    sign_in(office, "office")
+    office.goto(contract_url)
+    facility_url = BASE + office.locator("#facility").get_attribute("href")
+    context.close()
+
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, "provider")
+    page.goto(facility_url)
+    expect(page.locator("#documents")).to_be_visible()
+    pdf = b"%PDF-1.7\n% civil defence certificate\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+    form = page.locator("form.upload")
+    form.locator("select[name=kind]").select_option("civil_defence")
+    form.locator("input[name=valid_until]").fill("2027-05-11")
+    form.locator("input[name=file]").set_input_files(
+        files=[{"name": "civil-defence-2026.pdf", "mimeType": "application/pdf", "buffer": pdf}]
+    )
+    form.locator("button").click()
+    page.wait_for_load_state("load")
+    expect(page.locator("#documents tbody tr", has_text="civil-defence-2026.pdf")).to_be_visible()
+    shot(page, "facility-documents-en")
+
+    reader = browser.new_context(bypass_csp=True)
+    office = reader.new_page()
+    sign_in(office, "office")
+    switch_language(office, "fa")
+    office.goto(f"{BASE}/readiness")
+    expect(office.locator("html")).to_have_attribute("dir", "rtl")
+    expect(office.locator("tr.lapsing").first).to_be_visible()
+    shot(office, "readiness-lapsing-fa")
+
+    form = page.locator("form.upload")
+    form.locator("select[name=kind]").select_option("civil_defence")
+    form.locator("input[name=valid_until]").fill("2027-12-31")
+    form.locator("input[name=file]").set_input_files(
+        files=[{"name": "civil-defence-2027.pdf", "mimeType": "application/pdf", "buffer": pdf + b"%renewed\n"}]
+    )
+    form.locator("button").click()
+    page.wait_for_load_state("load")
+    office.goto(f"{BASE}/readiness")
+    expect(office.locator("tr.lapsing")).to_have_count(0)
+    switch_language(office, "en")
+    reader.close()
+    context.close()
+
+
 def main():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -479,6 +531,7 @@ def main():
         authority(browser)
         administration(browser)
         integration(browser)
+        documents(browser, url)
         arabic(browser, url)
         arabic_without_javascript(browser, url)
         forged_form(browser, url)
