@@ -529,6 +529,27 @@ impl Shortfall {
     }
 }
 
+/// The clients of a season with contracts of a type awaiting approval (awaiting the provider or
+/// the ministry), in order.
+pub fn clients_awaiting(
+    conn: &mut DbConnection,
+    season_id: &str,
+    contract_type: ContractType,
+) -> QueryResult<Vec<String>> {
+    let awaiting = [
+        ContractStatus::PendingProvider.as_str(),
+        ContractStatus::PendingReview.as_str(),
+    ];
+    contracts::table
+        .filter(contracts::season_id.eq(season_id))
+        .filter(contracts::contract_type.eq(contract_type.as_str()))
+        .filter(contracts::status.eq_any(awaiting))
+        .select(contracts::client_id)
+        .distinct()
+        .order(contracts::client_id)
+        .load(conn)
+}
+
 /// The clients of a season (or of `clients` among them) whose wallets do not cover their contracts
 /// awaiting approval (only those starting by `starting_by`, if given), in two statements whatever
 /// their number.

@@ -129,6 +129,10 @@ pub fn set_schedule(
         return Err(Error::conflict("schedule_in_use"));
     }
     store::set_schedule(conn, season_id.as_str(), contract_type, &schedule)?;
+    // The contracts of the type awaiting approval now weigh on their clients' wallets (R20).
+    for client_id in store::clients_awaiting(conn, season_id.as_str(), contract_type)? {
+        super::feed::funding_changed(conn, season_id.as_str(), &client_id)?;
+    }
     Ok(schedule)
 }
 

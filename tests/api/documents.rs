@@ -877,18 +877,7 @@ async fn a_paper_lapsing_before_a_contract_ends_is_a_gap_and_told(app: TestApp) 
     );
     assert_eq!(detail.body["status"], "incomplete");
     // The ministry's board counts it; the tawafa establishment sees it; outsiders see nothing.
-    let board = app
-        .get(&format!("/api/v1/seasons/{}/readiness?limit=200", w.season))
-        .auth(&w.ministry)
-        .send()
-        .await;
-    let line = board.assert_status(200)["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["organization"]["id"] == w.office.organization_id.as_str())
-        .unwrap()
-        .clone();
+    let line = w.board_line(&app, &w.office.organization_id).await;
     assert_eq!(line["gap_count"], before + 1);
     let seen = readiness_of(&app, &w, &w.tawafa).await;
     assert_eq!(seen.assert_status(200)["gap_count"], before + 1);

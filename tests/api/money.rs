@@ -932,18 +932,7 @@ async fn an_unfunded_wallet_is_a_readiness_gap(app: TestApp) {
     assert_eq!(unfunded_gap(short).unwrap()["amount"], "3500.00");
     // The ministry's board says the same; a tawafa establishment serving the office's country
     // sees the gap, never the amount; other organisations see nothing of it.
-    let board = app
-        .get(&format!("/api/v1/seasons/{}/readiness?limit=200", w.season))
-        .auth(&w.ministry)
-        .send()
-        .await;
-    let line = board.assert_status(200)["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["organization"]["id"] == office.as_str())
-        .unwrap()
-        .clone();
+    let line = w.board_line(&app, &office).await;
     assert_eq!(
         (&line["unfunded"], &line["gap_count"]),
         (&json!("3500.00"), &json!(2))
@@ -1110,8 +1099,40 @@ async fn two_sqlite_processes_race_for_one_wallet() {
     two_processes(Backend::Sqlite).await;
 }
 
+/// A schedule set while contracts of its type await approval: they weigh on their clients'
+/// wallets from then on, in the all-clients view as in a fresh assessment.
+async fn a_schedule_set_late_counts_the_contracts_awaiting_approval(app: TestApp) {
+    let w = World::new(&app).await;
+    let office = w.office.organization_id.clone();
+    to_review(
+        &app,
+        &w,
+        &w.office,
+        w.housing(10, "2027-05-10", "2027-05-12"),
+    )
+    .await;
+    assert_eq!(
+        lacking(&app, &w).await,
+        (1, "0.00".to_owned()),
+        "no schedule yet"
+    );
+    fund(&app, &w, &office, "1000", "U-1")
+        .await
+        .assert_status(201);
+    set_schedule(&app, &w.ministry, &w.season, "housing", thirds())
+        .await
+        .assert_status(200);
+    assert_eq!(lacking(&app, &w).await, (2, "3500.00".to_owned()));
+    let line = w.board_line(&app, &office).await;
+    assert_eq!(line["unfunded"], "3500.00");
+    let mut conn = etrack::storage::establish(app.database()).unwrap();
+    let (_, problems) = etrack::usecases::readiness::verify_view(&mut conn).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
 crate::backend_tests!(
     a_season_of_money_adds_up,
+    a_schedule_set_late_counts_the_contracts_awaiting_approval,
     money_is_seen_only_by_those_it_belongs_to,
     guarantees_are_lodged_at_submission_and_settled_after_the_season,
     bank_statements_are_imported_all_or_nothing,

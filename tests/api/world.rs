@@ -170,6 +170,25 @@ impl World {
         }
     }
 
+    /// A client's line on the ministry's all-clients readiness board.
+    pub async fn board_line(&self, app: &TestApp, client: &str) -> Value {
+        let board = app
+            .get(&format!(
+                "/api/v1/seasons/{}/readiness?limit=200",
+                self.season
+            ))
+            .auth(&self.ministry)
+            .send()
+            .await;
+        board.assert_status(200)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["organization"]["id"] == client)
+            .unwrap()
+            .clone()
+    }
+
     /// A housing contract body for this world's building.
     pub fn housing(&self, beds: i64, starts_on: &str, ends_on: &str) -> Value {
         json!({"season_id": self.season, "type": "housing", "facility_id": self.building,
