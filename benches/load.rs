@@ -33,6 +33,7 @@ use serde_json::{Value, json};
 
 const SECRET: &str = "bench-secret-bench-secret-0123456789abcdef";
 const PASSWORD: &str = "seed-pass-1447";
+const METRICS_TOKEN: &str = "bench-metrics-token-0123456789";
 
 fn etrack() -> Command {
     Command::new(env!("CARGO_BIN_EXE_etrack"))
@@ -917,6 +918,68 @@ async fn with_money(http: &Http, actors: &Actors, seeded: &Seeded) -> Duration {
     took
 }
 
+/// Requests answered and statements sent to the database, per (method, route), as the server's
+/// metrics count them since it started.
+async fn statement_counts(http: &Http) -> BTreeMap<(String, String), (u64, u64)> {
+    let mut counts: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
+    let Ok(mut res) = http
+        .client
+        .get(format!("{}/metrics", http.base))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+    else {
+        return counts;
+    };
+    let body = res.body().limit(16 * 1024 * 1024).await.unwrap_or_default();
+    let label = |line: &str, name: &str| -> Option<String> {
+        let at = line.find(&format!("{name}=\""))? + name.len() + 2;
+        Some(line[at..].split('"').next()?.to_owned())
+    };
+    for line in String::from_utf8_lossy(&body).lines() {
+        let requests = line.starts_with("etrack_http_requests_total{");
+        let statements = line.starts_with("etrack_db_statements_total{");
+        if !(requests || statements) {
+            continue;
+        }
+        let (Some(method), Some(route), Some(value)) = (
+            label(line, "method"),
+            label(line, "route"),
+            line.rsplit(' ').next().and_then(|v| v.parse::<u64>().ok()),
+        ) else {
+            continue;
+        };
+        let entry = counts.entry((method, route)).or_default();
+        if requests {
+            entry.0 += value;
+        } else {
+            entry.1 += value;
+        }
+    }
+    counts
+}
+
+/// The statements each route of a phase sent per request: the counts after it less those before.
+fn report_statements(
+    before: &BTreeMap<(String, String), (u64, u64)>,
+    after: &BTreeMap<(String, String), (u64, u64)>,
+) {
+    println!("  statements per request (each a round trip on PostgreSQL), by route:");
+    for (key, (requests, statements)) in after {
+        let (r0, s0) = before.get(key).copied().unwrap_or_default();
+        let requests = requests - r0;
+        if requests == 0 || key.1 == "/metrics" {
+            continue;
+        }
+        println!(
+            "    {:>5.1}  {} {} ({requests} requests)",
+            (statements - s0) as f64 / requests as f64,
+            key.0,
+            key.1
+        );
+    }
+}
+
 /// The size of each uploaded document: 5 MB.
 const UPLOAD_BYTES: usize = 5_000_000;
 
@@ -1030,6 +1093,7 @@ fn serve(mut binary: Command, db: &BenchDb) -> Server {
             .args(["serve", "--bind", "127.0.0.1:0"])
             .env("DATABASE_URL", &db.url)
             .env("ETRACK_JWT_SECRET", SECRET)
+            .env("ETRACK_METRICS_TOKEN", METRICS_TOKEN)
             .env("ETRACK_MAIL", format!("file:{}", mail.display()))
             .env("RUST_LOG", "warn"),
     )
@@ -1337,10 +1401,12 @@ fn main() {
 
         println!("\n-- mixed deadline-day load");
         let shared = shared();
+        let counted = statement_counts(&http).await;
         let cpu = CpuMeter::start(&server);
         let seconds = mixed(&http, &actors, &seeded, &reads, &shared, &args).await;
         shared.stats.borrow_mut().report(seconds);
         cpu.report(shared.stats.borrow().total().0);
+        report_statements(&counted, &statement_counts(&http).await);
         let (peak, now) = server.memory();
         println!("  server memory: peak {peak:.0} MiB, now {now:.0} MiB");
 

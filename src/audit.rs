@@ -17,6 +17,9 @@ pub struct RequestContext {
     method: String,
     path: String,
     path_id: RefCell<Option<String>>,
+    /// The statements its database work sent, shared with whoever reads them once it is
+    /// answered (the metrics).
+    statements: std::rc::Rc<std::cell::Cell<u64>>,
 }
 
 impl RequestContext {
@@ -26,13 +29,24 @@ impl RequestContext {
             method,
             path,
             path_id: RefCell::new(None),
+            statements: std::rc::Rc::default(),
         }
+    }
+
+    /// How many statements the request's database work sent, read once it is answered.
+    pub fn statements(&self) -> std::rc::Rc<std::cell::Cell<u64>> {
+        self.statements.clone()
     }
 }
 
 /// Runs a request's future with its context.
 pub async fn scope<F: std::future::Future>(context: RequestContext, f: F) -> F::Output {
     REQUEST.scope(context, f).await
+}
+
+/// Adds to the statements the current request's database work sent.
+pub fn count_statements(n: u64) {
+    let _ = REQUEST.try_with(|c| c.statements.set(c.statements.get() + n));
 }
 
 /// Records the id named in the current request's path.

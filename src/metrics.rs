@@ -67,6 +67,8 @@ pub struct Metrics {
     answers: RwLock<HashMap<(String, String, u16), AtomicU64>>,
     /// Latency per (method, route).
     latency: RwLock<HashMap<(String, String), Histogram>>,
+    /// Statements sent to the database per (method, route), summed.
+    statements: RwLock<HashMap<(String, String), AtomicU64>>,
     /// Time requests waited for a database connection.
     pool_wait: Histogram,
     /// Requests that got no connection in time.
@@ -77,8 +79,16 @@ pub struct Metrics {
 pub const UNMATCHED: &str = "unmatched";
 
 impl Metrics {
-    /// One answered request. `route` is the matched pattern (`/api/v1/contracts/{id}`).
-    pub fn answered(&self, method: &str, route: &str, status: u16, took: Duration) {
+    /// One answered request. `route` is the matched pattern (`/api/v1/contracts/{id}`);
+    /// `statements` what its database work sent.
+    pub fn answered(
+        &self,
+        method: &str,
+        route: &str,
+        status: u16,
+        took: Duration,
+        statements: u64,
+    ) {
         let key = (method.to_owned(), route.to_owned(), status);
         if !bump(&self.answers, &key, |c| {
             c.fetch_add(1, Ordering::Relaxed);
@@ -90,6 +100,14 @@ impl Metrics {
                 .fetch_add(1, Ordering::Relaxed);
         }
         let key = (method.to_owned(), route.to_owned());
+        if !bump(&self.statements, &key, |c| {
+            c.fetch_add(statements, Ordering::Relaxed);
+        }) {
+            let mut sent = self.statements.write().unwrap_or_else(|e| e.into_inner());
+            sent.entry(key.clone())
+                .or_default()
+                .fetch_add(statements, Ordering::Relaxed);
+        }
         if !bump(&self.latency, &key, |h| h.observe(took)) {
             let mut latency = self.latency.write().unwrap_or_else(|e| e.into_inner());
             latency.entry(key).or_default().observe(took);
@@ -135,6 +153,23 @@ impl Metrics {
             latency[key].render(&mut out, "etrack_http_request_duration_seconds", &labels);
         }
         drop(latency);
+        out.push_str(
+            "# HELP etrack_db_statements_total Statements sent to the database by requests, by method and route \
+             (on PostgreSQL, one round trip each).\n\
+             # TYPE etrack_db_statements_total counter\n",
+        );
+        let sent = self.statements.read().unwrap_or_else(|e| e.into_inner());
+        let mut keys: Vec<_> = sent.keys().collect();
+        keys.sort();
+        for key @ (method, route) in keys {
+            let _ = writeln!(
+                out,
+                "etrack_db_statements_total{{method=\"{method}\",route=\"{}\"}} {}",
+                escape(route),
+                sent[key].load(Ordering::Relaxed)
+            );
+        }
+        drop(sent);
         out.push_str(
             "# HELP etrack_db_pool_wait_seconds Time requests waited for a database connection.\n\
              # TYPE etrack_db_pool_wait_seconds histogram\n",
@@ -264,9 +299,9 @@ mod tests {
     #[test]
     fn renders_counters_and_cumulative_buckets() {
         let metrics = Metrics::default();
-        metrics.answered("GET", "/a/{id}", 200, Duration::from_millis(3));
-        metrics.answered("GET", "/a/{id}", 200, Duration::from_millis(30));
-        metrics.answered("GET", "/a/{id}", 404, Duration::from_millis(2));
+        metrics.answered("GET", "/a/{id}", 200, Duration::from_millis(3), 4);
+        metrics.answered("GET", "/a/{id}", 200, Duration::from_millis(30), 5);
+        metrics.answered("GET", "/a/{id}", 404, Duration::from_millis(2), 1);
         let text = metrics.render(&Gauges::default());
         assert!(text.contains(
             "etrack_http_requests_total{method=\"GET\",route=\"/a/{id}\",status=\"200\"} 2\n"
@@ -283,5 +318,6 @@ mod tests {
         assert!(text.contains(
             "etrack_http_request_duration_seconds_count{method=\"GET\",route=\"/a/{id}\"} 3\n"
         ));
+        assert!(text.contains("etrack_db_statements_total{method=\"GET\",route=\"/a/{id}\"} 10\n"));
     }
 }

@@ -163,6 +163,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     p if crate::console::serves(p) => crate::console::CONSOLE_CSP,
                     _ => API_CSP,
                 };
+                let statements = context.statements();
                 let response = audit::scope(context, srv.call(req));
                 async move {
                     let response = response.await?;
@@ -179,6 +180,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                             .unwrap_or(crate::metrics::UNMATCHED),
                         response.status().as_u16(),
                         started.elapsed(),
+                        statements.get(),
                     );
                     response.headers_mut().insert(
                         HeaderName::from_static("content-security-policy"),

@@ -25,6 +25,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Turns at password hashing and checking: at most one per core at a time in the process.
     pub passwords: Arc<Semaphore>,
+    /// Turns at reading an upload whole and storing it: at most two per core at a time in the
+    /// process, so that what uploads hold in memory stays bounded however many arrive at once.
+    pub uploads: Arc<Semaphore>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -36,6 +39,7 @@ impl AppState {
             jwt,
             settings: Arc::new(settings),
             passwords: Arc::new(Semaphore::new(cores)),
+            uploads: Arc::new(Semaphore::new(2 * cores)),
             metrics: Arc::default(),
         }
     }
@@ -53,6 +57,15 @@ impl AppState {
             .await
             .map_err(|_| Error::internal())?;
         web::block(f).await.map_err(|_| Error::internal())
+    }
+
+    /// A turn at receiving an upload, held until it is stored (see [`AppState::uploads`]).
+    pub async fn upload_turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Error> {
+        self.uploads
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::internal())
     }
 
     /// Reads for an authenticated caller: the caller is resolved from its credentials and `f`
@@ -154,7 +167,23 @@ impl AppState {
         T: Send + 'static,
     {
         let (pool, metrics) = (self.pool.clone(), self.metrics.clone());
-        web::block(move || {
+        let (result, sent) = web::block(move || {
+            storage::statements::take();
+            let result = Self::work_on_connection(&pool, &metrics, f);
+            (result, storage::statements::take())
+        })
+        .await
+        .map_err(|_| Error::internal())?;
+        audit::count_statements(sent);
+        result
+    }
+
+    /// The work of [`AppState::on_connection`], on the blocking thread.
+    fn work_on_connection<T, F>(pool: &DbPool, metrics: &Metrics, f: F) -> Result<T, Error>
+    where
+        F: FnOnce(&mut PoolConnection) -> Result<T, Error>,
+    {
+        {
             let asked = Instant::now();
             let checkout = pool.get();
             metrics.pool_checkout(asked.elapsed(), checkout.is_ok());
@@ -167,9 +196,7 @@ impl AppState {
                 conn.suspect();
             }
             result
-        })
-        .await
-        .map_err(|_| Error::internal())?
+        }
     }
 }
 

@@ -143,7 +143,13 @@ pub(crate) async fn read_upload(
         } else {
             MAX_FIELD_BYTES
         };
-        let mut bytes = Vec::new();
+        // A file is read into one buffer the size the request declared (within the limit), so
+        // that it is not copied as it grows.
+        let mut bytes = if name == "file" {
+            Vec::with_capacity(declared.unwrap_or(0).min(doc::MAX_BYTES))
+        } else {
+            Vec::new()
+        };
         while let Some(chunk) = part.next().await {
             let chunk = chunk.map_err(|_| broken())?;
             if bytes.len() + chunk.len() > limit {
@@ -221,6 +227,7 @@ async fn attach(
     id: &str,
 ) -> Result<HttpResponse, Error> {
     let record = Record::new(kind, id);
+    let _turn = state.upload_turn().await?;
     let upload = read_upload(&req, payload, None).await;
     let idempotency = Idempotency::of(&req, fingerprint(&upload))?;
     let created = idempotency

@@ -85,6 +85,10 @@ async fn attach(
     let Some(record) = record(kind, id) else {
         return no_such(&visitor);
     };
+    let _turn = match state.upload_turn().await {
+        Ok(turn) => turn,
+        Err(e) => return again(&state, &visitor, &record, &e).await,
+    };
     let mut csrf = String::new();
     let upload = crate::api::documents::read_upload(&req, payload, Some(&mut csrf)).await;
     if let Err(e) = &upload

@@ -25,6 +25,7 @@ pub mod schema;
 pub mod seasons;
 pub mod seed;
 pub mod sessions;
+pub mod statements;
 pub mod throttles;
 pub mod user_tokens;
 pub mod users;
@@ -189,7 +190,11 @@ impl ManageConnection for ConnectionManager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<PoolConnection, r2d2::Error> {
-        let conn = establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
+        let mut conn = establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
+        match &mut conn {
+            DbConnection::Postgresql(c) => c.set_instrumentation(statements::Counting),
+            DbConnection::Sqlite(c) => c.set_instrumentation(statements::Counting),
+        }
         Ok(PoolConnection {
             conn,
             returned_at: Instant::now(),

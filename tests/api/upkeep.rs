@@ -275,6 +275,19 @@ async fn metrics_for_the_scraper_only(app: TestApp) {
     assert!(text.contains(
         "etrack_http_request_duration_seconds_count{method=\"GET\",route=\"/api/v1/contracts\"} 3\n"
     ));
+    // What the three lists sent to the database: the session and the page at least, a handful
+    // at most; a 404 outside any route sent nothing.
+    let sent = |route: &str| -> u64 {
+        let label = format!("etrack_db_statements_total{{method=\"GET\",route=\"{route}\"}} ");
+        let line = text.lines().find(|l| l.starts_with(&label)).expect(&label);
+        line[label.len()..].parse().unwrap()
+    };
+    let lists = sent("/api/v1/contracts");
+    assert!(
+        (2 * 3..=8 * 3).contains(&lists),
+        "{lists} statements for 3 lists"
+    );
+    assert_eq!(sent("unmatched"), 0);
     for gauge in [
         "etrack_db_pool_size 6\n",
         "etrack_db_pool_wait_seconds_count ",
