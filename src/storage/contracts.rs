@@ -6,7 +6,9 @@ use diesel::prelude::*;
 use diesel::result::Error::DeserializationError;
 
 use super::models::{AmendmentRow, ContractEventRow, ContractRow};
-use super::schema::{amendments, contract_events, contracts, organization_countries};
+use super::schema::{
+    amendments, contract_events, contracts, facilities, organization_countries, organizations,
+};
 use super::{DbConnection, MultiBackend, like_contains, now};
 use crate::access::ContractScope;
 use crate::domain::contract::{
@@ -150,12 +152,49 @@ pub fn names(conn: &mut DbConnection, rows: &[ContractRow]) -> QueryResult<Names
     let mut facility_ids: Vec<&str> = rows.iter().map(|r| r.facility_id.as_str()).collect();
     facility_ids.sort_unstable();
     facility_ids.dedup();
-    let organizations = super::organizations::bilingual_names(conn, &org_ids)?;
-    let facilities = super::facilities::bilingual_names(conn, &facility_ids)?;
-    Ok(Names {
-        organizations,
-        facilities,
-    })
+    let mut names = Names {
+        organizations: HashMap::new(),
+        facilities: HashMap::new(),
+    };
+    if rows.is_empty() {
+        return Ok(names);
+    }
+    // Both kinds of name in one statement: an organisation's row has no city, a facility's has.
+    // (The backends' union is written per backend: the two-backend connection has none.)
+    macro_rules! both_names {
+        () => {
+            organizations::table
+                .filter(organizations::id.eq_any(&org_ids))
+                .select((
+                    organizations::id,
+                    organizations::name,
+                    organizations::name_ar,
+                    diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+                ))
+                .union_all(
+                    facilities::table
+                        .filter(facilities::id.eq_any(&facility_ids))
+                        .select((
+                            facilities::id,
+                            facilities::name,
+                            facilities::name_ar,
+                            facilities::city,
+                        )),
+                )
+        };
+    }
+    let found: Vec<(String, String, String, String)> = match conn {
+        DbConnection::Postgresql(c) => both_names!().load(c)?,
+        DbConnection::Sqlite(c) => both_names!().load(c)?,
+    };
+    for (id, name, name_ar, city) in found {
+        if city.is_empty() {
+            names.organizations.insert(id, (name, name_ar));
+        } else {
+            names.facilities.insert(id, (name, name_ar, city));
+        }
+    }
+    Ok(names)
 }
 
 type Boxed = contracts::BoxedQuery<'static, MultiBackend>;
