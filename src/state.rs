@@ -183,20 +183,18 @@ impl AppState {
     where
         F: FnOnce(&mut PoolConnection) -> Result<T, Error>,
     {
-        {
-            let asked = Instant::now();
-            let checkout = pool.get();
-            metrics.pool_checkout(asked.elapsed(), checkout.is_ok());
-            let mut conn = checkout.map_err(|e| {
-                tracing::error!(error = %e, "no database connection available");
-                Error::unavailable()
-            })?;
-            let result = f(&mut conn);
-            if matches!(&result, Err(e) if e.is_server_fault()) {
-                conn.suspect();
-            }
-            result
+        let asked = Instant::now();
+        let checkout = pool.get();
+        metrics.pool_checkout(asked.elapsed(), checkout.is_ok());
+        let mut conn = checkout.map_err(|e| {
+            tracing::error!(error = %e, "no database connection available");
+            Error::unavailable()
+        })?;
+        let result = f(&mut conn);
+        if matches!(&result, Err(e) if e.is_server_fault()) {
+            conn.suspect();
         }
+        result
     }
 }
 

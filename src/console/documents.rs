@@ -13,19 +13,6 @@ use crate::error::Error;
 use crate::state::AppState;
 use crate::usecases::documents::{self as cases, Record};
 
-/// The kinds a form offers, in the order it lists them.
-pub const KINDS: [DocumentKind; 9] = [
-    DocumentKind::Licence,
-    DocumentKind::CivilDefence,
-    DocumentKind::Lease,
-    DocumentKind::Insurance,
-    DocumentKind::Permit,
-    DocumentKind::HealthCertificate,
-    DocumentKind::SignedContract,
-    DocumentKind::InspectionReport,
-    DocumentKind::Other,
-];
-
 /// The console's word for a kind of document.
 pub fn kind_word(kind: &DocumentKind) -> &'static str {
     match kind {

@@ -16,9 +16,7 @@ use crate::domain::document;
 use crate::domain::money::signed;
 use crate::domain::season::ContractType;
 use crate::storage::documents::{self as papers, HeldBy, HeldRow};
-use crate::storage::{
-    DbConnection, facilities, ledger, notifications, plans, seasons, write_transaction,
-};
+use crate::storage::{DbConnection, ledger, notifications, plans, seasons, write_transaction};
 use crate::usecases::feed::{self, Recipient};
 
 /// Days before a deadline when clients are reminded.
@@ -149,6 +147,8 @@ pub const PAPER_DAYS_BEFORE: [i64; 3] = [30, 14, 3];
 fn papers(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::error::Error> {
     let held = papers::held(conn, HeldBy::EndingFrom(today))?;
     let lapses = document::lapses(held.iter().map(HeldRow::held));
+    let contracts: std::collections::HashMap<&str, &HeldRow> =
+        held.iter().map(|h| (h.contract_id.as_str(), h)).collect();
     let mut sent = 0;
     for lapse in lapses {
         let left = (lapse.valid_until - today).num_days();
@@ -158,16 +158,13 @@ fn papers(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::err
         else {
             continue;
         };
-        let Some(contract) = held.iter().find(|h| h.contract_id == lapse.contract_id) else {
-            continue;
-        };
-        let Some(facility) = facilities::find(conn, &lapse.facility_id)? else {
+        let Some(contract) = contracts.get(lapse.contract_id.as_str()) else {
             continue;
         };
         let params = Params {
             contract_id: lapse.contract_id.clone(),
-            facility: facility.name.clone(),
-            facility_ar: facility.name_ar.clone(),
+            facility: lapse.facility_name.0.clone(),
+            facility_ar: lapse.facility_name.1.clone(),
             document: lapse.kind.as_str().to_owned(),
             dates: lapse.valid_until.to_string(),
             days_left: left,

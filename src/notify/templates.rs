@@ -375,10 +375,12 @@ fn fill(pattern: &str, params: &Params, lang: Language) -> String {
         .replace("{season}", &params.season)
         .replace("{days}", &days(params.days_left, lang))
         .replace("{amount}", &params.amount)
-        .replace(
-            "{document}",
-            label(&format!("doc_{}", params.document), lang),
-        )
+        .replace("{document}", document_word(params, lang))
+}
+
+/// The kind of the paper a reminder is about, in words.
+fn document_word(params: &Params, lang: Language) -> &'static str {
+    label(&format!("doc_{}", params.document), lang)
 }
 
 /// HTML-escapes text that users wrote (names, reasons).
@@ -409,10 +411,7 @@ pub fn render(template: Template, params: &Params, lang: Language) -> Rendered {
                 "facility",
                 named(&params.facility, &params.facility_ar, lang).to_owned(),
             ),
-            (
-                "document",
-                label(&format!("doc_{}", params.document), lang).to_owned(),
-            ),
+            ("document", document_word(params, lang).to_owned()),
             ("valid_until", params.dates.clone()),
             ("status", label("lapsing", lang).to_owned()),
         ]

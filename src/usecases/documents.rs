@@ -253,6 +253,11 @@ pub fn list(
     record: &Record,
 ) -> Result<Vec<Document>, Error> {
     record_of(conn, caller, record)?;
+    seen(conn, caller, record)
+}
+
+/// A record's documents the caller sees by their kind, once it is known to see the record.
+fn seen(conn: &mut DbConnection, caller: &Caller, record: &Record) -> Result<Vec<Document>, Error> {
     Ok(store::of_record(conn, record.kind, &record.id)?
         .into_iter()
         .filter(|d| access::sees_document(caller, d.kind))
@@ -272,7 +277,7 @@ pub fn shelf(conn: &mut DbConnection, caller: &Caller, record: &Record) -> Resul
     let (owners, ministry) = record_of(conn, caller, record)?;
     let owners: Vec<&str> = owners.iter().map(String::as_str).collect();
     let can_attach = access::attach_documents(caller, &owners, ministry).is_ok();
-    let documents = list(conn, caller, record)?
+    let documents = seen(conn, caller, record)?
         .into_iter()
         .map(|d| {
             let withdrawable = d.withdrawn_at.is_none()
