@@ -518,6 +518,13 @@ def documents(browser, contract_url):
     office.goto(f"{BASE}/readiness")
     expect(office.locator("tr.lapsing")).to_have_count(0)
     switch_language(office, "en")
+    # The facility's papers as an Arabic reader sees them, right to left.
+    switch_language(page, "ar")
+    page.goto(facility_url)
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#documents tbody tr", has_text="civil-defence-2027.pdf")).to_be_visible()
+    shot(page, "facility-documents-ar")
+    switch_language(page, "en")
     reader.close()
     context.close()
 
