@@ -32,7 +32,7 @@ where
         let body = state
             .read(auth, move |conn, caller| fetch(conn, caller, &page))
             .await?;
-        return Ok(HttpResponse::Ok().json(body));
+        return Ok(body.respond());
     }
     let table = state
         .read(auth, move |conn, caller| {
@@ -64,6 +64,6 @@ pub fn whole<V: Serialize + ToSchema>(
     if csv::wanted(req) {
         csv::download(csv::table(&items), name)
     } else {
-        HttpResponse::Ok().json(Page::whole(items))
+        Page::whole(items).respond()
     }
 }

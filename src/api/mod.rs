@@ -14,6 +14,7 @@ pub mod groups;
 pub mod health;
 pub mod idempotency;
 pub mod inspections;
+pub mod json;
 pub mod lists;
 pub mod me;
 pub mod money;
@@ -149,6 +150,13 @@ impl<T: ToSchema> Page<T> {
             items,
             next_cursor: None,
         }
+    }
+}
+
+impl<T: ToSchema + Serialize> Page<T> {
+    /// The page as a `200 OK` JSON body, written into one buffer reserved for its items.
+    pub fn respond(&self) -> actix_web::HttpResponse {
+        json::ok(self, self.items.len())
     }
 }
 

@@ -130,7 +130,7 @@ pub async fn list(
             Ok(page.show(found, |d| d.contract.id.as_str(), ContractView::from))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(body))
+    Ok(body.respond())
 }
 
 /// One contract.

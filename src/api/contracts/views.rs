@@ -44,9 +44,11 @@ pub struct ContractView {
     pub facility_name_ar: Option<String>,
     pub facility_city: Place,
     /// First night, meal day or service day covered.
+    #[serde(serialize_with = "crate::api::json::date")]
     pub starts_on: NaiveDate,
     pub starts_on_hijri: String,
     /// Last night, meal day or service day covered (inclusive).
+    #[serde(serialize_with = "crate::api::json::date")]
     pub ends_on: NaiveDate,
     pub ends_on_hijri: String,
     /// Housing: beds per night.
@@ -81,7 +83,9 @@ pub struct ContractView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
     pub version: i64,
+    #[serde(serialize_with = "crate::api::json::time")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::api::json::time")]
     pub updated_at: DateTime<Utc>,
 }
 
