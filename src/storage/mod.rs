@@ -27,6 +27,7 @@ pub mod seed;
 pub mod sessions;
 pub mod statements;
 pub mod throttles;
+pub mod turns;
 pub mod user_tokens;
 pub mod users;
 pub mod webhooks;
@@ -50,8 +51,8 @@ macro_rules! insert_or_ignore {
 pub(crate) use insert_or_ignore;
 
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, Timelike, Utc};
@@ -83,7 +84,7 @@ pub struct PoolConnection {
     returned_at: Instant,
     checked_at_failure: u64,
     failures: Arc<AtomicU64>,
-    writers: Option<Arc<Mutex<()>>>,
+    writers: Option<Arc<turns::Writers>>,
 }
 
 impl PoolConnection {
@@ -94,18 +95,13 @@ impl PoolConnection {
         self.failures.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// [`write_transaction`], after waiting for this process's turn to write on SQLite. SQLite
-    /// lets one writer in at a time and makes the others poll with growing sleeps (seconds of
-    /// wait at the tail under load); a lock hands the turn over as soon as it is free.
+    /// [`write_transaction`], after waiting for the turn to write on SQLite (see [`turns`]).
     pub fn write<T, E, F>(&mut self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E>,
         E: From<diesel::result::Error>,
     {
-        let _turn = self
-            .writers
-            .as_ref()
-            .map(|w| w.lock().unwrap_or_else(PoisonError::into_inner));
+        let _turn = self.writers.as_ref().map(|w| w.take());
         write_transaction(&mut self.conn, f)
     }
 }
@@ -150,13 +146,16 @@ pub struct ConnectionManager {
     url: DatabaseUrl,
     /// Failures its connections reported (see [`PoolConnection::suspect`]).
     failures: Arc<AtomicU64>,
-    /// SQLite only: whose turn it is to write (see [`PoolConnection::write`]).
-    writers: Option<Arc<Mutex<()>>>,
+    /// SQLite only: whose turn it is to write (see [`turns`]).
+    writers: Option<Arc<turns::Writers>>,
 }
 
 impl ConnectionManager {
     pub fn new(url: DatabaseUrl) -> ConnectionManager {
-        let writers = matches!(url, DatabaseUrl::Sqlite(_)).then(Arc::default);
+        let writers = match &url {
+            DatabaseUrl::Sqlite(path) => Some(Arc::new(turns::Writers::new(path))),
+            DatabaseUrl::Postgres(_) => None,
+        };
         ConnectionManager {
             url,
             failures: Arc::default(),
@@ -231,12 +230,16 @@ impl ManageConnection for ConnectionManager {
 }
 
 /// Runs background work on a pooled connection; a failure is reported as text and has the
-/// connection checked before its next use.
+/// connection checked before its next use. Background work writes (sealing the audit chain,
+/// reminders, instalments, deliveries, retention): on SQLite it holds the turn to write for its
+/// whole run (see [`turns`]).
 pub fn with_connection<T, E: ToString>(
     pool: &DbPool,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let writers = conn.writers.clone();
+    let _turn = writers.as_ref().map(|w| w.take());
     f(&mut conn).map_err(|e| {
         conn.suspect();
         e.to_string()

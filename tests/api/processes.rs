@@ -3,6 +3,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
+use etrack::config::DatabaseUrl;
 use serde_json::json;
 
 use crate::helpers::{ADMIN_EMAIL, Auth, Backend, PASSWORD, TestApp, TestDb};
@@ -137,6 +138,59 @@ async fn several_processes_share_one_sqlite_file() {
 #[actix_web::test]
 async fn several_processes_share_one_postgres_database() {
     several_processes_share_one_database(Backend::Postgres).await;
+}
+
+/// SQLite: the writers of every process on one file take turns on a lock of the file beside it
+/// (`<database>-writers`), waiting in the kernel rather than polling SQLite's busy handler. While
+/// another process holds the turn, a change waits for it; it goes through once the turn is free.
+#[actix_web::test]
+async fn sqlite_writers_of_several_processes_take_turns_on_one_lock() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let DatabaseUrl::Sqlite(path) = &db.url else {
+        unreachable!("a SQLite database")
+    };
+    let server = ServerProcess::start(&db.url);
+    let api = TestApp::remote(&server.base, Backend::Sqlite);
+    let session = api.login(ADMIN_EMAIL, PASSWORD).await;
+
+    let other_process = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(etrack::storage::turns::lock_file(path))
+        .unwrap();
+    other_process.lock().unwrap();
+    let change = {
+        let (api, session) = (
+            TestApp::remote(&server.base, Backend::Sqlite),
+            session.clone(),
+        );
+        actix_web::rt::spawn(async move {
+            api.post("/api/v1/organizations")
+                .auth(&session)
+                .json(json!({"kind": "hajj_office", "name": "Office of Oman", "name_ar": "مكتب عمان", "country": "OM"}))
+                .await
+                .status
+        })
+    };
+    // A read does not wait for the turn.
+    api.get("/api/v1/me")
+        .auth(&session)
+        .send()
+        .await
+        .assert_status(200);
+    actix_web::rt::time::sleep(Duration::from_millis(700)).await;
+    assert!(
+        !change.is_finished(),
+        "the change waits while another process holds the turn"
+    );
+    other_process.unlock().unwrap();
+    assert_eq!(change.await.unwrap(), 201);
+    api.get("/api/v1/organizations?kind=hajj_office")
+        .auth(&session)
+        .send()
+        .await
+        .assert_status(200);
 }
 
 #[actix_web::test]
