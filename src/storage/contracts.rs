@@ -408,26 +408,35 @@ pub fn update_terms(
 
 /// Moves a contract from `from` to `to`; `false` if it is no longer in `from` (a racing request
 /// moved it first).
+/// Moves a contract from `from` to `to`, and answers it as it now is; `None` when it was not in
+/// `from` any more (nothing changed). One statement (`RETURNING`).
 pub fn set_status(
     conn: &mut DbConnection,
     id: &str,
     from: ContractStatus,
     to: ContractStatus,
     reason: Option<&str>,
-) -> QueryResult<bool> {
-    let changed = diesel::update(
-        contracts::table
-            .filter(contracts::id.eq(id))
-            .filter(contracts::status.eq(from)),
-    )
-    .set((
-        contracts::status.eq(to),
-        contracts::status_reason.eq(reason),
-        contracts::version.eq(contracts::version + 1),
-        contracts::updated_at.eq(now()),
-    ))
-    .execute(conn)?;
-    Ok(changed == 1)
+) -> QueryResult<Option<ContractRow>> {
+    macro_rules! moved {
+        () => {
+            diesel::update(
+                contracts::table
+                    .filter(contracts::id.eq(id))
+                    .filter(contracts::status.eq(from)),
+            )
+            .set((
+                contracts::status.eq(to),
+                contracts::status_reason.eq(reason),
+                contracts::version.eq(contracts::version + 1),
+                contracts::updated_at.eq(now()),
+            ))
+            .returning(contracts::all_columns)
+        };
+    }
+    match conn {
+        DbConnection::Postgresql(c) => moved!().get_result(c).optional(),
+        DbConnection::Sqlite(c) => moved!().get_result(c).optional(),
+    }
 }
 
 pub fn insert_event(conn: &mut DbConnection, row: &ContractEventRow) -> QueryResult<()> {

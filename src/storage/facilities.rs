@@ -256,14 +256,6 @@ pub fn name(conn: &mut DbConnection, id: &str) -> QueryResult<String> {
         .first(conn)
 }
 
-/// A facility's names: (name, Arabic name, empty when none).
-pub fn both_names(conn: &mut DbConnection, id: &str) -> QueryResult<(String, String)> {
-    facilities::table
-        .find(id)
-        .select((facilities::name, facilities::name_ar))
-        .first(conn)
-}
-
 /// The names (Latin, Arabic: empty when none) and cities of some facilities, by id.
 pub fn bilingual_names(
     conn: &mut DbConnection,

@@ -152,54 +152,57 @@ pub fn realign(conn: &mut DbConnection) -> QueryResult<()> {
 
 /// Takes the readiness mark of a client for the rest of the transaction (so that two changes of
 /// one client's readiness are compared one after the other) and answers it: (version, fingerprint).
-/// A client never marked starts at version 0 with no fingerprint.
+/// A client never marked starts at version 0 with no fingerprint. One statement: an upsert that
+/// locks the row whether it inserts it or finds it.
 pub fn lock_readiness_mark(
     conn: &mut DbConnection,
     season_id: &str,
     organization_id: &str,
 ) -> QueryResult<(i64, String)> {
-    let key = || {
-        readiness_marks::table
-            .filter(readiness_marks::season_id.eq(season_id.to_owned()))
-            .filter(readiness_marks::organization_id.eq(organization_id.to_owned()))
-    };
-    let touch = |conn: &mut DbConnection| {
-        diesel::update(key())
-            .set(readiness_marks::version.eq(readiness_marks::version))
-            .execute(conn)
-    };
-    if touch(conn)? == 0 {
-        let row = (
-            readiness_marks::season_id.eq(season_id),
-            readiness_marks::organization_id.eq(organization_id),
-            readiness_marks::version.eq(0),
-            readiness_marks::fingerprint.eq(""),
-        );
-        super::insert_or_ignore!(conn, readiness_marks::table, row)?;
-        touch(conn)?;
+    macro_rules! take {
+        () => {
+            diesel::insert_into(readiness_marks::table)
+                .values((
+                    readiness_marks::season_id.eq(season_id),
+                    readiness_marks::organization_id.eq(organization_id),
+                    readiness_marks::version.eq(0),
+                    readiness_marks::fingerprint.eq(""),
+                ))
+                .on_conflict((readiness_marks::season_id, readiness_marks::organization_id))
+                .do_update()
+                .set(readiness_marks::version.eq(readiness_marks::version))
+                .returning((readiness_marks::version, readiness_marks::fingerprint))
+        };
     }
-    key()
-        .select((readiness_marks::version, readiness_marks::fingerprint))
-        .first(conn)
+    match conn {
+        DbConnection::Postgresql(c) => take!().get_result(c),
+        DbConnection::Sqlite(c) => take!().get_result(c),
+    }
 }
 
-/// Records a client's new readiness fingerprint; answers the new version.
+/// Records a client's new readiness fingerprint; answers the new version. One statement.
 pub fn set_readiness_mark(
     conn: &mut DbConnection,
     season_id: &str,
     organization_id: &str,
     fingerprint: &str,
 ) -> QueryResult<i64> {
-    let key = || {
-        readiness_marks::table
-            .filter(readiness_marks::season_id.eq(season_id.to_owned()))
-            .filter(readiness_marks::organization_id.eq(organization_id.to_owned()))
-    };
-    diesel::update(key())
-        .set((
-            readiness_marks::version.eq(readiness_marks::version + 1),
-            readiness_marks::fingerprint.eq(fingerprint),
-        ))
-        .execute(conn)?;
-    key().select(readiness_marks::version).first(conn)
+    macro_rules! set {
+        () => {
+            diesel::update(
+                readiness_marks::table
+                    .filter(readiness_marks::season_id.eq(season_id))
+                    .filter(readiness_marks::organization_id.eq(organization_id)),
+            )
+            .set((
+                readiness_marks::version.eq(readiness_marks::version + 1),
+                readiness_marks::fingerprint.eq(fingerprint),
+            ))
+            .returning(readiness_marks::version)
+        };
+    }
+    match conn {
+        DbConnection::Postgresql(c) => set!().get_result(c),
+        DbConnection::Sqlite(c) => set!().get_result(c),
+    }
 }

@@ -573,10 +573,8 @@ fn apply(
     if from == ContractStatus::Approved {
         close_open_amendment(conn, caller, &row)?;
     }
-    if !store::set_status(conn, &row.id, from, step.to, reason.as_deref())? {
-        return Err(Error::conflict("invalid_transition"));
-    }
-    let moved = store::find(conn, &row.id)?.ok_or_else(Error::internal)?;
+    let moved = store::set_status(conn, &row.id, from, step.to, reason.as_deref())?
+        .ok_or_else(|| Error::conflict("invalid_transition"))?;
     let money = match (step.holding, step.to) {
         (Holding::Take, _) => Some(super::money::Step::Submitted),
         (_, ContractStatus::Approved) => Some(super::money::Step::Approved),
