@@ -161,32 +161,27 @@ pub fn names(conn: &mut DbConnection, rows: &[ContractRow]) -> QueryResult<Names
     }
     // Both kinds of name in one statement: an organisation's row has no city, a facility's has.
     // (The backends' union is written per backend: the two-backend connection has none.)
-    macro_rules! both_names {
-        () => {
-            organizations::table
-                .filter(organizations::id.eq_any(&org_ids))
-                .select((
-                    organizations::id,
-                    organizations::name,
-                    organizations::name_ar,
-                    diesel::dsl::sql::<diesel::sql_types::Text>("''"),
-                ))
-                .union_all(
-                    facilities::table
-                        .filter(facilities::id.eq_any(&facility_ids))
-                        .select((
-                            facilities::id,
-                            facilities::name,
-                            facilities::name_ar,
-                            facilities::city,
-                        )),
-                )
-        };
-    }
-    let found: Vec<(String, String, String, String)> = match conn {
-        DbConnection::Postgresql(c) => both_names!().load(c)?,
-        DbConnection::Sqlite(c) => both_names!().load(c)?,
-    };
+    let found: Vec<(String, String, String, String)> = super::per_backend!(conn, c =>
+        organizations::table
+            .filter(organizations::id.eq_any(&org_ids))
+            .select((
+                organizations::id,
+                organizations::name,
+                organizations::name_ar,
+                diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+            ))
+            .union_all(
+                facilities::table
+                    .filter(facilities::id.eq_any(&facility_ids))
+                    .select((
+                        facilities::id,
+                        facilities::name,
+                        facilities::name_ar,
+                        facilities::city,
+                    )),
+            )
+            .load(c)?
+    );
     for (id, name, name_ar, city) in found {
         if city.is_empty() {
             names.organizations.insert(id, (name, name_ar));
@@ -406,10 +401,9 @@ pub fn update_terms(
     Ok(changed == 1)
 }
 
-/// Moves a contract from `from` to `to`; `false` if it is no longer in `from` (a racing request
-/// moved it first).
 /// Moves a contract from `from` to `to`, and answers it as it now is; `None` when it was not in
-/// `from` any more (nothing changed). One statement (`RETURNING`).
+/// `from` any more (a racing request moved it first; nothing changed). One statement
+/// (`RETURNING`).
 pub fn set_status(
     conn: &mut DbConnection,
     id: &str,
@@ -417,26 +411,20 @@ pub fn set_status(
     to: ContractStatus,
     reason: Option<&str>,
 ) -> QueryResult<Option<ContractRow>> {
-    macro_rules! moved {
-        () => {
-            diesel::update(
-                contracts::table
-                    .filter(contracts::id.eq(id))
-                    .filter(contracts::status.eq(from)),
-            )
-            .set((
-                contracts::status.eq(to),
-                contracts::status_reason.eq(reason),
-                contracts::version.eq(contracts::version + 1),
-                contracts::updated_at.eq(now()),
-            ))
-            .returning(contracts::all_columns)
-        };
-    }
-    match conn {
-        DbConnection::Postgresql(c) => moved!().get_result(c).optional(),
-        DbConnection::Sqlite(c) => moved!().get_result(c).optional(),
-    }
+    super::per_backend!(conn, c => diesel::update(
+        contracts::table
+            .filter(contracts::id.eq(id))
+            .filter(contracts::status.eq(from)),
+    )
+    .set((
+        contracts::status.eq(to),
+        contracts::status_reason.eq(reason),
+        contracts::version.eq(contracts::version + 1),
+        contracts::updated_at.eq(now()),
+    ))
+    .returning(contracts::all_columns)
+    .get_result(c)
+    .optional())
 }
 
 pub fn insert_event(conn: &mut DbConnection, row: &ContractEventRow) -> QueryResult<()> {

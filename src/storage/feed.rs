@@ -159,25 +159,18 @@ pub fn lock_readiness_mark(
     season_id: &str,
     organization_id: &str,
 ) -> QueryResult<(i64, String)> {
-    macro_rules! take {
-        () => {
-            diesel::insert_into(readiness_marks::table)
-                .values((
-                    readiness_marks::season_id.eq(season_id),
-                    readiness_marks::organization_id.eq(organization_id),
-                    readiness_marks::version.eq(0),
-                    readiness_marks::fingerprint.eq(""),
-                ))
-                .on_conflict((readiness_marks::season_id, readiness_marks::organization_id))
-                .do_update()
-                .set(readiness_marks::version.eq(readiness_marks::version))
-                .returning((readiness_marks::version, readiness_marks::fingerprint))
-        };
-    }
-    match conn {
-        DbConnection::Postgresql(c) => take!().get_result(c),
-        DbConnection::Sqlite(c) => take!().get_result(c),
-    }
+    super::per_backend!(conn, c => diesel::insert_into(readiness_marks::table)
+        .values((
+            readiness_marks::season_id.eq(season_id),
+            readiness_marks::organization_id.eq(organization_id),
+            readiness_marks::version.eq(0),
+            readiness_marks::fingerprint.eq(""),
+        ))
+        .on_conflict((readiness_marks::season_id, readiness_marks::organization_id))
+        .do_update()
+        .set(readiness_marks::version.eq(readiness_marks::version))
+        .returning((readiness_marks::version, readiness_marks::fingerprint))
+        .get_result(c))
 }
 
 /// Records a client's new readiness fingerprint; answers the new version. One statement.
@@ -187,22 +180,15 @@ pub fn set_readiness_mark(
     organization_id: &str,
     fingerprint: &str,
 ) -> QueryResult<i64> {
-    macro_rules! set {
-        () => {
-            diesel::update(
-                readiness_marks::table
-                    .filter(readiness_marks::season_id.eq(season_id))
-                    .filter(readiness_marks::organization_id.eq(organization_id)),
-            )
-            .set((
-                readiness_marks::version.eq(readiness_marks::version + 1),
-                readiness_marks::fingerprint.eq(fingerprint),
-            ))
-            .returning(readiness_marks::version)
-        };
-    }
-    match conn {
-        DbConnection::Postgresql(c) => set!().get_result(c),
-        DbConnection::Sqlite(c) => set!().get_result(c),
-    }
+    super::per_backend!(conn, c => diesel::update(
+        readiness_marks::table
+            .filter(readiness_marks::season_id.eq(season_id))
+            .filter(readiness_marks::organization_id.eq(organization_id)),
+    )
+    .set((
+        readiness_marks::version.eq(readiness_marks::version + 1),
+        readiness_marks::fingerprint.eq(fingerprint),
+    ))
+    .returning(readiness_marks::version)
+    .get_result(c))
 }

@@ -50,6 +50,19 @@ macro_rules! insert_or_ignore {
 }
 pub(crate) use insert_or_ignore;
 
+/// Runs `$run` with `$c` bound to the connection of whichever backend `$conn` is: for statements
+/// diesel's two-backend connection cannot run (unions, `RETURNING`, upserts), written once and
+/// typed for each backend.
+macro_rules! per_backend {
+    ($conn:expr, $c:ident => $run:expr) => {
+        match $conn {
+            $crate::storage::DbConnection::Postgresql($c) => $run,
+            $crate::storage::DbConnection::Sqlite($c) => $run,
+        }
+    };
+}
+pub(crate) use per_backend;
+
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -190,10 +203,7 @@ impl ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<PoolConnection, r2d2::Error> {
         let mut conn = establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
-        match &mut conn {
-            DbConnection::Postgresql(c) => c.set_instrumentation(statements::Counting),
-            DbConnection::Sqlite(c) => c.set_instrumentation(statements::Counting),
-        }
+        per_backend!(&mut conn, c => c.set_instrumentation(statements::Counting));
         Ok(PoolConnection {
             conn,
             returned_at: Instant::now(),
