@@ -34,10 +34,10 @@ fn org(
     kind: &str,
     name: String,
     country: Option<String>,
-    parent: Option<String>,
+    parent: Option<OrganizationId>,
 ) -> OrganizationRow {
     OrganizationRow {
-        id: OrganizationId::generate().into_string(),
+        id: OrganizationId::generate(),
         kind: OrgKind::parse(kind).expect("an organisation kind"),
         search_key: name.to_lowercase(),
         name_ar: name.clone(),
@@ -51,11 +51,11 @@ fn org(
     }
 }
 
-fn seed(conn: &mut DbConnection) -> String {
+fn seed(conn: &mut DbConnection) -> SeasonId {
     let mut rng = StdRng::seed_from_u64(1448);
-    write_transaction(conn, |conn| -> diesel::QueryResult<String> {
+    write_transaction(conn, |conn| -> diesel::QueryResult<SeasonId> {
         let season = SeasonRow {
-            id: SeasonId::generate().into_string(),
+            id: SeasonId::generate(),
             kind: SeasonKind::Hajj,
             hijri_year: 1448,
             name: "Hajj 1448".into(),
@@ -74,7 +74,7 @@ fn seed(conn: &mut DbConnection) -> String {
         let mut facility_ids = Vec::new();
         for (kind, city) in [("building", "makkah"), ("building", "madinah"), ("kitchen", "makkah"), ("kitchen", "madinah"), ("fleet", "jed")] {
             let f = FacilityRow {
-                id: FacilityId::generate().into_string(),
+                id: FacilityId::generate(),
                 provider_id: provider.id.clone(),
                 kind: FacilityKind::parse(kind).expect("a facility kind"),
                 name: format!("{kind} {city}"),
@@ -116,7 +116,7 @@ fn seed(conn: &mut DbConnection) -> String {
                         r#"[{{"city":"makkah","from":"{arrive}","to":"{move_on}"}},{{"city":"madinah","from":"{move_on}","to":"{leave}"}}]"#
                     );
                     plans::insert_group(conn, &GroupRow {
-                        id: GroupId::generate().into_string(),
+                        id: GroupId::generate(),
                         season_id: season.id.clone(),
                         organization_id: client.id.clone(),
                         office_id: Some(office.id.clone()),
@@ -141,7 +141,7 @@ fn seed(conn: &mut DbConnection) -> String {
                     };
                     let start = day("2027-05-01") + chrono::Days::new(rng.random_range(0..5));
                     contracts::insert(conn, &ContractRow {
-                        id: ContractId::generate().into_string(),
+                        id: ContractId::generate(),
                         season_id: season.id.clone(),
                         contract_type: ContractType::parse(ty).expect("a contract type"),
                         client_id: client.id.clone(),

@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 
 use crate::access::Caller;
+use crate::domain::ids::{ApiKeyId, UserId};
 use crate::storage::audit::NewEvent;
 
 tokio::task_local! {
@@ -92,8 +93,8 @@ impl Pending {
     pub fn event(self, caller: Option<&Caller>, entity: Option<String>) -> NewEvent {
         let (user, key) = caller.map_or((None, None), Caller::actor_ids);
         NewEvent {
-            actor_user_id: user,
-            actor_api_key_id: key,
+            actor_user_id: user.map(UserId::into_string),
+            actor_api_key_id: key.map(ApiKeyId::into_string),
             organization_id: caller.map(|c| c.organization_id.to_string()),
             entity_id: entity.or(self.path_id),
             ..self.event

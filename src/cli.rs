@@ -244,7 +244,14 @@ fn seed(url: &DatabaseUrl, scale: &str) -> Result<(), String> {
         .collect();
     println!("contracts by status: {}", statuses.join(", "));
     println!("season: {}", s.season_id);
-    println!("popular buildings (capacity 300): {}", s.popular.join(" "));
+    println!(
+        "popular buildings (capacity 300): {}",
+        s.popular
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     println!(
         "logins (password {SEED_PASSWORD}): ministry@{SEED_DOMAIN}, office-<country>@{SEED_DOMAIN}, \
          agency-<n>@, provider-<n>@, tawafa-<n>@, authority-<n>@{SEED_DOMAIN}"

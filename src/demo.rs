@@ -40,17 +40,17 @@ fn organization(
     name: &str,
     name_ar: &str,
     country: Option<&str>,
-    parent: Option<&str>,
+    parent: Option<&OrganizationId>,
 ) -> OrganizationRow {
     let at = now();
     OrganizationRow {
-        id: OrganizationId::generate().into_string(),
+        id: OrganizationId::generate(),
         kind,
         name: name.to_owned(),
         name_ar: name_ar.to_owned(),
         search_key: search_key(&format!("{name} {name_ar}")),
         country: country.map(str::to_owned),
-        parent_id: parent.map(str::to_owned),
+        parent_id: parent.cloned(),
         status: OrgStatus::Active,
         version: 1,
         created_at: at,
@@ -68,7 +68,7 @@ fn user(
 ) -> UserRow {
     let at = now();
     UserRow {
-        id: UserId::generate().into_string(),
+        id: UserId::generate(),
         organization_id: org.id.clone(),
         email: email.to_owned(),
         full_name: full_name.to_owned(),
@@ -212,7 +212,7 @@ pub fn load(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, String> {
         let mut callers = Vec::new();
         for d in DEMO {
             let parent = if d.kind == OrgKind::Agency {
-                office_id.as_deref()
+                office_id.as_ref()
             } else {
                 None
             };
@@ -243,14 +243,14 @@ pub fn load(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, String> {
             users::insert(conn, &admin)?;
             callers.push(Caller {
                 actor: Actor::User {
-                    id: UserId::from_stored(admin.id),
+                    id: admin.id,
                     session: SessionId::generate(),
                 },
                 role: Role::Admin,
-                organization_id: OrganizationId::from_stored(org.id),
+                organization_id: org.id,
                 kind: d.kind,
                 country: org.country,
-                parent_id: org.parent_id.map(OrganizationId::from_stored),
+                parent_id: org.parent_id,
             });
         }
         season(conn, &callers).map_err(|e| {
@@ -267,7 +267,7 @@ type Step<'a> = (&'a Caller, Action, Option<&'static str>);
 /// Client, facility, terms, first and last day, unit price, and the steps it goes through.
 type DemoContract<'a> = (
     &'a Caller,
-    &'a String,
+    &'a FacilityId,
     Terms,
     &'static str,
     &'static str,
@@ -326,12 +326,12 @@ fn day(s: &str) -> NaiveDate {
 fn money(
     conn: &mut DbConnection,
     ministry: &Caller,
-    season_id: &str,
+    season_id: &SeasonId,
     funds: &[(&Caller, &str)],
 ) -> Result<(), Error> {
     use crate::domain::ledger::{Due, Instalment};
     use crate::usecases::money::{self, Transfer};
-    let season_id = SeasonId::from_stored(season_id.to_owned());
+    let season_id = season_id.to_owned();
     let instalments = [
         (30, Due::Approval),
         (40, Due::ServiceStart),
@@ -368,7 +368,7 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
     };
     let at = now();
     let season = SeasonRow {
-        id: SeasonId::generate().into_string(),
+        id: SeasonId::generate(),
         kind: SeasonKind::Hajj,
         hijri_year: 1448,
         name: "Hajj 1448 (demo)".to_owned(),
@@ -388,7 +388,7 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
     seasons::set_allocation(
         conn,
         &season.id,
-        office.organization_id.as_str(),
+        &office.organization_id,
         Parent::Quota { country: "ID" },
         12_000,
     )
@@ -396,9 +396,9 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
     seasons::set_allocation(
         conn,
         &season.id,
-        agency.organization_id.as_str(),
+        &agency.organization_id,
         Parent::Office {
-            office_id: office.organization_id.as_str(),
+            office_id: &office.organization_id,
         },
         3_000,
     )
@@ -408,11 +408,11 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
                     name: &str,
                     city: Place,
                     capacity: i64|
-     -> Result<String, Error> {
+     -> Result<FacilityId, Error> {
         let (latin, arabic) = name.split_once(" - ").unwrap_or((name, ""));
         let row = FacilityRow {
-            id: FacilityId::generate().into_string(),
-            provider_id: provider.organization_id.to_string(),
+            id: FacilityId::generate(),
+            provider_id: provider.organization_id.clone(),
             kind,
             name: latin.to_owned(),
             name_ar: arabic.to_owned(),
@@ -467,7 +467,7 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
         provider,
         &crate::usecases::documents::Record {
             kind: crate::domain::document::RecordKind::Facility,
-            id: makkah.clone(),
+            id: makkah.to_string(),
         },
         Ok(crate::usecases::documents::Upload {
             kind: Some("licence".to_owned()),
@@ -637,7 +637,7 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
             ends_on: day(to),
         };
         let new = NewContract {
-            season_id: SeasonId::from_stored(season.id.clone()),
+            season_id: season.id.clone(),
             facility_id: FacilityId::from_stored(facility.to_string()),
             booking,
             unit_price: price,
@@ -662,7 +662,7 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
             }),
         )?;
     }
-    let season_id = SeasonId::from_stored(season.id.clone());
+    let season_id = season.id.clone();
     let group = |name: &str, pilgrims: i64, from: &str, to: &str| {
         let (from, to) = (day(from), day(to));
         Ok(GroupPlan {

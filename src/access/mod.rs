@@ -43,10 +43,10 @@ impl Caller {
     }
 
     /// The acting user's or API key's id, for records of who did what.
-    pub fn actor_ids(&self) -> (Option<String>, Option<String>) {
+    pub fn actor_ids(&self) -> (Option<UserId>, Option<ApiKeyId>) {
         match &self.actor {
-            Actor::User { id, .. } => (Some(id.to_string()), None),
-            Actor::ApiKey(key) => (None, Some(key.to_string())),
+            Actor::User { id, .. } => (Some(id.clone()), None),
+            Actor::ApiKey(key) => (None, Some(key.clone())),
         }
     }
 
@@ -197,8 +197,8 @@ pub fn register_facilities(caller: &Caller) -> Result<(), Error> {
 }
 
 /// Renaming a facility or changing its capacity: its own provider, never its viewers.
-pub fn change_facility(caller: &Caller, provider_id: &str) -> Result<(), Error> {
-    if caller.organization_id.as_str() != provider_id {
+pub fn change_facility(caller: &Caller, provider_id: &OrganizationId) -> Result<(), Error> {
+    if caller.organization_id != *provider_id {
         return Err(Error::forbidden());
     }
     act(caller)
@@ -244,14 +244,18 @@ pub fn sees_document(caller: &Caller, kind: crate::domain::document::DocumentKin
 /// Attaching documents to a record the caller sees: `owners` are the organisations whose record it
 /// is (a facility's provider; a contract's client and provider; an inspection's inspector), and
 /// the ministry on contracts and inspections (`ministry`); the caller must be able to act.
-pub fn attach_documents(caller: &Caller, owners: &[&str], ministry: bool) -> Result<(), Error> {
-    allow(owners.contains(&caller.organization_id.as_str()) || (ministry && caller.is_ministry()))?;
+pub fn attach_documents(
+    caller: &Caller,
+    owners: &[&OrganizationId],
+    ministry: bool,
+) -> Result<(), Error> {
+    allow(owners.contains(&&caller.organization_id) || (ministry && caller.is_ministry()))?;
     act(caller)
 }
 
 /// Withdrawing a document: the organisation that uploaded it, by someone who can act.
-pub fn withdraw_document(caller: &Caller, uploader: &str) -> Result<(), Error> {
-    allow(caller.organization_id.as_str() == uploader)?;
+pub fn withdraw_document(caller: &Caller, uploader: &OrganizationId) -> Result<(), Error> {
+    allow(caller.organization_id == *uploader)?;
     act(caller)
 }
 
@@ -346,8 +350,12 @@ pub fn contract_scope_of(kind: OrgKind, organization: &OrganizationId) -> Contra
 
 /// The part the caller plays in a contract it can see, if any: its client, its provider, or the
 /// ministry. An office seeing an agency's contract, or a tawafa establishment, plays none.
-pub fn party(caller: &Caller, client_id: &str, provider_id: &str) -> Option<Party> {
-    let own = caller.organization_id.as_str();
+pub fn party(
+    caller: &Caller,
+    client_id: &OrganizationId,
+    provider_id: &OrganizationId,
+) -> Option<Party> {
+    let own = &caller.organization_id;
     if own == client_id {
         Some(Party::Client)
     } else if own == provider_id {
@@ -375,13 +383,13 @@ pub fn deciding_party(caller: &Caller) -> Option<Party> {
 pub fn allocate(
     caller: &Caller,
     target_kind: OrgKind,
-    target_parent: Option<&str>,
+    target_parent: Option<&OrganizationId>,
 ) -> Result<(), AllocateError> {
     match target_kind {
         OrgKind::HajjOffice => ministry_work(caller).map_err(AllocateError::Forbidden),
         OrgKind::Agency => {
             let own_agency = caller.kind == OrgKind::HajjOffice
-                && target_parent == Some(caller.organization_id.as_str());
+                && target_parent == Some(&caller.organization_id);
             allow(own_agency && caller.role.can_act()).map_err(AllocateError::Forbidden)
         }
         _ => Err(AllocateError::WrongKind),
@@ -396,8 +404,8 @@ pub enum AllocateError {
 }
 
 /// Whether a caller sees a facility's held capacity day by day: its provider and the ministry.
-pub fn sees_facility_usage(caller: &Caller, provider_id: &str) -> bool {
-    caller.is_ministry() || caller.organization_id.as_str() == provider_id
+pub fn sees_facility_usage(caller: &Caller, provider_id: &OrganizationId) -> bool {
+    caller.is_ministry() || caller.organization_id == *provider_id
 }
 
 /// Pilgrim plans and readiness a caller sees: as contracts, but providers plan nothing and see no
@@ -434,8 +442,8 @@ pub fn read_audit(caller: &Caller) -> Result<(), Error> {
 }
 
 /// Changing or removing a planned group: the client that planned it, never its viewers.
-pub fn change_own_plan(caller: &Caller, planner: &str) -> Result<(), Error> {
-    if caller.organization_id.as_str() != planner {
+pub fn change_own_plan(caller: &Caller, planner: &OrganizationId) -> Result<(), Error> {
+    if caller.organization_id != *planner {
         return Err(Error::forbidden());
     }
     act(caller)

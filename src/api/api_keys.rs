@@ -36,8 +36,8 @@ pub struct ApiKeyView {
 impl ApiKeyView {
     fn from_row(row: ApiKeyRow) -> Result<ApiKeyView, Error> {
         Ok(ApiKeyView {
-            id: ApiKeyId::from_stored(row.id),
-            organization_id: OrganizationId::from_stored(row.organization_id),
+            id: row.id,
+            organization_id: row.organization_id,
             name: row.name,
             role: row.role,
             prefix: row.prefix,
@@ -115,7 +115,7 @@ pub async fn list(
         page,
         "api-keys",
         move |conn, caller, page| {
-            let rows = cases::list(conn, caller, &org_id, page.after.as_deref(), page.fetch())?;
+            let rows = page.read(|after, n| cases::list(conn, caller, &org_id, after, n))?;
             page.try_show(rows, |r| &r.id, ApiKeyView::from_row)
         },
     )

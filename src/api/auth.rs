@@ -173,13 +173,7 @@ pub async fn refresh(
             language,
         } => {
             succeeded(&state, &counters).await?;
-            let pair = issue_pair(
-                &state,
-                &UserId::from_stored(user_id),
-                &SessionId::from_stored(session_id),
-                language,
-                refresh_token,
-            );
+            let pair = issue_pair(&state, &user_id, &session_id, language, refresh_token);
             Ok(HttpResponse::Ok().json(pair))
         }
         Rotation::Reused => {
@@ -327,7 +321,7 @@ pub async fn logout(
     state
         .write(auth, move |conn, caller| {
             let (_, session) = access::require_user(caller)?;
-            Ok(sessions::revoke(conn, session.as_str())?)
+            Ok(sessions::revoke(conn, session)?)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

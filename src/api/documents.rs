@@ -66,7 +66,7 @@ impl From<Document> for DocumentView {
     fn from(d: Document) -> DocumentView {
         DocumentView {
             content_url: format!("/api/v1/documents/{}/content", d.id),
-            id: d.id,
+            id: d.id.into_string(),
             record_kind: d.record.kind,
             record_id: d.record.id,
             kind: d.kind,
@@ -76,7 +76,7 @@ impl From<Document> for DocumentView {
             sha256: d.sha256,
             valid_from: d.valid_from,
             valid_until: d.valid_until,
-            organization_id: d.organization_id,
+            organization_id: d.organization_id.into_string(),
             uploaded_at: utc(d.uploaded_at),
             withdrawn_at: d.withdrawn_at.map(utc),
             withdrawal_reason: d.withdrawal_reason,

@@ -589,12 +589,31 @@ impl Page {
         i64::from(self.limit) + 1
     }
 
+    /// The id to continue after, as the type of the list's ids (a cursor is checked to be an id
+    /// when the request is read).
+    pub fn after_id<T: std::str::FromStr>(&self) -> Option<T> {
+        self.after.as_deref().and_then(|id| id.parse().ok())
+    }
+
+    /// Reads the rows of this page (one more than shown): `read` gets the id to continue after
+    /// and how many rows to fetch.
+    pub fn read<T: std::str::FromStr, R, E>(
+        &self,
+        read: impl FnOnce(Option<&T>, i64) -> Result<R, E>,
+    ) -> Result<R, E> {
+        read(self.after_id().as_ref(), self.fetch())
+    }
+
     /// Cuts the extra row off and makes the cursor of the next page from the last id shown.
-    pub fn finish<R>(&self, mut rows: Vec<R>, id: impl Fn(&R) -> &str) -> (Vec<R>, Option<String>) {
+    pub fn finish<R, K: AsRef<str> + ?Sized>(
+        &self,
+        mut rows: Vec<R>,
+        id: impl Fn(&R) -> &K,
+    ) -> (Vec<R>, Option<String>) {
         let more = rows.len() > self.limit as usize;
         rows.truncate(self.limit as usize);
         let next = if more {
-            rows.last().map(|r| URL_SAFE_NO_PAD.encode(id(r)))
+            rows.last().map(|r| URL_SAFE_NO_PAD.encode(id(r).as_ref()))
         } else {
             None
         };
@@ -602,10 +621,10 @@ impl Page {
     }
 
     /// [`Page::show`] with views that may fail.
-    pub fn try_show<R, V: utoipa::ToSchema, E>(
+    pub fn try_show<R, V: utoipa::ToSchema, E, K: AsRef<str> + ?Sized>(
         &self,
         rows: Vec<R>,
-        id: impl Fn(&R) -> &str,
+        id: impl Fn(&R) -> &K,
         view: impl FnMut(R) -> Result<V, E>,
     ) -> Result<super::Page<V>, E> {
         let (rows, next_cursor) = self.finish(rows, id);
@@ -616,10 +635,10 @@ impl Page {
     }
 
     /// The page to answer: the rows shown, each as its view, and the next page's cursor.
-    pub fn show<R, V: utoipa::ToSchema>(
+    pub fn show<R, V: utoipa::ToSchema, K: AsRef<str> + ?Sized>(
         &self,
         rows: Vec<R>,
-        id: impl Fn(&R) -> &str,
+        id: impl Fn(&R) -> &K,
         view: impl FnMut(R) -> V,
     ) -> super::Page<V> {
         let (rows, next_cursor) = self.finish(rows, id);

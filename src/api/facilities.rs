@@ -266,7 +266,7 @@ pub async fn list(
     let filter = FacilityFilter {
         kind: query.kind.map(|k| k.as_str().to_owned()),
         city: query.city.map(|c| c.as_str().to_owned()),
-        provider_id: query.provider_id.map(OrganizationId::into_string),
+        provider_id: query.provider_id,
         q,
         range,
         min_available: query.min_available,
@@ -278,8 +278,7 @@ pub async fn list(
         page,
         "facilities",
         move |conn, caller, page| {
-            let found =
-                facilities::list(conn, caller, &filter, page.after.as_deref(), page.fetch())?;
+            let found = page.read(|after, n| facilities::list(conn, caller, &filter, after, n))?;
             Ok(page.show(found, |d| d.facility.id.as_str(), FacilityView::from))
         },
     )

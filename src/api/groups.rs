@@ -54,9 +54,9 @@ impl From<PlannedGroup> for GroupView {
     fn from(p: PlannedGroup) -> GroupView {
         let g = p.group;
         GroupView {
-            id: GroupId::from_stored(g.id),
+            id: g.id,
             season_id: p.season_id,
-            organization_id: OrganizationId::from_stored(p.organization_id),
+            organization_id: p.organization_id,
             name: g.name,
             pilgrims: g.pilgrims,
             arrival: PortDate {
@@ -180,7 +180,7 @@ pub async fn list_groups(
     let season_id: SeasonId = path_id(&id)?;
     let query = query.into_inner();
     let page = page(query.limit, query.cursor)?;
-    let client = query.organization_id.map(OrganizationId::into_string);
+    let client = query.organization_id;
     lists::answer(
         &state,
         auth,
@@ -188,14 +188,9 @@ pub async fn list_groups(
         page,
         "groups",
         move |conn, caller, page| {
-            let found = groups::list(
-                conn,
-                caller,
-                &season_id,
-                client.as_deref(),
-                page.after.as_deref(),
-                page.fetch(),
-            )?;
+            let found = page.read(|after, n| {
+                groups::list(conn, caller, &season_id, client.as_ref(), after, n)
+            })?;
             Ok(page.show(found, |g| &g.group.id, GroupView::from))
         },
     )

@@ -80,7 +80,7 @@ impl Idempotency {
         let Some(key) = &self.key else {
             return Ok(None);
         };
-        match store::reply(conn, caller.organization_id.as_str(), key)? {
+        match store::reply(conn, &caller.organization_id, key)? {
             Some((hash, body)) if hash == self.hash => Ok(Some(body)),
             Some(_) => Err(Error::conflict("idempotency_key_reused")),
             None => Ok(None),
@@ -98,7 +98,7 @@ impl Idempotency {
             return Ok(());
         };
         let body = serde_json::to_string(view).map_err(|_| Error::internal())?;
-        let organization = caller.organization_id.as_str();
+        let organization = &caller.organization_id;
         store::remember(conn, organization, key, &self.hash, &body).map_err(|e| {
             if is_unique_violation(&e) {
                 // A racing request with the same key won; its answer is given below.

@@ -161,7 +161,7 @@ pub async fn list_inspections(
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = page(query.limit, query.cursor)?;
-    let contract = query.contract_id.map(ContractId::into_string);
+    let contract = query.contract_id;
     lists::answer(
         &state,
         auth,
@@ -169,13 +169,8 @@ pub async fn list_inspections(
         page,
         "inspections",
         move |conn, caller, page| {
-            let found = inspections::list(
-                conn,
-                caller,
-                contract.as_deref(),
-                page.after.as_deref(),
-                page.fetch(),
-            )?;
+            let found =
+                page.read(|after, n| inspections::list(conn, caller, contract.as_ref(), after, n))?;
             Ok(page.show(found, |i| i.id.as_str(), InspectionView::from))
         },
     )

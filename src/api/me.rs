@@ -37,12 +37,12 @@ pub struct MeView {
 pub async fn me(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, Error> {
     let body = state
         .read(auth, move |conn, caller| {
-            let org = organizations::find(conn, caller.organization_id.as_str())?
+            let org = organizations::find(conn, &caller.organization_id)?
                 .ok_or_else(Error::unauthorized)?;
             let org_view = OrganizationView::load_for(conn, caller, org)?;
             let (user, api_key_id) = match &caller.actor {
                 Actor::User { id, .. } => {
-                    let row = users::find(conn, id.as_str())?.ok_or_else(Error::unauthorized)?;
+                    let row = users::find(conn, id)?.ok_or_else(Error::unauthorized)?;
                     (Some(UserView::from_row(row)?), None)
                 }
                 Actor::ApiKey(key) => (None, Some(key.clone())),

@@ -177,9 +177,9 @@ pub struct TransferView {
 impl From<Recorded> for TransferView {
     fn from(r: Recorded) -> TransferView {
         TransferView {
-            id: r.transaction.id,
-            season_id: r.transaction.season_id,
-            organization_id: r.transaction.organization_id,
+            id: r.transaction.id.into_string(),
+            season_id: r.transaction.season_id.into_string(),
+            organization_id: r.transaction.organization_id.into_string(),
             amount: signed(r.amount),
             currency: CURRENCY,
             bank_reference: r.transaction.bank_reference.unwrap_or_default(),
@@ -337,13 +337,13 @@ pub struct EntryView {
 impl From<StatementLine> for EntryView {
     fn from(l: StatementLine) -> EntryView {
         EntryView {
-            id: l.entry.id,
+            id: l.entry.id.into_string(),
             account: l.account,
             amount: signed(l.entry.amount),
             currency: CURRENCY,
-            transaction_id: l.transaction.id,
+            transaction_id: l.transaction.id.into_string(),
             kind: l.transaction.kind,
-            contract_id: l.transaction.contract_id,
+            contract_id: l.transaction.contract_id.map(ContractId::into_string),
             instalment: l.transaction.instalment,
             bank_reference: l.transaction.bank_reference,
             memo: l.transaction.memo,
@@ -382,7 +382,7 @@ pub async fn entries(
         "statement",
         move |conn, caller, page| {
             let lines =
-                money::statement(conn, caller, &id, &org, page.after.as_deref(), page.fetch())?;
+                page.read(|after, n| money::statement(conn, caller, &id, &org, after, n))?;
             Ok(page.show(lines, |l| l.entry.id.as_str(), EntryView::from))
         },
     )
@@ -476,7 +476,7 @@ pub struct ContractPaymentsView {
 impl From<ContractMoney> for ContractPaymentsView {
     fn from(m: ContractMoney) -> ContractPaymentsView {
         ContractPaymentsView {
-            contract_id: ContractId::from_stored(m.contract_id),
+            contract_id: m.contract_id,
             currency: CURRENCY,
             value: signed(m.value),
             committed: signed(m.committed),

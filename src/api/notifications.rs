@@ -37,7 +37,7 @@ pub struct NotificationView {
 impl From<Notice> for NotificationView {
     fn from(n: Notice) -> NotificationView {
         NotificationView {
-            id: n.id,
+            id: n.id.into_string(),
             kind: n.kind,
             subject: n.subject,
             text: n.text,
@@ -115,7 +115,7 @@ pub async fn mark_read(
     let lang = i18n::request_language(&req);
     let view = state
         .write(auth, move |conn, caller| {
-            notifications::mark_read(conn, caller, lang, id.as_str()).map(NotificationView::from)
+            notifications::mark_read(conn, caller, lang, &id).map(NotificationView::from)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -59,12 +59,12 @@ impl OrganizationView {
     ) -> Result<OrganizationView, Error> {
         let settings = cases::settings(conn, caller, &row)?;
         Ok(OrganizationView {
-            id: OrganizationId::from_stored(row.id),
+            id: row.id,
             kind: row.kind,
             name: row.name,
             name_ar: row.name_ar,
             country: row.country,
-            parent_id: row.parent_id.map(OrganizationId::from_stored),
+            parent_id: row.parent_id,
             status: row.status,
             version: row.version,
             created_at: utc(row.created_at),
@@ -196,7 +196,7 @@ pub async fn list(
         kind: query.kind.map(|k| k.as_str().to_owned()),
         status: query.status.map(|s| s.as_str().to_owned()),
         country,
-        parent_id: query.parent_id.map(OrganizationId::into_string),
+        parent_id: query.parent_id,
         q,
     };
     lists::answer(
@@ -206,7 +206,7 @@ pub async fn list(
         page,
         "organizations",
         move |conn, caller, page| {
-            let rows = cases::list(conn, caller, &filter, page.after.as_deref(), page.fetch())?;
+            let rows = page.read(|after, n| cases::list(conn, caller, &filter, after, n))?;
             page.try_show(
                 rows,
                 |r| &r.id,

@@ -203,7 +203,14 @@ fn row(
 /// whose money it may see: the ministry every one, an office itself and its agencies).
 fn line(l: Line, money: bool) -> ReadinessRow {
     let summary = l.row.summary();
-    row(l.row.client_id, l.name, l.kind, l.country, &summary, money)
+    row(
+        l.row.client_id.into_string(),
+        l.name,
+        l.kind,
+        l.country,
+        &summary,
+        money,
+    )
 }
 
 fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
@@ -250,8 +257,8 @@ fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
                 .withheld
                 .iter()
                 .map(|(w, units)| WithheldView {
-                    inspection_id: w.inspection_id.clone(),
-                    contract_id: w.contract_id.clone(),
+                    inspection_id: w.inspection_id.to_string(),
+                    contract_id: w.contract_id.to_string(),
                     units: *units,
                 })
                 .collect(),
@@ -270,10 +277,10 @@ fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
         amount: None,
         failed_inspections: Vec::new(),
         document: Some(LapseView {
-            document_id: l.document_id.clone(),
+            document_id: l.document_id.to_string(),
             kind: l.kind,
-            facility_id: l.facility_id.clone(),
-            contract_id: l.contract_id.clone(),
+            facility_id: l.facility_id.to_string(),
+            contract_id: l.contract_id.to_string(),
             contract_ends_on: l.contract_ends_on,
         }),
     });
@@ -288,7 +295,7 @@ fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
         .into_iter()
         .map(|g| GroupEligibility {
             visa_eligible: r.eligible_groups.contains(&g.id),
-            id: g.id,
+            id: g.id.into_string(),
             name: g.name,
             pilgrims: g.pilgrims,
             arrival_date: g.arrival_date,
@@ -297,7 +304,14 @@ fn detail(d: ClientDetail) -> Result<ReadinessDetail, Error> {
     let c = d.client;
     let summary = r.summary(own_allocation(&c));
     Ok(ReadinessDetail {
-        summary: row(c.id, c.name, c.kind, c.country, &summary, money),
+        summary: row(
+            c.id.into_string(),
+            c.name,
+            c.kind,
+            c.country,
+            &summary,
+            money,
+        ),
         gaps,
         groups,
     })
@@ -361,14 +375,9 @@ pub async fn season_readiness(
         page,
         "readiness",
         move |conn, caller, page| {
-            let lines = readiness::season_page(
-                conn,
-                caller,
-                &season_id,
-                &filter,
-                page.after.as_deref(),
-                page.fetch(),
-            )?;
+            let lines = page.read(|after, n| {
+                readiness::season_page(conn, caller, &season_id, &filter, after, n)
+            })?;
             let money = access::sees_money(caller);
             Ok(page.show(lines, |l| &l.row.client_id, |l| line(l, money)))
         },

@@ -82,7 +82,7 @@ impl SeasonView {
                     .collect()
             });
         Ok(SeasonView {
-            id: row.id,
+            id: row.id.into_string(),
             kind,
             hijri_year: row.hijri_year,
             name: row.name,
@@ -192,7 +192,7 @@ pub async fn list(
     let page = page(query.limit, query.cursor)?;
     let kind = query.kind.map(|k| k.as_str());
     lists::answer(&state, auth, &req, page, "seasons", move |conn, _, page| {
-        let rows = store::list(conn, kind, page.after.as_deref(), page.fetch())?;
+        let rows = page.read(|after, n| store::list(conn, kind, after, n))?;
         page.try_show(rows, |r| &r.id, SeasonView::from_row)
     })
     .await
@@ -214,7 +214,7 @@ pub async fn get(
     let id: SeasonId = path_id(&id)?;
     let view = state
         .read(auth, move |conn, _| {
-            SeasonView::from_row(season(conn, id.as_str())?)
+            SeasonView::from_row(season(conn, &id)?)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -242,7 +242,7 @@ pub struct QuotaView {
 impl From<QuotaRow> for QuotaView {
     fn from(r: QuotaRow) -> QuotaView {
         QuotaView {
-            season_id: r.season_id,
+            season_id: r.season_id.into_string(),
             country: r.country,
             pilgrims: r.pilgrims,
             allocated: r.allocated,
@@ -330,8 +330,8 @@ fn allocation_view(
 ) -> Result<AllocationView, Error> {
     Ok(AllocationView {
         own_pilgrims: row.pilgrims - row.suballocated,
-        season_id: row.season_id,
-        organization_id: row.organization_id,
+        season_id: row.season_id.into_string(),
+        organization_id: row.organization_id.into_string(),
         organization_name: name,
         organization_kind: kind,
         pilgrims: row.pilgrims,
@@ -431,12 +431,12 @@ fn extension_view(row: ExtensionRow) -> Result<ExtensionView, Error> {
     Ok(ExtensionView {
         contract_type: row.contract_type,
         until_hijri: hijri(row.until),
-        id: row.id,
-        season_id: row.season_id,
-        organization_id: row.organization_id,
+        id: row.id.into_string(),
+        season_id: row.season_id.into_string(),
+        organization_id: row.organization_id.into_string(),
         until: row.until,
         reason: row.reason,
-        granted_by: row.granted_by,
+        granted_by: row.granted_by.into_string(),
         created_at: utc(row.created_at),
     })
 }

@@ -40,8 +40,8 @@ pub struct UserView {
 impl UserView {
     pub fn from_row(row: UserRow) -> Result<UserView, Error> {
         Ok(UserView {
-            id: UserId::from_stored(row.id),
-            organization_id: OrganizationId::from_stored(row.organization_id),
+            id: row.id,
+            organization_id: row.organization_id,
             email: row.email,
             full_name: row.full_name,
             role: row.role,
@@ -148,7 +148,7 @@ pub async fn list(
         page,
         "users",
         move |conn, caller, page| {
-            let rows = cases::list(conn, caller, &org_id, page.after.as_deref(), page.fetch())?;
+            let rows = page.read(|after, n| cases::list(conn, caller, &org_id, after, n))?;
             page.try_show(rows, |r| &r.id, UserView::from_row)
         },
     )

@@ -49,8 +49,8 @@ impl From<SubscriptionRow> for WebhookView {
     fn from(row: SubscriptionRow) -> WebhookView {
         WebhookView {
             event_types: cases::types_of(&row).unwrap_or_default(),
-            id: row.id,
-            organization_id: row.organization_id,
+            id: row.id.into_string(),
+            organization_id: row.organization_id.into_string(),
             url: row.url,
             description: row.description,
             status: row.status,
@@ -193,9 +193,7 @@ pub async fn get(
 ) -> Result<HttpResponse, Error> {
     let id: WebhookId = path_id(&id)?;
     let row = state
-        .read(auth, move |conn, caller| {
-            cases::find(conn, caller, id.as_str())
-        })
+        .read(auth, move |conn, caller| cases::find(conn, caller, &id))
         .await?;
     Ok(respond(row.into()))
 }
@@ -234,8 +232,7 @@ pub async fn update(
     });
     let view = state
         .write(auth, move |conn, caller| {
-            cases::change(conn, caller, id.as_str(), version.clone(), edit.clone())
-                .map(WebhookView::from)
+            cases::change(conn, caller, &id, version.clone(), edit.clone()).map(WebhookView::from)
         })
         .await?;
     Ok(respond(view))
@@ -256,9 +253,7 @@ pub async fn remove(
 ) -> Result<HttpResponse, Error> {
     let id: WebhookId = path_id(&id)?;
     state
-        .write(auth, move |conn, caller| {
-            cases::remove(conn, caller, id.as_str())
-        })
+        .write(auth, move |conn, caller| cases::remove(conn, caller, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -280,7 +275,7 @@ pub async fn rotate(
     let id: WebhookId = path_id(&id)?;
     let view = state
         .write(auth, move |conn, caller| {
-            cases::rotate(conn, caller, id.as_str()).map(WebhookWithSecret::from)
+            cases::rotate(conn, caller, &id).map(WebhookWithSecret::from)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -355,8 +350,7 @@ pub async fn deliveries(
         move |conn, caller, page| {
             // The cursor carries the UUID digits of a delivery's `msg_` id.
             let before = page.after.as_ref().map(|digits| format!("msg_{digits}"));
-            let rows =
-                cases::deliveries(conn, caller, id.as_str(), before.as_deref(), page.fetch())?;
+            let rows = cases::deliveries(conn, caller, &id, before.as_deref(), page.fetch())?;
             page.try_show(
                 rows,
                 |r| r.id.trim_start_matches("msg_"),
@@ -390,7 +384,7 @@ pub async fn redeliver(
     }
     let view = state
         .write(auth, move |conn, caller| {
-            cases::redeliver(conn, caller, id.as_str(), &delivery).and_then(DeliveryView::from_row)
+            cases::redeliver(conn, caller, &id, &delivery).and_then(DeliveryView::from_row)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -3,7 +3,7 @@
 //! connection that does the request's work, so a request hands off to the blocking pool once.
 
 use crate::access::{Actor, Caller};
-use crate::domain::ids::{ApiKeyId, OrganizationId, SessionId, UserId};
+use crate::domain::ids::{SessionId, UserId};
 use crate::domain::organization::Role;
 use crate::error::Error;
 use crate::storage::models::{OrganizationRow, UserRow};
@@ -27,8 +27,8 @@ impl Authenticated {
     pub fn resolve(&self, conn: &mut DbConnection) -> Result<Caller, Error> {
         match self {
             Authenticated::Session { user, session } => {
-                let (row, org) = users::resolve_session(conn, session.as_str(), user.as_str())?
-                    .ok_or_else(Error::unauthorized)?;
+                let (row, org) =
+                    users::resolve_session(conn, session, user)?.ok_or_else(Error::unauthorized)?;
                 let role = row.role;
                 let actor = Actor::User {
                     id: user.clone(),
@@ -44,7 +44,7 @@ impl Authenticated {
             Authenticated::ApiKey { hash } => {
                 let (key, org) = api_keys::resolve(conn, hash)?.ok_or_else(Error::unauthorized)?;
                 let role = key.role;
-                caller(Actor::ApiKey(ApiKeyId::from_stored(key.id)), role, org)
+                caller(Actor::ApiKey(key.id), role, org)
             }
         }
     }
@@ -69,10 +69,10 @@ impl Authenticated {
 }
 
 /// The caller of a console session, from its row, its user's and its organisation's.
-fn console_caller(session: String, row: UserRow, org: OrganizationRow) -> Result<Caller, Error> {
+fn console_caller(session: SessionId, row: UserRow, org: OrganizationRow) -> Result<Caller, Error> {
     let actor = Actor::User {
-        id: UserId::from_stored(row.id),
-        session: SessionId::from_stored(session),
+        id: row.id,
+        session,
     };
     caller(actor, row.role, org)
 }
@@ -82,8 +82,8 @@ fn caller(actor: Actor, role: Role, org: OrganizationRow) -> Result<Caller, Erro
         actor,
         role,
         kind: org.kind,
-        organization_id: OrganizationId::from_stored(org.id),
+        organization_id: org.id,
         country: org.country,
-        parent_id: org.parent_id.map(OrganizationId::from_stored),
+        parent_id: org.parent_id,
     })
 }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::Frame;
 use super::pages::{frame, page, rendered};
+use crate::domain::ids::OrganizationId;
 use crate::state::AppState;
 use crate::storage::audit::{AuditFilter, AuditRow, Verification};
 use crate::storage::organizations;
@@ -33,7 +34,7 @@ pub struct AuditQuery {
 struct AuditScreen {
     rows: Vec<AuditRow>,
     /// The acting organisations' names, in English and Arabic.
-    names: HashMap<String, (String, String)>,
+    names: HashMap<OrganizationId, (String, String)>,
     next: Option<String>,
     verification: Option<Verification>,
 }
@@ -51,7 +52,11 @@ impl AuditPage<'_> {
         let Some(id) = row.organization_id.as_ref() else {
             return "—";
         };
-        match self.s.names.get(id) {
+        let named = id
+            .parse()
+            .ok()
+            .and_then(|id: OrganizationId| self.s.names.get(&id));
+        match named {
             Some((name, arabic)) => self.f.tr.either(name, arabic),
             None => id,
         }
@@ -98,10 +103,11 @@ pub async fn list(
             rows.truncate(PAGE_SIZE as usize);
             rows.last().map(|r| r.id.clone()).unwrap_or_default()
         });
-        let ids: Vec<&str> = rows
+        let ids: Vec<OrganizationId> = rows
             .iter()
-            .filter_map(|r| r.organization_id.as_deref())
+            .filter_map(|r| r.organization_id.as_deref()?.parse().ok())
             .collect();
+        let ids: Vec<&OrganizationId> = ids.iter().collect();
         let names = organizations::bilingual_names(conn, &ids)?;
         let verification = if verify {
             Some(cases::verify(conn, caller)?)

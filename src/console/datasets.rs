@@ -10,7 +10,6 @@ use super::pages::{current_season, frame, me, page, rendered, unframed};
 use super::session::{Visitor, to_sign_in};
 use super::{Frame, Me, message};
 use crate::audit::AuditEntity;
-use crate::domain::ids::SeasonId;
 use crate::domain::organization::{Dataset, Language};
 use crate::error::{Error, Kind};
 use crate::state::AppState;
@@ -107,7 +106,7 @@ pub async fn show(
             let (me, lang) = me(conn, caller)?;
             let dataset = dataset.ok_or_else(Error::not_found)?;
             let season = current_season(conn)?.ok_or_else(Error::not_found)?;
-            let view = datasets::read(conn, caller, &SeasonId::from_stored(season.id), dataset)?;
+            let view = datasets::read(conn, caller, &season.id, dataset)?;
             Ok(Read(me, lang, view))
         })
         .await;

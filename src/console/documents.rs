@@ -90,7 +90,8 @@ async fn attach(
         &visitor,
         &csrf,
         move |conn, caller| {
-            cases::attach(conn, caller, &target, upload.clone()).map(|d| Touched(d.id))
+            cases::attach(conn, caller, &target, upload.clone())
+                .map(|d| Touched(d.id.into_string()))
         },
         move |_| to,
         |e| {
@@ -176,7 +177,8 @@ async fn withdraw(
             if found.record != target {
                 return Err(Error::not_found());
             }
-            cases::withdraw(conn, caller, &id, Ok(reason.clone())).map(|d| Touched(d.id))
+            cases::withdraw(conn, caller, &id, Ok(reason.clone()))
+                .map(|d| Touched(d.id.into_string()))
         },
         move |_| to,
         |e| {

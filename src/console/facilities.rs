@@ -76,10 +76,7 @@ pub(super) async fn show_with(
         let season = current_season(conn)?;
         let usage: Vec<DayUse> = match &season {
             Some(s)
-                if crate::access::sees_facility_usage(
-                    caller,
-                    facility.facility.provider_id.as_str(),
-                ) =>
+                if crate::access::sees_facility_usage(caller, &facility.facility.provider_id) =>
             {
                 cases::usage(conn, caller, &id, Some(s.starts_on), Some(s.ends_on))?
             }

@@ -14,7 +14,7 @@ use super::pages::{
 use super::session::Visitor;
 use crate::access;
 use crate::domain::Invalid;
-use crate::domain::ids::{GroupId, SeasonId};
+use crate::domain::ids::GroupId;
 use crate::domain::readiness::Stay;
 use crate::domain::season::Place;
 use crate::error::{Error, FieldError};
@@ -57,7 +57,7 @@ async fn list_page(
 ) -> HttpResponse {
     let loaded = page(state, visitor, |conn, caller, _| {
         let season = current_season(conn)?.ok_or_else(Error::not_found)?;
-        let id = SeasonId::from_stored(season.id.clone());
+        let id = season.id.clone();
         let groups = cases::list(conn, caller, &id, None, None, GROUPS_SHOWN)?;
         Ok(GroupsScreen {
             season,
@@ -293,8 +293,8 @@ pub async fn create(
         move |conn, caller| {
             access::file_contracts(caller)?;
             let season = current_season(conn)?.ok_or_else(Error::not_found)?;
-            let id = SeasonId::from_stored(season.id);
-            cases::plan(conn, caller, &id, plan.clone()).map(|g| Touched(g.group.id))
+            let id = season.id;
+            cases::plan(conn, caller, &id, plan.clone()).map(|g| Touched(g.group.id.into_string()))
         },
         |_| "/groups".to_owned(),
         |e| {
@@ -393,7 +393,7 @@ pub async fn update(
         &form.csrf,
         move |conn, caller| {
             cases::replan(conn, caller, &target, version.clone(), plan.clone())
-                .map(|g| Touched(g.group.id))
+                .map(|g| Touched(g.group.id.into_string()))
         },
         |_| path,
         |e| {

@@ -63,7 +63,7 @@ pub async fn notifications(
         Ok((me, lang, mut notices)) => {
             let next = (notices.len() as i64 > PAGE_SIZE).then(|| {
                 notices.truncate(PAGE_SIZE as usize);
-                notices.last().map(|n| n.id.clone()).unwrap_or_default()
+                notices.last().map(|n| n.id.to_string()).unwrap_or_default()
             });
             let f = frame(&visitor, me, lang, "/notifications", "notifications");
             rendered(NotificationsPage {
@@ -103,7 +103,7 @@ pub async fn mark_read(
     let lang = visitor.lang;
     let done = state
         .write(auth, move |conn, caller| {
-            notifications::mark_read(conn, caller, lang, id.as_str()).map(|n| Touched(n.id))
+            notifications::mark_read(conn, caller, lang, &id).map(|n| Touched(n.id.into_string()))
         })
         .await;
     match done {
@@ -138,7 +138,7 @@ async fn profile_page(
 ) -> HttpResponse {
     let loaded = page(state, visitor, |conn, caller, _| {
         let (id, _) = access::require_user(caller)?;
-        let user = users::find(conn, id.as_str())?.ok_or_else(crate::error::Error::unauthorized)?;
+        let user = users::find(conn, id)?.ok_or_else(crate::error::Error::unauthorized)?;
         let integration = access::manage_webhooks(caller, &caller.organization_id).is_ok();
         Ok((user, integration))
     })

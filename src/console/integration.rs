@@ -187,7 +187,8 @@ pub async fn create_key(
     let key = fresh.clone();
     let made = state
         .write(auth, move |conn, caller| {
-            key_cases::create(conn, caller, &target, &key, input.clone()).map(|k| Touched(k.id))
+            key_cases::create(conn, caller, &target, &key, input.clone())
+                .map(|k| Touched(k.id.into_string()))
         })
         .await;
     match made {
@@ -250,7 +251,7 @@ pub async fn create_hook(
     let made = state
         .write(auth, move |conn, caller| {
             hook_cases::subscribe(conn, caller, &target, new.clone())
-                .map(|s| (Touched(s.id.clone()), s.secret))
+                .map(|s| (Touched(s.id.to_string()), s.secret))
         })
         .await;
     match made {
@@ -324,8 +325,8 @@ async fn hook_page(
     refused: Option<&Error>,
 ) -> HttpResponse {
     let loaded = page(state, visitor, move |conn, caller, _| {
-        let hook = hook_cases::find(conn, caller, id.as_str())?;
-        let deliveries = hook_cases::deliveries(conn, caller, id.as_str(), None, DELIVERIES_SHOWN)?;
+        let hook = hook_cases::find(conn, caller, &id)?;
+        let deliveries = hook_cases::deliveries(conn, caller, &id, None, DELIVERIES_SHOWN)?;
         Ok(HookScreen {
             types: hook_cases::types_of(&hook),
             hook,
@@ -409,8 +410,8 @@ pub async fn update_hook(
         id,
         None,
         move |conn, caller| {
-            hook_cases::change(conn, caller, target.as_str(), version.clone(), edit.clone())
-                .map(|s| Touched(s.id))
+            hook_cases::change(conn, caller, &target, version.clone(), edit.clone())
+                .map(|s| Touched(s.id.into_string()))
         },
     )
     .await
@@ -433,8 +434,7 @@ pub async fn rotate(
     let target = id.clone();
     let rotated = state
         .write(auth, move |conn, caller| {
-            hook_cases::rotate(conn, caller, target.as_str())
-                .map(|s| (Touched(s.id.clone()), s.secret))
+            hook_cases::rotate(conn, caller, &target).map(|s| (Touched(s.id.to_string()), s.secret))
         })
         .await;
     match rotated {
@@ -467,7 +467,7 @@ pub async fn remove_hook(
         id,
         Some(format!("/organizations/{org}/integration")),
         move |conn, caller| {
-            hook_cases::remove(conn, caller, target.as_str())?;
+            hook_cases::remove(conn, caller, &target)?;
             Ok(Touched(target.to_string()))
         },
     )
@@ -493,7 +493,7 @@ pub async fn redeliver(
         id,
         None,
         move |conn, caller| {
-            hook_cases::redeliver(conn, caller, target.as_str(), &delivery).map(|d| Touched(d.id))
+            hook_cases::redeliver(conn, caller, &target, &delivery).map(|d| Touched(d.id))
         },
     )
     .await

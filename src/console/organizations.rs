@@ -81,12 +81,12 @@ async fn list_page(
         q: Some(search_key(&query.q)).filter(|q| !q.is_empty()),
         ..OrganizationFilter::default()
     };
-    let after = Some(query.after.clone()).filter(|a| !a.is_empty());
+    let after = query.after.parse::<OrganizationId>().ok();
     let loaded = page(state, visitor, move |conn, caller, _| {
-        let mut rows = cases::list(conn, caller, &filter, after.as_deref(), PAGE_SIZE + 1)?;
+        let mut rows = cases::list(conn, caller, &filter, after.as_ref(), PAGE_SIZE + 1)?;
         let next = (rows.len() as i64 > PAGE_SIZE).then(|| {
             rows.truncate(PAGE_SIZE as usize);
-            rows.last().map(|r| r.id.clone()).unwrap_or_default()
+            rows.last().map(|r| r.id.to_string()).unwrap_or_default()
         });
         let offices = if access::manage_organizations(caller).is_ok() {
             let offices = OrganizationFilter {
@@ -167,7 +167,9 @@ pub async fn create(
         &state,
         &visitor,
         &form.csrf,
-        move |conn, caller| cases::create(conn, caller, new.clone()).map(|row| Touched(row.id)),
+        move |conn, caller| {
+            cases::create(conn, caller, new.clone()).map(|row| Touched(row.id.into_string()))
+        },
         |Touched(id)| format!("/organizations/{id}"),
         |e| {
             let (state, visitor) = (&state, &visitor);
@@ -241,9 +243,7 @@ async fn org_page(
         let org = cases::visible(conn, caller, &id)?;
         let settings = cases::settings(conn, caller, &org)?;
         let parent = match &org.parent_id {
-            Some(parent) => {
-                cases::visible(conn, caller, &OrganizationId::from_stored(parent.clone())).ok()
-            }
+            Some(parent) => cases::visible(conn, caller, &parent.clone()).ok(),
             None => None,
         };
         let users = unless_forbidden(user_cases::list(conn, caller, &id, None, USERS_SHOWN))?;
@@ -353,7 +353,8 @@ pub async fn update(
         &form.csrf,
         &id,
         move |conn, caller, id| {
-            cases::update(conn, caller, id, version.clone(), edit.clone()).map(|r| Touched(r.id))
+            cases::update(conn, caller, id, version.clone(), edit.clone())
+                .map(|r| Touched(r.id.into_string()))
         },
     )
     .await
@@ -387,7 +388,8 @@ pub async fn set_countries(
         &form.csrf,
         &id,
         move |conn, caller, id| {
-            cases::set_countries(conn, caller, id, Ok(countries.clone())).map(|r| Touched(r.id))
+            cases::set_countries(conn, caller, id, Ok(countries.clone()))
+                .map(|r| Touched(r.id.into_string()))
         },
     )
     .await
@@ -415,7 +417,7 @@ pub async fn set_grants(
         })
         .collect();
     change_org(&state, &visitor, &csrf, &id, move |conn, caller, id| {
-        cases::set_grants(conn, caller, id, datasets.clone()).map(|r| Touched(r.id))
+        cases::set_grants(conn, caller, id, datasets.clone()).map(|r| Touched(r.id.into_string()))
     })
     .await
 }
@@ -490,7 +492,8 @@ pub async fn add_user(
         &visitor,
         &form.csrf,
         move |conn, caller| {
-            user_cases::create(conn, caller, &target, &new, hash.clone()).map(|u| Touched(u.id))
+            user_cases::create(conn, caller, &target, &new, hash.clone())
+                .map(|u| Touched(u.id.into_string()))
         },
         |_| format!("/organizations/{org}"),
         |e| {
@@ -539,7 +542,7 @@ async fn user_page(
 ) -> HttpResponse {
     let loaded = page(state, visitor, move |conn, caller, _| {
         let user = user_cases::get(conn, caller, &id)?;
-        let org_id = OrganizationId::from_stored(user.organization_id.clone());
+        let org_id = user.organization_id.clone();
         let organization = cases::visible(conn, caller, &org_id)?;
         Ok(UserScreen {
             can_administer: caller.user_id() != Some(&id)
@@ -619,7 +622,7 @@ pub async fn update_user(
             let edit = edit.clone()?;
             let version = version.ok_or_else(Error::precondition_failed)?;
             user_cases::update(conn, caller, &target, Some(version), &edit, None)
-                .map(|u| Touched(u.id))
+                .map(|u| Touched(u.id.into_string()))
         },
         |_| path,
         |e| {

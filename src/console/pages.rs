@@ -18,8 +18,8 @@ use crate::domain::contract::{
     Action, Amendment, ContractStatus, Party, TermsPatch, allowed_actions,
     allowed_amendment_actions,
 };
-use crate::domain::ids::AmendmentId;
 use crate::domain::ids::ContractId;
+use crate::domain::ids::{AmendmentId, OrganizationId, SeasonId};
 use crate::domain::organization::Language;
 use crate::domain::season::{ContractType, Place};
 use crate::domain::text::search_key;
@@ -41,8 +41,8 @@ pub(super) fn me(conn: &mut DbConnection, caller: &Caller) -> Result<(Me, Langua
     let access::Actor::User { id, .. } = &caller.actor else {
         return Err(Error::unauthorized());
     };
-    let reader = users::reader(conn, id.as_str(), caller.organization_id.as_str())?
-        .ok_or_else(Error::unauthorized)?;
+    let reader =
+        users::reader(conn, id, &caller.organization_id)?.ok_or_else(Error::unauthorized)?;
     Ok(me_of(caller, reader))
 }
 
@@ -243,7 +243,7 @@ pub async fn home(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse 
                 let day = seasons::last_filing_day(
                     conn,
                     season,
-                    caller.organization_id.as_str(),
+                    &caller.organization_id,
                     *contract_type,
                 )?;
                 deadlines.push(Deadline {
@@ -252,20 +252,19 @@ pub async fn home(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse 
                     days_left: (day - today).num_days(),
                 });
             }
-            allocation =
-                match seasons::allocation(conn, &season.id, caller.organization_id.as_str())? {
-                    Some(a) => Some(Allocated {
-                        pilgrims: a.pilgrims,
-                        suballocated: a.suballocated,
-                        planned: crate::storage::plans::planned(
-                            conn,
-                            &season.id,
-                            caller.organization_id.as_str(),
-                            None,
-                        )?,
-                    }),
-                    None => None,
-                };
+            allocation = match seasons::allocation(conn, &season.id, &caller.organization_id)? {
+                Some(a) => Some(Allocated {
+                    pilgrims: a.pilgrims,
+                    suballocated: a.suballocated,
+                    planned: crate::storage::plans::planned(
+                        conn,
+                        &season.id,
+                        &caller.organization_id,
+                        None,
+                    )?,
+                }),
+                None => None,
+            };
         }
         // What awaits the reader: the contracts where it may take a step, first of the list.
         let filter = ContractFilter {
@@ -276,11 +275,7 @@ pub async fn home(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse 
         let party_actions: Vec<_> = listed
             .into_iter()
             .filter_map(|d| {
-                let party = access::party(
-                    caller,
-                    d.contract.client_id.as_str(),
-                    d.contract.provider_id.as_str(),
-                )?;
+                let party = access::party(caller, &d.contract.client_id, &d.contract.provider_id)?;
                 let actions: Vec<Action> = allowed_actions(d.contract.status, party)
                     .into_iter()
                     .filter(|a| *a != Action::Cancel)
@@ -366,13 +361,7 @@ pub async fn contracts(
     }
     let after = query.after.parse::<ContractId>().ok();
     let loaded = page(&state, &visitor, move |conn, caller, _| {
-        contract_cases::list(
-            conn,
-            caller,
-            &filter,
-            after.as_ref().map(ContractId::as_str),
-            PAGE_SIZE + 1,
-        )
+        contract_cases::list(conn, caller, &filter, after.as_ref(), PAGE_SIZE + 1)
     })
     .await;
     match loaded {
@@ -437,12 +426,12 @@ struct ContractPage<'a> {
 
 impl ContractPage<'_> {
     /// Who took a step: the contract's client or provider by name, otherwise the ministry.
-    fn actor(&self, organization_id: &str) -> String {
+    fn actor(&self, organization_id: &OrganizationId) -> String {
         let d = &self.c.details;
         let tr = self.f.tr;
-        if organization_id == d.contract.client_id.as_str() {
+        if *organization_id == d.contract.client_id {
             tr.name(&d.client_name, &d.client_name_ar).to_owned()
-        } else if organization_id == d.contract.provider_id.as_str() {
+        } else if *organization_id == d.contract.provider_id {
             tr.name(&d.provider_name, &d.provider_name_ar).to_owned()
         } else {
             tr.w("ministry").to_owned()
@@ -465,8 +454,8 @@ fn load_contract(
     let history = contract_cases::history(conn, caller, id)?;
     let party = access::party(
         caller,
-        details.contract.client_id.as_str(),
-        details.contract.provider_id.as_str(),
+        &details.contract.client_id,
+        &details.contract.provider_id,
     )
     .filter(|_| caller.role.can_act());
     let actions = party
@@ -494,7 +483,7 @@ fn load_contract(
     let can_inspect =
         details.contract.status == ContractStatus::Approved && access::inspect(caller).is_ok();
     let booking = &details.contract.booking;
-    let usage = if access::sees_facility_usage(caller, details.contract.provider_id.as_str()) {
+    let usage = if access::sees_facility_usage(caller, &details.contract.provider_id) {
         let week = chrono::Duration::days(7);
         crate::usecases::facilities::usage(
             conn,
@@ -716,7 +705,7 @@ impl NewContractForm {
         (from <= to).then_some((from, to))
     }
     /// The form as the API's input, so that one set of rules reads both.
-    fn as_input(&self, season_id: &str) -> Result<CreateContract, Error> {
+    fn as_input(&self, season_id: &SeasonId) -> Result<CreateContract, Error> {
         let number = |s: &str| s.trim().parse::<i64>().ok();
         let ty = self.contract_type();
         let mut body = serde_json::json!({
@@ -1086,8 +1075,8 @@ pub async fn review(
     visitor: Visitor,
     query: web::Query<ReviewQuery>,
 ) -> HttpResponse {
-    let after = Some(query.after.clone()).filter(|a| !a.is_empty());
-    let amendments_after = Some(query.amendments_after.clone()).filter(|a| !a.is_empty());
+    let after = query.after.parse::<ContractId>().ok();
+    let amendments_after = query.amendments_after.parse::<ContractId>().ok();
     let loaded = page(&state, &visitor, move |conn, caller, _| {
         let Some(season) = current_season(conn)? else {
             access::review_queue(caller)?;
@@ -1100,7 +1089,7 @@ pub async fn review(
             });
         };
         let mut rows =
-            contract_cases::review_queue(conn, caller, &season, after.as_deref(), PAGE_SIZE + 1)?;
+            contract_cases::review_queue(conn, caller, &season, after.as_ref(), PAGE_SIZE + 1)?;
         let next = (rows.len() as i64 > PAGE_SIZE).then(|| {
             rows.truncate(PAGE_SIZE as usize);
             rows.last()
@@ -1111,7 +1100,7 @@ pub async fn review(
             conn,
             caller,
             &season.id,
-            amendments_after.as_deref(),
+            amendments_after.as_ref(),
             PAGE_SIZE + 1,
         )?;
         let amendments_next = (amendments.len() as i64 > PAGE_SIZE).then(|| {

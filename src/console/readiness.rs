@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::Frame;
 use super::pages::{Touched, current_season, frame, no_such, page, refused_with, rendered, submit};
 use super::session::Visitor;
-use crate::domain::ids::{ContractId, OrganizationId, SeasonId};
+use crate::domain::ids::{ContractId, OrganizationId};
 use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::models::SeasonRow;
@@ -105,13 +105,13 @@ pub async fn board(
     let (filter, after) = (query.filter(), query.after());
     let loaded = page(&state, &visitor, move |conn, caller, _| {
         let season = current_season(conn)?.ok_or_else(Error::not_found)?;
-        let id = SeasonId::from_stored(season.id.clone());
+        let id = season.id.clone();
         if caller.kind.is_client() {
             let own = caller.organization_id.clone();
             let detail = cases::client_view(conn, caller, &id, &own)?;
             return Ok(Board::One(season, Box::new(detail)));
         }
-        let after = after.as_ref().map(|a| a.as_str());
+        let after = after.as_ref();
         // A cursor that is not a row of this board (a stale link) starts from the first page.
         let rows = match cases::season_page(conn, caller, &id, &filter, after, BOARD_PAGE + 1) {
             Err(e) if e.code == "invalid_query" => {
@@ -152,7 +152,7 @@ pub async fn board(
                 query: &query,
                 countries,
                 total,
-                next,
+                next: next.map(OrganizationId::into_string),
             })
         }
         Ok((me, lang, Board::One(season, d))) => {
@@ -177,7 +177,7 @@ pub async fn client(
     let loaded = page(&state, &visitor, move |conn, caller, _| {
         let client = client.ok_or_else(Error::not_found)?;
         let season = current_season(conn)?.ok_or_else(Error::not_found)?;
-        let id = SeasonId::from_stored(season.id.clone());
+        let id = season.id.clone();
         let detail = cases::client_view(conn, caller, &id, &client)?;
         Ok((season, detail))
     })
@@ -259,7 +259,7 @@ struct SeasonScreen {
     /// admins).
     can_extend: bool,
     /// Whose allocations the reader may change: the ministry an office's, an office its agencies'.
-    can_allocate: Vec<String>,
+    can_allocate: Vec<OrganizationId>,
     quotas: Vec<crate::storage::models::QuotaRow>,
     allocations: Vec<(
         crate::storage::models::AllocationRow,
@@ -303,7 +303,7 @@ async fn season_page(state: &AppState, visitor: &Visitor, refused: Option<&Error
                 extensions: Vec::new(),
             });
         };
-        let id = SeasonId::from_stored(season.id.clone());
+        let id = season.id.clone();
         let allocations = crate::usecases::seasons::allocations(conn, caller, &id)?;
         let can_allocate = allocations
             .iter()
@@ -311,8 +311,8 @@ async fn season_page(state: &AppState, visitor: &Visitor, refused: Option<&Error
                 // The agencies among what the reader sees are its own (an office sees no other
                 // office's agencies), so the reader stands as their parent here.
                 let parent = (*kind == crate::domain::organization::OrgKind::Agency)
-                    .then_some(caller.organization_id.as_str());
-                row.organization_id != caller.organization_id.as_str()
+                    .then_some(&caller.organization_id);
+                row.organization_id != caller.organization_id
                     && crate::access::allocate(caller, *kind, parent).is_ok()
             })
             .map(|(row, _, _)| row.organization_id.clone())
@@ -369,9 +369,9 @@ pub async fn allocate(
     });
     season_change(&state, &visitor, &form.csrf, move |conn, caller| {
         let season = current_season(conn)?.ok_or_else(Error::not_found)?;
-        let id = SeasonId::from_stored(season.id);
+        let id = season.id;
         crate::usecases::seasons::allocate(conn, caller, &id, &org, pilgrims.clone())
-            .map(|(row, _, _)| Touched(row.organization_id))
+            .map(|(row, _, _)| Touched(row.organization_id.into_string()))
     })
     .await
 }
@@ -425,8 +425,9 @@ pub async fn extend(
     let new = form.extension();
     season_change(&state, &visitor, &form.csrf, move |conn, caller| {
         let season = current_season(conn)?.ok_or_else(Error::not_found)?;
-        let id = SeasonId::from_stored(season.id);
-        crate::usecases::seasons::extend(conn, caller, &id, new.clone()).map(|row| Touched(row.id))
+        let id = season.id;
+        crate::usecases::seasons::extend(conn, caller, &id, new.clone())
+            .map(|row| Touched(row.id.into_string()))
     })
     .await
 }
@@ -476,7 +477,7 @@ pub async fn set_quota(
     season_change(&state, &visitor, &form.csrf, move |conn, caller| {
         crate::access::ministry_work(caller)?;
         let season = current_season(conn)?.ok_or_else(Error::not_found)?;
-        let id = SeasonId::from_stored(season.id);
+        let id = season.id;
         let country = country.clone()?;
         crate::usecases::seasons::set_quota(conn, caller, &id, &country, pilgrims.clone())
             .map(|_| Touched(id.to_string()))
@@ -563,7 +564,8 @@ pub async fn open_season(
 ) -> HttpResponse {
     let new = form.parse();
     season_change(&state, &visitor, &form.csrf, move |conn, caller| {
-        crate::usecases::seasons::create(conn, caller, new.clone()).map(|row| Touched(row.id))
+        crate::usecases::seasons::create(conn, caller, new.clone())
+            .map(|row| Touched(row.id.into_string()))
     })
     .await
 }

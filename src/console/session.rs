@@ -276,7 +276,7 @@ pub async fn sign_out(
         let _ = state
             .write(auth, |conn, caller| {
                 if let crate::access::Actor::User { session, .. } = &caller.actor {
-                    crate::storage::sessions::revoke(conn, session.as_str())?;
+                    crate::storage::sessions::revoke(conn, session)?;
                 }
                 Ok(())
             })

@@ -53,12 +53,12 @@ pub const MAX_NAME_CHARS: usize = 120;
 /// A document of a facility that an approved contract relies on, as the lapse check reads it.
 #[derive(Clone, Debug)]
 pub struct Held {
-    pub contract_id: String,
+    pub contract_id: crate::domain::ids::ContractId,
     pub contract_ends_on: NaiveDate,
-    pub facility_id: String,
+    pub facility_id: crate::domain::ids::FacilityId,
     /// The facility's name, and in Arabic.
     pub facility_name: (String, String),
-    pub document_id: String,
+    pub document_id: crate::domain::ids::DocumentId,
     pub kind: DocumentKind,
     pub valid_until: Option<NaiveDate>,
 }
@@ -67,13 +67,13 @@ pub struct Held {
 /// it (R25): the document of that kind valid the longest still ends before the contract does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lapse {
-    pub contract_id: String,
+    pub contract_id: crate::domain::ids::ContractId,
     pub contract_ends_on: NaiveDate,
-    pub facility_id: String,
+    pub facility_id: crate::domain::ids::FacilityId,
     /// The facility's name, and in Arabic.
     pub facility_name: (String, String),
     /// The document of the kind valid the longest.
-    pub document_id: String,
+    pub document_id: crate::domain::ids::DocumentId,
     pub kind: DocumentKind,
     /// Its last valid day.
     pub valid_until: NaiveDate,
@@ -83,7 +83,8 @@ pub struct Lapse {
 /// contract and kind, the document valid the longest (one stating no end is valid for good) ends
 /// before the contract. By contract, then kind.
 pub fn lapses(held: impl IntoIterator<Item = Held>) -> Vec<Lapse> {
-    let mut longest: std::collections::BTreeMap<(String, &str), Held> = Default::default();
+    let mut longest: std::collections::BTreeMap<(crate::domain::ids::ContractId, &str), Held> =
+        Default::default();
     for h in held {
         let key = (h.contract_id.clone(), h.kind.as_str());
         let longer = |kept: &Held| match (kept.valid_until, h.valid_until) {
@@ -187,16 +188,17 @@ pub fn check_validity(from: Option<NaiveDate>, until: Option<NaiveDate>) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::{ContractId, DocumentId, FacilityId};
 
     #[test]
     fn a_kind_lapses_when_its_longest_valid_paper_ends_before_the_contract() {
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
         let held = |contract: &str, doc: &str, kind, until: Option<&str>| Held {
-            contract_id: contract.into(),
+            contract_id: ContractId::from_stored(contract.into()),
             contract_ends_on: d("2027-05-20"),
-            facility_id: "f".into(),
+            facility_id: FacilityId::from_stored("f".into()),
             facility_name: ("Tower".into(), String::new()),
-            document_id: doc.into(),
+            document_id: DocumentId::from_stored(doc.into()),
             kind,
             valid_until: until.map(d),
         };

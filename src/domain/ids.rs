@@ -29,6 +29,12 @@ macro_rules! id_type {
             }
         }
 
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
@@ -81,6 +87,9 @@ id_type!(
     OutboxId,
     WebhookId,
     DocumentId,
+    AccountId,
+    TransactionId,
+    EntryId,
 );
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ pub struct Stay {
 /// A group of pilgrims travelling together.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Group {
-    pub id: String,
+    pub id: crate::domain::ids::GroupId,
     pub name: String,
     pub pilgrims: i64,
     pub arrival_port: Place,
@@ -195,8 +195,8 @@ pub struct Cover {
 /// A contract withheld from coverage by its latest inspection, a failure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Withheld {
-    pub inspection_id: String,
-    pub contract_id: String,
+    pub inspection_id: crate::domain::ids::InspectionId,
+    pub contract_id: crate::domain::ids::ContractId,
 }
 
 impl Cover {
@@ -257,7 +257,7 @@ pub struct Readiness {
     pub catering: CategoryCoverage,
     pub visa_eligible: i64,
     /// Ids of the eligible groups, in the order they were walked.
-    pub eligible_groups: Vec<String>,
+    pub eligible_groups: Vec<crate::domain::ids::GroupId>,
     /// Halalas the client's wallet lacks for its contracts awaiting approval (R20): a client with
     /// any is not ready, as the ministry could not approve them all.
     pub unfunded: i64,
@@ -420,7 +420,10 @@ pub fn assess(groups: &[Group], covers: &[Cover], allocation: i64) -> Readiness 
 
 /// R12: walk the groups by arrival (then name); a group is eligible when the coverage not used by
 /// earlier eligible groups covers every night, route-day and meal-day of its itinerary.
-pub fn visa_eligibility(groups: &[Group], coverage: &Tally) -> (i64, Vec<String>) {
+pub fn visa_eligibility(
+    groups: &[Group],
+    coverage: &Tally,
+) -> (i64, Vec<crate::domain::ids::GroupId>) {
     let mut order: Vec<&Group> = groups.iter().collect();
     order.sort_by(|a, b| (a.arrival_date, &a.name, &a.id).cmp(&(b.arrival_date, &b.name, &b.id)));
     let mut left = coverage.clone();
@@ -450,8 +453,13 @@ pub fn visa_eligibility(groups: &[Group], coverage: &Tally) -> (i64, Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::{ContractId, GroupId, InspectionId};
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
+
+    fn ids(groups: &[GroupId]) -> Vec<&str> {
+        groups.iter().map(GroupId::as_str).collect()
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -460,7 +468,7 @@ mod tests {
     /// Arrives at Jeddah on the 1st, Makkah 1st-5th, Madinah 5th-8th, leaves from Madinah on the 8th.
     fn group(id: &str, pilgrims: i64) -> Group {
         Group {
-            id: id.to_owned(),
+            id: GroupId::from_stored(id.to_owned()),
             name: format!("group {id}"),
             pilgrims,
             arrival_port: Place::Jed,
@@ -591,8 +599,8 @@ mod tests {
     fn a_gap_left_by_a_failed_inspection_names_it() {
         let mut covers = full_cover(10);
         let withheld = Withheld {
-            inspection_id: "inspection-1".into(),
-            contract_id: "contract-1".into(),
+            inspection_id: InspectionId::from_stored("inspection-1".into()),
+            contract_id: ContractId::from_stored("contract-1".into()),
         };
         covers[0].withheld_by = Some(withheld.clone());
         let r = assess(&[group("a", 10)], &covers, 10);
@@ -680,13 +688,13 @@ mod tests {
         ]
         .concat();
         let small = Group {
-            id: "small".into(),
+            id: GroupId::from_stored("small".into()),
             name: "small".into(),
             pilgrims: 5,
             ..late.clone()
         };
         let r = assess(&[late.clone(), early.clone(), small], &covers, 0);
-        assert_eq!(r.eligible_groups, ["early", "small"]);
+        assert_eq!(ids(&r.eligible_groups), ["early", "small"]);
         assert_eq!(r.visa_eligible, 15);
         // Same arrival day: the name decides.
         let mut a = group("1", 10);
@@ -694,7 +702,7 @@ mod tests {
         let mut b = group("2", 10);
         b.name = "a".into();
         assert_eq!(
-            visa_eligibility(&[a, b], &covered(&full_cover(10))).1,
+            ids(&visa_eligibility(&[a, b], &covered(&full_cover(10))).1),
             ["2"]
         );
     }
@@ -731,7 +739,7 @@ mod tests {
                     })
                     .collect::<Vec<_>>();
                 Group {
-                    id: i.to_string(),
+                    id: GroupId::from_stored(i.to_string()),
                     name: format!("g{i}"),
                     pilgrims: rng.random_range(1..50),
                     arrival_port: Place::Jed,

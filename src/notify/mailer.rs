@@ -3,6 +3,7 @@
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+use crate::domain::ids::OutboxId;
 use crate::storage::notifications::OutboxRow;
 
 pub enum Mailer {
@@ -74,7 +75,7 @@ impl Mailer {
     }
 }
 
-pub fn message_id(outbox_id: &str) -> String {
+pub fn message_id(outbox_id: &OutboxId) -> String {
     format!("<{outbox_id}@e-track>")
 }
 

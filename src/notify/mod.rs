@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use chrono::Duration;
 
 use crate::domain::contract::Action;
-use crate::domain::ids::{NotificationId, OutboxId};
+use crate::domain::ids::{NotificationId, OrganizationId, OutboxId, WebhookId};
 use crate::domain::organization::Language;
 use crate::storage::models::ContractRow;
 use crate::storage::notifications::{self as store, NotificationRow, OutboxRow};
@@ -43,7 +43,7 @@ fn params(conn: &mut DbConnection, c: &ContractRow, reason: Option<&str>) -> Que
     let (client, client_ar) = names.organization(&c.client_id);
     let (provider, provider_ar) = names.organization(&c.provider_id);
     Ok(Params {
-        contract_id: c.id.clone(),
+        contract_id: c.id.to_string(),
         contract_type: c.contract_type.as_str().to_owned(),
         status: c.status.as_str().to_owned(),
         facility,
@@ -63,13 +63,13 @@ fn params(conn: &mut DbConnection, c: &ContractRow, reason: Option<&str>) -> Que
 /// rendered in the user's language; answers the notification's id.
 fn deliver(
     conn: &mut DbConnection,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     template: Template,
     params: &Params,
     entity: Option<&str>,
-) -> QueryResult<String> {
+) -> QueryResult<NotificationId> {
     let notification = NotificationRow {
-        id: NotificationId::generate().into_string(),
+        id: NotificationId::generate(),
         organization_id: organization_id.to_owned(),
         template: template.key().to_owned(),
         params: serde_json::to_string(params).unwrap_or_default(),
@@ -95,15 +95,15 @@ fn deliver(
 /// notification or (`None`) about the recipient's own account.
 pub(crate) fn queue(
     conn: &mut DbConnection,
-    notification_id: Option<&str>,
+    notification_id: Option<&NotificationId>,
     (email, name, language): (String, String, String),
     message: templates::Rendered,
 ) -> QueryResult<()> {
     store::insert_outbox(
         conn,
         &OutboxRow {
-            id: OutboxId::generate().into_string(),
-            notification_id: notification_id.map(str::to_owned),
+            id: OutboxId::generate(),
+            notification_id: notification_id.cloned(),
             recipient_email: email,
             recipient_name: name,
             language,
@@ -129,7 +129,7 @@ pub fn contract_moved(
     c: &ContractRow,
     action: Action,
     from_draft: bool,
-    actor_org: &str,
+    actor_org: &OrganizationId,
     reason: Option<&str>,
 ) -> QueryResult<()> {
     let (template, client, provider) = match action {
@@ -145,7 +145,7 @@ pub fn contract_moved(
     let params = params(conn, c, reason)?;
     for (tell, org) in [(client, &c.client_id), (provider, &c.provider_id)] {
         if tell && org != actor_org {
-            deliver(conn, org, template, &params, Some(&c.id))?;
+            deliver(conn, org, template, &params, Some(c.id.as_str()))?;
         }
     }
     Ok(())
@@ -156,15 +156,21 @@ pub fn inspection_failed(
     conn: &mut DbConnection,
     c: &ContractRow,
     findings: &str,
-    actor_org: &str,
+    actor_org: &OrganizationId,
 ) -> QueryResult<()> {
     let params = params(conn, c, Some(findings))?;
     let mut told = organizations::tawafa_serving(conn, &c.client_country)?;
     told.push(c.client_id.clone());
     told.sort();
     told.dedup();
-    for org in told.iter().filter(|o| o.as_str() != actor_org) {
-        deliver(conn, org, Template::InspectionFailed, &params, Some(&c.id))?;
+    for org in told.iter().filter(|o| *o != actor_org) {
+        deliver(
+            conn,
+            org,
+            Template::InspectionFailed,
+            &params,
+            Some(c.id.as_str()),
+        )?;
     }
     Ok(())
 }
@@ -172,8 +178,8 @@ pub fn inspection_failed(
 /// Tells an organisation that one of its webhooks was disabled after a day of failed deliveries.
 pub fn webhook_disabled(
     conn: &mut DbConnection,
-    organization_id: &str,
-    subscription_id: &str,
+    organization_id: &OrganizationId,
+    subscription_id: &WebhookId,
     url: &str,
 ) -> QueryResult<()> {
     let params = Params {
@@ -186,7 +192,7 @@ pub fn webhook_disabled(
         organization_id,
         Template::WebhookDisabled,
         &params,
-        Some(subscription_id),
+        Some(subscription_id.as_str()),
     )
     .map(|_| ())
 }

@@ -13,6 +13,7 @@ use super::templates::{Params, Template};
 use super::{deliver, link};
 use crate::access::ContractScope;
 use crate::domain::document;
+use crate::domain::ids::ContractId;
 use crate::domain::money::signed;
 use crate::domain::season::ContractType;
 use crate::storage::documents::{self as papers, HeldBy, HeldRow};
@@ -147,8 +148,8 @@ pub const PAPER_DAYS_BEFORE: [i64; 3] = [30, 14, 3];
 fn papers(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::error::Error> {
     let held = papers::held(conn, HeldBy::EndingFrom(today))?;
     let lapses = document::lapses(held.iter().map(HeldRow::held));
-    let contracts: std::collections::HashMap<&str, &HeldRow> =
-        held.iter().map(|h| (h.contract_id.as_str(), h)).collect();
+    let contracts: std::collections::HashMap<&ContractId, &HeldRow> =
+        held.iter().map(|h| (&h.contract_id, h)).collect();
     let mut sent = 0;
     for lapse in lapses {
         let left = (lapse.valid_until - today).num_days();
@@ -158,11 +159,11 @@ fn papers(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::err
         else {
             continue;
         };
-        let Some(contract) = contracts.get(lapse.contract_id.as_str()) else {
+        let Some(contract) = contracts.get(&lapse.contract_id) else {
             continue;
         };
         let params = Params {
-            contract_id: lapse.contract_id.clone(),
+            contract_id: lapse.contract_id.to_string(),
             facility: lapse.facility_name.0.clone(),
             facility_ar: lapse.facility_name.1.clone(),
             document: lapse.kind.as_str().to_owned(),

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use super::models::{ApiKeyRow, OrganizationRow};
 use super::schema::{api_keys, organizations};
 use super::{DbConnection, now};
+use crate::domain::ids::{ApiKeyId, OrganizationId};
 
 pub fn insert(conn: &mut DbConnection, row: &ApiKeyRow) -> QueryResult<()> {
     diesel::insert_into(api_keys::table)
@@ -13,27 +14,27 @@ pub fn insert(conn: &mut DbConnection, row: &ApiKeyRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ApiKeyRow>> {
+pub fn find(conn: &mut DbConnection, id: &ApiKeyId) -> QueryResult<Option<ApiKeyRow>> {
     api_keys::table.find(id).first(conn).optional()
 }
 
 pub fn list(
     conn: &mut DbConnection,
-    organization_id: &str,
-    after: Option<&str>,
+    organization_id: &OrganizationId,
+    after: Option<&ApiKeyId>,
     limit: i64,
 ) -> QueryResult<Vec<ApiKeyRow>> {
     let mut query = api_keys::table
-        .filter(api_keys::organization_id.eq(organization_id.to_owned()))
+        .filter(api_keys::organization_id.eq(organization_id.clone()))
         .into_boxed();
     if let Some(after) = after {
-        query = query.filter(api_keys::id.gt(after.to_owned()));
+        query = query.filter(api_keys::id.gt(after.clone()));
     }
     query.order(api_keys::id.asc()).limit(limit).load(conn)
 }
 
 /// Revokes a live key; `false` if it was revoked already.
-pub fn revoke(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+pub fn revoke(conn: &mut DbConnection, id: &ApiKeyId) -> QueryResult<bool> {
     diesel::update(
         api_keys::table
             .filter(api_keys::id.eq(id))

@@ -12,12 +12,20 @@ use diesel::sql_types::Text;
 
 use crate::domain::contract::{Action, AmendmentStatus, ContractStatus};
 use crate::domain::document::{DocumentKind, MediaType, RecordKind};
+use crate::domain::ids::{
+    AccountId, AmendmentId, ApiKeyId, ContractId, DocumentId, EntryId, EventId, ExtensionId,
+    FacilityId, GroupId, InspectionId, NotificationId, OrganizationId, OutboxId, SeasonId,
+    SessionId, TransactionId, UserId, WebhookId,
+};
 use crate::domain::ledger::{AccountKind, Due, TransactionKind};
 use crate::domain::organization::{Dataset, Language, OrgKind, OrgStatus, Role};
 use crate::domain::season::{ContractType, FacilityKind, Place, SeasonKind};
 
-macro_rules! text_columns {
-    ($($ty:ident as $column:ident),* $(,)?) => {$(
+/// One closed set or id type stored as text: written as its `as_str` gives, read back through
+/// `$read` (of the stored `$text`), which hands the text back when it is not one this program
+/// writes.
+macro_rules! text_column {
+    ($ty:ident as $column:ident, $text:ident => $read:expr) => {
         #[derive(AsExpression, FromSqlRow)]
         #[diesel(foreign_derive, sql_type = Text)]
         #[allow(dead_code)]
@@ -37,12 +45,26 @@ macro_rules! text_columns {
             String: FromSql<Text, DB>,
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-                let text = String::from_sql(bytes)?;
-                $ty::parse(&text).ok_or_else(|| {
-                    format!(concat!("stored ", stringify!($ty), " {:?} is not one this program writes"), text).into()
+                let $text = String::from_sql(bytes)?;
+                $read.map_err(|text: String| {
+                    format!(
+                        concat!(
+                            "stored ",
+                            stringify!($ty),
+                            " {:?} is not one this program writes"
+                        ),
+                        text
+                    )
+                    .into()
                 })
             }
         }
+    };
+}
+
+macro_rules! text_columns {
+    ($($ty:ident as $column:ident),* $(,)?) => {$(
+        text_column!($ty as $column, text => $ty::parse(&text).ok_or(text));
     )*};
 }
 
@@ -65,4 +87,34 @@ text_columns!(
     DocumentKind as DocumentKindColumn,
     RecordKind as RecordKindColumn,
     MediaType as MediaTypeColumn,
+);
+
+/// Ids are stored as the text they are written as, and read back as the type of the column they
+/// come from: a row never hands an id to the layers above as a bare string.
+macro_rules! id_columns {
+    ($($ty:ident as $column:ident),* $(,)?) => {$(
+        text_column!($ty as $column, text => Ok::<_, String>($ty::from_stored(text)));
+    )*};
+}
+
+id_columns!(
+    OrganizationId as OrganizationIdColumn,
+    UserId as UserIdColumn,
+    SessionId as SessionIdColumn,
+    ApiKeyId as ApiKeyIdColumn,
+    SeasonId as SeasonIdColumn,
+    ExtensionId as ExtensionIdColumn,
+    FacilityId as FacilityIdColumn,
+    ContractId as ContractIdColumn,
+    AmendmentId as AmendmentIdColumn,
+    EventId as EventIdColumn,
+    GroupId as GroupIdColumn,
+    InspectionId as InspectionIdColumn,
+    NotificationId as NotificationIdColumn,
+    OutboxId as OutboxIdColumn,
+    WebhookId as WebhookIdColumn,
+    DocumentId as DocumentIdColumn,
+    AccountId as AccountIdColumn,
+    TransactionId as TransactionIdColumn,
+    EntryId as EntryIdColumn,
 );

@@ -85,12 +85,12 @@ pub fn contract_of(row: ContractRow) -> QueryResult<Contract> {
             unit: Money::from_halalas(row.unit_price),
             total: Money::from_halalas(row.total),
         }),
-        id: ContractId::from_stored(row.id),
-        season_id: SeasonId::from_stored(row.season_id),
-        client_id: OrganizationId::from_stored(row.client_id),
+        id: row.id,
+        season_id: row.season_id,
+        client_id: row.client_id,
         client_country: row.client_country,
-        provider_id: OrganizationId::from_stored(row.provider_id),
-        facility_id: FacilityId::from_stored(row.facility_id),
+        provider_id: row.provider_id,
+        facility_id: row.facility_id,
         version: row.version,
         created_at: row.created_at,
         updated_at: row.updated_at,
@@ -107,8 +107,8 @@ pub fn amendment_of(contract: &ContractRow, row: AmendmentRow) -> QueryResult<Am
             unit: Money::from_halalas(row.unit_price),
             total: Money::from_halalas(row.total),
         }),
-        id: AmendmentId::from_stored(row.id),
-        contract_id: ContractId::from_stored(row.contract_id),
+        id: row.id,
+        contract_id: row.contract_id,
         reason: row.reason,
         created_at: row.created_at,
         updated_at: row.updated_at,
@@ -130,13 +130,22 @@ fn named((name, arabic): (String, String)) -> Named {
 }
 
 impl Names {
-    pub fn organization(&self, id: &str) -> Named {
-        named(self.organizations.get(id).cloned().unwrap_or_default())
+    pub fn organization(&self, id: &OrganizationId) -> Named {
+        named(
+            self.organizations
+                .get(id.as_str())
+                .cloned()
+                .unwrap_or_default(),
+        )
     }
 
     /// A facility's names and city.
-    pub fn facility(&self, id: &str) -> QueryResult<(Named, Place)> {
-        let (name, name_ar, city) = self.facilities.get(id).cloned().unwrap_or_default();
+    pub fn facility(&self, id: &FacilityId) -> QueryResult<(Named, Place)> {
+        let (name, name_ar, city) = self
+            .facilities
+            .get(id.as_str())
+            .cloned()
+            .unwrap_or_default();
         let city = Place::parse(&city).ok_or_else(|| damaged("facility city", &city))?;
         Ok((named((name, name_ar)), city))
     }
@@ -199,13 +208,13 @@ fn scoped(scope: &ContractScope) -> Option<Boxed> {
     let query = contracts::table.into_boxed();
     Some(match scope {
         ContractScope::All => query,
-        ContractScope::Client(own) => query.filter(contracts::client_id.eq(own.to_string())),
-        ContractScope::Office(own) => query.filter(contracts::client_office_id.eq(own.to_string())),
-        ContractScope::Provider(own) => query.filter(contracts::provider_id.eq(own.to_string())),
+        ContractScope::Client(own) => query.filter(contracts::client_id.eq(own.clone())),
+        ContractScope::Office(own) => query.filter(contracts::client_office_id.eq(own.clone())),
+        ContractScope::Provider(own) => query.filter(contracts::provider_id.eq(own.clone())),
         ContractScope::TawafaCountries(own) => query.filter(
             contracts::client_country.eq_any(
                 organization_countries::table
-                    .filter(organization_countries::organization_id.eq(own.to_string()))
+                    .filter(organization_countries::organization_id.eq(own.clone()))
                     .select(organization_countries::country),
             ),
         ),
@@ -223,29 +232,29 @@ pub fn insert(conn: &mut DbConnection, row: &ContractRow) -> QueryResult<()> {
 pub fn find_visible(
     conn: &mut DbConnection,
     scope: &ContractScope,
-    id: &str,
+    id: &ContractId,
 ) -> QueryResult<Option<ContractRow>> {
     match scoped(scope) {
         Some(q) => q
-            .filter(contracts::id.eq(id.to_owned()))
+            .filter(contracts::id.eq(id.clone()))
             .first(conn)
             .optional(),
         None => Ok(None),
     }
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ContractRow>> {
+pub fn find(conn: &mut DbConnection, id: &ContractId) -> QueryResult<Option<ContractRow>> {
     contracts::table.find(id).first(conn).optional()
 }
 
 #[derive(Debug, Default, Clone)]
 pub struct ContractFilter {
-    pub season_id: Option<String>,
+    pub season_id: Option<SeasonId>,
     pub contract_type: Option<String>,
     pub status: Option<String>,
-    pub client_id: Option<String>,
-    pub provider_id: Option<String>,
-    pub facility_id: Option<String>,
+    pub client_id: Option<OrganizationId>,
+    pub provider_id: Option<OrganizationId>,
+    pub facility_id: Option<FacilityId>,
     /// Already folded with `domain::text::search_key`.
     pub q: Option<String>,
     /// Only contracts with an amendment in this status.
@@ -256,7 +265,7 @@ pub fn list(
     conn: &mut DbConnection,
     scope: &ContractScope,
     filter: &ContractFilter,
-    after: Option<&str>,
+    after: Option<&ContractId>,
     limit: i64,
 ) -> QueryResult<Vec<ContractRow>> {
     let Some(mut query) = scoped(scope) else {
@@ -293,7 +302,7 @@ pub fn list(
         );
     }
     if let Some(after) = after {
-        query = query.filter(contracts::id.gt(after.to_owned()));
+        query = query.filter(contracts::id.gt(after.clone()));
     }
     query.order(contracts::id.asc()).limit(limit).load(conn)
 }
@@ -301,7 +310,7 @@ pub fn list(
 /// Every approved contract of a type in a season, in id order.
 pub fn approved(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     contract_type: ContractType,
 ) -> QueryResult<Vec<ContractRow>> {
     contracts::table
@@ -358,11 +367,15 @@ impl TermsChange {
 }
 
 /// A new amendment of a contract, proposing `terms` for `reason`, waiting for the provider.
-pub fn proposed_amendment(contract_id: &str, terms: TermsChange, reason: &str) -> AmendmentRow {
+pub fn proposed_amendment(
+    contract_id: &ContractId,
+    terms: TermsChange,
+    reason: &str,
+) -> AmendmentRow {
     let at = now();
     AmendmentRow {
-        id: AmendmentId::generate().into_string(),
-        contract_id: contract_id.to_owned(),
+        id: AmendmentId::generate(),
+        contract_id: contract_id.clone(),
         status: AmendmentStatus::PendingProvider,
         starts_on: terms.starts_on,
         ends_on: terms.ends_on,
@@ -381,7 +394,7 @@ pub fn proposed_amendment(contract_id: &str, terms: TermsChange, reason: &str) -
 /// Replaces the terms if the contract is still at `version` and in `status`; `false` otherwise.
 pub fn update_terms(
     conn: &mut DbConnection,
-    id: &str,
+    id: &ContractId,
     version: i64,
     status: ContractStatus,
     change: &TermsChange,
@@ -406,7 +419,7 @@ pub fn update_terms(
 /// (`RETURNING`).
 pub fn set_status(
     conn: &mut DbConnection,
-    id: &str,
+    id: &ContractId,
     from: ContractStatus,
     to: ContractStatus,
     reason: Option<&str>,
@@ -434,7 +447,10 @@ pub fn insert_event(conn: &mut DbConnection, row: &ContractEventRow) -> QueryRes
         .map(|_| ())
 }
 
-pub fn events(conn: &mut DbConnection, contract_id: &str) -> QueryResult<Vec<ContractEventRow>> {
+pub fn events(
+    conn: &mut DbConnection,
+    contract_id: &ContractId,
+) -> QueryResult<Vec<ContractEventRow>> {
     contract_events::table
         .filter(contract_events::contract_id.eq(contract_id))
         .order(contract_events::id.asc())
@@ -448,11 +464,14 @@ pub fn insert_amendment(conn: &mut DbConnection, row: &AmendmentRow) -> QueryRes
         .map(|_| ())
 }
 
-pub fn amendment(conn: &mut DbConnection, id: &str) -> QueryResult<Option<AmendmentRow>> {
+pub fn amendment(conn: &mut DbConnection, id: &AmendmentId) -> QueryResult<Option<AmendmentRow>> {
     amendments::table.find(id).first(conn).optional()
 }
 
-pub fn amendments(conn: &mut DbConnection, contract_id: &str) -> QueryResult<Vec<AmendmentRow>> {
+pub fn amendments(
+    conn: &mut DbConnection,
+    contract_id: &ContractId,
+) -> QueryResult<Vec<AmendmentRow>> {
     amendments::table
         .filter(amendments::contract_id.eq(contract_id))
         .order(amendments::id.asc())
@@ -462,7 +481,7 @@ pub fn amendments(conn: &mut DbConnection, contract_id: &str) -> QueryResult<Vec
 /// The open amendments of some contracts (at most one each), in one query.
 pub fn open_amendments(
     conn: &mut DbConnection,
-    contract_ids: &[&str],
+    contract_ids: &[&ContractId],
 ) -> QueryResult<Vec<AmendmentRow>> {
     amendments::table
         .filter(amendments::contract_id.eq_any(contract_ids))
@@ -474,7 +493,7 @@ pub fn open_amendments(
 /// Moves an amendment from `from` to `to`; `false` if a racing request moved it first.
 pub fn set_amendment_status(
     conn: &mut DbConnection,
-    id: &str,
+    id: &AmendmentId,
     from: AmendmentStatus,
     to: AmendmentStatus,
 ) -> QueryResult<bool> {

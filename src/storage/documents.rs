@@ -10,13 +10,16 @@ use super::schema::{
     contracts, document_contents, document_reminders, document_rules, documents, facilities,
 };
 use crate::domain::document::{DocumentKind, Held, MediaType, RecordKind};
+use crate::domain::ids::{
+    ApiKeyId, ContractId, DocumentId, FacilityId, OrganizationId, SeasonId, UserId,
+};
 use crate::domain::season::ContractType;
 
 /// A document as stored.
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
 #[diesel(table_name = documents)]
 pub struct DocumentRow {
-    pub id: String,
+    pub id: DocumentId,
     pub record_kind: RecordKind,
     pub record_id: String,
     pub kind: DocumentKind,
@@ -26,12 +29,12 @@ pub struct DocumentRow {
     pub size: i64,
     pub valid_from: Option<NaiveDate>,
     pub valid_until: Option<NaiveDate>,
-    pub organization_id: String,
-    pub uploaded_by_user_id: Option<String>,
-    pub uploaded_by_api_key_id: Option<String>,
+    pub organization_id: OrganizationId,
+    pub uploaded_by_user_id: Option<UserId>,
+    pub uploaded_by_api_key_id: Option<ApiKeyId>,
     pub uploaded_at: NaiveDateTime,
     pub withdrawn_at: Option<NaiveDateTime>,
-    pub withdrawn_by_user_id: Option<String>,
+    pub withdrawn_by_user_id: Option<UserId>,
     pub withdrawal_reason: Option<String>,
 }
 
@@ -66,7 +69,7 @@ pub fn insert(conn: &mut DbConnection, row: &DocumentRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<DocumentRow>> {
+pub fn find(conn: &mut DbConnection, id: &DocumentId) -> QueryResult<Option<DocumentRow>> {
     documents::table
         .find(id)
         .select(DocumentRow::as_select())
@@ -115,8 +118,8 @@ pub fn content(conn: &mut DbConnection, sha256: &str) -> QueryResult<Option<Vec<
 /// Withdraws a document not withdrawn yet; false if it was (by another request meanwhile).
 pub fn withdraw(
     conn: &mut DbConnection,
-    id: &str,
-    user_id: Option<&str>,
+    id: &DocumentId,
+    user_id: Option<&UserId>,
     reason: &str,
 ) -> QueryResult<bool> {
     let changed = diesel::update(
@@ -179,7 +182,7 @@ pub fn verify(conn: &mut DbConnection) -> QueryResult<(usize, Vec<String>)> {
 /// Sets the document kinds a submission of the type needs in the season (none: nothing needed).
 pub fn set_rules(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     contract_type: ContractType,
     kinds: &[DocumentKind],
 ) -> QueryResult<()> {
@@ -204,7 +207,7 @@ pub fn set_rules(
 /// Every rule of a season: (contract type, kind needed).
 pub fn rules(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
 ) -> QueryResult<Vec<(ContractType, DocumentKind)>> {
     document_rules::table
         .filter(document_rules::season_id.eq(season_id))
@@ -218,9 +221,9 @@ pub fn rules(
 /// document that states no validity is taken as valid); in one statement beside the rules'.
 pub fn missing_kinds(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     contract_type: ContractType,
-    records: (&str, &str),
+    records: (&ContractId, &FacilityId),
     (from, to): (NaiveDate, NaiveDate),
 ) -> QueryResult<Vec<DocumentKind>> {
     let needed: Vec<DocumentKind> = document_rules::table
@@ -266,15 +269,15 @@ pub fn missing_kinds(
 /// A document of the facility an approved contract relies on, with the contract's parties.
 #[derive(Queryable, Debug, Clone)]
 pub struct HeldRow {
-    pub contract_id: String,
-    pub season_id: String,
-    pub client_id: String,
-    pub provider_id: String,
+    pub contract_id: ContractId,
+    pub season_id: SeasonId,
+    pub client_id: OrganizationId,
+    pub provider_id: OrganizationId,
     pub contract_ends_on: NaiveDate,
-    pub facility_id: String,
+    pub facility_id: FacilityId,
     pub facility_name: String,
     pub facility_name_ar: String,
-    pub document_id: String,
+    pub document_id: DocumentId,
     pub kind: DocumentKind,
     pub valid_until: Option<NaiveDate>,
 }
@@ -296,7 +299,7 @@ impl HeldRow {
 /// Which approved contracts' facility documents [`held`] reads.
 pub enum HeldBy<'a> {
     /// Of a season's contracts, of these clients only if some are named.
-    Season(&'a str, Option<&'a [String]>),
+    Season(&'a SeasonId, Option<&'a [OrganizationId]>),
     /// Of every contract ending on or after the day.
     EndingFrom(NaiveDate),
 }
@@ -341,8 +344,8 @@ pub fn held(conn: &mut DbConnection, by: HeldBy) -> QueryResult<Vec<HeldRow>> {
 /// The seasons and clients of the approved contracts relying on a facility, in order.
 pub fn relying_clients(
     conn: &mut DbConnection,
-    facility_id: &str,
-) -> QueryResult<Vec<(String, String)>> {
+    facility_id: &FacilityId,
+) -> QueryResult<Vec<(SeasonId, OrganizationId)>> {
     contracts::table
         .filter(contracts::facility_id.eq(facility_id))
         .filter(contracts::status.eq("approved"))
@@ -356,8 +359,8 @@ pub fn relying_clients(
 /// first time only, whichever process asks.
 pub fn claim_reminder(
     conn: &mut DbConnection,
-    document_id: &str,
-    organization_id: &str,
+    document_id: &DocumentId,
+    organization_id: &OrganizationId,
     days_before: i64,
 ) -> QueryResult<bool> {
     let row = (

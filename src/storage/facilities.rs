@@ -18,9 +18,7 @@ fn scoped(scope: &FacilityScope) -> Option<Boxed> {
     let query = facilities::table.into_boxed();
     match scope {
         FacilityScope::All => Some(query),
-        FacilityScope::Provider(own) => {
-            Some(query.filter(facilities::provider_id.eq(own.to_string())))
-        }
+        FacilityScope::Provider(own) => Some(query.filter(facilities::provider_id.eq(own.clone()))),
         FacilityScope::ActiveProviders => Some(
             query.filter(
                 facilities::provider_id.eq_any(
@@ -60,18 +58,18 @@ pub fn insert(conn: &mut DbConnection, row: &FacilityRow) -> QueryResult<()> {
 pub fn find_visible(
     conn: &mut DbConnection,
     scope: &FacilityScope,
-    id: &str,
+    id: &FacilityId,
 ) -> QueryResult<Option<FacilityRow>> {
     match scoped(scope) {
         Some(q) => q
-            .filter(facilities::id.eq(id.to_owned()))
+            .filter(facilities::id.eq(id.clone()))
             .first(conn)
             .optional(),
         None => Ok(None),
     }
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<FacilityRow>> {
+pub fn find(conn: &mut DbConnection, id: &FacilityId) -> QueryResult<Option<FacilityRow>> {
     facilities::table.find(id).first(conn).optional()
 }
 
@@ -79,7 +77,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<FacilityRow
 pub struct FacilityFilter {
     pub kind: Option<String>,
     pub city: Option<String>,
-    pub provider_id: Option<String>,
+    pub provider_id: Option<OrganizationId>,
     pub q: Option<String>,
     /// Licensed on every day of this range.
     pub range: Option<(NaiveDate, NaiveDate)>,
@@ -91,7 +89,7 @@ pub fn list(
     conn: &mut DbConnection,
     scope: &FacilityScope,
     filter: &FacilityFilter,
-    after: Option<&str>,
+    after: Option<&FacilityId>,
     limit: i64,
 ) -> QueryResult<Vec<FacilityRow>> {
     let Some(mut query) = scoped(scope) else {
@@ -129,7 +127,7 @@ pub fn list(
         }
     }
     if let Some(after) = after {
-        query = query.filter(facilities::id.gt(after.to_owned()));
+        query = query.filter(facilities::id.gt(after.clone()));
     }
     query.order(facilities::id.asc()).limit(limit).load(conn)
 }
@@ -137,11 +135,11 @@ pub fn list(
 /// The least free units of each facility over a range: `(facility id, available)`.
 pub fn available(
     conn: &mut DbConnection,
-    ids: &[String],
+    ids: &[FacilityId],
     from: NaiveDate,
     to: NaiveDate,
-) -> QueryResult<Vec<(String, i64)>> {
-    let rows: Vec<(String, Option<i64>)> = facility_days::table
+) -> QueryResult<Vec<(FacilityId, i64)>> {
+    let rows: Vec<(FacilityId, Option<i64>)> = facility_days::table
         .filter(facility_days::facility_id.eq_any(ids))
         .filter(facility_days::day.ge(from))
         .filter(facility_days::day.le(to))
@@ -160,7 +158,7 @@ pub fn available(
 /// Capacity and held units per day over a range.
 pub fn usage(
     conn: &mut DbConnection,
-    id: &str,
+    id: &FacilityId,
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<(NaiveDate, i64, i64)>> {
@@ -249,7 +247,7 @@ pub fn update(
 }
 
 /// A facility's name.
-pub fn name(conn: &mut DbConnection, id: &str) -> QueryResult<String> {
+pub fn name(conn: &mut DbConnection, id: &FacilityId) -> QueryResult<String> {
     facilities::table
         .find(id)
         .select(facilities::name)
@@ -259,8 +257,8 @@ pub fn name(conn: &mut DbConnection, id: &str) -> QueryResult<String> {
 /// The names (Latin, Arabic: empty when none) and cities of some facilities, by id.
 pub fn bilingual_names(
     conn: &mut DbConnection,
-    ids: &[&str],
-) -> QueryResult<HashMap<String, (String, String, String)>> {
+    ids: &[&FacilityId],
+) -> QueryResult<HashMap<FacilityId, (String, String, String)>> {
     Ok(facilities::table
         .filter(facilities::id.eq_any(ids))
         .select((
@@ -269,7 +267,7 @@ pub fn bilingual_names(
             facilities::name_ar,
             facilities::city,
         ))
-        .load::<(String, String, String, String)>(conn)?
+        .load::<(FacilityId, String, String, String)>(conn)?
         .into_iter()
         .map(|(id, name, name_ar, city)| (id, (name, name_ar, city)))
         .collect())
@@ -280,8 +278,8 @@ pub fn facility_of(row: FacilityRow) -> QueryResult<Facility> {
     Ok(Facility {
         kind: row.kind,
         place: row.city,
-        id: FacilityId::from_stored(row.id),
-        provider_id: OrganizationId::from_stored(row.provider_id),
+        id: row.id,
+        provider_id: row.provider_id,
         name: row.name,
         name_ar: (!row.name_ar.is_empty()).then_some(row.name_ar),
         licence_no: row.licence_no,

@@ -7,6 +7,7 @@ use super::schema::{feed_events, organization_countries, readiness_marks};
 use super::{DbConnection, MultiBackend};
 use crate::access::ContractScope;
 use crate::domain::feed::Position;
+use crate::domain::ids::{ContractId, OrganizationId, SeasonId};
 
 /// An event as written, in the transaction of the change it tells of.
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
@@ -15,17 +16,17 @@ pub struct FeedEvent {
     pub id: String,
     pub event_type: String,
     pub occurred_at: NaiveDateTime,
-    pub season_id: String,
+    pub season_id: SeasonId,
     pub record_type: String,
     pub record_id: String,
     pub record_version: Option<i64>,
-    pub contract_id: Option<String>,
+    pub contract_id: Option<ContractId>,
     pub status: Option<String>,
-    pub client_id: Option<String>,
-    pub client_office_id: Option<String>,
+    pub client_id: Option<OrganizationId>,
+    pub client_office_id: Option<OrganizationId>,
     pub client_country: Option<String>,
-    pub provider_id: Option<String>,
-    pub recipient_id: Option<String>,
+    pub provider_id: Option<OrganizationId>,
+    pub recipient_id: Option<OrganizationId>,
 }
 
 /// An event where the database put it.
@@ -156,8 +157,8 @@ pub fn realign(conn: &mut DbConnection) -> QueryResult<()> {
 /// locks the row whether it inserts it or finds it.
 pub fn lock_readiness_mark(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: &str,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
 ) -> QueryResult<(i64, String)> {
     super::per_backend!(conn, c => diesel::insert_into(readiness_marks::table)
         .values((
@@ -176,8 +177,8 @@ pub fn lock_readiness_mark(
 /// Records a client's new readiness fingerprint; answers the new version. One statement.
 pub fn set_readiness_mark(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: &str,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
     fingerprint: &str,
 ) -> QueryResult<i64> {
     super::per_backend!(conn, c => diesel::update(

@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::{allocations, client_days, facility_days};
 use crate::domain::contract::Load;
+use crate::domain::ids::{FacilityId, OrganizationId, SeasonId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HoldError {
@@ -92,7 +93,7 @@ fn by_key(load: &Load) -> Vec<(String, Vec<(NaiveDate, i64)>)> {
 /// could each wait for the other. SQLite writes one transaction at a time and needs no lock.
 fn lock_facility_days(
     conn: &mut DbConnection,
-    facility_id: &str,
+    facility_id: &FacilityId,
     days: &[(NaiveDate, i64)],
 ) -> QueryResult<()> {
     let (Some((from, _)), Some((to, _))) = (days.first(), days.last()) else {
@@ -114,7 +115,7 @@ fn lock_facility_days(
 /// Takes units of a facility on each day of the load (the load's keys are ignored: one facility).
 pub fn take_facility(
     conn: &mut DbConnection,
-    facility_id: &str,
+    facility_id: &FacilityId,
     load: &Load,
 ) -> Result<(), HoldError> {
     for (_, days) in by_key(load) {
@@ -150,7 +151,7 @@ pub fn take_facility(
 /// Gives back units taken by [`take_facility`].
 pub fn release_facility(
     conn: &mut DbConnection,
-    facility_id: &str,
+    facility_id: &FacilityId,
     load: &Load,
 ) -> Result<(), HoldError> {
     for (_, days) in by_key(load) {
@@ -178,8 +179,8 @@ pub fn release_facility(
 /// Allocation changes take the same lock, so a reduction never races a submission.
 pub fn lock_allocation(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: &str,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
 ) -> Result<(), HoldError> {
     let locked = diesel::update(
         allocations::table
@@ -197,8 +198,8 @@ pub fn lock_allocation(
 
 fn ensure_client_days(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: &str,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
     key: &str,
     days: &[(NaiveDate, i64)],
 ) -> QueryResult<()> {
@@ -224,8 +225,8 @@ fn ensure_client_days(
 /// holds itself: its pilgrims less what it passed on to agencies). Call [`lock_allocation`] first.
 pub fn take_client(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: &str,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
     load: &Load,
 ) -> Result<(), HoldError> {
     let own_pilgrims = allocations::table
@@ -278,8 +279,8 @@ pub fn take_client(
 /// Gives back what [`take_client`] took.
 pub fn release_client(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: &str,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
     load: &Load,
 ) -> Result<(), HoldError> {
     for (key, days) in by_key(load) {
@@ -306,8 +307,8 @@ pub fn release_client(
 /// The most pilgrims the client holds on any key and day of the season.
 pub fn client_peak(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: &str,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
 ) -> QueryResult<i64> {
     let peak: Option<i64> = client_days::table
         .filter(client_days::season_id.eq(season_id))

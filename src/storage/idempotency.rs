@@ -4,11 +4,12 @@ use diesel::prelude::*;
 
 use super::schema::idempotent_requests;
 use super::{DbConnection, now};
+use crate::domain::ids::OrganizationId;
 
 /// The first answer to a creation request with this key: (request hash, response body).
 pub fn reply(
     conn: &mut DbConnection,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     key: &str,
 ) -> QueryResult<Option<(String, String)>> {
     idempotent_requests::table
@@ -24,7 +25,7 @@ pub fn reply(
 /// Keeps the answer; a unique violation means a racing request with the same key won.
 pub fn remember(
     conn: &mut DbConnection,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     key: &str,
     request_hash: &str,
     response_body: &str,

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use crate::domain::contract::{AmendmentStatus, increase};
+use crate::domain::ids::{ContractId, EventId, FacilityId, OrganizationId, SeasonId};
 use crate::storage::DbConnection;
 use crate::storage::contracts::{amendment_booking, booking as contract_booking};
 use crate::storage::models::{AmendmentRow, ContractRow};
@@ -24,8 +25,8 @@ pub struct Report {
     pub problems: Vec<String>,
 }
 
-type FacilityDay = (String, NaiveDate);
-type ClientDay = (String, String, String, NaiveDate);
+type FacilityDay = (FacilityId, NaiveDate);
+type ClientDay = (SeasonId, OrganizationId, String, NaiveDate);
 
 pub fn check(conn: &mut DbConnection) -> QueryResult<Report> {
     let mut report = Report::default();
@@ -33,9 +34,9 @@ pub fn check(conn: &mut DbConnection) -> QueryResult<Report> {
     let open_amendments: Vec<AmendmentRow> = amendments::table
         .filter(amendments::status.eq_any(AmendmentStatus::OPEN))
         .load(conn)?;
-    let mut amendment_of: BTreeMap<&str, &AmendmentRow> = BTreeMap::new();
+    let mut amendment_of: BTreeMap<&ContractId, &AmendmentRow> = BTreeMap::new();
     for a in &open_amendments {
-        amendment_of.insert(a.contract_id.as_str(), a);
+        amendment_of.insert(&a.contract_id, a);
     }
 
     // What the contracts say is held.
@@ -44,7 +45,7 @@ pub fn check(conn: &mut DbConnection) -> QueryResult<Report> {
     for row in &rows {
         let holds = row.status.holds();
         if !holds {
-            if amendment_of.contains_key(row.id.as_str()) {
+            if amendment_of.contains_key(&row.id) {
                 report.problems.push(format!(
                     "contract {} has an open amendment but holds nothing",
                     row.id
@@ -59,7 +60,7 @@ pub fn check(conn: &mut DbConnection) -> QueryResult<Report> {
             continue;
         };
         let mut load = booking.load();
-        if let Some(amendment) = amendment_of.get(row.id.as_str()) {
+        if let Some(amendment) = amendment_of.get(&row.id) {
             match amendment_booking(row, amendment) {
                 Ok(new) => {
                     for (key, units) in increase(&load, &new.load()) {
@@ -82,7 +83,7 @@ pub fn check(conn: &mut DbConnection) -> QueryResult<Report> {
     }
 
     // What the counters say.
-    let facility_held: Vec<(String, NaiveDate, i64, i64)> = facility_days::table
+    let facility_held: Vec<(FacilityId, NaiveDate, i64, i64)> = facility_days::table
         .select((
             facility_days::facility_id,
             facility_days::day,
@@ -111,7 +112,7 @@ pub fn check(conn: &mut DbConnection) -> QueryResult<Report> {
             "facility {facility} on {day}: no counter, contracts hold {units}"
         ));
     }
-    let client_held: Vec<(String, String, String, NaiveDate, i64)> = client_days::table
+    let client_held: Vec<(SeasonId, OrganizationId, String, NaiveDate, i64)> = client_days::table
         .select((
             client_days::season_id,
             client_days::organization_id,
@@ -138,14 +139,14 @@ pub fn check(conn: &mut DbConnection) -> QueryResult<Report> {
     }
 
     // Every contract's status is where its history last took it.
-    let events: Vec<(String, String, String)> = contract_events::table
+    let events: Vec<(ContractId, EventId, String)> = contract_events::table
         .select((
             contract_events::contract_id,
             contract_events::id,
             contract_events::to_status,
         ))
         .load(conn)?;
-    let mut last: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut last: BTreeMap<ContractId, (EventId, String)> = BTreeMap::new();
     for (contract, id, to) in events {
         match last.get(&contract) {
             Some((seen, _)) if *seen >= id => {}

@@ -13,6 +13,9 @@ use super::schema::{
     payment_schedules, payment_terms, seasons,
 };
 use crate::domain::contract::ContractStatus;
+use crate::domain::ids::{
+    AccountId, ApiKeyId, ContractId, EntryId, OrganizationId, SeasonId, TransactionId, UserId,
+};
 use crate::domain::ledger::{AccountKind, Due, Instalment, Schedule, TransactionKind};
 use crate::domain::organization::OrgKind;
 use crate::domain::season::ContractType;
@@ -24,7 +27,7 @@ const SUM: &str = "CAST(COALESCE(SUM(ledger_entries.amount), 0) AS BIGINT)";
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
 #[diesel(table_name = payment_schedules)]
 pub struct ScheduleRow {
-    pub season_id: String,
+    pub season_id: SeasonId,
     pub contract_type: ContractType,
     pub position: i64,
     pub share_percent: i64,
@@ -35,28 +38,28 @@ pub struct ScheduleRow {
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
 #[diesel(table_name = ledger_transactions)]
 pub struct TransactionRow {
-    pub id: String,
-    pub season_id: String,
+    pub id: TransactionId,
+    pub season_id: SeasonId,
     pub kind: TransactionKind,
     /// Whose money it is: the client funded or paying, for a commitment or an instalment.
-    pub organization_id: String,
-    pub contract_id: Option<String>,
+    pub organization_id: OrganizationId,
+    pub contract_id: Option<ContractId>,
     /// The schedule position an instalment pays.
     pub instalment: Option<i64>,
     pub bank_reference: Option<String>,
     pub memo: String,
-    pub actor_user_id: Option<String>,
-    pub actor_api_key_id: Option<String>,
+    pub actor_user_id: Option<UserId>,
+    pub actor_api_key_id: Option<ApiKeyId>,
     pub created_at: NaiveDateTime,
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
 #[diesel(table_name = ledger_entries)]
 pub struct EntryRow {
-    pub id: String,
-    pub transaction_id: String,
-    pub account_id: String,
-    pub contract_id: Option<String>,
+    pub id: EntryId,
+    pub transaction_id: TransactionId,
+    pub account_id: AccountId,
+    pub contract_id: Option<ContractId>,
     pub amount: i64,
     pub created_at: NaiveDateTime,
 }
@@ -89,7 +92,7 @@ fn stored_schedule(rows: Vec<ScheduleRow>, guarantee_percent: i64) -> QueryResul
 /// The schedule of one contract type in a season, if the ministry set one (one statement).
 pub fn schedule(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     contract_type: ContractType,
 ) -> QueryResult<Option<Schedule>> {
     let terms = payment_terms::table.on(payment_terms::season_id
@@ -118,7 +121,7 @@ pub fn schedule(
 /// Every schedule of a season, by contract type.
 pub fn schedules(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
 ) -> QueryResult<Vec<(ContractType, Schedule)>> {
     let mut found = Vec::new();
     for contract_type in ContractType::ALL {
@@ -132,7 +135,7 @@ pub fn schedules(
 /// Replaces the schedule of a contract type in a season.
 pub fn set_schedule(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     contract_type: ContractType,
     schedule: &Schedule,
 ) -> QueryResult<()> {
@@ -178,10 +181,10 @@ pub fn set_schedule(
 /// The id of an organisation's account of a kind in a season, opened on first use.
 pub fn account(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: &str,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
     kind: AccountKind,
-) -> QueryResult<String> {
+) -> QueryResult<AccountId> {
     let existing = || {
         ledger_accounts::table
             .filter(ledger_accounts::season_id.eq(season_id))
@@ -189,24 +192,24 @@ pub fn account(
             .filter(ledger_accounts::kind.eq(kind))
             .select(ledger_accounts::id)
     };
-    if let Some(id) = existing().first::<String>(conn).optional()? {
+    if let Some(id) = existing().first::<AccountId>(conn).optional()? {
         return Ok(id);
     }
     let values = (
-        ledger_accounts::id.eq(uuid::Uuid::now_v7().to_string()),
+        ledger_accounts::id.eq(AccountId::generate()),
         ledger_accounts::season_id.eq(season_id),
         ledger_accounts::organization_id.eq(organization_id),
         ledger_accounts::kind.eq(kind),
         ledger_accounts::created_at.eq(super::now()),
     );
     super::insert_or_ignore!(conn, ledger_accounts::table, values)?;
-    existing().first::<String>(conn)
+    existing().first::<AccountId>(conn)
 }
 
 /// Takes an organisation's turn at its money in a season until the transaction ends: every
 /// change to a client's wallet, commitments and payments locks its wallet first, so that two of
 /// them never decide on the same balance (on PostgreSQL; SQLite writes one transaction at a time).
-pub fn lock(conn: &mut DbConnection, account_id: &str) -> QueryResult<()> {
+pub fn lock(conn: &mut DbConnection, account_id: &AccountId) -> QueryResult<()> {
     if let DbConnection::Postgresql(c) = conn {
         ledger_accounts::table
             .filter(ledger_accounts::id.eq(account_id))
@@ -218,7 +221,7 @@ pub fn lock(conn: &mut DbConnection, account_id: &str) -> QueryResult<()> {
 }
 
 /// An account's balance: the sum of its entries.
-pub fn balance(conn: &mut DbConnection, account_id: &str) -> QueryResult<i64> {
+pub fn balance(conn: &mut DbConnection, account_id: &AccountId) -> QueryResult<i64> {
     ledger_entries::table
         .filter(ledger_entries::account_id.eq(account_id))
         .select(sql::<BigInt>(SUM))
@@ -228,8 +231,8 @@ pub fn balance(conn: &mut DbConnection, account_id: &str) -> QueryResult<i64> {
 /// An organisation's balances in a season, by account kind (kinds it has no entry in are left out).
 pub fn balances(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: &str,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
 ) -> QueryResult<Vec<(AccountKind, i64)>> {
     ledger_entries::table
         .inner_join(ledger_accounts::table)
@@ -243,7 +246,7 @@ pub fn balances(
 /// A season's balances over every organisation, by account kind.
 pub fn season_balances(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
 ) -> QueryResult<Vec<(AccountKind, i64)>> {
     ledger_entries::table
         .inner_join(ledger_accounts::table)
@@ -257,7 +260,7 @@ pub fn season_balances(
 /// for it.
 pub fn contract_sum(
     conn: &mut DbConnection,
-    contract_id: &str,
+    contract_id: &ContractId,
     kind: AccountKind,
 ) -> QueryResult<i64> {
     ledger_entries::table
@@ -303,7 +306,10 @@ impl ContractLedger {
     }
 }
 
-pub fn contract_ledger(conn: &mut DbConnection, contract_id: &str) -> QueryResult<ContractLedger> {
+pub fn contract_ledger(
+    conn: &mut DbConnection,
+    contract_id: &ContractId,
+) -> QueryResult<ContractLedger> {
     let sums: Vec<(AccountKind, TransactionKind, i64)> = ledger_entries::table
         .inner_join(ledger_accounts::table)
         .inner_join(ledger_transactions::table)
@@ -344,7 +350,11 @@ pub fn contract_ledger(conn: &mut DbConnection, contract_id: &str) -> QueryResul
 }
 
 /// What is committed, not yet paid, to a provider's contracts in a season.
-pub fn owed_to(conn: &mut DbConnection, season_id: &str, provider_id: &str) -> QueryResult<i64> {
+pub fn owed_to(
+    conn: &mut DbConnection,
+    season_id: &SeasonId,
+    provider_id: &OrganizationId,
+) -> QueryResult<i64> {
     let ids = contracts::table
         .filter(contracts::season_id.eq(season_id))
         .filter(contracts::provider_id.eq(provider_id))
@@ -362,7 +372,7 @@ pub fn owed_to(conn: &mut DbConnection, season_id: &str, provider_id: &str) -> Q
 pub fn post(
     conn: &mut DbConnection,
     transaction: &TransactionRow,
-    entries: &[(String, i64)],
+    entries: &[(AccountId, i64)],
 ) -> QueryResult<()> {
     if entries.iter().map(|(_, amount)| amount).sum::<i64>() != 0 {
         return Err(diesel::result::Error::QueryBuilderError(
@@ -376,7 +386,7 @@ pub fn post(
         .iter()
         .filter(|(_, amount)| *amount != 0)
         .map(|(account_id, amount)| EntryRow {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: EntryId::generate(),
             transaction_id: transaction.id.clone(),
             account_id: account_id.clone(),
             contract_id: transaction.contract_id.clone(),
@@ -423,7 +433,7 @@ pub fn transfer_by_reference(
 /// statements, however many were paid).
 pub fn paid_instalments(
     conn: &mut DbConnection,
-    contract_id: &str,
+    contract_id: &ContractId,
 ) -> QueryResult<Vec<(i64, i64, NaiveDateTime)>> {
     let paid: Vec<(Option<i64>, NaiveDateTime)> = ledger_transactions::table
         .filter(ledger_transactions::contract_id.eq(contract_id))
@@ -459,7 +469,7 @@ pub fn paid_instalments(
 /// When the first of a contract's transactions of these kinds was written, if one was.
 pub fn first_of(
     conn: &mut DbConnection,
-    contract_id: &str,
+    contract_id: &ContractId,
     kinds: &[TransactionKind],
 ) -> QueryResult<Option<NaiveDateTime>> {
     ledger_transactions::table
@@ -475,12 +485,12 @@ pub fn first_of(
 pub fn guarantees_after_season(
     conn: &mut DbConnection,
     today: NaiveDate,
-) -> QueryResult<Vec<String>> {
+) -> QueryResult<Vec<ContractId>> {
     let ended = contracts::table
         .inner_join(seasons::table)
         .filter(seasons::ends_on.lt(today))
         .select(contracts::id.nullable());
-    let held: Vec<(Option<String>, i64)> = ledger_entries::table
+    let held: Vec<(Option<ContractId>, i64)> = ledger_entries::table
         .inner_join(ledger_accounts::table)
         .filter(ledger_accounts::kind.eq(AccountKind::Guarantees))
         .filter(ledger_entries::contract_id.eq_any(ended))
@@ -495,7 +505,10 @@ pub fn guarantees_after_season(
 }
 
 /// Whether a contract's latest inspection failed.
-pub fn latest_inspection_failed(conn: &mut DbConnection, contract_id: &str) -> QueryResult<bool> {
+pub fn latest_inspection_failed(
+    conn: &mut DbConnection,
+    contract_id: &ContractId,
+) -> QueryResult<bool> {
     let latest: Option<String> = inspections::table
         .filter(inspections::contract_id.eq(contract_id))
         .order((
@@ -512,7 +525,7 @@ pub fn latest_inspection_failed(conn: &mut DbConnection, contract_id: &str) -> Q
 /// section 11, R20).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Shortfall {
-    pub client_id: String,
+    pub client_id: OrganizationId,
     /// The value of its contracts awaiting the provider or the ministry, of types with a payment
     /// schedule in the season (an approval commits it from the wallet).
     pub awaiting: i64,
@@ -533,9 +546,9 @@ impl Shortfall {
 /// the ministry), in order.
 pub fn clients_awaiting(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     contract_type: ContractType,
-) -> QueryResult<Vec<String>> {
+) -> QueryResult<Vec<OrganizationId>> {
     let awaiting = [
         ContractStatus::PendingProvider.as_str(),
         ContractStatus::PendingReview.as_str(),
@@ -555,8 +568,8 @@ pub fn clients_awaiting(
 /// their number.
 pub fn shortfalls(
     conn: &mut DbConnection,
-    season_id: &str,
-    clients: Option<&[String]>,
+    season_id: &SeasonId,
+    clients: Option<&[OrganizationId]>,
     starting_by: Option<NaiveDate>,
 ) -> QueryResult<Vec<Shortfall>> {
     let awaiting = [
@@ -569,7 +582,7 @@ pub fn shortfalls(
                 .eq(contracts::season_id)
                 .and(payment_terms::contract_type.eq(contracts::contract_type))),
         )
-        .filter(contracts::season_id.eq(season_id.to_owned()))
+        .filter(contracts::season_id.eq(season_id.clone()))
         .filter(contracts::status.eq_any(awaiting))
         .group_by(contracts::client_id)
         .select((
@@ -584,14 +597,14 @@ pub fn shortfalls(
     if let Some(day) = starting_by {
         query = query.filter(contracts::starts_on.le(day));
     }
-    let awaited: Vec<(String, i64, Option<NaiveDate>)> = query.load(conn)?;
+    let awaited: Vec<(OrganizationId, i64, Option<NaiveDate>)> = query.load(conn)?;
     if awaited.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<&str> = awaited.iter().map(|(id, _, _)| id.as_str()).collect();
+    let ids: Vec<&OrganizationId> = awaited.iter().map(|(id, _, _)| id).collect();
     let mut wallets = std::collections::HashMap::new();
     for chunk in ids.chunks(500) {
-        let found: Vec<(String, i64)> = ledger_entries::table
+        let found: Vec<(OrganizationId, i64)> = ledger_entries::table
             .inner_join(ledger_accounts::table)
             .filter(ledger_accounts::season_id.eq(season_id))
             .filter(ledger_accounts::kind.eq(AccountKind::Wallet))
@@ -622,7 +635,7 @@ pub fn shortfalls(
 pub fn contracts_with_instalments_due(
     conn: &mut DbConnection,
     today: NaiveDate,
-) -> QueryResult<Vec<String>> {
+) -> QueryResult<Vec<ContractId>> {
     let positions = payment_schedules::table
         .filter(payment_schedules::season_id.eq(contracts::season_id))
         .filter(payment_schedules::contract_type.eq(contracts::contract_type))
@@ -650,9 +663,9 @@ pub fn contracts_with_instalments_due(
 /// One page of an organisation's statement in a season, oldest first, after the entry `after`.
 pub fn statement(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: &str,
-    after: Option<&str>,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
+    after: Option<&EntryId>,
     limit: i64,
 ) -> QueryResult<Vec<StatementLine>> {
     let mut query = ledger_entries::table
@@ -677,9 +690,9 @@ pub fn statement(
 /// Whether an entry belongs to an organisation's accounts in a season (a statement's cursor).
 pub fn entry_of(
     conn: &mut DbConnection,
-    entry_id: &str,
-    season_id: &str,
-    organization_id: &str,
+    entry_id: &EntryId,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
 ) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         ledger_entries::table
@@ -694,7 +707,7 @@ pub fn entry_of(
 /// The kind of an organisation, for whose accounts it may hold.
 pub fn organization_kind(
     conn: &mut DbConnection,
-    organization_id: &str,
+    organization_id: &OrganizationId,
 ) -> QueryResult<Option<(OrgKind, Option<String>)>> {
     organizations::table
         .filter(organizations::id.eq(organization_id))
@@ -708,7 +721,7 @@ pub mod checks {
     use super::*;
 
     /// Transactions whose entries do not add up to zero.
-    pub fn unbalanced(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    pub fn unbalanced(conn: &mut DbConnection) -> QueryResult<Vec<(TransactionId, i64)>> {
         ledger_entries::table
             .group_by(ledger_entries::transaction_id)
             .select((ledger_entries::transaction_id, sql::<BigInt>(SUM)))
@@ -733,8 +746,8 @@ pub mod checks {
 
     /// A contract's money as the check reads it.
     pub struct ContractMoney {
-        pub contract_id: String,
-        pub season_id: String,
+        pub contract_id: ContractId,
+        pub season_id: SeasonId,
         pub contract_type: ContractType,
         pub status: ContractStatus,
         pub value: i64,
@@ -752,7 +765,7 @@ pub mod checks {
     pub fn contract_money(conn: &mut DbConnection) -> QueryResult<Vec<ContractMoney>> {
         let with_entries =
             ledger_entries::table.filter(ledger_entries::contract_id.eq(contracts::id.nullable()));
-        let rows: Vec<(String, String, ContractType, ContractStatus, i64)> = contracts::table
+        let rows: Vec<(ContractId, SeasonId, ContractType, ContractStatus, i64)> = contracts::table
             .filter(diesel::dsl::exists(with_entries))
             .select((
                 contracts::id,
@@ -785,7 +798,7 @@ pub mod checks {
 /// Whether any contract of a type has had money committed in a season (its schedule is then fixed).
 pub fn schedule_in_use(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     contract_type: ContractType,
 ) -> QueryResult<bool> {
     let of_type = contracts::table

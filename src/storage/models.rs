@@ -4,6 +4,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::domain::contract::{AmendmentStatus, ContractStatus};
+use crate::domain::ids::{
+    AmendmentId, ApiKeyId, ContractId, EventId, ExtensionId, FacilityId, GroupId, InspectionId,
+    OrganizationId, SeasonId, SessionId, UserId,
+};
 use crate::domain::organization::{Language, OrgKind, OrgStatus, Role};
 use crate::domain::season::{ContractType, FacilityKind, Place, SeasonKind};
 
@@ -15,13 +19,13 @@ use super::schema::{
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = organizations)]
 pub struct OrganizationRow {
-    pub id: String,
+    pub id: OrganizationId,
     pub kind: OrgKind,
     pub name: String,
     pub name_ar: String,
     pub search_key: String,
     pub country: Option<String>,
-    pub parent_id: Option<String>,
+    pub parent_id: Option<OrganizationId>,
     pub status: OrgStatus,
     pub version: i64,
     pub created_at: NaiveDateTime,
@@ -31,8 +35,8 @@ pub struct OrganizationRow {
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: String,
-    pub organization_id: String,
+    pub id: UserId,
+    pub organization_id: OrganizationId,
     pub email: String,
     pub full_name: String,
     pub role: Role,
@@ -47,8 +51,8 @@ pub struct UserRow {
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = sessions)]
 pub struct SessionRow {
-    pub id: String,
-    pub user_id: String,
+    pub id: SessionId,
+    pub user_id: UserId,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
@@ -60,7 +64,7 @@ pub struct SessionRow {
 #[diesel(table_name = refresh_tokens)]
 pub struct RefreshTokenRow {
     pub token_hash: String,
-    pub session_id: String,
+    pub session_id: SessionId,
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
@@ -69,13 +73,13 @@ pub struct RefreshTokenRow {
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = api_keys)]
 pub struct ApiKeyRow {
-    pub id: String,
-    pub organization_id: String,
+    pub id: ApiKeyId,
+    pub organization_id: OrganizationId,
     pub name: String,
     pub role: Role,
     pub key_hash: String,
     pub prefix: String,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
 }
@@ -83,7 +87,7 @@ pub struct ApiKeyRow {
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = seasons)]
 pub struct SeasonRow {
-    pub id: String,
+    pub id: SeasonId,
     pub kind: SeasonKind,
     pub hijri_year: i32,
     pub name: String,
@@ -112,7 +116,7 @@ impl SeasonRow {
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = quotas)]
 pub struct QuotaRow {
-    pub season_id: String,
+    pub season_id: SeasonId,
     pub country: String,
     pub pilgrims: i64,
     pub allocated: i64,
@@ -122,8 +126,8 @@ pub struct QuotaRow {
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = allocations)]
 pub struct AllocationRow {
-    pub season_id: String,
-    pub organization_id: String,
+    pub season_id: SeasonId,
+    pub organization_id: OrganizationId,
     pub pilgrims: i64,
     pub suballocated: i64,
     pub lock_version: i64,
@@ -133,21 +137,21 @@ pub struct AllocationRow {
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = extensions)]
 pub struct ExtensionRow {
-    pub id: String,
-    pub season_id: String,
-    pub organization_id: String,
+    pub id: ExtensionId,
+    pub season_id: SeasonId,
+    pub organization_id: OrganizationId,
     pub contract_type: ContractType,
     pub until: NaiveDate,
     pub reason: String,
-    pub granted_by: String,
+    pub granted_by: UserId,
     pub created_at: NaiveDateTime,
 }
 
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = facilities)]
 pub struct FacilityRow {
-    pub id: String,
-    pub provider_id: String,
+    pub id: FacilityId,
+    pub provider_id: OrganizationId,
     pub kind: FacilityKind,
     pub name: String,
     pub search_key: String,
@@ -166,14 +170,14 @@ pub struct FacilityRow {
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = contracts)]
 pub struct ContractRow {
-    pub id: String,
-    pub season_id: String,
+    pub id: ContractId,
+    pub season_id: SeasonId,
     pub contract_type: ContractType,
-    pub client_id: String,
-    pub client_office_id: Option<String>,
+    pub client_id: OrganizationId,
+    pub client_office_id: Option<OrganizationId>,
     pub client_country: String,
-    pub provider_id: String,
-    pub facility_id: String,
+    pub provider_id: OrganizationId,
+    pub facility_id: FacilityId,
     pub status: ContractStatus,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
@@ -195,8 +199,8 @@ pub struct ContractRow {
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = amendments)]
 pub struct AmendmentRow {
-    pub id: String,
-    pub contract_id: String,
+    pub id: AmendmentId,
+    pub contract_id: ContractId,
     pub status: AmendmentStatus,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
@@ -214,26 +218,26 @@ pub struct AmendmentRow {
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = contract_events)]
 pub struct ContractEventRow {
-    pub id: String,
-    pub contract_id: String,
-    pub amendment_id: Option<String>,
+    pub id: EventId,
+    pub contract_id: ContractId,
+    pub amendment_id: Option<AmendmentId>,
     pub action: String,
     pub from_status: Option<String>,
     pub to_status: String,
     pub reason: Option<String>,
-    pub actor_user_id: Option<String>,
-    pub actor_api_key_id: Option<String>,
-    pub organization_id: String,
+    pub actor_user_id: Option<UserId>,
+    pub actor_api_key_id: Option<ApiKeyId>,
+    pub organization_id: OrganizationId,
     pub at: NaiveDateTime,
 }
 
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = pilgrim_groups)]
 pub struct GroupRow {
-    pub id: String,
-    pub season_id: String,
-    pub organization_id: String,
-    pub office_id: Option<String>,
+    pub id: GroupId,
+    pub season_id: SeasonId,
+    pub organization_id: OrganizationId,
+    pub office_id: Option<OrganizationId>,
     pub country: String,
     pub name: String,
     pub pilgrims: i64,
@@ -250,14 +254,14 @@ pub struct GroupRow {
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = inspections)]
 pub struct InspectionRow {
-    pub id: String,
-    pub contract_id: String,
-    pub facility_id: String,
+    pub id: InspectionId,
+    pub contract_id: ContractId,
+    pub facility_id: FacilityId,
     pub inspected_on: NaiveDate,
     pub result: String,
     pub findings: String,
-    pub organization_id: String,
-    pub actor_user_id: Option<String>,
-    pub actor_api_key_id: Option<String>,
+    pub organization_id: OrganizationId,
+    pub actor_user_id: Option<UserId>,
+    pub actor_api_key_id: Option<ApiKeyId>,
     pub created_at: NaiveDateTime,
 }

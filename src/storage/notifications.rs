@@ -5,13 +5,14 @@ use diesel::prelude::*;
 
 use super::schema::{notifications, organizations, outbox, reminders, users, wallet_reminders};
 use super::{DbConnection, now};
+use crate::domain::ids::{NotificationId, OrganizationId, OutboxId, SeasonId};
 use crate::domain::season::ContractType;
 
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = notifications)]
 pub struct NotificationRow {
-    pub id: String,
-    pub organization_id: String,
+    pub id: NotificationId,
+    pub organization_id: OrganizationId,
     pub template: String,
     pub params: String,
     pub entity_id: Option<String>,
@@ -22,9 +23,9 @@ pub struct NotificationRow {
 #[derive(Queryable, Insertable, Debug, Clone)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
-    pub id: String,
+    pub id: OutboxId,
     /// The inbox notification it tells of; none for emails about one's own account.
-    pub notification_id: Option<String>,
+    pub notification_id: Option<NotificationId>,
     pub recipient_email: String,
     pub recipient_name: String,
     pub language: String,
@@ -58,7 +59,7 @@ pub fn insert_outbox(conn: &mut DbConnection, row: &OutboxRow) -> QueryResult<()
 /// The active users of an active organisation: (email, full name, language).
 pub fn recipients(
     conn: &mut DbConnection,
-    organization_id: &str,
+    organization_id: &OrganizationId,
 ) -> QueryResult<Vec<(String, String, String)>> {
     users::table
         .inner_join(organizations::table)
@@ -72,7 +73,7 @@ pub fn recipients(
 
 pub fn inbox(
     conn: &mut DbConnection,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     unread_only: bool,
     newest_first: bool,
     after: Option<&str>,
@@ -98,7 +99,7 @@ pub fn inbox(
 }
 
 /// How many of an organisation's notifications are unread.
-pub fn unread_count(conn: &mut DbConnection, organization_id: &str) -> QueryResult<i64> {
+pub fn unread_count(conn: &mut DbConnection, organization_id: &OrganizationId) -> QueryResult<i64> {
     notifications::table
         .filter(notifications::organization_id.eq(organization_id))
         .filter(notifications::read_at.is_null())
@@ -109,8 +110,8 @@ pub fn unread_count(conn: &mut DbConnection, organization_id: &str) -> QueryResu
 /// Marks an organisation's notification read; `None` if it has no such notification.
 pub fn mark_read(
     conn: &mut DbConnection,
-    organization_id: &str,
-    id: &str,
+    organization_id: &OrganizationId,
+    id: &NotificationId,
 ) -> QueryResult<Option<NotificationRow>> {
     diesel::update(
         notifications::table
@@ -173,7 +174,7 @@ pub fn claim(
     Ok(claimed)
 }
 
-pub fn mark_sent(conn: &mut DbConnection, id: &str, worker: &str) -> QueryResult<()> {
+pub fn mark_sent(conn: &mut DbConnection, id: &OutboxId, worker: &str) -> QueryResult<()> {
     diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
@@ -192,7 +193,7 @@ pub fn mark_sent(conn: &mut DbConnection, id: &str, worker: &str) -> QueryResult
 /// Records a failed attempt: retried at `retry_at`, or given up for good when `retry_at` is `None`.
 pub fn mark_failed(
     conn: &mut DbConnection,
-    id: &str,
+    id: &OutboxId,
     worker: &str,
     error: &str,
     retry_at: Option<NaiveDateTime>,
@@ -227,8 +228,8 @@ pub fn outbox_rows(conn: &mut DbConnection) -> QueryResult<Vec<OutboxRow>> {
 /// another).
 pub fn claim_reminder(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: &str,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
     contract_type: ContractType,
     days_before: i64,
 ) -> QueryResult<bool> {
@@ -247,8 +248,8 @@ pub fn claim_reminder(
 /// `days_before` it: true the first time only, whichever process asks.
 pub fn claim_wallet_reminder(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: &str,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
     first_day: chrono::NaiveDate,
     days_before: i64,
 ) -> QueryResult<bool> {

@@ -8,6 +8,7 @@ use super::models::OrganizationRow;
 use super::schema::{organization_countries, organization_grants, organizations};
 use super::{DbConnection, MultiBackend, like_contains, now};
 use crate::access::OrgScope;
+use crate::domain::ids::OrganizationId;
 
 /// Filters of `GET /organizations`, already parsed.
 #[derive(Debug, Default)]
@@ -15,7 +16,7 @@ pub struct OrganizationFilter {
     pub kind: Option<String>,
     pub status: Option<String>,
     pub country: Option<String>,
-    pub parent_id: Option<String>,
+    pub parent_id: Option<OrganizationId>,
     /// Already folded with `domain::text::search_key`.
     pub q: Option<String>,
 }
@@ -34,15 +35,15 @@ fn scoped(scope: &OrgScope) -> Boxed {
             public_kinds,
         } => {
             let kinds: Vec<&'static str> = public_kinds.iter().map(|k| k.as_str()).collect();
-            let mut ids = vec![own.to_string()];
-            ids.extend(parent.iter().map(|p| p.to_string()));
+            let mut ids = vec![own.clone()];
+            ids.extend(parent.iter().cloned());
             let visible = organizations::id
                 .eq_any(ids)
                 .or(organizations::kind.eq_any(kinds));
             match children_of {
                 Some(office) => query.filter(
                     visible.or(organizations::parent_id
-                        .eq(office.to_string())
+                        .eq(office.clone())
                         .assume_not_null()),
                 ),
                 None => query.filter(visible),
@@ -54,16 +55,16 @@ fn scoped(scope: &OrgScope) -> Boxed {
 pub fn find_visible(
     conn: &mut DbConnection,
     scope: &OrgScope,
-    id: &str,
+    id: &OrganizationId,
 ) -> QueryResult<Option<OrganizationRow>> {
     scoped(scope)
-        .filter(organizations::id.eq(id.to_owned()))
+        .filter(organizations::id.eq(id.clone()))
         .first(conn)
         .optional()
 }
 
 /// Any organisation by id, whoever asks: for checks the access layer has already allowed.
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OrganizationRow>> {
+pub fn find(conn: &mut DbConnection, id: &OrganizationId) -> QueryResult<Option<OrganizationRow>> {
     organizations::table.find(id).first(conn).optional()
 }
 
@@ -71,7 +72,7 @@ pub fn list(
     conn: &mut DbConnection,
     scope: &OrgScope,
     filter: &OrganizationFilter,
-    after: Option<&str>,
+    after: Option<&OrganizationId>,
     limit: i64,
 ) -> QueryResult<Vec<OrganizationRow>> {
     let mut query = scoped(scope);
@@ -95,7 +96,7 @@ pub fn list(
         );
     }
     if let Some(after) = after {
-        query = query.filter(organizations::id.gt(after.to_owned()));
+        query = query.filter(organizations::id.gt(after.clone()));
     }
     query.order(organizations::id.asc()).limit(limit).load(conn)
 }
@@ -120,7 +121,7 @@ pub struct OrganizationChanges {
 /// Applies the changes if the row still has `expected_version`; `false` when it moved on.
 pub fn update(
     conn: &mut DbConnection,
-    id: &str,
+    id: &OrganizationId,
     expected_version: i64,
     changes: &OrganizationChanges,
 ) -> QueryResult<bool> {
@@ -138,7 +139,7 @@ pub fn update(
     Ok(updated == 1)
 }
 
-pub fn countries(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<String>> {
+pub fn countries(conn: &mut DbConnection, id: &OrganizationId) -> QueryResult<Vec<String>> {
     organization_countries::table
         .filter(organization_countries::organization_id.eq(id))
         .select(organization_countries::country)
@@ -148,7 +149,7 @@ pub fn countries(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<String>> 
 
 pub fn replace_countries(
     conn: &mut DbConnection,
-    id: &str,
+    id: &OrganizationId,
     countries: &[String],
 ) -> QueryResult<()> {
     diesel::delete(
@@ -166,7 +167,7 @@ pub fn replace_countries(
     Ok(())
 }
 
-pub fn grants(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<String>> {
+pub fn grants(conn: &mut DbConnection, id: &OrganizationId) -> QueryResult<Vec<String>> {
     organization_grants::table
         .filter(organization_grants::organization_id.eq(id))
         .select(organization_grants::dataset)
@@ -174,7 +175,11 @@ pub fn grants(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<String>> {
         .load(conn)
 }
 
-pub fn replace_grants(conn: &mut DbConnection, id: &str, datasets: &[String]) -> QueryResult<()> {
+pub fn replace_grants(
+    conn: &mut DbConnection,
+    id: &OrganizationId,
+    datasets: &[String],
+) -> QueryResult<()> {
     diesel::delete(organization_grants::table.filter(organization_grants::organization_id.eq(id)))
         .execute(conn)?;
     for dataset in datasets {
@@ -193,7 +198,7 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 }
 
 /// An organisation's name.
-pub fn name(conn: &mut DbConnection, id: &str) -> QueryResult<String> {
+pub fn name(conn: &mut DbConnection, id: &OrganizationId) -> QueryResult<String> {
     organizations::table
         .find(id)
         .select(organizations::name)
@@ -201,7 +206,7 @@ pub fn name(conn: &mut DbConnection, id: &str) -> QueryResult<String> {
 }
 
 /// An organisation's names: (name, Arabic name).
-pub fn both_names(conn: &mut DbConnection, id: &str) -> QueryResult<(String, String)> {
+pub fn both_names(conn: &mut DbConnection, id: &OrganizationId) -> QueryResult<(String, String)> {
     organizations::table
         .find(id)
         .select((organizations::name, organizations::name_ar))
@@ -209,11 +214,14 @@ pub fn both_names(conn: &mut DbConnection, id: &str) -> QueryResult<(String, Str
 }
 
 /// The names of some organisations, by id.
-pub fn names(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<HashMap<String, String>> {
+pub fn names(
+    conn: &mut DbConnection,
+    ids: &[&OrganizationId],
+) -> QueryResult<HashMap<OrganizationId, String>> {
     Ok(organizations::table
         .filter(organizations::id.eq_any(ids))
         .select((organizations::id, organizations::name))
-        .load::<(String, String)>(conn)?
+        .load::<(OrganizationId, String)>(conn)?
         .into_iter()
         .collect())
 }
@@ -221,8 +229,8 @@ pub fn names(conn: &mut DbConnection, ids: &[&str]) -> QueryResult<HashMap<Strin
 /// The names of some organisations in both languages, by id: (name, Arabic name).
 pub fn bilingual_names(
     conn: &mut DbConnection,
-    ids: &[&str],
-) -> QueryResult<HashMap<String, (String, String)>> {
+    ids: &[&OrganizationId],
+) -> QueryResult<HashMap<OrganizationId, (String, String)>> {
     Ok(organizations::table
         .filter(organizations::id.eq_any(ids))
         .select((
@@ -230,14 +238,14 @@ pub fn bilingual_names(
             organizations::name,
             organizations::name_ar,
         ))
-        .load::<(String, String, String)>(conn)?
+        .load::<(OrganizationId, String, String)>(conn)?
         .into_iter()
         .map(|(id, name, name_ar)| (id, (name, name_ar)))
         .collect())
 }
 
 /// The tawafa establishments serving a country.
-pub fn tawafa_serving(conn: &mut DbConnection, country: &str) -> QueryResult<Vec<String>> {
+pub fn tawafa_serving(conn: &mut DbConnection, country: &str) -> QueryResult<Vec<OrganizationId>> {
     organization_countries::table
         .inner_join(organizations::table)
         .filter(organization_countries::country.eq(country))

@@ -11,7 +11,7 @@ use super::schema::{
 };
 use super::{DbConnection, MultiBackend, now};
 use crate::access::ContractScope;
-use crate::domain::ids::{ContractId, FacilityId, InspectionId, OrganizationId};
+use crate::domain::ids::{ContractId, GroupId, InspectionId, OrganizationId, SeasonId};
 use crate::domain::readiness::{Category, Cover, Group, Inspection, Withheld, route_key};
 use crate::domain::season::{ContractType, Place};
 
@@ -22,14 +22,12 @@ fn scoped(scope: &ContractScope) -> Option<Boxed> {
     let query = pilgrim_groups::table.into_boxed();
     Some(match scope {
         ContractScope::All => query,
-        ContractScope::Client(own) => {
-            query.filter(pilgrim_groups::organization_id.eq(own.to_string()))
-        }
-        ContractScope::Office(own) => query.filter(pilgrim_groups::office_id.eq(own.to_string())),
+        ContractScope::Client(own) => query.filter(pilgrim_groups::organization_id.eq(own.clone())),
+        ContractScope::Office(own) => query.filter(pilgrim_groups::office_id.eq(own.clone())),
         ContractScope::TawafaCountries(own) => query.filter(
             pilgrim_groups::country.eq_any(
                 organization_countries::table
-                    .filter(organization_countries::organization_id.eq(own.to_string()))
+                    .filter(organization_countries::organization_id.eq(own.clone()))
                     .select(organization_countries::country),
             ),
         ),
@@ -47,11 +45,11 @@ pub fn insert_group(conn: &mut DbConnection, row: &GroupRow) -> QueryResult<()> 
 pub fn find_group_visible(
     conn: &mut DbConnection,
     scope: &ContractScope,
-    id: &str,
+    id: &GroupId,
 ) -> QueryResult<Option<GroupRow>> {
     match scoped(scope) {
         Some(q) => q
-            .filter(pilgrim_groups::id.eq(id.to_owned()))
+            .filter(pilgrim_groups::id.eq(id.clone()))
             .first(conn)
             .optional(),
         None => Ok(None),
@@ -61,20 +59,20 @@ pub fn find_group_visible(
 pub fn list_groups(
     conn: &mut DbConnection,
     scope: &ContractScope,
-    season_id: &str,
-    organization_id: Option<&str>,
-    after: Option<&str>,
+    season_id: &SeasonId,
+    organization_id: Option<&OrganizationId>,
+    after: Option<&GroupId>,
     limit: i64,
 ) -> QueryResult<Vec<GroupRow>> {
     let Some(mut query) = scoped(scope) else {
         return Ok(Vec::new());
     };
-    query = query.filter(pilgrim_groups::season_id.eq(season_id.to_owned()));
+    query = query.filter(pilgrim_groups::season_id.eq(season_id.clone()));
     if let Some(org) = organization_id {
-        query = query.filter(pilgrim_groups::organization_id.eq(org.to_owned()));
+        query = query.filter(pilgrim_groups::organization_id.eq(org.clone()));
     }
     if let Some(after) = after {
-        query = query.filter(pilgrim_groups::id.gt(after.to_owned()));
+        query = query.filter(pilgrim_groups::id.gt(after.clone()));
     }
     query
         .order(pilgrim_groups::id.asc())
@@ -85,17 +83,17 @@ pub fn list_groups(
 /// The pilgrims a client plans in a season (R11), but for one group being replaced.
 pub fn planned(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: &str,
-    except: Option<&str>,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
+    except: Option<&GroupId>,
 ) -> QueryResult<i64> {
     let mut query = pilgrim_groups::table
-        .filter(pilgrim_groups::season_id.eq(season_id.to_owned()))
-        .filter(pilgrim_groups::organization_id.eq(organization_id.to_owned()))
+        .filter(pilgrim_groups::season_id.eq(season_id.clone()))
+        .filter(pilgrim_groups::organization_id.eq(organization_id.clone()))
         .select(pilgrim_groups::pilgrims)
         .into_boxed();
     if let Some(id) = except {
-        query = query.filter(pilgrim_groups::id.ne(id.to_owned()));
+        query = query.filter(pilgrim_groups::id.ne(id.clone()));
     }
     Ok(query.load::<i64>(conn)?.into_iter().sum())
 }
@@ -125,7 +123,7 @@ pub fn update_group(
     Ok(changed == 1)
 }
 
-pub fn delete_group(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+pub fn delete_group(conn: &mut DbConnection, id: &GroupId) -> QueryResult<()> {
     diesel::delete(pilgrim_groups::table.filter(pilgrim_groups::id.eq(id)))
         .execute(conn)
         .map(|_| ())
@@ -141,8 +139,8 @@ pub fn insert_inspection(conn: &mut DbConnection, row: &InspectionRow) -> QueryR
 /// Which inspections of a scope: of one contract, or one by id.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct InspectionFilter<'a> {
-    pub contract_id: Option<&'a str>,
-    pub id: Option<&'a str>,
+    pub contract_id: Option<&'a ContractId>,
+    pub id: Option<&'a InspectionId>,
 }
 
 /// Inspections of the contracts a scope covers, newest first.
@@ -150,7 +148,7 @@ pub fn inspections(
     conn: &mut DbConnection,
     scope: &ContractScope,
     filter: InspectionFilter<'_>,
-    after: Option<&str>,
+    after: Option<&InspectionId>,
     limit: i64,
 ) -> QueryResult<Vec<InspectionRow>> {
     let mut query = inspections::table
@@ -159,26 +157,26 @@ pub fn inspections(
         .into_boxed();
     query = match scope {
         ContractScope::All => query,
-        ContractScope::Client(own) => query.filter(contracts::client_id.eq(own.to_string())),
-        ContractScope::Office(own) => query.filter(contracts::client_office_id.eq(own.to_string())),
-        ContractScope::Provider(own) => query.filter(contracts::provider_id.eq(own.to_string())),
+        ContractScope::Client(own) => query.filter(contracts::client_id.eq(own.clone())),
+        ContractScope::Office(own) => query.filter(contracts::client_office_id.eq(own.clone())),
+        ContractScope::Provider(own) => query.filter(contracts::provider_id.eq(own.clone())),
         ContractScope::TawafaCountries(own) => query.filter(
             contracts::client_country.eq_any(
                 organization_countries::table
-                    .filter(organization_countries::organization_id.eq(own.to_string()))
+                    .filter(organization_countries::organization_id.eq(own.clone()))
                     .select(organization_countries::country),
             ),
         ),
         ContractScope::Nothing => return Ok(Vec::new()),
     };
     if let Some(c) = filter.contract_id {
-        query = query.filter(inspections::contract_id.eq(c.to_owned()));
+        query = query.filter(inspections::contract_id.eq(c.clone()));
     }
     if let Some(id) = filter.id {
-        query = query.filter(inspections::id.eq(id.to_owned()));
+        query = query.filter(inspections::id.eq(id.clone()));
     }
     if let Some(after) = after {
-        query = query.filter(inspections::id.gt(after.to_owned()));
+        query = query.filter(inspections::id.gt(after.clone()));
     }
     query.order(inspections::id.asc()).limit(limit).load(conn)
 }
@@ -186,8 +184,8 @@ pub fn inspections(
 /// An approved contract as coverage: its client, type, place (facility city or route), dates, units.
 #[derive(Queryable, Debug, Clone)]
 pub struct CoveringContract {
-    pub id: String,
-    pub client_id: String,
+    pub id: ContractId,
+    pub client_id: OrganizationId,
     pub contract_type: ContractType,
     pub facility_city: String,
     pub route_from: Option<Place>,
@@ -201,12 +199,12 @@ pub struct CoveringContract {
 /// inspection when that is a failure (which withholds it from coverage until a later pass).
 pub fn coverage(
     conn: &mut DbConnection,
-    season_id: &str,
-    clients: Option<&[String]>,
-) -> QueryResult<Vec<(CoveringContract, Option<String>)>> {
+    season_id: &SeasonId,
+    clients: Option<&[OrganizationId]>,
+) -> QueryResult<Vec<(CoveringContract, Option<InspectionId>)>> {
     let mut query = contracts::table
         .inner_join(facilities::table)
-        .filter(contracts::season_id.eq(season_id.to_owned()))
+        .filter(contracts::season_id.eq(season_id.clone()))
         .filter(contracts::status.eq("approved"))
         .select((
             contracts::id,
@@ -224,10 +222,10 @@ pub fn coverage(
         query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
     }
     let rows: Vec<CoveringContract> = query.load(conn)?;
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut latest: HashMap<String, (chrono::NaiveDate, String, String)> = HashMap::new();
+    let ids: Vec<&ContractId> = rows.iter().map(|r| &r.id).collect();
+    let mut latest: HashMap<ContractId, (chrono::NaiveDate, InspectionId, String)> = HashMap::new();
     for chunk in ids.chunks(500) {
-        let found: Vec<(String, chrono::NaiveDate, String, String)> = inspections::table
+        let found: Vec<(ContractId, chrono::NaiveDate, InspectionId, String)> = inspections::table
             .filter(inspections::contract_id.eq_any(chunk))
             .select((
                 inspections::contract_id,
@@ -260,7 +258,7 @@ pub fn coverage(
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = organizations)]
 pub struct SeasonClient {
-    pub id: String,
+    pub id: OrganizationId,
     pub name: String,
     pub kind: crate::domain::organization::OrgKind,
     pub country: Option<String>,
@@ -278,21 +276,19 @@ macro_rules! clients_in_scope {
         use $crate::storage::schema::{organization_countries, organizations};
         match $scope {
             ContractScope::All => Some($query),
-            ContractScope::Client(own) => {
-                Some($query.filter(organizations::id.eq(own.to_string())))
-            }
+            ContractScope::Client(own) => Some($query.filter(organizations::id.eq(own.clone()))),
             ContractScope::Office(own) => Some(
                 $query.filter(
                     organizations::id
-                        .eq(own.to_string())
-                        .or(organizations::parent_id.eq(own.to_string())),
+                        .eq(own.clone())
+                        .or(organizations::parent_id.eq(own.clone())),
                 ),
             ),
             ContractScope::TawafaCountries(own) => Some(
                 $query.filter(
                     organizations::country.eq_any(
                         organization_countries::table
-                            .filter(organization_countries::organization_id.eq(own.to_string()))
+                            .filter(organization_countries::organization_id.eq(own.clone()))
                             .select(organization_countries::country.nullable()),
                     ),
                 ),
@@ -306,12 +302,12 @@ pub(crate) use clients_in_scope;
 /// The clients holding an allocation in a season, within a scope.
 pub fn season_clients(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     scope: &ContractScope,
 ) -> QueryResult<Vec<SeasonClient>> {
     let query = allocations::table
         .inner_join(organizations::table)
-        .filter(allocations::season_id.eq(season_id.to_owned()))
+        .filter(allocations::season_id.eq(season_id.clone()))
         .select(SeasonClient::as_select())
         .into_boxed();
     match clients_in_scope!(query, scope) {
@@ -323,11 +319,11 @@ pub fn season_clients(
 /// Every group of a season (of some clients, or all).
 pub fn season_groups(
     conn: &mut DbConnection,
-    season_id: &str,
-    clients: Option<&[String]>,
+    season_id: &SeasonId,
+    clients: Option<&[OrganizationId]>,
 ) -> QueryResult<Vec<GroupRow>> {
     let mut query = pilgrim_groups::table
-        .filter(pilgrim_groups::season_id.eq(season_id.to_owned()))
+        .filter(pilgrim_groups::season_id.eq(season_id.clone()))
         .into_boxed();
     if let Some(clients) = clients {
         query = query.filter(pilgrim_groups::organization_id.eq_any(clients.to_vec()));
@@ -355,7 +351,7 @@ pub fn group_of(row: &GroupRow) -> QueryResult<Group> {
 }
 
 /// What a counted contract covers, for readiness; `None` for a row that names no known place.
-pub fn cover_of(c: &CoveringContract, failed_inspection: Option<String>) -> Option<Cover> {
+pub fn cover_of(c: &CoveringContract, failed_inspection: Option<InspectionId>) -> Option<Cover> {
     let (category, place) = match c.contract_type {
         ContractType::Housing => (Category::Housing, Place::parse(&c.facility_city)?.as_str()),
         ContractType::Catering => (Category::Catering, Place::parse(&c.facility_city)?.as_str()),
@@ -386,13 +382,13 @@ pub fn inspection_of(row: InspectionRow) -> QueryResult<Inspection> {
         }
     };
     Ok(Inspection {
-        id: InspectionId::from_stored(row.id),
-        contract_id: ContractId::from_stored(row.contract_id),
-        facility_id: FacilityId::from_stored(row.facility_id),
+        id: row.id,
+        contract_id: row.contract_id,
+        facility_id: row.facility_id,
         inspected_on: row.inspected_on,
         passed,
         findings: row.findings,
-        organization_id: OrganizationId::from_stored(row.organization_id),
+        organization_id: row.organization_id,
         created_at: row.created_at,
     })
 }

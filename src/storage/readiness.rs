@@ -8,6 +8,7 @@ use super::plans::{SeasonClient, clients_in_scope};
 use super::schema::{allocations, organizations, readiness_view};
 use super::{DbConnection, MultiBackend};
 use crate::access::ContractScope;
+use crate::domain::ids::{OrganizationId, SeasonId};
 use crate::domain::organization::OrgKind;
 use crate::domain::readiness::{CategoryCoverage, Summary};
 
@@ -15,8 +16,8 @@ use crate::domain::readiness::{CategoryCoverage, Summary};
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone, PartialEq, Eq)]
 #[diesel(table_name = readiness_view, primary_key(season_id, client_id))]
 pub struct LineRow {
-    pub season_id: String,
-    pub client_id: String,
+    pub season_id: SeasonId,
+    pub client_id: OrganizationId,
     pub allocation: i64,
     pub planned: i64,
     pub unplanned: i64,
@@ -35,10 +36,10 @@ pub struct LineRow {
 }
 
 impl LineRow {
-    pub fn new(season_id: &str, client_id: &str, s: &Summary) -> LineRow {
+    pub fn new(season_id: &SeasonId, client_id: &OrganizationId, s: &Summary) -> LineRow {
         LineRow {
-            season_id: season_id.to_owned(),
-            client_id: client_id.to_owned(),
+            season_id: season_id.clone(),
+            client_id: client_id.clone(),
             allocation: s.allocation,
             planned: s.planned,
             unplanned: s.unplanned,
@@ -111,8 +112,8 @@ pub fn put(conn: &mut DbConnection, row: &LineRow) -> QueryResult<()> {
 /// A client's line, if it has one.
 pub fn line(
     conn: &mut DbConnection,
-    season_id: &str,
-    client_id: &str,
+    season_id: &SeasonId,
+    client_id: &OrganizationId,
 ) -> QueryResult<Option<LineRow>> {
     readiness_view::table
         .find((season_id, client_id))
@@ -131,7 +132,7 @@ pub fn put_missing(conn: &mut DbConnection, rows: &[LineRow]) -> QueryResult<()>
 }
 
 /// The clients of a season that hold an allocation but have no line yet (a season just seeded).
-pub fn missing(conn: &mut DbConnection, season_id: &str) -> QueryResult<Vec<SeasonClient>> {
+pub fn missing(conn: &mut DbConnection, season_id: &SeasonId) -> QueryResult<Vec<SeasonClient>> {
     allocations::table
         .inner_join(organizations::table)
         .left_join(
@@ -150,16 +151,16 @@ type Lines = diesel::dsl::IntoBoxed<
     'static,
     diesel::dsl::Filter<
         diesel::dsl::InnerJoin<readiness_view::table, organizations::table>,
-        diesel::dsl::Eq<readiness_view::season_id, String>,
+        diesel::dsl::Eq<readiness_view::season_id, SeasonId>,
     >,
     MultiBackend,
 >;
 
 /// The lines of a season a scope covers, filtered; `None` when the scope covers no client.
-fn lines(season_id: &str, scope: &ContractScope, filter: &LineFilter) -> Option<Lines> {
+fn lines(season_id: &SeasonId, scope: &ContractScope, filter: &LineFilter) -> Option<Lines> {
     let query = readiness_view::table
         .inner_join(organizations::table)
-        .filter(readiness_view::season_id.eq(season_id.to_owned()))
+        .filter(readiness_view::season_id.eq(season_id.clone()))
         .into_boxed();
     let mut query = clients_in_scope!(query, scope)?;
     if let Some(country) = &filter.country {
@@ -189,10 +190,10 @@ impl From<diesel::result::Error> for PageError {
 /// client `after` (which must be in the same list).
 pub fn page(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     scope: &ContractScope,
     filter: &LineFilter,
-    after: Option<&str>,
+    after: Option<&OrganizationId>,
     limit: i64,
 ) -> Result<Vec<Line>, PageError> {
     let Some(mut query) = lines(season_id, scope, filter) else {
@@ -203,7 +204,7 @@ pub fn page(
         // see is no cursor, exactly as an id that names nothing.
         let (rank, name): (i64, String) = lines(season_id, scope, filter)
             .ok_or(PageError::UnknownCursor)?
-            .filter(readiness_view::client_id.eq(after.to_owned()))
+            .filter(readiness_view::client_id.eq(after.clone()))
             .select((readiness_view::rank, organizations::name))
             .first(conn)
             .optional()?
@@ -214,7 +215,7 @@ pub fn page(
                 .or(readiness_view::rank.eq(rank).and(
                     organizations::name.gt(name.clone()).or(organizations::name
                         .eq(name)
-                        .and(readiness_view::client_id.gt(after.to_owned()))),
+                        .and(readiness_view::client_id.gt(after.clone()))),
                 )),
         );
     }
@@ -237,7 +238,7 @@ pub fn page(
 /// How many lines a filter keeps.
 pub fn count(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     scope: &ContractScope,
     filter: &LineFilter,
 ) -> QueryResult<i64> {
@@ -250,7 +251,7 @@ pub fn count(
 /// The countries of the clients a scope covers in a season, sorted.
 pub fn countries(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     scope: &ContractScope,
 ) -> QueryResult<Vec<String>> {
     match lines(season_id, scope, &LineFilter::default()) {
@@ -267,7 +268,7 @@ pub fn countries(
 }
 
 /// Every line of a season.
-pub fn season_lines(conn: &mut DbConnection, season_id: &str) -> QueryResult<Vec<LineRow>> {
+pub fn season_lines(conn: &mut DbConnection, season_id: &SeasonId) -> QueryResult<Vec<LineRow>> {
     readiness_view::table
         .filter(readiness_view::season_id.eq(season_id))
         .order(readiness_view::client_id.asc())

@@ -8,6 +8,7 @@ use super::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
 use super::schema::{allocations, extensions, organizations, quotas, seasons};
 use super::{DbConnection, now};
 use crate::access::AllocationScope;
+use crate::domain::ids::{OrganizationId, SeasonId};
 use crate::domain::organization::OrgKind;
 use crate::domain::season::ContractType;
 
@@ -23,7 +24,7 @@ pub fn open_on(conn: &mut DbConnection, day: NaiveDate) -> QueryResult<Vec<Seaso
     seasons::table.filter(seasons::ends_on.ge(day)).load(conn)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SeasonRow>> {
+pub fn find(conn: &mut DbConnection, id: &SeasonId) -> QueryResult<Option<SeasonRow>> {
     seasons::table.find(id).first(conn).optional()
 }
 
@@ -38,7 +39,7 @@ pub fn newest(conn: &mut DbConnection) -> QueryResult<Option<SeasonRow>> {
 pub fn list(
     conn: &mut DbConnection,
     kind: Option<&str>,
-    after: Option<&str>,
+    after: Option<&SeasonId>,
     limit: i64,
 ) -> QueryResult<Vec<SeasonRow>> {
     let mut query = seasons::table.into_boxed();
@@ -46,7 +47,7 @@ pub fn list(
         query = query.filter(seasons::kind.eq(kind.to_owned()));
     }
     if let Some(after) = after {
-        query = query.filter(seasons::id.gt(after.to_owned()));
+        query = query.filter(seasons::id.gt(after.clone()));
     }
     query.order(seasons::id.asc()).limit(limit).load(conn)
 }
@@ -67,7 +68,7 @@ impl From<diesel::result::Error> for QuotaError {
 /// Sets a country's quota; never below what its office already holds.
 pub fn set_quota(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     country: &str,
     pilgrims: i64,
 ) -> Result<QuotaRow, QuotaError> {
@@ -77,7 +78,7 @@ pub fn set_quota(
         .optional()?;
     if existing.is_none() {
         let row = QuotaRow {
-            season_id: season_id.to_owned(),
+            season_id: season_id.clone(),
             country: country.to_owned(),
             pilgrims,
             allocated: 0,
@@ -104,11 +105,11 @@ pub fn set_quota(
 
 pub fn quotas(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     scope: &AllocationScope,
 ) -> QueryResult<Vec<QuotaRow>> {
     let mut query = quotas::table
-        .filter(quotas::season_id.eq(season_id.to_owned()))
+        .filter(quotas::season_id.eq(season_id.clone()))
         .into_boxed();
     match scope {
         AllocationScope::All => {}
@@ -123,12 +124,12 @@ pub fn quotas(
 /// Allocations with their organisation's name, as a caller's scope allows.
 pub fn allocations(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     scope: &AllocationScope,
 ) -> QueryResult<Vec<(AllocationRow, String, OrgKind)>> {
     let mut query = allocations::table
         .inner_join(organizations::table)
-        .filter(allocations::season_id.eq(season_id.to_owned()))
+        .filter(allocations::season_id.eq(season_id.clone()))
         .select((
             allocations::all_columns,
             organizations::name,
@@ -140,12 +141,12 @@ pub fn allocations(
         AllocationScope::Office { office, .. } => {
             query = query.filter(
                 organizations::id
-                    .eq(office.to_string())
-                    .or(organizations::parent_id.eq(office.to_string())),
+                    .eq(office.clone())
+                    .or(organizations::parent_id.eq(office.clone())),
             );
         }
         AllocationScope::Agency { agency, .. } => {
-            query = query.filter(organizations::id.eq(agency.to_string()));
+            query = query.filter(organizations::id.eq(agency.clone()));
         }
         AllocationScope::Nothing => return Ok(Vec::new()),
     }
@@ -154,8 +155,8 @@ pub fn allocations(
 
 pub fn allocation(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: &str,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
 ) -> QueryResult<Option<AllocationRow>> {
     allocations::table
         .find((season_id, organization_id))
@@ -198,7 +199,7 @@ pub enum Parent<'a> {
     /// An office's allocation comes out of its country's quota.
     Quota { country: &'a str },
     /// An agency's comes out of its office's allocation (what the office does not hold itself).
-    Office { office_id: &'a str },
+    Office { office_id: &'a OrganizationId },
 }
 
 /// Sets a client's allocation to `pilgrims` (R1). The difference comes out of (or goes back to) the
@@ -206,8 +207,8 @@ pub enum Parent<'a> {
 /// to agencies or holds in contracts. Run inside a write transaction.
 pub fn set_allocation(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: &str,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
     parent: Parent<'_>,
     pilgrims: i64,
 ) -> Result<AllocationRow, AllocationError> {
@@ -297,8 +298,8 @@ pub fn set_allocation(
         None => {
             diesel::insert_into(allocations::table)
                 .values(&AllocationRow {
-                    season_id: season_id.to_owned(),
-                    organization_id: organization_id.to_owned(),
+                    season_id: season_id.clone(),
+                    organization_id: organization_id.clone(),
                     pilgrims,
                     suballocated: 0,
                     lock_version: 0,
@@ -319,14 +320,14 @@ pub fn insert_extension(conn: &mut DbConnection, row: &ExtensionRow) -> QueryRes
 
 pub fn extensions(
     conn: &mut DbConnection,
-    season_id: &str,
-    organization_id: Option<&str>,
+    season_id: &SeasonId,
+    organization_id: Option<&OrganizationId>,
 ) -> QueryResult<Vec<ExtensionRow>> {
     let mut query = extensions::table
-        .filter(extensions::season_id.eq(season_id.to_owned()))
+        .filter(extensions::season_id.eq(season_id.clone()))
         .into_boxed();
     if let Some(org) = organization_id {
-        query = query.filter(extensions::organization_id.eq(org.to_owned()));
+        query = query.filter(extensions::organization_id.eq(org.clone()));
     }
     query.order(extensions::id.asc()).load(conn)
 }
@@ -335,7 +336,7 @@ pub fn extensions(
 pub fn last_filing_day(
     conn: &mut DbConnection,
     season: &SeasonRow,
-    organization_id: &str,
+    organization_id: &OrganizationId,
     contract_type: ContractType,
 ) -> QueryResult<NaiveDate> {
     let deadline = season.deadline(contract_type);

@@ -15,7 +15,9 @@ use rand::{Rng, SeedableRng};
 
 use crate::domain::contract::{Booking, ContractStatus, Terms};
 use crate::domain::country;
-use crate::domain::ids::{ContractId, FacilityId, GroupId, OrganizationId, SeasonId, UserId};
+use crate::domain::ids::{
+    ContractId, EventId, FacilityId, GroupId, OrganizationId, SeasonId, UserId,
+};
 use crate::domain::organization::{Language, OrgKind, OrgStatus, Role};
 use crate::domain::season::{FacilityKind, Place, SeasonKind};
 use crate::domain::text::search_key;
@@ -87,9 +89,9 @@ impl Scale {
 }
 
 /// What was written.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Summary {
-    pub season_id: String,
+    pub season_id: SeasonId,
     pub organizations: usize,
     pub facilities: usize,
     pub facility_days: usize,
@@ -99,7 +101,7 @@ pub struct Summary {
     pub pilgrims: i64,
     pub by_status: Vec<(String, usize)>,
     /// The popular buildings, most wanted first.
-    pub popular: Vec<String>,
+    pub popular: Vec<FacilityId>,
     pub seconds: f64,
 }
 
@@ -118,7 +120,7 @@ fn email(kind: &str, n: impl std::fmt::Display) -> String {
 #[derive(Insertable)]
 #[diesel(table_name = facility_days)]
 struct FacilityDay {
-    facility_id: String,
+    facility_id: FacilityId,
     day: NaiveDate,
     capacity: i64,
     held: i64,
@@ -127,8 +129,8 @@ struct FacilityDay {
 #[derive(Insertable)]
 #[diesel(table_name = client_days)]
 struct ClientDay {
-    season_id: String,
-    organization_id: String,
+    season_id: SeasonId,
+    organization_id: OrganizationId,
     allocation_key: String,
     day: NaiveDate,
     held: i64,
@@ -137,14 +139,14 @@ struct ClientDay {
 #[derive(Insertable)]
 #[diesel(table_name = organization_countries)]
 struct OrgCountry {
-    organization_id: String,
+    organization_id: OrganizationId,
     country: String,
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = organization_grants)]
 struct OrgGrant {
-    organization_id: String,
+    organization_id: OrganizationId,
     dataset: String,
 }
 
@@ -166,9 +168,9 @@ macro_rules! bulk {
 
 struct Client {
     org: OrganizationRow,
-    office_id: String,
+    office_id: OrganizationId,
     country: String,
-    user_id: String,
+    user_id: UserId,
     planned: i64,
     allocation: i64,
 }
@@ -188,24 +190,24 @@ impl Builder {
         name: String,
         name_ar: String,
         country: Option<&str>,
-        parent: Option<&str>,
+        parent: Option<&OrganizationId>,
         login: String,
-    ) -> (OrganizationRow, String) {
+    ) -> (OrganizationRow, UserId) {
         let org = OrganizationRow {
-            id: OrganizationId::generate().into_string(),
+            id: OrganizationId::generate(),
             kind,
             search_key: search_key(&format!("{name} {name_ar}")),
             name,
             name_ar,
             country: country.map(str::to_owned),
-            parent_id: parent.map(str::to_owned),
+            parent_id: parent.cloned(),
             status: OrgStatus::Active,
             version: 1,
             created_at: self.at,
             updated_at: self.at,
         };
         let user = UserRow {
-            id: UserId::generate().into_string(),
+            id: UserId::generate(),
             organization_id: org.id.clone(),
             email: login,
             full_name: format!("{} Administrator", org.name),
@@ -316,7 +318,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
     };
     let (start, end) = (date(SEASON_START), date(SEASON_END));
     let season = SeasonRow {
-        id: SeasonId::generate().into_string(),
+        id: SeasonId::generate(),
         kind: SeasonKind::Hajj,
         hijri_year: 1448,
         name: "Hajj 1448".into(),
@@ -491,7 +493,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
             _ => (format!("Fleet {n} {city}"), format!("أسطول {n}")),
         };
         facility_rows.push(FacilityRow {
-            id: FacilityId::generate().into_string(),
+            id: FacilityId::generate(),
             provider_id: provider.id.clone(),
             kind,
             search_key: search_key(&format!("{name} {name_ar}")),
@@ -542,7 +544,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
                 ("madinah", "makkah", "med", "jed")
             };
             groups.push(GroupRow {
-                id: GroupId::generate().into_string(),
+                id: GroupId::generate(),
                 season_id: season.id.clone(),
                 organization_id: client.org.id.clone(),
                 office_id: Some(client.office_id.clone()),
@@ -571,7 +573,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
     // client's own allocation allow (otherwise the provider declined them).
     let mut facility_held: HashMap<(usize, NaiveDate), i64> = HashMap::new();
     let mut client_held: HashMap<(usize, String, NaiveDate), i64> = HashMap::new();
-    let suballocated: HashMap<String, i64> = clients
+    let suballocated: HashMap<OrganizationId, i64> = clients
         .iter()
         .filter(|c| c.org.kind == OrgKind::Agency)
         .fold(HashMap::new(), |mut m, c| {
@@ -676,7 +678,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
         };
         let (route_from, route_to, meals) = terms.columns();
         let row = ContractRow {
-            id: ContractId::generate().into_string(),
+            id: ContractId::generate(),
             season_id: season.id.clone(),
             contract_type: terms.contract_type(),
             client_id: client.org.id.clone(),
@@ -712,7 +714,7 @@ fn build(conn: &mut DbConnection, scale: &Scale, password_hash: &str) -> QueryRe
                 _ => (ministry.id.clone(), ministry_user.clone()),
             };
             events.push(ContractEventRow {
-                id: uuid::Uuid::now_v7().to_string(),
+                id: EventId::generate(),
                 contract_id: row.id.clone(),
                 amendment_id: None,
                 action: (*action).to_owned(),

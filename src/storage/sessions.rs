@@ -6,6 +6,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::domain::ids::{SessionId, UserId};
 use crate::domain::organization::Language;
 
 use super::models::{OrganizationRow, RefreshTokenRow, SessionRow, UserRow};
@@ -34,13 +35,13 @@ pub fn create_console(conn: &mut DbConnection, session: &SessionRow) -> QueryRes
 
 fn add_refresh_token(
     conn: &mut DbConnection,
-    session_id: &str,
+    session_id: &SessionId,
     hash: &str,
     expires_at: NaiveDateTime,
 ) -> QueryResult<()> {
     let row = RefreshTokenRow {
         token_hash: hash.to_owned(),
-        session_id: session_id.to_owned(),
+        session_id: session_id.clone(),
         created_at: now(),
         expires_at,
         used_at: None,
@@ -54,8 +55,8 @@ fn add_refresh_token(
 pub enum Rotation {
     /// The token was live: it is now used and `new_hash` replaces it.
     Rotated {
-        session_id: String,
-        user_id: String,
+        session_id: SessionId,
+        user_id: UserId,
         /// The user's saved language, for the new access token.
         language: Language,
     },
@@ -116,7 +117,7 @@ pub fn rotate(
     })
 }
 
-pub fn revoke(conn: &mut DbConnection, session_id: &str) -> QueryResult<()> {
+pub fn revoke(conn: &mut DbConnection, session_id: &SessionId) -> QueryResult<()> {
     diesel::update(
         sessions::table
             .filter(sessions::id.eq(session_id))
@@ -130,15 +131,15 @@ pub fn revoke(conn: &mut DbConnection, session_id: &str) -> QueryResult<()> {
 /// Revokes every live session of a user, but `keep` (the one changing its own password).
 pub fn revoke_all_of_user(
     conn: &mut DbConnection,
-    user_id: &str,
-    keep: Option<&str>,
+    user_id: &UserId,
+    keep: Option<&SessionId>,
 ) -> QueryResult<()> {
     let mut query = diesel::update(sessions::table)
-        .filter(sessions::user_id.eq(user_id.to_owned()))
+        .filter(sessions::user_id.eq(user_id.clone()))
         .filter(sessions::revoked_at.is_null())
         .into_boxed();
     if let Some(keep) = keep {
-        query = query.filter(sessions::id.ne(keep.to_owned()));
+        query = query.filter(sessions::id.ne(keep.clone()));
     }
     query
         .set(sessions::revoked_at.eq(now()))

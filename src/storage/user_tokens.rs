@@ -7,12 +7,13 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::user_tokens;
+use crate::domain::ids::UserId;
 
 /// Keeps a new link's hash for `user_id`.
 pub fn issue(
     conn: &mut DbConnection,
     token_hash: &str,
-    user_id: &str,
+    user_id: &UserId,
     purpose: &str,
     at: NaiveDateTime,
     expires_at: NaiveDateTime,
@@ -34,7 +35,7 @@ pub fn redeem(
     conn: &mut DbConnection,
     token_hash: &str,
     at: NaiveDateTime,
-) -> QueryResult<Option<(String, String)>> {
+) -> QueryResult<Option<(UserId, String)>> {
     let used = diesel::update(
         user_tokens::table
             .filter(user_tokens::token_hash.eq(token_hash))
@@ -67,7 +68,7 @@ pub fn live(conn: &mut DbConnection, token_hash: &str, at: NaiveDateTime) -> Que
 /// Ends every live link of a user (its password was just set).
 pub fn void_all_of_user(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &UserId,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use super::models::{OrganizationRow, UserRow};
 use super::schema::{organizations, sessions, users};
 use super::{DbConnection, now};
+use crate::domain::ids::{OrganizationId, SessionId, UserId};
 use crate::domain::organization::{Language, OrgStatus};
 
 pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
@@ -14,7 +15,7 @@ pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+pub fn find(conn: &mut DbConnection, id: &UserId) -> QueryResult<Option<UserRow>> {
     users::table.find(id).first(conn).optional()
 }
 
@@ -31,15 +32,15 @@ pub fn find_by_email(
 
 pub fn list(
     conn: &mut DbConnection,
-    organization_id: &str,
-    after: Option<&str>,
+    organization_id: &OrganizationId,
+    after: Option<&UserId>,
     limit: i64,
 ) -> QueryResult<Vec<UserRow>> {
     let mut query = users::table
-        .filter(users::organization_id.eq(organization_id.to_owned()))
+        .filter(users::organization_id.eq(organization_id.clone()))
         .into_boxed();
     if let Some(after) = after {
-        query = query.filter(users::id.gt(after.to_owned()));
+        query = query.filter(users::id.gt(after.clone()));
     }
     query.order(users::id.asc()).limit(limit).load(conn)
 }
@@ -52,8 +53,8 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 /// active, organisation active. `None` means the credentials no longer hold.
 pub fn resolve_session(
     conn: &mut DbConnection,
-    session_id: &str,
-    user_id: &str,
+    session_id: &SessionId,
+    user_id: &UserId,
 ) -> QueryResult<Option<(UserRow, OrganizationRow)>> {
     sessions::table
         .inner_join(users::table.inner_join(organizations::table))
@@ -95,7 +96,7 @@ fn live_console_session(secret_hash: &str) -> ConsoleSessions {
 pub fn resolve_console_session(
     conn: &mut DbConnection,
     secret_hash: &str,
-) -> QueryResult<Option<(String, UserRow, OrganizationRow)>> {
+) -> QueryResult<Option<(SessionId, UserRow, OrganizationRow)>> {
     live_console_session(secret_hash)
         .select((sessions::id, users::all_columns, organizations::all_columns))
         .first(conn)
@@ -107,7 +108,7 @@ pub fn resolve_console_session(
 pub fn resolve_console_reader(
     conn: &mut DbConnection,
     secret_hash: &str,
-) -> QueryResult<Option<(String, UserRow, OrganizationRow, i64)>> {
+) -> QueryResult<Option<(SessionId, UserRow, OrganizationRow, i64)>> {
     use super::schema::notifications;
     let unread = notifications::table
         .filter(notifications::organization_id.eq(users::organization_id))
@@ -121,7 +122,7 @@ pub fn resolve_console_reader(
             organizations::all_columns,
             unread,
         ))
-        .first::<(String, UserRow, OrganizationRow, Option<i64>)>(conn)
+        .first::<(SessionId, UserRow, OrganizationRow, Option<i64>)>(conn)
         .optional()
         .map(|found| found.map(|(id, user, org, unread)| (id, user, org, unread.unwrap_or(0))))
 }
@@ -140,7 +141,7 @@ pub struct UserChanges {
 /// Applies the changes if the row still has `expected_version`; `false` when it moved on.
 pub fn update(
     conn: &mut DbConnection,
-    id: &str,
+    id: &UserId,
     expected_version: i64,
     changes: &UserChanges,
 ) -> QueryResult<bool> {
@@ -160,7 +161,7 @@ pub fn update(
 
 /// Sets a user's password hash (from a password link), whatever its version, and moves the
 /// version on.
-pub fn set_password(conn: &mut DbConnection, id: &str, password_hash: &str) -> QueryResult<()> {
+pub fn set_password(conn: &mut DbConnection, id: &UserId, password_hash: &str) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((
             users::password_hash.eq(password_hash),
@@ -172,7 +173,7 @@ pub fn set_password(conn: &mut DbConnection, id: &str, password_hash: &str) -> Q
 }
 
 /// Saves a user's language, as a new version of the user.
-pub fn set_language(conn: &mut DbConnection, id: &str, lang: Language) -> QueryResult<()> {
+pub fn set_language(conn: &mut DbConnection, id: &UserId, lang: Language) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((
             users::language.eq(lang),
@@ -195,12 +196,12 @@ pub struct Reader {
 
 pub fn reader(
     conn: &mut DbConnection,
-    user_id: &str,
-    organization_id: &str,
+    user_id: &UserId,
+    organization_id: &OrganizationId,
 ) -> QueryResult<Option<Reader>> {
     use super::schema::notifications;
     let unread = notifications::table
-        .filter(notifications::organization_id.eq(organization_id.to_owned()))
+        .filter(notifications::organization_id.eq(organization_id.clone()))
         .filter(notifications::read_at.is_null())
         .count()
         .single_value();

@@ -6,12 +6,13 @@ use diesel::prelude::*;
 use super::schema::{webhook_deliveries as deliveries, webhook_subscriptions as subscriptions};
 use super::{DbConnection, now};
 use crate::domain::feed::Position;
+use crate::domain::ids::{OrganizationId, WebhookId};
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
 #[diesel(table_name = subscriptions)]
 pub struct SubscriptionRow {
-    pub id: String,
-    pub organization_id: String,
+    pub id: WebhookId,
+    pub organization_id: OrganizationId,
     pub url: String,
     /// Comma-separated event types; empty for every type.
     pub event_types: String,
@@ -42,7 +43,7 @@ impl SubscriptionRow {
 #[diesel(table_name = deliveries)]
 pub struct DeliveryRow {
     pub id: String,
-    pub subscription_id: String,
+    pub subscription_id: WebhookId,
     pub event_id: String,
     pub event_type: String,
     pub record_key: String,
@@ -69,7 +70,7 @@ pub fn insert_subscription(conn: &mut DbConnection, row: &SubscriptionRow) -> Qu
 
 pub fn find_subscription(
     conn: &mut DbConnection,
-    id: &str,
+    id: &WebhookId,
 ) -> QueryResult<Option<SubscriptionRow>> {
     subscriptions::table
         .find(id)
@@ -81,7 +82,7 @@ pub fn find_subscription(
 /// An organisation's subscriptions, oldest first.
 pub fn subscriptions_of(
     conn: &mut DbConnection,
-    organization_id: &str,
+    organization_id: &OrganizationId,
 ) -> QueryResult<Vec<SubscriptionRow>> {
     subscriptions::table
         .filter(subscriptions::organization_id.eq(organization_id))
@@ -127,7 +128,7 @@ pub fn update_subscription(
     Ok(changed == 1)
 }
 
-pub fn delete_subscription(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+pub fn delete_subscription(conn: &mut DbConnection, id: &WebhookId) -> QueryResult<()> {
     diesel::delete(deliveries::table.filter(deliveries::subscription_id.eq(id))).execute(conn)?;
     diesel::delete(subscriptions::table.find(id))
         .execute(conn)
@@ -138,7 +139,7 @@ pub fn delete_subscription(conn: &mut DbConnection, id: &str) -> QueryResult<()>
 /// first (its deliveries are then not queued twice).
 pub fn advance(
     conn: &mut DbConnection,
-    id: &str,
+    id: &WebhookId,
     from: Position,
     to: Position,
 ) -> QueryResult<bool> {
@@ -272,7 +273,7 @@ pub fn record_attempt(
 /// A subscription's deliveries, newest first, a page after `before` (a delivery id).
 pub fn deliveries_of(
     conn: &mut DbConnection,
-    subscription_id: &str,
+    subscription_id: &WebhookId,
     before: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<DeliveryRow>> {
@@ -310,7 +311,7 @@ pub fn requeue(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
 }
 
 /// Marks when a subscription started failing (kept if already set), or clears it.
-pub fn set_failing(conn: &mut DbConnection, id: &str, failing: bool) -> QueryResult<()> {
+pub fn set_failing(conn: &mut DbConnection, id: &WebhookId, failing: bool) -> QueryResult<()> {
     let target = subscriptions::table.filter(subscriptions::id.eq(id));
     if failing {
         diesel::update(target.filter(subscriptions::failing_since.is_null()))
@@ -327,7 +328,7 @@ pub fn set_failing(conn: &mut DbConnection, id: &str, failing: bool) -> QueryRes
 /// Disables an active subscription that has been failing since before `since`; true if it did.
 pub fn disable_if_failing_since(
     conn: &mut DbConnection,
-    id: &str,
+    id: &WebhookId,
     since: NaiveDateTime,
     reason: &str,
 ) -> QueryResult<bool> {

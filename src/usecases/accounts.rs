@@ -92,7 +92,7 @@ pub fn set_password(
     users::set_password(conn, &user.id, password_hash)?;
     user_tokens::void_all_of_user(conn, &user.id, at)?;
     sessions::revoke_all_of_user(conn, &user.id, None)?;
-    Ok(UserId::from_stored(user.id))
+    Ok(user.id)
 }
 
 /// Saves the language the caller, a user, reads the portal in (the console's switch).
@@ -100,6 +100,6 @@ pub fn set_language(conn: &mut DbConnection, caller: &Caller, lang: Language) ->
     let crate::access::Actor::User { id, .. } = &caller.actor else {
         return Err(Error::forbidden());
     };
-    users::set_language(conn, id.as_str(), lang)?;
+    users::set_language(conn, id, lang)?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use crate::domain::contract::{
     Action, Amendment, AmendmentStatus, ContractStatus, Party, TransitionError, allowed_actions,
     allowed_amendment_actions, amendment_transition, increase,
 };
-use crate::domain::ids::{AmendmentId, ContractId};
+use crate::domain::ids::{AmendmentId, ContractId, SeasonId};
 use crate::error::Error;
 use crate::storage::contracts::{self as store, ContractFilter, TermsChange};
 use crate::storage::models::{AmendmentRow, ContractRow};
@@ -41,7 +41,7 @@ pub fn propose(
     contract_id: &ContractId,
     proposal: Result<(String, TermsEdit), Error>,
 ) -> Result<Amendment, Error> {
-    let row = visible(conn, caller, contract_id.as_str())?;
+    let row = visible(conn, caller, contract_id)?;
     as_client(caller, &row)?;
     let (why, edit) = proposal?;
     let status = row.status;
@@ -80,7 +80,7 @@ pub fn find(
     caller: &Caller,
     id: &AmendmentId,
 ) -> Result<Amendment, Error> {
-    let amendment = store::amendment(conn, id.as_str())?.ok_or_else(Error::not_found)?;
+    let amendment = store::amendment(conn, id)?.ok_or_else(Error::not_found)?;
     let row = visible(conn, caller, &amendment.contract_id)?;
     readable(caller, &row, amendment)
 }
@@ -91,7 +91,7 @@ pub fn list(
     caller: &Caller,
     contract_id: &ContractId,
 ) -> Result<Vec<Amendment>, Error> {
-    let row = visible(conn, caller, contract_id.as_str())?;
+    let row = visible(conn, caller, contract_id)?;
     store::amendments(conn, &row.id)?
         .into_iter()
         .map(|a| readable(caller, &row, a))
@@ -110,7 +110,7 @@ pub fn decide(
     action: Action,
     reason_given: Result<Option<String>, Error>,
 ) -> Result<Amendment, Error> {
-    let amendment = store::amendment(conn, id.as_str())?.ok_or_else(Error::not_found)?;
+    let amendment = store::amendment(conn, id)?.ok_or_else(Error::not_found)?;
     let row = visible(conn, caller, &amendment.contract_id)?;
     let party = acting_party(caller, &row)?;
     let from = amendment.status;
@@ -182,8 +182,8 @@ pub struct Awaiting {
 pub fn awaiting(
     conn: &mut DbConnection,
     caller: &Caller,
-    season_id: &str,
-    after: Option<&str>,
+    season_id: &SeasonId,
+    after: Option<&ContractId>,
     limit: i64,
 ) -> Result<Vec<Awaiting>, Error> {
     let Some(party) = crate::access::deciding_party(caller) else {
@@ -207,7 +207,7 @@ pub fn awaiting(
         after,
         limit,
     )?;
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<&ContractId> = rows.iter().map(|r| &r.id).collect();
     let mut open = store::open_amendments(conn, &ids)?;
     let mut amendments = Vec::with_capacity(rows.len());
     for row in &rows {

@@ -48,10 +48,10 @@ pub fn create(
     if role == Role::Admin {
         return Err(Error::invalid_field("role", Invalid::new("not_allowed")));
     }
-    let created_by = access::require_user(caller)?.0.to_string();
+    let created_by = access::require_user(caller)?.0.clone();
     let row = ApiKeyRow {
-        id: ApiKeyId::generate().into_string(),
-        organization_id: org.as_str().to_owned(),
+        id: ApiKeyId::generate(),
+        organization_id: org.clone(),
         name: name.into_string(),
         role,
         key_hash: fresh.hash.clone(),
@@ -69,23 +69,23 @@ pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     org: &OrganizationId,
-    after: Option<&str>,
+    after: Option<&ApiKeyId>,
     limit: i64,
 ) -> Result<Vec<ApiKeyRow>, Error> {
     super::organizations::visible(conn, caller, org)?;
     access::manage_api_keys(caller, org)?;
-    Ok(store::list(conn, org.as_str(), after, limit)?)
+    Ok(store::list(conn, org, after, limit)?)
 }
 
 /// Revokes a key at once; revoking a revoked key changes nothing and succeeds. A key of an
 /// organisation whose members the caller cannot see is a 404.
 pub fn revoke(conn: &mut DbConnection, caller: &Caller, id: &ApiKeyId) -> Result<(), Error> {
-    let key = store::find(conn, id.as_str())?.ok_or_else(Error::not_found)?;
-    let org = OrganizationId::from_stored(key.organization_id);
+    let key = store::find(conn, id)?.ok_or_else(Error::not_found)?;
+    let org = key.organization_id;
     if !access::sees_members_of(caller, &org) {
         return Err(Error::not_found());
     }
     access::manage_api_keys(caller, &org)?;
-    store::revoke(conn, id.as_str())?;
+    store::revoke(conn, id)?;
     Ok(())
 }

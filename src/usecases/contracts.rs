@@ -11,7 +11,7 @@ use crate::domain::contract::{
     Action, AmendmentStatus, Booking, CURRENCY, Contract, ContractStatus, Holding, Load, Party,
     Price, TermsPatch, TransitionError, allowed_actions, increase, transition,
 };
-use crate::domain::ids::{ContractId, EventId, FacilityId, SeasonId};
+use crate::domain::ids::{AmendmentId, ContractId, EventId, FacilityId, SeasonId};
 use crate::domain::money::Money;
 use crate::domain::organization::{OrgKind, OrgStatus};
 use crate::domain::season::Place;
@@ -107,7 +107,7 @@ fn one(
 pub(crate) fn visible(
     conn: &mut DbConnection,
     caller: &Caller,
-    id: &str,
+    id: &ContractId,
 ) -> Result<ContractRow, Error> {
     store::find_visible(conn, &access::contract_scope(caller), id)?.ok_or_else(Error::not_found)
 }
@@ -172,7 +172,7 @@ pub(crate) fn release(
 pub(crate) struct Event<'a> {
     /// The contract as it stands after the step.
     contract: &'a ContractRow,
-    amendment: Option<&'a str>,
+    amendment: Option<&'a AmendmentId>,
     action: &'a str,
     from: Option<&'a str>,
     to: &'a str,
@@ -200,7 +200,7 @@ impl<'a> Event<'a> {
     /// A step of one of the contract's amendments.
     pub fn amendment(
         contract: &'a ContractRow,
-        amendment: &'a str,
+        amendment: &'a AmendmentId,
         action: &'a str,
         from: &'a str,
         to: &'a str,
@@ -225,16 +225,16 @@ impl<'a> Event<'a> {
         store::insert_event(
             conn,
             &ContractEventRow {
-                id: EventId::generate().into_string(),
+                id: EventId::generate(),
                 contract_id: self.contract.id.clone(),
-                amendment_id: self.amendment.map(str::to_owned),
+                amendment_id: self.amendment.cloned(),
                 action: self.action.to_owned(),
                 from_status: self.from.map(str::to_owned),
                 to_status: self.to.to_owned(),
                 reason: self.reason,
                 actor_user_id: user,
                 actor_api_key_id: key,
-                organization_id: caller.organization_id.to_string(),
+                organization_id: caller.organization_id.clone(),
                 at: now(),
             },
         )?;
@@ -392,20 +392,19 @@ pub fn draft(
     new: NewContract,
 ) -> Result<ContractDetails, Error> {
     access::file_contracts(caller)?;
-    let season = seasons::find(conn, new.season_id.as_str())?
+    let season = seasons::find(conn, &new.season_id)?
         .ok_or_else(|| Error::invalid_field("season_id", Invalid::new("unknown_reference")))?;
-    let facility = facilities::find_visible(
-        conn,
-        &access::facility_scope(caller),
-        new.facility_id.as_str(),
-    )?
-    .ok_or_else(|| Error::invalid_field("facility_id", Invalid::new("unknown_reference")))?;
+    let facility =
+        facilities::find_visible(conn, &access::facility_scope(caller), &new.facility_id)?
+            .ok_or_else(|| {
+                Error::invalid_field("facility_id", Invalid::new("unknown_reference"))
+            })?;
     let price = check_booking(&new.booking, new.unit_price, &season, &facility)?;
-    if seasons::allocation(conn, &season.id, caller.organization_id.as_str())?.is_none() {
+    if seasons::allocation(conn, &season.id, &caller.organization_id)?.is_none() {
         return Err(Error::conflict("no_allocation"));
     }
-    let client = organizations::find(conn, caller.organization_id.as_str())?
-        .ok_or_else(Error::unauthorized)?;
+    let client =
+        organizations::find(conn, &caller.organization_id)?.ok_or_else(Error::unauthorized)?;
     let provider = organizations::find(conn, &facility.provider_id)?.ok_or_else(Error::internal)?;
     let office = match caller.kind {
         OrgKind::Agency => client.parent_id.clone(),
@@ -414,7 +413,7 @@ pub fn draft(
     let terms = TermsChange::of(&new.booking, price);
     let at = now();
     let row = ContractRow {
-        id: ContractId::generate().into_string(),
+        id: ContractId::generate(),
         season_id: season.id,
         contract_type: new.booking.terms.contract_type(),
         client_id: client.id.clone(),
@@ -451,7 +450,7 @@ pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     filter: &ContractFilter,
-    after: Option<&str>,
+    after: Option<&ContractId>,
     limit: i64,
 ) -> Result<Vec<ContractDetails>, Error> {
     let rows = store::list(conn, &access::contract_scope(caller), filter, after, limit)?;
@@ -464,7 +463,7 @@ pub fn find(
     caller: &Caller,
     id: &ContractId,
 ) -> Result<ContractDetails, Error> {
-    let row = visible(conn, caller, id.as_str())?;
+    let row = visible(conn, caller, id)?;
     one(conn, caller, row)
 }
 
@@ -479,7 +478,7 @@ pub fn edit(
     version: Result<Option<i64>, Error>,
     edit: Result<TermsEdit, Error>,
 ) -> Result<ContractDetails, Error> {
-    let row = visible(conn, caller, id.as_str())?;
+    let row = visible(conn, caller, id)?;
     as_client(caller, &row)?;
     let version = version?.unwrap_or(row.version);
     let edit = edit?;
@@ -526,7 +525,7 @@ pub fn act(
     action: Action,
     reason_given: Result<Option<String>, Error>,
 ) -> Result<ContractDetails, Error> {
-    let moved = apply(conn, caller, id.as_str(), action, reason_given)?;
+    let moved = apply(conn, caller, id, action, reason_given)?;
     one(conn, caller, moved)
 }
 
@@ -534,7 +533,7 @@ pub fn act(
 fn apply(
     conn: &mut DbConnection,
     caller: &Caller,
-    contract_id: &str,
+    contract_id: &ContractId,
     action: Action,
     reason_given: Result<Option<String>, Error>,
 ) -> Result<ContractRow, Error> {
@@ -590,7 +589,7 @@ fn apply(
         &moved,
         action,
         from == ContractStatus::Draft,
-        caller.organization_id.as_str(),
+        &caller.organization_id,
         reason.as_deref(),
     )?;
     Event::contract(
@@ -644,7 +643,7 @@ pub fn history(
     caller: &Caller,
     id: &ContractId,
 ) -> Result<Vec<ContractEventRow>, Error> {
-    let row = visible(conn, caller, id.as_str())?;
+    let row = visible(conn, caller, id)?;
     Ok(store::events(conn, &row.id)?)
 }
 
@@ -662,7 +661,7 @@ pub fn review_queue(
     conn: &mut DbConnection,
     caller: &Caller,
     season: &SeasonRow,
-    after: Option<&str>,
+    after: Option<&ContractId>,
     limit: i64,
 ) -> Result<Vec<AwaitingReview>, Error> {
     access::review_queue(caller)?;
@@ -680,7 +679,7 @@ pub fn review_queue(
             let extended = extensions
                 .iter()
                 .filter(|e| {
-                    e.organization_id == details.contract.client_id.as_str()
+                    e.organization_id == details.contract.client_id.clone()
                         && e.contract_type == contract_type
                 })
                 .map(|e| e.until)

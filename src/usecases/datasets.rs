@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::access::{self, Caller, ContractScope, DatasetScope};
-use crate::domain::ids::SeasonId;
+use crate::domain::ids::{FacilityId, SeasonId};
 use crate::domain::organization::Dataset;
 use crate::domain::season::{ContractType, Place};
 use crate::error::Error;
@@ -129,11 +129,15 @@ fn granted(conn: &mut DbConnection, caller: &Caller, dataset: Dataset) -> Result
     Ok(readable(conn, caller)?.contains(&dataset))
 }
 
-fn facility_ids(rows: &[ContractRow]) -> Vec<&str> {
-    rows.iter().map(|r| r.facility_id.as_str()).collect()
+fn facility_ids(rows: &[ContractRow]) -> Vec<&FacilityId> {
+    rows.iter().map(|r| &r.facility_id).collect()
 }
 
-fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<DatasetRows, Error> {
+fn rows(
+    conn: &mut DbConnection,
+    season_id: &SeasonId,
+    dataset: Dataset,
+) -> Result<DatasetRows, Error> {
     Ok(match dataset {
         Dataset::VisaEligibility => {
             let clients = plans::season_clients(conn, season_id, &ContractScope::All)?;
@@ -147,7 +151,7 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
                             (a.arrival_date, &a.name).cmp(&(b.arrival_date, &b.name))
                         });
                         VisaEligibilityRow {
-                            organization_id: c.id.clone(),
+                            organization_id: c.id.to_string(),
                             organization_name: c.name.clone(),
                             country: c.country.clone(),
                             allocation: c.pilgrims - c.suballocated,
@@ -157,7 +161,7 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
                                 .into_iter()
                                 .filter(|g| r.eligible_groups.contains(&g.id))
                                 .map(|g| EligibleGroup {
-                                    group_id: g.id,
+                                    group_id: g.id.into_string(),
                                     group_name: g.name,
                                     pilgrims: g.pilgrims,
                                     arrival: PortDate {
@@ -181,7 +185,7 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
                 conn,
                 &groups
                     .iter()
-                    .map(|g| g.organization_id.as_str())
+                    .map(|g| &g.organization_id)
                     .collect::<Vec<_>>(),
             )?;
             DatasetRows::Arrivals(
@@ -192,9 +196,9 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
                             .get(&g.organization_id)
                             .cloned()
                             .unwrap_or_default(),
-                        organization_id: g.organization_id,
+                        organization_id: g.organization_id.into_string(),
                         country: g.country,
-                        group_id: g.id,
+                        group_id: g.id.into_string(),
                         group_name: g.name,
                         pilgrims: g.pilgrims,
                         arrival: PortDate {
@@ -215,7 +219,7 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
                 conn,
                 &contracts
                     .iter()
-                    .flat_map(|c| [c.client_id.as_str(), c.provider_id.as_str()])
+                    .flat_map(|c| [&c.client_id, &c.provider_id])
                     .collect::<Vec<_>>(),
             )?;
             let fleets = facility_store::bilingual_names(conn, &facility_ids(&contracts))?;
@@ -232,10 +236,10 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
                                 .unwrap_or_default(),
                             from: c.route_from?,
                             to: c.route_to?,
-                            contract_id: c.id,
-                            client_id: c.client_id,
-                            provider_id: c.provider_id,
-                            fleet_id: c.facility_id,
+                            contract_id: c.id.into_string(),
+                            client_id: c.client_id.into_string(),
+                            provider_id: c.provider_id.into_string(),
+                            fleet_id: c.facility_id.into_string(),
                             starts_on: c.starts_on,
                             ends_on: c.ends_on,
                             seats: c.units,
@@ -248,10 +252,7 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
             let contracts = contract_store::approved(conn, season_id, ContractType::Housing)?;
             let names = org_store::names(
                 conn,
-                &contracts
-                    .iter()
-                    .map(|c| c.client_id.as_str())
-                    .collect::<Vec<_>>(),
+                &contracts.iter().map(|c| &c.client_id).collect::<Vec<_>>(),
             )?;
             let buildings = facility_store::bilingual_names(conn, &facility_ids(&contracts))?;
             let mut rows: Vec<HousingRow> = contracts
@@ -262,9 +263,9 @@ fn rows(conn: &mut DbConnection, season_id: &str, dataset: Dataset) -> Result<Da
                         client_name: names.get(&c.client_id).cloned().unwrap_or_default(),
                         building_name: name,
                         city: Place::parse(&city)?,
-                        contract_id: c.id,
-                        building_id: c.facility_id,
-                        client_id: c.client_id,
+                        contract_id: c.id.into_string(),
+                        building_id: c.facility_id.into_string(),
+                        client_id: c.client_id.into_string(),
                         country: c.client_country,
                         starts_on: c.starts_on,
                         ends_on: c.ends_on,
@@ -283,7 +284,7 @@ pub fn readable(conn: &mut DbConnection, caller: &Caller) -> Result<Vec<Dataset>
     Ok(match access::dataset_scope(caller) {
         DatasetScope::All => Dataset::ALL.to_vec(),
         DatasetScope::GrantedTo(org) => {
-            let grants = org_store::grants(conn, org.as_str())?;
+            let grants = org_store::grants(conn, &org)?;
             Dataset::ALL
                 .iter()
                 .copied()
@@ -305,11 +306,11 @@ pub fn read(
     if !granted(conn, caller, dataset)? {
         return Err(Error::not_found());
     }
-    season(conn, season_id.as_str())?;
+    season(conn, season_id)?;
     Ok(DatasetView {
         dataset,
         season_id: season_id.to_string(),
-        rows: rows(conn, season_id.as_str(), dataset)?,
+        rows: rows(conn, season_id, dataset)?,
     })
 }
 

@@ -9,7 +9,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::access::{self, Caller};
 use crate::domain::Invalid;
 use crate::domain::document::{self as doc, DocumentKind, MediaType, RecordKind};
-use crate::domain::ids::{AmendmentId, ContractId, DocumentId, FacilityId, InspectionId, SeasonId};
+use crate::domain::ids::{
+    AmendmentId, ContractId, DocumentId, FacilityId, InspectionId, OrganizationId, SeasonId,
+};
 use crate::domain::season::ContractType;
 use crate::error::{Error, FieldError};
 use crate::storage::DbConnection;
@@ -54,7 +56,7 @@ impl Record {
 /// A document as its readers see it.
 #[derive(Clone, Debug)]
 pub struct Document {
-    pub id: String,
+    pub id: DocumentId,
     pub record: Record,
     pub kind: DocumentKind,
     pub name: String,
@@ -63,7 +65,7 @@ pub struct Document {
     pub sha256: String,
     pub valid_from: Option<NaiveDate>,
     pub valid_until: Option<NaiveDate>,
-    pub organization_id: String,
+    pub organization_id: OrganizationId,
     pub uploaded_at: NaiveDateTime,
     pub withdrawn_at: Option<NaiveDateTime>,
     pub withdrawal_reason: Option<String>,
@@ -71,7 +73,7 @@ pub struct Document {
 
 impl crate::audit::AuditEntity for Document {
     fn audit_entity(&self) -> Option<String> {
-        Some(self.id.clone())
+        Some(self.id.to_string())
     }
 }
 
@@ -83,7 +85,7 @@ pub struct Content {
 
 impl crate::audit::AuditEntity for Content {
     fn audit_entity(&self) -> Option<String> {
-        Some(self.document.id.clone())
+        Some(self.document.id.to_string())
     }
 }
 
@@ -114,7 +116,7 @@ fn record_of(
     conn: &mut DbConnection,
     caller: &Caller,
     record: &Record,
-) -> Result<(Vec<String>, bool), Error> {
+) -> Result<(Vec<OrganizationId>, bool), Error> {
     let parse_err = |_| Error::not_found();
     match record.kind {
         RecordKind::Facility => {
@@ -124,20 +126,20 @@ fn record_of(
         }
         RecordKind::Contract => {
             let id: ContractId = record.id.parse().map_err(parse_err)?;
-            let row = super::contracts::visible(conn, caller, id.as_str())?;
+            let row = super::contracts::visible(conn, caller, &id)?;
             Ok((vec![row.client_id, row.provider_id], true))
         }
         RecordKind::Amendment => {
             let id: AmendmentId = record.id.parse().map_err(parse_err)?;
-            let amendment = crate::storage::contracts::amendment(conn, id.as_str())?
-                .ok_or_else(Error::not_found)?;
+            let amendment =
+                crate::storage::contracts::amendment(conn, &id)?.ok_or_else(Error::not_found)?;
             let row = super::contracts::visible(conn, caller, &amendment.contract_id)?;
             Ok((vec![row.client_id, row.provider_id], true))
         }
         RecordKind::Inspection => {
             let id: InspectionId = record.id.parse().map_err(parse_err)?;
             let inspection = super::inspections::find(conn, caller, &id)?;
-            Ok((vec![inspection.organization_id.to_string()], true))
+            Ok((vec![inspection.organization_id], true))
         }
     }
 }
@@ -154,7 +156,7 @@ pub fn attach(
     upload: Result<Upload, Error>,
 ) -> Result<Document, Error> {
     let (owners, ministry) = record_of(conn, caller, record)?;
-    let owners: Vec<&str> = owners.iter().map(String::as_str).collect();
+    let owners: Vec<&OrganizationId> = owners.iter().collect();
     access::attach_documents(caller, &owners, ministry)?;
     let upload = upload?;
     let mut errors = Vec::new();
@@ -211,7 +213,7 @@ pub fn attach(
     store::keep_content(conn, &sha256, media, &file.content)?;
     let (user, key) = caller.actor_ids();
     let row = DocumentRow {
-        id: DocumentId::generate().into_string(),
+        id: DocumentId::generate(),
         record_kind: record.kind,
         record_id: record.id.clone(),
         kind,
@@ -221,7 +223,7 @@ pub fn attach(
         size,
         valid_from,
         valid_until,
-        organization_id: caller.organization_id.to_string(),
+        organization_id: caller.organization_id.clone(),
         uploaded_by_user_id: user,
         uploaded_by_api_key_id: key,
         uploaded_at: crate::storage::now(),
@@ -237,10 +239,14 @@ pub fn attach(
 /// A facility's papers changed: each client relying on it through an approved contract may have
 /// gained or lost a lapsing paper (R25), so its readiness is assessed again, clients in order.
 fn papers_changed(conn: &mut DbConnection, record: &Record) -> Result<(), Error> {
-    if record.kind != RecordKind::Facility {
+    let facility = match record.kind {
+        RecordKind::Facility => record.id.parse::<FacilityId>(),
+        _ => return Ok(()),
+    };
+    let Ok(facility) = facility else {
         return Ok(());
-    }
-    for (season_id, client_id) in store::relying_clients(conn, &record.id)? {
+    };
+    for (season_id, client_id) in store::relying_clients(conn, &facility)? {
         super::feed::readiness_inputs_changed(conn, &season_id, &client_id)?;
     }
     Ok(())
@@ -275,7 +281,7 @@ pub struct Shelf {
 /// The [`Shelf`] of a record the caller sees.
 pub fn shelf(conn: &mut DbConnection, caller: &Caller, record: &Record) -> Result<Shelf, Error> {
     let (owners, ministry) = record_of(conn, caller, record)?;
-    let owners: Vec<&str> = owners.iter().map(String::as_str).collect();
+    let owners: Vec<&OrganizationId> = owners.iter().collect();
     let can_attach = access::attach_documents(caller, &owners, ministry).is_ok();
     let documents = seen(conn, caller, record)?
         .into_iter()
@@ -293,7 +299,7 @@ pub fn shelf(conn: &mut DbConnection, caller: &Caller, record: &Record) -> Resul
 
 /// A document, if the caller sees its record and its kind.
 fn visible(conn: &mut DbConnection, caller: &Caller, id: &DocumentId) -> Result<Document, Error> {
-    let row = store::find(conn, id.as_str())?.ok_or_else(Error::not_found)?;
+    let row = store::find(conn, id)?.ok_or_else(Error::not_found)?;
     let found = document(row);
     record_of(conn, caller, &found.record)?;
     if !access::sees_document(caller, found.kind) {
@@ -333,7 +339,7 @@ pub fn withdraw(
         return Err(Error::conflict("already_withdrawn"));
     }
     let (user, _) = caller.actor_ids();
-    if !store::withdraw(conn, id.as_str(), user.as_deref(), &reason)? {
+    if !store::withdraw(conn, id, user.as_ref(), &reason)? {
         return Err(Error::conflict("already_withdrawn"));
     }
     papers_changed(conn, &found.record)?;
@@ -354,7 +360,7 @@ pub fn set_rules(
     kinds: Result<Vec<String>, Error>,
 ) -> Result<Vec<DocumentKind>, Error> {
     access::ministry_work(caller)?;
-    super::seasons::find(conn, season_id.as_str())?;
+    super::seasons::find(conn, season_id)?;
     let kinds = kinds?;
     if kinds.len() > MAX_RULE_KINDS {
         return Err(Error::invalid_field(
@@ -381,7 +387,7 @@ pub fn set_rules(
         return Err(Error::invalid(errors));
     }
     parsed.sort_by_key(|k| k.as_str());
-    store::set_rules(conn, season_id.as_str(), contract_type, &parsed)?;
+    store::set_rules(conn, season_id, contract_type, &parsed)?;
     Ok(parsed)
 }
 
@@ -391,8 +397,8 @@ pub fn rules(
     conn: &mut DbConnection,
     season_id: &SeasonId,
 ) -> Result<Vec<(ContractType, Vec<DocumentKind>)>, Error> {
-    super::seasons::find(conn, season_id.as_str())?;
-    let all = store::rules(conn, season_id.as_str())?;
+    super::seasons::find(conn, season_id)?;
+    let all = store::rules(conn, season_id)?;
     Ok(ContractType::ALL
         .iter()
         .map(|t| {

@@ -57,8 +57,7 @@ pub(crate) fn visible(
     caller: &Caller,
     id: &FacilityId,
 ) -> Result<FacilityRow, Error> {
-    store::find_visible(conn, &access::facility_scope(caller), id.as_str())?
-        .ok_or_else(Error::not_found)
+    store::find_visible(conn, &access::facility_scope(caller), id)?.ok_or_else(Error::not_found)
 }
 
 fn with_available(
@@ -87,8 +86,8 @@ pub fn register(
     let new = new?;
     let at = now();
     let row = FacilityRow {
-        id: FacilityId::generate().into_string(),
-        provider_id: caller.organization_id.to_string(),
+        id: FacilityId::generate(),
+        provider_id: caller.organization_id.clone(),
         kind: new.kind,
         search_key: search_key(&format!(
             "{} {}",
@@ -124,7 +123,7 @@ pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     filter: &FacilityFilter,
-    after: Option<&str>,
+    after: Option<&FacilityId>,
     limit: i64,
 ) -> Result<Vec<FacilityDetails>, Error> {
     let rows = store::list(conn, &access::facility_scope(caller), filter, after, limit)?;

@@ -8,7 +8,9 @@ use utoipa::ToSchema;
 
 use crate::access::{self, Caller, ContractScope};
 use crate::domain::feed::{EventType, Position, RecordType};
-use crate::domain::ids::{EventId, OrganizationId};
+use crate::domain::ids::{
+    AmendmentId, ContractId, EventId, InspectionId, NotificationId, OrganizationId, SeasonId,
+};
 use crate::domain::organization::OrgKind;
 use crate::domain::readiness::Summary;
 use crate::error::Error;
@@ -22,7 +24,7 @@ pub const MAX_EVENTS: u32 = 500;
 /// An event about `record`, seen by no one yet: the audience is set by the constructors below.
 fn event(
     event_type: EventType,
-    season_id: &str,
+    season_id: &SeasonId,
     (record_type, record_id, record_version): (RecordType, &str, Option<i64>),
 ) -> FeedEvent {
     FeedEvent {
@@ -71,7 +73,7 @@ fn about_client_only(row: FeedEvent, client: &OrganizationRow) -> FeedEvent {
 pub fn contract_step(
     conn: &mut DbConnection,
     contract: &ContractRow,
-    amendment: Option<&str>,
+    amendment: Option<&AmendmentId>,
     step: &str,
     to_status: &str,
 ) -> Result<(), Error> {
@@ -86,7 +88,7 @@ pub fn contract_step(
         ),
         Some(id) => (
             EventType::of_amendment_step(step),
-            (RecordType::Amendment, id, None),
+            (RecordType::Amendment, id.as_str(), None),
         ),
     };
     let event_type = event_type.ok_or_else(Error::internal)?;
@@ -102,10 +104,10 @@ pub fn contract_step(
 pub fn inspection(
     conn: &mut DbConnection,
     contract: &ContractRow,
-    inspection_id: &str,
+    inspection_id: &InspectionId,
     result: &str,
 ) -> Result<(), Error> {
-    let record = (RecordType::Inspection, inspection_id, None);
+    let record = (RecordType::Inspection, inspection_id.as_str(), None);
     let row = event(EventType::InspectionRecorded, &contract.season_id, record);
     Ok(store::append(conn, &about_contract(row, contract, result))?)
 }
@@ -113,7 +115,7 @@ pub fn inspection(
 /// A deadline extension granted to a client.
 pub fn extension(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     client: &OrganizationRow,
     extension_id: &str,
 ) -> Result<(), Error> {
@@ -125,28 +127,28 @@ pub fn extension(
 /// Who a reminder was sent to.
 #[derive(Clone, Copy, Debug)]
 pub enum Recipient<'a> {
-    Client(&'a str),
-    Provider(&'a str),
+    Client(&'a OrganizationId),
+    Provider(&'a OrganizationId),
 }
 
 /// A reminder, private to the organisation it was sent to (as its inbox is).
 pub fn reminder(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     to: Recipient,
-    notification_id: &str,
+    notification_id: &NotificationId,
 ) -> QueryResult<()> {
-    let record = (RecordType::Notification, notification_id, None);
+    let record = (RecordType::Notification, notification_id.as_str(), None);
     let base = event(EventType::ReminderSent, season_id, record);
     let row = match to {
         Recipient::Client(id) => FeedEvent {
-            client_id: Some(id.to_owned()),
-            recipient_id: Some(id.to_owned()),
+            client_id: Some(id.clone()),
+            recipient_id: Some(id.clone()),
             ..base
         },
         Recipient::Provider(id) => FeedEvent {
-            provider_id: Some(id.to_owned()),
-            recipient_id: Some(id.to_owned()),
+            provider_id: Some(id.clone()),
+            recipient_id: Some(id.clone()),
             ..base
         },
     };
@@ -186,8 +188,8 @@ fn fingerprint(s: &Summary) -> String {
 /// one after the other. Run inside the write transaction of the change.
 pub fn readiness_inputs_changed(
     conn: &mut DbConnection,
-    season_id: &str,
-    client_id: &str,
+    season_id: &SeasonId,
+    client_id: &OrganizationId,
 ) -> Result<(), Error> {
     let Some((readiness, last)) = super::readiness::reassess(conn, season_id, client_id)? else {
         return Ok(());
@@ -202,8 +204,8 @@ pub fn readiness_inputs_changed(
 /// of the change, after any lock on the client's wallet.
 pub fn funding_changed(
     conn: &mut DbConnection,
-    season_id: &str,
-    client_id: &str,
+    season_id: &SeasonId,
+    client_id: &OrganizationId,
 ) -> Result<(), Error> {
     let (_, last) = store::lock_readiness_mark(conn, season_id, client_id)?;
     let Some(line) = crate::storage::readiness::line(conn, season_id, client_id)? else {
@@ -229,8 +231,8 @@ pub fn funding_changed(
 /// published (`last`), under its mark.
 fn publish(
     conn: &mut DbConnection,
-    season_id: &str,
-    client_id: &str,
+    season_id: &SeasonId,
+    client_id: &OrganizationId,
     summary: &Summary,
     last: &str,
 ) -> Result<(), Error> {
@@ -240,7 +242,7 @@ fn publish(
     }
     let version = store::set_readiness_mark(conn, season_id, client_id, &now_print)?;
     let org = organizations::find(conn, client_id)?.ok_or_else(Error::internal)?;
-    let record = (RecordType::Readiness, client_id, Some(version));
+    let record = (RecordType::Readiness, client_id.as_str(), Some(version));
     let row = FeedEvent {
         status: Some(summary.status().as_str().to_owned()),
         client_id: Some(org.id.clone()),
@@ -305,8 +307,8 @@ impl ChangeEvent {
                 version: e.record_version,
             },
             id: e.id,
-            season_id: e.season_id,
-            contract_id: e.contract_id,
+            season_id: e.season_id.into_string(),
+            contract_id: e.contract_id.map(ContractId::into_string),
             status: e.status,
         })
     }

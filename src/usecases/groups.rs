@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use crate::access::{self, Caller};
 use crate::domain::Invalid;
-use crate::domain::ids::{GroupId, SeasonId};
+use crate::domain::ids::{GroupId, OrganizationId, SeasonId};
 use crate::domain::organization::OrgKind;
 use crate::domain::readiness::{Group, Stay};
 use crate::domain::season::Place;
@@ -30,7 +30,7 @@ pub struct GroupPlan {
 pub struct PlannedGroup {
     pub group: Group,
     pub season_id: SeasonId,
-    pub organization_id: String,
+    pub organization_id: OrganizationId,
     pub version: i64,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
@@ -39,7 +39,7 @@ pub struct PlannedGroup {
 fn planned(row: GroupRow) -> Result<PlannedGroup, Error> {
     Ok(PlannedGroup {
         group: group_of(&row)?,
-        season_id: SeasonId::from_stored(row.season_id),
+        season_id: row.season_id,
         organization_id: row.organization_id,
         version: row.version,
         created_at: row.created_at,
@@ -49,7 +49,7 @@ fn planned(row: GroupRow) -> Result<PlannedGroup, Error> {
 
 /// The group a plan describes, checked: a name, an itinerary that holds together, inside the
 /// season.
-fn checked(plan: GroupPlan, id: &str, season: &SeasonRow) -> Result<Group, Error> {
+fn checked(plan: GroupPlan, id: &GroupId, season: &SeasonRow) -> Result<Group, Error> {
     let mut errors: Vec<FieldError> = Vec::new();
     let name = Name::parse(&plan.name)
         .map_err(|e| errors.push(FieldError::new("name", e)))
@@ -92,9 +92,9 @@ fn checked(plan: GroupPlan, id: &str, season: &SeasonRow) -> Result<Group, Error
 /// R11: a client's planned pilgrims never exceed what it holds itself. Takes the allocation lock.
 fn check_planned(
     conn: &mut DbConnection,
-    season_id: &str,
-    client: &str,
-    replacing: Option<&str>,
+    season_id: &SeasonId,
+    client: &OrganizationId,
+    replacing: Option<&GroupId>,
     pilgrims: i64,
 ) -> Result<(), Error> {
     holds::lock_allocation(conn, season_id, client).map_err(|e| match e {
@@ -122,15 +122,15 @@ fn check_planned(
 
 fn row_of(
     group: &Group,
-    season_id: &str,
+    season_id: &SeasonId,
     caller: &Caller,
-    client_office: Option<String>,
+    client_office: Option<OrganizationId>,
 ) -> Result<GroupRow, Error> {
     let at = now();
     Ok(GroupRow {
         id: group.id.clone(),
         season_id: season_id.to_owned(),
-        organization_id: caller.organization_id.to_string(),
+        organization_id: caller.organization_id.clone(),
         office_id: client_office,
         country: caller.country.clone().unwrap_or_default(),
         name: group.name.clone(),
@@ -156,18 +156,18 @@ pub fn plan(
     plan: Result<GroupPlan, Error>,
 ) -> Result<PlannedGroup, Error> {
     access::file_contracts(caller)?;
-    let season = super::seasons::find(conn, season_id.as_str())?;
-    let group = checked(plan?, GroupId::generate().as_str(), &season)?;
+    let season = super::seasons::find(conn, season_id)?;
+    let group = checked(plan?, &GroupId::generate(), &season)?;
     check_planned(
         conn,
         &season.id,
-        caller.organization_id.as_str(),
+        &caller.organization_id,
         None,
         group.pilgrims,
     )?;
     let office = match caller.kind {
-        OrgKind::Agency => caller.parent_id.as_ref().map(|p| p.to_string()),
-        _ => Some(caller.organization_id.to_string()),
+        OrgKind::Agency => caller.parent_id.clone(),
+        _ => Some(caller.organization_id.clone()),
     };
     let row = row_of(&group, &season.id, caller, office)?;
     store::insert_group(conn, &row)?;
@@ -180,15 +180,15 @@ pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     season_id: &SeasonId,
-    client: Option<&str>,
-    after: Option<&str>,
+    client: Option<&OrganizationId>,
+    after: Option<&GroupId>,
     limit: i64,
 ) -> Result<Vec<PlannedGroup>, Error> {
-    super::seasons::find(conn, season_id.as_str())?;
+    super::seasons::find(conn, season_id)?;
     store::list_groups(
         conn,
         &access::plan_scope(caller),
-        season_id.as_str(),
+        season_id,
         client,
         after,
         limit,
@@ -199,8 +199,7 @@ pub fn list(
 }
 
 fn visible(conn: &mut DbConnection, caller: &Caller, id: &GroupId) -> Result<GroupRow, Error> {
-    store::find_group_visible(conn, &access::plan_scope(caller), id.as_str())?
-        .ok_or_else(Error::not_found)
+    store::find_group_visible(conn, &access::plan_scope(caller), id)?.ok_or_else(Error::not_found)
 }
 
 /// Only the client that planned a group changes it.

@@ -44,12 +44,11 @@ pub fn record(
 ) -> Result<Inspection, Error> {
     access::inspect(caller)?;
     let report = report?;
-    let contract = contracts::find_visible(
-        conn,
-        &access::contract_scope(caller),
-        report.contract_id.as_str(),
-    )?
-    .ok_or_else(|| Error::invalid_field("contract_id", Invalid::new("unknown_reference")))?;
+    let contract =
+        contracts::find_visible(conn, &access::contract_scope(caller), &report.contract_id)?
+            .ok_or_else(|| {
+                Error::invalid_field("contract_id", Invalid::new("unknown_reference"))
+            })?;
     if contract.status != ContractStatus::Approved {
         return Err(Error::conflict("invalid_transition"));
     }
@@ -81,13 +80,13 @@ pub fn record(
     }
     let (user, key) = caller.actor_ids();
     let row = InspectionRow {
-        id: InspectionId::generate().into_string(),
+        id: InspectionId::generate(),
         contract_id: contract.id.clone(),
         facility_id: contract.facility_id.clone(),
         inspected_on: report.inspected_on,
         result: if report.passed { "pass" } else { "fail" }.to_owned(),
         findings,
-        organization_id: caller.organization_id.to_string(),
+        organization_id: caller.organization_id.clone(),
         actor_user_id: user,
         actor_api_key_id: key,
         created_at: now(),
@@ -96,12 +95,7 @@ pub fn record(
     super::feed::inspection(conn, &contract, &row.id, &row.result)?;
     super::feed::readiness_inputs_changed(conn, &contract.season_id, &contract.client_id)?;
     if !report.passed {
-        crate::notify::inspection_failed(
-            conn,
-            &contract,
-            &row.findings,
-            caller.organization_id.as_str(),
-        )?;
+        crate::notify::inspection_failed(conn, &contract, &row.findings, &caller.organization_id)?;
     }
     Ok(inspection_of(row)?)
 }
@@ -111,8 +105,8 @@ pub fn record(
 pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
-    contract: Option<&str>,
-    after: Option<&str>,
+    contract: Option<&ContractId>,
+    after: Option<&InspectionId>,
     limit: i64,
 ) -> Result<Vec<Inspection>, Error> {
     let filter = store::InspectionFilter {
@@ -133,7 +127,7 @@ pub fn find(
 ) -> Result<Inspection, Error> {
     let filter = store::InspectionFilter {
         contract_id: None,
-        id: Some(id.as_str()),
+        id: Some(id),
     };
     let row = store::inspections(conn, &access::contract_scope(caller), filter, None, 1)?
         .pop()

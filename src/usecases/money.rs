@@ -8,7 +8,7 @@ use crate::access::{self, Caller};
 use crate::domain::Invalid;
 use crate::domain::calendar::today_in_makkah;
 use crate::domain::contract::ContractStatus;
-use crate::domain::ids::{ContractId, OrganizationId, SeasonId};
+use crate::domain::ids::{AccountId, ContractId, EntryId, OrganizationId, SeasonId, TransactionId};
 use crate::domain::ledger::{AccountKind, Due, Instalment, Schedule, TransactionKind, due_on};
 use crate::domain::money::Money;
 use crate::domain::season::ContractType;
@@ -84,7 +84,7 @@ pub struct ContractInstalment {
 /// A contract's money: its value, what is committed and paid, and its instalments.
 #[derive(Clone, Debug)]
 pub struct ContractMoney {
-    pub contract_id: String,
+    pub contract_id: ContractId,
     pub value: i64,
     pub committed: i64,
     pub paid: i64,
@@ -101,7 +101,7 @@ fn season(
     conn: &mut DbConnection,
     id: &SeasonId,
 ) -> Result<crate::storage::models::SeasonRow, Error> {
-    super::seasons::find(conn, id.as_str())
+    super::seasons::find(conn, id)
 }
 
 /// Sets how contracts of a type are paid in a season and the guarantee their submission lodges
@@ -125,13 +125,13 @@ pub fn set_schedule(
     }
     let schedule = Schedule::new(instalments, guarantee_percent)
         .map_err(|e| Error::invalid_field("instalments", e))?;
-    if store::schedule_in_use(conn, season_id.as_str(), contract_type)? {
+    if store::schedule_in_use(conn, season_id, contract_type)? {
         return Err(Error::conflict("schedule_in_use"));
     }
-    store::set_schedule(conn, season_id.as_str(), contract_type, &schedule)?;
+    store::set_schedule(conn, season_id, contract_type, &schedule)?;
     // The contracts of the type awaiting approval now weigh on their clients' wallets (R20).
-    for client_id in store::clients_awaiting(conn, season_id.as_str(), contract_type)? {
-        super::feed::funding_changed(conn, season_id.as_str(), &client_id)?;
+    for client_id in store::clients_awaiting(conn, season_id, contract_type)? {
+        super::feed::funding_changed(conn, season_id, &client_id)?;
     }
     Ok(schedule)
 }
@@ -146,12 +146,12 @@ pub fn schedules(
         return Err(Error::not_found());
     }
     season(conn, season_id)?;
-    Ok(store::schedules(conn, season_id.as_str())?)
+    Ok(store::schedules(conn, season_id)?)
 }
 
 /// A transfer that passed its checks: its reference and memo cleaned, its organisation a client.
 struct Checked {
-    organization_id: String,
+    organization_id: OrganizationId,
     amount: i64,
     reference: String,
     memo: String,
@@ -195,7 +195,7 @@ fn check_transfer(
     if transfer.amount.halalas() <= 0 {
         refused.push(FieldError::new("amount", Invalid::new("out_of_range")));
     }
-    let org = transfer.organization_id.into_string();
+    let org = transfer.organization_id;
     match store::organization_kind(conn, &org)? {
         None => refused.push(FieldError::new(
             "organization_id",
@@ -223,7 +223,7 @@ fn known(conn: &mut DbConnection, season_id: &SeasonId, t: &Checked) -> Result<K
     Ok(match store::transfer_by_reference(conn, &t.reference)? {
         None => Known::New,
         Some((row, amount))
-            if row.season_id == season_id.as_str()
+            if row.season_id == season_id.clone()
                 && row.organization_id == t.organization_id
                 && amount == t.amount =>
         {
@@ -244,18 +244,13 @@ fn record_transfer(
     season_id: &SeasonId,
     t: Checked,
 ) -> Result<Recorded, Error> {
-    let season = season_id.as_str();
+    let season = season_id;
     let wallet = store::account(conn, season, &t.organization_id, AccountKind::Wallet)?;
-    let bank = store::account(
-        conn,
-        season,
-        caller.organization_id.as_str(),
-        AccountKind::Bank,
-    )?;
+    let bank = store::account(conn, season, &caller.organization_id, AccountKind::Bank)?;
     let (user, key) = caller.actor_ids();
     let row = TransactionRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        season_id: season.to_owned(),
+        id: TransactionId::generate(),
+        season_id: season.clone(),
         kind: TransactionKind::Funding,
         organization_id: t.organization_id,
         contract_id: None,
@@ -391,7 +386,7 @@ pub enum Step {
 }
 
 /// Refuses a change the wallet does not cover (R17): nothing of the step is kept.
-fn cover(conn: &mut DbConnection, wallet: &str, change: i64) -> Result<(), Error> {
+fn cover(conn: &mut DbConnection, wallet: &AccountId, change: i64) -> Result<(), Error> {
     if change <= 0 {
         return Ok(());
     }
@@ -494,7 +489,7 @@ pub fn settle(conn: &mut DbConnection, row: &ContractRow, step: Step) -> Result<
 fn hold(
     conn: &mut DbConnection,
     row: &ContractRow,
-    wallet: &str,
+    wallet: &AccountId,
     kind: AccountKind,
     change: i64,
     (up, down): (TransactionKind, TransactionKind),
@@ -521,7 +516,7 @@ fn ledger_row(
     memo: &str,
 ) -> TransactionRow {
     TransactionRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: TransactionId::generate(),
         season_id: row.season_id.clone(),
         kind,
         organization_id: row.client_id.clone(),
@@ -636,7 +631,7 @@ pub fn pay_due(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, Error
 /// the contract read again once the lock is held (a step may have committed meanwhile).
 fn under_lock(
     conn: &mut DbConnection,
-    id: &str,
+    id: &ContractId,
     f: impl FnOnce(&mut DbConnection, &ContractRow) -> Result<usize, Error>,
 ) -> Result<usize, Error> {
     write_transaction(conn, |conn| -> Result<usize, Error> {
@@ -706,7 +701,7 @@ pub fn decide_guarantee(
     id: &ContractId,
     decision: Result<Forfeiture, Error>,
 ) -> Result<ContractMoney, Error> {
-    let row = super::contracts::visible(conn, caller, id.as_str())?;
+    let row = super::contracts::visible(conn, caller, id)?;
     if !access::sees_money(caller) {
         return Err(Error::not_found());
     }
@@ -743,7 +738,7 @@ fn visible_organization(
     caller: &Caller,
     organization_id: &OrganizationId,
 ) -> Result<(), Error> {
-    let Some((_, parent)) = store::organization_kind(conn, organization_id.as_str())? else {
+    let Some((_, parent)) = store::organization_kind(conn, organization_id)? else {
         return Err(Error::not_found());
     };
     let parent = parent.map(OrganizationId::from_stored);
@@ -768,7 +763,7 @@ pub fn balances(
         season_id: season_id.to_string(),
         ..Balances::default()
     };
-    for (kind, amount) in store::balances(conn, season_id.as_str(), organization_id.as_str())? {
+    for (kind, amount) in store::balances(conn, season_id, organization_id)? {
         match kind {
             AccountKind::Wallet => b.wallet = amount,
             AccountKind::Committed => b.committed = amount,
@@ -777,7 +772,7 @@ pub fn balances(
             AccountKind::Bank => {}
         }
     }
-    b.owed = store::owed_to(conn, season_id.as_str(), organization_id.as_str())?;
+    b.owed = store::owed_to(conn, season_id, organization_id)?;
     Ok(b)
 }
 
@@ -788,13 +783,13 @@ pub fn statement(
     caller: &Caller,
     season_id: &SeasonId,
     organization_id: &OrganizationId,
-    after: Option<&str>,
+    after: Option<&EntryId>,
     limit: i64,
 ) -> Result<Vec<StatementLine>, Error> {
     visible_organization(conn, caller, organization_id)?;
     season(conn, season_id)?;
     if let Some(after) = after
-        && !store::entry_of(conn, after, season_id.as_str(), organization_id.as_str())?
+        && !store::entry_of(conn, after, season_id, organization_id)?
     {
         return Err(Error::invalid_query(
             "cursor",
@@ -803,8 +798,8 @@ pub fn statement(
     }
     Ok(store::statement(
         conn,
-        season_id.as_str(),
-        organization_id.as_str(),
+        season_id,
+        organization_id,
         after,
         limit,
     )?)
@@ -819,7 +814,7 @@ pub fn season_money(
     access::season_money(caller)?;
     season(conn, season_id)?;
     let mut m = SeasonMoney::default();
-    for (kind, amount) in store::season_balances(conn, season_id.as_str())? {
+    for (kind, amount) in store::season_balances(conn, season_id)? {
         match kind {
             AccountKind::Bank => m.funded = -amount,
             AccountKind::Wallet => m.wallets = amount,
@@ -837,7 +832,7 @@ pub fn contract_money(
     caller: &Caller,
     id: &ContractId,
 ) -> Result<ContractMoney, Error> {
-    let row = super::contracts::visible(conn, caller, id.as_str())?;
+    let row = super::contracts::visible(conn, caller, id)?;
     if !access::sees_money(caller) {
         return Err(Error::not_found());
     }

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 
 use crate::access::Caller;
+use crate::domain::ids::NotificationId;
 use crate::domain::organization::Language;
 use crate::error::Error;
 use crate::notify::templates::{Params, Template, render};
@@ -12,7 +13,7 @@ use crate::storage::notifications::{self as store, NotificationRow};
 
 /// One notification as its reader reads it.
 pub struct Notice {
-    pub id: String,
+    pub id: NotificationId,
     /// What happened: `contract_submitted`, `contract_approved`, `inspection_failed`, ...
     pub kind: String,
     pub subject: String,
@@ -56,7 +57,7 @@ pub fn inbox(
 ) -> Result<Vec<Notice>, Error> {
     store::inbox(
         conn,
-        caller.organization_id.as_str(),
+        &caller.organization_id,
         which.unread_only,
         which.newest_first,
         after,
@@ -69,7 +70,7 @@ pub fn inbox(
 
 /// How many of the organisation's notifications nobody has read.
 pub fn unread(conn: &mut DbConnection, caller: &Caller) -> Result<i64, Error> {
-    Ok(store::unread_count(conn, caller.organization_id.as_str())?)
+    Ok(store::unread_count(conn, &caller.organization_id)?)
 }
 
 /// Marks one of the organisation's notifications read (again: no change); another
@@ -78,9 +79,8 @@ pub fn mark_read(
     conn: &mut DbConnection,
     caller: &Caller,
     lang: Language,
-    id: &str,
+    id: &NotificationId,
 ) -> Result<Notice, Error> {
-    let row = store::mark_read(conn, caller.organization_id.as_str(), id)?
-        .ok_or_else(Error::not_found)?;
+    let row = store::mark_read(conn, &caller.organization_id, id)?.ok_or_else(Error::not_found)?;
     notice(row, lang)
 }

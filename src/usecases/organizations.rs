@@ -22,8 +22,7 @@ pub fn visible(
     caller: &Caller,
     id: &OrganizationId,
 ) -> Result<OrganizationRow, Error> {
-    store::find_visible(conn, &access::organization_scope(caller), id.as_str())?
-        .ok_or_else(Error::not_found)
+    store::find_visible(conn, &access::organization_scope(caller), id)?.ok_or_else(Error::not_found)
 }
 
 /// A page of the organisations the caller may see, in id order after `after`.
@@ -31,7 +30,7 @@ pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     filter: &OrganizationFilter,
-    after: Option<&str>,
+    after: Option<&OrganizationId>,
     limit: i64,
 ) -> Result<Vec<OrganizationRow>, Error> {
     let scope = access::organization_scope(caller);
@@ -51,7 +50,7 @@ pub fn settings(
     caller: &Caller,
     row: &OrganizationRow,
 ) -> Result<Settings, Error> {
-    let id = OrganizationId::from_stored(row.id.clone());
+    let id = row.id.clone();
     if !access::sees_organization_settings(caller, &id) {
         return Ok(Settings::default());
     }
@@ -138,7 +137,7 @@ pub fn create(
     access::manage_organizations(caller)?;
     let new = new?;
     if let Some(parent_id) = &new.parent_id {
-        let parent = store::find(conn, parent_id.as_str())?
+        let parent = store::find(conn, parent_id)?
             .filter(|p| p.kind == OrgKind::HajjOffice)
             .ok_or_else(|| Error::invalid_field("parent_id", Invalid::new("not_a_parent")))?;
         if parent.country.as_deref() != new.country.as_ref().map(Country::as_str) {
@@ -150,13 +149,13 @@ pub fn create(
     }
     let at = now();
     let row = OrganizationRow {
-        id: OrganizationId::generate().into_string(),
+        id: OrganizationId::generate(),
         kind: new.kind,
         search_key: search_key(&format!("{} {}", new.name.as_str(), new.name_ar.as_str())),
         name: new.name.into_string(),
         name_ar: new.name_ar.into_string(),
         country: new.country.map(|c| c.as_str().to_owned()),
-        parent_id: new.parent_id.map(OrganizationId::into_string),
+        parent_id: new.parent_id,
         status: OrgStatus::Active,
         version: 1,
         created_at: at,
@@ -233,7 +232,7 @@ pub fn update(
         search_key: search,
         status: edit.status.map(|s| s.as_str().to_owned()),
     };
-    if !store::update(conn, id.as_str(), version, &changes)? {
+    if !store::update(conn, id, version, &changes)? {
         return Err(Error::precondition_failed());
     }
     visible(conn, caller, id)
@@ -269,7 +268,7 @@ pub fn set_countries(
         }
         countries.sort();
         countries.dedup();
-        Ok(store::replace_countries(conn, id.as_str(), &countries)?)
+        Ok(store::replace_countries(conn, id, &countries)?)
     })
 }
 
@@ -285,7 +284,7 @@ pub fn set_grants(
         let mut datasets: Vec<String> = datasets?.iter().map(|d| d.as_str().to_owned()).collect();
         datasets.sort();
         datasets.dedup();
-        Ok(store::replace_grants(conn, id.as_str(), &datasets)?)
+        Ok(store::replace_grants(conn, id, &datasets)?)
     })
 }
 

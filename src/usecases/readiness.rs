@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use crate::access::{self, Caller, ContractScope};
 use crate::domain::Invalid;
 use crate::domain::document::{self, Lapse};
-use crate::domain::ids::{OrganizationId, SeasonId};
+use crate::domain::ids::{ContractId, OrganizationId, SeasonId};
 use crate::domain::readiness::{self as plan, Cover, Group, Readiness};
 use crate::error::Error;
 use crate::storage::documents::{self, HeldBy, HeldRow};
@@ -20,37 +20,37 @@ use crate::storage::{DbConnection, ledger};
 /// reads every client of the season at once (the ministry's view, the reminders).
 pub fn assess_clients(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     clients: &[SeasonClient],
     all: bool,
 ) -> Result<Vec<(Readiness, Vec<Group>)>, Error> {
-    let ids: Vec<String> = clients.iter().map(|c| c.id.clone()).collect();
+    let ids: Vec<OrganizationId> = clients.iter().map(|c| c.id.clone()).collect();
     let filter = (!all).then_some(ids.as_slice());
-    let mut groups: HashMap<String, Vec<Group>> = HashMap::new();
+    let mut groups: HashMap<OrganizationId, Vec<Group>> = HashMap::new();
     for row in store::season_groups(conn, season_id, filter)? {
         groups
             .entry(row.organization_id.clone())
             .or_default()
             .push(group_of(&row)?);
     }
-    let mut covers: HashMap<String, Vec<Cover>> = HashMap::new();
+    let mut covers: HashMap<OrganizationId, Vec<Cover>> = HashMap::new();
     for (c, failed_inspection) in store::coverage(conn, season_id, filter)? {
         if let Some(cover) = cover_of(&c, failed_inspection) {
             covers.entry(c.client_id.clone()).or_default().push(cover);
         }
     }
-    let lacking: HashMap<String, i64> = ledger::shortfalls(conn, season_id, filter, None)?
+    let lacking: HashMap<OrganizationId, i64> = ledger::shortfalls(conn, season_id, filter, None)?
         .into_iter()
         .map(|s| (s.client_id.clone(), s.lacking()))
         .collect();
     let held = documents::held(conn, HeldBy::Season(season_id, filter))?;
-    let client_of: HashMap<&str, &str> = held
+    let client_of: HashMap<&ContractId, &OrganizationId> = held
         .iter()
-        .map(|h| (h.contract_id.as_str(), h.client_id.as_str()))
+        .map(|h| (&h.contract_id, &h.client_id))
         .collect();
-    let mut lapsing: HashMap<String, Vec<Lapse>> = HashMap::new();
+    let mut lapsing: HashMap<OrganizationId, Vec<Lapse>> = HashMap::new();
     for lapse in document::lapses(held.iter().map(HeldRow::held)) {
-        let client = client_of[lapse.contract_id.as_str()].to_owned();
+        let client = client_of[&lapse.contract_id].clone();
         lapsing.entry(client).or_default().push(lapse);
     }
     Ok(clients
@@ -84,12 +84,12 @@ pub fn season_page(
     caller: &Caller,
     season_id: &SeasonId,
     filter: &LineFilter,
-    after: Option<&str>,
+    after: Option<&OrganizationId>,
     limit: i64,
 ) -> Result<Vec<Line>, Error> {
-    super::seasons::find(conn, season_id.as_str())?;
+    super::seasons::find(conn, season_id)?;
     let scope = access::plan_scope(caller);
-    view::page(conn, season_id.as_str(), &scope, filter, after, limit).map_err(|e| match e {
+    view::page(conn, season_id, &scope, filter, after, limit).map_err(|e| match e {
         PageError::UnknownCursor => Error::invalid_query("cursor", Invalid::new("invalid_cursor")),
         PageError::Query(e) => e.into(),
     })
@@ -105,8 +105,8 @@ pub fn season_totals(
 ) -> Result<(i64, Vec<String>), Error> {
     let scope = access::plan_scope(caller);
     Ok((
-        view::count(conn, season_id.as_str(), &scope, filter)?,
-        view::countries(conn, season_id.as_str(), &scope)?,
+        view::count(conn, season_id, &scope, filter)?,
+        view::countries(conn, season_id, &scope)?,
     ))
 }
 
@@ -135,11 +135,11 @@ pub fn settle_seasons(conn: &mut DbConnection) -> Result<usize, Error> {
 /// a write transaction, after the change.
 pub fn reassess(
     conn: &mut DbConnection,
-    season_id: &str,
-    client_id: &str,
+    season_id: &SeasonId,
+    client_id: &OrganizationId,
 ) -> Result<Option<(Readiness, String)>, Error> {
     let (_, last) = crate::storage::feed::lock_readiness_mark(conn, season_id, client_id)?;
-    let own = ContractScope::Client(OrganizationId::from_stored(client_id.to_owned()));
+    let own = ContractScope::Client(client_id.clone());
     let Some(client) = store::season_clients(conn, season_id, &own)?.pop() else {
         return Ok(None);
     };
@@ -155,7 +155,7 @@ fn every_season(conn: &mut DbConnection) -> Result<Vec<SeasonRow>, Error> {
     let mut seasons = Vec::new();
     loop {
         let after = seasons.last().map(|s: &SeasonRow| s.id.clone());
-        let batch = crate::storage::seasons::list(conn, None, after.as_deref(), 100)?;
+        let batch = crate::storage::seasons::list(conn, None, after.as_ref(), 100)?;
         if batch.is_empty() {
             return Ok(seasons);
         }
@@ -165,7 +165,7 @@ fn every_season(conn: &mut DbConnection) -> Result<Vec<SeasonRow>, Error> {
 
 /// Writes the lines of the season's clients that have none (a season just seeded), keeping any
 /// line a change wrote meanwhile; answers how many.
-pub fn fill(conn: &mut DbConnection, season_id: &str) -> Result<usize, Error> {
+pub fn fill(conn: &mut DbConnection, season_id: &SeasonId) -> Result<usize, Error> {
     let missing = view::missing(conn, season_id)?;
     if missing.is_empty() {
         return Ok(0);
@@ -185,7 +185,7 @@ pub fn fill(conn: &mut DbConnection, season_id: &str) -> Result<usize, Error> {
 /// inputs. Run in the change's transaction, after the change (see `feed::readiness_inputs_changed`).
 pub fn record(
     conn: &mut DbConnection,
-    season_id: &str,
+    season_id: &SeasonId,
     client: &SeasonClient,
     readiness: &Readiness,
 ) -> Result<(), Error> {
@@ -219,16 +219,16 @@ pub fn verify_view(conn: &mut DbConnection) -> Result<(usize, Vec<String>), Erro
 /// each client whose line differs, is missing or should not be there, with what is wrong.
 fn compare(
     conn: &mut DbConnection,
-    season_id: &str,
-) -> Result<(usize, Vec<(String, String)>), Error> {
+    season_id: &SeasonId,
+) -> Result<(usize, Vec<(OrganizationId, String)>), Error> {
     let clients = store::season_clients(conn, season_id, &ContractScope::All)?;
     let assessed = assess_clients(conn, season_id, &clients, true)?;
-    let mut expected: HashMap<&str, LineRow> = clients
+    let mut expected: HashMap<&OrganizationId, LineRow> = clients
         .iter()
         .zip(&assessed)
         .map(|(c, (r, _))| {
             let row = LineRow::new(season_id, &c.id, &r.summary(own_allocation(c)));
-            (c.id.as_str(), row)
+            (&c.id, row)
         })
         .collect();
     let lines = view::season_lines(conn, season_id)?;
@@ -238,7 +238,7 @@ fn compare(
             "readiness of client {} in season {season_id}",
             line.client_id
         );
-        let problem = match expected.remove(line.client_id.as_str()) {
+        let problem = match expected.remove(&line.client_id) {
             Some(fresh) if fresh == *line => continue,
             Some(fresh) => format!(
                 "{about} is listed as {:?} but is {:?}",
@@ -249,11 +249,11 @@ fn compare(
         };
         differing.push((line.client_id.clone(), problem));
     }
-    let mut unlisted: Vec<&str> = expected.into_keys().collect();
+    let mut unlisted: Vec<&OrganizationId> = expected.into_keys().collect();
     unlisted.sort_unstable();
     for client in unlisted {
         differing.push((
-            client.to_owned(),
+            client.clone(),
             format!("readiness of client {client} in season {season_id} is not listed"),
         ));
     }
@@ -267,19 +267,15 @@ pub fn client_view(
     season_id: &SeasonId,
     client_id: &OrganizationId,
 ) -> Result<ClientDetail, Error> {
-    super::seasons::find(conn, season_id.as_str())?;
-    let client = store::season_clients(conn, season_id.as_str(), &access::plan_scope(caller))?
+    super::seasons::find(conn, season_id)?;
+    let client = store::season_clients(conn, season_id, &access::plan_scope(caller))?
         .into_iter()
-        .find(|c| c.id == client_id.as_str())
+        .find(|c| c.id == *client_id)
         .ok_or_else(Error::not_found)?;
-    let (readiness, mut groups) = assess_clients(
-        conn,
-        season_id.as_str(),
-        std::slice::from_ref(&client),
-        false,
-    )?
-    .pop()
-    .ok_or_else(Error::internal)?;
+    let (readiness, mut groups) =
+        assess_clients(conn, season_id, std::slice::from_ref(&client), false)?
+            .pop()
+            .ok_or_else(Error::internal)?;
     groups.sort_by(|a, b| (a.arrival_date, &a.name).cmp(&(b.arrival_date, &b.name)));
     Ok(ClientDetail {
         client,

@@ -20,7 +20,7 @@ use crate::storage::{DbConnection, seasons};
 use crate::storage::{is_unique_violation, now};
 
 /// A season by id; every authenticated caller sees seasons, so a missing one is a 404.
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<SeasonRow, Error> {
+pub fn find(conn: &mut DbConnection, id: &SeasonId) -> Result<SeasonRow, Error> {
     seasons::find(conn, id)?.ok_or_else(Error::not_found)
 }
 
@@ -30,10 +30,10 @@ pub fn quotas(
     caller: &Caller,
     id: &SeasonId,
 ) -> Result<Vec<QuotaRow>, Error> {
-    find(conn, id.as_str())?;
+    find(conn, id)?;
     Ok(seasons::quotas(
         conn,
-        id.as_str(),
+        id,
         &access::allocation_scope(caller),
     )?)
 }
@@ -45,10 +45,10 @@ pub fn allocations(
     caller: &Caller,
     id: &SeasonId,
 ) -> Result<Vec<(AllocationRow, String, OrgKind)>, Error> {
-    find(conn, id.as_str())?;
+    find(conn, id)?;
     Ok(seasons::allocations(
         conn,
-        id.as_str(),
+        id,
         &access::allocation_scope(caller),
     )?)
 }
@@ -60,10 +60,10 @@ pub fn extensions(
     caller: &Caller,
     id: &SeasonId,
 ) -> Result<Vec<ExtensionRow>, Error> {
-    find(conn, id.as_str())?;
+    find(conn, id)?;
     Ok(match access::extension_scope(caller) {
-        ExtensionScope::All => seasons::extensions(conn, id.as_str(), None)?,
-        ExtensionScope::Client(own) => seasons::extensions(conn, id.as_str(), Some(own.as_str()))?,
+        ExtensionScope::All => seasons::extensions(conn, id, None)?,
+        ExtensionScope::Client(own) => seasons::extensions(conn, id, Some(&own))?,
         ExtensionScope::Nothing => Vec::new(),
     })
 }
@@ -94,38 +94,36 @@ pub fn allocate(
     org: &OrganizationId,
     pilgrims_given: Result<i64, Error>,
 ) -> Result<(AllocationRow, String, OrgKind), Error> {
-    find(conn, id.as_str())?;
+    find(conn, id)?;
     let target = super::organizations::visible(conn, caller, org)?;
     let kind = target.kind;
-    access::allocate(caller, kind, target.parent_id.as_deref()).map_err(|e| match e {
+    access::allocate(caller, kind, target.parent_id.as_ref()).map_err(|e| match e {
         AllocateError::Forbidden(e) => e,
         AllocateError::WrongKind => Error::conflict("wrong_organization_kind"),
     })?;
     let pilgrims = pilgrims(pilgrims_given?)?;
     let country = target.country.clone().unwrap_or_default();
-    let parent = match (kind, target.parent_id.as_deref()) {
+    let parent = match (kind, target.parent_id.as_ref()) {
         (OrgKind::Agency, Some(office_id)) => Parent::Office { office_id },
         _ => Parent::Quota { country: &country },
     };
-    let row = seasons::set_allocation(conn, id.as_str(), org.as_str(), parent, pilgrims).map_err(
-        |e| match e {
-            AllocationError::QuotaExceeded { requested, left } => Error::conflict("quota_exceeded")
-                .with_details(Details {
-                    requested: Some(requested),
-                    available: Some(left),
-                    ..Details::default()
-                }),
-            AllocationError::NoParent => Error::conflict("no_quota"),
-            AllocationError::InUse => Error::conflict("allocation_in_use"),
-            AllocationError::Db(e) => e.into(),
-        },
-    )?;
-    super::feed::readiness_inputs_changed(conn, id.as_str(), org.as_str())?;
+    let row = seasons::set_allocation(conn, id, org, parent, pilgrims).map_err(|e| match e {
+        AllocationError::QuotaExceeded { requested, left } => Error::conflict("quota_exceeded")
+            .with_details(Details {
+                requested: Some(requested),
+                available: Some(left),
+                ..Details::default()
+            }),
+        AllocationError::NoParent => Error::conflict("no_quota"),
+        AllocationError::InUse => Error::conflict("allocation_in_use"),
+        AllocationError::Db(e) => e.into(),
+    })?;
+    super::feed::readiness_inputs_changed(conn, id, org)?;
     if kind == OrgKind::Agency
-        && let Some(office_id) = target.parent_id.as_deref()
+        && let Some(office_id) = target.parent_id.as_ref()
     {
         // What an office passes on to its agencies it no longer plans itself.
-        super::feed::readiness_inputs_changed(conn, id.as_str(), office_id)?;
+        super::feed::readiness_inputs_changed(conn, id, office_id)?;
     }
     Ok((row, target.name, target.kind))
 }
@@ -152,9 +150,9 @@ pub fn extend(
 ) -> Result<ExtensionRow, Error> {
     access::ministry_work(caller)?;
     let new = new?;
-    let granted_by = access::require_user(caller)?.0.to_string();
-    let season = find(conn, id.as_str())?;
-    let client = crate::storage::organizations::find(conn, new.organization_id.as_str())?
+    let granted_by = access::require_user(caller)?.0.clone();
+    let season = find(conn, id)?;
+    let client = crate::storage::organizations::find(conn, &new.organization_id)?
         .filter(|o| o.kind.is_client())
         .ok_or_else(|| {
             Error::invalid_field("organization_id", Invalid::new("unknown_reference"))
@@ -166,7 +164,7 @@ pub fn extend(
         ));
     }
     let row = ExtensionRow {
-        id: ExtensionId::generate().into_string(),
+        id: ExtensionId::generate(),
         season_id: season.id,
         organization_id: client.id.clone(),
         contract_type: new.contract_type,
@@ -176,7 +174,7 @@ pub fn extend(
         created_at: now(),
     };
     seasons::insert_extension(conn, &row)?;
-    super::feed::extension(conn, &row.season_id, &client, &row.id)?;
+    super::feed::extension(conn, &row.season_id, &client, row.id.as_str())?;
     Ok(row)
 }
 
@@ -278,7 +276,7 @@ pub fn create(
     let new = new?;
     let at = now();
     let row = SeasonRow {
-        id: SeasonId::generate().into_string(),
+        id: SeasonId::generate(),
         kind: new.kind,
         hijri_year: new.hijri_year,
         name: new.name.into_string(),
@@ -312,8 +310,8 @@ pub fn set_quota(
 ) -> Result<QuotaRow, Error> {
     access::ministry_work(caller)?;
     let pilgrims = pilgrims(pilgrims_given?)?;
-    find(conn, id.as_str())?;
-    seasons::set_quota(conn, id.as_str(), country.as_str(), pilgrims).map_err(|e| match e {
+    find(conn, id)?;
+    seasons::set_quota(conn, id, country.as_str(), pilgrims).map_err(|e| match e {
         QuotaError::BelowAllocated => Error::conflict("below_allocated"),
         QuotaError::Db(e) => e.into(),
     })

@@ -41,14 +41,14 @@ fn line(e: &ContractEventRow) -> String {
     format!(
         "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}\n",
         e.id,
-        e.amendment_id.as_deref().unwrap_or(""),
+        e.amendment_id.as_ref().map_or("", |id| id.as_str()),
         e.action,
         e.from_status.as_deref().unwrap_or(""),
         e.to_status,
         e.reason.as_deref().unwrap_or(""),
         e.organization_id,
-        e.actor_user_id.as_deref().unwrap_or(""),
-        e.actor_api_key_id.as_deref().unwrap_or(""),
+        e.actor_user_id.as_ref().map_or("", |id| id.as_str()),
+        e.actor_api_key_id.as_ref().map_or("", |id| id.as_str()),
         e.at.and_utc().to_rfc3339(),
     )
 }
@@ -66,7 +66,7 @@ pub fn history_hash(events: &[ContractEventRow]) -> String {
 pub fn sheet(conn: &mut DbConnection, caller: &Caller, id: &ContractId) -> Result<Sheet, Error> {
     let details = contracts::find(conn, caller, id)?;
     let events = contracts::history(conn, caller, id)?;
-    let season = seasons::find(conn, details.contract.season_id.as_str())?
+    let season = seasons::find(conn, &details.contract.season_id)?
         .map(|s| s.name)
         .unwrap_or_default();
     let mut signatures = Vec::new();

@@ -81,7 +81,7 @@ pub async fn sign_in(
                 Opening::Api { .. } => None,
             };
             let session = SessionRow {
-                id: SessionId::generate().into_string(),
+                id: SessionId::generate(),
                 user_id: user_id.clone(),
                 created_at: now(),
                 expires_at: now() + max_age,
@@ -95,10 +95,7 @@ pub async fn sign_in(
                 } => sessions::create(conn, &session, refresh_hash, *refresh_expires_at)?,
                 Opening::Console { .. } => sessions::create_console(conn, &session)?,
             }
-            Ok((
-                UserId::from_stored(user_id.clone()),
-                SessionId::from_stored(session.id),
-            ))
+            Ok((user_id.clone(), session.id))
         })
         .await?;
     Ok(SignedIn {
@@ -138,7 +135,7 @@ pub async fn change_password(
     let (user_id, session_id, user) = state
         .read(auth.clone(), move |conn, caller| {
             let (user_id, session_id) = access::require_user(caller)?;
-            let user = users::find(conn, user_id.as_str())?.ok_or_else(Error::unauthorized)?;
+            let user = users::find(conn, user_id)?.ok_or_else(Error::unauthorized)?;
             Ok((user_id.clone(), session_id.clone(), user))
         })
         .await?;
@@ -160,10 +157,10 @@ pub async fn change_password(
                 password_hash: Some(hash.clone()),
                 ..UserChanges::default()
             };
-            if !users::update(conn, user_id.as_str(), user.version, &changes)? {
+            if !users::update(conn, &user_id, user.version, &changes)? {
                 return Err(Error::precondition_failed());
             }
-            sessions::revoke_all_of_user(conn, user_id.as_str(), Some(session_id.as_str()))?;
+            sessions::revoke_all_of_user(conn, &user_id, Some(&session_id))?;
             Ok(())
         })
         .await

@@ -19,13 +19,8 @@ pub fn visible_user(
     caller: &Caller,
     id: &UserId,
 ) -> Result<UserRow, Error> {
-    store::find(conn, id.as_str())?
-        .filter(|u| {
-            access::sees_members_of(
-                caller,
-                &OrganizationId::from_stored(u.organization_id.clone()),
-            )
-        })
+    store::find(conn, id)?
+        .filter(|u| access::sees_members_of(caller, &u.organization_id.clone()))
         .ok_or_else(Error::not_found)
 }
 
@@ -45,21 +40,17 @@ pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     org: &OrganizationId,
-    after: Option<&str>,
+    after: Option<&UserId>,
     limit: i64,
 ) -> Result<Vec<UserRow>, Error> {
     manageable(conn, caller, org)?;
-    Ok(store::list(conn, org.as_str(), after, limit)?)
+    Ok(store::list(conn, org, after, limit)?)
 }
 
 /// One user: the user itself, its organisation's admin, or a ministry admin.
 pub fn get(conn: &mut DbConnection, caller: &Caller, id: &UserId) -> Result<UserRow, Error> {
     let row = visible_user(conn, caller, id)?;
-    access::read_member(
-        caller,
-        &OrganizationId::from_stored(row.organization_id.clone()),
-        id,
-    )?;
+    access::read_member(caller, &row.organization_id.clone(), id)?;
     Ok(row)
 }
 
@@ -125,8 +116,8 @@ pub fn create(
     let at = now();
     let invited = hash.is_none();
     let row = UserRow {
-        id: UserId::generate().into_string(),
-        organization_id: org.as_str().to_owned(),
+        id: UserId::generate(),
+        organization_id: org.clone(),
         email: new.email.as_str().to_owned(),
         full_name: new.full_name.as_str().to_owned(),
         role: new.role,
@@ -211,10 +202,7 @@ pub fn editable(
 ) -> Result<UserRow, Error> {
     let row = visible_user(conn, caller, id)?;
     if privileged || caller.user_id() != Some(id) {
-        access::manage_members(
-            caller,
-            &OrganizationId::from_stored(row.organization_id.clone()),
-        )?;
+        access::manage_members(caller, &row.organization_id.clone())?;
     }
     Ok(row)
 }

@@ -119,14 +119,14 @@ pub fn subscribe(
     super::organizations::visible(conn, caller, org)?;
     access::manage_webhooks(caller, org)?;
     let new = new?;
-    if store::subscriptions_of(conn, org.as_str())?.len() >= MAX_SUBSCRIPTIONS {
+    if store::subscriptions_of(conn, org)?.len() >= MAX_SUBSCRIPTIONS {
         return Err(Error::conflict("too_many_subscriptions"));
     }
     let from = feed_store::horizon(conn)?.unwrap_or_default();
     let at = now();
     let row = SubscriptionRow {
-        id: WebhookId::generate().into_string(),
-        organization_id: org.to_string(),
+        id: WebhookId::generate(),
+        organization_id: org.clone(),
         url: new.url.clone(),
         event_types: new.types_column(),
         description: new.description,
@@ -154,14 +154,18 @@ pub fn list(
 ) -> Result<Vec<SubscriptionRow>, Error> {
     super::organizations::visible(conn, caller, org)?;
     access::manage_webhooks(caller, org)?;
-    Ok(store::subscriptions_of(conn, org.as_str())?)
+    Ok(store::subscriptions_of(conn, org)?)
 }
 
 /// One subscription, if it is the caller's organisation's (otherwise it does not exist for it),
 /// and the caller its admin.
-pub fn find(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<SubscriptionRow, Error> {
+pub fn find(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &WebhookId,
+) -> Result<SubscriptionRow, Error> {
     let row = store::find_subscription(conn, id)?
-        .filter(|s| s.organization_id == caller.organization_id.as_str())
+        .filter(|s| s.organization_id == caller.organization_id.clone())
         .ok_or_else(Error::not_found)?;
     access::manage_webhooks(caller, &caller.organization_id)?;
     Ok(row)
@@ -180,7 +184,7 @@ pub struct SubscriptionEdit {
 pub fn change(
     conn: &mut DbConnection,
     caller: &Caller,
-    id: &str,
+    id: &WebhookId,
     version: Result<Option<i64>, Error>,
     edit: Result<SubscriptionEdit, Error>,
 ) -> Result<SubscriptionRow, Error> {
@@ -215,7 +219,7 @@ pub fn change(
 }
 
 /// Removes a subscription and its delivery log. Run inside a write transaction.
-pub fn remove(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<(), Error> {
+pub fn remove(conn: &mut DbConnection, caller: &Caller, id: &WebhookId) -> Result<(), Error> {
     let current = find(conn, caller, id)?;
     Ok(store::delete_subscription(conn, &current.id)?)
 }
@@ -225,7 +229,7 @@ pub fn remove(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<(), 
 pub fn rotate(
     conn: &mut DbConnection,
     caller: &Caller,
-    id: &str,
+    id: &WebhookId,
 ) -> Result<SubscriptionRow, Error> {
     let current = find(conn, caller, id)?;
     let version = current.version;
@@ -245,7 +249,7 @@ pub fn rotate(
 pub fn deliveries(
     conn: &mut DbConnection,
     caller: &Caller,
-    id: &str,
+    id: &WebhookId,
     before: Option<&str>,
     limit: i64,
 ) -> Result<Vec<DeliveryRow>, Error> {
@@ -258,7 +262,7 @@ pub fn deliveries(
 pub fn redeliver(
     conn: &mut DbConnection,
     caller: &Caller,
-    id: &str,
+    id: &WebhookId,
     delivery_id: &str,
 ) -> Result<DeliveryRow, Error> {
     let sub = find(conn, caller, id)?;
@@ -279,7 +283,7 @@ pub fn queue(conn: &mut DbConnection, sub: &SubscriptionRow) -> Result<usize, Er
     if org.status != OrgStatus::Active {
         return Ok(0);
     }
-    let own = OrganizationId::from_stored(org.id.clone());
+    let own = org.id.clone();
     let reader = (access::feed_scope_of(org.kind, &own), own);
     let types = types_of(sub);
     let page = super::feed::read_as(
@@ -347,7 +351,7 @@ pub fn signing_secrets(sub: &SubscriptionRow, at: NaiveDateTime) -> Vec<&str> {
 
 /// After a failed attempt: a subscription failing for a day is disabled, and its organisation
 /// told. Run inside a write transaction.
-pub fn failed(conn: &mut DbConnection, sub_id: &str) -> Result<bool, Error> {
+pub fn failed(conn: &mut DbConnection, sub_id: &WebhookId) -> Result<bool, Error> {
     store::set_failing(conn, sub_id, true)?;
     let since = now() - Duration::hours(DISABLE_AFTER_HOURS);
     let disabled =
@@ -359,6 +363,6 @@ pub fn failed(conn: &mut DbConnection, sub_id: &str) -> Result<bool, Error> {
 }
 
 /// After a delivery got through: the subscription is no longer failing.
-pub fn succeeded(conn: &mut DbConnection, sub_id: &str) -> Result<(), Error> {
+pub fn succeeded(conn: &mut DbConnection, sub_id: &WebhookId) -> Result<(), Error> {
     Ok(store::set_failing(conn, sub_id, false)?)
 }

@@ -12,6 +12,7 @@ use actix_web::web;
 use futures_util::future::join_all;
 
 use super::{TargetPolicy, client, sign};
+use crate::domain::ids::WebhookId;
 use crate::storage::webhooks::{self as store, DeliveryRow, SubscriptionRow};
 use crate::storage::{DbPool, now, with_connection, write_transaction};
 use crate::usecases::webhooks as usecases;
@@ -155,7 +156,7 @@ async fn record(
     worker: &str,
     settings: &Settings,
     row: DeliveryRow,
-    sub_id: String,
+    sub_id: WebhookId,
     outcome: Outcome,
 ) {
     let (pool, me, base) = (pool.clone(), worker.to_owned(), settings.retry_base);

@@ -19,7 +19,7 @@ use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::Authenticated;
 use crate::domain::Invalid;
 use crate::domain::contract::Action;
-use crate::domain::ids::{AmendmentId, ContractId, FacilityId, OrganizationId, SeasonId};
+use crate::domain::ids::{AmendmentId, ContractId};
 use crate::domain::text::{self, search_key};
 use crate::error::Error;
 use crate::state::AppState;
@@ -103,12 +103,12 @@ pub async fn list(
         ));
     }
     let filter = ContractFilter {
-        season_id: query.season_id.map(SeasonId::into_string),
+        season_id: query.season_id,
         contract_type: query.contract_type.map(|t| t.as_str().to_owned()),
         status: query.status.map(|s| s.as_str().to_owned()),
-        client_id: query.client_id.map(OrganizationId::into_string),
-        provider_id: query.provider_id.map(OrganizationId::into_string),
-        facility_id: query.facility_id.map(FacilityId::into_string),
+        client_id: query.client_id,
+        provider_id: query.provider_id,
+        facility_id: query.facility_id,
         q,
         amendment_status: None,
     };
@@ -120,13 +120,8 @@ pub async fn list(
     }
     let body = state
         .read(auth, move |conn, caller| {
-            let found = usecases::contracts::list(
-                conn,
-                caller,
-                &filter,
-                page.after.as_deref(),
-                page.fetch(),
-            )?;
+            let found =
+                page.read(|after, n| usecases::contracts::list(conn, caller, &filter, after, n))?;
             Ok(page.show(found, |d| d.contract.id.as_str(), ContractView::from))
         })
         .await?;
@@ -416,18 +411,13 @@ pub fn csv_export(
     filter: &ContractFilter,
 ) -> Result<String, Error> {
     let mut out = csv::line(&views::csv_header(access::sees_prices(caller)));
-    let mut after: Option<String> = None;
+    let mut after: Option<ContractId> = None;
     let mut count = 0;
     loop {
-        let batch = usecases::contracts::list(
-            conn,
-            caller,
-            filter,
-            after.as_deref(),
-            i64::from(CSV_BATCH),
-        )?;
+        let batch =
+            usecases::contracts::list(conn, caller, filter, after.as_ref(), i64::from(CSV_BATCH))?;
         let done = batch.len() < CSV_BATCH as usize;
-        after = batch.last().map(|d| d.contract.id.to_string());
+        after = batch.last().map(|d| d.contract.id.clone());
         for d in batch {
             out.push_str(&csv::line(&views::csv_row(&ContractView::from(d))));
             count += 1;

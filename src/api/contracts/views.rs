@@ -7,7 +7,9 @@ use utoipa::ToSchema;
 use crate::domain::calendar::hijri;
 use crate::domain::contract::{Amendment, Price};
 use crate::domain::contract::{AmendmentStatus, Booking, CURRENCY, ContractStatus, TermsPatch};
-use crate::domain::ids::{AmendmentId, ContractId, FacilityId, OrganizationId, SeasonId};
+use crate::domain::ids::{
+    AmendmentId, ApiKeyId, ContractId, FacilityId, OrganizationId, SeasonId, UserId,
+};
 use crate::domain::season::{ContractType, Place};
 use crate::storage::models::ContractEventRow;
 use crate::usecases::contracts::ContractDetails;
@@ -200,16 +202,16 @@ pub struct EventView {
 impl From<ContractEventRow> for EventView {
     fn from(e: ContractEventRow) -> EventView {
         EventView {
-            id: e.id,
+            id: e.id.into_string(),
             at: utc(e.at),
             action: e.action,
             from_status: e.from_status,
             to_status: e.to_status,
             reason: e.reason,
-            organization_id: e.organization_id,
-            actor_user_id: e.actor_user_id,
-            actor_api_key_id: e.actor_api_key_id,
-            amendment_id: e.amendment_id,
+            organization_id: e.organization_id.into_string(),
+            actor_user_id: e.actor_user_id.map(UserId::into_string),
+            actor_api_key_id: e.actor_api_key_id.map(ApiKeyId::into_string),
+            amendment_id: e.amendment_id.map(AmendmentId::into_string),
         }
     }
 }
