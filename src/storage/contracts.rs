@@ -6,9 +6,7 @@ use diesel::prelude::*;
 use diesel::result::Error::DeserializationError;
 
 use super::models::{AmendmentRow, ContractEventRow, ContractRow};
-use super::schema::{
-    amendments, contract_events, contracts, facilities, organization_countries, organizations,
-};
+use super::schema::{amendments, contract_events, contracts, facilities, organizations};
 use super::{DbConnection, MultiBackend, like_contains, now};
 use crate::access::ContractScope;
 use crate::domain::contract::{
@@ -201,25 +199,110 @@ pub fn names(conn: &mut DbConnection, rows: &[ContractRow]) -> QueryResult<Names
     Ok(names)
 }
 
-type Boxed = contracts::BoxedQuery<'static, MultiBackend>;
+/// Narrows a boxed query over `contracts` (alone or joined, as inspections are) to the contracts a
+/// scope covers: `None` when it covers none.
+macro_rules! contracts_in_scope {
+    ($query:expr, $scope:expr) => {{
+        use $crate::access::ContractScope;
+        use $crate::storage::schema::{contracts, organization_countries};
+        let query = $query;
+        match $scope {
+            ContractScope::All => Some(query),
+            ContractScope::Client(own) => Some(query.filter(contracts::client_id.eq(own.clone()))),
+            ContractScope::Office(own) => {
+                Some(query.filter(contracts::client_office_id.eq(own.clone())))
+            }
+            ContractScope::Provider(own) => {
+                Some(query.filter(contracts::provider_id.eq(own.clone())))
+            }
+            ContractScope::TawafaCountries(own) => Some(
+                query.filter(
+                    contracts::client_country.eq_any(
+                        organization_countries::table
+                            .filter(organization_countries::organization_id.eq(own.clone()))
+                            .select(organization_countries::country),
+                    ),
+                ),
+            ),
+            ContractScope::Nothing => None,
+        }
+    }};
+}
+pub(crate) use contracts_in_scope;
+
+diesel::alias!(organizations as clients: Clients, organizations as providers: Providers);
+
+/// A contract with the names it shows: its facility's and the facility's city, its client's and
+/// its provider's.
+#[derive(Debug, Clone)]
+pub struct NamedRow {
+    pub row: ContractRow,
+    pub facility: (Named, Place),
+    pub client: Named,
+    pub provider: Named,
+}
+
+type Found = (
+    ContractRow,
+    (String, String, Place),
+    (String, String),
+    (String, String),
+);
+
+impl From<Found> for NamedRow {
+    fn from((row, (name, name_ar, city), client, provider): Found) -> NamedRow {
+        NamedRow {
+            row,
+            facility: (named((name, name_ar)), city),
+            client: named(client),
+            provider: named(provider),
+        }
+    }
+}
+
+impl Names {
+    /// A stored contract with its names from this set.
+    pub fn named(&self, row: ContractRow) -> QueryResult<NamedRow> {
+        Ok(NamedRow {
+            facility: self.facility(&row.facility_id)?,
+            client: self.organization(&row.client_id),
+            provider: self.organization(&row.provider_id),
+            row,
+        })
+    }
+}
+
+/// The contracts a scope covers, each joined to the names it shows, ready for filters.
+macro_rules! named_in_scope {
+    ($scope:expr) => {
+        contracts_in_scope!(
+            contracts::table
+                .inner_join(facilities::table)
+                .inner_join(clients.on(contracts::client_id.eq(clients.field(organizations::id))))
+                .inner_join(
+                    providers.on(contracts::provider_id.eq(providers.field(organizations::id))),
+                )
+                .select((
+                    contracts::all_columns,
+                    (facilities::name, facilities::name_ar, facilities::city),
+                    (
+                        clients.field(organizations::name),
+                        clients.field(organizations::name_ar),
+                    ),
+                    (
+                        providers.field(organizations::name),
+                        providers.field(organizations::name_ar),
+                    ),
+                ))
+                .into_boxed::<MultiBackend>(),
+            $scope
+        )
+    };
+}
 
 /// The contracts a scope covers.
-fn scoped(scope: &ContractScope) -> Option<Boxed> {
-    let query = contracts::table.into_boxed();
-    Some(match scope {
-        ContractScope::All => query,
-        ContractScope::Client(own) => query.filter(contracts::client_id.eq(own.clone())),
-        ContractScope::Office(own) => query.filter(contracts::client_office_id.eq(own.clone())),
-        ContractScope::Provider(own) => query.filter(contracts::provider_id.eq(own.clone())),
-        ContractScope::TawafaCountries(own) => query.filter(
-            contracts::client_country.eq_any(
-                organization_countries::table
-                    .filter(organization_countries::organization_id.eq(own.clone()))
-                    .select(organization_countries::country),
-            ),
-        ),
-        ContractScope::Nothing => return None,
-    })
+fn scoped(scope: &ContractScope) -> Option<contracts::BoxedQuery<'static, MultiBackend>> {
+    contracts_in_scope!(contracts::table.into_boxed(), scope)
 }
 
 pub fn insert(conn: &mut DbConnection, row: &ContractRow) -> QueryResult<()> {
@@ -243,6 +326,18 @@ pub fn find_visible(
     }
 }
 
+/// [`find_visible`] with the names the contract shows, in one statement.
+pub fn find_visible_named(
+    conn: &mut DbConnection,
+    scope: &ContractScope,
+    id: &ContractId,
+) -> QueryResult<Option<NamedRow>> {
+    match named_in_scope!(scope).map(|q| q.filter(contracts::id.eq(id.clone()))) {
+        Some(q) => Ok(q.first::<Found>(conn).optional()?.map(NamedRow::from)),
+        None => Ok(None),
+    }
+}
+
 pub fn find(conn: &mut DbConnection, id: &ContractId) -> QueryResult<Option<ContractRow>> {
     contracts::table.find(id).first(conn).optional()
 }
@@ -261,14 +356,16 @@ pub struct ContractFilter {
     pub amendment_status: Option<AmendmentStatus>,
 }
 
+/// A page of the contracts a scope covers, in id order after `after`, each with the names it
+/// shows: one statement.
 pub fn list(
     conn: &mut DbConnection,
     scope: &ContractScope,
     filter: &ContractFilter,
     after: Option<&ContractId>,
     limit: i64,
-) -> QueryResult<Vec<ContractRow>> {
-    let Some(mut query) = scoped(scope) else {
+) -> QueryResult<Vec<NamedRow>> {
+    let Some(mut query) = named_in_scope!(scope) else {
         return Ok(Vec::new());
     };
     if let Some(v) = &filter.season_id {
@@ -304,7 +401,13 @@ pub fn list(
     if let Some(after) = after {
         query = query.filter(contracts::id.gt(after.clone()));
     }
-    query.order(contracts::id.asc()).limit(limit).load(conn)
+    Ok(query
+        .order(contracts::id.asc())
+        .limit(limit)
+        .load::<Found>(conn)?
+        .into_iter()
+        .map(NamedRow::from)
+        .collect())
 }
 
 /// Every approved contract of a type in a season, in id order.

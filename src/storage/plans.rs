@@ -151,23 +151,12 @@ pub fn inspections(
     after: Option<&InspectionId>,
     limit: i64,
 ) -> QueryResult<Vec<InspectionRow>> {
-    let mut query = inspections::table
+    let query = inspections::table
         .inner_join(contracts::table)
         .select(inspections::all_columns)
         .into_boxed();
-    query = match scope {
-        ContractScope::All => query,
-        ContractScope::Client(own) => query.filter(contracts::client_id.eq(own.clone())),
-        ContractScope::Office(own) => query.filter(contracts::client_office_id.eq(own.clone())),
-        ContractScope::Provider(own) => query.filter(contracts::provider_id.eq(own.clone())),
-        ContractScope::TawafaCountries(own) => query.filter(
-            contracts::client_country.eq_any(
-                organization_countries::table
-                    .filter(organization_countries::organization_id.eq(own.clone()))
-                    .select(organization_countries::country),
-            ),
-        ),
-        ContractScope::Nothing => return Ok(Vec::new()),
+    let Some(mut query) = super::contracts::contracts_in_scope!(query, scope) else {
+        return Ok(Vec::new());
     };
     if let Some(c) = filter.contract_id {
         query = query.filter(inspections::contract_id.eq(c.clone()));

@@ -9,7 +9,7 @@ use crate::domain::contract::{
 };
 use crate::domain::ids::{AmendmentId, ContractId, SeasonId};
 use crate::error::Error;
-use crate::storage::contracts::{self as store, ContractFilter, TermsChange};
+use crate::storage::contracts::{self as store, ContractFilter, NamedRow, TermsChange};
 use crate::storage::models::{AmendmentRow, ContractRow};
 use crate::storage::{DbConnection, is_unique_violation};
 
@@ -207,10 +207,10 @@ pub fn awaiting(
         after,
         limit,
     )?;
-    let ids: Vec<&ContractId> = rows.iter().map(|r| &r.id).collect();
+    let ids: Vec<&ContractId> = rows.iter().map(|r| &r.row.id).collect();
     let mut open = store::open_amendments(conn, &ids)?;
     let mut amendments = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for NamedRow { row, .. } in &rows {
         let at = open
             .iter()
             .position(|a| a.contract_id == row.id && a.status == status);
@@ -220,7 +220,7 @@ pub fn awaiting(
             None => None,
         });
     }
-    let details = super::contracts::details(conn, caller, rows)?;
+    let details = super::contracts::shown(caller, rows)?;
     Ok(details
         .into_iter()
         .zip(amendments)

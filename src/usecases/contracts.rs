@@ -18,7 +18,7 @@ use crate::domain::season::Place;
 use crate::domain::text::search_key;
 use crate::error::{Details, Error, FieldError};
 use crate::notify;
-use crate::storage::contracts::{self as store, ContractFilter, Names, TermsChange};
+use crate::storage::contracts::{self as store, ContractFilter, NamedRow, TermsChange};
 use crate::storage::holds::{self, HoldError, Shortfall};
 use crate::storage::models::{ContractEventRow, ContractRow, FacilityRow, SeasonRow};
 use crate::storage::{DbConnection, facilities, now, organizations, seasons};
@@ -67,16 +67,30 @@ pub(super) fn details(
     rows: Vec<ContractRow>,
 ) -> Result<Vec<ContractDetails>, Error> {
     let names = store::names(conn, &rows)?;
-    let prices = access::sees_prices(caller);
-    rows.into_iter()
-        .map(|row| detail(row, &names, prices))
-        .collect()
+    let named = rows
+        .into_iter()
+        .map(|row| names.named(row))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(shown(caller, named)?)
 }
 
-fn detail(row: ContractRow, names: &Names, prices: bool) -> Result<ContractDetails, Error> {
-    let ((facility_name, facility_name_ar), facility_city) = names.facility(&row.facility_id)?;
-    let (client_name, client_name_ar) = names.organization(&row.client_id);
-    let (provider_name, provider_name_ar) = names.organization(&row.provider_id);
+/// Contracts read with their names, as the caller is shown them (prices only to those who see
+/// them).
+pub(super) fn shown(
+    caller: &Caller,
+    rows: Vec<NamedRow>,
+) -> Result<Vec<ContractDetails>, diesel::result::Error> {
+    let prices = access::sees_prices(caller);
+    rows.into_iter().map(|row| detail(row, prices)).collect()
+}
+
+fn detail(named: NamedRow, prices: bool) -> Result<ContractDetails, diesel::result::Error> {
+    let NamedRow {
+        row,
+        facility: ((facility_name, facility_name_ar), facility_city),
+        client: (client_name, client_name_ar),
+        provider: (provider_name, provider_name_ar),
+    } = named;
     let mut contract = store::contract_of(row)?;
     if !prices {
         contract.price = None;
@@ -454,7 +468,7 @@ pub fn list(
     limit: i64,
 ) -> Result<Vec<ContractDetails>, Error> {
     let rows = store::list(conn, &access::contract_scope(caller), filter, after, limit)?;
-    details(conn, caller, rows)
+    Ok(shown(caller, rows)?)
 }
 
 /// One contract the caller may see.
@@ -463,8 +477,9 @@ pub fn find(
     caller: &Caller,
     id: &ContractId,
 ) -> Result<ContractDetails, Error> {
-    let row = visible(conn, caller, id)?;
-    one(conn, caller, row)
+    let found = store::find_visible_named(conn, &access::contract_scope(caller), id)?;
+    let row = found.ok_or_else(Error::not_found)?;
+    shown(caller, vec![row])?.pop().ok_or_else(Error::internal)
 }
 
 /// Edits a draft or returned contract (its client, R5). `version` is the one the edit was made

@@ -987,7 +987,78 @@ async fn a_step_needs_no_body(app: TestApp) {
     assert_eq!(anonymous.status, 405);
 }
 
+/// A contract names its client, its provider and its facility (with their Arabic names and the
+/// facility's city) alike whether a step answers it, it is read alone or in a list, to each
+/// party that reads it; the names are the ones the organisations and the facility carry.
+async fn every_read_names_the_parties_and_the_facility(app: TestApp) {
+    let w = crate::world::World::new(&app).await;
+    let id = w
+        .draft(&app, &w.office, w.housing(5, "2027-05-10", "2027-05-12"))
+        .await;
+    let submitted = w.step(&app, &w.office, &id, "submit", None).await;
+    let stepped = submitted.assert_status(200).clone();
+    let mut read = Vec::new();
+    for path in [
+        format!("organizations/{}", stepped["client_id"].as_str().unwrap()),
+        format!("organizations/{}", stepped["provider_id"].as_str().unwrap()),
+        format!("facilities/{}", w.building),
+    ] {
+        let reply = app
+            .get(&format!("/api/v1/{path}"))
+            .auth(&w.ministry)
+            .send()
+            .await;
+        read.push(reply.assert_status(200).clone());
+    }
+    let [client, provider, building] = [&read[0], &read[1], &read[2]];
+    let names = |c: &serde_json::Value| {
+        [
+            "client_name",
+            "client_name_ar",
+            "provider_name",
+            "provider_name_ar",
+            "facility_name",
+            "facility_name_ar",
+            "facility_city",
+        ]
+        .map(|k| c[k].clone())
+    };
+    let expected = [
+        client["name"].clone(),
+        client["name_ar"].clone(),
+        provider["name"].clone(),
+        provider["name_ar"].clone(),
+        building["name"].clone(),
+        building["name_ar"].clone(),
+        building["city"].clone(),
+    ];
+    assert!(
+        [0, 1, 2, 3, 4, 6].iter().all(|&i| expected[i].is_string()),
+        "{expected:?}"
+    );
+    assert_eq!(names(&stepped), expected);
+    for reader in [&w.office, &w.provider, &w.ministry] {
+        let one = app
+            .get(&format!("/api/v1/contracts/{id}"))
+            .auth(reader)
+            .send()
+            .await;
+        assert_eq!(names(one.assert_status(200)), expected);
+        let listed = app.get("/api/v1/contracts").auth(reader).send().await;
+        let items = listed.assert_status(200)["items"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let item = items
+            .iter()
+            .find(|c| c["id"] == id.as_str())
+            .expect("listed");
+        assert_eq!(names(item), expected);
+    }
+}
+
 crate::backend_tests!(
+    every_read_names_the_parties_and_the_facility,
     a_step_needs_no_body,
     the_whole_lifecycle,
     refusals_explain_themselves,
