@@ -9,7 +9,7 @@ use std::time::Instant;
 use actix_web::web;
 use tokio::sync::Semaphore;
 
-use crate::access::Caller;
+use crate::access::{Caller, SessionGuard};
 use crate::audit::{self, AuditEntity};
 use crate::auth::credentials::Authenticated;
 use crate::auth::jwt::JwtKeys;
@@ -78,6 +78,39 @@ impl AppState {
         self.on_connection(move |conn| {
             let caller = auth.resolve(conn)?;
             f(conn, &caller)
+        })
+        .await
+    }
+
+    /// [`AppState::read`] in one statement where the work allows. When the credentials are an
+    /// access token stating its caller (`access::Claimed`), `f` runs first as that caller with
+    /// `Some(guard)`: each statement it makes must carry the guard, so that it reads nothing
+    /// unless the session, its user and organisation are still live and the same, in the same
+    /// snapshot. An answer that `found` something stands. One that found nothing (an empty page,
+    /// a record that is not there) may be the answer or a guard that failed: then the caller is
+    /// resolved as [`AppState::read`] does (a 401 once the credentials no longer hold) and `f`
+    /// runs again with `None`, whose answer stands.
+    pub async fn read_guarded<T, F>(
+        &self,
+        auth: Authenticated,
+        found: fn(&Result<T, Error>) -> bool,
+        f: F,
+    ) -> Result<T, Error>
+    where
+        F: Fn(&mut DbConnection, &Caller, Option<&SessionGuard>) -> Result<T, Error>
+            + Send
+            + 'static,
+        T: Send + 'static,
+    {
+        self.on_connection(move |conn| {
+            if let Some((caller, guard)) = auth.claimed() {
+                let first = f(conn, &caller, Some(&guard));
+                if found(&first) {
+                    return first;
+                }
+            }
+            let caller = auth.resolve(conn)?;
+            f(conn, &caller, None)
         })
         .await
     }

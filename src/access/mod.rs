@@ -30,6 +30,54 @@ pub struct Caller {
     pub parent_id: Option<OrganizationId>,
 }
 
+/// What a session's access token states of its caller, as it was when the token was issued: its
+/// organisation (kind, country, parent) and role. Never trusted alone: a read made as this caller
+/// carries a [`SessionGuard`] that holds only while the session, the user and the organisation
+/// are still live and the same (see `AppState::read_guarded`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claimed {
+    pub organization_id: OrganizationId,
+    pub kind: OrgKind,
+    pub role: Role,
+    pub country: Option<String>,
+    pub parent_id: Option<OrganizationId>,
+}
+
+/// What a read made as a [`Claimed`] caller must find still true in the statement that reads:
+/// the session live (neither revoked nor expired), its user active, of this organisation and in
+/// this role, the organisation active.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionGuard {
+    pub session: SessionId,
+    pub user: UserId,
+    pub organization_id: OrganizationId,
+    pub role: Role,
+}
+
+impl Claimed {
+    /// The caller a session's token states, and the guard its reads carry.
+    pub fn caller(&self, user: &UserId, session: &SessionId) -> (Caller, SessionGuard) {
+        let caller = Caller {
+            actor: Actor::User {
+                id: user.clone(),
+                session: session.clone(),
+            },
+            role: self.role,
+            organization_id: self.organization_id.clone(),
+            kind: self.kind,
+            country: self.country.clone(),
+            parent_id: self.parent_id.clone(),
+        };
+        let guard = SessionGuard {
+            session: session.clone(),
+            user: user.clone(),
+            organization_id: self.organization_id.clone(),
+            role: self.role,
+        };
+        (caller, guard)
+    }
+}
+
 impl Caller {
     pub fn is_ministry(&self) -> bool {
         self.kind == OrgKind::Ministry

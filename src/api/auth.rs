@@ -7,12 +7,11 @@ use utoipa::ToSchema;
 
 use crate::access;
 use crate::api::problem::ProblemDetails;
-use crate::auth::credentials::Authenticated;
+use crate::auth::credentials::{Authenticated, claimed_of};
 use crate::auth::throttle::{self};
 use crate::auth::{password, secret};
 use crate::domain::Invalid;
-use crate::domain::ids::{SessionId, UserId};
-use crate::domain::organization::Language;
+use crate::domain::ids::UserId;
 use crate::domain::text::NewPassword;
 use crate::error::Error;
 use crate::state::AppState;
@@ -50,15 +49,15 @@ pub struct TokenPair {
     pub expires_in: u64,
 }
 
-fn issue_pair(
-    state: &AppState,
-    user_id: &UserId,
-    session_id: &SessionId,
-    language: Language,
-    refresh_token: String,
-) -> TokenPair {
+fn issue_pair(state: &AppState, signed_in: &SignedIn, refresh_token: String) -> TokenPair {
+    let SignedIn {
+        user_id,
+        session_id,
+        language,
+        claimed,
+    } = signed_in;
     TokenPair {
-        access_token: state.jwt.issue(user_id, session_id, language),
+        access_token: state.jwt.issue(user_id, session_id, *language, claimed),
         refresh_token,
         token_type: "Bearer",
         expires_in: state.jwt.ttl().as_secs(),
@@ -118,18 +117,8 @@ pub async fn login(
         refresh_expires_at: refresh_expiry(&state),
     };
     let address = client_address(&req, state.settings.behind_proxy);
-    let SignedIn {
-        user_id,
-        session_id,
-        language,
-    } = sign_in::sign_in(&state, &email, password, &address, opening).await?;
-    Ok(HttpResponse::Ok().json(issue_pair(
-        &state,
-        &user_id,
-        &session_id,
-        language,
-        refresh_token,
-    )))
+    let signed_in = sign_in::sign_in(&state, &email, password, &address, opening).await?;
+    Ok(HttpResponse::Ok().json(issue_pair(&state, &signed_in, refresh_token)))
 }
 
 /// Exchanges a refresh token for a new pair. The old refresh token stops working; presenting it
@@ -169,11 +158,17 @@ pub async fn refresh(
     match outcome {
         Rotation::Rotated {
             session_id,
-            user_id,
-            language,
+            user,
+            organization,
         } => {
             succeeded(&state, &counters).await?;
-            let pair = issue_pair(&state, &user_id, &session_id, language, refresh_token);
+            let signed_in = SignedIn {
+                claimed: claimed_of(&user, &organization),
+                user_id: user.id,
+                session_id,
+                language: user.language,
+            };
+            let pair = issue_pair(&state, &signed_in, refresh_token);
             Ok(HttpResponse::Ok().json(pair))
         }
         Rotation::Reused => {

@@ -2,7 +2,7 @@
 //! key's shape), and the one query that turns them into a [`Caller`]. That query runs on the
 //! connection that does the request's work, so a request hands off to the blocking pool once.
 
-use crate::access::{Actor, Caller};
+use crate::access::{Actor, Caller, Claimed, SessionGuard};
 use crate::domain::ids::{SessionId, UserId};
 use crate::domain::organization::Role;
 use crate::error::Error;
@@ -13,8 +13,12 @@ use crate::storage::{DbConnection, api_keys, users};
 /// A request's credentials, checked as far as they can be without the database.
 #[derive(Clone, Debug)]
 pub enum Authenticated {
-    /// A valid access token of this user's session.
-    Session { user: UserId, session: SessionId },
+    /// A valid access token of this user's session, and the caller it states, if it does.
+    Session {
+        user: UserId,
+        session: SessionId,
+        claimed: Option<Claimed>,
+    },
     /// An API key of the right shape, by its hash.
     ApiKey { hash: String },
     /// A console session's cookie secret, by its hash.
@@ -26,7 +30,7 @@ impl Authenticated {
     /// session, or an unrevoked key of an active organisation. Anything else is a 401.
     pub fn resolve(&self, conn: &mut DbConnection) -> Result<Caller, Error> {
         match self {
-            Authenticated::Session { user, session } => {
+            Authenticated::Session { user, session, .. } => {
                 let (row, org) =
                     users::resolve_session(conn, session, user)?.ok_or_else(Error::unauthorized)?;
                 let role = row.role;
@@ -46,6 +50,20 @@ impl Authenticated {
                 let role = key.role;
                 caller(Actor::ApiKey(key.id), role, org)
             }
+        }
+    }
+
+    /// The caller a session's access token states, unchecked, with the guard a read made as it
+    /// must carry (see `AppState::read_guarded`); `None` for other credentials and for tokens
+    /// stating none.
+    pub fn claimed(&self) -> Option<(Caller, SessionGuard)> {
+        match self {
+            Authenticated::Session {
+                user,
+                session,
+                claimed: Some(claimed),
+            } => Some(claimed.caller(user, session)),
+            _ => None,
         }
     }
 
@@ -75,6 +93,17 @@ fn console_caller(session: SessionId, row: UserRow, org: OrganizationRow) -> Res
         session,
     };
     caller(actor, row.role, org)
+}
+
+/// What an access token states of the caller of a user of an organisation.
+pub fn claimed_of(user: &UserRow, org: &OrganizationRow) -> Claimed {
+    Claimed {
+        organization_id: org.id.clone(),
+        kind: org.kind,
+        role: user.role,
+        country: org.country.clone(),
+        parent_id: org.parent_id.clone(),
+    }
 }
 
 fn caller(actor: Actor, role: Role, org: OrganizationRow) -> Result<Caller, Error> {

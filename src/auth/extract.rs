@@ -58,6 +58,7 @@ fn authenticate(req: &HttpRequest) -> Result<Authenticated, Error> {
             Ok(Authenticated::Session {
                 user: claims.user_id,
                 session: claims.session_id,
+                claimed: claims.claimed,
             })
         }
         Credentials::ApiKey(key) => {

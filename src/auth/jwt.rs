@@ -5,8 +5,9 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use crate::access::Claimed;
 use crate::domain::ids::{SessionId, UserId};
-use crate::domain::organization::Language;
+use crate::domain::organization::{Language, OrgKind, Role};
 
 const ISSUER: &str = "etrack";
 const AUDIENCE: &str = "etrack-api";
@@ -26,6 +27,19 @@ pub struct Claims {
     /// in it when a request asks for none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lng: Option<String>,
+    /// The caller as it was when the token was issued: its organisation, the organisation's kind,
+    /// country and parent, and the user's role (see `access::Claimed`). Tokens without them are
+    /// valid; their caller is read from the database on each request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knd: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rol: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cty: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub par: Option<String>,
 }
 
 #[derive(Clone)]
@@ -42,6 +56,7 @@ pub struct AccessClaims {
     pub user_id: UserId,
     pub session_id: SessionId,
     pub language: Option<Language>,
+    pub claimed: Option<Claimed>,
 }
 
 impl JwtKeys {
@@ -63,7 +78,13 @@ impl JwtKeys {
         self.ttl
     }
 
-    pub fn issue(&self, user_id: &UserId, session_id: &SessionId, language: Language) -> String {
+    pub fn issue(
+        &self,
+        user_id: &UserId,
+        session_id: &SessionId,
+        language: Language,
+        claimed: &Claimed,
+    ) -> String {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: ISSUER.to_owned(),
@@ -74,6 +95,11 @@ impl JwtKeys {
             iat: now,
             exp: now + self.ttl.as_secs() as i64,
             lng: Some(language.as_str().to_owned()),
+            org: Some(claimed.organization_id.to_string()),
+            knd: Some(claimed.kind.as_str().to_owned()),
+            rol: Some(claimed.role.as_str().to_owned()),
+            cty: claimed.country.clone(),
+            par: claimed.parent_id.as_ref().map(|p| p.to_string()),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HMAC signing of plain claims cannot fail")
@@ -85,10 +111,24 @@ impl JwtKeys {
         if data.claims.typ != ACCESS {
             return None;
         }
+        let c = data.claims;
+        let claimed = (|| {
+            Some(Claimed {
+                organization_id: c.org.as_deref()?.parse().ok()?,
+                kind: OrgKind::parse(c.knd.as_deref()?)?,
+                role: Role::parse(c.rol.as_deref()?)?,
+                country: c.cty.clone(),
+                parent_id: match c.par.as_deref() {
+                    Some(p) => Some(p.parse().ok()?),
+                    None => None,
+                },
+            })
+        })();
         Some(AccessClaims {
-            user_id: data.claims.sub.parse().ok()?,
-            session_id: data.claims.sid.parse().ok()?,
-            language: data.claims.lng.as_deref().and_then(Language::parse),
+            user_id: c.sub.parse().ok()?,
+            session_id: c.sid.parse().ok()?,
+            language: c.lng.as_deref().and_then(Language::parse),
+            claimed,
         })
     }
 }
@@ -96,6 +136,7 @@ impl JwtKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::OrganizationId;
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -103,15 +144,26 @@ mod tests {
         JwtKeys::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60))
     }
 
+    fn agency() -> Claimed {
+        Claimed {
+            organization_id: OrganizationId::generate(),
+            kind: OrgKind::Agency,
+            role: Role::Officer,
+            country: Some("ID".to_owned()),
+            parent_id: Some(OrganizationId::generate()),
+        }
+    }
+
     #[test]
     fn issued_tokens_verify() {
-        let (user, session) = (UserId::generate(), SessionId::generate());
+        let (user, session, claimed) = (UserId::generate(), SessionId::generate(), agency());
         let claims = keys()
-            .verify(&keys().issue(&user, &session, Language::Arabic))
+            .verify(&keys().issue(&user, &session, Language::Arabic, &claimed))
             .unwrap();
         assert_eq!(claims.user_id, user);
         assert_eq!(claims.session_id, session);
         assert_eq!(claims.language, Some(Language::Arabic));
+        assert_eq!(claims.claimed, Some(claimed));
     }
 
     #[test]
@@ -120,6 +172,7 @@ mod tests {
             &UserId::generate(),
             &SessionId::generate(),
             Language::English,
+            &agency(),
         );
         let other = JwtKeys::new(
             b"another secret of at least 32 bytes!",

@@ -271,7 +271,7 @@ pub async fn home(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse 
             season_id: season.as_ref().map(|s| s.id.clone()),
             ..ContractFilter::default()
         };
-        let listed = contract_cases::list(conn, caller, &filter, None, 200)?;
+        let listed = contract_cases::list(conn, (caller, None), &filter, None, 200)?;
         let party_actions: Vec<_> = listed
             .into_iter()
             .filter_map(|d| {
@@ -361,7 +361,7 @@ pub async fn contracts(
     }
     let after = query.after.parse::<ContractId>().ok();
     let loaded = page(&state, &visitor, move |conn, caller, _| {
-        contract_cases::list(conn, caller, &filter, after.as_ref(), PAGE_SIZE + 1)
+        contract_cases::list(conn, (caller, None), &filter, after.as_ref(), PAGE_SIZE + 1)
     })
     .await;
     match loaded {
@@ -450,7 +450,7 @@ fn load_contract(
     caller: &Caller,
     id: &ContractId,
 ) -> Result<ContractScreen, Error> {
-    let details = contract_cases::find(conn, caller, id)?;
+    let details = contract_cases::find(conn, (caller, None), id)?;
     let history = contract_cases::history(conn, caller, id)?;
     let party = access::party(
         caller,
@@ -936,7 +936,7 @@ pub async fn edit(
         &visitor,
         &csrf,
         move |conn, caller| {
-            let current = contract_cases::find(conn, caller, &target)?;
+            let current = contract_cases::find(conn, (caller, None), &target)?;
             let terms = form
                 .terms
                 .terms(current.contract.booking.terms.contract_type());
@@ -971,7 +971,7 @@ pub async fn amend(
         &visitor,
         &csrf,
         move |conn, caller| {
-            let contract = contract_cases::find(conn, caller, &target)?;
+            let contract = contract_cases::find(conn, (caller, None), &target)?;
             let proposal = form.proposal(contract.contract.booking.terms.contract_type());
             amendment_cases::propose(conn, caller, &target, proposal)
                 .map(|a| Touched(a.id.to_string()))

@@ -8,7 +8,7 @@ use diesel::result::Error::DeserializationError;
 use super::models::{AmendmentRow, ContractEventRow, ContractRow};
 use super::schema::{amendments, contract_events, contracts, facilities, organizations};
 use super::{DbConnection, MultiBackend, like_contains, now};
-use crate::access::ContractScope;
+use crate::access::{ContractScope, SessionGuard};
 use crate::domain::contract::{
     Amendment, AmendmentStatus, Booking, Contract, ContractStatus, Price, Terms,
 };
@@ -330,12 +330,19 @@ pub fn find_visible(
 pub fn find_visible_named(
     conn: &mut DbConnection,
     scope: &ContractScope,
+    guard: Option<&SessionGuard>,
     id: &ContractId,
 ) -> QueryResult<Option<NamedRow>> {
-    match named_in_scope!(scope).map(|q| q.filter(contracts::id.eq(id.clone()))) {
-        Some(q) => Ok(q.first::<Found>(conn).optional()?.map(NamedRow::from)),
-        None => Ok(None),
+    let Some(mut query) = named_in_scope!(scope) else {
+        return Ok(None);
+    };
+    if let Some(guard) = guard {
+        query = query.filter(super::users::session_holds!(guard));
     }
+    let found = query
+        .filter(contracts::id.eq(id.clone()))
+        .first::<Found>(conn);
+    Ok(found.optional()?.map(NamedRow::from))
 }
 
 pub fn find(conn: &mut DbConnection, id: &ContractId) -> QueryResult<Option<ContractRow>> {
@@ -357,10 +364,10 @@ pub struct ContractFilter {
 }
 
 /// A page of the contracts a scope covers, in id order after `after`, each with the names it
-/// shows: one statement.
+/// shows: one statement, which also checks the `guard` of a caller read from its token.
 pub fn list(
     conn: &mut DbConnection,
-    scope: &ContractScope,
+    (scope, guard): (&ContractScope, Option<&SessionGuard>),
     filter: &ContractFilter,
     after: Option<&ContractId>,
     limit: i64,
@@ -368,6 +375,9 @@ pub fn list(
     let Some(mut query) = named_in_scope!(scope) else {
         return Ok(Vec::new());
     };
+    if let Some(guard) = guard {
+        query = query.filter(super::users::session_holds!(guard));
+    }
     if let Some(v) = &filter.season_id {
         query = query.filter(contracts::season_id.eq(v.clone()));
     }

@@ -7,7 +7,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::domain::ids::{SessionId, UserId};
-use crate::domain::organization::Language;
 
 use super::models::{OrganizationRow, RefreshTokenRow, SessionRow, UserRow};
 use super::schema::{organizations, refresh_tokens, sessions, users};
@@ -56,9 +55,9 @@ pub enum Rotation {
     /// The token was live: it is now used and `new_hash` replaces it.
     Rotated {
         session_id: SessionId,
-        user_id: UserId,
-        /// The user's saved language, for the new access token.
-        language: Language,
+        /// The session's user and organisation, for the new access token.
+        user: Box<UserRow>,
+        organization: Box<OrganizationRow>,
     },
     /// The token had been used before: the session is now revoked.
     Reused,
@@ -106,14 +105,14 @@ pub fn rotate(
         .select((users::all_columns, organizations::all_columns))
         .first::<(UserRow, OrganizationRow)>(conn)
         .optional()?;
-    let Some((user, _)) = live else {
+    let Some((user, organization)) = live else {
         return Ok(Rotation::Invalid);
     };
     add_refresh_token(conn, &token.session_id, new_hash, new_expires_at)?;
     Ok(Rotation::Rotated {
         session_id: token.session_id,
-        user_id: user.id,
-        language: user.language,
+        user: Box::new(user),
+        organization: Box::new(organization),
     })
 }
 

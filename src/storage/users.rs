@@ -69,6 +69,32 @@ pub fn resolve_session(
         .optional()
 }
 
+/// Whether a read made as a caller a token states may stand (see `access::SessionGuard`): an
+/// `EXISTS` over the session, its user and its organisation, with the conditions of
+/// [`resolve_session`] and the organisation and role the token states, for the statement that
+/// reads to carry.
+macro_rules! session_holds {
+    ($guard:expr) => {{
+        use $crate::domain::organization::OrgStatus;
+        use $crate::storage::schema::{organizations, sessions, users};
+        let guard: &$crate::access::SessionGuard = $guard;
+        diesel::dsl::exists(
+            sessions::table
+                .inner_join(users::table.inner_join(organizations::table))
+                .filter(sessions::id.eq(guard.session.clone()))
+                .filter(sessions::user_id.eq(guard.user.clone()))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt($crate::storage::now()))
+                .filter(users::active.eq(true))
+                .filter(users::organization_id.eq(guard.organization_id.clone()))
+                .filter(users::role.eq(guard.role))
+                .filter(organizations::status.eq(OrgStatus::Active))
+                .select(sessions::id),
+        )
+    }};
+}
+pub(crate) use session_holds;
+
 type ConsoleSessions = diesel::dsl::IntoBoxed<
     'static,
     diesel::dsl::InnerJoin<

@@ -202,7 +202,7 @@ pub fn awaiting(
     };
     let rows = store::list(
         conn,
-        &crate::access::contract_scope(caller),
+        (&crate::access::contract_scope(caller), None),
         &filter,
         after,
         limit,

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 
-use crate::access::{self, Caller};
+use crate::access::{self, Caller, SessionGuard};
 use crate::domain::Invalid;
 use crate::domain::calendar::today_in_makkah;
 use crate::domain::contract::{
@@ -459,25 +459,28 @@ pub fn draft(
     one(conn, caller, row)
 }
 
-/// One page of the contracts the caller may see, in id order after `after`.
+/// One page of the contracts the caller may see, in id order after `after`; a caller read from
+/// its token reads with the `guard` its session must pass (see `AppState::read_guarded`).
 pub fn list(
     conn: &mut DbConnection,
-    caller: &Caller,
+    (caller, guard): (&Caller, Option<&SessionGuard>),
     filter: &ContractFilter,
     after: Option<&ContractId>,
     limit: i64,
 ) -> Result<Vec<ContractDetails>, Error> {
-    let rows = store::list(conn, &access::contract_scope(caller), filter, after, limit)?;
+    let scope = access::contract_scope(caller);
+    let rows = store::list(conn, (&scope, guard), filter, after, limit)?;
     Ok(shown(caller, rows)?)
 }
 
-/// One contract the caller may see.
+/// One contract the caller may see (with the `guard` of a caller read from its token).
 pub fn find(
     conn: &mut DbConnection,
-    caller: &Caller,
+    (caller, guard): (&Caller, Option<&SessionGuard>),
     id: &ContractId,
 ) -> Result<ContractDetails, Error> {
-    let found = store::find_visible_named(conn, &access::contract_scope(caller), id)?;
+    let scope = access::contract_scope(caller);
+    let found = store::find_visible_named(conn, &scope, guard, id)?;
     let row = found.ok_or_else(Error::not_found)?;
     shown(caller, vec![row])?.pop().ok_or_else(Error::internal)
 }
@@ -685,7 +688,7 @@ pub fn review_queue(
         status: Some(ContractStatus::PendingReview.as_str().to_owned()),
         ..ContractFilter::default()
     };
-    let listed = list(conn, caller, &filter, after, limit)?;
+    let listed = list(conn, (caller, None), &filter, after, limit)?;
     let extensions = seasons::extensions(conn, &season.id, None)?;
     Ok(listed
         .into_iter()

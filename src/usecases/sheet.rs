@@ -64,7 +64,7 @@ pub fn history_hash(events: &[ContractEventRow]) -> String {
 
 /// The sheet of a contract the caller sees (prices only for those who see them).
 pub fn sheet(conn: &mut DbConnection, caller: &Caller, id: &ContractId) -> Result<Sheet, Error> {
-    let details = contracts::find(conn, caller, id)?;
+    let details = contracts::find(conn, (caller, None), id)?;
     let events = contracts::history(conn, caller, id)?;
     let season = seasons::find(conn, &details.contract.season_id)?
         .map(|s| s.name)

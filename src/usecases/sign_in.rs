@@ -5,7 +5,9 @@
 use chrono::{Duration as ChronoDuration, NaiveDateTime};
 
 use crate::access;
+use crate::access::Claimed;
 use crate::auth::credentials::Authenticated;
+use crate::auth::credentials::claimed_of;
 use crate::auth::password;
 use crate::auth::throttle::{self, Counter};
 use crate::domain::Invalid;
@@ -34,6 +36,8 @@ pub struct SignedIn {
     pub user_id: UserId,
     pub session_id: SessionId,
     pub language: Language,
+    /// What the session's access tokens state of its caller.
+    pub claimed: Claimed,
 }
 
 /// Checks the email and password (charging the attempt to the login counters of the email and
@@ -54,7 +58,7 @@ pub async fn sign_in(
     let found = state
         .db(move |conn| Ok(users::find_by_email(conn, &email)?))
         .await?;
-    let (user_id, language) = state
+    let (user_id, language, claimed) = state
         .password_work(move || match found {
             Some((user, org)) => {
                 let ok = if user.password_hash.is_empty() {
@@ -64,7 +68,7 @@ pub async fn sign_in(
                     password::verify(&password, &user.password_hash)
                 };
                 (ok && user.active && org.status == OrgStatus::Active)
-                    .then_some((user.id, user.language))
+                    .then(|| (user.id.clone(), user.language, claimed_of(&user, &org)))
             }
             None => {
                 password::verify_decoy(&password);
@@ -102,6 +106,7 @@ pub async fn sign_in(
         user_id,
         session_id,
         language,
+        claimed,
     })
 }
 

@@ -1057,7 +1057,97 @@ async fn every_read_names_the_parties_and_the_facility(app: TestApp) {
     }
 }
 
+async fn reads(
+    app: &TestApp,
+    who: &crate::helpers::Session,
+    id: &str,
+) -> (crate::helpers::Reply, crate::helpers::Reply) {
+    let one = app
+        .get(&format!("/api/v1/contracts/{id}"))
+        .auth(who)
+        .send()
+        .await;
+    (one, app.get("/api/v1/contracts").auth(who).send().await)
+}
+
+fn listed_has(list: &crate::helpers::Reply, id: &str) -> bool {
+    let items = list.assert_status(200)["items"].as_array().unwrap();
+    items.iter().any(|c| c["id"] == id)
+}
+
+/// A contract read by the caller its access token states (one statement, which also checks the
+/// session) stops the moment the session ends, the user's role changes, the user is deactivated
+/// or its organisation suspended: the list and the single read answer as a fresh caller would.
+async fn a_token_reads_only_while_its_session_holds(app: TestApp) {
+    let w = crate::world::World::new(&app).await;
+    let id = w
+        .draft(&app, &w.office, w.housing(5, "2027-05-10", "2027-05-12"))
+        .await;
+    let officer = app
+        .user_in(
+            &w.office,
+            &w.office.organization_id,
+            "reader@office.test",
+            "officer",
+        )
+        .await;
+    let (single, listed) = reads(&app, &officer, &id).await;
+    assert_eq!(single.assert_status(200)["id"], id.as_str());
+    assert!(listed_has(&listed, &id));
+
+    // A new role: the token still reads, as the caller the user now is.
+    let user = format!("/api/v1/users/{}", officer.user_id);
+    let current = app.get(&user).auth(&w.office).send().await;
+    let viewer = app
+        .patch(&user)
+        .auth(&w.office)
+        .header("If-Match", current.etag())
+        .json(json!({"role": "viewer"}))
+        .await;
+    viewer.assert_status(200);
+    let (single, listed) = reads(&app, &officer, &id).await;
+    assert_eq!(single.assert_status(200)["id"], id.as_str());
+    assert!(listed_has(&listed, &id));
+
+    // Deactivated: nothing, at once.
+    app.patch(&user)
+        .auth(&w.office)
+        .header("If-Match", viewer.etag())
+        .json(json!({"active": false}))
+        .await
+        .assert_status(200);
+    let (single, listed) = reads(&app, &officer, &id).await;
+    single.assert_problem(401, "unauthorized");
+    listed.assert_problem(401, "unauthorized");
+
+    // Logged out: nothing.
+    let second = app.login(&w.office.email, crate::helpers::PASSWORD).await;
+    reads(&app, &second, &id).await.1.assert_status(200);
+    app.post("/api/v1/auth/logout")
+        .auth(&second)
+        .send()
+        .await
+        .assert_status(204);
+    let (single, listed) = reads(&app, &second, &id).await;
+    single.assert_problem(401, "unauthorized");
+    listed.assert_problem(401, "unauthorized");
+
+    // The organisation suspended: nothing for its live tokens.
+    let org = format!("/api/v1/organizations/{}", w.office.organization_id);
+    let current = app.get(&org).auth(&w.ministry).send().await;
+    app.patch(&org)
+        .auth(&w.ministry)
+        .header("If-Match", current.etag())
+        .json(json!({"status": "suspended"}))
+        .await
+        .assert_status(200);
+    let (single, listed) = reads(&app, &w.office, &id).await;
+    single.assert_problem(401, "unauthorized");
+    listed.assert_problem(401, "unauthorized");
+}
+
 crate::backend_tests!(
+    a_token_reads_only_while_its_session_holds,
     every_read_names_the_parties_and_the_facility,
     a_step_needs_no_body,
     the_whole_lifecycle,

@@ -118,10 +118,13 @@ pub async fn list(
             .await?;
         return Ok(csv::download(body, "contracts"));
     }
+    let found =
+        |page: &Result<Page<ContractView>, Error>| page.as_ref().is_ok_and(|p| !p.items.is_empty());
     let body = state
-        .read(auth, move |conn, caller| {
-            let found =
-                page.read(|after, n| usecases::contracts::list(conn, caller, &filter, after, n))?;
+        .read_guarded(auth, found, move |conn, caller, guard| {
+            let found = page.read(|after, n| {
+                usecases::contracts::list(conn, (caller, guard), &filter, after, n)
+            })?;
             Ok(page.show(found, |d| d.contract.id.as_str(), ContractView::from))
         })
         .await?;
@@ -143,8 +146,8 @@ pub async fn get(
 ) -> Result<HttpResponse, Error> {
     let id: ContractId = path_id(&id)?;
     let view = state
-        .read(auth, move |conn, caller| {
-            usecases::contracts::find(conn, caller, &id).map(ContractView::from)
+        .read_guarded(auth, Result::is_ok, move |conn, caller, guard| {
+            usecases::contracts::find(conn, (caller, guard), &id).map(ContractView::from)
         })
         .await?;
     Ok(respond(StatusCode::OK, &view))
@@ -414,8 +417,13 @@ pub fn csv_export(
     let mut after: Option<ContractId> = None;
     let mut count = 0;
     loop {
-        let batch =
-            usecases::contracts::list(conn, caller, filter, after.as_ref(), i64::from(CSV_BATCH))?;
+        let batch = usecases::contracts::list(
+            conn,
+            (caller, None),
+            filter,
+            after.as_ref(),
+            i64::from(CSV_BATCH),
+        )?;
         let done = batch.len() < CSV_BATCH as usize;
         after = batch.last().map(|d| d.contract.id.clone());
         for d in batch {
