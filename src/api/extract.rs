@@ -591,7 +591,7 @@ impl Page {
 
     /// The id to continue after, as the type of the list's ids (a cursor is checked to be an id
     /// when the request is read).
-    pub fn after_id<T: std::str::FromStr>(&self) -> Option<T> {
+    fn after_id<T: std::str::FromStr>(&self) -> Option<T> {
         self.after.as_deref().and_then(|id| id.parse().ok())
     }
 

@@ -34,7 +34,7 @@ pub struct AuditQuery {
 struct AuditScreen {
     rows: Vec<AuditRow>,
     /// The acting organisations' names, in English and Arabic.
-    names: HashMap<OrganizationId, (String, String)>,
+    names: HashMap<String, (String, String)>,
     next: Option<String>,
     verification: Option<Verification>,
 }
@@ -52,11 +52,7 @@ impl AuditPage<'_> {
         let Some(id) = row.organization_id.as_ref() else {
             return "—";
         };
-        let named = id
-            .parse()
-            .ok()
-            .and_then(|id: OrganizationId| self.s.names.get(&id));
-        match named {
+        match self.s.names.get(id) {
             Some((name, arabic)) => self.f.tr.either(name, arabic),
             None => id,
         }
@@ -108,7 +104,11 @@ pub async fn list(
             .filter_map(|r| r.organization_id.as_deref()?.parse().ok())
             .collect();
         let ids: Vec<&OrganizationId> = ids.iter().collect();
-        let names = organizations::bilingual_names(conn, &ids)?;
+        // Keyed by the text the rows hold, so that each row looks its name up as it is.
+        let names = organizations::bilingual_names(conn, &ids)?
+            .into_iter()
+            .map(|(id, names)| (id.into_string(), names))
+            .collect();
         let verification = if verify {
             Some(cases::verify(conn, caller)?)
         } else {

@@ -272,9 +272,10 @@ impl Names {
     }
 }
 
-/// The contracts a scope covers, each joined to the names it shows, ready for filters.
+/// The contracts a scope covers, each joined to the names it shows, ready for filters; with a
+/// guard, only while the session of the caller a token states still holds.
 macro_rules! named_in_scope {
-    ($scope:expr) => {
+    ($scope:expr, $guard:expr) => {
         contracts_in_scope!(
             contracts::table
                 .inner_join(facilities::table)
@@ -297,6 +298,10 @@ macro_rules! named_in_scope {
                 .into_boxed::<MultiBackend>(),
             $scope
         )
+        .map(|query| match $guard {
+            Some(guard) => query.filter(super::users::session_holds!(guard)),
+            None => query,
+        })
     };
 }
 
@@ -333,12 +338,9 @@ pub fn find_visible_named(
     guard: Option<&SessionGuard>,
     id: &ContractId,
 ) -> QueryResult<Option<NamedRow>> {
-    let Some(mut query) = named_in_scope!(scope) else {
+    let Some(query) = named_in_scope!(scope, guard) else {
         return Ok(None);
     };
-    if let Some(guard) = guard {
-        query = query.filter(super::users::session_holds!(guard));
-    }
     let found = query
         .filter(contracts::id.eq(id.clone()))
         .first::<Found>(conn);
@@ -372,12 +374,9 @@ pub fn list(
     after: Option<&ContractId>,
     limit: i64,
 ) -> QueryResult<Vec<NamedRow>> {
-    let Some(mut query) = named_in_scope!(scope) else {
+    let Some(mut query) = named_in_scope!(scope, guard) else {
         return Ok(Vec::new());
     };
-    if let Some(guard) = guard {
-        query = query.filter(super::users::session_holds!(guard));
-    }
     if let Some(v) = &filter.season_id {
         query = query.filter(contracts::season_id.eq(v.clone()));
     }
