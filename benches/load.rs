@@ -842,6 +842,7 @@ async fn contended(
     actors: &Actors,
     seeded: &Seeded,
     concurrency: usize,
+    first_day: chrono::NaiveDate,
 ) -> (f64, usize, usize, Vec<String>) {
     let facility = seeded.popular.last().unwrap().clone();
     let mut rng = StdRng::seed_from_u64(7);
@@ -849,8 +850,8 @@ async fn contended(
     for i in 0..400 {
         let client = &actors.clients[i % actors.clients.len()];
         let mut body = booking(&seeded.season, &facility, &mut rng, 2);
-        body["starts_on"] = "2027-05-20".into();
-        body["ends_on"] = "2027-05-22".into();
+        body["starts_on"] = first_day.to_string().into();
+        body["ends_on"] = (first_day + chrono::Days::new(2)).to_string().into();
         let (s, d, _) = http.draft(client, &body).await;
         assert_eq!(s, 201, "{d}");
         drafts.push((client.token.clone(), d["id"].as_str().unwrap().to_owned()));
@@ -1135,6 +1136,12 @@ struct Side {
     mixed_cpu: [f64; 2],
     lists: Vec<u64>,
     list_seconds: f64,
+    /// Contended submissions per round: submissions/s, held, refused.
+    contended: Vec<(f64, usize, usize)>,
+}
+
+fn day(text: &str) -> chrono::NaiveDate {
+    text.parse().expect("a date")
 }
 
 /// This build against a baseline binary, in alternating rounds on the same database.
@@ -1183,6 +1190,14 @@ fn side_by_side(args: &Args, db: &BenchDb, seeded: Rc<Seeded>, baseline: &str) {
                 side.list_seconds += (args.seconds / 2) as f64;
                 side.lists
                     .extend(lists.by_endpoint.values().flat_map(|e| e.micros.iter()));
+                // Each side of each round on days of its own, after those the mix books.
+                let first = day("2027-06-01") + chrono::Days::new(3 * (2 * round + i) as u64);
+                let (rate, won, refused, _) =
+                    contended(&http, &actors, &seeded, args.concurrency, first).await;
+                println!(
+                    "  contended submissions from {first}: {rate:.0}/s; {won} held, {refused} refused"
+                );
+                side.contended.push((rate, won, refused));
             }
         }
     });
@@ -1223,6 +1238,15 @@ fn side_by_side(args: &Args, db: &BenchDb, seeded: Rc<Seeded>, baseline: &str) {
         rates[0].0 / rates[1].0,
         rates[0].1 / rates[1].1
     );
+    println!("  contended submissions on one building (400 a round), per round:");
+    for (side, name) in sides.iter().zip(names) {
+        let rounds: Vec<String> = side
+            .contended
+            .iter()
+            .map(|(rate, won, refused)| format!("{rate:.0}/s ({won} held, {refused} refused)"))
+            .collect();
+        println!("  {:<12} {}", name, rounds.join(", "));
+    }
 }
 
 /// The reference server: one route that only verifies the bearer token, nothing else.
@@ -1412,7 +1436,7 @@ fn main() {
 
         println!("\n-- contended submissions: 400 contracts of 2 beds for one building of 300");
         let (rate, won, refused, held) =
-            contended(&http, &actors, &seeded, args.concurrency).await;
+            contended(&http, &actors, &seeded, args.concurrency, day("2027-05-20")).await;
         println!(
             "  {rate:.0} submissions/s; {won} held, {refused} refused (capacity_exceeded)"
         );

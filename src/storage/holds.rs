@@ -5,6 +5,8 @@
 //! on PostgreSQL, in one process or in many. Callers run these inside their write transaction and
 //! roll back on any error, so a refused request changes nothing.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
@@ -148,6 +150,48 @@ pub fn take_facility(
     Ok(())
 }
 
+/// Refuses a load the facility has no room for now, read from what is committed, without a lock:
+/// a request that cannot fit is refused before it does the rest of its work and before it waits
+/// for the days' locks. Nothing is taken here; [`take_facility`] decides, under those locks.
+pub fn check_facility(
+    conn: &mut DbConnection,
+    facility_id: &FacilityId,
+    load: &Load,
+) -> Result<(), HoldError> {
+    let days = || load.keys().map(|(_, day)| *day);
+    let (Some(from), Some(to)) = (days().min(), days().max()) else {
+        return Ok(());
+    };
+    let free: BTreeMap<NaiveDate, i64> = facility_days::table
+        .filter(facility_days::facility_id.eq(facility_id))
+        .filter(facility_days::day.ge(from))
+        .filter(facility_days::day.le(to))
+        .select((
+            facility_days::day,
+            facility_days::capacity - facility_days::held,
+        ))
+        .load::<(NaiveDate, i64)>(conn)?
+        .into_iter()
+        .collect();
+    // Keys are taken one after the other, as `take_facility` does: a day's units add up.
+    let mut asked: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+    for (_, days) in by_key(load) {
+        for (day, units) in days {
+            let asked = asked.entry(day).or_default();
+            let left = free.get(&day).copied().unwrap_or(0) - *asked;
+            if units > left {
+                return Err(HoldError::CapacityExceeded(Shortfall {
+                    day,
+                    requested: units,
+                    available: left.max(0),
+                }));
+            }
+            *asked += units;
+        }
+    }
+    Ok(())
+}
+
 /// Gives back units taken by [`take_facility`].
 pub fn release_facility(
     conn: &mut DbConnection,
@@ -215,9 +259,7 @@ fn ensure_client_days(
             )
         })
         .collect();
-    for row in rows {
-        super::insert_or_ignore!(conn, client_days::table, row)?;
-    }
+    super::insert_or_ignore!(conn, client_days::table, rows)?;
     Ok(())
 }
 

@@ -173,6 +173,32 @@ pub(crate) fn take(conn: &mut DbConnection, row: &ContractRow, load: &Load) -> R
     holds::take_facility(conn, &row.facility_id, load).map_err(hold_error)
 }
 
+/// The facility's part of a step that takes a load, left for last: the client's part is taken and
+/// the facility's room checked (and a load that does not fit refused) before the step's other
+/// work, the facility's days themselves only once that work is done. Every client filing for the
+/// building waits on those days, so they are held only for the end of the transaction.
+#[must_use]
+struct FacilityHold {
+    facility_id: FacilityId,
+    load: Load,
+}
+
+impl FacilityHold {
+    fn prepare(conn: &mut DbConnection, row: &ContractRow, load: Load) -> Result<Self, Error> {
+        holds::lock_allocation(conn, &row.season_id, &row.client_id).map_err(hold_error)?;
+        holds::take_client(conn, &row.season_id, &row.client_id, &load).map_err(hold_error)?;
+        holds::check_facility(conn, &row.facility_id, &load).map_err(hold_error)?;
+        Ok(FacilityHold {
+            facility_id: row.facility_id.clone(),
+            load,
+        })
+    }
+
+    fn take(self, conn: &mut DbConnection) -> Result<(), Error> {
+        holds::take_facility(conn, &self.facility_id, &self.load).map_err(hold_error)
+    }
+}
+
 pub(crate) fn release(
     conn: &mut DbConnection,
     row: &ContractRow,
@@ -543,18 +569,22 @@ pub fn act(
     action: Action,
     reason_given: Result<Option<String>, Error>,
 ) -> Result<ContractDetails, Error> {
-    let moved = apply(conn, caller, id, action, reason_given)?;
-    one(conn, caller, moved)
+    let (moved, facility) = apply(conn, caller, id, action, reason_given)?;
+    let view = one(conn, caller, moved)?;
+    if let Some(facility) = facility {
+        facility.take(conn)?;
+    }
+    Ok(view)
 }
 
-/// [`act`], answering the stored row.
+/// [`act`], answering the stored row and the facility's days still to take.
 fn apply(
     conn: &mut DbConnection,
     caller: &Caller,
     contract_id: &ContractId,
     action: Action,
     reason_given: Result<Option<String>, Error>,
-) -> Result<ContractRow, Error> {
+) -> Result<(ContractRow, Option<FacilityHold>), Error> {
     let row = visible(conn, caller, contract_id)?;
     let party = acting_party(caller, &row)?;
     let from = row.status;
@@ -582,11 +612,14 @@ fn apply(
             }));
         }
     }
-    match step.holding {
-        Holding::Take => take(conn, &row, &load)?,
-        Holding::Release => release(conn, &row, &load)?,
-        Holding::Keep => {}
-    }
+    let facility = match step.holding {
+        Holding::Take => Some(FacilityHold::prepare(conn, &row, load)?),
+        Holding::Release => {
+            release(conn, &row, &load)?;
+            None
+        }
+        Holding::Keep => None,
+    };
     if from == ContractStatus::Approved {
         close_open_amendment(conn, caller, &row)?;
     }
@@ -623,7 +656,7 @@ fn apply(
     } else if priced && from.awaits_approval() != step.to.awaits_approval() {
         super::feed::funding_changed(conn, &moved.season_id, &moved.client_id)?;
     }
-    Ok(moved)
+    Ok((moved, facility))
 }
 
 /// An approved contract that is cancelled takes its open amendment with it.

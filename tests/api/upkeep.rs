@@ -343,11 +343,15 @@ mod metrics {
     );
 }
 
-/// Holds a contract's row from outside, waits until the server's submission of it waits on that
-/// row (having locked the facility's days first), then asks for the facility's days itself: a
-/// deadlock, which PostgreSQL breaks by aborting the server's transaction (this session waits
-/// far longer before looking for deadlocks). Then lets go. Returns when done.
-fn deadlock_a_submission(url: &DatabaseUrl, contract: &str, facility: &str, started: &AtomicBool) {
+/// Holds a facility's days from outside until the server's submission of a contract for it waits
+/// on them (a submission takes the facility's days last, after everything else it changes), then
+/// runs `then` in the same transaction. Returns when done.
+fn hold_the_days_until_waited_on(
+    url: &DatabaseUrl,
+    facility: &str,
+    started: &AtomicBool,
+    then: impl FnOnce(&mut PgConnection),
+) {
     let DatabaseUrl::Postgres(url) = url else {
         unreachable!("PostgreSQL only")
     };
@@ -355,7 +359,7 @@ fn deadlock_a_submission(url: &DatabaseUrl, contract: &str, facility: &str, star
     conn.batch_execute("SET deadlock_timeout = '60s'; BEGIN")
         .unwrap();
     diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM (SELECT id FROM contracts WHERE id = '{contract}' FOR UPDATE) c"
+        "SELECT count(*) AS n FROM (SELECT day FROM facility_days WHERE facility_id = '{facility}' FOR UPDATE) d"
     ))
     .get_result::<Count>(&mut conn)
     .unwrap();
@@ -374,14 +378,24 @@ fn deadlock_a_submission(url: &DatabaseUrl, contract: &str, facility: &str, star
             break;
         }
     }
-    assert!(waiting, "the submission waits on the contract's row");
-    // Blocks until PostgreSQL aborts the server's side of the cycle.
-    diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM (SELECT day FROM facility_days WHERE facility_id = '{facility}' FOR UPDATE) d"
-    ))
-    .get_result::<Count>(&mut conn)
-    .unwrap();
-    conn.batch_execute("ROLLBACK").unwrap();
+    assert!(waiting, "the submission waits on the facility's days");
+    then(&mut conn);
+}
+
+/// Holds a facility's days until a submission waits on them, then asks for the contract's row
+/// (which the submission changed first): a deadlock, which PostgreSQL breaks by aborting the
+/// server's transaction (this session waits far longer before looking for deadlocks). Then lets
+/// go.
+fn deadlock_a_submission(url: &DatabaseUrl, contract: &str, facility: &str, started: &AtomicBool) {
+    hold_the_days_until_waited_on(url, facility, started, |conn| {
+        // Blocks until PostgreSQL aborts the server's side of the cycle.
+        diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM (SELECT id FROM contracts WHERE id = '{contract}' FOR UPDATE) c"
+        ))
+        .get_result::<Count>(conn)
+        .unwrap();
+        conn.batch_execute("ROLLBACK").unwrap();
+    });
 }
 
 /// Drafts a contract and submits it while [`deadlock_a_submission`] runs; returns the answer.
@@ -407,20 +421,44 @@ async fn submit_in_a_deadlock(app: &TestApp) -> (World, String, crate::helpers::
     (w, id, reply)
 }
 
-/// A submission caught in a deadlock is run again and succeeds, once (before: a 500).
-async fn deadlocked_changes_are_retried(app: TestApp) {
-    let (w, id, reply) = submit_in_a_deadlock(&app).await;
-    assert_eq!(reply.status, 200, "{reply:?}");
-    assert_eq!(reply.body["status"], "pending_provider");
+/// A contract's status and the actions of its history, as its client reads them.
+async fn status_and_steps(app: &TestApp, w: &World, id: &str) -> (String, Vec<String>) {
+    let contract = app
+        .get(&format!("/api/v1/contracts/{id}"))
+        .auth(&w.office)
+        .send()
+        .await;
     let history = app
         .get(&format!("/api/v1/contracts/{id}/history"))
         .auth(&w.office)
         .send()
         .await;
-    let submits = history.body["items"]
+    let steps = history.assert_status(200)["items"]
         .as_array()
-        .map(|events| events.iter().filter(|e| e["action"] == "submit").count());
-    assert_eq!(submits, Some(1), "{history:?}");
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    (
+        contract.assert_status(200)["status"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        steps,
+    )
+}
+
+/// A submission caught in a deadlock is run again and succeeds, once (before: a 500).
+async fn deadlocked_changes_are_retried(app: TestApp) {
+    let (w, id, reply) = submit_in_a_deadlock(&app).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.body["status"], "pending_provider");
+    let (_, steps) = status_and_steps(&app, &w, &id).await;
+    assert_eq!(
+        steps.iter().filter(|a| *a == "submit").count(),
+        1,
+        "{steps:?}"
+    );
     assert_eq!(
         w.held(&app, &w.building, "2027-05-10", "2027-05-12").await,
         [7, 7, 7]
@@ -433,12 +471,7 @@ async fn a_change_that_keeps_colliding_is_a_retryable_503(app: TestApp) {
     let (w, id, reply) = submit_in_a_deadlock(&app).await;
     reply.assert_problem(503, "contention");
     assert_eq!(reply.header("retry-after").as_deref(), Some("1"));
-    let contract = app
-        .get(&format!("/api/v1/contracts/{id}"))
-        .auth(&w.office)
-        .send()
-        .await;
-    assert_eq!(contract.body["status"], "draft");
+    assert_eq!(status_and_steps(&app, &w, &id).await.0, "draft");
     assert_eq!(
         w.held(&app, &w.building, "2027-05-10", "2027-05-12").await,
         [0, 0, 0]
@@ -448,6 +481,56 @@ async fn a_change_that_keeps_colliding_is_a_retryable_503(app: TestApp) {
         .assert_status(200);
 }
 
+/// A submission checks the building's room before its other work, without a lock, and takes the
+/// days last, under their locks. A building filled in between refuses it then, with what is free
+/// on the first day short, and nothing of the submission is kept.
+async fn a_building_filled_while_a_submission_runs_refuses_it(app: TestApp) {
+    let w = World::new(&app).await;
+    let id = w
+        .draft(&app, &w.office, w.housing(7, "2027-05-10", "2027-05-12"))
+        .await;
+    let started = Arc::new(AtomicBool::new(false));
+    let (url, facility, flag) = (app.database().clone(), w.building.clone(), started.clone());
+    let filler = std::thread::spawn(move || {
+        hold_the_days_until_waited_on(&url, &facility, &flag, |conn| {
+            // Another process's bookings leave 3 beds a day; the submission asks for 7.
+            conn.batch_execute(&format!(
+                "UPDATE facility_days SET held = capacity - 3 WHERE facility_id = '{facility}'; COMMIT"
+            ))
+            .unwrap();
+        })
+    });
+    while !started.load(Ordering::SeqCst) {
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
+    let reply = w.step(&app, &w.office, &id, "submit", None).await;
+    filler.join().unwrap();
+    reply.assert_problem(409, "capacity_exceeded");
+    assert_eq!(
+        (
+            &reply.body["day"],
+            &reply.body["requested"],
+            &reply.body["available"]
+        ),
+        (&json!("2027-05-10"), &json!(7), &json!(3))
+    );
+    assert_eq!(
+        status_and_steps(&app, &w, &id).await,
+        ("draft".to_owned(), vec!["create".to_owned()])
+    );
+    // The 3 beds left can still be booked.
+    let small = w
+        .draft(&app, &w.office, w.housing(3, "2027-05-10", "2027-05-12"))
+        .await;
+    w.step(&app, &w.office, &small, "submit", None)
+        .await
+        .assert_status(200);
+    assert_eq!(
+        w.held(&app, &w.building, "2027-05-10", "2027-05-12").await,
+        [100, 100, 100]
+    );
+}
+
 mod contention {
     use super::*;
 
@@ -455,6 +538,13 @@ mod contention {
     async fn deadlocked_changes_are_retried_on_postgres() {
         if let Some(app) = spawn_app_with(Backend::Postgres, |_| {}).await {
             deadlocked_changes_are_retried(app).await;
+        }
+    }
+
+    #[actix_web::test]
+    async fn a_building_filled_while_a_submission_runs_refuses_it_on_postgres() {
+        if let Some(app) = spawn_app_with(Backend::Postgres, |_| {}).await {
+            a_building_filled_while_a_submission_runs_refuses_it(app).await;
         }
     }
 
