@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use crate::access::{Actor, Caller};
+use crate::access::{Actor, Caller, Standing};
 use crate::auth::password;
 use crate::config::AdminBootstrap;
 use crate::domain::contract::{Action, Booking, Terms};
@@ -246,11 +246,13 @@ pub fn load(conn: &mut DbConnection) -> Result<Vec<DemoLogin>, String> {
                     id: admin.id,
                     session: SessionId::generate(),
                 },
-                role: Role::Admin,
-                organization_id: org.id,
-                kind: d.kind,
-                country: org.country,
-                parent_id: org.parent_id,
+                standing: Standing {
+                    role: Role::Admin,
+                    organization_id: org.id,
+                    kind: d.kind,
+                    country: org.country,
+                    parent_id: org.parent_id,
+                },
             });
         }
         season(conn, &callers).map_err(|e| {

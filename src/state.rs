@@ -83,7 +83,7 @@ impl AppState {
     }
 
     /// [`AppState::read`] in one statement where the work allows. When the credentials are an
-    /// access token stating its caller (`access::Claimed`), `f` runs first as that caller with
+    /// access token stating its caller (`access::Standing`), `f` runs first as that caller with
     /// `Some(guard)`: each statement it makes must carry the guard, so that it reads nothing
     /// unless the session, its user and organisation are still live and the same, in the same
     /// snapshot. An answer that `found` something stands. One that found nothing (an empty page,

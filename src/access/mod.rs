@@ -19,23 +19,30 @@ pub enum Actor {
     ApiKey(ApiKeyId),
 }
 
-/// An authenticated caller, as resolved from its credentials (active user, active organisation).
+/// An authenticated caller, as resolved from its credentials (active user, active organisation):
+/// who acts, and the standing it acts in. Reads of the standing's fields go through the caller
+/// (`caller.organization_id`, `caller.role`, ...).
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub actor: Actor,
-    pub role: Role,
-    pub organization_id: OrganizationId,
-    pub kind: OrgKind,
-    pub country: Option<String>,
-    pub parent_id: Option<OrganizationId>,
+    pub standing: Standing,
 }
 
-/// What a session's access token states of its caller, as it was when the token was issued: its
-/// organisation (kind, country, parent) and role. Never trusted alone: a read made as this caller
-/// carries a [`SessionGuard`] that holds only while the session, the user and the organisation
-/// are still live and the same (see `AppState::read_guarded`).
+impl std::ops::Deref for Caller {
+    type Target = Standing;
+
+    fn deref(&self) -> &Standing {
+        &self.standing
+    }
+}
+
+/// The organisation a caller acts for (its kind, country and parent) and the caller's role in it.
+/// A session's access token states the standing its user had when the token was issued; such a
+/// statement is never trusted alone: a read made as it carries a [`SessionGuard`] that holds only
+/// while the session, the user and the organisation are still live and the same (see
+/// `AppState::read_guarded`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Claimed {
+pub struct Standing {
     pub organization_id: OrganizationId,
     pub kind: OrgKind,
     pub role: Role,
@@ -43,7 +50,7 @@ pub struct Claimed {
     pub parent_id: Option<OrganizationId>,
 }
 
-/// What a read made as a [`Claimed`] caller must find still true in the statement that reads:
+/// What a read made as the [`Standing`] a token states must find still true in the statement that reads:
 /// the session live (neither revoked nor expired), its user active, of this organisation and in
 /// this role, the organisation active.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,25 +61,21 @@ pub struct SessionGuard {
     pub role: Role,
 }
 
-impl Claimed {
-    /// The caller a session's token states, and the guard its reads carry.
+impl Standing {
+    /// The caller of a session whose token states this standing, and the guard its reads carry.
     pub fn caller(&self, user: &UserId, session: &SessionId) -> (Caller, SessionGuard) {
-        let caller = Caller {
-            actor: Actor::User {
-                id: user.clone(),
-                session: session.clone(),
-            },
-            role: self.role,
-            organization_id: self.organization_id.clone(),
-            kind: self.kind,
-            country: self.country.clone(),
-            parent_id: self.parent_id.clone(),
-        };
         let guard = SessionGuard {
             session: session.clone(),
             user: user.clone(),
             organization_id: self.organization_id.clone(),
             role: self.role,
+        };
+        let caller = Caller {
+            actor: Actor::User {
+                id: user.clone(),
+                session: session.clone(),
+            },
+            standing: self.clone(),
         };
         (caller, guard)
     }
@@ -553,11 +556,13 @@ mod tests {
                 id: UserId::generate(),
                 session: SessionId::generate(),
             },
-            role,
-            organization_id: OrganizationId::generate(),
-            kind,
-            country: None,
-            parent_id: None,
+            standing: Standing {
+                role,
+                organization_id: OrganizationId::generate(),
+                kind,
+                country: None,
+                parent_id: None,
+            },
         }
     }
 
@@ -623,7 +628,7 @@ mod tests {
     fn an_agency_sees_its_office_only() {
         let office = OrganizationId::generate();
         let mut agency = caller(OrgKind::Agency, Role::Officer);
-        agency.parent_id = Some(office.clone());
+        agency.standing.parent_id = Some(office.clone());
         let scope = organization_scope(&agency);
         assert!(scope_contains(&scope, &office, OrgKind::HajjOffice, None));
         let sibling = OrganizationId::generate();

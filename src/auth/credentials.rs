@@ -2,7 +2,7 @@
 //! key's shape), and the one query that turns them into a [`Caller`]. That query runs on the
 //! connection that does the request's work, so a request hands off to the blocking pool once.
 
-use crate::access::{Actor, Caller, Claimed, SessionGuard};
+use crate::access::{Actor, Caller, SessionGuard, Standing};
 use crate::domain::ids::{SessionId, UserId};
 use crate::domain::organization::Role;
 use crate::error::Error;
@@ -17,7 +17,7 @@ pub enum Authenticated {
     Session {
         user: UserId,
         session: SessionId,
-        claimed: Option<Claimed>,
+        claimed: Option<Standing>,
     },
     /// An API key of the right shape, by its hash.
     ApiKey { hash: String },
@@ -96,23 +96,24 @@ fn console_caller(session: SessionId, row: UserRow, org: OrganizationRow) -> Res
 }
 
 /// What an access token states of the caller of a user of an organisation.
-pub fn claimed_of(user: &UserRow, org: &OrganizationRow) -> Claimed {
-    Claimed {
-        organization_id: org.id.clone(),
+pub fn claimed_of(user: &UserRow, org: &OrganizationRow) -> Standing {
+    standing(user.role, org.clone())
+}
+
+/// The standing of a user or key of an organisation, in its role.
+fn standing(role: Role, org: OrganizationRow) -> Standing {
+    Standing {
+        organization_id: org.id,
         kind: org.kind,
-        role: user.role,
-        country: org.country.clone(),
-        parent_id: org.parent_id.clone(),
+        role,
+        country: org.country,
+        parent_id: org.parent_id,
     }
 }
 
 fn caller(actor: Actor, role: Role, org: OrganizationRow) -> Result<Caller, Error> {
     Ok(Caller {
         actor,
-        role,
-        kind: org.kind,
-        organization_id: org.id,
-        country: org.country,
-        parent_id: org.parent_id,
+        standing: standing(role, org),
     })
 }

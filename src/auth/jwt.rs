@@ -5,7 +5,7 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::access::Claimed;
+use crate::access::Standing;
 use crate::domain::ids::{SessionId, UserId};
 use crate::domain::organization::{Language, OrgKind, Role};
 
@@ -28,7 +28,7 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lng: Option<String>,
     /// The caller as it was when the token was issued: its organisation, the organisation's kind,
-    /// country and parent, and the user's role (see `access::Claimed`). Tokens without them are
+    /// country and parent, and the user's role (see `access::Standing`). Tokens without them are
     /// valid; their caller is read from the database on each request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org: Option<String>,
@@ -56,7 +56,7 @@ pub struct AccessClaims {
     pub user_id: UserId,
     pub session_id: SessionId,
     pub language: Option<Language>,
-    pub claimed: Option<Claimed>,
+    pub claimed: Option<Standing>,
 }
 
 impl JwtKeys {
@@ -83,7 +83,7 @@ impl JwtKeys {
         user_id: &UserId,
         session_id: &SessionId,
         language: Language,
-        claimed: &Claimed,
+        claimed: &Standing,
     ) -> String {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
@@ -113,7 +113,7 @@ impl JwtKeys {
         }
         let c = data.claims;
         let claimed = (|| {
-            Some(Claimed {
+            Some(Standing {
                 organization_id: c.org.as_deref()?.parse().ok()?,
                 kind: OrgKind::parse(c.knd.as_deref()?)?,
                 role: Role::parse(c.rol.as_deref()?)?,
@@ -144,8 +144,8 @@ mod tests {
         JwtKeys::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60))
     }
 
-    fn agency() -> Claimed {
-        Claimed {
+    fn agency() -> Standing {
+        Standing {
             organization_id: OrganizationId::generate(),
             kind: OrgKind::Agency,
             role: Role::Officer,

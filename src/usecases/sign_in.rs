@@ -5,7 +5,7 @@
 use chrono::{Duration as ChronoDuration, NaiveDateTime};
 
 use crate::access;
-use crate::access::Claimed;
+use crate::access::Standing;
 use crate::auth::credentials::Authenticated;
 use crate::auth::credentials::claimed_of;
 use crate::auth::password;
@@ -37,7 +37,7 @@ pub struct SignedIn {
     pub session_id: SessionId,
     pub language: Language,
     /// What the session's access tokens state of its caller.
-    pub claimed: Claimed,
+    pub claimed: Standing,
 }
 
 /// Checks the email and password (charging the attempt to the login counters of the email and
