@@ -16,6 +16,7 @@ use chrono::Duration;
 use crate::domain::contract::Action;
 use crate::domain::ids::{NotificationId, OrganizationId, OutboxId, WebhookId};
 use crate::domain::organization::Language;
+use crate::storage::contracts::Names;
 use crate::storage::models::ContractRow;
 use crate::storage::notifications::{self as store, NotificationRow, OutboxRow};
 use crate::storage::{DbConnection, QueryResult, contracts, now, organizations};
@@ -39,6 +40,11 @@ pub(crate) fn link(path: &str) -> String {
 fn params(conn: &mut DbConnection, c: &ContractRow, reason: Option<&str>) -> QueryResult<Params> {
     // The three names in one statement, as a contract's view reads them.
     let names = contracts::names(conn, std::slice::from_ref(c))?;
+    named_params(c, &names, reason)
+}
+
+/// [`params`] with the contract's names already read.
+fn named_params(c: &ContractRow, names: &Names, reason: Option<&str>) -> QueryResult<Params> {
     let ((facility, facility_ar), _) = names.facility(&c.facility_id)?;
     let (client, client_ar) = names.organization(&c.client_id);
     let (provider, provider_ar) = names.organization(&c.provider_id);
@@ -127,6 +133,7 @@ pub(crate) fn queue(
 pub fn contract_moved(
     conn: &mut DbConnection,
     c: &ContractRow,
+    names: &Names,
     action: Action,
     from_draft: bool,
     actor_org: &OrganizationId,
@@ -142,7 +149,7 @@ pub fn contract_moved(
         // A draft's provider never heard of it.
         Action::Cancel => (Template::ContractCancelled, true, !from_draft),
     };
-    let params = params(conn, c, reason)?;
+    let params = named_params(c, names, reason)?;
     for (tell, org) in [(client, &c.client_id), (provider, &c.provider_id)] {
         if tell && org != actor_org {
             deliver(conn, org, template, &params, Some(c.id.as_str()))?;

@@ -178,6 +178,17 @@ pub fn set_schedule(
     Ok(())
 }
 
+/// The id of an organisation's account of a kind in a season.
+macro_rules! account_of {
+    ($season_id:expr, $organization_id:expr, $kind:expr) => {
+        ledger_accounts::table
+            .filter(ledger_accounts::season_id.eq($season_id))
+            .filter(ledger_accounts::organization_id.eq($organization_id))
+            .filter(ledger_accounts::kind.eq($kind))
+            .select(ledger_accounts::id)
+    };
+}
+
 /// The id of an organisation's account of a kind in a season, opened on first use.
 pub fn account(
     conn: &mut DbConnection,
@@ -185,13 +196,7 @@ pub fn account(
     organization_id: &OrganizationId,
     kind: AccountKind,
 ) -> QueryResult<AccountId> {
-    let existing = || {
-        ledger_accounts::table
-            .filter(ledger_accounts::season_id.eq(season_id))
-            .filter(ledger_accounts::organization_id.eq(organization_id))
-            .filter(ledger_accounts::kind.eq(kind))
-            .select(ledger_accounts::id)
-    };
+    let existing = || account_of!(season_id, organization_id, kind);
     if let Some(id) = existing().first::<AccountId>(conn).optional()? {
         return Ok(id);
     }
@@ -206,10 +211,32 @@ pub fn account(
     existing().first::<AccountId>(conn)
 }
 
+/// [`account`], locked until the transaction ends (see [`lock`]): on PostgreSQL an account that
+/// exists is found and locked in one statement.
+pub fn locked_account(
+    conn: &mut DbConnection,
+    season_id: &SeasonId,
+    organization_id: &OrganizationId,
+    kind: AccountKind,
+) -> QueryResult<AccountId> {
+    if let DbConnection::Postgresql(c) = conn {
+        let found = account_of!(season_id, organization_id, kind)
+            .for_update()
+            .first::<AccountId>(c)
+            .optional()?;
+        if let Some(id) = found {
+            return Ok(id);
+        }
+    }
+    let id = account(conn, season_id, organization_id, kind)?;
+    lock(conn, &id)?;
+    Ok(id)
+}
+
 /// Takes an organisation's turn at its money in a season until the transaction ends: every
 /// change to a client's wallet, commitments and payments locks its wallet first, so that two of
 /// them never decide on the same balance (on PostgreSQL; SQLite writes one transaction at a time).
-pub fn lock(conn: &mut DbConnection, account_id: &AccountId) -> QueryResult<()> {
+fn lock(conn: &mut DbConnection, account_id: &AccountId) -> QueryResult<()> {
     if let DbConnection::Postgresql(c) = conn {
         ledger_accounts::table
             .filter(ledger_accounts::id.eq(account_id))

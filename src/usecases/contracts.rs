@@ -569,22 +569,24 @@ pub fn act(
     action: Action,
     reason_given: Result<Option<String>, Error>,
 ) -> Result<ContractDetails, Error> {
-    let (moved, facility) = apply(conn, caller, id, action, reason_given)?;
-    let view = one(conn, caller, moved)?;
+    let (named, facility) = apply(conn, caller, id, action, reason_given)?;
+    let view = shown(caller, vec![named])?
+        .pop()
+        .ok_or_else(Error::internal)?;
     if let Some(facility) = facility {
         facility.take(conn)?;
     }
     Ok(view)
 }
 
-/// [`act`], answering the stored row and the facility's days still to take.
+/// [`act`], answering the stored row with its names and the facility's days still to take.
 fn apply(
     conn: &mut DbConnection,
     caller: &Caller,
     contract_id: &ContractId,
     action: Action,
     reason_given: Result<Option<String>, Error>,
-) -> Result<(ContractRow, Option<FacilityHold>), Error> {
+) -> Result<(NamedRow, Option<FacilityHold>), Error> {
     let row = visible(conn, caller, contract_id)?;
     let party = acting_party(caller, &row)?;
     let from = row.status;
@@ -635,9 +637,12 @@ fn apply(
         Some(money) => super::money::settle(conn, &moved, money)?,
         None => false,
     };
+    // The names the notifications and the answer show, read once.
+    let names = store::names(conn, std::slice::from_ref(&moved))?;
     notify::contract_moved(
         conn,
         &moved,
+        &names,
         action,
         from == ContractStatus::Draft,
         &caller.organization_id,
@@ -656,7 +661,7 @@ fn apply(
     } else if priced && from.awaits_approval() != step.to.awaits_approval() {
         super::feed::funding_changed(conn, &moved.season_id, &moved.client_id)?;
     }
-    Ok((moved, facility))
+    Ok((names.named(moved)?, facility))
 }
 
 /// An approved contract that is cancelled takes its open amendment with it.

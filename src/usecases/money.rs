@@ -420,8 +420,7 @@ pub fn settle(conn: &mut DbConnection, row: &ContractRow, step: Step) -> Result<
     if step == Step::Changed && store::first_of(conn, &row.id, &marks)?.is_none() {
         return Ok(true);
     }
-    let wallet = store::account(conn, &row.season_id, &row.client_id, AccountKind::Wallet)?;
-    store::lock(conn, &wallet)?;
+    let wallet = store::locked_account(conn, &row.season_id, &row.client_id, AccountKind::Wallet)?;
     // What it holds is read under the lock: the payer may have paid an instalment meanwhile.
     let mut ledger = store::contract_ledger(conn, &row.id)?;
     let guaranteed =
@@ -638,13 +637,12 @@ fn under_lock(
         let Some(first) = contracts::find(conn, id)? else {
             return Ok(0);
         };
-        let wallet = store::account(
+        store::locked_account(
             conn,
             &first.season_id,
             &first.client_id,
             AccountKind::Wallet,
         )?;
-        store::lock(conn, &wallet)?;
         let Some(row) = contracts::find(conn, id)? else {
             return Ok(0);
         };
@@ -708,8 +706,8 @@ pub fn decide_guarantee(
     access::manage_money(caller)?;
     let decision = decision?;
     let reason = super::contracts::reason(true, decision.reason)?.unwrap_or_default();
-    let wallet = store::account(conn, &row.season_id, &row.client_id, AccountKind::Wallet)?;
-    store::lock(conn, &wallet)?;
+    // The wallet's lock: what the guarantee holds is read and released under it.
+    store::locked_account(conn, &row.season_id, &row.client_id, AccountKind::Wallet)?;
     let held = store::contract_sum(conn, &row.id, AccountKind::Guarantees)?;
     if held <= 0 {
         return Err(Error::conflict("no_guarantee"));
