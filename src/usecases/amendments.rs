@@ -14,8 +14,8 @@ use crate::storage::models::{AmendmentRow, ContractRow};
 use crate::storage::{DbConnection, is_unique_violation};
 
 use super::contracts::{
-    ContractDetails, Event, TermsEdit, acting_party, as_client, invalid_transition, priced, reason,
-    release, take, visible,
+    ContractDetails, Event, FacilityHold, TermsEdit, acting_party, as_client, invalid_transition,
+    priced, reason, release, visible,
 };
 
 /// An amendment as the caller may read it (prices only for those who see them).
@@ -61,7 +61,8 @@ pub fn propose(
             e.into()
         }
     })?;
-    take(conn, &row, &increase(&current.load(), &booking.load()))?;
+    let extra = increase(&current.load(), &booking.load());
+    let facility = FacilityHold::prepare(conn, &row, extra)?;
     Event::amendment(
         &row,
         &amendment.id,
@@ -71,7 +72,9 @@ pub fn propose(
     )
     .because(Some(why))
     .record(conn, caller)?;
-    readable(caller, &row, amendment)
+    let amendment = readable(caller, &row, amendment)?;
+    facility.take(conn)?;
+    Ok(amendment)
 }
 
 /// One amendment, if the caller may see its contract.

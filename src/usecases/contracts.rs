@@ -165,26 +165,24 @@ fn hold_error(e: HoldError) -> Error {
     }
 }
 
-/// Takes capacity and allocation for a load (R4, R7): the allocation row first, then the client's
-/// days, then the facility's, always in this order.
-pub(crate) fn take(conn: &mut DbConnection, row: &ContractRow, load: &Load) -> Result<(), Error> {
-    holds::lock_allocation(conn, &row.season_id, &row.client_id).map_err(hold_error)?;
-    holds::take_client(conn, &row.season_id, &row.client_id, load).map_err(hold_error)?;
-    holds::take_facility(conn, &row.facility_id, load).map_err(hold_error)
-}
-
-/// The facility's part of a step that takes a load, left for last: the client's part is taken and
-/// the facility's room checked (and a load that does not fit refused) before the step's other
-/// work, the facility's days themselves only once that work is done. Every client filing for the
-/// building waits on those days, so they are held only for the end of the transaction.
+/// Capacity and allocation taken for a load (R4, R7), in this order: the client's allocation row,
+/// then its days, then the facility's. The facility's part is left for last: the client's part is
+/// taken and the facility's room checked (a load that does not fit refused) before the step's
+/// other work, the facility's days themselves ([`FacilityHold::take`]) only once that work is
+/// done. Every client filing for the building waits on those days, so they are held only for the
+/// end of the transaction.
 #[must_use]
-struct FacilityHold {
+pub(crate) struct FacilityHold {
     facility_id: FacilityId,
     load: Load,
 }
 
 impl FacilityHold {
-    fn prepare(conn: &mut DbConnection, row: &ContractRow, load: Load) -> Result<Self, Error> {
+    pub(crate) fn prepare(
+        conn: &mut DbConnection,
+        row: &ContractRow,
+        load: Load,
+    ) -> Result<Self, Error> {
         holds::lock_allocation(conn, &row.season_id, &row.client_id).map_err(hold_error)?;
         holds::take_client(conn, &row.season_id, &row.client_id, &load).map_err(hold_error)?;
         holds::check_facility(conn, &row.facility_id, &load).map_err(hold_error)?;
@@ -194,7 +192,7 @@ impl FacilityHold {
         })
     }
 
-    fn take(self, conn: &mut DbConnection) -> Result<(), Error> {
+    pub(crate) fn take(self, conn: &mut DbConnection) -> Result<(), Error> {
         holds::take_facility(conn, &self.facility_id, &self.load).map_err(hold_error)
     }
 }
