@@ -305,6 +305,25 @@ pub fn season_clients(
     }
 }
 
+/// One client of a season, if it holds an allocation there and is in `scope`.
+pub fn season_client(
+    conn: &mut DbConnection,
+    season_id: &SeasonId,
+    scope: &ContractScope,
+    client_id: &OrganizationId,
+) -> QueryResult<Option<SeasonClient>> {
+    let query = allocations::table
+        .inner_join(organizations::table)
+        .filter(allocations::season_id.eq(season_id.clone()))
+        .filter(allocations::organization_id.eq(client_id.clone()))
+        .select(SeasonClient::as_select())
+        .into_boxed();
+    match clients_in_scope!(query, scope) {
+        Some(query) => query.first(conn).optional(),
+        None => Ok(None),
+    }
+}
+
 /// Every group of a season (of some clients, or all).
 pub fn season_groups(
     conn: &mut DbConnection,

@@ -139,8 +139,8 @@ pub fn reassess(
     client_id: &OrganizationId,
 ) -> Result<Option<(Readiness, String)>, Error> {
     let (_, last) = crate::storage::feed::lock_readiness_mark(conn, season_id, client_id)?;
-    let own = ContractScope::Client(client_id.clone());
-    let Some(client) = store::season_clients(conn, season_id, &own)?.pop() else {
+    let Some(client) = store::season_client(conn, season_id, &ContractScope::All, client_id)?
+    else {
         return Ok(None);
     };
     let (readiness, _) = assess_clients(conn, season_id, std::slice::from_ref(&client), false)?
@@ -268,9 +268,7 @@ pub fn client_view(
     client_id: &OrganizationId,
 ) -> Result<ClientDetail, Error> {
     super::seasons::find(conn, season_id)?;
-    let client = store::season_clients(conn, season_id, &access::plan_scope(caller))?
-        .into_iter()
-        .find(|c| c.id == *client_id)
+    let client = store::season_client(conn, season_id, &access::plan_scope(caller), client_id)?
         .ok_or_else(Error::not_found)?;
     let (readiness, mut groups) =
         assess_clients(conn, season_id, std::slice::from_ref(&client), false)?
