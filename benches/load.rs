@@ -6,9 +6,10 @@
 //!                               [--seconds 20] [--concurrency 32]
 //!                               [--baseline PATH/TO/OLD/etrack [--rounds 3]] [--without-money]
 //!
-//! With `--baseline`, the run compares two builds instead: on one seeded database, the mixed load
-//! and the scoped lists run against this build's server and the baseline binary's in turn
-//! (new, old, new, old ...; one server at a time), and the figures of each side are summed.
+//! With `--baseline`, the run compares two builds instead: on one seeded database, the mixed load,
+//! the scoped lists and the contended submissions (on days of their own for each side and round)
+//! run against this build's server and the baseline binary's in turn (new, old, new, old ...; one
+//! server at a time), and the figures of each side are summed.
 //!
 //! Phases: seed (`etrack seed`), sign in, the season's money (payment schedules with a guarantee,
 //! every client's wallet funded by one bank statement; left out with `--without-money`), the mixed
