@@ -267,7 +267,8 @@ pub fn client_view(
     season_id: &SeasonId,
     client_id: &OrganizationId,
 ) -> Result<ClientDetail, Error> {
-    super::seasons::find(conn, season_id)?;
+    // A client holds an allocation only in a season that exists: a missing season is not found
+    // here as well.
     let client = store::season_client(conn, season_id, &access::plan_scope(caller), client_id)?
         .ok_or_else(Error::not_found)?;
     let (readiness, mut groups) =

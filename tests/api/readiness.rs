@@ -543,6 +543,16 @@ async fn who_sees_which_plans_and_readiness(app: TestApp) {
     readiness_of(&app, &w, &w.agency, &w.office)
         .await
         .assert_problem(404, "not_found");
+    // A season that does not exist has no clients, even for the ministry.
+    app.get(&format!(
+        "/api/v1/seasons/{}/readiness/{}",
+        uuid::Uuid::now_v7(),
+        w.office.organization_id
+    ))
+    .auth(&w.ministry)
+    .send()
+    .await
+    .assert_problem(404, "not_found");
 }
 
 /// Every page of the all-clients view (read two rows at a time, by the ministry), row by row against
