@@ -6,7 +6,7 @@ use super::models::{OrganizationRow, UserRow};
 use super::schema::{organizations, sessions, users};
 use super::{DbConnection, now};
 use crate::domain::ids::{OrganizationId, SessionId, UserId};
-use crate::domain::organization::{Language, OrgStatus};
+use crate::domain::organization::Language;
 
 pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
     diesel::insert_into(users::table)
@@ -49,46 +49,51 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
 
-/// The user and organisation behind a live session: session neither revoked nor expired, user
-/// active, organisation active. `None` means the credentials no longer hold.
+/// Sessions that still hold, joined to their users and organisations: neither revoked nor
+/// expired, the user active, the organisation active. Every way of finding a caller from a
+/// session (a token's, a console cookie's, the guard a token's read carries) starts from these.
+macro_rules! live_sessions {
+    () => {{
+        use $crate::domain::organization::OrgStatus;
+        use $crate::storage::schema::{organizations, sessions, users};
+        sessions::table
+            .inner_join(users::table.inner_join(organizations::table))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::expires_at.gt($crate::storage::now()))
+            .filter(users::active.eq(true))
+            .filter(organizations::status.eq(OrgStatus::Active))
+    }};
+}
+pub(crate) use live_sessions;
+
+/// The user and organisation behind a live session ([`live_sessions`]). `None` means the
+/// credentials no longer hold.
 pub fn resolve_session(
     conn: &mut DbConnection,
     session_id: &SessionId,
     user_id: &UserId,
 ) -> QueryResult<Option<(UserRow, OrganizationRow)>> {
-    sessions::table
-        .inner_join(users::table.inner_join(organizations::table))
+    live_sessions!()
         .filter(sessions::id.eq(session_id))
         .filter(sessions::user_id.eq(user_id))
-        .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(now()))
-        .filter(users::active.eq(true))
-        .filter(organizations::status.eq("active"))
         .select((users::all_columns, organizations::all_columns))
         .first(conn)
         .optional()
 }
 
 /// Whether a read made as a caller a token states may stand (see `access::SessionGuard`): an
-/// `EXISTS` over the session, its user and its organisation, with the conditions of
-/// [`resolve_session`] and the organisation and role the token states, for the statement that
-/// reads to carry.
+/// `EXISTS` over the session among the [`live_sessions`], with the organisation and role the token
+/// states, for the statement that reads to carry.
 macro_rules! session_holds {
     ($guard:expr) => {{
-        use $crate::domain::organization::OrgStatus;
-        use $crate::storage::schema::{organizations, sessions, users};
+        use $crate::storage::schema::{sessions, users};
         let guard: &$crate::access::SessionGuard = $guard;
         diesel::dsl::exists(
-            sessions::table
-                .inner_join(users::table.inner_join(organizations::table))
+            $crate::storage::users::live_sessions!()
                 .filter(sessions::id.eq(guard.session.clone()))
                 .filter(sessions::user_id.eq(guard.user.clone()))
-                .filter(sessions::revoked_at.is_null())
-                .filter(sessions::expires_at.gt($crate::storage::now()))
-                .filter(users::active.eq(true))
                 .filter(users::organization_id.eq(guard.organization_id.clone()))
                 .filter(users::role.eq(guard.role))
-                .filter(organizations::status.eq(OrgStatus::Active))
                 .select(sessions::id),
         )
     }};
@@ -107,13 +112,8 @@ type ConsoleSessions = diesel::dsl::IntoBoxed<
 /// The live console session whose cookie secret hashes to `secret_hash`, joined to its user and
 /// organisation, both active.
 fn live_console_session(secret_hash: &str) -> ConsoleSessions {
-    sessions::table
-        .inner_join(users::table.inner_join(organizations::table))
+    live_sessions!()
         .filter(sessions::console_secret_hash.eq(secret_hash.to_owned()))
-        .filter(sessions::revoked_at.is_null())
-        .filter(sessions::expires_at.gt(now()))
-        .filter(users::active.eq(true))
-        .filter(organizations::status.eq(OrgStatus::Active))
         .into_boxed()
 }
 
