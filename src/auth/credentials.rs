@@ -97,23 +97,23 @@ fn console_caller(session: SessionId, row: UserRow, org: OrganizationRow) -> Res
 
 /// What an access token states of the caller of a user of an organisation.
 pub fn claimed_of(user: &UserRow, org: &OrganizationRow) -> Standing {
-    standing(user.role, org.clone())
+    standing(user.role, org)
 }
 
 /// The standing of a user or key of an organisation, in its role.
-fn standing(role: Role, org: OrganizationRow) -> Standing {
+fn standing(role: Role, org: &OrganizationRow) -> Standing {
     Standing {
-        organization_id: org.id,
+        organization_id: org.id.clone(),
         kind: org.kind,
         role,
-        country: org.country,
-        parent_id: org.parent_id,
+        country: org.country.clone(),
+        parent_id: org.parent_id.clone(),
     }
 }
 
 fn caller(actor: Actor, role: Role, org: OrganizationRow) -> Result<Caller, Error> {
     Ok(Caller {
         actor,
-        standing: standing(role, org),
+        standing: standing(role, &org),
     })
 }
