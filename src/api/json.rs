@@ -1,7 +1,8 @@
-//! The response path's JSON: a page written into one buffer sized for it, and the dates and
-//! times of the views written as text directly, without the formatting machinery a `Display`
-//! goes through (most of a contract list's server time is turning its rows into JSON; see
-//! docs/performance.md). What is written is exactly what the types' own serialization writes.
+//! The response path's JSON: a page written into one buffer sized for it by a compact writer of
+//! its own ([`compact`]), and the dates and times of the views written as text directly, without
+//! the formatting machinery a `Display` goes through (most of a contract list's server time is
+//! turning its rows into JSON; see docs/performance.md). What is written is exactly what
+//! serde_json and the types' own serialization write.
 
 use actix_web::HttpResponse;
 use actix_web::http::header::ContentType;
@@ -13,11 +14,23 @@ const BYTES_PER_ITEM: usize = 1024;
 /// At most this much is set aside up front, whatever the page's length.
 const MAX_RESERVED: usize = 1 << 20;
 
+mod compact;
+
+/// `value` as JSON in a buffer reserved for `items` items: by the compact writer, or where it
+/// declines the value, by serde_json.
+fn to_vec<T: Serialize>(value: &T, items: usize) -> serde_json::Result<Vec<u8>> {
+    let mut body = Vec::with_capacity((items * BYTES_PER_ITEM + 64).min(MAX_RESERVED));
+    if compact::write(&mut body, value).is_err() {
+        body.clear();
+        serde_json::to_writer(&mut body, value)?;
+    }
+    Ok(body)
+}
+
 /// `value` as a `200 OK` JSON body written into one buffer reserved for `items` items.
 pub fn ok<T: Serialize>(value: &T, items: usize) -> HttpResponse {
-    let mut body = Vec::with_capacity((items * BYTES_PER_ITEM + 64).min(MAX_RESERVED));
-    match serde_json::to_writer(&mut body, value) {
-        Ok(()) => HttpResponse::Ok()
+    match to_vec(value, items) {
+        Ok(body) => HttpResponse::Ok()
             .content_type(ContentType::json())
             .body(body),
         // Views are plain data: writing them into memory does not fail. Should it, the answer
@@ -139,5 +152,202 @@ mod tests {
             serde_json::to_string(&Fast { at, on: far }).unwrap(),
             serde_json::to_string(&Chrono { at, on: far }).unwrap()
         );
+    }
+
+    /// Every kind of value serde has, written as serde_json writes it.
+    #[derive(Serialize)]
+    enum Kind {
+        Unit,
+        Newtype(i64),
+        Tuple(u8, String),
+        Struct { a: Option<u32>, b: char },
+    }
+
+    #[derive(Serialize)]
+    struct Unit;
+
+    #[derive(Serialize)]
+    struct Pair(i32, bool);
+
+    #[derive(Serialize)]
+    struct Wrapped(String);
+
+    #[derive(Serialize)]
+    struct Everything {
+        kinds: Vec<Kind>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        skipped: Option<String>,
+        none: Option<String>,
+        unit: (),
+        unit_struct: Unit,
+        pair: Pair,
+        wrapped: Wrapped,
+        text_keys: std::collections::BTreeMap<String, Wrapped>,
+        wide: (i128, u128, i64, u64, i8, u16),
+        empty: (Vec<u8>, std::collections::BTreeMap<String, u8>),
+        #[serde(rename = "type")]
+        renamed: &'static str,
+        #[serde(serialize_with = "time")]
+        at: DateTime<Utc>,
+        #[serde(flatten)]
+        flat: std::collections::BTreeMap<String, Kind>,
+    }
+
+    fn texts() -> Vec<String> {
+        [
+            "",
+            "plain ascii 0123",
+            "01a23bae-8587-773e-9652-a04d80eab4dd",
+            "مكة المكرمة — برج \"الصفوة\"",
+            "quote \" backslash \\ slash / tab \t newline \n",
+            "controls \u{0} \u{1} \u{8} \u{b} \u{c} \u{d} \u{1f} del \u{7f}",
+            "عربي فارسی ✓ 😀 \u{2028} \u{2029}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    #[test]
+    fn the_compact_writer_writes_what_serde_json_writes() {
+        for text in texts() {
+            let at = Utc.from_utc_datetime(&"2027-05-10T08:30:00.25".parse().unwrap());
+            let value = Everything {
+                kinds: vec![
+                    Kind::Unit,
+                    Kind::Newtype(i64::MIN),
+                    Kind::Tuple(255, text.clone()),
+                    Kind::Struct {
+                        a: Some(u32::MAX),
+                        b: '"',
+                    },
+                    Kind::Struct { a: None, b: 'ع' },
+                ],
+                skipped: None,
+                none: None,
+                unit: (),
+                unit_struct: Unit,
+                pair: Pair(-7, true),
+                wrapped: Wrapped(text.clone()),
+                text_keys: [
+                    (text.clone(), Wrapped(text.clone())),
+                    ("k".into(), Wrapped("".into())),
+                ]
+                .into_iter()
+                .collect(),
+                wide: (i128::MIN, u128::MAX, 0, u64::MAX, -1, 0),
+                empty: (Vec::new(), Default::default()),
+                renamed: "housing",
+                at,
+                flat: [(format!("{text}!"), Kind::Newtype(3))]
+                    .into_iter()
+                    .collect(),
+            };
+            let mut fast = Vec::new();
+            compact::write(&mut fast, &value).expect("written by the compact writer itself");
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                serde_json::to_string(&value).unwrap(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_the_compact_writer_declines_are_written_by_serde_json() {
+        let numbers_as_keys: std::collections::BTreeMap<i32, &str> = [(1, "a"), (-2, "b")].into();
+        let floats = (1.5f64, f32::NAN, "x");
+        let raw = Raw("[1, 2]");
+        let bytes = serde_bytes_like(b"ab");
+        let mut fast = Vec::new();
+        assert!(compact::write(&mut fast, &numbers_as_keys).is_err());
+        assert!(compact::write(&mut fast, &floats).is_err());
+        assert!(compact::write(&mut fast, &raw).is_err());
+        assert!(compact::write(&mut fast, &bytes).is_err());
+        assert_eq!(
+            to_vec(&numbers_as_keys, 1).unwrap(),
+            serde_json::to_vec(&numbers_as_keys).unwrap()
+        );
+        assert_eq!(
+            to_vec(&floats, 1).unwrap(),
+            serde_json::to_vec(&floats).unwrap()
+        );
+        assert_eq!(to_vec(&raw, 1).unwrap(), serde_json::to_vec(&raw).unwrap());
+        assert_eq!(
+            to_vec(&bytes, 1).unwrap(),
+            serde_json::to_vec(&bytes).unwrap()
+        );
+    }
+
+    /// A value shaped as serde_json's raw values are (written unquoted where serde_json has them).
+    struct Raw(&'static str);
+    impl Serialize for Raw {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeStruct;
+            let name = "$serde_json::private::RawValue";
+            let mut raw = s.serialize_struct(name, 1)?;
+            raw.serialize_field(name, self.0)?;
+            raw.end()
+        }
+    }
+
+    /// A value serialized as bytes (serde_json writes an array of numbers).
+    struct Bytes(&'static [u8]);
+    impl Serialize for Bytes {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_bytes(self.0)
+        }
+    }
+    fn serde_bytes_like(b: &'static [u8]) -> Bytes {
+        Bytes(b)
+    }
+
+    /// Random documents (nested arrays and objects of text, integers, booleans and nulls) are
+    /// written as serde_json writes them.
+    #[test]
+    fn random_documents_are_written_as_serde_json_writes_them() {
+        let texts = texts();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        fn document(
+            depth: u32,
+            next: &mut dyn FnMut() -> u64,
+            texts: &[String],
+        ) -> serde_json::Value {
+            use serde_json::Value;
+            let pick = next() % if depth == 0 { 5 } else { 7 };
+            match pick {
+                0 => Value::Null,
+                1 => Value::Bool(next().is_multiple_of(2)),
+                2 => Value::from(next() as i64),
+                3 => Value::from(next()),
+                4 => Value::from(texts[(next() % texts.len() as u64) as usize].clone()),
+                5 => Value::Array(
+                    (0..next() % 4)
+                        .map(|_| document(depth - 1, next, texts))
+                        .collect(),
+                ),
+                _ => Value::Object(
+                    (0..next() % 4)
+                        .map(|i| {
+                            let key =
+                                format!("{}{i}", texts[(next() % texts.len() as u64) as usize]);
+                            (key, document(depth - 1, next, texts))
+                        })
+                        .collect(),
+                ),
+            }
+        }
+        for _ in 0..500 {
+            let value = document(4, &mut next, &texts);
+            let mut fast = Vec::new();
+            compact::write(&mut fast, &value).expect("written by the compact writer itself");
+            assert_eq!(fast, serde_json::to_vec(&value).unwrap(), "{value}");
+        }
     }
 }

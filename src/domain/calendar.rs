@@ -63,7 +63,20 @@ pub fn today_in_makkah() -> NaiveDate {
 /// The Umm al-Qura date of a Gregorian date, as `YYYY-MM-DD`.
 pub fn hijri(date: NaiveDate) -> String {
     let (y, m, d) = hijri_parts(date);
-    format!("{y:04}-{m:02}-{d:02}")
+    match u16::try_from(y) {
+        // Written digit by digit: every contract shown carries two of these.
+        Ok(year @ 0..=9999) => {
+            let digit = |v: u16, unit: u16| char::from(b'0' + (v / unit % 10) as u8);
+            let mut text = String::with_capacity(10);
+            text.extend([1000, 100, 10, 1].map(|unit| digit(year, unit)));
+            text.push('-');
+            text.extend([10, 1].map(|unit| digit(m.into(), unit)));
+            text.push('-');
+            text.extend([10, 1].map(|unit| digit(d.into(), unit)));
+            text
+        }
+        _ => format!("{y:04}-{m:02}-{d:02}"),
+    }
 }
 
 /// The Umm al-Qura (year, month, day) of a Gregorian date.
@@ -102,6 +115,16 @@ mod tests {
 
     fn date(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn hijri_text_is_the_parts_zero_padded() {
+        let mut day = date("2020-01-01");
+        while day < date("2032-01-01") {
+            let (y, m, d) = hijri_parts(day);
+            assert_eq!(hijri(day), format!("{y:04}-{m:02}-{d:02}"), "{day}");
+            day = day.succ_opt().unwrap();
+        }
     }
 
     #[test]

@@ -57,7 +57,14 @@ impl Money {
 
 impl std::fmt::Display for Money {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+        if self.0 < 0 {
+            return write!(f, "{}.{:02}", self.0 / 100, self.0 % 100);
+        }
+        // Without the formatting machinery: every priced contract shown carries two amounts.
+        let cents = (self.0 % 100) as u8;
+        f.write_str(itoa::Buffer::new().format(self.0 / 100))?;
+        f.write_str(".")?;
+        f.write_str(std::str::from_utf8(&[b'0' + cents / 10, b'0' + cents % 10]).unwrap_or("00"))
     }
 }
 
@@ -81,6 +88,27 @@ pub fn parse_currency(input: &str) -> Result<&'static str, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writes_amounts_with_two_decimals() {
+        for halalas in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            101,
+            125_050,
+            999_999_999,
+            i64::MAX,
+            -5,
+            -125_050,
+        ] {
+            let plain = format!("{}.{:02}", halalas / 100, halalas % 100);
+            assert_eq!(Money(halalas).to_string(), plain, "{halalas}");
+        }
+    }
 
     #[test]
     fn writes_signed_amounts() {

@@ -273,7 +273,8 @@ impl Names {
 }
 
 /// The contracts a scope covers, each joined to the names it shows, ready for filters; with a
-/// guard, only while the session of the caller a token states still holds.
+/// guard, only while the session of the caller a token states still holds. Boxed for the backend
+/// the statement runs on (see [`list`]).
 macro_rules! named_in_scope {
     ($scope:expr, $guard:expr) => {
         contracts_in_scope!(
@@ -295,7 +296,7 @@ macro_rules! named_in_scope {
                         providers.field(organizations::name_ar),
                     ),
                 ))
-                .into_boxed::<MultiBackend>(),
+                .into_boxed(),
             $scope
         )
         .map(|query| match $guard {
@@ -331,20 +332,22 @@ pub fn find_visible(
     }
 }
 
-/// [`find_visible`] with the names the contract shows, in one statement.
+/// [`find_visible`] with the names the contract shows, in one statement (run on the backend's own
+/// connection, as [`list`] is).
 pub fn find_visible_named(
     conn: &mut DbConnection,
     scope: &ContractScope,
     guard: Option<&SessionGuard>,
     id: &ContractId,
 ) -> QueryResult<Option<NamedRow>> {
-    let Some(query) = named_in_scope!(scope, guard) else {
-        return Ok(None);
-    };
-    let found = query
-        .filter(contracts::id.eq(id.clone()))
-        .first::<Found>(conn);
-    Ok(found.optional()?.map(NamedRow::from))
+    let found = super::per_backend!(conn, c => match named_in_scope!(scope, guard) {
+        Some(query) => query
+            .filter(contracts::id.eq(id.clone()))
+            .first::<Found>(c)
+            .optional()?,
+        None => None,
+    });
+    Ok(found.map(NamedRow::from))
 }
 
 pub fn find(conn: &mut DbConnection, id: &ContractId) -> QueryResult<Option<ContractRow>> {
@@ -367,6 +370,10 @@ pub struct ContractFilter {
 
 /// A page of the contracts a scope covers, in id order after `after`, each with the names it
 /// shows: one statement, which also checks the `guard` of a caller read from its token.
+///
+/// The busiest statement of the portal runs on the backend's own connection, with the query boxed
+/// for that backend: through the two-backend connection, its SQL would be written three times per
+/// request and each field of each row read through one more indirection (docs/performance.md).
 pub fn list(
     conn: &mut DbConnection,
     (scope, guard): (&ContractScope, Option<&SessionGuard>),
@@ -374,49 +381,46 @@ pub fn list(
     after: Option<&ContractId>,
     limit: i64,
 ) -> QueryResult<Vec<NamedRow>> {
-    let Some(mut query) = named_in_scope!(scope, guard) else {
-        return Ok(Vec::new());
-    };
-    if let Some(v) = &filter.season_id {
-        query = query.filter(contracts::season_id.eq(v.clone()));
-    }
-    if let Some(v) = &filter.contract_type {
-        query = query.filter(contracts::contract_type.eq(v.clone()));
-    }
-    if let Some(v) = &filter.status {
-        query = query.filter(contracts::status.eq(v.clone()));
-    }
-    if let Some(v) = &filter.client_id {
-        query = query.filter(contracts::client_id.eq(v.clone()));
-    }
-    if let Some(v) = &filter.provider_id {
-        query = query.filter(contracts::provider_id.eq(v.clone()));
-    }
-    if let Some(v) = &filter.facility_id {
-        query = query.filter(contracts::facility_id.eq(v.clone()));
-    }
-    if let Some(q) = &filter.q {
-        query = query.filter(contracts::search_key.like(like_contains(q)).escape('\\'));
-    }
-    if let Some(status) = filter.amendment_status {
-        query = query.filter(
-            contracts::id.eq_any(
-                amendments::table
-                    .filter(amendments::status.eq(status))
-                    .select(amendments::contract_id),
-            ),
-        );
-    }
-    if let Some(after) = after {
-        query = query.filter(contracts::id.gt(after.clone()));
-    }
-    Ok(query
-        .order(contracts::id.asc())
-        .limit(limit)
-        .load::<Found>(conn)?
-        .into_iter()
-        .map(NamedRow::from)
-        .collect())
+    let found: Vec<Found> = super::per_backend!(conn, c => {
+        let Some(mut query) = named_in_scope!(scope, guard) else {
+            return Ok(Vec::new());
+        };
+        if let Some(v) = &filter.season_id {
+            query = query.filter(contracts::season_id.eq(v.clone()));
+        }
+        if let Some(v) = &filter.contract_type {
+            query = query.filter(contracts::contract_type.eq(v.clone()));
+        }
+        if let Some(v) = &filter.status {
+            query = query.filter(contracts::status.eq(v.clone()));
+        }
+        if let Some(v) = &filter.client_id {
+            query = query.filter(contracts::client_id.eq(v.clone()));
+        }
+        if let Some(v) = &filter.provider_id {
+            query = query.filter(contracts::provider_id.eq(v.clone()));
+        }
+        if let Some(v) = &filter.facility_id {
+            query = query.filter(contracts::facility_id.eq(v.clone()));
+        }
+        if let Some(q) = &filter.q {
+            query = query.filter(contracts::search_key.like(like_contains(q)).escape('\\'));
+        }
+        if let Some(status) = filter.amendment_status {
+            query = query.filter(
+                contracts::id.eq_any(
+                    amendments::table
+                        .filter(amendments::status.eq(status))
+                        .select(amendments::contract_id),
+                ),
+            );
+        }
+        if let Some(after) = after {
+            query = query.filter(contracts::id.gt(after.clone()));
+        }
+        query.order(contracts::id.asc()).limit(limit).load(c)?
+    });
+    Ok(found.into_iter().map(NamedRow::from).collect())
 }
 
 /// Every approved contract of a type in a season, in id order.
