@@ -288,19 +288,33 @@ macro_rules! clients_in_scope {
 }
 pub(crate) use clients_in_scope;
 
+type Allocated = diesel::dsl::IntoBoxed<
+    'static,
+    diesel::dsl::InnerJoin<allocations::table, organizations::table>,
+    MultiBackend,
+>;
+
+/// The allocations of a season joined to their clients, within a scope (`None`: it covers none):
+/// where [`season_clients`] and [`season_client`] start from.
+fn allocated(season_id: &SeasonId, scope: &ContractScope) -> Option<Allocated> {
+    let query = allocations::table
+        .inner_join(organizations::table)
+        .filter(allocations::season_id.eq(season_id.clone()))
+        .into_boxed();
+    clients_in_scope!(query, scope)
+}
+
 /// The clients holding an allocation in a season, within a scope.
 pub fn season_clients(
     conn: &mut DbConnection,
     season_id: &SeasonId,
     scope: &ContractScope,
 ) -> QueryResult<Vec<SeasonClient>> {
-    let query = allocations::table
-        .inner_join(organizations::table)
-        .filter(allocations::season_id.eq(season_id.clone()))
-        .select(SeasonClient::as_select())
-        .into_boxed();
-    match clients_in_scope!(query, scope) {
-        Some(query) => query.order(organizations::id.asc()).load(conn),
+    match allocated(season_id, scope) {
+        Some(query) => query
+            .select(SeasonClient::as_select())
+            .order(organizations::id.asc())
+            .load(conn),
         None => Ok(Vec::new()),
     }
 }
@@ -312,14 +326,12 @@ pub fn season_client(
     scope: &ContractScope,
     client_id: &OrganizationId,
 ) -> QueryResult<Option<SeasonClient>> {
-    let query = allocations::table
-        .inner_join(organizations::table)
-        .filter(allocations::season_id.eq(season_id.clone()))
-        .filter(allocations::organization_id.eq(client_id.clone()))
-        .select(SeasonClient::as_select())
-        .into_boxed();
-    match clients_in_scope!(query, scope) {
-        Some(query) => query.first(conn).optional(),
+    match allocated(season_id, scope) {
+        Some(query) => query
+            .filter(allocations::organization_id.eq(client_id.clone()))
+            .select(SeasonClient::as_select())
+            .first(conn)
+            .optional(),
         None => Ok(None),
     }
 }
