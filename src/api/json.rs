@@ -7,6 +7,8 @@
 use actix_web::HttpResponse;
 use actix_web::http::header::ContentType;
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+
+use crate::domain::calendar::{push_date, push_digits};
 use serde::{Serialize, Serializer};
 
 /// Bytes set aside per item of a page before writing it: a contract is about 850.
@@ -39,22 +41,6 @@ pub fn ok<T: Serialize>(value: &T, items: usize) -> HttpResponse {
             tracing::error!(error = %e, "a response could not be written as JSON");
             HttpResponse::from_error(crate::error::Error::internal())
         }
-    }
-}
-
-/// Four digits, a dash, two, a dash, two: years 0 to 9999, which is every date the portal keeps.
-fn push_date(out: &mut [u8], at: usize, year: u32, month: u32, day: u32) {
-    push_digits(out, at, year, 4);
-    out[at + 4] = b'-';
-    push_digits(out, at + 5, month, 2);
-    out[at + 7] = b'-';
-    push_digits(out, at + 8, day, 2);
-}
-
-fn push_digits(out: &mut [u8], at: usize, mut value: u32, width: usize) {
-    for i in (0..width).rev() {
-        out[at + i] = b'0' + (value % 10) as u8;
-        value /= 10;
     }
 }
 

@@ -63,19 +63,32 @@ pub fn today_in_makkah() -> NaiveDate {
 /// The Umm al-Qura date of a Gregorian date, as `YYYY-MM-DD`.
 pub fn hijri(date: NaiveDate) -> String {
     let (y, m, d) = hijri_parts(date);
-    match u16::try_from(y) {
+    match u32::try_from(y) {
         // Written digit by digit: every contract shown carries two of these.
         Ok(year @ 0..=9999) => {
-            let digit = |v: u16, unit: u16| char::from(b'0' + (v / unit % 10) as u8);
-            let mut text = String::with_capacity(10);
-            text.extend([1000, 100, 10, 1].map(|unit| digit(year, unit)));
-            text.push('-');
-            text.extend([10, 1].map(|unit| digit(m.into(), unit)));
-            text.push('-');
-            text.extend([10, 1].map(|unit| digit(d.into(), unit)));
-            text
+            let mut text = [0u8; 10];
+            push_date(&mut text, 0, year, m.into(), d.into());
+            text.iter().copied().map(char::from).collect()
         }
         _ => format!("{y:04}-{m:02}-{d:02}"),
+    }
+}
+
+/// `YYYY-MM-DD` into `out` at `at`, digit by digit, without the formatting machinery: four digits,
+/// a dash, two, a dash, two (years 0 to 9999, which is every date the portal keeps).
+pub fn push_date(out: &mut [u8], at: usize, year: u32, month: u32, day: u32) {
+    push_digits(out, at, year, 4);
+    out[at + 4] = b'-';
+    push_digits(out, at + 5, month, 2);
+    out[at + 7] = b'-';
+    push_digits(out, at + 8, day, 2);
+}
+
+/// The last `width` decimal digits of `value` into `out` at `at`, zero-padded.
+pub fn push_digits(out: &mut [u8], at: usize, mut value: u32, width: usize) {
+    for i in (0..width).rev() {
+        out[at + i] = b'0' + (value % 10) as u8;
+        value /= 10;
     }
 }
 

@@ -244,15 +244,8 @@ impl Nested<'_> {
 
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Aside> {
         let mut out = self.next();
-        if plain(key.as_bytes()) {
-            out.out.reserve(key.len() + 3);
-            out.out.push(b'"');
-            out.out.extend_from_slice(key.as_bytes());
-            out.out.extend_from_slice(b"\":");
-        } else {
-            out.string(key)?;
-            out.out.push(b':');
-        }
+        out.string(key)?;
+        out.out.push(b':');
         value.serialize(&mut out)
     }
 
