@@ -7,17 +7,19 @@
 //! contract relying on it, and the contract's client, are told 30, 14 and 3 days before it lapses,
 //! once per reminder (docs/domain.md section 12, R25).
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::NaiveDate;
 
 use super::templates::{Params, Template};
 use super::{deliver, link};
-use crate::access::ContractScope;
 use crate::domain::document;
-use crate::domain::ids::ContractId;
+use crate::domain::ids::{ContractId, OrganizationId};
 use crate::domain::money::signed;
 use crate::domain::season::ContractType;
 use crate::storage::documents::{self as papers, HeldBy, HeldRow};
-use crate::storage::{DbConnection, ledger, notifications, plans, seasons, write_transaction};
+use crate::storage::models::SeasonRow;
+use crate::storage::{DbConnection, ledger, notifications, seasons, write_transaction};
 use crate::usecases::feed::{self, Recipient};
 
 /// Days before a deadline when clients are reminded.
@@ -44,49 +46,71 @@ fn most_urgent_of(days: &[i64], left: i64) -> Option<i64> {
 
 /// Sends the reminders due on `today` that were not sent yet; returns how many.
 pub fn run(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::error::Error> {
-    let open = seasons::open_on(conn, today)?;
     let mut sent = papers(conn, today)?;
-    for season in &open {
-        sent += wallets(conn, season, today)?;
+    for season in seasons::open_on(conn, today)? {
+        sent += wallets(conn, &season, today)?;
+        sent += deadlines(conn, &season, today)?;
     }
-    for season in open {
-        let clients = plans::season_clients(conn, &season.id, &ContractScope::All)?;
-        let assessed =
-            crate::usecases::readiness::assess_clients(conn, &season.id, &clients, true)?;
-        for (client, (readiness, _)) in clients.iter().zip(assessed) {
-            if readiness.ready() {
+    Ok(sent)
+}
+
+/// Tells each client of the season whose readiness is incomplete of each filing deadline whose
+/// reminder day has come, once per reminder; returns how many were sent. On a day when no
+/// deadline of the season (nor any extension) has a reminder due, it reads only the extensions;
+/// otherwise the incomplete clients come from the readiness view, and reminders already sent are
+/// read at once rather than claimed again one by one.
+fn deadlines(
+    conn: &mut DbConnection,
+    season: &SeasonRow,
+    today: NaiveDate,
+) -> Result<usize, crate::error::Error> {
+    let filing_days = seasons::FilingDays::read(conn, season)?;
+    let mut due_days: Vec<i64> = filing_days
+        .days()
+        .filter_map(|deadline| due(deadline, today))
+        .collect();
+    if due_days.is_empty() {
+        return Ok(0);
+    }
+    due_days.sort_unstable();
+    due_days.dedup();
+    let claimed: HashSet<(OrganizationId, String, i32)> =
+        notifications::claimed_reminders(conn, &season.id, &due_days)?
+            .into_iter()
+            .collect();
+    let mut sent = 0;
+    for client in crate::usecases::readiness::incomplete_clients(conn, &season.id)? {
+        for contract_type in ContractType::ALL {
+            let deadline = filing_days.of(&client, *contract_type);
+            let Some(days) = due(deadline, today) else {
+                continue;
+            };
+            let key = (
+                client.clone(),
+                contract_type.as_str().to_owned(),
+                days as i32,
+            );
+            if claimed.contains(&key) {
                 continue;
             }
-            for contract_type in ContractType::ALL {
-                let deadline = seasons::last_filing_day(conn, &season, &client.id, *contract_type)?;
-                let Some(days) = due(deadline, today) else {
-                    continue;
+            sent += write_transaction(conn, |conn| -> Result<usize, crate::error::Error> {
+                let first =
+                    notifications::claim_reminder(conn, &season.id, &client, *contract_type, days)?;
+                if !first {
+                    return Ok(0);
+                }
+                let params = Params {
+                    contract_type: contract_type.as_str().to_owned(),
+                    dates: deadline.to_string(),
+                    season: season.name.clone(),
+                    days_left: (deadline - today).num_days(),
+                    link: link(&format!("/readiness/{client}")),
+                    ..Params::default()
                 };
-                sent += write_transaction(conn, |conn| -> Result<usize, crate::error::Error> {
-                    let first = notifications::claim_reminder(
-                        conn,
-                        &season.id,
-                        &client.id,
-                        *contract_type,
-                        days,
-                    )?;
-                    if !first {
-                        return Ok(0);
-                    }
-                    let params = Params {
-                        contract_type: contract_type.as_str().to_owned(),
-                        dates: deadline.to_string(),
-                        season: season.name.clone(),
-                        days_left: (deadline - today).num_days(),
-                        link: link(&format!("/readiness/{}", client.id)),
-                        ..Params::default()
-                    };
-                    let sent =
-                        deliver(conn, &client.id, Template::DeadlineReminder, &params, None)?;
-                    feed::reminder(conn, &season.id, Recipient::Client(&client.id), &sent)?;
-                    Ok(1)
-                })?;
-            }
+                let sent = deliver(conn, &client, Template::DeadlineReminder, &params, None)?;
+                feed::reminder(conn, &season.id, Recipient::Client(&client), &sent)?;
+                Ok(1)
+            })?;
         }
     }
     Ok(sent)
@@ -100,7 +124,7 @@ pub const WALLET_HORIZON: u64 = 14;
 /// (one that already started counts as a day away); returns how many were sent.
 fn wallets(
     conn: &mut DbConnection,
-    season: &crate::storage::models::SeasonRow,
+    season: &SeasonRow,
     today: NaiveDate,
 ) -> Result<usize, crate::error::Error> {
     let by = today + chrono::Days::new(WALLET_HORIZON);
@@ -148,7 +172,7 @@ pub const PAPER_DAYS_BEFORE: [i64; 3] = [30, 14, 3];
 fn papers(conn: &mut DbConnection, today: NaiveDate) -> Result<usize, crate::error::Error> {
     let held = papers::held(conn, HeldBy::EndingFrom(today))?;
     let lapses = document::lapses(held.iter().map(HeldRow::held));
-    let contracts: std::collections::HashMap<&ContractId, &HeldRow> =
+    let contracts: HashMap<&ContractId, &HeldRow> =
         held.iter().map(|h| (&h.contract_id, h)).collect();
     let mut sent = 0;
     for lapse in lapses {

@@ -111,6 +111,17 @@ impl SeasonRow {
             ContractType::Catering => self.catering_deadline,
         }
     }
+
+    /// A client's last day of filing contracts of a type: the season's deadline, or the latest day
+    /// its extensions of that type grant if later (R2).
+    pub fn last_filing_day(
+        &self,
+        contract_type: crate::domain::season::ContractType,
+        extended: Option<NaiveDate>,
+    ) -> NaiveDate {
+        let deadline = self.deadline(contract_type);
+        extended.map_or(deadline, |e| e.max(deadline))
+    }
 }
 
 #[derive(Queryable, Insertable, Debug, Clone)]

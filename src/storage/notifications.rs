@@ -244,6 +244,25 @@ pub fn claim_reminder(
     Ok(inserted == 1)
 }
 
+/// The deadline reminders of a season already claimed, of those sent `days_before` one of `days`:
+/// each client's, by contract type and days before.
+pub fn claimed_reminders(
+    conn: &mut DbConnection,
+    season_id: &SeasonId,
+    days: &[i64],
+) -> QueryResult<Vec<(OrganizationId, String, i32)>> {
+    let days: Vec<i32> = days.iter().map(|d| *d as i32).collect();
+    reminders::table
+        .filter(reminders::season_id.eq(season_id))
+        .filter(reminders::days_before.eq_any(days))
+        .select((
+            reminders::organization_id,
+            reminders::contract_type,
+            reminders::days_before,
+        ))
+        .load(conn)
+}
+
 /// Claims the wallet reminder of a client in a season for the contracts starting on `first_day`,
 /// `days_before` it: true the first time only, whichever process asks.
 pub fn claim_wallet_reminder(

@@ -147,6 +147,19 @@ pub fn missing(conn: &mut DbConnection, season_id: &SeasonId) -> QueryResult<Vec
         .load(conn)
 }
 
+/// The clients of a season whose line says they are not ready, by id.
+pub fn incomplete(
+    conn: &mut DbConnection,
+    season_id: &SeasonId,
+) -> QueryResult<Vec<OrganizationId>> {
+    readiness_view::table
+        .filter(readiness_view::season_id.eq(season_id))
+        .filter(readiness_view::ready.eq(false))
+        .select(readiness_view::client_id)
+        .order(readiness_view::client_id.asc())
+        .load(conn)
+}
+
 type Lines = diesel::dsl::IntoBoxed<
     'static,
     diesel::dsl::Filter<

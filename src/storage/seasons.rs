@@ -1,5 +1,7 @@
 //! Seasons, country quotas, allocations to clients, and deadline extensions (R1, R2).
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
@@ -339,12 +341,51 @@ pub fn last_filing_day(
     organization_id: &OrganizationId,
     contract_type: ContractType,
 ) -> QueryResult<NaiveDate> {
-    let deadline = season.deadline(contract_type);
     let extended: Option<NaiveDate> = extensions::table
         .filter(extensions::season_id.eq(&season.id))
         .filter(extensions::organization_id.eq(organization_id))
         .filter(extensions::contract_type.eq(contract_type))
         .select(diesel::dsl::max(extensions::until))
         .first(conn)?;
-    Ok(extended.map_or(deadline, |e| e.max(deadline)))
+    Ok(season.last_filing_day(contract_type, extended))
+}
+
+/// The last filing days of every client of a season, from one read of its extensions.
+pub struct FilingDays<'s> {
+    season: &'s SeasonRow,
+    /// The latest day each client's extensions of a type grant.
+    extended: HashMap<(OrganizationId, ContractType), NaiveDate>,
+}
+
+impl<'s> FilingDays<'s> {
+    pub fn read(conn: &mut DbConnection, season: &'s SeasonRow) -> QueryResult<FilingDays<'s>> {
+        let mut extended = HashMap::new();
+        for e in extensions(conn, &season.id, None)? {
+            let day = extended
+                .entry((e.organization_id, e.contract_type))
+                .or_insert(e.until);
+            *day = (*day).max(e.until);
+        }
+        Ok(FilingDays { season, extended })
+    }
+
+    /// A client's last day of filing contracts of a type.
+    pub fn of(&self, client: &OrganizationId, contract_type: ContractType) -> NaiveDate {
+        let extended = self.extended.get(&(client.clone(), contract_type));
+        self.season
+            .last_filing_day(contract_type, extended.copied())
+    }
+
+    /// Every last filing day some client has: the season's deadlines and those extensions grant.
+    pub fn days(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        let season = self.season;
+        ContractType::ALL
+            .iter()
+            .map(move |t| season.deadline(*t))
+            .chain(
+                self.extended
+                    .iter()
+                    .map(move |((_, t), e)| season.last_filing_day(*t, Some(*e))),
+            )
+    }
 }

@@ -725,22 +725,13 @@ pub fn review_queue(
         ..ContractFilter::default()
     };
     let listed = list(conn, (caller, None), &filter, after, limit)?;
-    let extensions = seasons::extensions(conn, &season.id, None)?;
+    let filing_days = seasons::FilingDays::read(conn, season)?;
     Ok(listed
         .into_iter()
         .map(|details| {
             let contract_type = details.contract.booking.terms.contract_type();
-            let extended = extensions
-                .iter()
-                .filter(|e| {
-                    e.organization_id == details.contract.client_id.clone()
-                        && e.contract_type == contract_type
-                })
-                .map(|e| e.until)
-                .max();
-            let deadline = season.deadline(contract_type);
             AwaitingReview {
-                last_filing_day: extended.map_or(deadline, |e| e.max(deadline)),
+                last_filing_day: filing_days.of(&details.contract.client_id, contract_type),
                 details,
             }
         })

@@ -166,19 +166,50 @@ fn every_season(conn: &mut DbConnection) -> Result<Vec<SeasonRow>, Error> {
 /// Writes the lines of the season's clients that have none (a season just seeded), keeping any
 /// line a change wrote meanwhile; answers how many.
 pub fn fill(conn: &mut DbConnection, season_id: &SeasonId) -> Result<usize, Error> {
+    let rows: Vec<LineRow> = assess_unlisted(conn, season_id)?
+        .iter()
+        .map(|(c, r)| LineRow::new(season_id, &c.id, &r.summary(own_allocation(c))))
+        .collect();
+    if !rows.is_empty() {
+        view::put_missing(conn, &rows)?;
+    }
+    Ok(rows.len())
+}
+
+/// The clients of a season whose readiness is incomplete, by id: as the view lists them (it
+/// follows every change to their inputs, see [`record`]), and those it has no line for yet as
+/// assessed afresh.
+pub fn incomplete_clients(
+    conn: &mut DbConnection,
+    season_id: &SeasonId,
+) -> Result<Vec<OrganizationId>, Error> {
+    let mut incomplete = view::incomplete(conn, season_id)?;
+    incomplete.extend(
+        assess_unlisted(conn, season_id)?
+            .into_iter()
+            .filter(|(_, r)| !r.ready())
+            .map(|(c, _)| c.id),
+    );
+    Ok(incomplete)
+}
+
+/// The clients of a season holding an allocation but no line in the view, each assessed afresh.
+fn assess_unlisted(
+    conn: &mut DbConnection,
+    season_id: &SeasonId,
+) -> Result<Vec<(SeasonClient, Readiness)>, Error> {
     let missing = view::missing(conn, season_id)?;
     if missing.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     // Many clients: read the season's groups and contracts whole rather than by a long list of ids.
     let all = missing.len() > 200;
-    let rows: Vec<LineRow> = assess_clients(conn, season_id, &missing, all)?
-        .iter()
-        .zip(&missing)
-        .map(|((r, _), c)| LineRow::new(season_id, &c.id, &r.summary(own_allocation(c))))
-        .collect();
-    view::put_missing(conn, &rows)?;
-    Ok(rows.len())
+    let assessed = assess_clients(conn, season_id, &missing, all)?;
+    Ok(missing
+        .into_iter()
+        .zip(assessed)
+        .map(|(c, (r, _))| (c, r))
+        .collect())
 }
 
 /// Writes a client's line in the view from the readiness just assessed after a change to its

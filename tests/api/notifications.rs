@@ -351,9 +351,96 @@ async fn incomplete_clients_are_reminded_once_before_each_deadline(app: TestApp)
     );
 }
 
+async fn ready_clients_are_not_reminded_until_a_change_leaves_them_incomplete(app: TestApp) {
+    let w = World::new(&app).await;
+    let season = &w.season;
+    // The agency plans its ten pilgrims, holds exactly them, and has them covered: ready.
+    app.post(&format!("/api/v1/seasons/{season}/groups"))
+        .auth(&w.agency)
+        .json(crate::readiness::group(
+            "only",
+            10,
+            "2027-05-10",
+            "2027-05-13",
+        ))
+        .await
+        .assert_status(201);
+    crate::world::allocate(&app, &w.office, season, &w.agency.organization_id, 10)
+        .await
+        .assert_status(200);
+    crate::readiness::cover_ten(&app, &w, &w.agency).await;
+    // The other office has its housing deadline (15 March, like every type's) moved to the 22nd.
+    app.post(&format!("/api/v1/seasons/{season}/extensions"))
+        .auth(&w.ministry)
+        .json(json!({"organization_id": w.other_office.organization_id, "contract_type": "housing", "until": "2027-03-22", "reason": "late visas"}))
+        .await
+        .assert_status(201);
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    let subjects = |r: crate::helpers::Reply| -> Vec<String> {
+        let mut subjects: Vec<String> = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "deadline_reminder")
+            .map(|n| n["subject"].as_str().unwrap().to_owned())
+            .collect();
+        subjects.sort();
+        subjects
+    };
+    let mut conn = etrack::storage::establish(app.database()).unwrap();
+    // 28 February: no deadline is within a reminder's reach (15 and 22 days away).
+    assert_eq!(
+        etrack::notify::reminders::run(&mut conn, day("2027-02-28")).unwrap(),
+        0
+    );
+    // 8 March: the office is reminded of its three deadlines 7 days ahead, the other office of
+    // its housing deadline 14 days ahead and of the other two 7 days ahead; the ready agency of
+    // nothing.
+    assert_eq!(
+        etrack::notify::reminders::run(&mut conn, day("2027-03-08")).unwrap(),
+        6
+    );
+    for today in ["2027-03-08", "2027-03-09"] {
+        assert_eq!(
+            etrack::notify::reminders::run(&mut conn, day(today)).unwrap(),
+            0,
+            "once per reminder"
+        );
+    }
+    let inbox = |who| app.get("/api/v1/notifications").auth(who).send();
+    assert_eq!(
+        subjects(inbox(&w.other_office).await),
+        [
+            "14 days left to file housing contracts for Hajj 1448",
+            "7 days left to file catering contracts for Hajj 1448",
+            "7 days left to file transport contracts for Hajj 1448",
+        ]
+    );
+    assert_eq!(subjects(inbox(&w.office).await).len(), 3);
+    assert!(subjects(inbox(&w.agency).await).is_empty());
+    // The office passes five more pilgrims to the agency, who plans none of them: incomplete, and
+    // reminded of the deadlines whose reminders are still due that day.
+    crate::world::allocate(&app, &w.office, season, &w.agency.organization_id, 15)
+        .await
+        .assert_status(200);
+    assert_eq!(
+        etrack::notify::reminders::run(&mut conn, day("2027-03-08")).unwrap(),
+        3
+    );
+    assert_eq!(
+        subjects(inbox(&w.agency).await),
+        [
+            "7 days left to file catering contracts for Hajj 1448",
+            "7 days left to file housing contracts for Hajj 1448",
+            "7 days left to file transport contracts for Hajj 1448",
+        ]
+    );
+}
+
 crate::backend_tests!(
     a_contracts_lifecycle_notifies_its_parties,
     the_inbox_is_the_organisations_own,
     a_failed_inspection_is_told_to_the_client_and_its_tawafa,
     incomplete_clients_are_reminded_once_before_each_deadline,
+    ready_clients_are_not_reminded_until_a_change_leaves_them_incomplete,
 );
