@@ -6,12 +6,12 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::holds::{self, HoldError};
-use super::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
+use super::models::{AllocationRow, ContractRow, ExtensionRow, QuotaRow, SeasonRow};
 use super::schema::{allocations, extensions, organizations, quotas, seasons};
 use super::{DbConnection, now};
 use crate::access::AllocationScope;
 use crate::domain::ids::{OrganizationId, SeasonId};
-use crate::domain::organization::OrgKind;
+use crate::domain::organization::{OrgKind, OrgStatus};
 use crate::domain::season::ContractType;
 
 pub fn insert(conn: &mut DbConnection, row: &SeasonRow) -> QueryResult<()> {
@@ -348,6 +348,38 @@ pub fn last_filing_day(
         .select(diesel::dsl::max(extensions::until))
         .first(conn)?;
     Ok(season.last_filing_day(contract_type, extended))
+}
+
+/// What a contract's submission is checked against: its season, the latest day the client's
+/// extensions of its type grant (R2), and its provider's status (`None` for a provider that is
+/// gone).
+#[derive(Queryable, Debug)]
+pub struct FilingTerms {
+    pub season: SeasonRow,
+    pub extended: Option<NaiveDate>,
+    pub provider: Option<OrgStatus>,
+}
+
+/// The [`FilingTerms`] of a contract, in one statement; `None` when its season is gone.
+pub fn filing_terms(
+    conn: &mut DbConnection,
+    row: &ContractRow,
+) -> QueryResult<Option<FilingTerms>> {
+    let extended = extensions::table
+        .filter(extensions::season_id.eq(row.season_id.clone()))
+        .filter(extensions::organization_id.eq(row.client_id.clone()))
+        .filter(extensions::contract_type.eq(row.contract_type))
+        .select(diesel::dsl::max(extensions::until))
+        .single_value();
+    let provider = organizations::table
+        .find(row.provider_id.clone())
+        .select(organizations::status)
+        .single_value();
+    seasons::table
+        .find(row.season_id.clone())
+        .select((seasons::all_columns, extended, provider))
+        .first(conn)
+        .optional()
 }
 
 /// The last filing days of every client of a season, from one read of its extensions.

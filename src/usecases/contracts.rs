@@ -166,11 +166,12 @@ fn hold_error(e: HoldError) -> Error {
 }
 
 /// Capacity and allocation taken for a load (R4, R7), in this order: the client's allocation row,
-/// then its days, then the facility's. The facility's part is left for last: the client's part is
-/// taken and the facility's room checked (a load that does not fit refused) before the step's
-/// other work, the facility's days themselves ([`FacilityHold::take`]) only once that work is
-/// done. Every client filing for the building waits on those days, so they are held only for the
-/// end of the transaction.
+/// then its days, then the facility's. The facility's part is left for last: its room is checked
+/// first, from what is committed and without a lock (a load that does not fit is refused before
+/// anything is written or waited for), then the client's part is taken before the step's other
+/// work, the facility's days themselves ([`FacilityHold::take`]) only once that work is done.
+/// Every client filing for the building waits on those days, so they are held only for the end
+/// of the transaction.
 #[must_use]
 pub(crate) struct FacilityHold {
     facility_id: FacilityId,
@@ -183,9 +184,9 @@ impl FacilityHold {
         row: &ContractRow,
         load: Load,
     ) -> Result<Self, Error> {
+        holds::check_facility(conn, &row.facility_id, &load).map_err(hold_error)?;
         holds::lock_allocation(conn, &row.season_id, &row.client_id).map_err(hold_error)?;
         holds::take_client(conn, &row.season_id, &row.client_id, &load).map_err(hold_error)?;
-        holds::check_facility(conn, &row.facility_id, &load).map_err(hold_error)?;
         Ok(FacilityHold {
             facility_id: row.facility_id.clone(),
             load,
@@ -592,16 +593,17 @@ fn apply(
     let reason = reason(action.needs_reason(), reason_given?)?;
     let load = store::booking(&row)?.load();
     if action == Action::Submit {
-        let season = seasons::find(conn, &row.season_id)?.ok_or_else(Error::internal)?;
-        let deadline = seasons::last_filing_day(conn, &season, &row.client_id, row.contract_type)?;
+        let terms = seasons::filing_terms(conn, &row)?.ok_or_else(Error::internal)?;
+        let deadline = terms
+            .season
+            .last_filing_day(row.contract_type, terms.extended);
         if today_in_makkah() > deadline {
             return Err(Error::conflict("deadline_passed").with_details(Details {
                 deadline: Some(deadline),
                 ..Details::default()
             }));
         }
-        let provider = organizations::find(conn, &row.provider_id)?.ok_or_else(Error::internal)?;
-        if provider.status != OrgStatus::Active {
+        if terms.provider.ok_or_else(Error::internal)? != OrgStatus::Active {
             return Err(Error::conflict("provider_inactive"));
         }
         let missing = super::documents::missing_for(conn, &row)?;
