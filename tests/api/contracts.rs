@@ -166,6 +166,17 @@ async fn refusals_explain_themselves(app: TestApp) {
         ),
         (&json!("2027-05-10"), &json!(250), &json!(200))
     );
+    // Too many for both the agency's 200 pilgrims and the building's 100 beds: the building's
+    // room is checked first, so its shortfall is the one answered.
+    let both = w
+        .draft(&app, &w.agency, w.housing(250, "2027-06-01", "2027-06-02"))
+        .await;
+    let over_both = w.step(&app, &w.agency, &both, "submit", None).await;
+    over_both.assert_problem(409, "capacity_exceeded");
+    assert_eq!(
+        (&over_both.body["requested"], &over_both.body["available"]),
+        (&json!(250), &json!(100))
+    );
 
     // Each transition refused names the status and what the caller could do instead.
     let pending = w
