@@ -3,6 +3,8 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+
+use super::prepared::KeepPrepared;
 use sha2::{Digest, Sha256};
 
 use super::schema::{audit_events, audit_head};
@@ -52,6 +54,7 @@ pub fn append(conn: &mut DbConnection, event: NewEvent) -> QueryResult<()> {
     };
     diesel::insert_into(audit_events::table)
         .values(&row)
+        .prepared()
         .execute(conn)
         .map(|_| ())
 }
@@ -80,6 +83,7 @@ pub fn seal(conn: &mut DbConnection, batch: i64) -> QueryResult<usize> {
     write_transaction(conn, |conn| {
         diesel::update(audit_head::table.find(1))
             .set(audit_head::seq.eq(audit_head::seq))
+            .prepared()
             .execute(conn)?;
         let (mut seq, mut prev): (i64, String) = audit_head::table
             .find(1)
@@ -99,11 +103,13 @@ pub fn seal(conn: &mut DbConnection, batch: i64) -> QueryResult<usize> {
                     audit_events::prev_hash.eq(&prev),
                     audit_events::hash.eq(&h),
                 ))
+                .prepared()
                 .execute(conn)?;
             prev = h;
         }
         diesel::update(audit_head::table.find(1))
             .set((audit_head::seq.eq(seq), audit_head::hash.eq(&prev)))
+            .prepared()
             .execute(conn)?;
         Ok(pending.len())
     })

@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
+
+use super::prepared::KeepPrepared;
 use diesel::result::Error::DeserializationError;
 
 use super::models::{AmendmentRow, ContractEventRow, ContractRow};
@@ -314,6 +316,7 @@ fn scoped(scope: &ContractScope) -> Option<contracts::BoxedQuery<'static, MultiB
 pub fn insert(conn: &mut DbConnection, row: &ContractRow) -> QueryResult<()> {
     diesel::insert_into(contracts::table)
         .values(row)
+        .prepared()
         .execute(conn)
         .map(|_| ())
 }
@@ -526,6 +529,7 @@ pub fn update_terms(
         contracts::version.eq(version + 1),
         contracts::updated_at.eq(now()),
     ))
+    .prepared()
     .execute(conn)?;
     Ok(changed == 1)
 }
@@ -552,6 +556,7 @@ pub fn set_status(
         contracts::updated_at.eq(now()),
     ))
     .returning(contracts::all_columns)
+    .prepared()
     .get_result(c)
     .optional())
 }
@@ -559,6 +564,7 @@ pub fn set_status(
 pub fn insert_event(conn: &mut DbConnection, row: &ContractEventRow) -> QueryResult<()> {
     diesel::insert_into(contract_events::table)
         .values(row)
+        .prepared()
         .execute(conn)
         .map(|_| ())
 }
@@ -576,6 +582,7 @@ pub fn events(
 pub fn insert_amendment(conn: &mut DbConnection, row: &AmendmentRow) -> QueryResult<()> {
     diesel::insert_into(amendments::table)
         .values(row)
+        .prepared()
         .execute(conn)
         .map(|_| ())
 }
@@ -619,6 +626,7 @@ pub fn set_amendment_status(
             .filter(amendments::status.eq(from)),
     )
     .set((amendments::status.eq(to), amendments::updated_at.eq(now())))
+    .prepared()
     .execute(conn)?;
     Ok(changed == 1)
 }

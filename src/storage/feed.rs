@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::prepared::KeepPrepared;
+
 use super::schema::{feed_events, organization_countries, readiness_marks};
 use super::{DbConnection, MultiBackend};
 use crate::access::ContractScope;
@@ -52,6 +54,7 @@ impl FeedRow {
 pub fn append(conn: &mut DbConnection, row: &FeedEvent) -> QueryResult<()> {
     diesel::insert_into(feed_events::table)
         .values(row)
+        .prepared()
         .execute(conn)
         .map(|_| ())
 }

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
+use super::prepared::KeepPrepared;
+
 use super::DbConnection;
 use super::schema::{allocations, client_days, facility_days};
 use crate::domain::contract::Load;
@@ -132,6 +134,7 @@ pub fn take_facility(
             )
             .set(facility_days::held.eq(facility_days::held + units))
             .returning(facility_days::day)
+            .prepared()
             .get_results(conn)?;
             if taken.len() != count {
                 let free = |day| {
@@ -209,6 +212,7 @@ pub fn release_facility(
                     .filter(facility_days::held.ge(units)),
             )
             .set(facility_days::held.eq(facility_days::held - units))
+            .prepared()
             .execute(conn)?;
             if changed != count {
                 // Releasing more than was held would be a bookkeeping fault: refuse, roll back.
@@ -232,6 +236,7 @@ pub fn lock_allocation(
             .filter(allocations::organization_id.eq(organization_id)),
     )
     .set(allocations::lock_version.eq(allocations::lock_version + 1))
+    .prepared()
     .execute(conn)?;
     if locked == 1 {
         Ok(())
@@ -290,6 +295,7 @@ pub fn take_client(
             )
             .set(client_days::held.eq(client_days::held + units))
             .returning(client_days::day)
+            .prepared()
             .get_results(conn)?;
             if taken.len() != count {
                 let own: Option<i64> = allocations::table
@@ -337,6 +343,7 @@ pub fn release_client(
                     .filter(client_days::held.ge(units)),
             )
             .set(client_days::held.eq(client_days::held - units))
+            .prepared()
             .execute(conn)?;
             if changed != count {
                 return Err(HoldError::Db(diesel::result::Error::RollbackTransaction));

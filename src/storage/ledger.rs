@@ -5,6 +5,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
+
+use super::prepared::KeepPrepared;
 use diesel::sql_types::BigInt;
 
 use super::DbConnection;
@@ -408,6 +410,7 @@ pub fn post(
     }
     diesel::insert_into(ledger_transactions::table)
         .values(transaction)
+        .prepared()
         .execute(conn)?;
     let rows: Vec<EntryRow> = entries
         .iter()
@@ -425,6 +428,7 @@ pub fn post(
         match conn {
             DbConnection::Postgresql(c) => diesel::insert_into(ledger_entries::table)
                 .values(&rows)
+                .prepared()
                 .execute(c)?,
             DbConnection::Sqlite(c) => diesel::insert_into(ledger_entries::table)
                 .values(&rows)

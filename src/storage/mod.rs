@@ -19,6 +19,7 @@ pub mod models;
 pub mod notifications;
 pub mod organizations;
 pub mod plans;
+pub mod prepared;
 pub mod readiness;
 pub mod retention;
 pub mod schema;

@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::prepared::KeepPrepared;
+
 use super::schema::{notifications, organizations, outbox, reminders, users, wallet_reminders};
 use super::{DbConnection, now};
 use crate::domain::ids::{NotificationId, OrganizationId, OutboxId, SeasonId};
@@ -45,6 +47,7 @@ pub struct OutboxRow {
 pub fn insert_notification(conn: &mut DbConnection, row: &NotificationRow) -> QueryResult<()> {
     diesel::insert_into(notifications::table)
         .values(row)
+        .prepared()
         .execute(conn)
         .map(|_| ())
 }
@@ -52,6 +55,7 @@ pub fn insert_notification(conn: &mut DbConnection, row: &NotificationRow) -> Qu
 pub fn insert_outbox(conn: &mut DbConnection, row: &OutboxRow) -> QueryResult<()> {
     diesel::insert_into(outbox::table)
         .values(row)
+        .prepared()
         .execute(conn)
         .map(|_| ())
 }
@@ -166,6 +170,7 @@ pub fn claim(
             outbox::claimed_by.eq(worker),
             outbox::claimed_until.eq(lease_until),
         ))
+        .prepared()
         .execute(conn)?;
         if won == 1 {
             claimed.push(outbox::table.find(&id).first(conn)?);
@@ -186,6 +191,7 @@ pub fn mark_sent(conn: &mut DbConnection, id: &OutboxId, worker: &str) -> QueryR
         outbox::attempts.eq(outbox::attempts + 1),
         outbox::claimed_until.eq(None::<NaiveDateTime>),
     ))
+    .prepared()
     .execute(conn)
     .map(|_| ())
 }
@@ -215,6 +221,7 @@ pub fn mark_failed(
         outbox::last_error.eq(error),
         outbox::claimed_until.eq(None::<NaiveDateTime>),
     ))
+    .prepared()
     .execute(conn)
     .map(|_| ())
 }

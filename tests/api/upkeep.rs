@@ -531,8 +531,45 @@ async fn a_building_filled_while_a_submission_runs_refuses_it(app: TestApp) {
     );
 }
 
+/// The writes of a contract's steps (updates, inserts with optional values), which diesel would
+/// send unnamed for PostgreSQL to parse and plan each time, are kept prepared on their
+/// connection: the same statement run again is not prepared again.
+async fn a_steps_writes_are_kept_prepared(app: TestApp) {
+    use etrack::domain::ids::{OrganizationId, SeasonId};
+    let w = World::new(&app).await;
+    let season: SeasonId = w.season.parse().unwrap();
+    let office: OrganizationId = w.office.organization_id.parse().unwrap();
+    let mut conn = etrack::storage::establish(app.database()).unwrap();
+    #[derive(QueryableByName)]
+    struct Kept {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let kept = |conn: &mut etrack::storage::DbConnection| {
+        diesel::sql_query(
+            "SELECT count(*) AS n FROM pg_prepared_statements \
+             WHERE statement LIKE 'UPDATE \"allocations\" SET \"lock_version\"%'",
+        )
+        .get_result::<Kept>(conn)
+        .unwrap()
+        .n
+    };
+    assert_eq!(kept(&mut conn), 0);
+    for _ in 0..3 {
+        etrack::storage::holds::lock_allocation(&mut conn, &season, &office).unwrap();
+    }
+    assert_eq!(kept(&mut conn), 1, "kept once, used three times");
+}
+
 mod contention {
     use super::*;
+
+    #[actix_web::test]
+    async fn a_steps_writes_are_kept_prepared_on_postgres() {
+        if let Some(app) = spawn_app_with(Backend::Postgres, |_| {}).await {
+            a_steps_writes_are_kept_prepared(app).await;
+        }
+    }
 
     #[actix_web::test]
     async fn deadlocked_changes_are_retried_on_postgres() {
