@@ -239,13 +239,10 @@ pub async fn home(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse 
         let mut allocation = None;
         if let (Some(season), true) = (&season, caller.kind.is_client()) {
             let today = today_in_makkah();
+            let filing_days =
+                seasons::FilingDays::read(conn, season, Some(&caller.organization_id))?;
             for contract_type in ContractType::ALL {
-                let day = seasons::last_filing_day(
-                    conn,
-                    season,
-                    &caller.organization_id,
-                    *contract_type,
-                )?;
+                let day = filing_days.of(&caller.organization_id, *contract_type);
                 deadlines.push(Deadline {
                     contract_type: *contract_type,
                     day,

@@ -64,7 +64,7 @@ fn deadlines(
     season: &SeasonRow,
     today: NaiveDate,
 ) -> Result<usize, crate::error::Error> {
-    let filing_days = seasons::FilingDays::read(conn, season)?;
+    let filing_days = seasons::FilingDays::read(conn, season, None)?;
     let mut due_days: Vec<i64> = filing_days
         .days()
         .filter_map(|deadline| due(deadline, today))

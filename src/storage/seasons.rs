@@ -334,22 +334,6 @@ pub fn extensions(
     query.order(extensions::id.asc()).load(conn)
 }
 
-/// The latest day a client may still submit contracts of a type, counting its extensions.
-pub fn last_filing_day(
-    conn: &mut DbConnection,
-    season: &SeasonRow,
-    organization_id: &OrganizationId,
-    contract_type: ContractType,
-) -> QueryResult<NaiveDate> {
-    let extended: Option<NaiveDate> = extensions::table
-        .filter(extensions::season_id.eq(&season.id))
-        .filter(extensions::organization_id.eq(organization_id))
-        .filter(extensions::contract_type.eq(contract_type))
-        .select(diesel::dsl::max(extensions::until))
-        .first(conn)?;
-    Ok(season.last_filing_day(contract_type, extended))
-}
-
 /// What a contract's submission is checked against: its season, the latest day the client's
 /// extensions of its type grant (R2), and its provider's status (`None` for a provider that is
 /// gone).
@@ -382,7 +366,7 @@ pub fn filing_terms(
         .optional()
 }
 
-/// The last filing days of every client of a season, from one read of its extensions.
+/// The last filing days of the clients of a season, from one read of their extensions.
 pub struct FilingDays<'s> {
     season: &'s SeasonRow,
     /// The latest day each client's extensions of a type grant.
@@ -390,9 +374,14 @@ pub struct FilingDays<'s> {
 }
 
 impl<'s> FilingDays<'s> {
-    pub fn read(conn: &mut DbConnection, season: &'s SeasonRow) -> QueryResult<FilingDays<'s>> {
+    /// Every client's (`client` `None`) or one client's.
+    pub fn read(
+        conn: &mut DbConnection,
+        season: &'s SeasonRow,
+        client: Option<&OrganizationId>,
+    ) -> QueryResult<FilingDays<'s>> {
         let mut extended = HashMap::new();
-        for e in extensions(conn, &season.id, None)? {
+        for e in extensions(conn, &season.id, client)? {
             let day = extended
                 .entry((e.organization_id, e.contract_type))
                 .or_insert(e.until);

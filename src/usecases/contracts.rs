@@ -727,7 +727,7 @@ pub fn review_queue(
         ..ContractFilter::default()
     };
     let listed = list(conn, (caller, None), &filter, after, limit)?;
-    let filing_days = seasons::FilingDays::read(conn, season)?;
+    let filing_days = seasons::FilingDays::read(conn, season, None)?;
     Ok(listed
         .into_iter()
         .map(|details| {

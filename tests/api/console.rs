@@ -213,6 +213,35 @@ async fn signing_in_sets_a_safe_cookie_and_forms_need_their_token(app: TestApp) 
     let home = office.get("/").await;
     assert_eq!(home.status, 200);
     assert!(home.body.contains("Filing deadlines"));
+    // The home page's deadlines are the office's own: the season's (15 March for every type),
+    // or a later day its extension grants; another office's extension does not show.
+    let days = |body: &str| -> Vec<String> {
+        body.split("<span class=\"day\">")
+            .skip(1)
+            .map(|s| s.split('<').next().unwrap().to_owned())
+            .collect()
+    };
+    let before = days(&home.body);
+    assert_eq!(before.len(), 3, "{before:?}");
+    assert!(before.iter().all(|d| *d == before[0]), "{before:?}");
+    for (org, contract_type, until) in [
+        (&w.office.organization_id, "transport", "2027-03-22"),
+        (&w.other_office.organization_id, "housing", "2027-03-29"),
+    ] {
+        app.post(&format!("/api/v1/seasons/{}/extensions", w.season))
+            .auth(&w.ministry)
+            .json(serde_json::json!({"organization_id": org, "contract_type": contract_type, "until": until, "reason": "late visas"}))
+            .await
+            .assert_status(201);
+    }
+    let after = days(&office.get("/").await.body);
+    assert_eq!(after.len(), 3, "{after:?}");
+    assert_eq!(
+        after.iter().filter(|d| **d == before[0]).count(),
+        2,
+        "housing and catering keep the season's day: {after:?}"
+    );
+    assert!(after.iter().any(|d| d.contains("22")), "{after:?}");
     // A contract the office may not see is the 404 page, like one that does not exist.
     let other = w
         .draft(
