@@ -7,9 +7,9 @@
 use actix_web::HttpResponse;
 use actix_web::http::header::ContentType;
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use serde::{Serialize, Serializer};
 
 use crate::domain::calendar::{push_date, push_digits};
-use serde::{Serialize, Serializer};
 
 /// Bytes set aside per item of a page before writing it: a contract is about 850.
 const BYTES_PER_ITEM: usize = 1024;

@@ -3,10 +3,9 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-
-use super::prepared::KeepPrepared;
 use sha2::{Digest, Sha256};
 
+use super::prepared::KeepPrepared;
 use super::schema::{audit_events, audit_head};
 use super::{DbConnection, now, write_transaction};
 

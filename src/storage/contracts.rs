@@ -3,11 +3,10 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-
-use super::prepared::KeepPrepared;
 use diesel::result::Error::DeserializationError;
 
 use super::models::{AmendmentRow, ContractEventRow, ContractRow};
+use super::prepared::KeepPrepared;
 use super::schema::{amendments, contract_events, contracts, facilities, organizations};
 use super::{DbConnection, MultiBackend, like_contains, now};
 use crate::access::{ContractScope, SessionGuard};

@@ -4,7 +4,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::prepared::KeepPrepared;
-
 use super::schema::{feed_events, organization_countries, readiness_marks};
 use super::{DbConnection, MultiBackend};
 use crate::access::ContractScope;

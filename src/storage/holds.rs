@@ -10,9 +10,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::prepared::KeepPrepared;
-
 use super::DbConnection;
+use super::prepared::KeepPrepared;
 use super::schema::{allocations, client_days, facility_days};
 use crate::domain::contract::Load;
 use crate::domain::ids::{FacilityId, OrganizationId, SeasonId};

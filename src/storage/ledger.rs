@@ -5,11 +5,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
-
-use super::prepared::KeepPrepared;
 use diesel::sql_types::BigInt;
 
 use super::DbConnection;
+use super::prepared::KeepPrepared;
 use super::schema::{
     contracts, inspections, ledger_accounts, ledger_entries, ledger_transactions, organizations,
     payment_schedules, payment_terms, seasons,

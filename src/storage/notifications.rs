@@ -4,7 +4,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::prepared::KeepPrepared;
-
 use super::schema::{notifications, organizations, outbox, reminders, users, wallet_reminders};
 use super::{DbConnection, now};
 use crate::domain::ids::{NotificationId, OrganizationId, OutboxId, SeasonId};
