@@ -16,10 +16,10 @@ use chrono::Duration;
 use crate::domain::contract::Action;
 use crate::domain::ids::{NotificationId, OrganizationId, OutboxId, WebhookId};
 use crate::domain::organization::Language;
-use crate::storage::contracts::Names;
 use crate::storage::models::ContractRow;
+use crate::storage::names::{self, Names};
 use crate::storage::notifications::{self as store, NotificationRow, OutboxRow};
-use crate::storage::{DbConnection, QueryResult, contracts, now, organizations};
+use crate::storage::{DbConnection, QueryResult, now, organizations};
 use templates::{Params, Template, render};
 
 static PUBLIC_URL: OnceLock<String> = OnceLock::new();
@@ -39,7 +39,7 @@ pub(crate) fn link(path: &str) -> String {
 
 fn params(conn: &mut DbConnection, c: &ContractRow, reason: Option<&str>) -> QueryResult<Params> {
     // The three names in one statement, as a contract's view reads them.
-    let names = contracts::names(conn, std::slice::from_ref(c))?;
+    let names = names::names(conn, std::slice::from_ref(c))?;
     named_params(c, &names, reason)
 }
 

@@ -1,13 +1,12 @@
 //! Contracts, their amendments and their history (R9).
 
-use std::collections::HashMap;
-
 use diesel::prelude::*;
 use diesel::result::Error::DeserializationError;
 
 use super::models::{AmendmentRow, ContractEventRow, ContractRow};
+use super::names::{self, Named, Names};
 use super::prepared::KeepPrepared;
-use super::schema::{amendments, contract_events, contracts, facilities, organizations};
+use super::schema::{amendments, contract_events, contracts};
 use super::{DbConnection, MultiBackend, like_contains, now};
 use crate::access::{ContractScope, SessionGuard};
 use crate::domain::contract::{
@@ -114,92 +113,6 @@ pub fn amendment_of(contract: &ContractRow, row: AmendmentRow) -> QueryResult<Am
     })
 }
 
-/// Names of the organisations and facilities a page of contracts shows, in two queries.
-#[derive(Default)]
-pub struct Names {
-    organizations: HashMap<String, (String, String)>,
-    facilities: HashMap<String, (String, String, String)>,
-}
-
-/// A name, and its Arabic form where there is one.
-pub type Named = (String, Option<String>);
-
-fn named((name, arabic): (String, String)) -> Named {
-    (name, (!arabic.is_empty()).then_some(arabic))
-}
-
-impl Names {
-    pub fn organization(&self, id: &OrganizationId) -> Named {
-        named(
-            self.organizations
-                .get(id.as_str())
-                .cloned()
-                .unwrap_or_default(),
-        )
-    }
-
-    /// A facility's names and city.
-    pub fn facility(&self, id: &FacilityId) -> QueryResult<(Named, Place)> {
-        let (name, name_ar, city) = self
-            .facilities
-            .get(id.as_str())
-            .cloned()
-            .unwrap_or_default();
-        let city = Place::parse(&city).ok_or_else(|| damaged("facility city", &city))?;
-        Ok((named((name, name_ar)), city))
-    }
-}
-
-pub fn names(conn: &mut DbConnection, rows: &[ContractRow]) -> QueryResult<Names> {
-    let mut org_ids: Vec<&str> = rows
-        .iter()
-        .flat_map(|r| [r.client_id.as_str(), r.provider_id.as_str()])
-        .collect();
-    org_ids.sort_unstable();
-    org_ids.dedup();
-    let mut facility_ids: Vec<&str> = rows.iter().map(|r| r.facility_id.as_str()).collect();
-    facility_ids.sort_unstable();
-    facility_ids.dedup();
-    let mut names = Names {
-        organizations: HashMap::new(),
-        facilities: HashMap::new(),
-    };
-    if rows.is_empty() {
-        return Ok(names);
-    }
-    // Both kinds of name in one statement: an organisation's row has no city, a facility's has.
-    // (The backends' union is written per backend: the two-backend connection has none.)
-    let found: Vec<(String, String, String, String)> = super::per_backend!(conn, c =>
-        organizations::table
-            .filter(organizations::id.eq_any(&org_ids))
-            .select((
-                organizations::id,
-                organizations::name,
-                organizations::name_ar,
-                diesel::dsl::sql::<diesel::sql_types::Text>("''"),
-            ))
-            .union_all(
-                facilities::table
-                    .filter(facilities::id.eq_any(&facility_ids))
-                    .select((
-                        facilities::id,
-                        facilities::name,
-                        facilities::name_ar,
-                        facilities::city,
-                    )),
-            )
-            .load(c)?
-    );
-    for (id, name, name_ar, city) in found {
-        if city.is_empty() {
-            names.organizations.insert(id, (name, name_ar));
-        } else {
-            names.facilities.insert(id, (name, name_ar, city));
-        }
-    }
-    Ok(names)
-}
-
 /// Narrows a boxed query over `contracts` (alone or joined, as inspections are) to the contracts a
 /// scope covers: `None` when it covers none.
 macro_rules! contracts_in_scope {
@@ -231,8 +144,6 @@ macro_rules! contracts_in_scope {
 }
 pub(crate) use contracts_in_scope;
 
-diesel::alias!(organizations as clients: Clients, organizations as providers: Providers);
-
 /// A contract with the names it shows: its facility's and the facility's city, its client's and
 /// its provider's.
 #[derive(Debug, Clone)]
@@ -241,24 +152,6 @@ pub struct NamedRow {
     pub facility: (Named, Place),
     pub client: Named,
     pub provider: Named,
-}
-
-type Found = (
-    ContractRow,
-    (String, String, Place),
-    (String, String),
-    (String, String),
-);
-
-impl From<Found> for NamedRow {
-    fn from((row, (name, name_ar, city), client, provider): Found) -> NamedRow {
-        NamedRow {
-            row,
-            facility: (named((name, name_ar)), city),
-            client: named(client),
-            provider: named(provider),
-        }
-    }
 }
 
 impl Names {
@@ -273,30 +166,28 @@ impl Names {
     }
 }
 
-/// The contracts a scope covers, each joined to the names it shows, ready for filters; with a
-/// guard, only while the session of the caller a token states still holds. Boxed for the backend
-/// the statement runs on (see [`list`]).
+/// Contracts read with the names' edition beside them, named from what this process keeps (see
+/// [`names::shown`]).
+fn named_at(
+    conn: &mut DbConnection,
+    found: Vec<(ContractRow, String)>,
+) -> QueryResult<Vec<NamedRow>> {
+    let Some(edition) = found.first().map(|(_, e)| e.clone()) else {
+        return Ok(Vec::new());
+    };
+    let rows: Vec<ContractRow> = found.into_iter().map(|(row, _)| row).collect();
+    let names = names::shown(conn, &edition, &rows)?;
+    rows.into_iter().map(|row| names.named(row)).collect()
+}
+
+/// The contracts a scope covers with the names' edition beside them (see [`names::shown`]), ready
+/// for filters; with a guard, only while the session of the caller a token states still holds.
+/// Boxed for the backend the statement runs on (see [`list`]).
 macro_rules! named_in_scope {
     ($scope:expr, $guard:expr) => {
         contracts_in_scope!(
             contracts::table
-                .inner_join(facilities::table)
-                .inner_join(clients.on(contracts::client_id.eq(clients.field(organizations::id))))
-                .inner_join(
-                    providers.on(contracts::provider_id.eq(providers.field(organizations::id))),
-                )
-                .select((
-                    contracts::all_columns,
-                    (facilities::name, facilities::name_ar, facilities::city),
-                    (
-                        clients.field(organizations::name),
-                        clients.field(organizations::name_ar),
-                    ),
-                    (
-                        providers.field(organizations::name),
-                        providers.field(organizations::name_ar),
-                    ),
-                ))
+                .select((contracts::all_columns, names::edition()))
                 .into_boxed(),
             $scope
         )
@@ -334,7 +225,8 @@ pub fn find_visible(
     }
 }
 
-/// [`find_visible`] with the names the contract shows, in one statement (run on the backend's own
+/// [`find_visible`] with the names the contract shows, in one statement with the names' edition
+/// (the names from what this process keeps, see [`names::shown`]; run on the backend's own
 /// connection, as [`list`] is).
 pub fn find_visible_named(
     conn: &mut DbConnection,
@@ -345,11 +237,13 @@ pub fn find_visible_named(
     let found = super::per_backend!(conn, c => match named_in_scope!(scope, guard) {
         Some(query) => query
             .filter(contracts::id.eq(id.clone()))
-            .first::<Found>(c)
+            .limit(1)
+            .prepared()
+            .get_result::<(ContractRow, String)>(c)
             .optional()?,
         None => None,
     });
-    Ok(found.map(NamedRow::from))
+    Ok(named_at(conn, found.into_iter().collect())?.pop())
 }
 
 pub fn find(conn: &mut DbConnection, id: &ContractId) -> QueryResult<Option<ContractRow>> {
@@ -371,7 +265,9 @@ pub struct ContractFilter {
 }
 
 /// A page of the contracts a scope covers, in id order after `after`, each with the names it
-/// shows: one statement, which also checks the `guard` of a caller read from its token.
+/// shows: one statement, which also checks the `guard` of a caller read from its token and reads
+/// the names' edition; the names come from what this process keeps under that edition (see
+/// [`names::shown`]: a second statement only for names not kept yet).
 ///
 /// The busiest statement of the portal runs on the backend's own connection, with the query boxed
 /// for that backend: through the two-backend connection, its SQL would be written three times per
@@ -383,7 +279,7 @@ pub fn list(
     after: Option<&ContractId>,
     limit: i64,
 ) -> QueryResult<Vec<NamedRow>> {
-    let found: Vec<Found> = super::per_backend!(conn, c => {
+    let found: Vec<(ContractRow, String)> = super::per_backend!(conn, c => {
         let Some(mut query) = named_in_scope!(scope, guard) else {
             return Ok(Vec::new());
         };
@@ -420,9 +316,14 @@ pub fn list(
         if let Some(after) = after {
             query = query.filter(contracts::id.gt(after.clone()));
         }
-        query.order(contracts::id.asc()).limit(limit).load(c)?
+        // Kept prepared under its text: the edition's subquery is SQL diesel would not keep.
+        query
+            .order(contracts::id.asc())
+            .limit(limit)
+            .prepared()
+            .load(c)?
     });
-    Ok(found.into_iter().map(NamedRow::from).collect())
+    named_at(conn, found)
 }
 
 /// Every approved contract of a type in a season, in id order.

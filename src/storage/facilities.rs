@@ -189,8 +189,6 @@ impl From<diesel::result::Error> for UpdateError {
     }
 }
 
-/// Renames a facility or changes its capacity; capacity never drops below what any day holds.
-/// Run inside a write transaction.
 /// A facility's new names and the search key over both.
 pub struct Names {
     pub name: String,
@@ -198,6 +196,8 @@ pub struct Names {
     pub search_key: String,
 }
 
+/// Renames a facility (a new edition of the names contracts show, see [`super::names`]) or changes
+/// its capacity; capacity never drops below what any day holds. Run inside a write transaction.
 pub fn update(
     conn: &mut DbConnection,
     row: &FacilityRow,
@@ -205,6 +205,7 @@ pub fn update(
     names: Option<Names>,
     capacity: Option<i64>,
 ) -> Result<(), UpdateError> {
+    let renamed = names.is_some();
     let (name, name_ar, search_key) = match names {
         Some(n) => (Some(n.name), Some(n.name_ar), Some(n.search_key)),
         None => (None, None, None),
@@ -225,6 +226,9 @@ pub fn update(
     .execute(conn)?;
     if changed == 0 {
         return Err(UpdateError::Stale);
+    }
+    if renamed {
+        super::names::renamed(conn)?;
     }
     if let Some(capacity) = capacity {
         let total: i64 = facility_days::table

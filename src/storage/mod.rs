@@ -16,6 +16,7 @@ pub mod invariants;
 pub mod ledger;
 pub mod metrics;
 pub mod models;
+pub mod names;
 pub mod notifications;
 pub mod organizations;
 pub mod plans;

@@ -118,7 +118,8 @@ pub struct OrganizationChanges {
     pub status: Option<String>,
 }
 
-/// Applies the changes if the row still has `expected_version`; `false` when it moved on.
+/// Applies the changes if the row still has `expected_version`; `false` when it moved on. A new
+/// name starts a new edition of the names contracts show (see [`super::names`]).
 pub fn update(
     conn: &mut DbConnection,
     id: &OrganizationId,
@@ -136,6 +137,9 @@ pub fn update(
         organizations::updated_at.eq(now()),
     ))
     .execute(conn)?;
+    if updated == 1 && (changes.name.is_some() || changes.name_ar.is_some()) {
+        super::names::renamed(conn)?;
+    }
     Ok(updated == 1)
 }
 

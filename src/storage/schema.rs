@@ -376,6 +376,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    names_edition (id) {
+        id -> Integer,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
     readiness_marks (season_id, organization_id) {
         season_id -> Text,
         organization_id -> Text,
@@ -626,6 +633,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_tokens,
     feed_events,
     readiness_marks,
+    names_edition,
     readiness_view,
     webhook_subscriptions,
     webhook_deliveries,

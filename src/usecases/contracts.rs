@@ -21,7 +21,7 @@ use crate::notify;
 use crate::storage::contracts::{self as store, ContractFilter, NamedRow, TermsChange};
 use crate::storage::holds::{self, HoldError, Shortfall};
 use crate::storage::models::{ContractEventRow, ContractRow, FacilityRow, SeasonRow};
-use crate::storage::{DbConnection, facilities, now, organizations, seasons};
+use crate::storage::{DbConnection, facilities, names, now, organizations, seasons};
 
 /// The longest reason accepted.
 pub const MAX_REASON_CHARS: usize = 1000;
@@ -66,7 +66,7 @@ pub(super) fn details(
     caller: &Caller,
     rows: Vec<ContractRow>,
 ) -> Result<Vec<ContractDetails>, Error> {
-    let names = store::names(conn, &rows)?;
+    let names = names::names(conn, &rows)?;
     let named = rows
         .into_iter()
         .map(|row| names.named(row))
@@ -638,7 +638,7 @@ fn apply(
         None => false,
     };
     // The names the notifications and the answer show, read once.
-    let names = store::names(conn, std::slice::from_ref(&moved))?;
+    let names = names::names(conn, std::slice::from_ref(&moved))?;
     notify::contract_moved(
         conn,
         &moved,

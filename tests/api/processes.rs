@@ -7,7 +7,8 @@ use etrack::config::DatabaseUrl;
 use serde_json::json;
 
 use crate::helpers::{ADMIN_EMAIL, Auth, Backend, PASSWORD, TestApp, TestDb};
-use crate::process::{ServerProcess, binary, url_text};
+use crate::process::{ServerProcess, TwoProcesses, binary, url_text};
+use crate::world::World;
 
 #[test]
 fn serve_refuses_to_start_without_a_proper_secret() {
@@ -138,6 +139,82 @@ async fn several_processes_share_one_sqlite_file() {
 #[actix_web::test]
 async fn several_processes_share_one_postgres_database() {
     several_processes_share_one_database(Backend::Postgres).await;
+}
+
+/// The names a contract shows are kept by each process between requests (the names' edition,
+/// `storage::names`): a rename through one process shows at once in the lists and reads of another
+/// that has kept the old names, for the provider, the facility and the client alike.
+async fn a_rename_through_one_process_shows_in_anothers_contracts(backend: Backend) {
+    let Some(two) = TwoProcesses::start(backend) else {
+        return;
+    };
+    let (a_api, b_api) = (&two.a, &two.b);
+    let w = World::new(a_api).await;
+    let id = w
+        .draft(a_api, &w.agency, w.housing(2, "2027-05-10", "2027-05-12"))
+        .await;
+    let shown = async |by: &crate::helpers::Session| {
+        let page = b_api.get("/api/v1/contracts").auth(by).send().await;
+        let listed = page.assert_status(200)["items"][0].clone();
+        let read = b_api
+            .get(&format!("/api/v1/contracts/{id}"))
+            .auth(by)
+            .send()
+            .await;
+        let read = read.assert_status(200).clone();
+        let names = |v: &serde_json::Value| {
+            [
+                "client_name",
+                "provider_name",
+                "facility_name",
+                "facility_name_ar",
+            ]
+            .map(|k| v[k].as_str().unwrap_or("").to_owned())
+        };
+        assert_eq!(names(&listed), names(&read), "a list and a read agree");
+        names(&read)
+    };
+    // Process b reads the contract as its client and its provider: it keeps their names now.
+    let before = shown(&w.agency).await;
+    assert_eq!(before[2], "Al-Safwa Tower 1 برج الصفوة");
+    assert_eq!(before[3], "", "no Arabic name yet");
+    assert_eq!(shown(&w.provider).await, before);
+
+    // Each rename goes through process a; process b shows the new name in its next answer.
+    let rename = async |path: String, by: &crate::helpers::Session, body: serde_json::Value| {
+        a_api
+            .patch(&path)
+            .auth(by)
+            .header("If-Match", "*")
+            .json(body)
+            .await
+            .assert_status(200);
+    };
+    let provider = format!("/api/v1/organizations/{}", w.provider.organization_id);
+    rename(provider, &w.ministry, json!({"name": "Renamed Provider"})).await;
+    let after = shown(&w.agency).await;
+    assert_eq!(after[1], "Renamed Provider");
+    assert_eq!((&after[0], &after[2]), (&before[0], &before[2]));
+
+    let building = format!("/api/v1/facilities/{}", w.building);
+    rename(building, &w.provider, json!({"name_ar": "برج زمزم"})).await;
+    assert_eq!(shown(&w.provider).await[3], "برج زمزم");
+
+    let agency = format!("/api/v1/organizations/{}", w.agency.organization_id);
+    rename(agency, &w.ministry, json!({"name": "Renamed Agency"})).await;
+    let last = shown(&w.provider).await;
+    assert_eq!(last[0], "Renamed Agency");
+    assert_eq!(shown(&w.agency).await, last);
+}
+
+#[actix_web::test]
+async fn a_rename_through_one_process_shows_in_anothers_contracts_on_sqlite() {
+    a_rename_through_one_process_shows_in_anothers_contracts(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn a_rename_through_one_process_shows_in_anothers_contracts_on_postgres() {
+    a_rename_through_one_process_shows_in_anothers_contracts(Backend::Postgres).await;
 }
 
 /// SQLite: the writers of every process on one file take turns on a lock of the file beside it

@@ -535,8 +535,12 @@ async fn a_building_filled_while_a_submission_runs_refuses_it(app: TestApp) {
 /// send unnamed for PostgreSQL to parse and plan each time, are kept prepared on their
 /// connection: the same statement run again is not prepared again.
 async fn a_steps_writes_are_kept_prepared(app: TestApp) {
+    use etrack::access::ContractScope;
     use etrack::domain::ids::{OrganizationId, SeasonId};
+    use etrack::storage::contracts::{ContractFilter, list};
     let w = World::new(&app).await;
+    w.draft(&app, &w.office, w.housing(2, "2027-05-10", "2027-05-12"))
+        .await;
     let season: SeasonId = w.season.parse().unwrap();
     let office: OrganizationId = w.office.organization_id.parse().unwrap();
     let mut conn = etrack::storage::establish(app.database()).unwrap();
@@ -545,20 +549,36 @@ async fn a_steps_writes_are_kept_prepared(app: TestApp) {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let kept = |conn: &mut etrack::storage::DbConnection| {
-        diesel::sql_query(
-            "SELECT count(*) AS n FROM pg_prepared_statements \
-             WHERE statement LIKE 'UPDATE \"allocations\" SET \"lock_version\"%'",
-        )
+    let kept = |conn: &mut etrack::storage::DbConnection, like: &str| {
+        diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '{like}'"
+        ))
         .get_result::<Kept>(conn)
         .unwrap()
         .n
     };
-    assert_eq!(kept(&mut conn), 0);
+    let lock = r#"UPDATE "allocations" SET "lock_version"%"#;
+    assert_eq!(kept(&mut conn, lock), 0);
     for _ in 0..3 {
         etrack::storage::holds::lock_allocation(&mut conn, &season, &office).unwrap();
     }
-    assert_eq!(kept(&mut conn), 1, "kept once, used three times");
+    assert_eq!(kept(&mut conn, lock), 1, "kept once, used three times");
+
+    // A page of contracts reads the names' edition through SQL diesel would not keep by itself.
+    let page = r#"SELECT "contracts"."id"%names_edition%"#;
+    let scope = ContractScope::Office(office.clone());
+    for _ in 0..3 {
+        let rows = list(
+            &mut conn,
+            (&scope, None),
+            &ContractFilter::default(),
+            None,
+            50,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+    }
+    assert_eq!(kept(&mut conn, page), 1, "a page's statement kept once");
 }
 
 mod contention {

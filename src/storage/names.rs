@@ -1,0 +1,213 @@
+//! The names a contract shows (its facility's with the facility's city, its client's and its
+//! provider's): read for a set of contracts in one statement, and kept by each process between
+//! requests under the names' edition.
+//!
+//! Every change of such a name writes a new tag into `names_edition` in the same transaction
+//! ([`renamed`]). A statement that reads contracts reads the tag beside them ([`edition`]), in the
+//! same snapshot; the names this process keeps under that tag are the names of that snapshot, so
+//! they serve as if the statement had joined them. Names not kept yet, or kept under another tag,
+//! are read in one statement with the tag they were read at, and kept under it. Several processes
+//! need not tell each other anything: each sees the new tag in its next read. Only names are kept,
+//! and only looked up for the contracts a caller has just been allowed to read.
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, PoisonError, RwLock};
+
+use diesel::dsl::sql;
+use diesel::expression::SqlLiteral;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use super::models::ContractRow;
+use super::schema::{facilities, names_edition, organizations};
+use super::{DbConnection, prepared::KeepPrepared};
+use crate::domain::ids::{FacilityId, OrganizationId};
+use crate::domain::season::Place;
+
+/// Names of the organisations and facilities some contracts show.
+#[derive(Default)]
+pub struct Names {
+    organizations: HashMap<String, (String, String)>,
+    facilities: HashMap<String, (String, String, String)>,
+}
+
+/// A name, and its Arabic form where there is one.
+pub type Named = (String, Option<String>);
+
+pub(super) fn named((name, arabic): (String, String)) -> Named {
+    (name, (!arabic.is_empty()).then_some(arabic))
+}
+
+impl Names {
+    pub fn organization(&self, id: &OrganizationId) -> Named {
+        named(
+            self.organizations
+                .get(id.as_str())
+                .cloned()
+                .unwrap_or_default(),
+        )
+    }
+
+    /// A facility's names and city.
+    pub fn facility(&self, id: &FacilityId) -> QueryResult<(Named, Place)> {
+        let (name, name_ar, city) = self
+            .facilities
+            .get(id.as_str())
+            .cloned()
+            .unwrap_or_default();
+        let city = Place::parse(&city).ok_or_else(|| {
+            diesel::result::Error::DeserializationError(
+                format!("stored facility city {city:?} is not valid").into(),
+            )
+        })?;
+        Ok((named((name, name_ar)), city))
+    }
+
+    fn keep(&mut self, (id, name, name_ar, city): (String, String, String, String)) {
+        // An organisation's row has no city, a facility's has.
+        if city.is_empty() {
+            self.organizations.insert(id, (name, name_ar));
+        } else {
+            self.facilities.insert(id, (name, name_ar, city));
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.organizations.len() + self.facilities.len()
+    }
+}
+
+/// The ids of the organisations and of the facilities `rows` show, each once.
+fn shown_ids(rows: &[ContractRow]) -> (Vec<&str>, Vec<&str>) {
+    let mut org_ids: Vec<&str> = rows
+        .iter()
+        .flat_map(|r| [r.client_id.as_str(), r.provider_id.as_str()])
+        .collect();
+    org_ids.sort_unstable();
+    org_ids.dedup();
+    let mut facility_ids: Vec<&str> = rows.iter().map(|r| r.facility_id.as_str()).collect();
+    facility_ids.sort_unstable();
+    facility_ids.dedup();
+    (org_ids, facility_ids)
+}
+
+/// A name as read: the id, the name, the Arabic name (empty when none), the facility's city
+/// (empty for an organisation) and the edition it was read at.
+type NameRow = (String, String, String, String, String);
+
+/// Both kinds of name in one statement, each row with the edition it was read at. (The backends'
+/// union is written per backend: the two-backend connection has none.)
+fn read(
+    conn: &mut DbConnection,
+    org_ids: &[&str],
+    facility_ids: &[&str],
+) -> QueryResult<Vec<NameRow>> {
+    Ok(super::per_backend!(conn, c =>
+        organizations::table
+            .filter(organizations::id.eq_any(org_ids))
+            .select((
+                organizations::id,
+                organizations::name,
+                organizations::name_ar,
+                sql::<Text>("''"),
+                edition(),
+            ))
+            .union_all(
+                facilities::table
+                    .filter(facilities::id.eq_any(facility_ids))
+                    .select((
+                        facilities::id,
+                        facilities::name,
+                        facilities::name_ar,
+                        facilities::city,
+                        edition(),
+                    )),
+            )
+            .load(c)?
+    ))
+}
+
+/// The names `rows` show, read now (inside a transaction: as that transaction sees them).
+pub fn names(conn: &mut DbConnection, rows: &[ContractRow]) -> QueryResult<Names> {
+    let mut names = Names::default();
+    if rows.is_empty() {
+        return Ok(names);
+    }
+    let (org_ids, facility_ids) = shown_ids(rows);
+    for (id, name, name_ar, city, _) in read(conn, &org_ids, &facility_ids)? {
+        names.keep((id, name, name_ar, city));
+    }
+    Ok(names)
+}
+
+/// The edition of the names, for a statement that reads contracts to select beside them.
+pub fn edition() -> SqlLiteral<Text> {
+    sql::<Text>("(SELECT names_edition.tag FROM names_edition)")
+}
+
+/// Starts a new edition of the names: called in the transaction that changes a name a contract
+/// shows (an organisation's or a facility's).
+pub fn renamed(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::update(names_edition::table.filter(names_edition::id.eq(1)))
+        .set(names_edition::tag.eq(uuid::Uuid::now_v7().to_string()))
+        .prepared()
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// What this process keeps: names as of one edition.
+#[derive(Default)]
+struct Kept {
+    edition: String,
+    names: Names,
+}
+
+static KEPT: LazyLock<RwLock<Kept>> = LazyLock::new(RwLock::default);
+
+/// Past this many names kept, the process starts again from none (a season's organisations and
+/// facilities are about ten thousand).
+const MOST_KEPT: usize = 200_000;
+
+/// The names `rows` show, as of `edition` (read in the statement that read the rows): what this
+/// process keeps under that edition, and the rest read in one statement (and kept).
+pub fn shown(conn: &mut DbConnection, edition: &str, rows: &[ContractRow]) -> QueryResult<Names> {
+    let mut names = Names::default();
+    if rows.is_empty() {
+        return Ok(names);
+    }
+    let (org_ids, facility_ids) = shown_ids(rows);
+    let (mut missing_orgs, mut missing_facilities) = (Vec::new(), Vec::new());
+    {
+        let kept = KEPT.read().unwrap_or_else(PoisonError::into_inner);
+        let current = kept.edition == edition;
+        for id in org_ids {
+            match kept.names.organizations.get(id).filter(|_| current) {
+                Some(n) => _ = names.organizations.insert(id.to_owned(), n.clone()),
+                None => missing_orgs.push(id),
+            }
+        }
+        for id in facility_ids {
+            match kept.names.facilities.get(id).filter(|_| current) {
+                Some(n) => _ = names.facilities.insert(id.to_owned(), n.clone()),
+                None => missing_facilities.push(id),
+            }
+        }
+    }
+    if missing_orgs.is_empty() && missing_facilities.is_empty() {
+        return Ok(names);
+    }
+    let found = read(conn, &missing_orgs, &missing_facilities)?;
+    let mut kept = KEPT.write().unwrap_or_else(PoisonError::into_inner);
+    for (id, name, name_ar, city, read_at) in found {
+        if kept.edition != read_at || kept.names.len() >= MOST_KEPT {
+            *kept = Kept {
+                edition: read_at,
+                names: Names::default(),
+            };
+        }
+        let row = (id, name, name_ar, city);
+        kept.names.keep(row.clone());
+        names.keep(row);
+    }
+    Ok(names)
+}
