@@ -326,6 +326,35 @@ pub fn list(
     named_at(conn, found)
 }
 
+/// Whose name a contract shows: an organisation (as its client or its provider) or a facility.
+pub enum ShownBy<'a> {
+    Organization(&'a OrganizationId),
+    Facility(&'a FacilityId),
+}
+
+/// The contracts that show a name, in id order.
+pub fn showing(conn: &mut DbConnection, by: ShownBy) -> QueryResult<Vec<ContractRow>> {
+    let query = contracts::table.into_boxed();
+    let query = match by {
+        ShownBy::Organization(id) => query.filter(
+            contracts::client_id
+                .eq(id.clone())
+                .or(contracts::provider_id.eq(id.clone())),
+        ),
+        ShownBy::Facility(id) => query.filter(contracts::facility_id.eq(id.clone())),
+    };
+    query.order(contracts::id.asc()).load(conn)
+}
+
+/// Sets what a contract is found by (`q`); not a change of the contract (its version stays).
+pub fn set_search_key(conn: &mut DbConnection, id: &ContractId, key: &str) -> QueryResult<()> {
+    diesel::update(contracts::table.filter(contracts::id.eq(id)))
+        .set(contracts::search_key.eq(key))
+        .prepared()
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// Every approved contract of a type in a season, in id order.
 pub fn approved(
     conn: &mut DbConnection,

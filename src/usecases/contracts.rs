@@ -423,6 +423,34 @@ fn transition_error(e: TransitionError, from: ContractStatus, party: Party) -> E
     }
 }
 
+/// What a contract is found by (`q`): its facility's name, its client's names and its provider's
+/// name, folded (`domain::text::search_key`).
+fn search_text(facility: &str, client: &str, client_ar: &str, provider: &str) -> String {
+    search_key(&format!("{facility} {client} {client_ar} {provider}"))
+}
+
+/// After a rename, in its transaction: what the contracts showing the renamed organisation or
+/// facility are found by, made again from their names as they are now.
+pub fn rename_shown(conn: &mut DbConnection, by: store::ShownBy) -> Result<(), Error> {
+    let rows = store::showing(conn, by)?;
+    let names = names::names(conn, &rows)?;
+    for row in &rows {
+        let ((facility, _), _) = names.facility(&row.facility_id)?;
+        let (client, client_ar) = names.organization(&row.client_id);
+        let (provider, _) = names.organization(&row.provider_id);
+        let key = search_text(
+            &facility,
+            &client,
+            client_ar.as_deref().unwrap_or(""),
+            &provider,
+        );
+        if key != row.search_key {
+            store::set_search_key(conn, &row.id, &key)?;
+        }
+    }
+    Ok(())
+}
+
 /// Drafts a contract for the caller, a client: checks R3 and R8 and that the client holds an
 /// allocation in the season. A draft holds nothing. Run inside a write transaction.
 pub fn draft(
@@ -470,10 +498,12 @@ pub fn draft(
         unit_price: terms.unit_price,
         currency: CURRENCY.to_owned(),
         total: terms.total,
-        search_key: search_key(&format!(
-            "{} {} {} {}",
-            facility.name, client.name, client.name_ar, provider.name
-        )),
+        search_key: search_text(
+            &facility.name,
+            &client.name,
+            &client.name_ar,
+            &provider.name,
+        ),
         version: 1,
         created_at: at,
         updated_at: at,

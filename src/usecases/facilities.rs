@@ -11,6 +11,7 @@ use crate::domain::ids::FacilityId;
 use crate::domain::season::{Facility, FacilityKind, Place};
 use crate::domain::text::{Name, search_key};
 use crate::error::Error;
+use crate::storage::contracts::ShownBy;
 use crate::storage::facilities::{self as store, FacilityFilter, UpdateError, facility_of};
 use crate::storage::models::FacilityRow;
 use crate::storage::{DbConnection, is_unique_violation, now};
@@ -182,11 +183,15 @@ pub fn edit(
             Invalid::new("out_of_range"),
         ));
     }
+    let renamed = names.is_some();
     store::update(conn, &row, version, names, edit.capacity).map_err(|e| match e {
         UpdateError::Stale => Error::precondition_failed(),
         UpdateError::CapacityInUse => Error::conflict("capacity_in_use"),
         UpdateError::Db(e) => e.into(),
     })?;
+    if renamed {
+        super::contracts::rename_shown(conn, ShownBy::Facility(id))?;
+    }
     find(conn, caller, id)
 }
 

@@ -9,6 +9,7 @@ use crate::domain::ids::OrganizationId;
 use crate::domain::organization::{Dataset, OrgKind, OrgStatus};
 use crate::domain::text::{Name, search_key};
 use crate::error::{Error, FieldError};
+use crate::storage::contracts::ShownBy;
 use crate::storage::models::OrganizationRow;
 use crate::storage::organizations::{self as store, OrganizationChanges, OrganizationFilter};
 use crate::storage::{DbConnection, is_unique_violation, now};
@@ -234,6 +235,9 @@ pub fn update(
     };
     if !store::update(conn, id, version, &changes)? {
         return Err(Error::precondition_failed());
+    }
+    if changes.search_key.is_some() {
+        super::contracts::rename_shown(conn, ShownBy::Organization(id))?;
     }
     visible(conn, caller, id)
 }

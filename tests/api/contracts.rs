@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::helpers::TestApp;
-use crate::world::{World, allocate};
+use crate::world::{World, allocate, rename};
 
 async fn the_whole_lifecycle(app: TestApp) {
     let w = World::new(&app).await;
@@ -896,6 +896,32 @@ async fn search_and_csv(app: TestApp) {
     assert_eq!(search("الصفوه").await, 1);
     assert_eq!(search("safwa").await, 1);
     assert_eq!(search("برج").await, 1);
+
+    // A renamed provider or building is found at once by its new name, no longer by its old one.
+    let provider = format!("/api/v1/organizations/{}", w.provider.organization_id);
+    rename(
+        &app,
+        &w.ministry,
+        &provider,
+        json!({"name": "Zamzam Hospitality"}),
+    )
+    .await;
+    assert_eq!(
+        search("zamzam hospitality").await,
+        2,
+        "both show the provider"
+    );
+    let building = format!("/api/v1/facilities/{}", w.building);
+    rename(
+        &app,
+        &w.provider,
+        &building,
+        json!({"name": "Hilton Towers"}),
+    )
+    .await;
+    assert_eq!(search("hilton").await, 1);
+    assert_eq!(search("safwa").await, 0, "the old name finds nothing");
+    assert_eq!(search("zamzam").await, 2);
 
     let csv = app
         .get("/api/v1/contracts")

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::helpers::{ADMIN_EMAIL, Auth, Backend, PASSWORD, TestApp, TestDb};
 use crate::process::{ServerProcess, TwoProcesses, binary, url_text};
-use crate::world::World;
+use crate::world::{World, rename};
 
 #[test]
 fn serve_refuses_to_start_without_a_proper_secret() {
@@ -181,27 +181,36 @@ async fn a_rename_through_one_process_shows_in_anothers_contracts(backend: Backe
     assert_eq!(shown(&w.provider).await, before);
 
     // Each rename goes through process a; process b shows the new name in its next answer.
-    let rename = async |path: String, by: &crate::helpers::Session, body: serde_json::Value| {
-        a_api
-            .patch(&path)
-            .auth(by)
-            .header("If-Match", "*")
-            .json(body)
-            .await
-            .assert_status(200);
-    };
     let provider = format!("/api/v1/organizations/{}", w.provider.organization_id);
-    rename(provider, &w.ministry, json!({"name": "Renamed Provider"})).await;
+    rename(
+        a_api,
+        &w.ministry,
+        &provider,
+        json!({"name": "Renamed Provider"}),
+    )
+    .await;
     let after = shown(&w.agency).await;
     assert_eq!(after[1], "Renamed Provider");
     assert_eq!((&after[0], &after[2]), (&before[0], &before[2]));
 
     let building = format!("/api/v1/facilities/{}", w.building);
-    rename(building, &w.provider, json!({"name_ar": "برج زمزم"})).await;
+    rename(
+        a_api,
+        &w.provider,
+        &building,
+        json!({"name_ar": "برج زمزم"}),
+    )
+    .await;
     assert_eq!(shown(&w.provider).await[3], "برج زمزم");
 
     let agency = format!("/api/v1/organizations/{}", w.agency.organization_id);
-    rename(agency, &w.ministry, json!({"name": "Renamed Agency"})).await;
+    rename(
+        a_api,
+        &w.ministry,
+        &agency,
+        json!({"name": "Renamed Agency"}),
+    )
+    .await;
     let last = shown(&w.provider).await;
     assert_eq!(last[0], "Renamed Agency");
     assert_eq!(shown(&w.agency).await, last);

@@ -80,6 +80,16 @@ pub async fn facility(app: &TestApp, provider: &Session, body: Value) -> String 
     reply.assert_status(201)["id"].as_str().unwrap().to_owned()
 }
 
+/// Renames what `path` names (an organisation or a facility) whatever its version.
+pub async fn rename(app: &TestApp, by: &Session, path: &str, body: Value) {
+    app.patch(path)
+        .auth(by)
+        .header("If-Match", "*")
+        .json(body)
+        .await
+        .assert_status(200);
+}
+
 pub fn building(name: &str, capacity: i64) -> Value {
     json!({"kind": "building", "name": name, "city": "makkah", "licence_no": format!("B-{}", uuid::Uuid::new_v4().simple()),
            "licence_valid_from": "2027-01-01", "licence_valid_to": "2027-12-31", "capacity": capacity})
