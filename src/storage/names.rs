@@ -96,35 +96,42 @@ fn shown_ids(rows: &[ContractRow]) -> (Vec<&str>, Vec<&str>) {
 type NameRow = (String, String, String, String, String);
 
 /// Both kinds of name in one statement, each row with the edition it was read at. (The backends'
-/// union is written per backend: the two-backend connection has none.)
+/// union is written per backend: the two-backend connection has none.) On PostgreSQL the
+/// statement is kept prepared under its text, which the number of ids does not change (`= ANY`);
+/// on SQLite each number of ids is another text, and it is not kept.
 fn read(
     conn: &mut DbConnection,
     org_ids: &[&str],
     facility_ids: &[&str],
 ) -> QueryResult<Vec<NameRow>> {
-    Ok(super::per_backend!(conn, c =>
-        organizations::table
-            .filter(organizations::id.eq_any(org_ids))
-            .select((
-                organizations::id,
-                organizations::name,
-                organizations::name_ar,
-                sql::<Text>("''"),
-                edition(),
-            ))
-            .union_all(
-                facilities::table
-                    .filter(facilities::id.eq_any(facility_ids))
-                    .select((
-                        facilities::id,
-                        facilities::name,
-                        facilities::name_ar,
-                        facilities::city,
-                        edition(),
-                    )),
-            )
-            .load(c)?
-    ))
+    macro_rules! union {
+        () => {
+            organizations::table
+                .filter(organizations::id.eq_any(org_ids))
+                .select((
+                    organizations::id,
+                    organizations::name,
+                    organizations::name_ar,
+                    sql::<Text>("''"),
+                    edition(),
+                ))
+                .union_all(
+                    facilities::table
+                        .filter(facilities::id.eq_any(facility_ids))
+                        .select((
+                            facilities::id,
+                            facilities::name,
+                            facilities::name_ar,
+                            facilities::city,
+                            edition(),
+                        )),
+                )
+        };
+    }
+    match conn {
+        DbConnection::Postgresql(c) => union!().prepared().load(c),
+        DbConnection::Sqlite(c) => union!().load(c),
+    }
 }
 
 /// The names `rows` show, read now (inside a transaction: as that transaction sees them).

@@ -567,8 +567,9 @@ async fn a_steps_writes_are_kept_prepared(app: TestApp) {
     // A page of contracts reads the names' edition through SQL diesel would not keep by itself.
     let page = r#"SELECT "contracts"."id"%names_edition%"#;
     let scope = ContractScope::Office(office.clone());
+    let mut rows = Vec::new();
     for _ in 0..3 {
-        let rows = list(
+        rows = list(
             &mut conn,
             (&scope, None),
             &ContractFilter::default(),
@@ -579,6 +580,12 @@ async fn a_steps_writes_are_kept_prepared(app: TestApp) {
         assert_eq!(rows.len(), 1);
     }
     assert_eq!(kept(&mut conn, page), 1, "a page's statement kept once");
+    // And so do the names a step's answer reads in its transaction.
+    let rows: Vec<_> = rows.into_iter().map(|named| named.row).collect();
+    for _ in 0..3 {
+        etrack::storage::names::names(&mut conn, &rows).unwrap();
+    }
+    assert_eq!(kept(&mut conn, "%UNION ALL%names_edition%"), 1);
 }
 
 mod contention {
