@@ -1,13 +1,12 @@
 //! Contracts, their amendments and their history (R9).
 
 use diesel::prelude::*;
-use diesel::result::Error::DeserializationError;
 
 use super::models::{AmendmentRow, ContractEventRow, ContractRow};
 use super::names::{self, Named, Names};
 use super::prepared::KeepPrepared;
 use super::schema::{amendments, contract_events, contracts};
-use super::{DbConnection, MultiBackend, like_contains, now};
+use super::{DbConnection, MultiBackend, damaged, like_contains, now};
 use crate::access::{ContractScope, SessionGuard};
 use crate::domain::contract::{
     Amendment, AmendmentStatus, Booking, Contract, ContractStatus, Price, Terms,
@@ -15,11 +14,6 @@ use crate::domain::contract::{
 use crate::domain::ids::{AmendmentId, ContractId, FacilityId, OrganizationId, SeasonId};
 use crate::domain::money::Money;
 use crate::domain::season::{ContractType, Place};
-
-/// A stored value that does not parse: the row is damaged, not the request.
-fn damaged(what: &str, value: &str) -> diesel::result::Error {
-    DeserializationError(format!("stored {what} {value:?} is not valid").into())
-}
 
 /// The booking stored in a contract's or an amendment's columns: one place reads them all.
 fn stored_booking(

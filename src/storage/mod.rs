@@ -83,6 +83,11 @@ pub use diesel::QueryResult;
 /// The database's error.
 pub use diesel::result::Error as QueryError;
 
+/// A stored value that does not parse: the row is damaged, not the request.
+pub(crate) fn damaged(what: &str, value: &str) -> QueryError {
+    QueryError::DeserializationError(format!("stored {what} {value:?} is not valid").into())
+}
+
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
     Postgresql(diesel::PgConnection),

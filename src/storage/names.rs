@@ -20,7 +20,7 @@ use diesel::sql_types::Text;
 
 use super::models::ContractRow;
 use super::schema::{facilities, names_edition, organizations};
-use super::{DbConnection, prepared::KeepPrepared};
+use super::{DbConnection, damaged, prepared::KeepPrepared};
 use crate::domain::ids::{FacilityId, OrganizationId};
 use crate::domain::season::Place;
 
@@ -34,7 +34,7 @@ pub struct Names {
 /// A name, and its Arabic form where there is one.
 pub type Named = (String, Option<String>);
 
-pub(super) fn named((name, arabic): (String, String)) -> Named {
+fn named((name, arabic): (String, String)) -> Named {
     (name, (!arabic.is_empty()).then_some(arabic))
 }
 
@@ -55,11 +55,7 @@ impl Names {
             .get(id.as_str())
             .cloned()
             .unwrap_or_default();
-        let city = Place::parse(&city).ok_or_else(|| {
-            diesel::result::Error::DeserializationError(
-                format!("stored facility city {city:?} is not valid").into(),
-            )
-        })?;
+        let city = Place::parse(&city).ok_or_else(|| damaged("facility city", &city))?;
         Ok((named((name, name_ar)), city))
     }
 

@@ -395,11 +395,7 @@ pub fn inspection_of(row: InspectionRow) -> QueryResult<Inspection> {
     let passed = match row.result.as_str() {
         "pass" => true,
         "fail" => false,
-        other => {
-            return Err(diesel::result::Error::DeserializationError(
-                format!("stored inspection result {other:?} is not valid").into(),
-            ));
-        }
+        other => return Err(super::damaged("inspection result", other)),
     };
     Ok(Inspection {
         id: row.id,
