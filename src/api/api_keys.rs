@@ -72,7 +72,7 @@ pub struct CreateApiKey {
     params(("id" = String, Path, description = "Organisation id (the caller's own)")),
     responses((status = 201, description = "Created; the key is in the body, once", body = CreatedApiKey))
 )]
-#[post("/organizations/{id}/api-keys")]
+#[post("/{id}/api-keys")]
 pub async fn create(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -98,7 +98,7 @@ pub async fn create(
     params(("id" = String, Path, description = "Organisation id"), PageQuery),
     responses((status = 200, description = "One page", body = Page<ApiKeyView>))
 )]
-#[get("/organizations/{id}/api-keys")]
+#[get("/{id}/api-keys")]
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -132,7 +132,7 @@ pub async fn list(
         (status = 404, description = "No such key, or not the caller's to see", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[delete("/api-keys/{id}")]
+#[delete("/{id}")]
 pub async fn revoke(
     state: web::Data<AppState>,
     auth: Authenticated,

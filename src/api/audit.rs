@@ -76,7 +76,7 @@ pub struct AuditQuery {
 
 /// Audit events, oldest first (the ministry).
 #[utoipa::path(operation_id = "listAuditEvents", tag = "audit", params(AuditQuery), responses((status = 200, description = "One page", body = Page<AuditEventView>)))]
-#[get("/audit")]
+#[get("")]
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -132,7 +132,7 @@ pub struct BrokenLink {
 
 /// Seals what is pending, then recomputes the whole chain (the ministry).
 #[utoipa::path(operation_id = "verifyAuditChain", tag = "audit", responses((status = 200, description = "The result", body = Verification)))]
-#[get("/audit/verify")]
+#[get("/verify")]
 pub async fn verify(
     state: web::Data<AppState>,
     auth: Authenticated,

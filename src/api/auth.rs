@@ -104,7 +104,7 @@ fn refresh_expiry(state: &AppState) -> chrono::NaiveDateTime {
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
-#[post("/auth/login")]
+#[post("/login")]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -135,7 +135,7 @@ pub async fn login(
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
-#[post("/auth/refresh")]
+#[post("/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -201,7 +201,7 @@ pub struct ForgotPassword {
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
-#[post("/auth/forgot-password")]
+#[post("/forgot-password")]
 pub async fn forgot_password(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -254,7 +254,7 @@ impl crate::audit::AuditEntity for PasswordSet {
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
-#[post("/auth/set-password")]
+#[post("/set-password")]
 pub async fn set_password(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -308,7 +308,7 @@ pub(crate) async fn set_password_with_link(
         (status = 403, description = "API keys have no session to end", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/auth/logout")]
+#[post("/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
     auth: Authenticated,

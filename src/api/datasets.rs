@@ -28,7 +28,7 @@ pub use crate::usecases::datasets::{
     ),
     responses((status = 200, description = "The dataset", body = DatasetView))
 )]
-#[get("/seasons/{id}/datasets/{dataset}")]
+#[get("/{id}/datasets/{dataset}")]
 pub async fn read(
     state: web::Data<AppState>,
     auth: Authenticated,

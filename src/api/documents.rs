@@ -307,19 +307,19 @@ macro_rules! record_documents {
 }
 
 record_documents!(
-    "facility", "/facilities/{id}/documents", RecordKind::Facility,
+    "facility", "/{id}/documents", RecordKind::Facility,
         attach_to_facility, "attachFacilityDocument", "Attaches a document to a facility (its provider)",
         facility_documents, "listFacilityDocuments", "The documents of a facility",
         "its provider";
-    "contract", "/contracts/{id}/documents", RecordKind::Contract,
+    "contract", "/{id}/documents", RecordKind::Contract,
         attach_to_contract, "attachContractDocument", "Attaches a document to a contract (its client, its provider or the ministry)",
         contract_documents, "listContractDocuments", "The documents of a contract",
         "its client, its provider or the ministry";
-    "amendment", "/amendments/{id}/documents", RecordKind::Amendment,
+    "amendment", "/{id}/documents", RecordKind::Amendment,
         attach_to_amendment, "attachAmendmentDocument", "Attaches a document to an amendment (its contract's client, provider or the ministry)",
         amendment_documents, "listAmendmentDocuments", "The documents of an amendment",
         "its contract's client, provider or the ministry";
-    "inspection", "/inspections/{id}/documents", RecordKind::Inspection,
+    "inspection", "/{id}/documents", RecordKind::Inspection,
         attach_to_inspection, "attachInspectionDocument", "Attaches a document to an inspection (its inspector or the ministry)",
         inspection_documents, "listInspectionDocuments", "The documents of an inspection",
         "its inspector or the ministry";
@@ -335,7 +335,7 @@ record_documents!(
         (status = 404, description = "No such document, or not yours to see", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[get("/documents/{id}")]
+#[get("/{id}")]
 pub async fn get_document(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -389,7 +389,7 @@ fn disposition(name: &str) -> ContentDisposition {
         (status = 404, description = "No such document, or not yours to see", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[get("/documents/{id}/content")]
+#[get("/{id}/content")]
 pub async fn download(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -437,7 +437,7 @@ pub struct WithdrawInput {
         (status = 409, description = "Withdrawn already (`already_withdrawn`)", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/documents/{id}/withdraw")]
+#[post("/{id}/withdraw")]
 pub async fn withdraw(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -483,7 +483,7 @@ impl crate::audit::AuditEntity for RuleView {}
     params(("id" = String, Path, description = "Season id"), ("contract_type" = ContractType, Path, description = "housing, transport or catering")),
     responses((status = 200, description = "The rule", body = RuleView))
 )]
-#[put("/seasons/{id}/document-rules/{contract_type}")]
+#[put("/{id}/document-rules/{contract_type}")]
 pub async fn set_rule(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -513,7 +513,7 @@ pub async fn set_rule(
     params(("id" = String, Path, description = "Season id")),
     responses((status = 200, description = "Every contract type's rule (no next page)", body = Page<RuleView>))
 )]
-#[get("/seasons/{id}/document-rules")]
+#[get("/{id}/document-rules")]
 pub async fn rules(
     state: web::Data<AppState>,
     auth: Authenticated,

@@ -117,7 +117,7 @@ pub struct CreateFacility {
         (status = 409, description = "The licence number is registered already (`licence_exists`)", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/facilities")]
+#[post("")]
 pub async fn create(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -241,7 +241,7 @@ pub struct FacilityQuery {
 /// Lists the facilities the caller may see: providers their own, clients those of active
 /// providers, the ministry all.
 #[utoipa::path(operation_id = "listFacilities", tag = "facilities", params(FacilityQuery), responses((status = 200, description = "One page", body = Page<FacilityView>)))]
-#[get("/facilities")]
+#[get("")]
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -292,7 +292,7 @@ pub async fn list(
     params(("id" = String, Path, description = "Facility id")),
     responses((status = 200, description = "The facility", body = FacilityView))
 )]
-#[get("/facilities/{id}")]
+#[get("/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -335,7 +335,7 @@ pub struct UpdateFacility {
         (status = 428, description = "If-Match missing", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[patch("/facilities/{id}")]
+#[patch("/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -395,7 +395,7 @@ pub struct DayUsage {
     params(("id" = String, Path, description = "Facility id"), UsageQuery),
     responses((status = 200, description = "Per day, every day asked for (no next page)", body = Page<DayUsage>))
 )]
-#[get("/facilities/{id}/usage")]
+#[get("/{id}/usage")]
 pub async fn usage(
     state: web::Data<AppState>,
     auth: Authenticated,

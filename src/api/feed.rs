@@ -86,7 +86,7 @@ impl FeedQuery {
     params(FeedQuery),
     responses((status = 200, description = "The next events", body = ChangeFeed))
 )]
-#[get("/events")]
+#[get("")]
 pub async fn read(
     state: web::Data<AppState>,
     auth: Authenticated,

@@ -131,7 +131,7 @@ fn respond(view: GroupView) -> HttpResponse {
         (status = 409, description = "More than the allocation (`quota_exceeded`), or no allocation (`no_allocation`)", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/seasons/{id}/groups")]
+#[post("/{id}/groups")]
 pub async fn create_group(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -169,7 +169,7 @@ pub struct GroupQuery {
     params(("id" = String, Path, description = "Season id"), GroupQuery),
     responses((status = 200, description = "One page", body = Page<GroupView>))
 )]
-#[get("/seasons/{id}/groups")]
+#[get("/{id}/groups")]
 pub async fn list_groups(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -204,7 +204,7 @@ pub async fn list_groups(
     params(("id" = String, Path, description = "Group id")),
     responses((status = 200, description = "The group", body = GroupView))
 )]
-#[get("/groups/{id}")]
+#[get("/{id}")]
 pub async fn get_group(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -235,7 +235,7 @@ pub async fn get_group(
         (status = 428, description = "If-Match missing", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[patch("/groups/{id}")]
+#[patch("/{id}")]
 pub async fn update_group(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -261,7 +261,7 @@ pub async fn update_group(
     params(("id" = String, Path, description = "Group id")),
     responses((status = 204, description = "Removed"))
 )]
-#[delete("/groups/{id}")]
+#[delete("/{id}")]
 pub async fn delete_group(
     state: web::Data<AppState>,
     auth: Authenticated,

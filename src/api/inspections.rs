@@ -98,7 +98,7 @@ impl From<CreateInspection> for NewInspection {
         (status = 409, description = "The contract is not approved (`invalid_transition`)", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/inspections")]
+#[post("")]
 pub async fn create_inspection(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -135,7 +135,7 @@ pub struct InspectionQuery {
         (status = 404, description = "No such inspection, or its contract is not yours to see", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[get("/inspections/{id}")]
+#[get("/{id}")]
 pub async fn get_inspection(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -152,7 +152,7 @@ pub async fn get_inspection(
 
 /// Inspections of the contracts the caller may see, oldest first.
 #[utoipa::path(operation_id = "listInspections", tag = "readiness", params(InspectionQuery), responses((status = 200, description = "One page", body = Page<InspectionView>)))]
-#[get("/inspections")]
+#[get("")]
 pub async fn list_inspections(
     state: web::Data<AppState>,
     auth: Authenticated,

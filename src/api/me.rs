@@ -33,7 +33,7 @@ pub struct MeView {
 
 /// Who the caller is: user (or API key), role and organisation.
 #[utoipa::path(operation_id = "getMe", tag = "me", responses((status = 200, description = "The caller", body = MeView)))]
-#[get("/me")]
+#[get("")]
 pub async fn me(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, Error> {
     let body = state
         .read(auth, move |conn, caller| {
@@ -79,7 +79,7 @@ pub struct ChangePassword {
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
-#[post("/me/password")]
+#[post("/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
     auth: Authenticated,

@@ -83,7 +83,7 @@ fn schedule_view(season_id: &SeasonId, contract_type: ContractType, s: &Schedule
         (status = 409, description = "`schedule_in_use`", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[put("/seasons/{id}/payment-schedules/{contract_type}")]
+#[put("/{id}/payment-schedules/{contract_type}")]
 pub async fn set_schedule(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -121,7 +121,7 @@ pub async fn set_schedule(
     params(("id" = String, Path, description = "Season id")),
     responses((status = 200, description = "Every schedule (no next page)", body = super::Page<ScheduleView>))
 )]
-#[get("/seasons/{id}/payment-schedules")]
+#[get("/{id}/payment-schedules")]
 pub async fn schedules(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -225,7 +225,7 @@ impl CreateTransfer {
         (status = 409, description = "`bank_reference_used`, `wrong_organization_kind`", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/seasons/{id}/transfers")]
+#[post("/{id}/transfers")]
 pub async fn create_transfer(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -298,7 +298,7 @@ impl From<Balances> for BalancesView {
         (status = 404, description = "No such season or organisation, or not yours to see", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[get("/seasons/{id}/accounts/{organization_id}")]
+#[get("/{id}/accounts/{organization_id}")]
 pub async fn balances(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -363,7 +363,7 @@ impl From<StatementLine> for EntryView {
         (status = 404, description = "No such season or organisation, or not yours to see", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[get("/seasons/{id}/accounts/{organization_id}/entries")]
+#[get("/{id}/accounts/{organization_id}/entries")]
 pub async fn entries(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -427,7 +427,7 @@ impl SeasonMoneyView {
     params(("id" = String, Path, description = "Season id")),
     responses((status = 200, description = "The totals", body = SeasonMoneyView))
 )]
-#[get("/seasons/{id}/money")]
+#[get("/{id}/money")]
 pub async fn season_money(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -512,7 +512,7 @@ impl From<ContractMoney> for ContractPaymentsView {
         (status = 404, description = "No such contract, or not yours to see", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[get("/contracts/{id}/payments")]
+#[get("/{id}/payments")]
 pub async fn contract_payments(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -551,7 +551,7 @@ pub struct GuaranteeDecision {
         (status = 409, description = "`no_guarantee`, `guarantee_not_due`", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/contracts/{id}/guarantee/decide")]
+#[post("/{id}/guarantee/decide")]
 pub async fn decide_guarantee(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -713,7 +713,7 @@ pub struct ImportView {
         (status = 415, description = "The body is not text/csv", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/seasons/{id}/transfers/import")]
+#[post("/{id}/transfers/import")]
 pub async fn import_transfers(
     state: web::Data<AppState>,
     auth: Authenticated,

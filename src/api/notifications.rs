@@ -61,7 +61,7 @@ pub struct InboxQuery {
 
 /// The caller's organisation's notifications, oldest first.
 #[utoipa::path(operation_id = "listNotifications", tag = "notifications", params(InboxQuery), responses((status = 200, description = "One page", body = Page<NotificationView>)))]
-#[get("/notifications")]
+#[get("")]
 pub async fn inbox(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -104,7 +104,7 @@ pub async fn inbox(
     params(("id" = String, Path, description = "Notification id")),
     responses((status = 200, description = "The notification", body = NotificationView))
 )]
-#[post("/notifications/{id}/read")]
+#[post("/{id}/read")]
 pub async fn mark_read(
     state: web::Data<AppState>,
     auth: Authenticated,

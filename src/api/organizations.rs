@@ -113,7 +113,7 @@ pub struct CreateOrganization {
         (status = 409, description = "The country already has a hajj affairs office (`office_exists`)", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/organizations")]
+#[post("")]
 pub async fn create(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -165,7 +165,7 @@ pub struct OrganizationQuery {
     params(OrganizationQuery),
     responses((status = 200, description = "One page", body = Page<OrganizationView>))
 )]
-#[get("/organizations")]
+#[get("")]
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -224,7 +224,7 @@ pub async fn list(
     params(("id" = String, Path, description = "Organisation id")),
     responses((status = 200, description = "The organisation", body = OrganizationView, headers(("ETag" = String, description = "The version"))))
 )]
-#[get("/organizations/{id}")]
+#[get("/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -267,7 +267,7 @@ pub struct UpdateOrganization {
         (status = 428, description = "If-Match missing", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[patch("/organizations/{id}")]
+#[patch("/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -308,7 +308,7 @@ pub struct SetCountries {
         (status = 409, description = "Not a tawafa establishment (`wrong_organization_kind`)", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[put("/organizations/{id}/countries")]
+#[put("/{id}/countries")]
 pub async fn set_countries(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -344,7 +344,7 @@ pub struct SetGrants {
         (status = 409, description = "Not an authority (`wrong_organization_kind`)", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[put("/organizations/{id}/grants")]
+#[put("/{id}/grants")]
 pub async fn set_grants(
     state: web::Data<AppState>,
     auth: Authenticated,

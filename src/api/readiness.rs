@@ -344,7 +344,7 @@ pub struct ReadinessQuery {
         (String = "text/csv"),
     )))
 )]
-#[get("/seasons/{id}/readiness")]
+#[get("/{id}/readiness")]
 pub async fn season_readiness(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -393,7 +393,7 @@ pub async fn season_readiness(
     params(("id" = String, Path, description = "Season id"), ("organization_id" = String, Path, description = "Client id")),
     responses((status = 200, description = "Readiness in detail", body = ReadinessDetail))
 )]
-#[get("/seasons/{id}/readiness/{organization_id}")]
+#[get("/{id}/readiness/{organization_id}")]
 pub async fn readiness_of(
     state: web::Data<AppState>,
     auth: Authenticated,

@@ -141,7 +141,7 @@ pub struct CreateSeason {
         (status = 409, description = "A season of this kind exists for the year (`season_exists`)", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/seasons")]
+#[post("")]
 pub async fn create(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -181,7 +181,7 @@ pub struct SeasonQuery {
 
 /// Lists seasons (every caller).
 #[utoipa::path(operation_id = "listSeasons", tag = "seasons", params(SeasonQuery), responses((status = 200, description = "One page", body = Page<SeasonView>)))]
-#[get("/seasons")]
+#[get("")]
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -205,7 +205,7 @@ pub async fn list(
     params(("id" = String, Path, description = "Season id")),
     responses((status = 200, description = "The season", body = SeasonView))
 )]
-#[get("/seasons/{id}")]
+#[get("/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -261,7 +261,7 @@ impl From<QuotaRow> for QuotaView {
         (status = 409, description = "Below what is allocated to the country's office (`below_allocated`)", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[put("/seasons/{id}/quotas/{country}")]
+#[put("/{id}/quotas/{country}")]
 pub async fn set_quota(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -288,7 +288,7 @@ pub async fn set_quota(
     params(("id" = String, Path, description = "Season id")),
     responses((status = 200, description = "Quotas, every one (no next page)", body = Page<QuotaView>))
 )]
-#[get("/seasons/{id}/quotas")]
+#[get("/{id}/quotas")]
 pub async fn quotas(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -351,7 +351,7 @@ fn allocation_view(
         (status = 409, description = "`quota_exceeded`, `no_quota`, `allocation_in_use` or `wrong_organization_kind`", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[put("/seasons/{id}/allocations/{organization_id}")]
+#[put("/{id}/allocations/{organization_id}")]
 pub async fn set_allocation(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -378,7 +378,7 @@ pub async fn set_allocation(
     params(("id" = String, Path, description = "Season id")),
     responses((status = 200, description = "Allocations, every one (no next page)", body = Page<AllocationView>))
 )]
-#[get("/seasons/{id}/allocations")]
+#[get("/{id}/allocations")]
 pub async fn allocations(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -450,7 +450,7 @@ fn extension_view(row: ExtensionRow) -> Result<ExtensionView, Error> {
     params(("id" = String, Path, description = "Season id")),
     responses((status = 201, description = "Granted", body = ExtensionView))
 )]
-#[post("/seasons/{id}/extensions")]
+#[post("/{id}/extensions")]
 pub async fn create_extension(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -485,7 +485,7 @@ pub async fn create_extension(
     params(("id" = String, Path, description = "Season id")),
     responses((status = 200, description = "Extensions, every one (no next page)", body = Page<ExtensionView>))
 )]
-#[get("/seasons/{id}/extensions")]
+#[get("/{id}/extensions")]
 pub async fn extensions(
     state: web::Data<AppState>,
     auth: Authenticated,

@@ -90,7 +90,7 @@ pub struct CreateUser {
         (status = 409, description = "The email is taken (`email_taken`)", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/organizations/{id}/users")]
+#[post("/{id}/users")]
 pub async fn create(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -131,7 +131,7 @@ pub async fn create(
     params(("id" = String, Path, description = "Organisation id"), PageQuery),
     responses((status = 200, description = "One page", body = Page<UserView>))
 )]
-#[get("/organizations/{id}/users")]
+#[get("/{id}/users")]
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -162,7 +162,7 @@ pub async fn list(
     params(("id" = String, Path, description = "User id")),
     responses((status = 200, description = "The user", body = UserView, headers(("ETag" = String, description = "The version"))))
 )]
-#[get("/users/{id}")]
+#[get("/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -209,7 +209,7 @@ pub struct UpdateUser {
         (status = 428, description = "If-Match missing", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[patch("/users/{id}")]
+#[patch("/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,

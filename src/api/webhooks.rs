@@ -131,7 +131,7 @@ fn respond(view: WebhookView) -> HttpResponse {
         (status = 409, description = "Already ten webhooks (`too_many_subscriptions`)", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/organizations/{id}/webhooks")]
+#[post("/{id}/webhooks")]
 pub async fn create(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -163,7 +163,7 @@ pub async fn create(
     params(("id" = String, Path, description = "Organisation id (the caller's own)")),
     responses((status = 200, description = "All of them", body = Page<WebhookView>))
 )]
-#[get("/organizations/{id}/webhooks")]
+#[get("/{id}/webhooks")]
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -185,7 +185,7 @@ pub async fn list(
     params(("id" = String, Path, description = "Webhook id")),
     responses((status = 200, description = "The webhook", body = WebhookView))
 )]
-#[get("/webhooks/{id}")]
+#[get("/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -213,7 +213,7 @@ pub async fn get(
         (status = 428, description = "If-Match missing", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[patch("/webhooks/{id}")]
+#[patch("/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -245,7 +245,7 @@ pub async fn update(
     params(("id" = String, Path, description = "Webhook id")),
     responses((status = 204, description = "Removed"))
 )]
-#[delete("/webhooks/{id}")]
+#[delete("/{id}")]
 pub async fn remove(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -266,7 +266,7 @@ pub async fn remove(
     params(("id" = String, Path, description = "Webhook id")),
     responses((status = 200, description = "The webhook and its new secret, once", body = WebhookWithSecret))
 )]
-#[post("/webhooks/{id}/rotate-secret")]
+#[post("/{id}/rotate-secret")]
 pub async fn rotate(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -331,7 +331,7 @@ impl DeliveryView {
     params(("id" = String, Path, description = "Webhook id"), PageQuery),
     responses((status = 200, description = "One page", body = Page<DeliveryView>))
 )]
-#[get("/webhooks/{id}/deliveries")]
+#[get("/{id}/deliveries")]
 pub async fn deliveries(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -371,7 +371,7 @@ pub async fn deliveries(
     ),
     responses((status = 200, description = "Queued again, due now", body = DeliveryView))
 )]
-#[post("/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
+#[post("/{id}/deliveries/{delivery_id}/redeliver")]
 pub async fn redeliver(
     state: web::Data<AppState>,
     auth: Authenticated,

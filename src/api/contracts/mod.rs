@@ -52,7 +52,7 @@ fn reason_of(body: OptionalJson<ReasonInput>) -> Result<Option<String>, Error> {
         (status = 409, description = "`no_allocation`, or `idempotency_key_reused` with another body", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/contracts")]
+#[post("")]
 pub async fn create(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -84,7 +84,7 @@ const CSV_BATCH: u32 = 500;
         (String = "text/csv"),
     )))
 )]
-#[get("/contracts")]
+#[get("")]
 pub async fn list(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -138,7 +138,7 @@ pub async fn list(
     params(("id" = String, Path, description = "Contract id")),
     responses((status = 200, description = "The contract", body = ContractView, headers(("ETag" = String, description = "The version"))))
 )]
-#[get("/contracts/{id}")]
+#[get("/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -169,7 +169,7 @@ pub async fn get(
         (status = 428, description = "If-Match missing", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[patch("/contracts/{id}")]
+#[patch("/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -206,7 +206,7 @@ pub async fn update(
         (status = 409, description = "`invalid_transition`, `capacity_exceeded`, `quota_exceeded`, `deadline_passed`, `no_allocation` or `provider_inactive`", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/contracts/{id}/{action}")]
+#[post("/{id}/{action}")]
 pub async fn act(
     state: web::Data<AppState>,
     auth: Result<Authenticated, Error>,
@@ -244,7 +244,7 @@ pub async fn act(
     params(("id" = String, Path, description = "Contract id")),
     responses((status = 200, description = "The history, every event (no next page)", body = Page<EventView>))
 )]
-#[get("/contracts/{id}/history")]
+#[get("/{id}/history")]
 pub async fn history(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -270,7 +270,7 @@ pub async fn history(
     params(("id" = String, Path, description = "Contract id")),
     responses((status = 200, description = "The sheet", content_type = "text/html", body = String))
 )]
-#[get("/contracts/{id}/sheet")]
+#[get("/{id}/sheet")]
 pub async fn sheet(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -299,7 +299,7 @@ pub async fn sheet(
         (status = 409, description = "`invalid_transition` (not approved), `amendment_open`, `capacity_exceeded` or `quota_exceeded`", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/contracts/{id}/amendments")]
+#[post("/{id}/amendments")]
 pub async fn amend(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -326,7 +326,7 @@ pub async fn amend(
     params(("id" = String, Path, description = "Contract id")),
     responses((status = 200, description = "Amendments, every one (no next page)", body = Page<AmendmentView>))
 )]
-#[get("/contracts/{id}/amendments")]
+#[get("/{id}/amendments")]
 pub async fn amendments(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -356,7 +356,7 @@ pub async fn amendments(
         (status = 404, description = "No such amendment, or its contract is not yours to see", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[get("/amendments/{id}")]
+#[get("/{id}")]
 pub async fn amendment(
     state: web::Data<AppState>,
     auth: Authenticated,
@@ -387,7 +387,7 @@ pub async fn amendment(
         (status = 409, description = "Not possible in the amendment's state (`invalid_transition`)", body = ProblemDetails, content_type = "application/problem+json"),
     )
 )]
-#[post("/amendments/{id}/{action}")]
+#[post("/{id}/{action}")]
 pub async fn decide(
     state: web::Data<AppState>,
     auth: Authenticated,
