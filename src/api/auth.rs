@@ -5,7 +5,6 @@ use chrono::Duration as ChronoDuration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::access;
 use crate::api::problem::ProblemDetails;
 use crate::auth::credentials::{Authenticated, claimed_of};
 use crate::auth::throttle::{self};
@@ -16,7 +15,7 @@ use crate::domain::text::NewPassword;
 use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::now;
-use crate::storage::sessions::{self, Rotation};
+use crate::storage::sessions::Rotation;
 use crate::usecases::accounts;
 use crate::usecases::sign_in::{self, Opening, SignedIn, succeeded, throttled};
 
@@ -151,9 +150,7 @@ pub async fn refresh(
     let new_hash = secret::hash(&refresh_token);
     let expires = refresh_expiry(&state);
     let outcome = state
-        .write_unauthenticated(move |conn| {
-            Ok(sessions::rotate(conn, &presented, &new_hash, expires)?)
-        })
+        .write_unauthenticated(move |conn| sign_in::refresh(conn, &presented, &new_hash, expires))
         .await?;
     match outcome {
         Rotation::Rotated {
@@ -313,11 +310,6 @@ pub async fn logout(
     state: web::Data<AppState>,
     auth: Authenticated,
 ) -> Result<HttpResponse, Error> {
-    state
-        .write(auth, move |conn, caller| {
-            let (_, session) = access::require_user(caller)?;
-            Ok(sessions::revoke(conn, session)?)
-        })
-        .await?;
+    state.write(auth, sign_in::sign_out).await?;
     Ok(HttpResponse::NoContent().finish())
 }

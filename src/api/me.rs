@@ -11,8 +11,7 @@ use crate::domain::ids::ApiKeyId;
 use crate::domain::organization::Role;
 use crate::error::Error;
 use crate::state::AppState;
-use crate::storage::organizations;
-use crate::storage::users::{self};
+use crate::usecases;
 
 use super::auth::client_address;
 use super::extract::Json;
@@ -37,15 +36,12 @@ pub struct MeView {
 pub async fn me(state: web::Data<AppState>, auth: Authenticated) -> Result<HttpResponse, Error> {
     let body = state
         .read(auth, move |conn, caller| {
-            let org = organizations::find(conn, &caller.organization_id)?
-                .ok_or_else(Error::unauthorized)?;
+            let (org, user) = usecases::users::me(conn, caller)?;
             let org_view = OrganizationView::load_for(conn, caller, org)?;
-            let (user, api_key_id) = match &caller.actor {
-                Actor::User { id, .. } => {
-                    let row = users::find(conn, id)?.ok_or_else(Error::unauthorized)?;
-                    (Some(UserView::from_row(row)?), None)
-                }
-                Actor::ApiKey(key) => (None, Some(key.clone())),
+            let user = user.map(UserView::from_row).transpose()?;
+            let api_key_id = match &caller.actor {
+                Actor::User { .. } => None,
+                Actor::ApiKey(key) => Some(key.clone()),
             };
             Ok(MeView {
                 user,

@@ -18,7 +18,6 @@ use crate::domain::text::Name;
 use crate::error::Error;
 use crate::state::AppState;
 use crate::storage::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
-use crate::storage::seasons as store;
 use crate::usecases;
 use crate::usecases::seasons::find as season;
 use crate::usecases::seasons::{NewExtension, NewSeason, SeasonInput};
@@ -190,9 +189,9 @@ pub async fn list(
 ) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = page(query.limit, query.cursor)?;
-    let kind = query.kind.map(|k| k.as_str());
+    let kind = query.kind;
     lists::answer(&state, auth, &req, page, "seasons", move |conn, _, page| {
-        let rows = page.read(|after, n| store::list(conn, kind, after, n))?;
+        let rows = page.read(|after, n| usecases::seasons::list(conn, kind, after, n))?;
         page.try_show(rows, |r| &r.id, SeasonView::from_row)
     })
     .await

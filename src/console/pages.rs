@@ -28,11 +28,12 @@ use crate::state::AppState;
 use crate::storage::contracts::ContractFilter;
 use crate::storage::facilities::FacilityFilter;
 use crate::storage::models::{ContractEventRow, SeasonRow};
-use crate::storage::{DbConnection, seasons, users};
+use crate::storage::{DbConnection, users};
 use crate::usecases::amendments as amendment_cases;
 use crate::usecases::contracts::TermsEdit;
 use crate::usecases::contracts::{self as contract_cases, ContractDetails};
 use crate::usecases::facilities::{self as facility_cases, FacilityDetails};
+use crate::usecases::seasons as season_cases;
 
 const PAGE_SIZE: i64 = 50;
 
@@ -229,7 +230,7 @@ struct HomePage<'a> {
 
 /// The newest season (ids are ordered by creation).
 pub(super) fn current_season(conn: &mut DbConnection) -> Result<Option<SeasonRow>, Error> {
-    Ok(seasons::newest(conn)?)
+    season_cases::newest(conn)
 }
 
 pub async fn home(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse {
@@ -237,31 +238,23 @@ pub async fn home(state: web::Data<AppState>, visitor: Visitor) -> HttpResponse 
         let season = current_season(conn)?;
         let mut deadlines = Vec::new();
         let mut allocation = None;
-        if let (Some(season), true) = (&season, caller.kind.is_client()) {
+        if let Some(outlook) = match &season {
+            Some(season) => season_cases::outlook(conn, caller, season)?,
+            None => None,
+        } {
             let today = today_in_makkah();
-            let filing_days =
-                seasons::FilingDays::read(conn, season, Some(&caller.organization_id))?;
-            for contract_type in ContractType::ALL {
-                let day = filing_days.of(&caller.organization_id, *contract_type);
+            for (contract_type, day) in outlook.filing_days {
                 deadlines.push(Deadline {
-                    contract_type: *contract_type,
+                    contract_type,
                     day,
                     days_left: (day - today).num_days(),
                 });
             }
-            allocation = match seasons::allocation(conn, &season.id, &caller.organization_id)? {
-                Some(a) => Some(Allocated {
-                    pilgrims: a.pilgrims,
-                    suballocated: a.suballocated,
-                    planned: crate::storage::plans::planned(
-                        conn,
-                        &season.id,
-                        &caller.organization_id,
-                        None,
-                    )?,
-                }),
-                None => None,
-            };
+            allocation = outlook.allocation.map(|(a, planned)| Allocated {
+                pilgrims: a.pilgrims,
+                suballocated: a.suballocated,
+                planned,
+            });
         }
         // What awaits the reader: the contracts where it may take a step, first of the list.
         let filter = ContractFilter {

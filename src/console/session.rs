@@ -273,14 +273,7 @@ pub async fn sign_out(
     }
     if let Some(auth) = visitor.auth() {
         // Ending a session that has already ended is no error.
-        let _ = state
-            .write(auth, |conn, caller| {
-                if let crate::access::Actor::User { session, .. } = &caller.actor {
-                    crate::storage::sessions::revoke(conn, session)?;
-                }
-                Ok(())
-            })
-            .await;
+        let _ = state.write(auth, crate::usecases::sign_in::sign_out).await;
     }
     let mut response = to_sign_in();
     let mut gone = visitor.cookie(SESSION_COOKIE, String::new(), Some(0));

@@ -13,6 +13,7 @@ use crate::access::AllocationScope;
 use crate::domain::ids::{OrganizationId, SeasonId};
 use crate::domain::organization::{OrgKind, OrgStatus};
 use crate::domain::season::ContractType;
+use crate::domain::season::SeasonKind;
 
 pub fn insert(conn: &mut DbConnection, row: &SeasonRow) -> QueryResult<()> {
     diesel::insert_into(seasons::table)
@@ -40,13 +41,13 @@ pub fn newest(conn: &mut DbConnection) -> QueryResult<Option<SeasonRow>> {
 
 pub fn list(
     conn: &mut DbConnection,
-    kind: Option<&str>,
+    kind: Option<SeasonKind>,
     after: Option<&SeasonId>,
     limit: i64,
 ) -> QueryResult<Vec<SeasonRow>> {
     let mut query = seasons::table.into_boxed();
     if let Some(kind) = kind {
-        query = query.filter(seasons::kind.eq(kind.to_owned()));
+        query = query.filter(seasons::kind.eq(kind));
     }
     if let Some(after) = after {
         query = query.filter(seasons::id.gt(after.clone()));

@@ -16,10 +16,58 @@ use crate::error::Details;
 use crate::error::{Error, FieldError};
 use crate::storage::models::{AllocationRow, ExtensionRow, QuotaRow, SeasonRow};
 use crate::storage::seasons::{AllocationError, Parent, QuotaError};
-use crate::storage::{DbConnection, seasons};
+use crate::storage::{DbConnection, plans, seasons};
 use crate::storage::{is_unique_violation, now};
 
 /// A season by id; every authenticated caller sees seasons, so a missing one is a 404.
+/// A page of the seasons, of one kind or all, in id order after `after` (every caller sees them).
+pub fn list(
+    conn: &mut DbConnection,
+    kind: Option<SeasonKind>,
+    after: Option<&SeasonId>,
+    limit: i64,
+) -> Result<Vec<SeasonRow>, Error> {
+    Ok(seasons::list(conn, kind, after, limit)?)
+}
+
+/// The newest season (ids are ordered by creation), if there is one.
+pub fn newest(conn: &mut DbConnection) -> Result<Option<SeasonRow>, Error> {
+    Ok(seasons::newest(conn)?)
+}
+
+/// What a client sees of its own standing in a season: its last filing day for each contract type
+/// (R2, with the extensions granted to it), and its allocation with the pilgrims it has planned
+/// (R11), if it holds one.
+pub struct Outlook {
+    pub filing_days: Vec<(ContractType, NaiveDate)>,
+    pub allocation: Option<(AllocationRow, i64)>,
+}
+
+/// The caller's [`Outlook`] in `season`; `None` for a caller that is not a client.
+pub fn outlook(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    season: &SeasonRow,
+) -> Result<Option<Outlook>, Error> {
+    if !caller.kind.is_client() {
+        return Ok(None);
+    }
+    let own = &caller.organization_id;
+    let days = seasons::FilingDays::read(conn, season, Some(own))?;
+    let filing_days = ContractType::ALL
+        .iter()
+        .map(|t| (*t, days.of(own, *t)))
+        .collect();
+    let allocation = match seasons::allocation(conn, &season.id, own)? {
+        Some(a) => Some((a, plans::planned(conn, &season.id, own, None)?)),
+        None => None,
+    };
+    Ok(Some(Outlook {
+        filing_days,
+        allocation,
+    }))
+}
+
 pub fn find(conn: &mut DbConnection, id: &SeasonId) -> Result<SeasonRow, Error> {
     seasons::find(conn, id)?.ok_or_else(Error::not_found)
 }

@@ -5,7 +5,7 @@
 use chrono::{Duration as ChronoDuration, NaiveDateTime};
 
 use crate::access;
-use crate::access::Standing;
+use crate::access::{Caller, Standing};
 use crate::auth::credentials::Authenticated;
 use crate::auth::credentials::claimed_of;
 use crate::auth::password;
@@ -17,8 +17,9 @@ use crate::domain::text::NewPassword;
 use crate::error::{Error, Kind};
 use crate::state::AppState;
 use crate::storage::models::SessionRow;
+use crate::storage::sessions::Rotation;
 use crate::storage::users::UserChanges;
-use crate::storage::{now, sessions, users};
+use crate::storage::{DbConnection, now, sessions, users};
 
 /// What a successful sign-in opens.
 pub enum Opening {
@@ -169,4 +170,28 @@ pub async fn change_password(
             Ok(())
         })
         .await
+}
+
+/// Continues an API session: the refresh token presented (by its hash) is exchanged for a new one
+/// expiring at `expires_at`, or the session is ended if that token had been used before. Run in
+/// a write transaction.
+pub fn refresh(
+    conn: &mut DbConnection,
+    presented_hash: &str,
+    new_hash: &str,
+    expires_at: NaiveDateTime,
+) -> Result<Rotation, Error> {
+    Ok(sessions::rotate(
+        conn,
+        presented_hash,
+        new_hash,
+        expires_at,
+    )?)
+}
+
+/// Ends the caller's session at once (a person's: an API key has none, `forbidden`). Ending a
+/// session that has ended already changes nothing.
+pub fn sign_out(conn: &mut DbConnection, caller: &Caller) -> Result<(), Error> {
+    let (_, session) = access::require_user(caller)?;
+    Ok(sessions::revoke(conn, session)?)
 }

@@ -3,14 +3,14 @@
 //! language (docs/domain.md section 7). Passwords arrive here already hashed: the hashing is slow
 //! work that runs before the transaction, never inside it.
 
-use crate::access::{self, Caller};
+use crate::access::{self, Actor, Caller};
 use crate::domain::ids::{OrganizationId, UserId};
 use crate::domain::organization::{Language, Role};
 use crate::domain::text::{Email, Name, NewPassword};
 use crate::error::{Error, FieldError};
-use crate::storage::models::UserRow;
+use crate::storage::models::{OrganizationRow, UserRow};
 use crate::storage::users::{self as store, UserChanges};
-use crate::storage::{DbConnection, is_unique_violation, now, sessions};
+use crate::storage::{DbConnection, is_unique_violation, now, organizations, sessions};
 use crate::usecases::organizations::visible;
 
 /// A user the caller may see (a colleague, or anyone for the ministry); anything else is a 404.
@@ -48,6 +48,21 @@ pub fn list(
 }
 
 /// One user: the user itself, its organisation's admin, or a ministry admin.
+/// The caller's own organisation and, for a person, its user (what `GET /me` shows); either gone
+/// since the credentials were checked is a 401.
+pub fn me(
+    conn: &mut DbConnection,
+    caller: &Caller,
+) -> Result<(OrganizationRow, Option<UserRow>), Error> {
+    let org =
+        organizations::find(conn, &caller.organization_id)?.ok_or_else(Error::unauthorized)?;
+    let user = match &caller.actor {
+        Actor::User { id, .. } => Some(store::find(conn, id)?.ok_or_else(Error::unauthorized)?),
+        Actor::ApiKey(_) => None,
+    };
+    Ok((org, user))
+}
+
 pub fn get(conn: &mut DbConnection, caller: &Caller, id: &UserId) -> Result<UserRow, Error> {
     let row = visible_user(conn, caller, id)?;
     access::read_member(caller, &row.organization_id.clone(), id)?;
