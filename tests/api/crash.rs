@@ -14,8 +14,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -141,6 +141,28 @@ async fn uploader(base: &str, w: &World, stop: &AtomicBool) -> BTreeSet<String> 
 /// What a worker knows of its contracts: the statuses each may be in.
 type Expected = BTreeMap<String, BTreeSet<String>>;
 
+/// What the workers share: when to stop, and how many creations have been answered so far.
+#[derive(Default)]
+struct Load {
+    stop: AtomicBool,
+    answered: AtomicUsize,
+}
+
+impl Load {
+    /// Lets the load run for `at_least`, and on until `more` creations are answered since it
+    /// began (a minute at most): each kill comes after some load got through, however slow the
+    /// machine is that day.
+    fn run_for(&self, at_least: Duration, more: usize) {
+        let (started, since) = (Instant::now(), self.answered.load(Ordering::Relaxed));
+        std::thread::sleep(at_least);
+        while self.answered.load(Ordering::Relaxed) < since + more
+            && started.elapsed() < Duration::from_secs(60)
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
 struct Step<'a> {
     by: &'a Session,
     action: &'static str,
@@ -165,12 +187,12 @@ async fn worker(
     w: &World,
     client: &Session,
     n: usize,
-    stop: &AtomicBool,
+    load: &Load,
 ) -> (Expected, usize) {
     let mut expected = Expected::new();
     let mut replays = 0;
     let mut i = 0;
-    while !stop.load(Ordering::Relaxed) {
+    while !load.stop.load(Ordering::Relaxed) {
         i += 1;
         let base = bases[i % bases.len()].as_str();
         let day = 10 + (i % 5);
@@ -222,6 +244,7 @@ async fn worker(
                             replays += 1;
                         }
                     }
+                    load.answered.fetch_add(1, Ordering::Relaxed);
                     break id;
                 }
                 Some((status, reply)) if status != 503 => {
@@ -312,21 +335,22 @@ fn crash_under_load(backend: Backend) {
     let w = system.block_on(World::new(&app));
     system.block_on(with_money(&app, &w));
 
-    // The killer: five times, let the load run a moment, then SIGKILL and start again.
-    let stop = Arc::new(AtomicBool::new(false));
+    // The killer: five times, let the load run a moment (and get a dozen creations answered),
+    // then SIGKILL and start again.
+    let load = Arc::new(Load::default());
     let killer = {
-        let stop = stop.clone();
+        let load = load.clone();
         let (url, bind) = (db.url.clone(), bind.clone());
         std::thread::spawn(move || {
             let mut server = server;
             for round in 0..5u64 {
-                std::thread::sleep(Duration::from_millis(700 + 250 * round));
+                load.run_for(Duration::from_millis(700 + 250 * round), 12);
                 server.signal("KILL");
                 assert!(server.wait(Duration::from_secs(10)).is_some());
                 server = ServerProcess::start_at(&url, &bind, &[]);
             }
-            std::thread::sleep(Duration::from_millis(700));
-            stop.store(true, Ordering::Relaxed);
+            load.run_for(Duration::from_millis(700), 12);
+            load.stop.store(true, Ordering::Relaxed);
             server
         })
     };
@@ -337,9 +361,9 @@ fn crash_under_load(backend: Backend) {
             clients
                 .iter()
                 .enumerate()
-                .map(|(n, c)| worker(&bases, &w, c, n, &stop)),
+                .map(|(n, c)| worker(&bases, &w, c, n, &load)),
         ),
-        uploader(&base, &w, &stop),
+        uploader(&base, &w, &load.stop),
     ));
     let _server = killer.join().unwrap();
     // Each paper answered is there once, withdrawn, and nothing else was attached.
@@ -517,20 +541,20 @@ fn several_processes_keep_every_invariant() {
     let app = TestApp::remote(&bases[0], Backend::Postgres);
     let system = actix_web::rt::System::new();
     let w = system.block_on(World::new(&app));
-    let stop = AtomicBool::new(false);
+    let load = Load::default();
     let clients = [&w.office, &w.agency, &w.other_office];
     let results = system.block_on(async {
-        let load = futures_util::future::join_all(
+        let workers = futures_util::future::join_all(
             clients
                 .iter()
                 .enumerate()
-                .map(|(n, c)| worker(&bases, &w, c, n, &stop)),
+                .map(|(n, c)| worker(&bases, &w, c, n, &load)),
         );
         let timer = async {
             actix_web::rt::time::sleep(Duration::from_secs(6)).await;
-            stop.store(true, Ordering::Relaxed);
+            load.stop.store(true, Ordering::Relaxed);
         };
-        futures_util::future::join(load, timer).await.0
+        futures_util::future::join(workers, timer).await.0
     });
     let (answered, _, replays) = system.block_on(verify(&app, &clients, &results));
     assert_eq!(
