@@ -13,7 +13,6 @@ use crate::domain::ids::NotificationId;
 use crate::error::Kind;
 use crate::state::AppState;
 use crate::storage::models::UserRow;
-use crate::storage::users;
 use crate::usecases::notifications::{self, Inbox, Notice};
 use crate::usecases::sign_in;
 
@@ -137,8 +136,7 @@ async fn profile_page(
     error: Option<&crate::error::Error>,
 ) -> HttpResponse {
     let loaded = page(state, visitor, |conn, caller, _| {
-        let (id, _) = access::require_user(caller)?;
-        let user = users::find(conn, id)?.ok_or_else(crate::error::Error::unauthorized)?;
+        let user = crate::usecases::users::own(conn, caller)?;
         let integration = access::manage_webhooks(caller, &caller.organization_id).is_ok();
         Ok((user, integration))
     })

@@ -12,8 +12,7 @@ use super::{DbConnection, now};
 use crate::access::AllocationScope;
 use crate::domain::ids::{OrganizationId, SeasonId};
 use crate::domain::organization::{OrgKind, OrgStatus};
-use crate::domain::season::ContractType;
-use crate::domain::season::SeasonKind;
+use crate::domain::season::{ContractType, SeasonKind};
 
 pub fn insert(conn: &mut DbConnection, row: &SeasonRow) -> QueryResult<()> {
     diesel::insert_into(seasons::table)

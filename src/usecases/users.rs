@@ -57,10 +57,17 @@ pub fn me(
     let org =
         organizations::find(conn, &caller.organization_id)?.ok_or_else(Error::unauthorized)?;
     let user = match &caller.actor {
-        Actor::User { id, .. } => Some(store::find(conn, id)?.ok_or_else(Error::unauthorized)?),
+        Actor::User { .. } => Some(own(conn, caller)?),
         Actor::ApiKey(_) => None,
     };
     Ok((org, user))
+}
+
+/// The calling person's own user (an API key has none: `forbidden`); gone since the credentials
+/// were checked is a 401.
+pub fn own(conn: &mut DbConnection, caller: &Caller) -> Result<UserRow, Error> {
+    let (id, _) = access::require_user(caller)?;
+    store::find(conn, id)?.ok_or_else(Error::unauthorized)
 }
 
 pub fn get(conn: &mut DbConnection, caller: &Caller, id: &UserId) -> Result<UserRow, Error> {
