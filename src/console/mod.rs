@@ -305,8 +305,8 @@ impl Tr {
     }
     /// A name in the reader's language: the Arabic one for Arabic and Persian readers, where
     /// there is one.
-    pub fn name<'a>(&self, name: &'a str, arabic: &'a Option<String>) -> &'a str {
-        self.either(name, arabic.as_deref().unwrap_or_default())
+    pub fn name<'a, A: AsRef<str>>(&self, name: &'a str, arabic: &'a Option<A>) -> &'a str {
+        self.either(name, arabic.as_ref().map(A::as_ref).unwrap_or_default())
     }
     /// [`Tr::name`] for a name whose Arabic form is empty where there is none.
     pub fn either<'a>(&self, name: &'a str, arabic: &'a str) -> &'a str {

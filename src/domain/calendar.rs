@@ -68,7 +68,8 @@ pub fn hijri(date: NaiveDate) -> String {
         Ok(year @ 0..=9999) => {
             let mut text = [0u8; 10];
             push_date(&mut text, 0, year, m.into(), d.into());
-            text.iter().copied().map(char::from).collect()
+            // Digits and dashes only: always text, copied in one allocation.
+            std::str::from_utf8(&text).unwrap_or_default().to_owned()
         }
         _ => format!("{y:04}-{m:02}-{d:02}"),
     }

@@ -11,7 +11,7 @@
 //! and only looked up for the contracts a caller has just been allowed to read.
 
 use std::collections::HashMap;
-use std::sync::{LazyLock, PoisonError, RwLock};
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 use diesel::dsl::sql;
 use diesel::expression::SqlLiteral;
@@ -23,49 +23,63 @@ use super::schema::{facilities, names_edition, organizations};
 use super::{DbConnection, damaged, prepared::KeepPrepared};
 use crate::domain::ids::{FacilityId, OrganizationId};
 use crate::domain::season::Place;
+use crate::domain::text::Shared;
 
-/// Names of the organisations and facilities some contracts show.
-#[derive(Default)]
+/// Names of the organisations and facilities some contracts show. Each name is held once and
+/// shared (see [`Shared`]): naming a page of contracts copies no text.
+#[derive(Default, Clone)]
 pub struct Names {
-    organizations: HashMap<String, (String, String)>,
-    facilities: HashMap<String, (String, String, String)>,
+    organizations: HashMap<String, Named>,
+    facilities: HashMap<String, (Named, City)>,
 }
 
 /// A name, and its Arabic form where there is one.
-pub type Named = (String, Option<String>);
+pub type Named = (Shared, Option<Shared>);
 
-fn named((name, arabic): (String, String)) -> Named {
-    (name, (!arabic.is_empty()).then_some(arabic))
+/// A facility's city as read once: its place, or the stored text that names none.
+type City = Result<Place, Shared>;
+
+fn named(name: String, arabic: String) -> Named {
+    (name.into(), (!arabic.is_empty()).then(|| arabic.into()))
 }
 
 impl Names {
     pub fn organization(&self, id: &OrganizationId) -> Named {
-        named(
-            self.organizations
-                .get(id.as_str())
-                .cloned()
-                .unwrap_or_default(),
-        )
+        self.organizations
+            .get(id.as_str())
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// A facility's names and city.
     pub fn facility(&self, id: &FacilityId) -> QueryResult<(Named, Place)> {
-        let (name, name_ar, city) = self
-            .facilities
-            .get(id.as_str())
-            .cloned()
-            .unwrap_or_default();
-        let city = Place::parse(&city).ok_or_else(|| damaged("facility city", &city))?;
-        Ok((named((name, name_ar)), city))
+        match self.facilities.get(id.as_str()) {
+            Some((named, Ok(city))) => Ok((named.clone(), *city)),
+            Some((_, Err(city))) => Err(damaged("facility city", city)),
+            None => Err(damaged("facility city", "")),
+        }
     }
 
     fn keep(&mut self, (id, name, name_ar, city): (String, String, String, String)) {
         // An organisation's row has no city, a facility's has.
         if city.is_empty() {
-            self.organizations.insert(id, (name, name_ar));
+            self.organizations.insert(id, named(name, name_ar));
         } else {
-            self.facilities.insert(id, (name, name_ar, city));
+            let city = Place::parse(&city).ok_or_else(|| Shared::from(city));
+            self.facilities.insert(id, (named(name, name_ar), city));
         }
+    }
+
+    /// What is kept of one organisation or facility, shared with `other`.
+    fn share(&mut self, other: &Names, id: &str) -> bool {
+        if let Some(n) = other.organizations.get(id) {
+            self.organizations.insert(id.to_owned(), n.clone());
+        } else if let Some(n) = other.facilities.get(id) {
+            self.facilities.insert(id.to_owned(), n.clone());
+        } else {
+            return false;
+        }
+        true
     }
 
     fn len(&self) -> usize {
@@ -162,7 +176,9 @@ pub fn renamed(conn: &mut DbConnection) -> QueryResult<()> {
 #[derive(Default)]
 struct Kept {
     edition: String,
-    names: Names,
+    /// Shared with the requests naming contracts from it; added to in place (copied only while
+    /// one of them still holds it).
+    names: Arc<Names>,
 }
 
 static KEPT: LazyLock<RwLock<Kept>> = LazyLock::new(RwLock::default);
@@ -172,32 +188,42 @@ static KEPT: LazyLock<RwLock<Kept>> = LazyLock::new(RwLock::default);
 const MOST_KEPT: usize = 200_000;
 
 /// The names `rows` show, as of `edition` (read in the statement that read the rows): what this
-/// process keeps under that edition, and the rest read in one statement (and kept).
-pub fn shown(conn: &mut DbConnection, edition: &str, rows: &[ContractRow]) -> QueryResult<Names> {
-    let mut names = Names::default();
+/// process keeps under that edition, itself when it holds them all (nothing is copied), and
+/// otherwise a set of their own with the rest read in one statement (and kept).
+pub fn shown(
+    conn: &mut DbConnection,
+    edition: &str,
+    rows: &[ContractRow],
+) -> QueryResult<Arc<Names>> {
     if rows.is_empty() {
-        return Ok(names);
+        return Ok(Arc::default());
     }
     let (org_ids, facility_ids) = shown_ids(rows);
+    let mut names = Names::default();
     let (mut missing_orgs, mut missing_facilities) = (Vec::new(), Vec::new());
     {
         let kept = KEPT.read().unwrap_or_else(PoisonError::into_inner);
         let current = kept.edition == edition;
+        let holds_all = current
+            && org_ids
+                .iter()
+                .all(|id| kept.names.organizations.contains_key(*id))
+            && facility_ids
+                .iter()
+                .all(|id| kept.names.facilities.contains_key(*id));
+        if holds_all {
+            return Ok(Arc::clone(&kept.names));
+        }
         for id in org_ids {
-            match kept.names.organizations.get(id).filter(|_| current) {
-                Some(n) => _ = names.organizations.insert(id.to_owned(), n.clone()),
-                None => missing_orgs.push(id),
+            if !(current && names.share(&kept.names, id)) {
+                missing_orgs.push(id);
             }
         }
         for id in facility_ids {
-            match kept.names.facilities.get(id).filter(|_| current) {
-                Some(n) => _ = names.facilities.insert(id.to_owned(), n.clone()),
-                None => missing_facilities.push(id),
+            if !(current && names.share(&kept.names, id)) {
+                missing_facilities.push(id);
             }
         }
-    }
-    if missing_orgs.is_empty() && missing_facilities.is_empty() {
-        return Ok(names);
     }
     let found = read(conn, &missing_orgs, &missing_facilities)?;
     let mut kept = KEPT.write().unwrap_or_else(PoisonError::into_inner);
@@ -205,12 +231,11 @@ pub fn shown(conn: &mut DbConnection, edition: &str, rows: &[ContractRow]) -> Qu
         if kept.edition != read_at || kept.names.len() >= MOST_KEPT {
             *kept = Kept {
                 edition: read_at,
-                names: Names::default(),
+                names: Arc::default(),
             };
         }
-        let row = (id, name, name_ar, city);
-        kept.names.keep(row.clone());
-        names.keep(row);
+        Arc::make_mut(&mut kept.names).keep((id.clone(), name, name_ar, city));
+        names.share(&kept.names, &id);
     }
-    Ok(names)
+    Ok(Arc::new(names))
 }

@@ -15,7 +15,7 @@ use crate::domain::ids::{AmendmentId, ContractId, EventId, FacilityId, SeasonId}
 use crate::domain::money::Money;
 use crate::domain::organization::{OrgKind, OrgStatus};
 use crate::domain::season::Place;
-use crate::domain::text::search_key;
+use crate::domain::text::{Shared, search_key};
 use crate::error::{Details, Error, FieldError};
 use crate::notify;
 use crate::storage::contracts::{self as store, ContractFilter, NamedRow, TermsChange};
@@ -30,13 +30,13 @@ pub const MAX_REASON_CHARS: usize = 1000;
 #[derive(Clone, Debug)]
 pub struct ContractDetails {
     pub contract: Contract,
-    pub client_name: String,
-    pub provider_name: String,
-    pub facility_name: String,
+    pub client_name: Shared,
+    pub provider_name: Shared,
+    pub facility_name: Shared,
     /// The same names in Arabic, where they have one.
-    pub client_name_ar: Option<String>,
-    pub provider_name_ar: Option<String>,
-    pub facility_name_ar: Option<String>,
+    pub client_name_ar: Option<Shared>,
+    pub provider_name_ar: Option<Shared>,
+    pub facility_name_ar: Option<Shared>,
     pub facility_city: Place,
 }
 

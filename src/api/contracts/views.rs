@@ -11,6 +11,7 @@ use crate::domain::ids::{
     AmendmentId, ApiKeyId, ContractId, FacilityId, OrganizationId, SeasonId, UserId,
 };
 use crate::domain::season::{ContractType, Place};
+use crate::domain::text::Shared;
 use crate::storage::models::ContractEventRow;
 use crate::usecases::contracts::ContractDetails;
 
@@ -31,19 +32,25 @@ pub struct ContractView {
     pub contract_type: ContractType,
     pub status: ContractStatus,
     pub client_id: OrganizationId,
-    pub client_name: String,
+    #[schema(value_type = String)]
+    pub client_name: Shared,
     pub client_country: String,
     pub provider_id: OrganizationId,
-    pub provider_name: String,
+    #[schema(value_type = String)]
+    pub provider_name: Shared,
     pub facility_id: FacilityId,
-    pub facility_name: String,
+    #[schema(value_type = String)]
+    pub facility_name: Shared,
     /// The client's, provider's and facility's names in Arabic, where they have one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_name_ar: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub client_name_ar: Option<Shared>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider_name_ar: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub provider_name_ar: Option<Shared>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub facility_name_ar: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub facility_name_ar: Option<Shared>,
     pub facility_city: Place,
     /// First night, meal day or service day covered.
     #[serde(serialize_with = "crate::api::json::date")]
@@ -313,12 +320,12 @@ pub fn csv_row(v: &ContractView) -> Vec<String> {
         v.contract_type.to_string(),
         v.status.to_string(),
         v.client_id.to_string(),
-        v.client_name.clone(),
+        v.client_name.to_string(),
         v.client_country.clone(),
         v.provider_id.to_string(),
-        v.provider_name.clone(),
+        v.provider_name.to_string(),
         v.facility_id.to_string(),
-        v.facility_name.clone(),
+        v.facility_name.to_string(),
         v.facility_city.to_string(),
         v.starts_on.to_string(),
         v.starts_on_hijri.clone(),
