@@ -48,6 +48,14 @@ fn text<S: Serializer>(bytes: &[u8]) -> Result<&str, S::Error> {
     std::str::from_utf8(bytes).map_err(serde::ser::Error::custom)
 }
 
+/// [`date`] for an optional date (`serialize_with` for `Option<NaiveDate>` fields).
+pub fn optional_date<S: Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => date(d, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// A date as `YYYY-MM-DD`, as chrono writes it (`serialize_with` for `NaiveDate` fields).
 pub fn date<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
     let year = d.year();

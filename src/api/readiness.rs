@@ -91,7 +91,10 @@ pub struct GapView {
     pub route: Option<String>,
     /// The day short of coverage; `document_expiring`: the paper's last valid day (absent for
     /// `unplanned` and `unfunded`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::api::json::optional_date"
+    )]
     pub date: Option<NaiveDate>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_hijri: Option<String>,
@@ -129,6 +132,7 @@ pub struct LapseView {
     #[schema(format = Uuid)]
     pub contract_id: String,
     /// The contract's last day.
+    #[serde(serialize_with = "crate::api::json::date")]
     pub contract_ends_on: NaiveDate,
 }
 
@@ -149,6 +153,7 @@ pub struct GroupEligibility {
     pub id: String,
     pub name: String,
     pub pilgrims: i64,
+    #[serde(serialize_with = "crate::api::json::date")]
     pub arrival_date: NaiveDate,
     pub visa_eligible: bool,
 }
@@ -406,5 +411,7 @@ pub async fn readiness_of(
             detail(readiness::client_view(conn, caller, &season_id, &org)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(detail))
+    // A gap or a group is about a hundred bytes: room for eight of them per item set aside.
+    let items = 1 + (detail.gaps.len() + detail.groups.len()) / 8;
+    Ok(super::json::ok(&detail, items))
 }

@@ -304,41 +304,44 @@ pub enum HeldBy<'a> {
     EndingFrom(NaiveDate),
 }
 
-/// The documents, withdrawn ones aside, of the facilities that approved contracts rely on.
+/// The documents, withdrawn ones aside, of the facilities that approved contracts rely on (on the
+/// backend's own connection: the statement is boxed, and readiness reads it on every request).
 pub fn held(conn: &mut DbConnection, by: HeldBy) -> QueryResult<Vec<HeldRow>> {
-    let mut query = contracts::table
-        .inner_join(
-            documents::table.on(documents::record_kind
-                .eq(RecordKind::Facility)
-                .and(documents::record_id.eq(contracts::facility_id))),
-        )
-        .inner_join(facilities::table)
-        .filter(contracts::status.eq("approved"))
-        .filter(documents::withdrawn_at.is_null())
-        .select((
-            contracts::id,
-            contracts::season_id,
-            contracts::client_id,
-            contracts::provider_id,
-            contracts::ends_on,
-            contracts::facility_id,
-            facilities::name,
-            facilities::name_ar,
-            documents::id,
-            documents::kind,
-            documents::valid_until,
-        ))
-        .into_boxed();
-    match by {
-        HeldBy::Season(season_id, clients) => {
-            query = query.filter(contracts::season_id.eq(season_id.to_owned()));
-            if let Some(clients) = clients {
-                query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
+    super::per_backend!(conn, c => {
+        let mut query = contracts::table
+            .inner_join(
+                documents::table.on(documents::record_kind
+                    .eq(RecordKind::Facility)
+                    .and(documents::record_id.eq(contracts::facility_id))),
+            )
+            .inner_join(facilities::table)
+            .filter(contracts::status.eq("approved"))
+            .filter(documents::withdrawn_at.is_null())
+            .select((
+                contracts::id,
+                contracts::season_id,
+                contracts::client_id,
+                contracts::provider_id,
+                contracts::ends_on,
+                contracts::facility_id,
+                facilities::name,
+                facilities::name_ar,
+                documents::id,
+                documents::kind,
+                documents::valid_until,
+            ))
+            .into_boxed();
+        match by {
+            HeldBy::Season(season_id, clients) => {
+                query = query.filter(contracts::season_id.eq(season_id.to_owned()));
+                if let Some(clients) = clients {
+                    query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
+                }
             }
+            HeldBy::EndingFrom(day) => query = query.filter(contracts::ends_on.ge(day)),
         }
-        HeldBy::EndingFrom(day) => query = query.filter(contracts::ends_on.ge(day)),
-    }
-    query.load(conn)
+        query.load(c)
+    })
 }
 
 /// The seasons and clients of the approved contracts relying on a facility, in order.

@@ -606,28 +606,30 @@ pub fn shortfalls(
         ContractStatus::PendingProvider.as_str(),
         ContractStatus::PendingReview.as_str(),
     ];
-    let mut query = contracts::table
-        .inner_join(
-            payment_terms::table.on(payment_terms::season_id
-                .eq(contracts::season_id)
-                .and(payment_terms::contract_type.eq(contracts::contract_type))),
-        )
-        .filter(contracts::season_id.eq(season_id.clone()))
-        .filter(contracts::status.eq_any(awaiting))
-        .group_by(contracts::client_id)
-        .select((
-            contracts::client_id,
-            sql::<BigInt>("CAST(COALESCE(SUM(contracts.total), 0) AS BIGINT)"),
-            diesel::dsl::min(contracts::starts_on),
-        ))
-        .into_boxed();
-    if let Some(clients) = clients {
-        query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
-    }
-    if let Some(day) = starting_by {
-        query = query.filter(contracts::starts_on.le(day));
-    }
-    let awaited: Vec<(OrganizationId, i64, Option<NaiveDate>)> = query.load(conn)?;
+    let awaited: Vec<(OrganizationId, i64, Option<NaiveDate>)> = super::per_backend!(conn, c => {
+        let mut query = contracts::table
+            .inner_join(
+                payment_terms::table.on(payment_terms::season_id
+                    .eq(contracts::season_id)
+                    .and(payment_terms::contract_type.eq(contracts::contract_type))),
+            )
+            .filter(contracts::season_id.eq(season_id.clone()))
+            .filter(contracts::status.eq_any(awaiting))
+            .group_by(contracts::client_id)
+            .select((
+                contracts::client_id,
+                sql::<BigInt>("CAST(COALESCE(SUM(contracts.total), 0) AS BIGINT)"),
+                diesel::dsl::min(contracts::starts_on),
+            ))
+            .into_boxed();
+        if let Some(clients) = clients {
+            query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
+        }
+        if let Some(day) = starting_by {
+            query = query.filter(contracts::starts_on.le(day));
+        }
+        query.load(c)?
+    });
     if awaited.is_empty() {
         return Ok(Vec::new());
     }

@@ -1,8 +1,8 @@
 //! Pilgrim groups, inspections, and the approved contracts that cover a season's plans.
 
-use std::collections::HashMap;
-
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text};
 
 use super::models::{GroupRow, InspectionRow};
 use super::schema::{
@@ -184,63 +184,45 @@ pub struct CoveringContract {
     pub units: i64,
 }
 
+/// The id of a contract's latest inspection (by day, then id) when that is a failure, for a
+/// statement over `contracts` to select beside each.
+const LATEST_FAILED_INSPECTION: &str = "(SELECT CASE WHEN inspections.result = 'fail' \
+    THEN inspections.id END FROM inspections WHERE inspections.contract_id = contracts.id \
+    ORDER BY inspections.inspected_on DESC, inspections.id DESC LIMIT 1)";
+
 /// The approved contracts of a season (of some clients, or all), each with the id of its latest
-/// inspection when that is a failure (which withholds it from coverage until a later pass).
+/// inspection when that is a failure (which withholds it from coverage until a later pass): one
+/// statement.
 pub fn coverage(
     conn: &mut DbConnection,
     season_id: &SeasonId,
     clients: Option<&[OrganizationId]>,
 ) -> QueryResult<Vec<(CoveringContract, Option<InspectionId>)>> {
-    let mut query = contracts::table
-        .inner_join(facilities::table)
-        .filter(contracts::season_id.eq(season_id.clone()))
-        .filter(contracts::status.eq("approved"))
-        .select((
-            contracts::id,
-            contracts::client_id,
-            contracts::contract_type,
-            facilities::city,
-            contracts::route_from,
-            contracts::route_to,
-            contracts::starts_on,
-            contracts::ends_on,
-            contracts::units,
-        ))
-        .into_boxed();
-    if let Some(clients) = clients {
-        query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
-    }
-    let rows: Vec<CoveringContract> = query.load(conn)?;
-    let ids: Vec<&ContractId> = rows.iter().map(|r| &r.id).collect();
-    let mut latest: HashMap<ContractId, (chrono::NaiveDate, InspectionId, String)> = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let found: Vec<(ContractId, chrono::NaiveDate, InspectionId, String)> = inspections::table
-            .filter(inspections::contract_id.eq_any(chunk))
+    super::per_backend!(conn, c => {
+        let mut query = contracts::table
+            .inner_join(facilities::table)
+            .filter(contracts::season_id.eq(season_id.clone()))
+            .filter(contracts::status.eq("approved"))
             .select((
-                inspections::contract_id,
-                inspections::inspected_on,
-                inspections::id,
-                inspections::result,
+                (
+                    contracts::id,
+                    contracts::client_id,
+                    contracts::contract_type,
+                    facilities::city,
+                    contracts::route_from,
+                    contracts::route_to,
+                    contracts::starts_on,
+                    contracts::ends_on,
+                    contracts::units,
+                ),
+                sql::<Nullable<Text>>(LATEST_FAILED_INSPECTION),
             ))
-            .load(conn)?;
-        for (contract, on, id, result) in found {
-            let newer = latest
-                .get(&contract)
-                .is_none_or(|(d, i, _)| (on, &id) > (*d, i));
-            if newer {
-                latest.insert(contract, (on, id, result));
-            }
+            .into_boxed();
+        if let Some(clients) = clients {
+            query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
         }
-    }
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let failed = latest
-                .remove(&r.id)
-                .and_then(|(_, id, result)| (result == "fail").then_some(id));
-            (r, failed)
-        })
-        .collect())
+        query.load(c)
+    })
 }
 
 /// A client of a season, as readiness lists it: the organisation with its allocation.
@@ -288,20 +270,19 @@ macro_rules! clients_in_scope {
 }
 pub(crate) use clients_in_scope;
 
-type Allocated = diesel::dsl::IntoBoxed<
-    'static,
-    diesel::dsl::InnerJoin<allocations::table, organizations::table>,
-    MultiBackend,
->;
-
-/// The allocations of a season joined to their clients, within a scope (`None`: it covers none):
-/// where [`season_clients`] and [`season_client`] start from.
-fn allocated(season_id: &SeasonId, scope: &ContractScope) -> Option<Allocated> {
-    let query = allocations::table
-        .inner_join(organizations::table)
-        .filter(allocations::season_id.eq(season_id.clone()))
-        .into_boxed();
-    clients_in_scope!(query, scope)
+/// The allocations of a season joined to their clients, within a scope (`None`: it covers none),
+/// boxed for the backend the statement runs on: where [`season_clients`] and [`season_client`]
+/// start from.
+macro_rules! allocated {
+    ($season_id:expr, $scope:expr) => {
+        clients_in_scope!(
+            allocations::table
+                .inner_join(organizations::table)
+                .filter(allocations::season_id.eq($season_id.clone()))
+                .into_boxed(),
+            $scope
+        )
+    };
 }
 
 /// The clients holding an allocation in a season, within a scope.
@@ -310,13 +291,13 @@ pub fn season_clients(
     season_id: &SeasonId,
     scope: &ContractScope,
 ) -> QueryResult<Vec<SeasonClient>> {
-    match allocated(season_id, scope) {
+    super::per_backend!(conn, c => match allocated!(season_id, scope) {
         Some(query) => query
             .select(SeasonClient::as_select())
             .order(organizations::id.asc())
-            .load(conn),
+            .load(c),
         None => Ok(Vec::new()),
-    }
+    })
 }
 
 /// One client of a season, if it holds an allocation there and is in `scope`.
@@ -326,14 +307,14 @@ pub fn season_client(
     scope: &ContractScope,
     client_id: &OrganizationId,
 ) -> QueryResult<Option<SeasonClient>> {
-    match allocated(season_id, scope) {
+    super::per_backend!(conn, c => match allocated!(season_id, scope) {
         Some(query) => query
             .filter(allocations::organization_id.eq(client_id.clone()))
             .select(SeasonClient::as_select())
-            .first(conn)
+            .first(c)
             .optional(),
         None => Ok(None),
-    }
+    })
 }
 
 /// Every group of a season (of some clients, or all).
@@ -342,13 +323,15 @@ pub fn season_groups(
     season_id: &SeasonId,
     clients: Option<&[OrganizationId]>,
 ) -> QueryResult<Vec<GroupRow>> {
-    let mut query = pilgrim_groups::table
-        .filter(pilgrim_groups::season_id.eq(season_id.clone()))
-        .into_boxed();
-    if let Some(clients) = clients {
-        query = query.filter(pilgrim_groups::organization_id.eq_any(clients.to_vec()));
-    }
-    query.order(pilgrim_groups::id.asc()).load(conn)
+    super::per_backend!(conn, c => {
+        let mut query = pilgrim_groups::table
+            .filter(pilgrim_groups::season_id.eq(season_id.clone()))
+            .into_boxed();
+        if let Some(clients) = clients {
+            query = query.filter(pilgrim_groups::organization_id.eq_any(clients.to_vec()));
+        }
+        query.order(pilgrim_groups::id.asc()).load(c)
+    })
 }
 
 /// A stored group as the domain knows it.

@@ -67,18 +67,19 @@ macro_rules! live_sessions {
 pub(crate) use live_sessions;
 
 /// The user and organisation behind a live session ([`live_sessions`]). `None` means the
-/// credentials no longer hold.
+/// credentials no longer hold. Most requests begin with it: it runs on the backend's own
+/// connection, which keeps its statement prepared without writing its SQL again.
 pub fn resolve_session(
     conn: &mut DbConnection,
     session_id: &SessionId,
     user_id: &UserId,
 ) -> QueryResult<Option<(UserRow, OrganizationRow)>> {
-    live_sessions!()
+    super::per_backend!(conn, c => live_sessions!()
         .filter(sessions::id.eq(session_id))
         .filter(sessions::user_id.eq(user_id))
         .select((users::all_columns, organizations::all_columns))
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// Whether a read made as a caller a token states may stand (see `access::SessionGuard`): an
