@@ -135,9 +135,10 @@ impl Receiver {
     }
 }
 
-/// Waits (up to 30 s) until `done` holds.
+/// Waits (up to 60 s: a retried delivery waits out its backoff, longer on a machine busy with
+/// the rest of the suite) until `done` holds.
 async fn until(what: &str, mut done: impl FnMut() -> bool) {
-    for _ in 0..600 {
+    for _ in 0..1200 {
         if done() {
             return;
         }
