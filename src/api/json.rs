@@ -70,19 +70,21 @@ pub fn date<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
 /// A time in UTC as RFC 3339 with `Z`, and the fraction of a second in 3, 6 or 9 digits as
 /// needed, as chrono writes it (`serialize_with` for `DateTime<Utc>` fields).
 pub fn time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    let year = t.year();
-    let nanos = t.nanosecond();
+    // Read off the time as stored: each of the zoned time's own accessors adds its offset first.
+    let n = t.naive_utc();
+    let year = n.year();
+    let nanos = n.nanosecond();
     if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
         return t.serialize(s);
     }
     let mut out = [0u8; 30];
-    push_date(&mut out, 0, year as u32, t.month(), t.day());
+    push_date(&mut out, 0, year as u32, n.month(), n.day());
     out[10] = b'T';
-    push_digits(&mut out, 11, t.hour(), 2);
+    push_digits(&mut out, 11, n.hour(), 2);
     out[13] = b':';
-    push_digits(&mut out, 14, t.minute(), 2);
+    push_digits(&mut out, 14, n.minute(), 2);
     out[16] = b':';
-    push_digits(&mut out, 17, t.second(), 2);
+    push_digits(&mut out, 17, n.second(), 2);
     let mut end = 19;
     let (fraction, digits) = if nanos == 0 {
         (0, 0)
@@ -181,6 +183,8 @@ mod tests {
         empty: (Vec<u8>, std::collections::BTreeMap<String, u8>),
         #[serde(rename = "type")]
         renamed: &'static str,
+        #[serde(rename = "a \"quoted\"\\ key\n")]
+        escaped_key: u8,
         #[serde(serialize_with = "time")]
         at: DateTime<Utc>,
         #[serde(flatten)]
@@ -232,6 +236,7 @@ mod tests {
                 wide: (i128::MIN, u128::MAX, 0, u64::MAX, -1, 0),
                 empty: (Vec::new(), Default::default()),
                 renamed: "housing",
+                escaped_key: 1,
                 at,
                 flat: [(format!("{text}!"), Kind::Newtype(3))]
                     .into_iter()

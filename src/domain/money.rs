@@ -60,11 +60,16 @@ impl std::fmt::Display for Money {
         if self.0 < 0 {
             return write!(f, "{}.{:02}", self.0 / 100, self.0 % 100);
         }
-        // Without the formatting machinery: every priced contract shown carries two amounts.
+        // Without the formatting machinery, in one write (so that `to_string` allocates once):
+        // every priced contract shown carries two amounts.
+        let mut units = itoa::Buffer::new();
+        let units = units.format(self.0 / 100).as_bytes();
         let cents = (self.0 % 100) as u8;
-        f.write_str(itoa::Buffer::new().format(self.0 / 100))?;
-        f.write_str(".")?;
-        f.write_str(std::str::from_utf8(&[b'0' + cents / 10, b'0' + cents % 10]).unwrap_or("00"))
+        let mut text = [0u8; 24];
+        let end = units.len() + 3;
+        text[..units.len()].copy_from_slice(units);
+        text[units.len()..end].copy_from_slice(&[b'.', b'0' + cents / 10, b'0' + cents % 10]);
+        f.write_str(std::str::from_utf8(&text[..end]).unwrap_or_default())
     }
 }
 

@@ -174,6 +174,39 @@ fn named_at(
     rows.into_iter().map(|row| names.named(row)).collect()
 }
 
+/// A contract's columns as the contracts a caller reads select them: all of them but what the
+/// contract is found by (`search_key`, about a hundred bytes of folded names a row), which is not
+/// sent back; an empty text stands in its place. Such rows are shown, never written back.
+macro_rules! shown_columns {
+    () => {
+        (
+            contracts::id,
+            contracts::season_id,
+            contracts::contract_type,
+            contracts::client_id,
+            contracts::client_office_id,
+            contracts::client_country,
+            contracts::provider_id,
+            contracts::facility_id,
+            contracts::status,
+            contracts::starts_on,
+            contracts::ends_on,
+            contracts::units,
+            contracts::route_from,
+            contracts::route_to,
+            contracts::meals_per_day,
+            contracts::unit_price,
+            contracts::currency,
+            contracts::total,
+            diesel::dsl::sql::<diesel::sql_types::Text>("''"),
+            contracts::version,
+            contracts::created_at,
+            contracts::updated_at,
+            contracts::status_reason,
+        )
+    };
+}
+
 /// The contracts a scope covers with the names' edition beside them (see [`names::shown`]), ready
 /// for filters; with a guard, only while the session of the caller a token states still holds.
 /// Boxed for the backend the statement runs on (see [`list`]).
@@ -181,7 +214,7 @@ macro_rules! named_in_scope {
     ($scope:expr, $guard:expr) => {
         contracts_in_scope!(
             contracts::table
-                .select((contracts::all_columns, names::edition()))
+                .select((shown_columns!(), names::edition()))
                 .into_boxed(),
             $scope
         )

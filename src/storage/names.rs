@@ -10,13 +10,13 @@
 //! need not tell each other anything: each sees the new tag in its next read. Only names are kept,
 //! and only looked up for the contracts a caller has just been allowed to read.
 
-use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 use diesel::dsl::sql;
 use diesel::expression::SqlLiteral;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
+use foldhash::HashMap;
 
 use super::models::ContractRow;
 use super::schema::{facilities, names_edition, organizations};
@@ -26,7 +26,8 @@ use crate::domain::season::Place;
 use crate::domain::text::Shared;
 
 /// Names of the organisations and facilities some contracts show. Each name is held once and
-/// shared (see [`Shared`]): naming a page of contracts copies no text.
+/// shared (see [`Shared`]): naming a page of contracts copies no text. Looked up by id three times
+/// a contract, with foldhash rather than SipHash: the ids are the portal's own, not a caller's.
 #[derive(Default, Clone)]
 pub struct Names {
     organizations: HashMap<String, Named>,
@@ -70,7 +71,8 @@ impl Names {
         }
     }
 
-    /// What is kept of one organisation or facility, shared with `other`.
+    /// Takes into this set what `other` holds of one organisation or facility, its names shared
+    /// (not copied); false when `other` holds nothing of it.
     fn share(&mut self, other: &Names, id: &str) -> bool {
         if let Some(n) = other.organizations.get(id) {
             self.organizations.insert(id.to_owned(), n.clone());

@@ -267,11 +267,25 @@ impl Nested<'_> {
         value.serialize(&mut self.next())
     }
 
+    /// `"key":value`, after a comma unless it is the first: a plain key (every field name of the
+    /// portal's views) with its comma, quotes and colon in one reservation.
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Aside> {
-        let mut out = self.next();
-        out.string(key)?;
-        out.out.push(b':');
-        value.serialize(&mut out)
+        if !plain(key.as_bytes()) {
+            let mut out = self.next();
+            out.string(key)?;
+            out.out.push(b':');
+            return value.serialize(&mut out);
+        }
+        self.out.reserve(key.len() + 4);
+        if !std::mem::take(&mut self.first) {
+            self.out.push(b',');
+        }
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+        value.serialize(&mut Compact {
+            out: &mut *self.out,
+        })
     }
 
     fn end(self) -> Result<(), Aside> {
