@@ -79,7 +79,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             )
             .service(scope::scope("/api-keys").service(api_keys::revoke))
             .service(
+                // Routes are tried in order, each with a path parameter through a regex: the
+                // busiest first.
                 scope::scope("/seasons")
+                    .service(readiness::readiness_of)
+                    .service(readiness::season_readiness)
                     .service(seasons::create)
                     .service(seasons::list)
                     .service(seasons::get)
@@ -93,8 +97,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
                     .service(documents::rules)
                     .service(groups::create_group)
                     .service(groups::list_groups)
-                    .service(readiness::season_readiness)
-                    .service(readiness::readiness_of)
                     .service(datasets::read)
                     .service(money::set_schedule)
                     .service(money::schedules)
@@ -116,11 +118,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             )
             .service(
                 scope::scope("/contracts")
+                    .service(contracts::list)
+                    .service(contracts::get)
                     .service(documents::attach_to_contract)
                     .service(documents::contract_documents)
                     .service(contracts::create)
-                    .service(contracts::list)
-                    .service(contracts::get)
                     .service(contracts::update)
                     .service(contracts::history)
                     .service(contracts::sheet)

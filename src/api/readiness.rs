@@ -407,8 +407,13 @@ pub async fn readiness_of(
     let (id, org) = path.into_inner();
     let (season_id, org): (SeasonId, OrganizationId) = (path_id(&id)?, path_id(&org)?);
     let detail = state
-        .read(auth, move |conn, caller| {
-            detail(readiness::client_view(conn, caller, &season_id, &org)?)
+        .read_guarded(auth, Result::is_ok, move |conn, caller, guard| {
+            detail(readiness::client_view(
+                conn,
+                (caller, guard),
+                &season_id,
+                &org,
+            )?)
         })
         .await?;
     // A gap or a group is about a hundred bytes: room for eight of them per item set aside.

@@ -108,7 +108,7 @@ pub async fn board(
         let id = season.id.clone();
         if caller.kind.is_client() {
             let own = caller.organization_id.clone();
-            let detail = cases::client_view(conn, caller, &id, &own)?;
+            let detail = cases::client_view(conn, (caller, None), &id, &own)?;
             return Ok(Board::One(season, Box::new(detail)));
         }
         let after = after.as_ref();
@@ -178,7 +178,7 @@ pub async fn client(
         let client = client.ok_or_else(Error::not_found)?;
         let season = current_season(conn)?.ok_or_else(Error::not_found)?;
         let id = season.id.clone();
-        let detail = cases::client_view(conn, caller, &id, &client)?;
+        let detail = cases::client_view(conn, (caller, None), &id, &client)?;
         Ok((season, detail))
     })
     .await;

@@ -606,44 +606,60 @@ pub fn shortfalls(
         ContractStatus::PendingProvider.as_str(),
         ContractStatus::PendingReview.as_str(),
     ];
-    let awaited: Vec<(OrganizationId, i64, Option<NaiveDate>)> = super::per_backend!(conn, c => {
-        let mut query = contracts::table
-            .inner_join(
-                payment_terms::table.on(payment_terms::season_id
-                    .eq(contracts::season_id)
-                    .and(payment_terms::contract_type.eq(contracts::contract_type))),
-            )
-            .filter(contracts::season_id.eq(season_id.clone()))
-            .filter(contracts::status.eq_any(awaiting))
-            .group_by(contracts::client_id)
-            .select((
-                contracts::client_id,
-                sql::<BigInt>("CAST(COALESCE(SUM(contracts.total), 0) AS BIGINT)"),
-                diesel::dsl::min(contracts::starts_on),
-            ))
-            .into_boxed();
-        if let Some(clients) = clients {
-            query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
-        }
-        if let Some(day) = starting_by {
-            query = query.filter(contracts::starts_on.le(day));
-        }
-        query.load(c)?
-    });
+    macro_rules! awaited {
+        () => {{
+            let mut query = contracts::table
+                .inner_join(
+                    payment_terms::table.on(payment_terms::season_id
+                        .eq(contracts::season_id)
+                        .and(payment_terms::contract_type.eq(contracts::contract_type))),
+                )
+                .filter(contracts::season_id.eq(season_id.clone()))
+                .filter(contracts::status.eq_any(awaiting))
+                .group_by(contracts::client_id)
+                .select((
+                    contracts::client_id,
+                    sql::<BigInt>("CAST(COALESCE(SUM(contracts.total), 0) AS BIGINT)"),
+                    diesel::dsl::min(contracts::starts_on),
+                ))
+                .into_boxed();
+            if let Some(clients) = clients {
+                query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
+            }
+            if let Some(day) = starting_by {
+                query = query.filter(contracts::starts_on.le(day));
+            }
+            query
+        }};
+    }
+    // Kept prepared on PostgreSQL, where its text is one of four (with or without clients, given
+    // as `= ANY`, and a day); on SQLite each number of clients is another text (see
+    // `plans::coverage`).
+    let awaited: Vec<(OrganizationId, i64, Option<NaiveDate>)> = match conn {
+        DbConnection::Postgresql(c) => awaited!().prepared().load(c)?,
+        DbConnection::Sqlite(c) => awaited!().load(c)?,
+    };
     if awaited.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<&OrganizationId> = awaited.iter().map(|(id, _, _)| id).collect();
     let mut wallets = std::collections::HashMap::new();
     for chunk in ids.chunks(500) {
-        let found: Vec<(OrganizationId, i64)> = ledger_entries::table
-            .inner_join(ledger_accounts::table)
-            .filter(ledger_accounts::season_id.eq(season_id))
-            .filter(ledger_accounts::kind.eq(AccountKind::Wallet))
-            .filter(ledger_accounts::organization_id.eq_any(chunk))
-            .group_by(ledger_accounts::organization_id)
-            .select((ledger_accounts::organization_id, sql::<BigInt>(SUM)))
-            .load(conn)?;
+        macro_rules! free {
+            () => {
+                ledger_entries::table
+                    .inner_join(ledger_accounts::table)
+                    .filter(ledger_accounts::season_id.eq(season_id))
+                    .filter(ledger_accounts::kind.eq(AccountKind::Wallet))
+                    .filter(ledger_accounts::organization_id.eq_any(chunk))
+                    .group_by(ledger_accounts::organization_id)
+                    .select((ledger_accounts::organization_id, sql::<BigInt>(SUM)))
+            };
+        }
+        let found: Vec<(OrganizationId, i64)> = match conn {
+            DbConnection::Postgresql(c) => free!().prepared().load(c)?,
+            DbConnection::Sqlite(c) => free!().load(c)?,
+        };
         wallets.extend(found);
     }
     Ok(awaited

@@ -5,12 +5,13 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
 
 use super::models::{GroupRow, InspectionRow};
+use super::prepared::KeepPrepared;
 use super::schema::{
     allocations, contracts, facilities, inspections, organization_countries, organizations,
     pilgrim_groups,
 };
 use super::{DbConnection, MultiBackend, now};
-use crate::access::ContractScope;
+use crate::access::{ContractScope, SessionGuard};
 use crate::domain::ids::{ContractId, GroupId, InspectionId, OrganizationId, SeasonId};
 use crate::domain::readiness::{Category, Cover, Group, Inspection, Withheld, route_key};
 use crate::domain::season::{ContractType, Place};
@@ -198,31 +199,40 @@ pub fn coverage(
     season_id: &SeasonId,
     clients: Option<&[OrganizationId]>,
 ) -> QueryResult<Vec<(CoveringContract, Option<InspectionId>)>> {
-    super::per_backend!(conn, c => {
-        let mut query = contracts::table
-            .inner_join(facilities::table)
-            .filter(contracts::season_id.eq(season_id.clone()))
-            .filter(contracts::status.eq("approved"))
-            .select((
-                (
-                    contracts::id,
-                    contracts::client_id,
-                    contracts::contract_type,
-                    facilities::city,
-                    contracts::route_from,
-                    contracts::route_to,
-                    contracts::starts_on,
-                    contracts::ends_on,
-                    contracts::units,
-                ),
-                sql::<Nullable<Text>>(LATEST_FAILED_INSPECTION),
-            ))
-            .into_boxed();
-        if let Some(clients) = clients {
-            query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
-        }
-        query.load(c)
-    })
+    macro_rules! covering {
+        () => {{
+            let mut query = contracts::table
+                .inner_join(facilities::table)
+                .filter(contracts::season_id.eq(season_id.clone()))
+                .filter(contracts::status.eq("approved"))
+                .select((
+                    (
+                        contracts::id,
+                        contracts::client_id,
+                        contracts::contract_type,
+                        facilities::city,
+                        contracts::route_from,
+                        contracts::route_to,
+                        contracts::starts_on,
+                        contracts::ends_on,
+                        contracts::units,
+                    ),
+                    sql::<Nullable<Text>>(LATEST_FAILED_INSPECTION),
+                ))
+                .into_boxed();
+            if let Some(clients) = clients {
+                query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
+            }
+            query
+        }};
+    }
+    // Kept prepared on PostgreSQL, where its text is one of two (`= ANY($3)` for any number of
+    // clients): planning it took twice as long as running it for one client. On SQLite each
+    // number of clients is another text, and preparing it is no round trip.
+    match conn {
+        DbConnection::Postgresql(c) => covering!().prepared().load(c),
+        DbConnection::Sqlite(c) => covering!().load(c),
+    }
 }
 
 /// A client of a season, as readiness lists it: the organisation with its allocation.
@@ -300,19 +310,23 @@ pub fn season_clients(
     })
 }
 
-/// One client of a season, if it holds an allocation there and is in `scope`.
+/// One client of a season, if it holds an allocation there and is in `scope`; with a guard, only
+/// while the session of the caller a token states still holds (in the same statement).
 pub fn season_client(
     conn: &mut DbConnection,
     season_id: &SeasonId,
-    scope: &ContractScope,
+    (scope, guard): (&ContractScope, Option<&SessionGuard>),
     client_id: &OrganizationId,
 ) -> QueryResult<Option<SeasonClient>> {
     super::per_backend!(conn, c => match allocated!(season_id, scope) {
-        Some(query) => query
-            .filter(allocations::organization_id.eq(client_id.clone()))
-            .select(SeasonClient::as_select())
-            .first(c)
-            .optional(),
+        Some(query) => {
+            let query = query.filter(allocations::organization_id.eq(client_id.clone()));
+            let query = match guard {
+                Some(guard) => query.filter(super::users::session_holds!(guard, aside)),
+                None => query,
+            };
+            query.select(SeasonClient::as_select()).first(c).optional()
+        }
         None => Ok(None),
     })
 }

@@ -52,16 +52,34 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 /// Sessions that still hold, joined to their users and organisations: neither revoked nor
 /// expired, the user active, the organisation active. Every way of finding a caller from a
 /// session (a token's, a console cookie's, the guard a token's read carries) starts from these.
+///
+/// `live_sessions!(aside)` joins the organisations under an alias of their own: the form a guard
+/// takes in a statement that reads `organizations` itself (see [`session_holds`]).
 macro_rules! live_sessions {
     () => {{
-        use $crate::domain::organization::OrgStatus;
         use $crate::storage::schema::{organizations, sessions, users};
-        sessions::table
-            .inner_join(users::table.inner_join(organizations::table))
+        $crate::storage::users::live_sessions!(@live
+            sessions::table.inner_join(users::table.inner_join(organizations::table)),
+            organizations::status)
+    }};
+    (aside) => {{
+        use $crate::storage::schema::{organizations, sessions, users};
+        let own = diesel::alias!(organizations as session_organizations);
+        $crate::storage::users::live_sessions!(@live
+            sessions::table.inner_join(
+                users::table.inner_join(
+                    own.on(own.field(organizations::id).eq(users::organization_id)),
+                ),
+            ),
+            own.field(organizations::status))
+    }};
+    (@live $joined:expr, $organization_status:expr) => {{
+        use $crate::domain::organization::OrgStatus;
+        $joined
             .filter(sessions::revoked_at.is_null())
             .filter(sessions::expires_at.gt($crate::storage::now()))
             .filter(users::active.eq(true))
-            .filter(organizations::status.eq(OrgStatus::Active))
+            .filter($organization_status.eq(OrgStatus::Active))
     }};
 }
 pub(crate) use live_sessions;
@@ -84,13 +102,14 @@ pub fn resolve_session(
 
 /// Whether a read made as a caller a token states may stand (see `access::SessionGuard`): an
 /// `EXISTS` over the session among the [`live_sessions`], with the organisation and role the token
-/// states, for the statement that reads to carry.
+/// states, for the statement that reads to carry. `session_holds!(guard, aside)` for a statement
+/// that reads `organizations` itself.
 macro_rules! session_holds {
-    ($guard:expr) => {{
+    ($guard:expr $(, $aside:ident)?) => {{
         use $crate::storage::schema::{sessions, users};
         let guard: &$crate::access::SessionGuard = $guard;
         diesel::dsl::exists(
-            $crate::storage::users::live_sessions!()
+            $crate::storage::users::live_sessions!($($aside)?)
                 .filter(sessions::id.eq(guard.session.clone()))
                 .filter(sessions::user_id.eq(guard.user.clone()))
                 .filter(users::organization_id.eq(guard.organization_id.clone()))

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::access::{self, Caller, ContractScope};
+use crate::access::{self, Caller, ContractScope, SessionGuard};
 use crate::domain::Invalid;
 use crate::domain::document::{self, Lapse};
 use crate::domain::ids::{ContractId, OrganizationId, SeasonId};
@@ -139,7 +139,8 @@ pub fn reassess(
     client_id: &OrganizationId,
 ) -> Result<Option<(Readiness, String)>, Error> {
     let (_, last) = crate::storage::feed::lock_readiness_mark(conn, season_id, client_id)?;
-    let Some(client) = store::season_client(conn, season_id, &ContractScope::All, client_id)?
+    let Some(client) =
+        store::season_client(conn, season_id, (&ContractScope::All, None), client_id)?
     else {
         return Ok(None);
     };
@@ -291,16 +292,19 @@ fn compare(
     Ok((lines.len(), differing))
 }
 
-/// One client's readiness, if the caller may see its plans.
+/// One client's readiness, if the caller may see its plans; a caller read from its token reads
+/// with the `guard` its session must pass (see `AppState::read_guarded`), carried by the first
+/// statement: nothing after it runs unless the session held.
 pub fn client_view(
     conn: &mut DbConnection,
-    caller: &Caller,
+    (caller, guard): (&Caller, Option<&SessionGuard>),
     season_id: &SeasonId,
     client_id: &OrganizationId,
 ) -> Result<ClientDetail, Error> {
     // A client holds an allocation only in a season that exists: a missing season is not found
     // here as well.
-    let client = store::season_client(conn, season_id, &access::plan_scope(caller), client_id)?
+    let scope = access::plan_scope(caller);
+    let client = store::season_client(conn, season_id, (&scope, guard), client_id)?
         .ok_or_else(Error::not_found)?;
     let (readiness, mut groups) =
         assess_clients(conn, season_id, std::slice::from_ref(&client), false)?
