@@ -841,6 +841,41 @@ fn base64_id(id: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id)
 }
 
+/// A client's readiness read by the caller its access token states (the session's guard rides on
+/// its first statement) stops the moment the session ends, the user is deactivated or its
+/// organisation suspended; after a change of role it still reads, as the caller the user now is.
+/// A client the token's caller may not see stays a 404 with a live session.
+async fn a_readiness_reads_only_while_its_session_holds(app: TestApp) {
+    let w = World::new(&app).await;
+    let officer = app
+        .user_in(
+            &w.office,
+            &w.office.organization_id,
+            "planner@office.test",
+            "officer",
+        )
+        .await;
+    let own = readiness_of(&app, &w, &officer, &w.office).await;
+    assert_eq!(
+        own.assert_status(200)["organization"]["id"],
+        w.office.organization_id.as_str()
+    );
+    readiness_of(&app, &w, &officer, &w.other_office)
+        .await
+        .assert_problem(404, "not_found");
+
+    // A new role still reads; deactivated, logged out or suspended, nothing, at once.
+    w.through_session_changes(&app, &officer, async |token, holds| {
+        let read = readiness_of(&app, &w, token, &w.office).await;
+        if holds {
+            read.assert_status(200);
+        } else {
+            read.assert_problem(401, "unauthorized");
+        }
+    })
+    .await;
+}
+
 crate::backend_tests!(
     readiness_and_eligibility_on_a_small_season,
     a_failed_inspection_takes_coverage_away_until_a_pass,
@@ -848,4 +883,5 @@ crate::backend_tests!(
     who_sees_which_plans_and_readiness,
     the_readiness_view_matches_a_fresh_assessment_after_random_changes,
     the_readiness_view_filters_and_pages,
+    a_readiness_reads_only_while_its_session_holds,
 );

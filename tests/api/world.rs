@@ -260,3 +260,57 @@ impl World {
             .collect()
     }
 }
+
+impl World {
+    /// Takes the office's tokens through what must stop their reads at once, and what must not,
+    /// calling `check(token, holds)` after each step with the token concerned and whether its
+    /// session still holds: `officer` (an officer of the office) given a new role (holds), then
+    /// deactivated (does not); a second session of the office's admin, live (holds), then logged
+    /// out (does not); the office suspended, for its admin's first token (does not).
+    pub async fn through_session_changes(
+        &self,
+        app: &TestApp,
+        officer: &Session,
+        check: impl AsyncFn(&Session, bool),
+    ) {
+        let user = format!("/api/v1/users/{}", officer.user_id);
+        let current = app.get(&user).auth(&self.office).send().await;
+        let viewer = app
+            .patch(&user)
+            .auth(&self.office)
+            .header("If-Match", current.etag())
+            .json(json!({"role": "viewer"}))
+            .await;
+        viewer.assert_status(200);
+        check(officer, true).await;
+
+        app.patch(&user)
+            .auth(&self.office)
+            .header("If-Match", viewer.etag())
+            .json(json!({"active": false}))
+            .await
+            .assert_status(200);
+        check(officer, false).await;
+
+        let second = app
+            .login(&self.office.email, crate::helpers::PASSWORD)
+            .await;
+        check(&second, true).await;
+        app.post("/api/v1/auth/logout")
+            .auth(&second)
+            .send()
+            .await
+            .assert_status(204);
+        check(&second, false).await;
+
+        let org = format!("/api/v1/organizations/{}", self.office.organization_id);
+        let current = app.get(&org).auth(&self.ministry).send().await;
+        app.patch(&org)
+            .auth(&self.ministry)
+            .header("If-Match", current.etag())
+            .json(json!({"status": "suspended"}))
+            .await
+            .assert_status(200);
+        check(&self.office, false).await;
+    }
+}
