@@ -93,8 +93,36 @@ pub fn push_digits(out: &mut [u8], at: usize, mut value: u32, width: usize) {
     }
 }
 
-/// The Umm al-Qura (year, month, day) of a Gregorian date.
+/// Days converted by [`hijri_parts`] on each thread, each in the slot of its day number modulo
+/// their count.
+const RECENT_DAYS: usize = 64;
+
+/// A day number (`num_days_from_ce`) and its Umm al-Qura (year, month, day).
+type Converted = (i32, (i32, u8, u8));
+
+thread_local! {
+    /// The latest conversions made on this thread: a page of contracts shows a few dozen distinct
+    /// days, two a contract, and converting one costs far more than looking it up.
+    static RECENT: std::cell::RefCell<[Converted; RECENT_DAYS]> =
+        const { std::cell::RefCell::new([(i32::MIN, (0, 0, 0)); RECENT_DAYS]) };
+}
+
+/// The Umm al-Qura (year, month, day) of a Gregorian date (converted once per thread while it is
+/// among the days recently converted there).
 pub fn hijri_parts(date: NaiveDate) -> (i32, u8, u8) {
+    let day = date.num_days_from_ce();
+    let slot = day.rem_euclid(RECENT_DAYS as i32) as usize;
+    let kept = RECENT.with_borrow(|recent| recent[slot]);
+    if kept.0 == day {
+        return kept.1;
+    }
+    let parts = umm_al_qura(date);
+    RECENT.with_borrow_mut(|recent| recent[slot] = (day, parts));
+    parts
+}
+
+/// [`hijri_parts`], converted.
+fn umm_al_qura(date: NaiveDate) -> (i32, u8, u8) {
     // Every chrono date in the portal's range converts; far-off dates fall back to the tabular
     // arithmetic inside the crate, never to an error.
     match Date::try_new_iso(date.year(), date.month() as u8, date.day() as u8) {
@@ -129,6 +157,20 @@ mod tests {
 
     fn date(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    /// Days looked up in every order (each slot of the recent days taken and retaken by days
+    /// 64 apart, some asked for twice in a row) answer as a fresh conversion does.
+    #[test]
+    fn recent_days_answer_as_a_conversion_does() {
+        let first = date("2026-01-01");
+        for step in [1u64, 7, 64, 65, 127] {
+            for i in 0..400u64 {
+                let day = first + chrono::Days::new((i * step) % 900);
+                assert_eq!(hijri_parts(day), umm_al_qura(day), "{day}");
+                assert_eq!(hijri_parts(day), umm_al_qura(day), "{day} again");
+            }
+        }
     }
 
     #[test]
