@@ -606,8 +606,8 @@ pub fn shortfalls(
         ContractStatus::PendingProvider.as_str(),
         ContractStatus::PendingReview.as_str(),
     ];
-    macro_rules! awaited {
-        () => {{
+    let awaited: Vec<(OrganizationId, i64, Option<NaiveDate>)> =
+        super::load_prepared_on_postgres!(conn, {
             let mut query = contracts::table
                 .inner_join(
                     payment_terms::table.on(payment_terms::season_id
@@ -630,36 +630,23 @@ pub fn shortfalls(
                 query = query.filter(contracts::starts_on.le(day));
             }
             query
-        }};
-    }
-    // Kept prepared on PostgreSQL, where its text is one of four (with or without clients, given
-    // as `= ANY`, and a day); on SQLite each number of clients is another text (see
-    // `plans::coverage`).
-    let awaited: Vec<(OrganizationId, i64, Option<NaiveDate>)> = match conn {
-        DbConnection::Postgresql(c) => awaited!().prepared().load(c)?,
-        DbConnection::Sqlite(c) => awaited!().load(c)?,
-    };
+        })?;
     if awaited.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<&OrganizationId> = awaited.iter().map(|(id, _, _)| id).collect();
     let mut wallets = std::collections::HashMap::new();
     for chunk in ids.chunks(500) {
-        macro_rules! free {
-            () => {
-                ledger_entries::table
-                    .inner_join(ledger_accounts::table)
-                    .filter(ledger_accounts::season_id.eq(season_id))
-                    .filter(ledger_accounts::kind.eq(AccountKind::Wallet))
-                    .filter(ledger_accounts::organization_id.eq_any(chunk))
-                    .group_by(ledger_accounts::organization_id)
-                    .select((ledger_accounts::organization_id, sql::<BigInt>(SUM)))
-            };
-        }
-        let found: Vec<(OrganizationId, i64)> = match conn {
-            DbConnection::Postgresql(c) => free!().prepared().load(c)?,
-            DbConnection::Sqlite(c) => free!().load(c)?,
-        };
+        let found: Vec<(OrganizationId, i64)> = super::load_prepared_on_postgres!(
+            conn,
+            ledger_entries::table
+                .inner_join(ledger_accounts::table)
+                .filter(ledger_accounts::season_id.eq(season_id))
+                .filter(ledger_accounts::kind.eq(AccountKind::Wallet))
+                .filter(ledger_accounts::organization_id.eq_any(chunk))
+                .group_by(ledger_accounts::organization_id)
+                .select((ledger_accounts::organization_id, sql::<BigInt>(SUM)))
+        )?;
         wallets.extend(found);
     }
     Ok(awaited

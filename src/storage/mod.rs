@@ -65,6 +65,21 @@ macro_rules! per_backend {
 }
 pub(crate) use per_backend;
 
+/// Loads `$query` (written once, typed for each backend) kept prepared on PostgreSQL only: for a
+/// statement whose text there is one of a few (a list of ids is `= ANY($n)`), where planning it
+/// at each request would cost more than running it, but on SQLite one text per number of ids (an
+/// `IN` list), which would fill the statement cache, and where preparing is no round trip.
+macro_rules! load_prepared_on_postgres {
+    ($conn:expr, $query:expr) => {{
+        use $crate::storage::prepared::KeepPrepared as _;
+        match $conn {
+            $crate::storage::DbConnection::Postgresql(c) => $query.prepared().load(c),
+            $crate::storage::DbConnection::Sqlite(c) => $query.load(c),
+        }
+    }};
+}
+pub(crate) use load_prepared_on_postgres;
+
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

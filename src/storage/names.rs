@@ -116,34 +116,29 @@ fn read(
     org_ids: &[&str],
     facility_ids: &[&str],
 ) -> QueryResult<Vec<NameRow>> {
-    macro_rules! union {
-        () => {
-            organizations::table
-                .filter(organizations::id.eq_any(org_ids))
-                .select((
-                    organizations::id,
-                    organizations::name,
-                    organizations::name_ar,
-                    sql::<Text>("''"),
-                    edition(),
-                ))
-                .union_all(
-                    facilities::table
-                        .filter(facilities::id.eq_any(facility_ids))
-                        .select((
-                            facilities::id,
-                            facilities::name,
-                            facilities::name_ar,
-                            facilities::city,
-                            edition(),
-                        )),
-                )
-        };
-    }
-    match conn {
-        DbConnection::Postgresql(c) => union!().prepared().load(c),
-        DbConnection::Sqlite(c) => union!().load(c),
-    }
+    super::load_prepared_on_postgres!(
+        conn,
+        organizations::table
+            .filter(organizations::id.eq_any(org_ids))
+            .select((
+                organizations::id,
+                organizations::name,
+                organizations::name_ar,
+                sql::<Text>("''"),
+                edition(),
+            ))
+            .union_all(
+                facilities::table
+                    .filter(facilities::id.eq_any(facility_ids))
+                    .select((
+                        facilities::id,
+                        facilities::name,
+                        facilities::name_ar,
+                        facilities::city,
+                        edition(),
+                    )),
+            )
+    )
 }
 
 /// The names `rows` show, read now (inside a transaction: as that transaction sees them).
