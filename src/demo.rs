@@ -640,7 +640,7 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
         };
         let new = NewContract {
             season_id: season.id.clone(),
-            facility_id: FacilityId::from_stored(facility.to_string()),
+            facility_id: FacilityId::from_stored(facility.as_ref()),
             booking,
             unit_price: price,
         };

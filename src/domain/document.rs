@@ -194,11 +194,11 @@ mod tests {
     fn a_kind_lapses_when_its_longest_valid_paper_ends_before_the_contract() {
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
         let held = |contract: &str, doc: &str, kind, until: Option<&str>| Held {
-            contract_id: ContractId::from_stored(contract.into()),
+            contract_id: ContractId::from_stored(contract),
             contract_ends_on: d("2027-05-20"),
-            facility_id: FacilityId::from_stored("f".into()),
+            facility_id: FacilityId::from_stored("f"),
             facility_name: ("Tower".into(), String::new()),
-            document_id: DocumentId::from_stored(doc.into()),
+            document_id: DocumentId::from_stored(doc),
             kind,
             valid_until: until.map(d),
         };

@@ -468,7 +468,7 @@ mod tests {
     /// Arrives at Jeddah on the 1st, Makkah 1st-5th, Madinah 5th-8th, leaves from Madinah on the 8th.
     fn group(id: &str, pilgrims: i64) -> Group {
         Group {
-            id: GroupId::from_stored(id.to_owned()),
+            id: GroupId::from_stored(id),
             name: format!("group {id}"),
             pilgrims,
             arrival_port: Place::Jed,
@@ -599,8 +599,8 @@ mod tests {
     fn a_gap_left_by_a_failed_inspection_names_it() {
         let mut covers = full_cover(10);
         let withheld = Withheld {
-            inspection_id: InspectionId::from_stored("inspection-1".into()),
-            contract_id: ContractId::from_stored("contract-1".into()),
+            inspection_id: InspectionId::from_stored("inspection-1"),
+            contract_id: ContractId::from_stored("contract-1"),
         };
         covers[0].withheld_by = Some(withheld.clone());
         let r = assess(&[group("a", 10)], &covers, 10);
@@ -688,7 +688,7 @@ mod tests {
         ]
         .concat();
         let small = Group {
-            id: GroupId::from_stored("small".into()),
+            id: GroupId::from_stored("small"),
             name: "small".into(),
             pilgrims: 5,
             ..late.clone()
@@ -739,7 +739,7 @@ mod tests {
                     })
                     .collect::<Vec<_>>();
                 Group {
-                    id: GroupId::from_stored(i.to_string()),
+                    id: GroupId::from_stored(&i.to_string()),
                     name: format!("g{i}"),
                     pilgrims: rng.random_range(1..50),
                     arrival_port: Place::Jed,

@@ -7,8 +7,10 @@ use diesel::backend::Backend;
 use diesel::deserialize::FromSqlRow;
 use diesel::deserialize::{self, FromSql};
 use diesel::expression::AsExpression;
+use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
+use diesel::sqlite::{Sqlite, SqliteValue};
 
 use crate::domain::contract::{Action, AmendmentStatus, ContractStatus};
 use crate::domain::document::{DocumentKind, MediaType, RecordKind};
@@ -21,9 +23,12 @@ use crate::domain::ledger::{AccountKind, Due, TransactionKind};
 use crate::domain::organization::{Dataset, Language, OrgKind, OrgStatus, Role};
 use crate::domain::season::{ContractType, FacilityKind, Place, SeasonKind};
 
+use super::names::Edition;
+use super::{MultiBackend, MultiRawValue};
+
 /// One closed set or id type stored as text: written as its `as_str` gives, read back through
-/// `$read` (of the stored `$text`), which hands the text back when it is not one this program
-/// writes.
+/// `$read` (of the stored `$text`, borrowed where it lies in the row: nothing is copied to read
+/// it), which hands the text back when it is not one this program writes.
 macro_rules! text_column {
     ($ty:ident as $column:ident, $text:ident => $read:expr) => {
         #[derive(AsExpression, FromSqlRow)]
@@ -40,13 +45,9 @@ macro_rules! text_column {
             }
         }
 
-        impl<DB: Backend> FromSql<Text, DB> for $ty
-        where
-            String: FromSql<Text, DB>,
-        {
-            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-                let $text = String::from_sql(bytes)?;
-                $read.map_err(|text: String| {
+        impl $ty {
+            fn from_stored_text($text: &str) -> deserialize::Result<$ty> {
+                $read.map_err(|text: &str| {
                     format!(
                         concat!(
                             "stored ",
@@ -59,12 +60,30 @@ macro_rules! text_column {
                 })
             }
         }
+
+        impl FromSql<Text, Pg> for $ty {
+            fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+                $ty::from_stored_text(std::str::from_utf8(value.as_bytes())?)
+            }
+        }
+
+        impl FromSql<Text, Sqlite> for $ty {
+            fn from_sql(mut value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+                $ty::from_stored_text(value.read_text())
+            }
+        }
+
+        impl FromSql<Text, MultiBackend> for $ty {
+            fn from_sql(value: MultiRawValue<'_>) -> deserialize::Result<Self> {
+                value.from_sql::<Self, Text>()
+            }
+        }
     };
 }
 
 macro_rules! text_columns {
     ($($ty:ident as $column:ident),* $(,)?) => {$(
-        text_column!($ty as $column, text => $ty::parse(&text).ok_or(text));
+        text_column!($ty as $column, text => $ty::parse(text).ok_or(text));
     )*};
 }
 
@@ -90,10 +109,11 @@ text_columns!(
 );
 
 /// Ids are stored as the text they are written as, and read back as the type of the column they
-/// come from: a row never hands an id to the layers above as a bare string.
+/// come from: a row never hands an id to the layers above as a bare string. The names' edition tag
+/// is read the same way (inline, as an id is).
 macro_rules! id_columns {
     ($($ty:ident as $column:ident),* $(,)?) => {$(
-        text_column!($ty as $column, text => Ok::<_, String>($ty::from_stored(text)));
+        text_column!($ty as $column, text => Ok::<_, &str>($ty::from_stored(text)));
     )*};
 }
 
@@ -117,4 +137,5 @@ id_columns!(
     AccountId as AccountIdColumn,
     TransactionId as TransactionIdColumn,
     EntryId as EntryIdColumn,
+    Edition as EditionColumn,
 );

@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 
 use super::models::{AmendmentRow, ContractEventRow, ContractRow};
-use super::names::{self, Named, Names};
+use super::names::{self, Edition, Named, Names};
 use super::prepared::KeepPrepared;
 use super::schema::{amendments, contract_events, contracts};
 use super::{DbConnection, MultiBackend, damaged, like_contains, now};
@@ -164,14 +164,13 @@ impl Names {
 /// [`names::shown`]).
 fn named_at(
     conn: &mut DbConnection,
-    found: Vec<(ContractRow, String)>,
+    found: Vec<(ContractRow, Edition)>,
 ) -> QueryResult<Vec<NamedRow>> {
-    let Some(edition) = found.first().map(|(_, e)| e.clone()) else {
+    let Some((_, edition)) = found.first() else {
         return Ok(Vec::new());
     };
-    let rows: Vec<ContractRow> = found.into_iter().map(|(row, _)| row).collect();
-    let names = names::shown(conn, &edition, &rows)?;
-    rows.into_iter().map(|row| names.named(row)).collect()
+    let names = names::shown(conn, edition.as_str(), found.iter().map(|(row, _)| row))?;
+    found.into_iter().map(|(row, _)| names.named(row)).collect()
 }
 
 /// A contract's columns as the contracts a caller reads select them: all of them but what the
@@ -266,7 +265,7 @@ pub fn find_visible_named(
             .filter(contracts::id.eq(id.clone()))
             .limit(1)
             .prepared()
-            .get_result::<(ContractRow, String)>(c)
+            .get_result::<(ContractRow, Edition)>(c)
             .optional()?,
         None => None,
     });
@@ -306,7 +305,7 @@ pub fn list(
     after: Option<&ContractId>,
     limit: i64,
 ) -> QueryResult<Vec<NamedRow>> {
-    let found: Vec<(ContractRow, String)> = super::per_backend!(conn, c => {
+    let found: Vec<(ContractRow, Edition)> = super::per_backend!(conn, c => {
         let Some(mut query) = named_in_scope!(scope, guard) else {
             return Ok(Vec::new());
         };

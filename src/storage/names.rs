@@ -21,7 +21,7 @@ use foldhash::HashMap;
 use super::models::ContractRow;
 use super::schema::{facilities, names_edition, organizations};
 use super::{DbConnection, damaged, prepared::KeepPrepared};
-use crate::domain::ids::{FacilityId, OrganizationId};
+use crate::domain::ids::{FacilityId, IdText, OrganizationId};
 use crate::domain::season::Place;
 use crate::domain::text::Shared;
 
@@ -90,14 +90,16 @@ impl Names {
 }
 
 /// The ids of the organisations and of the facilities `rows` show, each once.
-fn shown_ids(rows: &[ContractRow]) -> (Vec<&str>, Vec<&str>) {
+fn shown_ids<'r>(
+    rows: impl Iterator<Item = &'r ContractRow> + Clone,
+) -> (Vec<&'r str>, Vec<&'r str>) {
     let mut org_ids: Vec<&str> = rows
-        .iter()
+        .clone()
         .flat_map(|r| [r.client_id.as_str(), r.provider_id.as_str()])
         .collect();
     org_ids.sort_unstable();
     org_ids.dedup();
-    let mut facility_ids: Vec<&str> = rows.iter().map(|r| r.facility_id.as_str()).collect();
+    let mut facility_ids: Vec<&str> = rows.map(|r| r.facility_id.as_str()).collect();
     facility_ids.sort_unstable();
     facility_ids.dedup();
     (org_ids, facility_ids)
@@ -147,7 +149,7 @@ pub fn names(conn: &mut DbConnection, rows: &[ContractRow]) -> QueryResult<Names
     if rows.is_empty() {
         return Ok(names);
     }
-    let (org_ids, facility_ids) = shown_ids(rows);
+    let (org_ids, facility_ids) = shown_ids(rows.iter());
     for (id, name, name_ar, city, _) in read(conn, &org_ids, &facility_ids)? {
         names.keep((id, name, name_ar, city));
     }
@@ -157,6 +159,20 @@ pub fn names(conn: &mut DbConnection, rows: &[ContractRow]) -> QueryResult<Names
 /// The edition of the names, for a statement that reads contracts to select beside them.
 pub fn edition() -> SqlLiteral<Text> {
     sql::<Text>("(SELECT names_edition.tag FROM names_edition)")
+}
+
+/// The tag of an edition of the names as a statement reads it beside each contract: kept inline,
+/// so a page of contracts allocates nothing for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edition(IdText);
+
+impl Edition {
+    pub fn from_stored(tag: &str) -> Edition {
+        Edition(IdText::new(tag))
+    }
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
 }
 
 /// Starts a new edition of the names: called in the transaction that changes a name a contract
@@ -187,15 +203,15 @@ const MOST_KEPT: usize = 200_000;
 /// The names `rows` show, as of `edition` (read in the statement that read the rows): what this
 /// process keeps under that edition, itself when it holds them all (nothing is copied), and
 /// otherwise a set of their own with the rest read in one statement (and kept).
-pub fn shown(
+pub fn shown<'r>(
     conn: &mut DbConnection,
     edition: &str,
-    rows: &[ContractRow],
+    rows: impl Iterator<Item = &'r ContractRow> + Clone,
 ) -> QueryResult<Arc<Names>> {
-    if rows.is_empty() {
+    let (org_ids, facility_ids) = shown_ids(rows);
+    if org_ids.is_empty() {
         return Ok(Arc::default());
     }
-    let (org_ids, facility_ids) = shown_ids(rows);
     let mut names = Names::default();
     let (mut missing_orgs, mut missing_facilities) = (Vec::new(), Vec::new());
     {

@@ -739,7 +739,7 @@ fn visible_organization(
     let Some((_, parent)) = store::organization_kind(conn, organization_id)? else {
         return Err(Error::not_found());
     };
-    let parent = parent.map(OrganizationId::from_stored);
+    let parent = parent.as_deref().map(OrganizationId::from_stored);
     if !access::sees_money_of(caller, organization_id, parent.as_ref()) {
         return Err(Error::not_found());
     }
