@@ -62,16 +62,49 @@ pub fn today_in_makkah() -> NaiveDate {
 
 /// The Umm al-Qura date of a Gregorian date, as `YYYY-MM-DD`.
 pub fn hijri(date: NaiveDate) -> String {
-    let (y, m, d) = hijri_parts(date);
-    match u32::try_from(y) {
-        // Written digit by digit: every contract shown carries two of these.
-        Ok(year @ 0..=9999) => {
-            let mut text = [0u8; 10];
-            push_date(&mut text, 0, year, m.into(), d.into());
-            // Digits and dashes only: always text, copied in one allocation.
-            std::str::from_utf8(&text).unwrap_or_default().to_owned()
+    HijriDate::of(date).with_text(str::to_owned)
+}
+
+/// The Umm al-Qura date of a Gregorian date, written as `YYYY-MM-DD` where it is shown (in JSON
+/// or as text) without an allocation of its own: every contract shown carries two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HijriDate {
+    year: i32,
+    month: u8,
+    day: u8,
+}
+
+impl HijriDate {
+    pub fn of(date: NaiveDate) -> HijriDate {
+        let (year, month, day) = hijri_parts(date);
+        HijriDate { year, month, day }
+    }
+
+    /// The date's text, given to `f`: written digit by digit on the stack for years 0 to 9999
+    /// (every date the portal keeps), formatted otherwise.
+    fn with_text<R>(self, f: impl FnOnce(&str) -> R) -> R {
+        let HijriDate { year, month, day } = self;
+        match u32::try_from(year) {
+            Ok(y @ 0..=9999) => {
+                let mut text = [0u8; 10];
+                push_date(&mut text, 0, y, month.into(), day.into());
+                // Digits and dashes only: always text.
+                f(std::str::from_utf8(&text).unwrap_or_default())
+            }
+            _ => f(&format!("{year:04}-{month:02}-{day:02}")),
         }
-        _ => format!("{y:04}-{m:02}-{d:02}"),
+    }
+}
+
+impl std::fmt::Display for HijriDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.with_text(|text| f.write_str(text))
+    }
+}
+
+impl serde::Serialize for HijriDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.with_text(|text| s.serialize_str(text))
     }
 }
 
@@ -154,6 +187,21 @@ pub fn hajj_days(hijri_year: i32) -> Option<Vec<NaiveDate>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A Hijri date shown as text or in JSON is its `YYYY-MM-DD`, as [`hijri`] writes it.
+    #[test]
+    fn a_hijri_date_shows_its_text() {
+        let first = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
+        for n in (0..3000).step_by(7) {
+            let day = first + chrono::Duration::days(n);
+            let shown = HijriDate::of(day);
+            assert_eq!(shown.to_string(), hijri(day));
+            assert_eq!(
+                serde_json::to_string(&shown).ok(),
+                Some(format!("\"{}\"", hijri(day)))
+            );
+        }
+    }
 
     fn date(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -55,13 +55,13 @@ impl Money {
     }
 }
 
-impl std::fmt::Display for Money {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl Money {
+    /// The amount's decimal text, given to `f`: written on the stack without the formatting
+    /// machinery for amounts of zero or more (every price), formatted otherwise.
+    fn with_text<R>(self, f: impl FnOnce(&str) -> R) -> R {
         if self.0 < 0 {
-            return write!(f, "{}.{:02}", self.0 / 100, self.0 % 100);
+            return f(&format!("{}.{:02}", self.0 / 100, self.0 % 100));
         }
-        // Without the formatting machinery, in one write (so that `to_string` allocates once):
-        // every priced contract shown carries two amounts.
         let mut units = itoa::Buffer::new();
         let units = units.format(self.0 / 100).as_bytes();
         let cents = (self.0 % 100) as u8;
@@ -69,7 +69,22 @@ impl std::fmt::Display for Money {
         let end = units.len() + 3;
         text[..units.len()].copy_from_slice(units);
         text[units.len()..end].copy_from_slice(&[b'.', b'0' + cents / 10, b'0' + cents % 10]);
-        f.write_str(std::str::from_utf8(&text[..end]).unwrap_or_default())
+        f(std::str::from_utf8(&text[..end]).unwrap_or_default())
+    }
+}
+
+/// In one write (so that `to_string` allocates once).
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.with_text(|text| f.write_str(text))
+    }
+}
+
+/// As its decimal text (a JSON string), without an allocation: every priced contract shown
+/// carries two amounts.
+impl serde::Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.with_text(|text| s.serialize_str(text))
     }
 }
 

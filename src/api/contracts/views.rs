@@ -4,12 +4,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::calendar::hijri;
+use crate::domain::calendar::{HijriDate, hijri};
 use crate::domain::contract::{Amendment, Price};
 use crate::domain::contract::{AmendmentStatus, Booking, CURRENCY, ContractStatus, TermsPatch};
 use crate::domain::ids::{
     AmendmentId, ApiKeyId, ContractId, FacilityId, OrganizationId, SeasonId, UserId,
 };
+use crate::domain::money::Money;
 use crate::domain::season::{ContractType, Place};
 use crate::domain::text::Shared;
 use crate::storage::models::ContractEventRow;
@@ -55,11 +56,13 @@ pub struct ContractView {
     /// First night, meal day or service day covered.
     #[serde(serialize_with = "crate::api::json::date")]
     pub starts_on: NaiveDate,
-    pub starts_on_hijri: String,
+    #[schema(value_type = String)]
+    pub starts_on_hijri: HijriDate,
     /// Last night, meal day or service day covered (inclusive).
     #[serde(serialize_with = "crate::api::json::date")]
     pub ends_on: NaiveDate,
-    pub ends_on_hijri: String,
+    #[schema(value_type = String)]
+    pub ends_on_hijri: HijriDate,
     /// Housing: beds per night.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub beds: Option<i64>,
@@ -77,15 +80,15 @@ pub struct ContractView {
     pub meals_per_day: Option<i64>,
     /// Price per bed-night, seat-day or meal; absent for callers who may not see prices.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "250.00")]
-    pub unit_price: Option<String>,
+    #[schema(value_type = Option<String>, example = "250.00")]
+    pub unit_price: Option<Money>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "SAR")]
-    pub currency: Option<String>,
+    #[schema(value_type = Option<String>, example = "SAR")]
+    pub currency: Option<&'static str>,
     /// Unit price times units times days (times meals): computed by the server.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "30000.00")]
-    pub total: Option<String>,
+    #[schema(value_type = Option<String>, example = "30000.00")]
+    pub total: Option<Money>,
     /// Why the contract is in its status: the reason given with the step that put it there (a
     /// return or rejection by the ministry, a decline by the provider, a cancellation); absent
     /// when that step needed none.
@@ -140,17 +143,17 @@ impl From<ContractDetails> for ContractView {
             facility_name_ar: d.facility_name_ar,
             facility_city: d.facility_city,
             starts_on: b.starts_on,
-            starts_on_hijri: hijri(b.starts_on),
+            starts_on_hijri: HijriDate::of(b.starts_on),
             ends_on: b.ends_on,
-            ends_on_hijri: hijri(b.ends_on),
+            ends_on_hijri: HijriDate::of(b.ends_on),
             beds,
             route,
             seats,
             pilgrims,
             meals_per_day,
-            unit_price: c.price.map(|p| p.unit.to_string()),
-            currency: c.price.map(|_| CURRENCY.to_owned()),
-            total: c.price.map(|p| p.total.to_string()),
+            unit_price: c.price.map(|p| p.unit),
+            currency: c.price.map(|_| CURRENCY),
+            total: c.price.map(|p| p.total),
             status_reason: c.status_reason,
             version: c.version,
             created_at: utc(c.created_at),
@@ -328,9 +331,9 @@ pub fn csv_row(v: &ContractView) -> Vec<String> {
         v.facility_name.to_string(),
         v.facility_city.to_string(),
         v.starts_on.to_string(),
-        v.starts_on_hijri.clone(),
+        v.starts_on_hijri.to_string(),
         v.ends_on.to_string(),
-        v.ends_on_hijri.clone(),
+        v.ends_on_hijri.to_string(),
         opt(t.beds),
         t.route.map(|r| r.from.to_string()).unwrap_or_default(),
         t.route.map(|r| r.to.to_string()).unwrap_or_default(),
@@ -339,7 +342,7 @@ pub fn csv_row(v: &ContractView) -> Vec<String> {
         opt(t.meals_per_day),
     ];
     if let (Some(p), Some(c), Some(t)) = (&v.unit_price, &v.currency, &v.total) {
-        cells.extend([p.clone(), c.clone(), t.clone()]);
+        cells.extend([p.to_string(), (*c).to_owned(), t.to_string()]);
     }
     cells.extend([
         v.version.to_string(),
