@@ -440,8 +440,13 @@ fn load_contract(
     caller: &Caller,
     id: &ContractId,
 ) -> Result<ContractScreen, Error> {
-    let details = contract_cases::find(conn, (caller, None), id)?;
-    let history = contract_cases::history(conn, caller, id)?;
+    // The contract is read once, with everything it records.
+    let contract_cases::ContractRecords {
+        details,
+        history,
+        amendments,
+        shelf,
+    } = contract_cases::find_with_records(conn, caller, id)?;
     let party = access::party(
         caller,
         &details.contract.client_id,
@@ -451,7 +456,7 @@ fn load_contract(
     let actions = party
         .map(|p| allowed_actions(details.contract.status, p))
         .unwrap_or_default();
-    let mut amendments: Vec<(Amendment, Vec<Action>)> = amendment_cases::list(conn, caller, id)?
+    let mut amendments: Vec<(Amendment, Vec<Action>)> = amendments
         .into_iter()
         .map(|a| {
             let steps = party
@@ -485,11 +490,6 @@ fn load_contract(
     } else {
         Vec::new()
     };
-    let record = crate::usecases::documents::Record::new(
-        crate::domain::document::RecordKind::Contract,
-        details.contract.id.as_str(),
-    );
-    let shelf = crate::usecases::documents::shelf(conn, caller, &record)?;
     Ok(ContractScreen {
         shelf,
         details,

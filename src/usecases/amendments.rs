@@ -95,9 +95,18 @@ pub fn list(
     contract_id: &ContractId,
 ) -> Result<Vec<Amendment>, Error> {
     let row = visible(conn, caller, contract_id)?;
+    of_visible(conn, caller, &row)
+}
+
+/// The amendments of a contract the caller was found to see, oldest first.
+pub(super) fn of_visible(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    row: &ContractRow,
+) -> Result<Vec<Amendment>, Error> {
     store::amendments(conn, &row.id)?
         .into_iter()
-        .map(|a| readable(caller, &row, a))
+        .map(|a| readable(caller, row, a))
         .collect()
 }
 

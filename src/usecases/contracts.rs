@@ -540,6 +540,39 @@ pub fn find(
     shown(caller, vec![row])?.pop().ok_or_else(Error::internal)
 }
 
+/// A contract as its page shows it: the contract, its history, its amendments (oldest first) and
+/// its documents' shelf, after one check that the caller sees it.
+pub struct ContractRecords {
+    pub details: ContractDetails,
+    pub history: Vec<ContractEventRow>,
+    pub amendments: Vec<crate::domain::contract::Amendment>,
+    pub shelf: super::documents::Shelf,
+}
+
+/// One contract the caller may see with all it records ([`ContractRecords`]): what [`find`],
+/// [`history`], `amendments::list` and `documents::shelf` give, with the contract read once.
+pub fn find_with_records(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &ContractId,
+) -> Result<ContractRecords, Error> {
+    let scope = access::contract_scope(caller);
+    let found = store::find_visible_named(conn, &scope, None, id)?;
+    let named = found.ok_or_else(Error::not_found)?;
+    let history = store::events(conn, &named.row.id)?;
+    let amendments = super::amendments::of_visible(conn, caller, &named.row)?;
+    let shelf = super::documents::contract_shelf(conn, caller, &named.row)?;
+    let details = shown(caller, vec![named])?
+        .pop()
+        .ok_or_else(Error::internal)?;
+    Ok(ContractRecords {
+        details,
+        history,
+        amendments,
+        shelf,
+    })
+}
+
 /// Edits a draft or returned contract (its client, R5). `version` is the one the edit was made
 /// against (`None`: whatever is current). `edit` is the request's input, or why it could not be
 /// read: it is looked at only once the caller may edit, so that nothing is learned from

@@ -281,6 +281,29 @@ pub struct Shelf {
 /// The [`Shelf`] of a record the caller sees.
 pub fn shelf(conn: &mut DbConnection, caller: &Caller, record: &Record) -> Result<Shelf, Error> {
     let (owners, ministry) = record_of(conn, caller, record)?;
+    shelf_of(conn, caller, record, (&owners, ministry))
+}
+
+/// The [`Shelf`] of a contract the caller was found to see (its owners, as [`record_of`] gives
+/// them for a contract, are its client and its provider).
+pub(super) fn contract_shelf(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    row: &ContractRow,
+) -> Result<Shelf, Error> {
+    let record = Record::new(RecordKind::Contract, row.id.as_str());
+    let owners = [row.client_id.clone(), row.provider_id.clone()];
+    shelf_of(conn, caller, &record, (&owners, true))
+}
+
+/// The [`Shelf`] of a record the caller sees, owned by `owners` (and by the ministry too, when
+/// `ministry`).
+fn shelf_of(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    record: &Record,
+    (owners, ministry): (&[OrganizationId], bool),
+) -> Result<Shelf, Error> {
     let owners: Vec<&OrganizationId> = owners.iter().collect();
     let can_attach = access::attach_documents(caller, &owners, ministry).is_ok();
     let documents = seen(conn, caller, record)?
