@@ -84,6 +84,11 @@ pub(super) fn shown(
     rows.into_iter().map(|row| detail(row, prices)).collect()
 }
 
+/// A contract read with its names, as the caller is shown it (see [`shown`]).
+fn shown_one(caller: &Caller, named: NamedRow) -> Result<ContractDetails, diesel::result::Error> {
+    detail(named, access::sees_prices(caller))
+}
+
 fn detail(named: NamedRow, prices: bool) -> Result<ContractDetails, diesel::result::Error> {
     let NamedRow {
         row,
@@ -534,10 +539,20 @@ pub fn find(
     (caller, guard): (&Caller, Option<&SessionGuard>),
     id: &ContractId,
 ) -> Result<ContractDetails, Error> {
+    let named = visible_named(conn, (caller, guard), id)?;
+    Ok(shown_one(caller, named)?)
+}
+
+/// A contract the caller may see with the names it shows, as stored (with the `guard` of a caller
+/// read from its token); anything else does not exist for it (R13).
+fn visible_named(
+    conn: &mut DbConnection,
+    (caller, guard): (&Caller, Option<&SessionGuard>),
+    id: &ContractId,
+) -> Result<NamedRow, Error> {
     let scope = access::contract_scope(caller);
     let found = store::find_visible_named(conn, &scope, guard, id)?;
-    let row = found.ok_or_else(Error::not_found)?;
-    shown(caller, vec![row])?.pop().ok_or_else(Error::internal)
+    found.ok_or_else(Error::not_found)
 }
 
 /// A contract as its page shows it: the contract, its history, its amendments (oldest first) and
@@ -556,17 +571,12 @@ pub fn find_with_records(
     caller: &Caller,
     id: &ContractId,
 ) -> Result<ContractRecords, Error> {
-    let scope = access::contract_scope(caller);
-    let found = store::find_visible_named(conn, &scope, None, id)?;
-    let named = found.ok_or_else(Error::not_found)?;
+    let named = visible_named(conn, (caller, None), id)?;
     let history = store::events(conn, &named.row.id)?;
     let amendments = super::amendments::of_visible(conn, caller, &named.row)?;
     let shelf = super::documents::contract_shelf(conn, caller, &named.row)?;
-    let details = shown(caller, vec![named])?
-        .pop()
-        .ok_or_else(Error::internal)?;
     Ok(ContractRecords {
-        details,
+        details: shown_one(caller, named)?,
         history,
         amendments,
         shelf,
@@ -632,9 +642,7 @@ pub fn act(
     reason_given: Result<Option<String>, Error>,
 ) -> Result<ContractDetails, Error> {
     let (named, facility) = apply(conn, caller, id, action, reason_given)?;
-    let view = shown(caller, vec![named])?
-        .pop()
-        .ok_or_else(Error::internal)?;
+    let view = shown_one(caller, named)?;
     if let Some(facility) = facility {
         facility.take(conn)?;
     }

@@ -127,14 +127,14 @@ fn record_of(
         RecordKind::Contract => {
             let id: ContractId = record.id.parse().map_err(parse_err)?;
             let row = super::contracts::visible(conn, caller, &id)?;
-            Ok((vec![row.client_id, row.provider_id], true))
+            Ok(contract_owners(&row))
         }
         RecordKind::Amendment => {
             let id: AmendmentId = record.id.parse().map_err(parse_err)?;
             let amendment =
                 crate::storage::contracts::amendment(conn, &id)?.ok_or_else(Error::not_found)?;
             let row = super::contracts::visible(conn, caller, &amendment.contract_id)?;
-            Ok((vec![row.client_id, row.provider_id], true))
+            Ok(contract_owners(&row))
         }
         RecordKind::Inspection => {
             let id: InspectionId = record.id.parse().map_err(parse_err)?;
@@ -142,6 +142,12 @@ fn record_of(
             Ok((vec![inspection.organization_id], true))
         }
     }
+}
+
+/// Whose record a contract (or one of its amendments) is: its client's and its provider's, and the
+/// ministry attaches to it too.
+fn contract_owners(row: &ContractRow) -> (Vec<OrganizationId>, bool) {
+    (vec![row.client_id.clone(), row.provider_id.clone()], true)
 }
 
 /// Attaches a document to a record (its owners, who can act): the file must be a PDF, JPEG or
@@ -284,16 +290,15 @@ pub fn shelf(conn: &mut DbConnection, caller: &Caller, record: &Record) -> Resul
     shelf_of(conn, caller, record, (&owners, ministry))
 }
 
-/// The [`Shelf`] of a contract the caller was found to see (its owners, as [`record_of`] gives
-/// them for a contract, are its client and its provider).
+/// The [`Shelf`] of a contract the caller was found to see.
 pub(super) fn contract_shelf(
     conn: &mut DbConnection,
     caller: &Caller,
     row: &ContractRow,
 ) -> Result<Shelf, Error> {
     let record = Record::new(RecordKind::Contract, row.id.as_str());
-    let owners = [row.client_id.clone(), row.provider_id.clone()];
-    shelf_of(conn, caller, &record, (&owners, true))
+    let (owners, ministry) = contract_owners(row);
+    shelf_of(conn, caller, &record, (&owners, ministry))
 }
 
 /// The [`Shelf`] of a record the caller sees, owned by `owners` (and by the ministry too, when
