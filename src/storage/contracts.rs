@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::models::{AmendmentRow, ContractEventRow, ContractRow};
+use super::models::{AmendmentRow, ContractEventRow, ContractRow, FacilityRow, OrganizationRow};
 use super::names::{self, Edition, Named, Names};
 use super::prepared::KeepPrepared;
 use super::schema::{amendments, contract_events, contracts};
@@ -146,6 +146,24 @@ pub struct NamedRow {
     pub facility: (Named, Place),
     pub client: Named,
     pub provider: Named,
+}
+
+impl NamedRow {
+    /// A contract named from the rows it was just made from, read in the same transaction: what
+    /// reading its names would give, without reading them again.
+    pub fn of_parties(
+        row: ContractRow,
+        facility: FacilityRow,
+        client: OrganizationRow,
+        provider: OrganizationRow,
+    ) -> NamedRow {
+        NamedRow {
+            facility: (names::named(facility.name, facility.name_ar), facility.city),
+            client: names::named(client.name, client.name_ar),
+            provider: names::named(provider.name, provider.name_ar),
+            row,
+        }
+    }
 }
 
 impl Names {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::models::FacilityRow;
+use super::models::{FacilityRow, OrganizationRow};
 use super::schema::{facilities, facility_days, organizations};
 use super::{DbConnection, MultiBackend, like_contains, now};
 use crate::access::FacilityScope;
@@ -14,23 +14,33 @@ use crate::domain::season::Facility;
 
 type Boxed = facilities::BoxedQuery<'static, MultiBackend>;
 
-fn scoped(scope: &FacilityScope) -> Option<Boxed> {
-    let query = facilities::table.into_boxed();
-    match scope {
-        FacilityScope::All => Some(query),
-        FacilityScope::Provider(own) => Some(query.filter(facilities::provider_id.eq(own.clone()))),
-        FacilityScope::ActiveProviders => Some(
-            query.filter(
-                facilities::provider_id.eq_any(
-                    organizations::table
-                        .filter(organizations::kind.eq("service_provider"))
-                        .filter(organizations::status.eq("active"))
-                        .select(organizations::id),
+/// Narrows a boxed query over `facilities` (alone or joined) to the facilities a scope covers:
+/// `None` when it covers none.
+macro_rules! facilities_in_scope {
+    ($query:expr, $scope:expr) => {{
+        let query = $query;
+        match $scope {
+            FacilityScope::All => Some(query),
+            FacilityScope::Provider(own) => {
+                Some(query.filter(facilities::provider_id.eq(own.clone())))
+            }
+            FacilityScope::ActiveProviders => Some(
+                query.filter(
+                    facilities::provider_id.eq_any(
+                        organizations::table
+                            .filter(organizations::kind.eq("service_provider"))
+                            .filter(organizations::status.eq("active"))
+                            .select(organizations::id),
+                    ),
                 ),
             ),
-        ),
-        FacilityScope::Nothing => None,
-    }
+            FacilityScope::Nothing => None,
+        }
+    }};
+}
+
+fn scoped(scope: &FacilityScope) -> Option<Boxed> {
+    facilities_in_scope!(facilities::table.into_boxed(), scope)
 }
 
 /// Creates a facility and one row of capacity for every licensed day.
@@ -61,6 +71,34 @@ pub fn find_visible(
     id: &FacilityId,
 ) -> QueryResult<Option<FacilityRow>> {
     match scoped(scope) {
+        Some(q) => q
+            .filter(facilities::id.eq(id.clone()))
+            .first(conn)
+            .optional(),
+        None => Ok(None),
+    }
+}
+
+/// A facility the scope covers, with its provider's organisation, in one statement.
+pub fn find_visible_with_provider(
+    conn: &mut DbConnection,
+    scope: &FacilityScope,
+    id: &FacilityId,
+) -> QueryResult<Option<(FacilityRow, OrganizationRow)>> {
+    // The provider under another name: the scope may read `organizations` in a subquery.
+    let provider = diesel::alias!(organizations as provider);
+    let query = facilities::table
+        .inner_join(
+            provider.on(provider
+                .field(organizations::id)
+                .eq(facilities::provider_id)),
+        )
+        .select((
+            facilities::all_columns,
+            provider.fields(organizations::all_columns),
+        ))
+        .into_boxed();
+    match facilities_in_scope!(query, scope) {
         Some(q) => q
             .filter(facilities::id.eq(id.clone()))
             .first(conn)

@@ -40,7 +40,8 @@ pub type Named = (Shared, Option<Shared>);
 /// A facility's city as read once: its place, or the stored text that names none.
 type City = Result<Place, Shared>;
 
-fn named(name: String, arabic: String) -> Named {
+/// A name and its Arabic form as stored (empty where there is none).
+pub(crate) fn named(name: String, arabic: String) -> Named {
     (name.into(), (!arabic.is_empty()).then(|| arabic.into()))
 }
 

@@ -6,7 +6,9 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::holds::{self, HoldError};
-use super::models::{AllocationRow, ContractRow, ExtensionRow, QuotaRow, SeasonRow};
+use super::models::{
+    AllocationRow, ContractRow, ExtensionRow, OrganizationRow, QuotaRow, SeasonRow,
+};
 use super::schema::{allocations, extensions, organizations, quotas, seasons};
 use super::{DbConnection, now};
 use crate::access::AllocationScope;
@@ -342,6 +344,40 @@ pub struct FilingTerms {
     pub season: SeasonRow,
     pub extended: Option<NaiveDate>,
     pub provider: Option<OrgStatus>,
+}
+
+/// What drafting a contract in a season needs to know of it: the season, the drafting client's
+/// organisation (`None` for one that is gone) and whether the client holds an allocation in the
+/// season (R1).
+#[derive(Queryable, Debug)]
+pub struct DraftingTerms {
+    pub season: SeasonRow,
+    pub client: Option<OrganizationRow>,
+    pub allocated: bool,
+}
+
+/// The [`DraftingTerms`] of a client in a season, in one statement; `None` when the season does
+/// not exist.
+pub fn drafting_terms(
+    conn: &mut DbConnection,
+    season_id: &SeasonId,
+    client_id: &OrganizationId,
+) -> QueryResult<Option<DraftingTerms>> {
+    let allocated = diesel::dsl::exists(
+        allocations::table
+            .filter(allocations::season_id.eq(seasons::id))
+            .filter(allocations::organization_id.eq(client_id.clone())),
+    );
+    seasons::table
+        .left_join(organizations::table.on(organizations::id.eq(client_id.clone())))
+        .filter(seasons::id.eq(season_id.clone()))
+        .select((
+            seasons::all_columns,
+            organizations::all_columns.nullable(),
+            allocated,
+        ))
+        .first(conn)
+        .optional()
 }
 
 /// The [`FilingTerms`] of a contract, in one statement; `None` when its season is gone.

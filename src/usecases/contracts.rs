@@ -21,7 +21,7 @@ use crate::notify;
 use crate::storage::contracts::{self as store, ContractFilter, NamedRow, TermsChange};
 use crate::storage::holds::{self, HoldError, Shortfall};
 use crate::storage::models::{ContractEventRow, ContractRow, FacilityRow, SeasonRow};
-use crate::storage::{DbConnection, facilities, names, now, organizations, seasons};
+use crate::storage::{DbConnection, facilities, names, now, seasons};
 
 /// The longest reason accepted.
 pub const MAX_REASON_CHARS: usize = 1000;
@@ -464,20 +464,20 @@ pub fn draft(
     new: NewContract,
 ) -> Result<ContractDetails, Error> {
     access::file_contracts(caller)?;
-    let season = seasons::find(conn, &new.season_id)?
+    let drafting = seasons::drafting_terms(conn, &new.season_id, &caller.organization_id)?
         .ok_or_else(|| Error::invalid_field("season_id", Invalid::new("unknown_reference")))?;
-    let facility =
-        facilities::find_visible(conn, &access::facility_scope(caller), &new.facility_id)?
-            .ok_or_else(|| {
-                Error::invalid_field("facility_id", Invalid::new("unknown_reference"))
-            })?;
+    let season = drafting.season;
+    let (facility, provider) = facilities::find_visible_with_provider(
+        conn,
+        &access::facility_scope(caller),
+        &new.facility_id,
+    )?
+    .ok_or_else(|| Error::invalid_field("facility_id", Invalid::new("unknown_reference")))?;
     let price = check_booking(&new.booking, new.unit_price, &season, &facility)?;
-    if seasons::allocation(conn, &season.id, &caller.organization_id)?.is_none() {
+    if !drafting.allocated {
         return Err(Error::conflict("no_allocation"));
     }
-    let client =
-        organizations::find(conn, &caller.organization_id)?.ok_or_else(Error::unauthorized)?;
-    let provider = organizations::find(conn, &facility.provider_id)?.ok_or_else(Error::internal)?;
+    let client = drafting.client.ok_or_else(Error::unauthorized)?;
     let office = match caller.kind {
         OrgKind::Agency => client.parent_id.clone(),
         _ => Some(client.id.clone()),
@@ -516,7 +516,11 @@ pub fn draft(
     };
     store::insert(conn, &row)?;
     Event::contract(&row, "create", None, ContractStatus::Draft.as_str()).record(conn, caller)?;
-    one(conn, caller, row)
+    // Named from the rows it was made from, read in this transaction.
+    Ok(shown_one(
+        caller,
+        NamedRow::of_parties(row, facility, client, provider),
+    )?)
 }
 
 /// One page of the contracts the caller may see, in id order after `after`; a caller read from

@@ -463,6 +463,13 @@ async fn each_rule_broken_once(app: TestApp) {
         field_error(&post(wrong_kind).await),
         ("facility_id".into(), "facility_kind_mismatch".into())
     );
+    // A season that does not exist is an unknown reference.
+    let mut no_season = w.housing(5, "2027-05-01", "2027-05-02");
+    no_season["season_id"] = "01a2405e-0000-7000-8000-000000000000".into();
+    assert_eq!(
+        field_error(&post(no_season).await),
+        ("season_id".into(), "unknown_reference".into())
+    );
     let unallocated = app
         .org_admin(
             &w.ministry,
@@ -1081,6 +1088,23 @@ async fn every_read_names_the_parties_and_the_facility(app: TestApp) {
         "{expected:?}"
     );
     assert_eq!(names(&stepped), expected);
+    // A draft's own answer, named from the rows it was made from, is what a read of it gives.
+    let drafted = app
+        .post("/api/v1/contracts")
+        .auth(&w.office)
+        .json(w.housing(5, "2027-05-10", "2027-05-12"))
+        .await;
+    let drafted = drafted.assert_status(201).clone();
+    assert_eq!(names(&drafted), expected);
+    let again = app
+        .get(&format!(
+            "/api/v1/contracts/{}",
+            drafted["id"].as_str().unwrap()
+        ))
+        .auth(&w.office)
+        .send()
+        .await;
+    assert_eq!(again.assert_status(200), &drafted);
     for reader in [&w.office, &w.provider, &w.ministry] {
         let one = app
             .get(&format!("/api/v1/contracts/{id}"))
