@@ -93,25 +93,76 @@ pub fn seal(conn: &mut DbConnection, batch: i64) -> QueryResult<usize> {
             .order(audit_events::id.asc())
             .limit(batch)
             .load(conn)?;
+        let mut links = Links::default();
         for row in &pending {
             seq += 1;
             let h = hash(&prev, seq, row);
-            diesel::update(audit_events::table.find(&row.id))
-                .set((
-                    audit_events::seq.eq(seq),
-                    audit_events::prev_hash.eq(&prev),
-                    audit_events::hash.eq(&h),
-                ))
-                .prepared()
-                .execute(conn)?;
-            prev = h;
+            links.ids.push(row.id.clone());
+            links.seqs.push(seq);
+            links.prevs.push(std::mem::replace(&mut prev, h.clone()));
+            links.hashes.push(h);
         }
+        links.write(conn)?;
         diesel::update(audit_head::table.find(1))
             .set((audit_head::seq.eq(seq), audit_head::hash.eq(&prev)))
             .prepared()
             .execute(conn)?;
         Ok(pending.len())
     })
+}
+
+/// The links a sealing run gives its events, column by column.
+#[derive(Default)]
+struct Links {
+    ids: Vec<String>,
+    seqs: Vec<i64>,
+    prevs: Vec<String>,
+    hashes: Vec<String>,
+}
+
+impl Links {
+    /// Writes every link: in one statement on PostgreSQL, where each statement is a round trip;
+    /// one event at a time on SQLite, where none is.
+    fn write(self, conn: &mut DbConnection) -> QueryResult<()> {
+        use diesel::sql_types::{Array, BigInt, Text};
+        match conn {
+            DbConnection::Postgresql(c) if !self.ids.is_empty() => {
+                diesel::sql_query(
+                    "UPDATE audit_events SET seq = linked.seq, prev_hash = linked.prev_hash, \
+                     hash = linked.hash \
+                     FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) \
+                     AS linked (id, seq, prev_hash, hash) \
+                     WHERE audit_events.id = linked.id",
+                )
+                .bind::<Array<Text>, _>(&self.ids)
+                .bind::<Array<BigInt>, _>(&self.seqs)
+                .bind::<Array<Text>, _>(&self.prevs)
+                .bind::<Array<Text>, _>(&self.hashes)
+                .prepared()
+                .execute(c)?;
+            }
+            DbConnection::Postgresql(_) => {}
+            DbConnection::Sqlite(c) => {
+                for (((id, seq), prev), hash) in self
+                    .ids
+                    .iter()
+                    .zip(self.seqs)
+                    .zip(&self.prevs)
+                    .zip(&self.hashes)
+                {
+                    diesel::update(audit_events::table.find(id))
+                        .set((
+                            audit_events::seq.eq(seq),
+                            audit_events::prev_hash.eq(prev),
+                            audit_events::hash.eq(hash),
+                        ))
+                        .prepared()
+                        .execute(c)?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Seals everything there is to seal.
