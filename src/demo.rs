@@ -646,7 +646,13 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
         };
         let c = contracts::draft(conn, client, new)?.contract;
         for (by, action, reason) in steps.iter() {
-            contracts::act(conn, by, &c.id, *action, Ok(reason.map(str::to_owned)))?;
+            contracts::act(
+                conn,
+                (by, None),
+                &c.id,
+                *action,
+                Ok(reason.map(str::to_owned)),
+            )?;
         }
         if i == 6 {
             failed_kitchen = Some(c);

@@ -154,6 +154,47 @@ impl AppState {
         .await
     }
 
+    /// [`AppState::write`] without the statement that resolves the caller, where the change's first
+    /// statement can carry the session's guard (see [`AppState::read_guarded`]). When the
+    /// credentials are an access token stating its caller, `f` runs first as that caller with
+    /// `Some(guard)`: its first statement must carry the guard, so that it finds nothing, and `f`
+    /// answers not found, unless the session, its user and organisation are still live and the
+    /// same, in that statement's snapshot (as the resolving statement would check them); nothing
+    /// may be refused before it. Any other answer stands. A not found is rolled back with anything
+    /// `f` did, and the change runs again as [`AppState::write`] runs it: the caller resolved (a 401
+    /// once the credentials no longer hold), then `f` with `None`, whose answer stands.
+    pub async fn write_guarded<T, F>(&self, auth: Authenticated, mut f: F) -> Result<T, Error>
+    where
+        F: FnMut(&mut DbConnection, &Caller, Option<&SessionGuard>) -> Result<T, Error>
+            + Send
+            + 'static,
+        T: AuditEntity + Send + 'static,
+    {
+        let pending = audit::pending();
+        let attempts = self.settings.write_attempts;
+        self.on_connection(move |conn| {
+            retrying(attempts, || {
+                if let Some((caller, guard)) = auth.claimed() {
+                    let first: Result<T, Error> = conn.write(|conn| {
+                        let value = f(conn, &caller, Some(&guard))?;
+                        audited(conn, pending.clone(), Some(&caller), &value)?;
+                        Ok(value)
+                    });
+                    if !matches!(&first, Err(e) if e.kind == Kind::NotFound) {
+                        return first;
+                    }
+                }
+                conn.write(|conn| {
+                    let caller = auth.resolve(conn)?;
+                    let value = f(conn, &caller, None)?;
+                    audited(conn, pending.clone(), Some(&caller), &value)?;
+                    Ok(value)
+                })
+            })
+        })
+        .await
+    }
+
     /// Blocking database work without a caller (sign-in, health), off the async workers.
     pub async fn db<T, F>(&self, f: F) -> Result<T, Error>
     where

@@ -589,7 +589,7 @@ pub async fn act(
         &visitor,
         &form.csrf,
         move |conn, caller| {
-            contract_cases::act(conn, caller, &target, action, Ok(reason.clone()))
+            contract_cases::act(conn, (caller, None), &target, action, Ok(reason.clone()))
                 .map(|d| Touched(d.contract.id.to_string()))
         },
         |_| format!("/contracts/{target_path}"),

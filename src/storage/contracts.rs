@@ -260,7 +260,22 @@ pub fn find_visible(
     scope: &ContractScope,
     id: &ContractId,
 ) -> QueryResult<Option<ContractRow>> {
-    match scoped(scope) {
+    find_visible_guarded(conn, scope, None, id)
+}
+
+/// [`find_visible`] in a statement that also checks the `guard` of a caller read from its token:
+/// nothing is found unless the session still holds.
+pub fn find_visible_guarded(
+    conn: &mut DbConnection,
+    scope: &ContractScope,
+    guard: Option<&SessionGuard>,
+    id: &ContractId,
+) -> QueryResult<Option<ContractRow>> {
+    let found = scoped(scope).map(|query| match guard {
+        Some(guard) => query.filter(super::users::session_holds!(guard)),
+        None => query,
+    });
+    match found {
         Some(q) => q
             .filter(contracts::id.eq(id.clone()))
             .first(conn)

@@ -128,7 +128,17 @@ pub(crate) fn visible(
     caller: &Caller,
     id: &ContractId,
 ) -> Result<ContractRow, Error> {
-    store::find_visible(conn, &access::contract_scope(caller), id)?.ok_or_else(Error::not_found)
+    visible_as(conn, (caller, None), id)
+}
+
+/// [`visible`] for a caller read from its token, in a statement that also checks its `guard`.
+fn visible_as(
+    conn: &mut DbConnection,
+    (caller, guard): (&Caller, Option<&SessionGuard>),
+    id: &ContractId,
+) -> Result<ContractRow, Error> {
+    let scope = access::contract_scope(caller);
+    store::find_visible_guarded(conn, &scope, guard, id)?.ok_or_else(Error::not_found)
 }
 
 /// The part the caller plays, and that it may act at all.
@@ -640,12 +650,12 @@ pub fn edit(
 /// write transaction.
 pub fn act(
     conn: &mut DbConnection,
-    caller: &Caller,
+    (caller, guard): (&Caller, Option<&SessionGuard>),
     id: &ContractId,
     action: Action,
     reason_given: Result<Option<String>, Error>,
 ) -> Result<ContractDetails, Error> {
-    let (named, facility) = apply(conn, caller, id, action, reason_given)?;
+    let (named, facility) = apply(conn, (caller, guard), id, action, reason_given)?;
     let view = shown_one(caller, named)?;
     if let Some(facility) = facility {
         facility.take(conn)?;
@@ -656,12 +666,12 @@ pub fn act(
 /// [`act`], answering the stored row with its names and the facility's days still to take.
 fn apply(
     conn: &mut DbConnection,
-    caller: &Caller,
+    (caller, guard): (&Caller, Option<&SessionGuard>),
     contract_id: &ContractId,
     action: Action,
     reason_given: Result<Option<String>, Error>,
 ) -> Result<(NamedRow, Option<FacilityHold>), Error> {
-    let row = visible(conn, caller, contract_id)?;
+    let row = visible_as(conn, (caller, guard), contract_id)?;
     let party = acting_party(caller, &row)?;
     let from = row.status;
     let step = transition(from, action, party).map_err(|e| transition_error(e, from, party))?;

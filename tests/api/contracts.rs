@@ -1177,7 +1177,56 @@ async fn a_token_reads_only_while_its_session_holds(app: TestApp) {
     .await;
 }
 
+/// A contract's step taken with an access token (its session checked in the step's first
+/// statement) is refused the moment the session ends, the user is deactivated or its organisation
+/// suspended, and changes nothing; a user given a role that may not act is refused as that role.
+async fn a_token_acts_only_while_its_session_holds(app: TestApp) {
+    let w = crate::world::World::new(&app).await;
+    let mut drafts = Vec::new();
+    for day in 10..16 {
+        let day = format!("2027-05-{day}");
+        drafts.push(w.draft(&app, &w.office, w.housing(5, &day, &day)).await);
+    }
+    let officer = app
+        .user_in(
+            &w.office,
+            &w.office.organization_id,
+            "actor@office.test",
+            "officer",
+        )
+        .await;
+    w.step(&app, &officer, &drafts[0], "submit", None)
+        .await
+        .assert_status(200);
+    let next = std::cell::Cell::new(1);
+    w.through_session_changes(&app, &officer, async |token, holds| {
+        let id = &drafts[next.get()];
+        next.set(next.get() + 1);
+        let reply = w.step(&app, token, id, "submit", None).await;
+        let read = app
+            .get(&format!("/api/v1/contracts/{id}"))
+            .auth(&w.ministry)
+            .send()
+            .await;
+        let status = read.assert_status(200)["status"].clone();
+        if !holds {
+            reply.assert_problem(401, "unauthorized");
+            assert_eq!(status, "draft");
+        } else if token.user_id == officer.user_id {
+            // Now a viewer, which may not act.
+            reply.assert_problem(403, "forbidden");
+            assert_eq!(status, "draft");
+        } else {
+            assert_eq!(reply.assert_status(200)["status"], status);
+            assert_eq!(status, "pending_provider");
+        }
+    })
+    .await;
+    assert_eq!(next.get(), drafts.len());
+}
+
 crate::backend_tests!(
+    a_token_acts_only_while_its_session_holds,
     a_token_reads_only_while_its_session_holds,
     every_read_names_the_parties_and_the_facility,
     a_step_needs_no_body,

@@ -229,8 +229,8 @@ pub async fn act(
     let id: ContractId = path_id(&id)?;
     let reason = reason_of(body);
     let view = state
-        .write(auth, move |conn, caller| {
-            usecases::contracts::act(conn, caller, &id, action, reason.clone())
+        .write_guarded(auth, move |conn, caller, guard| {
+            usecases::contracts::act(conn, (caller, guard), &id, action, reason.clone())
                 .map(ContractView::from)
         })
         .await?;
