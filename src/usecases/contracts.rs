@@ -647,7 +647,8 @@ pub fn edit(
 /// deadline (R2), the provider still active (R8), holds taken or released (R4, R7), an open
 /// amendment closed, the parties notified, the history (R9). `reason` is the request's reason, or
 /// why it could not be read: it is checked only once the caller may take the step. Run inside a
-/// write transaction.
+/// write transaction; a caller read from its token acts with the `guard` its session must pass,
+/// carried by the first statement, the contract's lookup (see `AppState::write_guarded`).
 pub fn act(
     conn: &mut DbConnection,
     (caller, guard): (&Caller, Option<&SessionGuard>),
