@@ -139,19 +139,8 @@ impl AppState {
         F: FnMut(&mut DbConnection, &Caller) -> Result<T, Error> + Send + 'static,
         T: AuditEntity + Send + 'static,
     {
-        let pending = audit::pending();
-        let attempts = self.settings.write_attempts;
-        self.on_connection(move |conn| {
-            retrying(attempts, || {
-                conn.write(|conn| {
-                    let caller = auth.resolve(conn)?;
-                    let value = f(conn, &caller)?;
-                    audited(conn, pending.clone(), Some(&caller), &value)?;
-                    Ok(value)
-                })
-            })
-        })
-        .await
+        self.change(auth, false, move |conn, caller, _| f(conn, caller))
+            .await
     }
 
     /// [`AppState::write`] without the statement that resolves the caller, where the change's first
@@ -163,7 +152,20 @@ impl AppState {
     /// may be refused before it. Any other answer stands. A not found is rolled back with anything
     /// `f` did, and the change runs again as [`AppState::write`] runs it: the caller resolved (a 401
     /// once the credentials no longer hold), then `f` with `None`, whose answer stands.
-    pub async fn write_guarded<T, F>(&self, auth: Authenticated, mut f: F) -> Result<T, Error>
+    pub async fn write_guarded<T, F>(&self, auth: Authenticated, f: F) -> Result<T, Error>
+    where
+        F: FnMut(&mut DbConnection, &Caller, Option<&SessionGuard>) -> Result<T, Error>
+            + Send
+            + 'static,
+        T: AuditEntity + Send + 'static,
+    {
+        self.change(auth, true, f).await
+    }
+
+    /// [`AppState::write`], and with `guarded` [`AppState::write_guarded`]: one transaction (two
+    /// when a guarded attempt finds nothing), each appending the request's audit event with `f`'s
+    /// change.
+    async fn change<T, F>(&self, auth: Authenticated, guarded: bool, mut f: F) -> Result<T, Error>
     where
         F: FnMut(&mut DbConnection, &Caller, Option<&SessionGuard>) -> Result<T, Error>
             + Send
@@ -173,22 +175,23 @@ impl AppState {
         let pending = audit::pending();
         let attempts = self.settings.write_attempts;
         self.on_connection(move |conn| {
+            let mut audited_change =
+                |conn: &mut DbConnection, caller: &Caller, guard: Option<&SessionGuard>| {
+                    let value = f(conn, caller, guard)?;
+                    audited(conn, pending.clone(), Some(caller), &value)?;
+                    Ok(value)
+                };
             retrying(attempts, || {
-                if let Some((caller, guard)) = auth.claimed() {
-                    let first: Result<T, Error> = conn.write(|conn| {
-                        let value = f(conn, &caller, Some(&guard))?;
-                        audited(conn, pending.clone(), Some(&caller), &value)?;
-                        Ok(value)
-                    });
+                if let Some((caller, guard)) = auth.claimed().filter(|_| guarded) {
+                    let first: Result<T, Error> =
+                        conn.write(|conn| audited_change(conn, &caller, Some(&guard)));
                     if !matches!(&first, Err(e) if e.kind == Kind::NotFound) {
                         return first;
                     }
                 }
                 conn.write(|conn| {
                     let caller = auth.resolve(conn)?;
-                    let value = f(conn, &caller, None)?;
-                    audited(conn, pending.clone(), Some(&caller), &value)?;
-                    Ok(value)
+                    audited_change(conn, &caller, None)
                 })
             })
         })
