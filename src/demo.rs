@@ -644,7 +644,7 @@ fn season(conn: &mut DbConnection, callers: &[Caller]) -> Result<(), Error> {
             booking,
             unit_price: price,
         };
-        let c = contracts::draft(conn, client, new)?.contract;
+        let c = contracts::draft(conn, (client, None), Ok(new))?.contract;
         for (by, action, reason) in steps.iter() {
             contracts::act(
                 conn,

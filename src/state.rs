@@ -165,7 +165,12 @@ impl AppState {
     /// [`AppState::write`], and with `guarded` [`AppState::write_guarded`]: one transaction (two
     /// when a guarded attempt finds nothing), each appending the request's audit event with `f`'s
     /// change.
-    async fn change<T, F>(&self, auth: Authenticated, guarded: bool, mut f: F) -> Result<T, Error>
+    pub(crate) async fn change<T, F>(
+        &self,
+        auth: Authenticated,
+        guarded: bool,
+        mut f: F,
+    ) -> Result<T, Error>
     where
         F: FnMut(&mut DbConnection, &Caller, Option<&SessionGuard>) -> Result<T, Error>
             + Send

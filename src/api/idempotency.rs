@@ -9,7 +9,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::extract::{Json, etag};
-use crate::access::Caller;
+use crate::access::{Caller, SessionGuard};
 use crate::audit::AuditEntity;
 use crate::auth::credentials::Authenticated;
 use crate::error::Error;
@@ -75,12 +75,17 @@ impl Idempotency {
     }
 
     /// Inside the creation's transaction, first: the first answer if the caller's organisation
-    /// used this key already.
-    fn earlier(&self, conn: &mut DbConnection, caller: &Caller) -> Result<Option<String>, Error> {
+    /// used this key already; for a caller read from its token, only while its `guard` holds.
+    fn earlier(
+        &self,
+        conn: &mut DbConnection,
+        caller: &Caller,
+        guard: Option<&SessionGuard>,
+    ) -> Result<Option<String>, Error> {
         let Some(key) = &self.key else {
             return Ok(None);
         };
-        match store::reply(conn, &caller.organization_id, key)? {
+        match store::reply(conn, &caller.organization_id, key, guard)? {
             Some((hash, body)) if hash == self.hash => Ok(Some(body)),
             Some(_) => Err(Error::conflict("idempotency_key_reused")),
             None => Ok(None),
@@ -121,14 +126,52 @@ impl Idempotency {
         F: FnMut(&mut DbConnection, &Caller) -> Result<V, Error> + Send + 'static,
         V: Serialize + AuditEntity + Send + 'static,
     {
+        self.made(state, auth, false, move |conn, caller, _| {
+            create(conn, caller)
+        })
+        .await
+    }
+
+    /// [`Idempotency::create`] as [`AppState::write_guarded`] makes a change: a caller read from
+    /// its token runs `create` with `Some(guard)`, which its first statement must carry, after a
+    /// key's lookup that carries it too.
+    pub async fn create_guarded<V, F>(
+        self,
+        state: &AppState,
+        auth: Authenticated,
+        create: F,
+    ) -> Result<Created<V>, Error>
+    where
+        F: FnMut(&mut DbConnection, &Caller, Option<&SessionGuard>) -> Result<V, Error>
+            + Send
+            + 'static,
+        V: Serialize + AuditEntity + Send + 'static,
+    {
+        self.made(state, auth, true, create).await
+    }
+
+    /// [`Idempotency::create`], and with `guarded` [`Idempotency::create_guarded`].
+    async fn made<V, F>(
+        self,
+        state: &AppState,
+        auth: Authenticated,
+        guarded: bool,
+        mut create: F,
+    ) -> Result<Created<V>, Error>
+    where
+        F: FnMut(&mut DbConnection, &Caller, Option<&SessionGuard>) -> Result<V, Error>
+            + Send
+            + 'static,
+        V: Serialize + AuditEntity + Send + 'static,
+    {
         let this = self.clone();
         let retry = auth.clone();
         let outcome = state
-            .write(auth, move |conn, caller| {
-                if let Some(body) = this.earlier(conn, caller)? {
+            .change(auth, guarded, move |conn, caller, guard| {
+                if let Some(body) = this.earlier(conn, caller, guard)? {
                     return Ok(Created::Replayed(body));
                 }
-                let view = create(conn, caller)?;
+                let view = create(conn, caller, guard)?;
                 this.remember(conn, caller, &view)?;
                 Ok(Created::New(view))
             })
@@ -138,7 +181,7 @@ impl Idempotency {
             Err(e) if e.code == "idempotency_key_reused" && self.key.is_some() => {
                 let this = self.clone();
                 match state
-                    .read(retry, move |conn, caller| this.earlier(conn, caller))
+                    .read(retry, move |conn, caller| this.earlier(conn, caller, None))
                     .await
                 {
                     Ok(Some(body)) => Ok(Created::Replayed(body)),

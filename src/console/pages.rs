@@ -819,8 +819,11 @@ pub async fn create_contract(
     let created = state
         .write(auth, move |conn, caller| {
             let season = current_season(conn)?.ok_or_else(Error::not_found)?;
-            let new = submitted.as_input(&season.id)?.parse()?;
-            contract_cases::draft(conn, caller, new).map(|d| Touched(d.contract.id.to_string()))
+            let new = submitted
+                .as_input(&season.id)
+                .and_then(|input| input.parse());
+            contract_cases::draft(conn, (caller, None), new)
+                .map(|d| Touched(d.contract.id.to_string()))
         })
         .await;
     match created {

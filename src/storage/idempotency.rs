@@ -4,22 +4,30 @@ use diesel::prelude::*;
 
 use super::schema::idempotent_requests;
 use super::{DbConnection, now};
+use crate::access::SessionGuard;
 use crate::domain::ids::OrganizationId;
 
-/// The first answer to a creation request with this key: (request hash, response body).
+/// The first answer to a creation request with this key: (request hash, response body); with
+/// the `guard` of a caller read from its token, only while its session holds.
 pub fn reply(
     conn: &mut DbConnection,
     organization_id: &OrganizationId,
     key: &str,
+    guard: Option<&SessionGuard>,
 ) -> QueryResult<Option<(String, String)>> {
-    idempotent_requests::table
+    let reply = idempotent_requests::table
         .find((organization_id, key))
         .select((
             idempotent_requests::request_hash,
             idempotent_requests::response_body,
-        ))
-        .first(conn)
-        .optional()
+        ));
+    match guard {
+        Some(guard) => reply
+            .filter(super::users::session_holds!(guard))
+            .first(conn)
+            .optional(),
+        None => reply.first(conn).optional(),
+    }
 }
 
 /// Keeps the answer; a unique violation means a racing request with the same key won.

@@ -11,7 +11,7 @@ use super::models::{
 };
 use super::schema::{allocations, extensions, organizations, quotas, seasons};
 use super::{DbConnection, now};
-use crate::access::AllocationScope;
+use crate::access::{AllocationScope, SessionGuard};
 use crate::domain::ids::{OrganizationId, SeasonId};
 use crate::domain::organization::{OrgKind, OrgStatus};
 use crate::domain::season::{ContractType, SeasonKind};
@@ -357,27 +357,33 @@ pub struct DraftingTerms {
 }
 
 /// The [`DraftingTerms`] of a client in a season, in one statement; `None` when the season does
-/// not exist.
+/// not exist, or when the `guard` of a caller read from its token no longer holds.
 pub fn drafting_terms(
     conn: &mut DbConnection,
     season_id: &SeasonId,
     client_id: &OrganizationId,
+    guard: Option<&SessionGuard>,
 ) -> QueryResult<Option<DraftingTerms>> {
     let allocated = diesel::dsl::exists(
         allocations::table
             .filter(allocations::season_id.eq(seasons::id))
             .filter(allocations::organization_id.eq(client_id.clone())),
     );
-    seasons::table
+    let terms = seasons::table
         .left_join(organizations::table.on(organizations::id.eq(client_id.clone())))
         .filter(seasons::id.eq(season_id.clone()))
         .select((
             seasons::all_columns,
             organizations::all_columns.nullable(),
             allocated,
-        ))
-        .first(conn)
-        .optional()
+        ));
+    match guard {
+        Some(guard) => terms
+            .filter(super::users::session_holds!(guard, aside))
+            .first(conn)
+            .optional(),
+        None => terms.first(conn).optional(),
+    }
 }
 
 /// The [`FilingTerms`] of a contract, in one statement; `None` when its season is gone.

@@ -467,15 +467,31 @@ pub fn rename_shown(conn: &mut DbConnection, by: store::ShownBy) -> Result<(), E
 }
 
 /// Drafts a contract for the caller, a client: checks R3 and R8 and that the client holds an
-/// allocation in the season. A draft holds nothing. Run inside a write transaction.
+/// allocation in the season. A draft holds nothing. `new` is what was filed, or why it could not
+/// be read: who may file is answered before what was filed is judged. Run inside a write
+/// transaction; a caller read from its token drafts with the `guard` its session must pass,
+/// carried by the first statement, the season's terms (see `AppState::write_guarded`). Nothing is
+/// refused before it: a refusal there is left to the caller resolved (a not found).
 pub fn draft(
     conn: &mut DbConnection,
-    caller: &Caller,
-    new: NewContract,
+    (caller, guard): (&Caller, Option<&SessionGuard>),
+    new: Result<NewContract, Error>,
 ) -> Result<ContractDetails, Error> {
-    access::file_contracts(caller)?;
-    let drafting = seasons::drafting_terms(conn, &new.season_id, &caller.organization_id)?
-        .ok_or_else(|| Error::invalid_field("season_id", Invalid::new("unknown_reference")))?;
+    let new = match access::file_contracts(caller).and(new) {
+        Ok(new) => new,
+        Err(_) if guard.is_some() => return Err(Error::not_found()),
+        Err(refused) => return Err(refused),
+    };
+    let terms = seasons::drafting_terms(conn, &new.season_id, &caller.organization_id, guard)?;
+    let drafting = match (terms, guard) {
+        (Some(terms), _) => terms,
+        // No season, or no session: the caller resolved tells them apart.
+        (None, Some(_)) => return Err(Error::not_found()),
+        (None, None) => {
+            let unknown = Invalid::new("unknown_reference");
+            return Err(Error::invalid_field("season_id", unknown));
+        }
+    };
     let season = drafting.season;
     let (facility, provider) = facilities::find_visible_with_provider(
         conn,

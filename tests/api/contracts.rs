@@ -1,8 +1,8 @@
 //! Contracts: the lifecycle, every rule R2-R10 broken once, amendments, idempotency, search, CSV.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{Session, TestApp};
 use crate::world::{World, allocate, rename};
 
 async fn the_whole_lifecycle(app: TestApp) {
@@ -1225,8 +1225,75 @@ async fn a_token_acts_only_while_its_session_holds(app: TestApp) {
     assert_eq!(next.get(), drafts.len());
 }
 
+/// A token drafts only while its session holds, as it takes steps: after its user's role changes
+/// it drafts as the new role; once the session no longer holds, every draft is a 401 that creates
+/// nothing: a valid one, one whose body is refused and one whose key was answered before.
+async fn a_token_drafts_only_while_its_session_holds(app: TestApp) {
+    let w = crate::world::World::new(&app).await;
+    let officer = app
+        .user_in(
+            &w.office,
+            &w.office.organization_id,
+            "drafter@office.test",
+            "officer",
+        )
+        .await;
+    let body = w.housing(5, "2027-05-10", "2027-05-11");
+    let send = |token: &Session, key: &str, body: &Value| {
+        app.post("/api/v1/contracts")
+            .auth(token)
+            .header("Idempotency-Key", key)
+            .json(body.clone())
+    };
+    let first = send(&officer, "drafted-while-live", &body).await;
+    let first_id = first.assert_status(201)["id"].clone();
+    let drafts = async || {
+        let all = app
+            .get(&format!(
+                "/api/v1/contracts?client_id={}&limit=200",
+                w.office.organization_id
+            ))
+            .auth(&w.ministry)
+            .send()
+            .await;
+        all.assert_status(200)["items"].as_array().unwrap().len()
+    };
+    let mut refused = body.clone();
+    refused["beds"] = 0.into();
+    let n = std::cell::Cell::new(0);
+    w.through_session_changes(&app, &officer, async |token, holds| {
+        n.set(n.get() + 1);
+        let before = drafts().await;
+        let new = send(token, &format!("fresh-{}", n.get()), &body).await;
+        let bad = send(token, &format!("bad-{}", n.get()), &refused).await;
+        let again = send(token, "drafted-while-live", &body).await;
+        let after = drafts().await;
+        if !holds {
+            new.assert_problem(401, "unauthorized");
+            bad.assert_problem(401, "unauthorized");
+            again.assert_problem(401, "unauthorized");
+            assert_eq!(after, before);
+        } else if token.user_id == officer.user_id {
+            // Now a viewer, which may not file; the key's first answer is its organisation's.
+            new.assert_problem(403, "forbidden");
+            bad.assert_problem(403, "forbidden");
+            assert_eq!(again.assert_status(201)["id"], first_id);
+            assert_eq!(after, before);
+        } else {
+            new.assert_status(201);
+            bad.assert_problem(422, "validation_failed");
+            // The key was the officer's organisation's, and so is this session's.
+            assert_eq!(again.assert_status(201)["id"], first_id);
+            assert_eq!(after, before + 1);
+        }
+    })
+    .await;
+    assert_eq!(n.get(), 5);
+}
+
 crate::backend_tests!(
     a_token_acts_only_while_its_session_holds,
+    a_token_drafts_only_while_its_session_holds,
     a_token_reads_only_while_its_session_holds,
     every_read_names_the_parties_and_the_facility,
     a_step_needs_no_body,

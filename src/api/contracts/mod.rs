@@ -62,10 +62,9 @@ pub async fn create(
     let idempotency = Idempotency::new(&req, &body)?;
     let parsed = body.into_inner().and_then(CreateContract::parse);
     let created = idempotency
-        .create(&state, auth, move |conn, caller| {
-            // Who may file is answered before what was filed is judged.
-            access::file_contracts(caller)?;
-            usecases::contracts::draft(conn, caller, parsed.clone()?).map(ContractView::from)
+        .create_guarded(&state, auth, move |conn, caller, guard| {
+            usecases::contracts::draft(conn, (caller, guard), parsed.clone())
+                .map(ContractView::from)
         })
         .await?;
     Ok(created.respond(|id| format!("/api/v1/contracts/{id}")))
