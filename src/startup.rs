@@ -221,6 +221,10 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .configure(crate::console::configure)
     })
     .shutdown_timeout(30)
+    // An answer written in pieces (a compressed or CSV body, in chunks) goes out as each piece is
+    // ready: with Nagle's algorithm, a piece smaller than a packet waits for the client to
+    // acknowledge the one before, which it delays, on a connection kept alive (docs/performance.md).
+    .tcp_nodelay(true)
     .workers(workers)
     .worker_max_blocking_threads(blocking_threads);
     Ok(server.listen(listener)?.run())
