@@ -57,10 +57,10 @@ impl Money {
 
 impl Money {
     /// The amount's decimal text, given to `f`: written on the stack without the formatting
-    /// machinery for amounts of zero or more (every price), formatted otherwise.
+    /// machinery for amounts of zero or more (every price), as [`signed`] writes it otherwise.
     fn with_text<R>(self, f: impl FnOnce(&str) -> R) -> R {
         if self.0 < 0 {
-            return f(&format!("{}.{:02}", self.0 / 100, self.0 % 100));
+            return f(&signed(self.0));
         }
         let mut units = itoa::Buffer::new();
         let units = units.format(self.0 / 100).as_bytes();
@@ -111,23 +111,18 @@ mod tests {
 
     #[test]
     fn writes_amounts_with_two_decimals() {
-        for halalas in [
-            0,
-            1,
-            9,
-            10,
-            99,
-            100,
-            101,
-            125_050,
-            999_999_999,
-            i64::MAX,
-            -5,
-            -125_050,
-        ] {
+        for halalas in [0, 1, 9, 10, 99, 100, 101, 125_050, 999_999_999, i64::MAX] {
             let plain = format!("{}.{:02}", halalas / 100, halalas % 100);
             assert_eq!(Money(halalas).to_string(), plain, "{halalas}");
         }
+        // Below zero, the sign comes first and the cents stay two digits.
+        assert_eq!(Money(-5).to_string(), "-0.05");
+        assert_eq!(Money(-100).to_string(), "-1.00");
+        assert_eq!(Money(-125_050).to_string(), "-1250.50");
+        assert_eq!(
+            serde_json::to_string(&Money(-125_050)).unwrap(),
+            "\"-1250.50\""
+        );
     }
 
     #[test]
