@@ -4,14 +4,20 @@
 //!
 //!   cargo bench --bench load -- [--backend sqlite|postgres] [--scale small|season]
 //!                               [--seconds 20] [--concurrency 32]
-//!                               [--baseline PATH/TO/OLD/etrack [--rounds 3]] [--without-money]
+//!                               [--baseline PATH/TO/OLD/etrack [--rounds 3] [--baseline-via URL]
+//!                                [--baseline-env NAME=VALUE ...]]
+//!                               [--without-money]
 //!
 //! With `--baseline`, the run compares two builds instead: on one seeded database, the mixed load,
 //! the scoped lists (plain, then asking for gzip) and the contended submissions (on days of their
 //! own for each side and round) run against this build's server and the baseline binary's in turn
 //! (new, old, new, old ...; one server at a time), and the figures of each side are summed. Before
 //! the first round, the mix runs unmeasured until the popular buildings are full, so that both
-//! sides meet the same work.
+//! sides meet the same work. `--baseline-via` has the baseline's server reach the same PostgreSQL
+//! server another way (a URL of its `postgres` database, e.g. over its Unix socket:
+//! `postgres://postgres@%2Fvar%2Frun%2Fpostgresql/postgres`), to compare two ways of connecting
+//! one build (this build's binary given as the baseline); `--baseline-env` sets the baseline's
+//! server's environment (e.g. `ETRACK_DB_POOL_SIZE=8`), to compare two settings.
 //!
 //! Phases: seed (`etrack seed`), sign in, the season's money (payment schedules with a guarantee,
 //! every client's wallet funded by one bank statement; left out with `--without-money`), the mixed
@@ -49,6 +55,10 @@ struct Args {
     concurrency: usize,
     baseline: Option<String>,
     rounds: usize,
+    /// The baseline's way to the PostgreSQL server, when it differs from this build's.
+    baseline_via: Option<String>,
+    /// The baseline's server's environment, where it differs from this build's.
+    baseline_env: Vec<(String, String)>,
     /// Run with no payment schedule, so that no money moves (to weigh the ledger's part).
     without_money: bool,
 }
@@ -62,6 +72,8 @@ impl Args {
             concurrency: 32,
             baseline: None,
             rounds: 3,
+            baseline_via: None,
+            baseline_env: Vec::new(),
             without_money: false,
         };
         let given: Vec<String> = std::env::args().skip(1).collect();
@@ -75,6 +87,11 @@ impl Args {
                 "--concurrency" => args.concurrency = value.parse().expect("--concurrency N"),
                 "--baseline" => args.baseline = Some(value),
                 "--rounds" => args.rounds = value.parse().expect("--rounds N"),
+                "--baseline-via" => args.baseline_via = Some(value),
+                "--baseline-env" => {
+                    let (name, value) = value.split_once('=').expect("--baseline-env NAME=VALUE");
+                    args.baseline_env.push((name.into(), value.into()));
+                }
                 "--without-money" => {
                     args.without_money = true;
                     i += 1;
@@ -107,7 +124,7 @@ impl BenchDb {
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
             let name = format!("etrack_load_{}", std::process::id());
             psql(&admin, &format!("CREATE DATABASE {name}"));
-            let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+            let url = database_at(&admin, &name);
             BenchDb {
                 url,
                 admin: Some((admin, name)),
@@ -120,6 +137,22 @@ impl BenchDb {
                 dir,
             }
         }
+    }
+}
+
+/// The URL of database `name` on the server that `admin` (a URL of one of its databases) reaches.
+fn database_at(admin: &str, name: &str) -> String {
+    format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
+}
+
+impl BenchDb {
+    /// The run's database reached through `via`, a URL of another database on the same server.
+    fn url_via(&self, via: &str) -> String {
+        let (_, name) = self
+            .admin
+            .as_ref()
+            .expect("--baseline-via needs --backend postgres");
+        database_at(via, name)
     }
 }
 
@@ -1099,12 +1132,17 @@ async fn approvals_with_money(
 }
 
 /// A server of `binary` on the run's database.
-fn serve(mut binary: Command, db: &BenchDb) -> Server {
+fn serve(binary: Command, db: &BenchDb) -> Server {
+    serve_at(binary, db, &db.url)
+}
+
+/// A server of `binary` on the run's database, reached by `url`.
+fn serve_at(mut binary: Command, db: &BenchDb, url: &str) -> Server {
     let mail = db.dir.join("mail");
     Server::start(
         binary
             .args(["serve", "--bind", "127.0.0.1:0"])
-            .env("DATABASE_URL", &db.url)
+            .env("DATABASE_URL", url)
             .env("ETRACK_JWT_SECRET", SECRET)
             .env("ETRACK_METRICS_TOKEN", METRICS_TOKEN)
             .env("ETRACK_MAIL", format!("file:{}", mail.display()))
@@ -1163,8 +1201,24 @@ fn side_by_side(args: &Args, db: &BenchDb, seeded: Rc<Seeded>, baseline: &str) {
     let names = ["this build", "baseline"];
     let binary = |i: usize| match i {
         0 => etrack(),
-        _ => Command::new(baseline),
+        _ => {
+            let mut command = Command::new(baseline);
+            command.envs(args.baseline_env.iter().map(|(k, v)| (k, v)));
+            command
+        }
     };
+    let urls = [
+        db.url.clone(),
+        args.baseline_via
+            .as_deref()
+            .map_or_else(|| db.url.clone(), |via| db.url_via(via)),
+    ];
+    if urls[0] != urls[1] {
+        println!("-- this build on {}, the baseline on {}", urls[0], urls[1]);
+    }
+    for (name, value) in &args.baseline_env {
+        println!("-- the baseline's server with {name}={value}");
+    }
     let mut sides = [Side::default(), Side::default()];
     let system = actix_rt::System::new();
     system.block_on(async {
@@ -1195,7 +1249,7 @@ fn side_by_side(args: &Args, db: &BenchDb, seeded: Rc<Seeded>, baseline: &str) {
         drop(server);
         for round in 0..args.rounds {
             for (i, (side, name)) in sides.iter_mut().zip(names).enumerate() {
-                let server = serve(binary(i), db);
+                let server = serve_at(binary(i), db, &urls[i]);
                 let http = Rc::new(Http::new(&server.base));
                 let shared = shared();
                 let cpu = CpuMeter::start(&server);
