@@ -109,9 +109,9 @@ struct ServeArgs {
     #[arg(long, env = "ETRACK_WORKERS")]
     workers: Option<usize>,
     /// Database connections this process keeps at most (also the most requests it runs against
-    /// the database at once).
-    #[arg(long, env = "ETRACK_DB_POOL_SIZE", default_value_t = 16)]
-    db_pool_size: u32,
+    /// the database at once). Default: four per core of this machine, at least 8, at most 32.
+    #[arg(long, env = "ETRACK_DB_POOL_SIZE")]
+    db_pool_size: Option<u32>,
     /// Seconds an email claimed by a worker stays its own; after a crash, another process sends
     /// it once this has passed.
     #[arg(long, env = "ETRACK_OUTBOX_LEASE_SECONDS", default_value_t = 60)]
@@ -397,7 +397,9 @@ fn serve(database_url: DatabaseUrl, args: ServeArgs) -> Result<(), String> {
     settings.mail_from = args.mail_from;
     settings.public_url = args.public_url;
     settings.workers = args.workers;
-    settings.db_pool_size = args.db_pool_size.clamp(1, 512);
+    if let Some(size) = args.db_pool_size {
+        settings.db_pool_size = size.clamp(1, 512);
+    }
     settings.outbox_lease =
         std::time::Duration::from_secs(args.outbox_lease_seconds.clamp(1, 3600));
     settings.login_limits = crate::config::LoginLimits {

@@ -27,6 +27,17 @@ impl DatabaseUrl {
     }
 }
 
+/// Database connections a process keeps at most unless told: four per core of this machine,
+/// at least 8 and at most 32. Where PostgreSQL shares the machine's cores, more connections than
+/// that only take turns on them and queue on the same rows' locks (docs/performance.md, "The
+/// pool's size").
+pub fn default_db_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    u32::try_from(cores.saturating_mul(4))
+        .unwrap_or(u32::MAX)
+        .clamp(8, 32)
+}
+
 /// A secret that never shows in `Debug` output or logs.
 #[derive(Clone)]
 pub struct Secret(String);
@@ -69,6 +80,7 @@ pub struct Settings {
     pub demo: bool,
     /// Worker threads of the HTTP server; `None` means one per core.
     pub workers: Option<usize>,
+    /// Database connections the process keeps at most (`default_db_pool_size` unless told).
     pub db_pool_size: u32,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
@@ -106,7 +118,7 @@ impl Settings {
             outbox_lease: Duration::from_secs(60),
             demo: false,
             workers: None,
-            db_pool_size: 16,
+            db_pool_size: default_db_pool_size(),
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(12 * 60 * 60),
             session_max_age: Duration::from_secs(7 * 24 * 60 * 60),
@@ -178,5 +190,34 @@ impl Default for Retention {
             sessions: Duration::from_secs(30 * DAY),
             every: Duration::from_secs(10 * 60),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DatabaseUrl;
+
+    #[test]
+    fn a_url_names_its_backend_and_is_passed_on_whole() {
+        for url in [
+            "postgres://postgres@127.0.0.1:5432/etrack",
+            // PostgreSQL on the same machine, over its Unix socket (libpq's forms).
+            "postgres://postgres@127.0.0.1:5432/etrack?host=/var/run/postgresql",
+            "postgres://postgres@%2Fvar%2Frun%2Fpostgresql/etrack",
+            "postgresql:///etrack?host=/var/run/postgresql&user=etrack",
+        ] {
+            assert_eq!(
+                DatabaseUrl::parse(url),
+                DatabaseUrl::Postgres(url.to_owned())
+            );
+        }
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://season.db"),
+            DatabaseUrl::Sqlite("season.db".to_owned())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("etrack.db"),
+            DatabaseUrl::Sqlite("etrack.db".to_owned())
+        );
     }
 }

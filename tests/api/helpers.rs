@@ -74,7 +74,7 @@ fn with_connect_timeout(url: &str) -> String {
 
 /// Says that a test did not run, where the summary shows it: straight to the terminal, past the
 /// harness's capture of test output (cargo would otherwise count the test as passed in silence).
-fn skipped(why: &str) {
+pub fn skipped(why: &str) {
     use std::io::Write;
     let test = std::thread::current().name().unwrap_or("a test").to_owned();
     let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {why}");
@@ -142,6 +142,55 @@ impl TestDb {
             .as_ref()
             .expect("every test database has a folder")
             .join("mail")
+    }
+
+    /// This PostgreSQL database reached over the server's Unix socket instead of TCP, where the
+    /// server is on this machine and has its socket in `/var/run/postgresql` (or
+    /// `ETRACK_TEST_POSTGRES_SOCKET_DIR`); `None` otherwise.
+    pub fn over_unix_socket(&self) -> Option<DatabaseUrl> {
+        let DatabaseUrl::Postgres(url) = &self.url else {
+            return None;
+        };
+        let dir = std::env::var("ETRACK_TEST_POSTGRES_SOCKET_DIR")
+            .unwrap_or_else(|_| "/var/run/postgresql".to_owned());
+        let authority = url.split_once("://")?.1.split(['/', '?']).next()?;
+        let host_port = authority.rsplit_once('@').map_or(authority, |(_, at)| at);
+        let (host, port) = host_port.rsplit_once(':').unwrap_or((host_port, "5432"));
+        if !matches!(host, "127.0.0.1" | "localhost") {
+            return None;
+        }
+        if !std::path::Path::new(&dir)
+            .join(format!(".s.PGSQL.{port}"))
+            .exists()
+        {
+            return None;
+        }
+        // libpq takes `host` from the query over the address's: a directory means its socket.
+        let sep = if url.contains('?') { '&' } else { '?' };
+        Some(DatabaseUrl::Postgres(format!("{url}{sep}host={dir}")))
+    }
+
+    /// The connections open to this PostgreSQL database: (over a Unix socket, over TCP).
+    pub fn connections_by_way(&self) -> (i64, i64) {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Ways {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            socket: i64,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            tcp: i64,
+        }
+        let admin = self.admin_url.as_ref().expect("a PostgreSQL database");
+        let mut conn = diesel::PgConnection::establish(admin).unwrap();
+        let ways = diesel::sql_query(
+            "SELECT count(*) FILTER (WHERE client_addr IS NULL) AS socket, \
+             count(*) FILTER (WHERE client_addr IS NOT NULL) AS tcp \
+             FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'",
+        )
+        .bind::<diesel::sql_types::Text, _>(&self.name)
+        .get_result::<Ways>(&mut conn)
+        .unwrap();
+        (ways.socket, ways.tcp)
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use etrack::config::DatabaseUrl;
 use serde_json::json;
 
-use crate::helpers::{ADMIN_EMAIL, Auth, Backend, PASSWORD, TestApp, TestDb};
+use crate::helpers::{ADMIN_EMAIL, Auth, Backend, PASSWORD, TestApp, TestDb, skipped};
 use crate::process::{ServerProcess, TwoProcesses, binary, url_text};
 use crate::world::{World, rename};
 
@@ -62,13 +62,15 @@ fn migrate_and_openapi_commands() {
 }
 
 /// Two processes on one database: whatever one writes, the other honours at once, because nothing
-/// a request needs lives in one process's memory.
+/// a request needs lives in one process's memory. On PostgreSQL, where its Unix socket is at hand,
+/// the second process reaches it over the socket and the first over TCP.
 async fn several_processes_share_one_database(backend: Backend) {
     let Some(db) = TestDb::create(backend) else {
         return;
     };
+    let socket = db.over_unix_socket();
     let a = ServerProcess::start(&db.url);
-    let b = ServerProcess::start(&db.url);
+    let b = ServerProcess::start(socket.as_ref().unwrap_or(&db.url));
     let (a_api, b_api) = (
         TestApp::remote(&a.base, backend),
         TestApp::remote(&b.base, backend),
@@ -129,6 +131,16 @@ async fn several_processes_share_one_database(backend: Backend) {
         .user_in(&fresh, &office, "clerk@iraq.test", "officer")
         .await;
     a_api.login("clerk@iraq.test", PASSWORD).await;
+
+    if socket.is_some() {
+        let (over_socket, over_tcp) = db.connections_by_way();
+        assert!(
+            over_socket > 0 && over_tcp > 0,
+            "{over_socket} connections over the socket, {over_tcp} over TCP"
+        );
+    } else if backend == Backend::Postgres {
+        skipped("no PostgreSQL Unix socket at hand: both processes reached it over TCP");
+    }
 }
 
 #[actix_web::test]
@@ -139,6 +151,37 @@ async fn several_processes_share_one_sqlite_file() {
 #[actix_web::test]
 async fn several_processes_share_one_postgres_database() {
     several_processes_share_one_database(Backend::Postgres).await;
+}
+
+/// Unless told, a process keeps four database connections per core of its machine, at least 8
+/// and at most 32; `ETRACK_DB_POOL_SIZE` sets it.
+#[actix_web::test]
+async fn the_pool_is_sized_by_the_machine_unless_told() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let pool_size = |env: &[(&str, &str)]| {
+        let mut env = env.to_vec();
+        env.push(("ETRACK_METRICS_TOKEN", "metrics-token-of-this-test-0123"));
+        let server = ServerProcess::start_with(&db.url, &env);
+        async move {
+            let reply = TestApp::remote(&server.base, Backend::Sqlite)
+                .get("/metrics")
+                .header("Authorization", "Bearer metrics-token-of-this-test-0123")
+                .send()
+                .await;
+            assert_eq!(reply.status, 200, "{reply:?}");
+            let line = reply
+                .text
+                .lines()
+                .find_map(|l| l.strip_prefix("etrack_db_pool_size "))
+                .expect("the pool's size among the metrics")
+                .to_owned();
+            line.parse::<u32>().unwrap()
+        }
+    };
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let expected = u32::try_from(cores * 4).unwrap().clamp(8, 32);
+    assert_eq!(pool_size(&[]).await, expected, "{cores} cores");
+    assert_eq!(pool_size(&[("ETRACK_DB_POOL_SIZE", "3")]).await, 3);
 }
 
 /// The names a contract shows are kept by each process between requests (the names' edition,
