@@ -27,13 +27,18 @@ impl DatabaseUrl {
     }
 }
 
+/// The cores this process may run on, by which its defaults scale (HTTP workers, database
+/// connections, password checks and uploads at once).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
 /// Database connections a process keeps at most unless told: four per core of this machine,
 /// at least 8 and at most 32. Where PostgreSQL shares the machine's cores, more connections than
 /// that only take turns on them and queue on the same rows' locks (docs/performance.md, "The
 /// pool's size").
 pub fn default_db_pool_size() -> u32 {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    u32::try_from(cores.saturating_mul(4))
+    u32::try_from(cores().saturating_mul(4))
         .unwrap_or(u32::MAX)
         .clamp(8, 32)
 }

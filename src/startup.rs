@@ -128,9 +128,7 @@ impl Application {
 }
 
 fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
-    let workers = state.settings.workers.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
+    let workers = state.settings.workers.unwrap_or_else(crate::config::cores);
     // Blocking work is database work (bounded by the pool) and password checks: threads beyond
     // that only wait for a connection, and each costs memory and task switches (actix's default
     // is 512 divided by the cores).

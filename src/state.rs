@@ -33,7 +33,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(pool: DbPool, jwt: JwtKeys, settings: Settings) -> AppState {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = crate::config::cores();
         AppState {
             pool,
             jwt,

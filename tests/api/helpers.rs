@@ -68,8 +68,13 @@ fn postgres_admin_url() -> String {
 }
 
 fn with_connect_timeout(url: &str) -> String {
+    with_parameter(url, "connect_timeout=3")
+}
+
+/// `url` with one more `name=value` in its query.
+fn with_parameter(url: &str, parameter: &str) -> String {
     let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}connect_timeout=3")
+    format!("{url}{sep}{parameter}")
 }
 
 /// Says that a test did not run, where the summary shows it: straight to the terminal, past the
@@ -166,8 +171,10 @@ impl TestDb {
             return None;
         }
         // libpq takes `host` from the query over the address's: a directory means its socket.
-        let sep = if url.contains('?') { '&' } else { '?' };
-        Some(DatabaseUrl::Postgres(format!("{url}{sep}host={dir}")))
+        Some(DatabaseUrl::Postgres(with_parameter(
+            url,
+            &format!("host={dir}"),
+        )))
     }
 
     /// The connections open to this PostgreSQL database: (over a Unix socket, over TCP).
