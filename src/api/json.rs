@@ -183,8 +183,6 @@ mod tests {
         empty: (Vec<u8>, std::collections::BTreeMap<String, u8>),
         #[serde(rename = "type")]
         renamed: &'static str,
-        #[serde(rename = "a \"quoted\"\\ key\n")]
-        escaped_key: u8,
         #[serde(serialize_with = "time")]
         at: DateTime<Utc>,
         #[serde(flatten)]
@@ -236,7 +234,6 @@ mod tests {
                 wide: (i128::MIN, u128::MAX, 0, u64::MAX, -1, 0),
                 empty: (Vec::new(), Default::default()),
                 renamed: "housing",
-                escaped_key: 1,
                 at,
                 flat: [(format!("{text}!"), Kind::Newtype(3))]
                     .into_iter()
@@ -248,6 +245,49 @@ mod tests {
                 String::from_utf8(fast).unwrap(),
                 serde_json::to_string(&value).unwrap(),
                 "{text:?}"
+            );
+        }
+    }
+
+    /// The compact writer writes a struct's field names as they are (see `compact`): a name
+    /// that would need escaping stops a debug build, which every test runs.
+    #[cfg(debug_assertions)]
+    #[test]
+    #[should_panic(expected = "a field name that needs escaping")]
+    fn a_field_name_that_needs_escaping_stops_a_debug_build() {
+        #[derive(Serialize)]
+        struct Escaped {
+            #[serde(rename = "a \"quoted\"\\ key\n")]
+            key: u8,
+        }
+        let _ = compact::write(&mut Vec::new(), &Escaped { key: 1 });
+    }
+
+    /// Every field name of every object the API shows (the properties of every schema of the
+    /// OpenAPI document) is one the compact writer may write as it is.
+    #[test]
+    fn every_field_name_the_api_shows_needs_no_escaping() {
+        fn names(value: &serde_json::Value, found: &mut Vec<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    if let Some(serde_json::Value::Object(properties)) = map.get("properties") {
+                        found.extend(properties.keys().cloned());
+                    }
+                    map.values().for_each(|v| names(v, found));
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|v| names(v, found)),
+                _ => {}
+            }
+        }
+        let document: serde_json::Value =
+            serde_json::from_str(&crate::api::openapi::document_json()).unwrap();
+        let mut found = Vec::new();
+        names(&document, &mut found);
+        assert!(found.len() > 100, "{} field names", found.len());
+        for name in found {
+            assert!(
+                !name.chars().any(|c| c < ' ' || c == '"' || c == '\\'),
+                "{name:?}"
             );
         }
     }

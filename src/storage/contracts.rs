@@ -1,5 +1,6 @@
 //! Contracts, their amendments and their history (R9).
 
+use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 
 use super::models::{AmendmentRow, ContractEventRow, ContractRow, FacilityRow, OrganizationRow};
@@ -187,8 +188,24 @@ fn named_at(
     let Some((_, edition)) = found.first() else {
         return Ok(Vec::new());
     };
-    let names = names::shown(conn, edition.as_str(), found.iter().map(|(row, _)| row))?;
-    found.into_iter().map(|(row, _)| names.named(row)).collect()
+    let rows = || found.iter().map(|(row, _)| row);
+    let mut named = Vec::with_capacity(found.len());
+    if let Some(parties) = names::kept_parties(edition.as_str(), rows()) {
+        for ((row, _), (facility, client, provider)) in found.into_iter().zip(parties) {
+            named.push(NamedRow {
+                row,
+                facility,
+                client,
+                provider,
+            });
+        }
+        return Ok(named);
+    }
+    let names = names::shown(conn, edition.as_str(), rows())?;
+    for (row, _) in found {
+        named.push(names.named(row)?);
+    }
+    Ok(named)
 }
 
 /// A contract's columns as the contracts a caller reads select them: all of them but what the
@@ -376,11 +393,18 @@ pub fn list(
             query = query.filter(contracts::id.gt(after.clone()));
         }
         // Kept prepared under its text: the edition's subquery is SQL diesel would not keep.
-        query
+        // Read into a vector reserved for the page (as far as a page goes): `load` grows its
+        // vector as rows come, and copies every row read so far at each step.
+        let rows = query
             .order(contracts::id.asc())
             .limit(limit)
             .prepared()
-            .load(c)?
+            .load_iter::<(ContractRow, Edition), DefaultLoadingMode>(c)?;
+        let mut found = Vec::with_capacity(usize::try_from(limit).unwrap_or(0).min(1_000));
+        for row in rows {
+            found.push(row?);
+        }
+        found
     });
     named_at(conn, found)
 }

@@ -201,6 +201,34 @@ static KEPT: LazyLock<RwLock<Kept>> = LazyLock::new(RwLock::default);
 /// facilities are about ten thousand).
 const MOST_KEPT: usize = 200_000;
 
+/// The names a contract shows: its facility's with the facility's city, its client's and its
+/// provider's.
+pub type Parties = ((Named, Place), Named, Named);
+
+/// The names each of `rows` shows, from what this process keeps under `edition`, looked up once
+/// each in one pass; `None` when it does not hold them all (or holds a facility's city it cannot
+/// read), and [`shown`] then reads what is missing.
+pub fn kept_parties<'r>(
+    edition: &str,
+    rows: impl ExactSizeIterator<Item = &'r ContractRow>,
+) -> Option<Vec<Parties>> {
+    let kept = KEPT.read().unwrap_or_else(PoisonError::into_inner);
+    if kept.edition != edition {
+        return None;
+    }
+    let names = &kept.names;
+    let mut parties = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (facility, Ok(city)) = names.facilities.get(row.facility_id.as_str())? else {
+            return None;
+        };
+        let client = names.organizations.get(row.client_id.as_str())?;
+        let provider = names.organizations.get(row.provider_id.as_str())?;
+        parties.push(((facility.clone(), *city), client.clone(), provider.clone()));
+    }
+    Some(parties)
+}
+
 /// The names `rows` show, as of `edition` (read in the statement that read the rows): what this
 /// process keeps under that edition, itself when it holds them all (nothing is copied), and
 /// otherwise a set of their own with the rest read in one statement (and kept).

@@ -81,7 +81,12 @@ pub(super) fn shown(
     rows: Vec<NamedRow>,
 ) -> Result<Vec<ContractDetails>, diesel::result::Error> {
     let prices = access::sees_prices(caller);
-    rows.into_iter().map(|row| detail(row, prices)).collect()
+    // Reserved for them all: collecting results grows a vector as it goes, copying each step.
+    let mut shown = Vec::with_capacity(rows.len());
+    for row in rows {
+        shown.push(detail(row, prices)?);
+    }
+    Ok(shown)
 }
 
 /// A contract read with its names, as the caller is shown it (see [`shown`]).
