@@ -1,8 +1,9 @@
 //! The response path's JSON: a page written into one buffer sized for it by a compact writer of
-//! its own ([`compact`]), and the dates and times of the views written as text directly, without
-//! the formatting machinery a `Display` goes through (most of a contract list's server time is
-//! turning its rows into JSON; see docs/performance.md). What is written is exactly what
-//! serde_json and the types' own serialization write.
+//! its own ([`compact`]), or for the busiest answers by the views themselves ([`written`]), and
+//! the dates and times of the views written as text directly, without the formatting machinery a
+//! `Display` goes through (most of a contract list's server time is turning its rows into JSON;
+//! see docs/performance.md). What is written is exactly what serde_json and the types' own
+//! serialization write.
 
 use actix_web::HttpResponse;
 use actix_web::http::header::ContentType;
@@ -17,6 +18,9 @@ const BYTES_PER_ITEM: usize = 1024;
 const MAX_RESERVED: usize = 1 << 20;
 
 mod compact;
+mod written;
+
+pub use written::{Object, Written};
 
 /// `value` as JSON in a buffer reserved for `items` items: by the compact writer, or where it
 /// declines the value, by serde_json.
@@ -44,6 +48,20 @@ pub fn ok<T: Serialize>(value: &T, items: usize) -> HttpResponse {
     }
 }
 
+/// A view that writes itself ([`Written`]) in a buffer reserved for `items` items.
+pub fn written<T: Written>(value: &T, items: usize) -> Vec<u8> {
+    let mut body = Vec::with_capacity((items * BYTES_PER_ITEM + 64).min(MAX_RESERVED));
+    value.write(&mut body);
+    body
+}
+
+/// A view that writes itself as a `200 OK` JSON body, in a buffer reserved for `items` items.
+pub fn ok_written<T: Written>(value: &T, items: usize) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(written(value, items))
+}
+
 fn text<S: Serializer>(bytes: &[u8]) -> Result<&str, S::Error> {
     std::str::from_utf8(bytes).map_err(serde::ser::Error::custom)
 }
@@ -58,27 +76,42 @@ pub fn optional_date<S: Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok
 
 /// A date as `YYYY-MM-DD`, as chrono writes it (`serialize_with` for `NaiveDate` fields).
 pub fn date<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
-    let year = d.year();
-    if !(0..=9999).contains(&year) {
-        return d.serialize(s);
+    match date_text(d) {
+        Some(out) => s.serialize_str(text::<S>(&out)?),
+        None => d.serialize(s),
     }
+}
+
+/// A date's `YYYY-MM-DD`, written digit by digit for years 0 to 9999 (every date the portal
+/// keeps); `None` for the others, which chrono writes.
+fn date_text(d: &NaiveDate) -> Option<[u8; 10]> {
+    let year = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
     let mut out = [0u8; 10];
-    push_date(&mut out, 0, year as u32, d.month(), d.day());
-    s.serialize_str(text::<S>(&out)?)
+    push_date(&mut out, 0, year, d.month(), d.day());
+    Some(out)
 }
 
 /// A time in UTC as RFC 3339 with `Z`, and the fraction of a second in 3, 6 or 9 digits as
 /// needed, as chrono writes it (`serialize_with` for `DateTime<Utc>` fields).
 pub fn time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    match time_text(t) {
+        Some((out, end)) => s.serialize_str(text::<S>(&out[..end])?),
+        None => t.serialize(s),
+    }
+}
+
+/// [`time`]'s text and its length, for years 0 to 9999; `None` for the others (and for a leap
+/// second), which chrono writes.
+fn time_text(t: &DateTime<Utc>) -> Option<([u8; 30], usize)> {
     // Read off the time as stored: each of the zoned time's own accessors adds its offset first.
     let n = t.naive_utc();
-    let year = n.year();
+    let year = u32::try_from(n.year()).ok().filter(|y| *y <= 9999)?;
     let nanos = n.nanosecond();
-    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
-        return t.serialize(s);
+    if nanos >= 1_000_000_000 {
+        return None;
     }
     let mut out = [0u8; 30];
-    push_date(&mut out, 0, year as u32, n.month(), n.day());
+    push_date(&mut out, 0, year, n.month(), n.day());
     out[10] = b'T';
     push_digits(&mut out, 11, n.hour(), 2);
     out[13] = b':';
@@ -101,7 +134,7 @@ pub fn time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
         end += 1 + digits;
     }
     out[end] = b'Z';
-    s.serialize_str(text::<S>(&out[..=end])?)
+    Some((out, end + 1))
 }
 
 #[cfg(test)]

@@ -82,16 +82,22 @@ impl HijriDate {
 
     /// The date's text, given to `f`: written digit by digit on the stack for years 0 to 9999
     /// (every date the portal keeps), formatted otherwise.
-    fn with_text<R>(self, f: impl FnOnce(&str) -> R) -> R {
+    pub fn with_text<R>(self, f: impl FnOnce(&str) -> R) -> R {
+        // Digits and dashes only: always text.
+        self.with_bytes(|text| f(std::str::from_utf8(text).unwrap_or_default()))
+    }
+
+    /// [`HijriDate::with_text`] as bytes, for a writer of bytes (which needs no check that
+    /// digits and dashes are text).
+    pub fn with_bytes<R>(self, f: impl FnOnce(&[u8]) -> R) -> R {
         let HijriDate { year, month, day } = self;
         match u32::try_from(year) {
             Ok(y @ 0..=9999) => {
                 let mut text = [0u8; 10];
                 push_date(&mut text, 0, y, month.into(), day.into());
-                // Digits and dashes only: always text.
-                f(std::str::from_utf8(&text).unwrap_or_default())
+                f(&text)
             }
-            _ => f(&format!("{year:04}-{month:02}-{day:02}")),
+            _ => f(format!("{year:04}-{month:02}-{day:02}").as_bytes()),
         }
     }
 }

@@ -58,9 +58,16 @@ impl Money {
 impl Money {
     /// The amount's decimal text, given to `f`: written on the stack without the formatting
     /// machinery for amounts of zero or more (every price), as [`signed`] writes it otherwise.
-    fn with_text<R>(self, f: impl FnOnce(&str) -> R) -> R {
+    pub fn with_text<R>(self, f: impl FnOnce(&str) -> R) -> R {
+        // Digits, a sign and a point only: always text.
+        self.with_bytes(|text| f(std::str::from_utf8(text).unwrap_or_default()))
+    }
+
+    /// [`Money::with_text`] as bytes, for a writer of bytes (which needs no check that digits
+    /// are text).
+    pub fn with_bytes<R>(self, f: impl FnOnce(&[u8]) -> R) -> R {
         if self.0 < 0 {
-            return f(&signed(self.0));
+            return f(signed(self.0).as_bytes());
         }
         let mut units = itoa::Buffer::new();
         let units = units.format(self.0 / 100).as_bytes();
@@ -69,7 +76,7 @@ impl Money {
         let end = units.len() + 3;
         text[..units.len()].copy_from_slice(units);
         text[units.len()..end].copy_from_slice(&[b'.', b'0' + cents / 10, b'0' + cents % 10]);
-        f(std::str::from_utf8(&text[..end]).unwrap_or_default())
+        f(&text[..end])
     }
 }
 

@@ -12,6 +12,7 @@ pub use views::{AmendmentView, ContractView, EventView, Route};
 use crate::api::extract::Query;
 use crate::api::lists;
 use actix_web::http::StatusCode;
+use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 
 use crate::access;
@@ -28,12 +29,13 @@ use crate::usecases;
 
 use super::extract::{Json, OptionalJson, etag, if_match, page, path_id};
 use super::idempotency::Idempotency;
-use super::{Page, csv};
+use super::{Page, csv, json};
 
 fn respond(status: StatusCode, view: &ContractView) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header(etag(view.version))
-        .json(view)
+        .content_type(ContentType::json())
+        .body(json::written(view, 1))
 }
 
 /// The reason a request carries, or why its body could not be read.
@@ -127,7 +129,7 @@ pub async fn list(
             Ok(page.show(found, |d| d.contract.id.as_str(), ContractView::from))
         })
         .await?;
-    Ok(body.respond())
+    Ok(json::ok_written(&body, body.items.len()))
 }
 
 /// One contract.

@@ -16,6 +16,7 @@ use crate::domain::text::Shared;
 use crate::storage::models::ContractEventRow;
 use crate::usecases::contracts::ContractDetails;
 
+use super::super::json::{Object, Written};
 use super::super::utc;
 
 #[derive(Serialize, Deserialize, ToSchema, Clone, Copy, Debug)]
@@ -99,6 +100,76 @@ pub struct ContractView {
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "crate::api::json::time")]
     pub updated_at: DateTime<Utc>,
+}
+
+/// Field by field as its derived `Serialize` writes it (what the list, a contract and every step
+/// answer with; see `json::written`). A field added to the view is added here too:
+/// `tests::a_contract_is_written_as_serde_json_writes_it` sets every field and compares.
+impl Written for ContractView {
+    fn write(&self, out: &mut Vec<u8>) {
+        let mut o = Object::open(out);
+        o.text("id", self.id.as_str());
+        o.text("season_id", self.season_id.as_str());
+        o.token("type", self.contract_type.as_str());
+        o.token("status", self.status.as_str());
+        o.text("client_id", self.client_id.as_str());
+        o.text("client_name", self.client_name.as_ref());
+        o.text("client_country", &self.client_country);
+        o.text("provider_id", self.provider_id.as_str());
+        o.text("provider_name", self.provider_name.as_ref());
+        o.text("facility_id", self.facility_id.as_str());
+        o.text("facility_name", self.facility_name.as_ref());
+        if let Some(name) = &self.client_name_ar {
+            o.text("client_name_ar", name.as_ref());
+        }
+        if let Some(name) = &self.provider_name_ar {
+            o.text("provider_name_ar", name.as_ref());
+        }
+        if let Some(name) = &self.facility_name_ar {
+            o.text("facility_name_ar", name.as_ref());
+        }
+        o.token("facility_city", self.facility_city.as_str());
+        o.date("starts_on", &self.starts_on);
+        self.starts_on_hijri
+            .with_bytes(|text| o.token("starts_on_hijri", text));
+        o.date("ends_on", &self.ends_on);
+        self.ends_on_hijri
+            .with_bytes(|text| o.token("ends_on_hijri", text));
+        if let Some(beds) = self.beds {
+            o.integer("beds", beds);
+        }
+        if let Some(Route { from, to }) = self.route {
+            o.object("route", |r| {
+                r.token("from", from.as_str());
+                r.token("to", to.as_str());
+            });
+        }
+        if let Some(seats) = self.seats {
+            o.integer("seats", seats);
+        }
+        if let Some(pilgrims) = self.pilgrims {
+            o.integer("pilgrims", pilgrims);
+        }
+        if let Some(meals) = self.meals_per_day {
+            o.integer("meals_per_day", meals);
+        }
+        if let Some(price) = self.unit_price {
+            price.with_bytes(|text| o.token("unit_price", text));
+        }
+        if let Some(currency) = self.currency {
+            o.text("currency", currency);
+        }
+        if let Some(total) = self.total {
+            total.with_bytes(|text| o.token("total", text));
+        }
+        if let Some(reason) = &self.status_reason {
+            o.text("status_reason", reason);
+        }
+        o.integer("version", self.version);
+        o.time("created_at", &self.created_at);
+        o.time("updated_at", &self.updated_at);
+        o.close();
+    }
 }
 
 /// A booking's terms as the views' fields: beds, route, seats, pilgrims, meals per day.
@@ -350,4 +421,128 @@ pub fn csv_row(v: &ContractView) -> Vec<String> {
         v.updated_at.to_rfc3339(),
     ]);
     cells
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+
+    /// Texts a name, a country or a reason can hold, from plain to everything serde_json escapes.
+    const TEXTS: [&str; 7] = [
+        "",
+        "Al Safwa Towers 12",
+        "01a23bae-8587-773e-9652-a04d80eab4dd",
+        "مكة المكرمة — برج \"الصفوة\"",
+        "quote \" backslash \\ slash / tab \t newline \n",
+        "controls \u{0} \u{1f} del \u{7f}",
+        "عربي فارسی ✓ 😀 \u{2028}",
+    ];
+
+    fn any<T: Copy>(rng: &mut StdRng, of: &[T]) -> T {
+        of[rng.random_range(0..of.len())]
+    }
+
+    fn text(rng: &mut StdRng) -> String {
+        any(rng, &TEXTS).to_owned()
+    }
+
+    fn id<T>(rng: &mut StdRng, from_stored: fn(&str) -> T) -> T {
+        // Ids as the portal writes them, and now and then one stored by other means.
+        match rng.random_range(0..8) {
+            0 => from_stored(&text(rng)),
+            _ => from_stored(&uuid::Uuid::now_v7().hyphenated().to_string()),
+        }
+    }
+
+    fn maybe<T>(rng: &mut StdRng, value: impl FnOnce(&mut StdRng) -> T) -> Option<T> {
+        rng.random_bool(0.5).then(|| value(rng))
+    }
+
+    fn time(rng: &mut StdRng) -> DateTime<Utc> {
+        let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let nanos = any(rng, &[0, 250_000_000, 842_497_000, 1, 999_999_999]);
+        start + Duration::seconds(rng.random_range(0..86_400 * 400)) + Duration::nanoseconds(nanos)
+    }
+
+    fn view(rng: &mut StdRng) -> ContractView {
+        let starts_on = NaiveDate::from_ymd_opt(2027, 5, 1).unwrap()
+            + Duration::days(rng.random_range(-400..400));
+        let ends_on = starts_on + Duration::days(rng.random_range(0..30));
+        let amount = |rng: &mut StdRng| Money::from_halalas(rng.random_range(-5_000..50_000_000));
+        let count = |rng: &mut StdRng| rng.random_range(-3..100_000);
+        ContractView {
+            id: id(rng, ContractId::from_stored),
+            season_id: id(rng, SeasonId::from_stored),
+            contract_type: any(rng, ContractType::ALL),
+            status: any(rng, ContractStatus::ALL),
+            client_id: id(rng, OrganizationId::from_stored),
+            client_name: text(rng).into(),
+            client_country: text(rng),
+            provider_id: id(rng, OrganizationId::from_stored),
+            provider_name: text(rng).into(),
+            facility_id: id(rng, FacilityId::from_stored),
+            facility_name: text(rng).into(),
+            client_name_ar: maybe(rng, |r| text(r).into()),
+            provider_name_ar: maybe(rng, |r| text(r).into()),
+            facility_name_ar: maybe(rng, |r| text(r).into()),
+            facility_city: any(rng, Place::ALL),
+            starts_on,
+            starts_on_hijri: HijriDate::of(starts_on),
+            ends_on,
+            ends_on_hijri: HijriDate::of(ends_on),
+            beds: maybe(rng, count),
+            route: maybe(rng, |r| Route {
+                from: any(r, Place::ALL),
+                to: any(r, Place::ALL),
+            }),
+            seats: maybe(rng, count),
+            pilgrims: maybe(rng, count),
+            meals_per_day: maybe(rng, count),
+            unit_price: maybe(rng, amount),
+            currency: maybe(rng, |_| CURRENCY),
+            total: maybe(rng, amount),
+            status_reason: maybe(rng, text),
+            version: rng.random_range(1..1_000),
+            created_at: time(rng),
+            updated_at: time(rng),
+        }
+    }
+
+    /// What a contract writes of itself is what serde_json writes of its derived `Serialize`
+    /// (which the OpenAPI document describes), field for field, whatever each field holds.
+    #[test]
+    fn a_contract_is_written_as_serde_json_writes_it() {
+        let mut rng = StdRng::seed_from_u64(1447);
+        for _ in 0..2_000 {
+            let view = view(&mut rng);
+            let mut written = Vec::new();
+            view.write(&mut written);
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                serde_json::to_string(&view).unwrap()
+            );
+        }
+    }
+
+    /// A page of them too, with and without a next page.
+    #[test]
+    fn a_page_of_contracts_is_written_as_serde_json_writes_it() {
+        let mut rng = StdRng::seed_from_u64(2026);
+        for len in [0, 1, 2, 50] {
+            for next_cursor in [None, Some(text(&mut rng)), Some("AbC-_09".to_owned())] {
+                let page = crate::api::Page {
+                    items: (0..len).map(|_| view(&mut rng)).collect(),
+                    next_cursor,
+                };
+                assert_eq!(
+                    crate::api::json::written(&page, len),
+                    serde_json::to_vec(&page).unwrap()
+                );
+            }
+        }
+    }
 }

@@ -44,19 +44,23 @@ pub struct Compact<'o> {
 
 /// Whether a string can be written as it is between quotes: no quote, no backslash, no control
 /// character (what serde_json escapes). Eight bytes at a time, as one 64-bit word each
-/// ([`needs_escape`]), then the bytes left over one by one.
-fn plain(s: &[u8]) -> bool {
+/// ([`needs_escape`]); the bytes left over in the word that ends the string, which overlaps the
+/// word before (what it checks twice was plain), or, in a string shorter than a word, padded
+/// with spaces.
+pub fn plain(s: &[u8]) -> bool {
+    let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap_or([b'"'; 8]));
+    if s.len() < 8 {
+        let mut padded = [b' '; 8];
+        padded[..s.len()].copy_from_slice(s);
+        return !needs_escape(u64::from_le_bytes(padded));
+    }
     let mut words = s.chunks_exact(8);
-    for word in &mut words {
-        let word: [u8; 8] = word.try_into().unwrap_or_default();
-        if needs_escape(u64::from_le_bytes(word)) {
+    for w in &mut words {
+        if needs_escape(word(w)) {
             return false;
         }
     }
-    !words
-        .remainder()
-        .iter()
-        .any(|&b| (b < 0x20) | (b == b'"') | (b == b'\\'))
+    words.remainder().is_empty() || !needs_escape(word(&s[s.len() - 8..]))
 }
 
 /// Each byte of a word is 1.
@@ -75,17 +79,25 @@ fn needs_escape(word: u64) -> bool {
     (under(word, 0x20) | equal(b'"') | equal(b'\\')) != 0
 }
 
+/// `s` as a JSON string at the end of `out`: copied whole between quotes where nothing in it
+/// needs escaping, escaped by serde_json otherwise.
+pub fn string(out: &mut Vec<u8>, s: &str) {
+    if plain(s.as_bytes()) {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Into memory: serde_json's writer fails only where its output does, which a vector
+        // never does.
+        let _ = serde_json::to_writer(out, s);
+    }
+}
+
 impl Compact<'_> {
     fn string(&mut self, s: &str) -> Result<(), Aside> {
-        if plain(s.as_bytes()) {
-            self.out.reserve(s.len() + 2);
-            self.out.push(b'"');
-            self.out.extend_from_slice(s.as_bytes());
-            self.out.push(b'"');
-            Ok(())
-        } else {
-            serde_json::to_writer(&mut *self.out, s).map_err(|_| Aside)
-        }
+        string(self.out, s);
+        Ok(())
     }
 
     fn integer<I: itoa::Integer>(&mut self, value: I) -> Result<(), Aside> {
@@ -245,6 +257,26 @@ impl<'a, 'o> Serializer for &'a mut Compact<'o> {
     }
 }
 
+/// `"key":` at the end of `out`, after a comma unless it is the `first` field, the key with its
+/// comma, quotes and colon in one reservation. A field's name is a struct's, fixed when the
+/// portal is built (`&'static str`): a name that would need escaping (none of the views' does) is
+/// checked in debug builds, which every test of every view runs, not at each field of each
+/// answer.
+#[inline(always)]
+pub fn field_name(out: &mut Vec<u8>, first: &mut bool, key: &'static str) {
+    debug_assert!(
+        plain(key.as_bytes()),
+        "a field name that needs escaping: {key}"
+    );
+    out.reserve(key.len() + 4);
+    if !std::mem::take(first) {
+        out.push(b',');
+    }
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
 /// An array or object being written: its items are separated by commas, and `close` ends it.
 pub struct Nested<'a> {
     out: &'a mut Vec<u8>,
@@ -267,22 +299,8 @@ impl Nested<'_> {
         value.serialize(&mut self.next())
     }
 
-    /// `"key":value`, after a comma unless it is the first, the key with its comma, quotes and
-    /// colon in one reservation. A field's name is a struct's, fixed when the portal is built
-    /// (`&'static str`): a name that would need escaping (none of the views' does) is checked
-    /// in debug builds, which every test of every view runs, not at each field of each answer.
     fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Aside> {
-        debug_assert!(
-            plain(key.as_bytes()),
-            "a field name that needs escaping: {key}"
-        );
-        self.out.reserve(key.len() + 4);
-        if !std::mem::take(&mut self.first) {
-            self.out.push(b',');
-        }
-        self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\":");
+        field_name(self.out, &mut self.first, key);
         value.serialize(&mut Compact {
             out: &mut *self.out,
         })
