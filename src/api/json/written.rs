@@ -1,7 +1,7 @@
 //! Views that write their own JSON: the busiest answers (a page of contracts, a contract) as their
 //! `"name":value` pairs written straight into the answer's buffer, without the serializer's calls
 //! for each field and each value, and without looking for characters to escape in what cannot hold
-//! one (ids, closed sets, dates, amounts). What a view writes is byte for byte what serde_json
+//! one (values of closed sets, dates, amounts). What a view writes is byte for byte what serde_json
 //! writes of its derived `Serialize`, which the OpenAPI document describes; each view's tests
 //! compare the two.
 
