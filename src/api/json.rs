@@ -22,10 +22,15 @@ mod written;
 
 pub use written::{Object, Written};
 
+/// An answer's buffer, reserved for `items` items.
+fn reserved(items: usize) -> Vec<u8> {
+    Vec::with_capacity((items * BYTES_PER_ITEM + 64).min(MAX_RESERVED))
+}
+
 /// `value` as JSON in a buffer reserved for `items` items: by the compact writer, or where it
 /// declines the value, by serde_json.
 fn to_vec<T: Serialize>(value: &T, items: usize) -> serde_json::Result<Vec<u8>> {
-    let mut body = Vec::with_capacity((items * BYTES_PER_ITEM + 64).min(MAX_RESERVED));
+    let mut body = reserved(items);
     if compact::write(&mut body, value).is_err() {
         body.clear();
         serde_json::to_writer(&mut body, value)?;
@@ -50,7 +55,7 @@ pub fn ok<T: Serialize>(value: &T, items: usize) -> HttpResponse {
 
 /// A view that writes itself ([`Written`]) in a buffer reserved for `items` items.
 pub fn written<T: Written>(value: &T, items: usize) -> Vec<u8> {
-    let mut body = Vec::with_capacity((items * BYTES_PER_ITEM + 64).min(MAX_RESERVED));
+    let mut body = reserved(items);
     value.write(&mut body);
     body
 }

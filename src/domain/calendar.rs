@@ -82,7 +82,7 @@ impl HijriDate {
 
     /// The date's text, given to `f`: written digit by digit on the stack for years 0 to 9999
     /// (every date the portal keeps), formatted otherwise.
-    pub fn with_text<R>(self, f: impl FnOnce(&str) -> R) -> R {
+    fn with_text<R>(self, f: impl FnOnce(&str) -> R) -> R {
         // Digits and dashes only: always text.
         self.with_bytes(|text| f(std::str::from_utf8(text).unwrap_or_default()))
     }

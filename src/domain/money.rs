@@ -58,7 +58,7 @@ impl Money {
 impl Money {
     /// The amount's decimal text, given to `f`: written on the stack without the formatting
     /// machinery for amounts of zero or more (every price), as [`signed`] writes it otherwise.
-    pub fn with_text<R>(self, f: impl FnOnce(&str) -> R) -> R {
+    fn with_text<R>(self, f: impl FnOnce(&str) -> R) -> R {
         // Digits, a sign and a point only: always text.
         self.with_bytes(|text| f(std::str::from_utf8(text).unwrap_or_default()))
     }

@@ -79,14 +79,20 @@ fn needs_escape(word: u64) -> bool {
     (under(word, 0x20) | equal(b'"') | equal(b'\\')) != 0
 }
 
+/// `text`, which holds nothing to escape, between quotes at the end of `out`.
+#[inline(always)]
+pub fn quoted(out: &mut Vec<u8>, text: &[u8]) {
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(text);
+    out.push(b'"');
+}
+
 /// `s` as a JSON string at the end of `out`: copied whole between quotes where nothing in it
 /// needs escaping, escaped by serde_json otherwise.
 pub fn string(out: &mut Vec<u8>, s: &str) {
     if plain(s.as_bytes()) {
-        out.reserve(s.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
+        quoted(out, s.as_bytes());
     } else {
         // Into memory: serde_json's writer fails only where its output does, which a vector
         // never does.

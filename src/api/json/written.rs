@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::compact::{field_name, plain, string};
+use super::compact::{field_name, plain, quoted, string};
 use super::{date_text, time_text};
 
 /// A view that writes itself as JSON, exactly as serde_json writes its `Serialize`.
@@ -92,10 +92,7 @@ impl<'o> Object<'o> {
     fn quoted(&mut self, key: &'static str, text: &[u8]) {
         debug_assert!(plain(text), "a token that needs escaping: {text:?}");
         self.key(key);
-        self.out.reserve(text.len() + 2);
-        self.out.push(b'"');
-        self.out.extend_from_slice(text);
-        self.out.push(b'"');
+        quoted(self.out, text);
     }
 
     /// A value outside what the portal keeps (a date past the year 9999), as its own
