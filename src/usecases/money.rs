@@ -373,6 +373,13 @@ pub fn import(
     Ok(imported)
 }
 
+/// After an import that recorded transfers, once it is committed: the ledger grew by a whole
+/// statement at once, and the database counts its tables again, so that no connection keeps
+/// reading wallets by a plan made while they were empty (see `storage::ledger::analyze`).
+pub fn imported(conn: &mut DbConnection) -> Result<(), Error> {
+    Ok(store::analyze(conn)?)
+}
+
 /// What a contract's step does to its money.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {

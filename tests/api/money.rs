@@ -816,6 +816,68 @@ async fn bank_statements_are_imported_all_or_nothing(app: TestApp) {
         .assert_problem(415, "unsupported_media_type");
 }
 
+/// A bank statement is a bulk load of the ledger: once it is recorded, PostgreSQL's statistics
+/// count its entries, where they counted none before (as after `etrack seed` analyzed an empty
+/// ledger), so that no connection keeps planning its wallets' balances for an empty ledger.
+#[actix_web::test]
+async fn an_imported_statement_is_counted_by_the_database() {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Counted {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rows: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        counted: i64,
+    }
+    let Some(app) = crate::helpers::spawn_app(crate::helpers::Backend::Postgres).await else {
+        return;
+    };
+    let w = World::new(&app).await;
+    let etrack::storage::DbConnection::Postgresql(mut conn) =
+        etrack::storage::establish(app.database()).unwrap()
+    else {
+        panic!("a PostgreSQL connection");
+    };
+    let counted = |conn: &mut diesel::PgConnection| {
+        diesel::sql_query(
+            "SELECT (SELECT count(*) FROM ledger_entries) AS rows, \
+             CAST(reltuples AS BIGINT) AS counted FROM pg_class WHERE relname = 'ledger_entries'",
+        )
+        .get_result::<Counted>(conn)
+        .unwrap()
+    };
+    diesel::sql_query("ANALYZE ledger_accounts, ledger_transactions, ledger_entries")
+        .execute(&mut conn)
+        .unwrap();
+    let before = counted(&mut conn);
+    assert_eq!((before.rows, before.counted), (0, 0));
+    let statement = format!(
+        "bank_reference,organization_id,amount,currency\n\
+         BULK-1,{},1000,SAR\n\
+         BULK-2,{},2000,SAR\n\
+         BULK-3,{},300,SAR\n",
+        w.office.organization_id, w.agency.organization_id, w.other_office.organization_id
+    );
+    let imported = app
+        .post(&format!("/api/v1/seasons/{}/transfers/import", w.season))
+        .auth(&w.ministry)
+        .raw(Some("text/csv"), statement)
+        .await;
+    assert_eq!(
+        imported.assert_status(200)["recorded"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let after = counted(&mut conn);
+    assert_eq!(after.rows, 6, "two entries a transfer");
+    assert_eq!(
+        after.counted, after.rows,
+        "the statistics count what was imported"
+    );
+}
+
 /// Entries and transactions are never changed or removed, whatever reaches the database; and
 /// `etrack check` names a transaction that no longer balances (made here by lifting the guard).
 async fn the_ledger_keeps_its_past(app: TestApp) {
