@@ -746,11 +746,5 @@ pub async fn import_transfers(
             })
         })
         .await?;
-    if !view.recorded.is_empty() {
-        // The transfers are recorded whatever this does: a failure here is only logged.
-        if let Err(e) = state.db(money::imported).await {
-            tracing::warn!("the ledger's statistics were not refreshed after an import: {e}");
-        }
-    }
     Ok(HttpResponse::Ok().json(view))
 }

@@ -36,6 +36,24 @@ async fn fund(app: &TestApp, w: &World, org: &str, amount: &str, reference: &str
         .await
 }
 
+/// Imports a bank statement of `(reference, organisation, amount)` lines in SAR as the ministry;
+/// answers how many it recorded.
+async fn import_statement(app: &TestApp, w: &World, lines: &[(&str, &str, &str)]) -> usize {
+    let mut statement = String::from("bank_reference,organization_id,amount,currency\n");
+    for (reference, org, amount) in lines {
+        statement.push_str(&format!("{reference},{org},{amount},SAR\n"));
+    }
+    let imported = app
+        .post(&format!("/api/v1/seasons/{}/transfers/import", w.season))
+        .auth(&w.ministry)
+        .raw(Some("text/csv"), statement)
+        .await;
+    imported.assert_status(200)["recorded"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
 async fn balances(app: &TestApp, w: &World, by: &Session, org: &str) -> Reply {
     app.get(&format!("/api/v1/seasons/{}/accounts/{org}", w.season))
         .auth(by)
@@ -851,25 +869,12 @@ async fn an_imported_statement_is_counted_by_the_database() {
         .unwrap();
     let before = counted(&mut conn);
     assert_eq!((before.rows, before.counted), (0, 0));
-    let statement = format!(
-        "bank_reference,organization_id,amount,currency\n\
-         BULK-1,{},1000,SAR\n\
-         BULK-2,{},2000,SAR\n\
-         BULK-3,{},300,SAR\n",
-        w.office.organization_id, w.agency.organization_id, w.other_office.organization_id
-    );
-    let imported = app
-        .post(&format!("/api/v1/seasons/{}/transfers/import", w.season))
-        .auth(&w.ministry)
-        .raw(Some("text/csv"), statement)
-        .await;
-    assert_eq!(
-        imported.assert_status(200)["recorded"]
-            .as_array()
-            .unwrap()
-            .len(),
-        3
-    );
+    let lines = [
+        ("BULK-1", w.office.organization_id.as_str(), "1000"),
+        ("BULK-2", w.agency.organization_id.as_str(), "2000"),
+        ("BULK-3", w.other_office.organization_id.as_str(), "300"),
+    ];
+    assert_eq!(import_statement(&app, &w, &lines).await, 3);
     let after = counted(&mut conn);
     assert_eq!(after.rows, 6, "two entries a transfer");
     assert_eq!(
@@ -1062,11 +1067,15 @@ async fn an_unfunded_wallet_is_a_readiness_gap(app: TestApp) {
         );
     }
 
-    // Funded, the gap goes; approved, the contract takes its value and nothing is lacking.
-    fund(&app, &w, &office, "3500", "U-2")
-        .await
-        .assert_status(201);
+    // Funded by two lines of one bank statement, the gap goes (the client's line follows once the
+    // whole file is written); approved, the contract takes its value and nothing is lacking.
+    let lines = [
+        ("U-2", office.as_str(), "2000"),
+        ("U-3", office.as_str(), "1500"),
+    ];
+    assert_eq!(import_statement(&app, &w, &lines).await, 2);
     assert_eq!(lacking(&app, &w).await, (1, "0.00".to_owned()));
+    assert_eq!(w.board_line(&app, &office).await["unfunded"], "0.00");
     assert_eq!(remind(&app, "2027-05-09"), 0, "nothing lacking");
     w.step(&app, &w.ministry, &a, "approve", None)
         .await
