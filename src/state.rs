@@ -25,8 +25,10 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Turns at password hashing and checking: at most one per core at a time in the process.
     pub passwords: Arc<Semaphore>,
-    /// Turns at reading an upload whole and storing it: at most two per core at a time in the
-    /// process, so that what uploads hold in memory stays bounded however many arrive at once.
+    /// Turns at reading an upload whole and storing it: at most one per core at a time in the
+    /// process, so that what uploads hold in memory stays bounded however many arrive at once. An
+    /// upload being stored holds its file more than twice (the body read, and the copies the
+    /// database driver makes to send it): 11-13 MB for a file of 5 MB (docs/performance.md).
     pub uploads: Arc<Semaphore>,
     pub metrics: Arc<Metrics>,
 }
@@ -39,7 +41,7 @@ impl AppState {
             jwt,
             settings: Arc::new(settings),
             passwords: Arc::new(Semaphore::new(cores)),
-            uploads: Arc::new(Semaphore::new(2 * cores)),
+            uploads: Arc::new(Semaphore::new(cores)),
             metrics: Arc::default(),
         }
     }
