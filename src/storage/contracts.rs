@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::models::{AmendmentRow, ContractEventRow, ContractRow, FacilityRow, OrganizationRow};
 use super::names::{self, Edition, Named, Names};
-use super::prepared::KeepPrepared;
+use super::prepared::{KeepPrepared, written_limit};
 use super::schema::{amendments, contract_events, contracts};
 use super::{DbConnection, MultiBackend, damaged, like_contains, now};
 use crate::access::{ContractScope, SessionGuard};
@@ -340,6 +340,20 @@ pub struct ContractFilter {
     pub amendment_status: Option<AmendmentStatus>,
 }
 
+/// The rows a page of 50 reads (one more tells whether another page follows): the page every list
+/// of the console and the API's default ask for. Its `LIMIT` is written into the statement's text,
+/// so that PostgreSQL keeps one plan for it (see [`written_limit`]); any other limit is bound, so
+/// that the statements kept for a list stay a few per filter.
+const PAGE_READ: u16 = 51;
+
+/// Pushes each row of `rows` onto `found`, stopping at the first error.
+fn read_into<T>(found: &mut Vec<T>, rows: impl Iterator<Item = QueryResult<T>>) -> QueryResult<()> {
+    for row in rows {
+        found.push(row?);
+    }
+    Ok(())
+}
+
 /// A page of the contracts a scope covers, in id order after `after`, each with the names it
 /// shows: one statement, which also checks the `guard` of a caller read from its token and reads
 /// the names' edition; the names come from what this process keeps under that edition (see
@@ -395,14 +409,23 @@ pub fn list(
         // Kept prepared under its text: the edition's subquery is SQL diesel would not keep.
         // Read into a vector reserved for the page (as far as a page goes): `load` grows its
         // vector as rows come, and copies every row read so far at each step.
-        let rows = query
-            .order(contracts::id.asc())
-            .limit(limit)
-            .prepared()
-            .load_iter::<(ContractRow, Edition), DefaultLoadingMode>(c)?;
+        let query = query.order(contracts::id.asc());
         let mut found = Vec::with_capacity(usize::try_from(limit).unwrap_or(0).min(1_000));
-        for row in rows {
-            found.push(row?);
+        if limit == i64::from(PAGE_READ) {
+            read_into(
+                &mut found,
+                written_limit(query, PAGE_READ)
+                    .prepared()
+                    .load_iter::<_, DefaultLoadingMode>(c)?,
+            )?;
+        } else {
+            read_into(
+                &mut found,
+                query
+                    .limit(limit)
+                    .prepared()
+                    .load_iter::<_, DefaultLoadingMode>(c)?,
+            )?;
         }
         found
     });

@@ -335,7 +335,7 @@ pub fn held(conn: &mut DbConnection, by: HeldBy) -> QueryResult<Vec<HeldRow>> {
             HeldBy::Season(season_id, clients) => {
                 query = query.filter(contracts::season_id.eq(season_id.to_owned()));
                 if let Some(clients) = clients {
-                    query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
+                    query = super::one_of!(query, contracts::client_id, clients);
                 }
             }
             HeldBy::EndingFrom(day) => query = query.filter(contracts::ends_on.ge(day)),

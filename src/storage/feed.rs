@@ -173,6 +173,7 @@ pub fn lock_readiness_mark(
         .do_update()
         .set(readiness_marks::version.eq(readiness_marks::version))
         .returning((readiness_marks::version, readiness_marks::fingerprint))
+        .prepared()
         .get_result(c))
 }
 
@@ -193,5 +194,6 @@ pub fn set_readiness_mark(
         readiness_marks::fingerprint.eq(fingerprint),
     ))
     .returning(readiness_marks::version)
+    .prepared()
     .get_result(c))
 }

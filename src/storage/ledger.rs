@@ -268,7 +268,8 @@ pub fn balance(conn: &mut DbConnection, account_id: &AccountId) -> QueryResult<i
     ledger_entries::table
         .filter(ledger_entries::account_id.eq(account_id))
         .select(sql::<BigInt>(SUM))
-        .first(conn)
+        .prepared()
+        .get_result(conn)
 }
 
 /// An organisation's balances in a season, by account kind (kinds it has no entry in are left out).
@@ -363,6 +364,7 @@ pub fn contract_ledger(
             ledger_transactions::kind,
             sql::<BigInt>(SUM),
         ))
+        .prepared()
         .load(conn)?;
     let marks = ledger_transactions::table
         .filter(ledger_transactions::contract_id.eq(contract_id))
@@ -617,10 +619,9 @@ pub fn shortfalls(
     clients: Option<&[OrganizationId]>,
     starting_by: Option<NaiveDate>,
 ) -> QueryResult<Vec<Shortfall>> {
-    let awaiting = [
-        ContractStatus::PendingProvider.as_str(),
-        ContractStatus::PendingReview.as_str(),
-    ];
+    // Clients are narrowed by `one_of!`, and the two statuses by `OR` rather than `= ANY($n)`, for
+    // the same reason: so that PostgreSQL keeps one plan for one client, which reads the index by
+    // client and status (docs/performance.md, "Statements planned at every run").
     let awaited: Vec<(OrganizationId, i64, Option<NaiveDate>)> =
         super::load_prepared_on_postgres!(conn, {
             let mut query = contracts::table
@@ -630,7 +631,11 @@ pub fn shortfalls(
                         .and(payment_terms::contract_type.eq(contracts::contract_type))),
                 )
                 .filter(contracts::season_id.eq(season_id.clone()))
-                .filter(contracts::status.eq_any(awaiting))
+                .filter(
+                    contracts::status
+                        .eq(ContractStatus::PendingProvider.as_str())
+                        .or(contracts::status.eq(ContractStatus::PendingReview.as_str())),
+                )
                 .group_by(contracts::client_id)
                 .select((
                     contracts::client_id,
@@ -639,7 +644,7 @@ pub fn shortfalls(
                 ))
                 .into_boxed();
             if let Some(clients) = clients {
-                query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
+                query = super::one_of!(query, contracts::client_id, clients);
             }
             if let Some(day) = starting_by {
                 query = query.filter(contracts::starts_on.le(day));
@@ -652,16 +657,16 @@ pub fn shortfalls(
     let ids: Vec<&OrganizationId> = awaited.iter().map(|(id, _, _)| id).collect();
     let mut wallets = std::collections::HashMap::new();
     for chunk in ids.chunks(500) {
-        let found: Vec<(OrganizationId, i64)> = super::load_prepared_on_postgres!(
-            conn,
-            ledger_entries::table
+        let found: Vec<(OrganizationId, i64)> = super::load_prepared_on_postgres!(conn, {
+            let query = ledger_entries::table
                 .inner_join(ledger_accounts::table)
                 .filter(ledger_accounts::season_id.eq(season_id))
                 .filter(ledger_accounts::kind.eq(AccountKind::Wallet))
-                .filter(ledger_accounts::organization_id.eq_any(chunk))
                 .group_by(ledger_accounts::organization_id)
                 .select((ledger_accounts::organization_id, sql::<BigInt>(SUM)))
-        )?;
+                .into_boxed();
+            super::one_of!(query, ledger_accounts::organization_id, chunk)
+        })?;
         wallets.extend(found);
     }
     Ok(awaited

@@ -80,6 +80,24 @@ macro_rules! load_prepared_on_postgres {
 }
 pub(crate) use load_prepared_on_postgres;
 
+/// Narrows a boxed `$query` to the rows whose `$column` is one of `$ids`: by `=` when there is one,
+/// by `= ANY($n)` (an `IN` list on SQLite) otherwise.
+///
+/// PostgreSQL plans a statement kept prepared for its values at each of its first five runs, then
+/// keeps one plan for any values if that looks no dearer. A bound list is estimated at ten values
+/// in the plan for any values, so for one value (one client's readiness, a submission, an
+/// approval) that plan never looked as cheap, and every run was planned again, often for longer
+/// than it ran (docs/performance.md, "Statements planned at every run").
+macro_rules! one_of {
+    ($query:expr, $column:expr, $ids:expr) => {
+        match $ids {
+            [one] => $query.filter($column.eq(one.clone())),
+            many => $query.filter($column.eq_any(many.to_vec())),
+        }
+    };
+}
+pub(crate) use one_of;
+
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

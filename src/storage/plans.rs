@@ -220,7 +220,7 @@ pub fn coverage(
             ))
             .into_boxed();
         if let Some(clients) = clients {
-            query = query.filter(contracts::client_id.eq_any(clients.to_vec()));
+            query = super::one_of!(query, contracts::client_id, clients);
         }
         query
     })
@@ -333,7 +333,7 @@ pub fn season_groups(
             .filter(pilgrim_groups::season_id.eq(season_id.clone()))
             .into_boxed();
         if let Some(clients) = clients {
-            query = query.filter(pilgrim_groups::organization_id.eq_any(clients.to_vec()));
+            query = super::one_of!(query, pilgrim_groups::organization_id, clients);
         }
         query.order(pilgrim_groups::id.asc()).load(c)
     })

@@ -5,6 +5,7 @@
 use diesel::prelude::*;
 
 use super::plans::{SeasonClient, clients_in_scope};
+use super::prepared::KeepPrepared;
 use super::schema::{allocations, organizations, readiness_view};
 use super::{DbConnection, MultiBackend};
 use crate::access::ContractScope;
@@ -101,6 +102,7 @@ pub fn put(conn: &mut DbConnection, row: &LineRow) -> QueryResult<()> {
             .on_conflict((readiness_view::season_id, readiness_view::client_id))
             .do_update()
             .set(row)
+            .prepared()
             .execute(c)?,
         DbConnection::Sqlite(c) => diesel::replace_into(readiness_view::table)
             .values(row)

@@ -21,6 +21,7 @@ mod money;
 mod notifications;
 mod operations;
 mod organizations;
+mod planning;
 mod processes;
 mod races;
 mod readiness;
