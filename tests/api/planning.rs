@@ -1,6 +1,6 @@
-//! On PostgreSQL, the statements a busy request runs are planned once per connection, not at every
-//! run: an office's page of contracts, and what a client's readiness reads of one client
-//! (docs/performance.md, "Statements planned at every run").
+//! The statements a busy request runs are planned once per connection, not at every run: on
+//! PostgreSQL an office's page of contracts and what a client's readiness reads of one client, on
+//! SQLite every statement (docs/performance.md, "Statements planned at every run").
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -124,4 +124,43 @@ fn busy_statements_are_planned_once_per_connection() {
             "planned for its values at every run: {statement:#?}"
         );
     }
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// On SQLite, the statistics `etrack seed` leaves are rows per key only (`sqlite_stat1`), without
+/// the samples of STAT4 (the bundled SQLite is built without it, see `.cargo/config.toml`): with
+/// them, SQLite prepared a statement again at each run whose bound value they could weigh.
+#[test]
+fn sqlite_statistics_carry_no_samples() {
+    let Some(db) = TestDb::create(Backend::Sqlite) else {
+        return;
+    };
+    let (ok, out) = run_etrack(&db.url, &["seed", "--scale", "small"]);
+    assert!(ok, "{out}");
+    let DbConnection::Sqlite(mut conn) = etrack::storage::establish(&db.url).unwrap() else {
+        panic!("a SQLite connection");
+    };
+    let count = |conn: &mut diesel::SqliteConnection, query: &str| {
+        diesel::sql_query(query)
+            .get_result::<Count>(conn)
+            .unwrap()
+            .n
+    };
+    assert!(
+        count(&mut conn, "SELECT count(*) AS n FROM sqlite_stat1") > 0,
+        "the seed analyzes"
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT count(*) AS n FROM sqlite_master WHERE name = 'sqlite_stat4'"
+        ),
+        0,
+        "no samples kept"
+    );
 }
