@@ -1,6 +1,7 @@
 //! The statements a busy request runs are planned once per connection, not at every run: on
 //! PostgreSQL an office's page of contracts and what a client's readiness reads of one client, on
-//! SQLite every statement (docs/performance.md, "Statements planned at every run").
+//! SQLite every statement (docs/performance.md, "Statements planned at every run"); and SQLite
+//! allocates without a lock of the whole process.
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -163,4 +164,23 @@ fn sqlite_statistics_carry_no_samples() {
         0,
         "no samples kept"
     );
+}
+
+/// The bundled SQLite keeps no count of its memory: with the count, every allocation and free of
+/// every connection takes one lock of the whole process (docs/performance.md, "SQLite: one lock
+/// around every allocation").
+#[test]
+fn sqlite_allocates_without_a_global_lock() {
+    let Some(db) = TestDb::create(Backend::Sqlite) else {
+        return;
+    };
+    let DbConnection::Sqlite(mut conn) = etrack::storage::establish(&db.url).unwrap() else {
+        panic!("a SQLite connection");
+    };
+    let used =
+        diesel::sql_query("SELECT sqlite_compileoption_used('SQLITE_DEFAULT_MEMSTATUS=0') AS n")
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .n;
+    assert_eq!(used, 1, "SQLite is built with SQLITE_DEFAULT_MEMSTATUS=0");
 }
