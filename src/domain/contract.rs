@@ -57,13 +57,17 @@ impl ContractStatus {
         )
     }
 
+    /// The statuses of a contract submitted and not decided yet (see
+    /// [`ContractStatus::awaits_approval`]).
+    pub const AWAITING_APPROVAL: [ContractStatus; 2] = [
+        ContractStatus::PendingProvider,
+        ContractStatus::PendingReview,
+    ];
+
     /// Submitted and not decided yet: its approval would commit its value from the client's
     /// wallet (R20).
     pub fn awaits_approval(self) -> bool {
-        matches!(
-            self,
-            ContractStatus::PendingProvider | ContractStatus::PendingReview
-        )
+        ContractStatus::AWAITING_APPROVAL.contains(&self)
     }
 
     /// Only the client edits, and only a draft or a returned contract (R5).

@@ -596,10 +596,7 @@ pub fn clients_awaiting(
     season_id: &SeasonId,
     contract_type: ContractType,
 ) -> QueryResult<Vec<OrganizationId>> {
-    let awaiting = [
-        ContractStatus::PendingProvider.as_str(),
-        ContractStatus::PendingReview.as_str(),
-    ];
+    let awaiting = ContractStatus::AWAITING_APPROVAL.map(ContractStatus::as_str);
     contracts::table
         .filter(contracts::season_id.eq(season_id))
         .filter(contracts::contract_type.eq(contract_type.as_str()))
@@ -622,6 +619,7 @@ pub fn shortfalls(
     // Clients are narrowed by `one_of!`, and the two statuses by `OR` rather than `= ANY($n)`, for
     // the same reason: so that PostgreSQL keeps one plan for one client, which reads the index by
     // client and status (docs/performance.md, "Statements planned at every run").
+    let [first, second] = ContractStatus::AWAITING_APPROVAL.map(ContractStatus::as_str);
     let awaited: Vec<(OrganizationId, i64, Option<NaiveDate>)> =
         super::load_prepared_on_postgres!(conn, {
             let mut query = contracts::table
@@ -631,11 +629,7 @@ pub fn shortfalls(
                         .and(payment_terms::contract_type.eq(contracts::contract_type))),
                 )
                 .filter(contracts::season_id.eq(season_id.clone()))
-                .filter(
-                    contracts::status
-                        .eq(ContractStatus::PendingProvider.as_str())
-                        .or(contracts::status.eq(ContractStatus::PendingReview.as_str())),
-                )
+                .filter(contracts::status.eq(first).or(contracts::status.eq(second)))
                 .group_by(contracts::client_id)
                 .select((
                     contracts::client_id,
