@@ -403,8 +403,9 @@ struct Http {
     /// A browser's view of the console: redirects are answers, not followed.
     console: awc::Client,
     base: String,
-    /// Asks for gzip (`Accept-Encoding`); answers then are not read as JSON.
-    gzip: bool,
+    /// The compression it asks for (`Accept-Encoding`), if any; answers then are not read as
+    /// JSON.
+    encoding: Option<&'static str>,
 }
 
 impl Http {
@@ -420,14 +421,14 @@ impl Http {
                 .connector(awc::Connector::new().limit(1000))
                 .finish(),
             base: base.to_owned(),
-            gzip: false,
+            encoding: None,
         }
     }
 
-    /// A client that asks for gzip.
-    fn asking_gzip(base: &str) -> Http {
+    /// A client that asks for answers compressed with `encoding` (`gzip`, `br`).
+    fn asking(base: &str, encoding: &'static str) -> Http {
         Http {
-            gzip: true,
+            encoding: Some(encoding),
             ..Http::new(base)
         }
     }
@@ -438,8 +439,8 @@ impl Http {
             .client
             .get(format!("{}{path}", self.base))
             .bearer_auth(token);
-        if self.gzip {
-            req = req.insert_header(("Accept-Encoding", "gzip"));
+        if let Some(encoding) = self.encoding {
+            req = req.insert_header(("Accept-Encoding", encoding));
         }
         let mut res = req.send().await.expect("answer");
         let encoding = res
@@ -470,8 +471,8 @@ impl Http {
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
-        if self.gzip {
-            req = req.insert_header(("Accept-Encoding", "gzip"));
+        if let Some(encoding) = self.encoding {
+            req = req.insert_header(("Accept-Encoding", encoding));
         }
         let sent = match body {
             Some(b) => req.send_json(b).await,
@@ -1278,7 +1279,7 @@ fn side_by_side(args: &Args, db: &BenchDb, seeded: Rc<Seeded>, baseline: &str) {
                 side.lists
                     .extend(lists.by_endpoint.values().flat_map(|e| e.micros.iter()));
                 let gzipped = hammer(
-                    &Http::asking_gzip(&server.base),
+                    &Http::asking(&server.base, "gzip"),
                     "/api/v1/contracts?limit=50",
                     &actors.offices,
                     args.seconds / 2,
@@ -1606,23 +1607,25 @@ fn main() {
         cpu.report(lists.total().0);
         let list_rps = lists.total().0 as f64 / list_seconds;
 
-        println!("\n-- scoped contract lists alone (offices), asking for gzip");
-        let gzip_http = Http::asking_gzip(&server.base);
         let page = "/api/v1/contracts?limit=50";
         let (plain, _) = http.wire_size(page, &actors.offices[0].token).await;
-        let (packed, encoding) = gzip_http.wire_size(page, &actors.offices[0].token).await;
-        println!("  a page of 50: {plain} bytes as it is, {packed} bytes as {encoding}");
-        let cpu = CpuMeter::start(&server);
-        let mut gzipped = hammer(
-            &gzip_http,
-            page,
-            &actors.offices,
-            args.seconds / 2,
-            args.concurrency,
-        )
-        .await;
-        gzipped.report(list_seconds);
-        cpu.report(gzipped.total().0);
+        for encoding in ["gzip", "br"] {
+            println!("\n-- scoped contract lists alone (offices), asking for {encoding}");
+            let packing = Http::asking(&server.base, encoding);
+            let (packed, sent) = packing.wire_size(page, &actors.offices[0].token).await;
+            println!("  a page of 50: {plain} bytes as it is, {packed} bytes as {sent}");
+            let cpu = CpuMeter::start(&server);
+            let mut packed = hammer(
+                &packing,
+                page,
+                &actors.offices,
+                args.seconds / 2,
+                args.concurrency,
+            )
+            .await;
+            packed.report(list_seconds);
+            cpu.report(packed.total().0);
+        }
         let pgbench_tps = pgbench(&db, args.seconds / 2, args.concurrency);
 
         println!("\n-- reference: a minimal actix-web endpoint that only verifies the token");

@@ -201,60 +201,78 @@ async fn security_headers_on_every_answer(app: TestApp) {
     assert_eq!(cross.header("access-control-allow-origin"), None);
 }
 
-/// The API's answers are gzip-compressed when the caller asks (and only then), and say so; the
-/// console's pages, which carry form tokens, never are.
-async fn answers_compressed_when_asked(app: TestApp) {
+/// What a client decodes an answer sent with `encoding` by.
+fn unpacked(encoding: &str, bytes: &[u8]) -> Value {
     use std::io::Read;
+    let mut plain = Vec::new();
+    match encoding {
+        "gzip" => flate2::read::GzDecoder::new(bytes).read_to_end(&mut plain),
+        "br" => brotli::Decompressor::new(bytes, 4096).read_to_end(&mut plain),
+        other => panic!("no decoder for {other}"),
+    }
+    .unwrap_or_else(|e| panic!("not {encoding}: {e}"));
+    serde_json::from_slice(&plain).unwrap()
+}
+
+/// The API's answers are compressed (gzip or brotli) when the caller asks, and only then, and say
+/// so; the console's pages, which carry form tokens, never are.
+async fn answers_compressed_when_asked(app: TestApp) {
     let session = app.ministry_admin().await;
     for path in ["/api/v1/organizations?limit=200", "/openapi.json"] {
         let plain = app.get(path).auth(&session).send().await;
         assert_eq!(plain.status, 200);
         assert_eq!(plain.header("content-encoding"), None, "{path}");
-        let packed = app
-            .get(path)
-            .auth(&session)
-            .header("Accept-Encoding", "gzip")
-            .send()
-            .await;
-        assert_eq!(packed.status, 200);
-        assert_eq!(packed.header("content-encoding").as_deref(), Some("gzip"));
-        assert!(
-            packed
-                .header("vary")
-                .is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")),
-            "{packed:?}"
-        );
-        let mut unpacked = Vec::new();
-        flate2::read::GzDecoder::new(packed.bytes.as_slice())
-            .read_to_end(&mut unpacked)
-            .unwrap();
-        let read: Value = serde_json::from_slice(&unpacked).unwrap();
-        assert_eq!(read, plain.body, "{path}");
+        for encoding in ["gzip", "br"] {
+            let packed = app
+                .get(path)
+                .auth(&session)
+                .header("Accept-Encoding", encoding)
+                .send()
+                .await;
+            assert_eq!(packed.status, 200);
+            assert_eq!(packed.header("content-encoding").as_deref(), Some(encoding));
+            assert!(
+                packed
+                    .header("vary")
+                    .is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")),
+                "{packed:?}"
+            );
+            assert_eq!(
+                unpacked(encoding, &packed.bytes),
+                plain.body,
+                "{path} {encoding}"
+            );
+        }
     }
     // A problem document is compressed too, and still in the language asked for.
-    let problem = app
-        .get("/api/v1/no-such-thing")
-        .header("Accept-Encoding", "gzip")
-        .header("Accept-Language", "ar")
-        .send()
-        .await;
-    assert_eq!(problem.status, 404);
-    assert_eq!(problem.header("content-encoding").as_deref(), Some("gzip"));
-    let mut unpacked = Vec::new();
-    flate2::read::GzDecoder::new(problem.bytes.as_slice())
-        .read_to_end(&mut unpacked)
-        .unwrap();
-    let read: Value = serde_json::from_slice(&unpacked).unwrap();
-    assert_eq!(read["code"], "not_found");
-    let title = read["title"].as_str().unwrap();
-    assert!(
-        title
-            .chars()
-            .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
-        "{title}"
-    );
+    for encoding in ["gzip", "br"] {
+        let problem = app
+            .get("/api/v1/no-such-thing")
+            .header("Accept-Encoding", encoding)
+            .header("Accept-Language", "ar")
+            .send()
+            .await;
+        assert_eq!(problem.status, 404);
+        assert_eq!(
+            problem.header("content-encoding").as_deref(),
+            Some(encoding)
+        );
+        let read = unpacked(encoding, &problem.bytes);
+        assert_eq!(read["code"], "not_found");
+        let title = read["title"].as_str().unwrap();
+        assert!(
+            title
+                .chars()
+                .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+            "{title}"
+        );
+    }
     for page in ["/sign-in", "/password"] {
-        let reply = app.get(page).header("Accept-Encoding", "gzip").send().await;
+        let reply = app
+            .get(page)
+            .header("Accept-Encoding", "gzip, deflate, br")
+            .send()
+            .await;
         assert!(reply.text.contains("<html"), "{page}: {reply:?}");
         assert_eq!(reply.header("content-encoding"), None, "{page}");
     }
